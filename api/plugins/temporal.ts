@@ -1,0 +1,17 @@
+import { Client, Connection } from '@temporalio/client';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+
+/**
+ * The connection is lazy: the API starts (and answers /api/ready honestly) while Temporal is
+ * still coming up, and connects on first use.
+ */
+export const temporalPlugin = fp(
+  (app: FastifyInstance) => {
+    const { address, namespace } = app.config.temporal;
+    const connection = Connection.lazy({ address });
+    app.decorate('temporal', new Client({ connection, namespace }));
+    app.addHook('onClose', () => connection.close());
+  },
+  { name: 'temporal' },
+);

@@ -1,0 +1,25 @@
+import { z } from 'zod';
+
+export const ErrorSchema = z.object({
+  message: z.string(),
+  status: z.literal('error'),
+});
+
+/** The success envelope around a route's data. */
+export function envelope<T extends z.ZodType>(data: T) {
+  return z.object({ data, status: z.literal('success') });
+}
+
+export function ok<T>(data: T): { data: T; status: 'success' } {
+  return { data, status: 'success' };
+}
+
+export const IdParams = z.object({ id: z.uuid() });
+
+/** Error answers every protected route can give. */
+export const protectedErrors = {
+  401: ErrorSchema,
+  429: ErrorSchema,
+} as const;
+
+export const Timestamp = z.iso.datetime().describe('ISO 8601 timestamp');

@@ -1,0 +1,38 @@
+import type { Client } from '@temporalio/client';
+import type { Config } from '../lib/config';
+import type { Store } from '../store';
+import type { MongoHandle } from '../store/mongo';
+
+export interface RateLimits {
+  perMinute: number;
+  perSecond: number;
+}
+
+export type Principal =
+  | { kind: 'api_key'; orgId: string; keyId: string; rateLimit: RateLimits }
+  | { kind: 'session'; orgId: string; userId: string; sessionId: string };
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: Config;
+    mongo: MongoHandle;
+    store: Store;
+    temporal: Client;
+  }
+  interface FastifyRequest {
+    principal: Principal | null;
+    authFailure: string | null;
+  }
+  interface FastifyContextConfig {
+    /** No credentials needed (health, login, provider webhooks). */
+    public?: boolean;
+    /** false exempts a route from the per-key rate limit (health, provider webhooks). */
+    rateLimit?: boolean;
+  }
+}
+
+/** The organization of an authenticated request; routes behind auth always have one. */
+export function orgOf(principal: Principal | null): string {
+  if (!principal) throw new Error('orgOf called on an unauthenticated request');
+  return principal.orgId;
+}

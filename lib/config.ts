@@ -1,0 +1,155 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+
+const EnvSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  PORT: port.default(3000),
+  PUBLIC_URL: z.url().optional(),
+  DATA_DIR: z.string().min(1).default('.data'),
+  WAFLOW_CACHE_DIR: z
+    .string()
+    .min(1)
+    .default(join(homedir(), '.cache', 'waflow')),
+
+  // Unset means "start the embedded server" for the dev stack; set means "use this one".
+  MONGODB_URI: z
+    .string()
+    .regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// URI')
+    .optional(),
+  MONGODB_DB: z.string().min(1).default('waflow'),
+  MONGODB_PORT: port.default(27017),
+  TEMPORAL_ADDRESS: z.string().min(1).optional(),
+  TEMPORAL_PORT: port.default(7233),
+  TEMPORAL_UI_PORT: port.default(8233),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('waflow'),
+
+  ENCRYPTION_KEY: z
+    .string()
+    .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded')
+    .optional(),
+
+  RATE_LIMIT_PER_MINUTE: positiveInt.default(100),
+  RATE_LIMIT_PER_SECOND: positiveInt.default(10),
+  BODY_LIMIT_BYTES: positiveInt.default(5 * 1024 * 1024),
+  AUTH_CACHE_TTL_MS: z.coerce.number().int().min(0).default(5_000),
+  SESSION_TTL_HOURS: positiveInt.default(24 * 7),
+  COOKIE_SECURE: z.stringbool().optional(),
+  CLEANUP_INTERVAL_MINUTES: positiveInt.default(60),
+});
+
+export type Env = Record<string, string | undefined>;
+
+export interface Config {
+  env: 'development' | 'test' | 'production';
+  logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
+  http: { host: string; port: number; publicUrl: string; bodyLimit: number };
+  dataDir: string;
+  cacheDir: string;
+  mongo: { uri: string; db: string; embedded: boolean; port: number };
+  temporal: {
+    address: string;
+    namespace: string;
+    taskQueue: string;
+    embedded: boolean;
+    port: number;
+    uiPort: number;
+  };
+  encryptionKey: Buffer;
+  rateLimit: { perMinute: number; perSecond: number };
+  auth: { cacheTtlMs: number; sessionTtlMs: number; cookieSecure: boolean };
+  cleanupIntervalMinutes: number;
+}
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: Env = process.env): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
+  const e = parsed.data;
+  const dataDir = resolve(e.DATA_DIR);
+  const production = e.NODE_ENV === 'production';
+  return {
+    env: e.NODE_ENV,
+    logLevel: e.LOG_LEVEL,
+    http: {
+      host: e.HOST,
+      port: e.PORT,
+      publicUrl: e.PUBLIC_URL ?? `http://localhost:${e.PORT}`,
+      bodyLimit: e.BODY_LIMIT_BYTES,
+    },
+    dataDir,
+    cacheDir: resolve(e.WAFLOW_CACHE_DIR),
+    mongo: {
+      uri: e.MONGODB_URI ?? `mongodb://127.0.0.1:${e.MONGODB_PORT}/`,
+      db: e.MONGODB_DB,
+      embedded: e.MONGODB_URI === undefined,
+      port: e.MONGODB_PORT,
+    },
+    temporal: {
+      address: e.TEMPORAL_ADDRESS ?? `127.0.0.1:${e.TEMPORAL_PORT}`,
+      namespace: e.TEMPORAL_NAMESPACE,
+      taskQueue: e.TEMPORAL_TASK_QUEUE,
+      embedded: e.TEMPORAL_ADDRESS === undefined,
+      port: e.TEMPORAL_PORT,
+      uiPort: e.TEMPORAL_UI_PORT,
+    },
+    encryptionKey: resolveEncryptionKey(e.ENCRYPTION_KEY, production, dataDir),
+    rateLimit: { perMinute: e.RATE_LIMIT_PER_MINUTE, perSecond: e.RATE_LIMIT_PER_SECOND },
+    auth: {
+      cacheTtlMs: e.AUTH_CACHE_TTL_MS,
+      sessionTtlMs: e.SESSION_TTL_HOURS * 3_600_000,
+      cookieSecure: e.COOKIE_SECURE ?? production,
+    },
+    cleanupIntervalMinutes: e.CLEANUP_INTERVAL_MINUTES,
+  };
+}
+
+/** The variables a child process needs to reach the same servers with the same key. */
+export function configEnv(config: Config): Env {
+  return {
+    ...process.env,
+    NODE_ENV: config.env,
+    DATA_DIR: config.dataDir,
+    MONGODB_URI: config.mongo.uri,
+    MONGODB_DB: config.mongo.db,
+    TEMPORAL_ADDRESS: config.temporal.address,
+    TEMPORAL_NAMESPACE: config.temporal.namespace,
+    TEMPORAL_TASK_QUEUE: config.temporal.taskQueue,
+    ENCRYPTION_KEY: config.encryptionKey.toString('base64'),
+  };
+}
+
+function resolveEncryptionKey(value: string | undefined, production: boolean, dataDir: string) {
+  if (value) return Buffer.from(value, 'base64');
+  if (production) {
+    throw new ConfigError(
+      'ENCRYPTION_KEY is required in production (32 random bytes, base64: `openssl rand -base64 32`)',
+    );
+  }
+  // Development keeps one generated key so encrypted secrets survive restarts.
+  const file = join(dataDir, 'encryption.key');
+  const read = () => Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
+  if (existsSync(file)) return read();
+  mkdirSync(dataDir, { recursive: true });
+  const key = randomBytes(32);
+  try {
+    writeFileSync(file, key.toString('base64'), { mode: 0o600, flag: 'wx' });
+    return key;
+  } catch (err) {
+    // Another process created it first: use theirs.
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return read();
+    throw err;
+  }
+}

@@ -1,0 +1,161 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { configEnv, loadConfig, type Config } from '../lib/config';
+import { randomToken } from '../lib/crypto';
+import { createStore, type Store } from '../store';
+import { connectMongo } from '../store/mongo';
+import {
+  binPath,
+  launch,
+  startFerret,
+  startTemporal,
+  waitForPort,
+  waitForTemporal,
+  type Managed,
+} from './infra';
+import { provisionOrganization } from './provision';
+
+interface DevCredentials {
+  organization_id: string;
+  api_key: string;
+  email: string;
+  password: string;
+}
+
+const say = (msg: string) => console.log(`\x1b[36m[waflow]\x1b[0m ${msg}`);
+
+/**
+ * Starts the whole stack for development: embedded Temporal and FerretDB (unless their
+ * addresses are configured), the worker and the API; Ctrl-C stops all of them.
+ */
+async function main() {
+  const config = loadConfig();
+  mkdirSync(config.dataDir, { recursive: true });
+  const children: Managed[] = [];
+  let stopping = false;
+  const stopAll = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    say('stopping…');
+    for (const child of [...children].reverse()) await child.stop();
+    process.exit(code);
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => void stopAll(0));
+  }
+  const watch = (proc: Managed) => {
+    children.push(proc);
+    proc.child.once('exit', (code, signal) => {
+      if (stopping) return;
+      say(`${proc.name} exited (${signal ?? code}); stopping the rest`);
+      void stopAll(1);
+    });
+    return proc;
+  };
+
+  try {
+    await startInfrastructure(config, watch);
+    const credentials = await ensureDevCredentials(config);
+    const env = configEnv(config);
+    const node = (name: string, script: string) =>
+      watch(launch(name, process.execPath, [join(__dirname, '..', script)], { env }));
+    node('worker', 'worker/main.js');
+    const api = node('api', 'api/server.js');
+    await waitForPort('127.0.0.1', config.http.port, api);
+    printBanner(config, credentials);
+  } catch (err) {
+    console.error(err instanceof Error ? err.message : err);
+    await stopAll(1);
+  }
+}
+
+async function startInfrastructure(config: Config, watch: (m: Managed) => Managed) {
+  const logs = join(config.dataDir, 'logs');
+  mkdirSync(logs, { recursive: true });
+  if (config.mongo.embedded) {
+    say(`starting FerretDB on 127.0.0.1:${config.mongo.port} (data in ${config.dataDir}/ferretdb)`);
+    watch(
+      await startFerret({
+        bin: binPath(config.cacheDir, 'ferretdb'),
+        dataDir: join(config.dataDir, 'ferretdb'),
+        port: config.mongo.port,
+        logFile: join(logs, 'ferretdb.log'),
+      }),
+    );
+  }
+  if (config.temporal.embedded) {
+    say(`starting Temporal on 127.0.0.1:${config.temporal.port}, UI on ${config.temporal.uiPort}`);
+    watch(
+      await startTemporal({
+        bin: binPath(config.cacheDir, 'temporal'),
+        dbFile: join(config.dataDir, 'temporal.db'),
+        port: config.temporal.port,
+        uiPort: config.temporal.uiPort,
+        logFile: join(logs, 'temporal.log'),
+      }),
+    );
+  }
+  await waitForTemporal(config.temporal.address, config.temporal.namespace);
+}
+
+/**
+ * The first start creates an organization, a user and an API key and keeps them in the data
+ * folder, so every later start prints the same, still valid, key.
+ */
+async function ensureDevCredentials(config: Config): Promise<DevCredentials> {
+  const file = join(config.dataDir, 'dev-credentials.json');
+  const mongo = await connectMongo(config.mongo.uri, config.mongo.db);
+  try {
+    const store = createStore(mongo.db);
+    if (existsSync(file)) {
+      const saved = JSON.parse(readFileSync(file, 'utf8')) as DevCredentials;
+      if (await stillValid(store, saved)) return saved;
+    }
+    const existing = await store.organizations.first();
+    let credentials: DevCredentials;
+    if (existing) {
+      const { key } = await store.apiKeys.create(existing._id, { name: 'development' });
+      credentials = { organization_id: existing._id, api_key: key, email: '', password: '' };
+    } else {
+      const password = randomToken(12);
+      const email = 'admin@waflow.local';
+      const p = await provisionOrganization(store, {
+        name: 'My organization',
+        email,
+        password,
+        keyName: 'development',
+      });
+      credentials = { organization_id: p.organization.id, api_key: p.api_key.key, email, password };
+    }
+    writeFileSync(file, JSON.stringify(credentials, null, 2), { mode: 0o600 });
+    return credentials;
+  } finally {
+    await mongo.close();
+  }
+}
+
+async function stillValid(store: Store, saved: DevCredentials): Promise<boolean> {
+  const doc = await store.apiKeys.findByKey(saved.api_key);
+  return !!doc && !doc.revoked_at && (!doc.expires_at || doc.expires_at > new Date());
+}
+
+function printBanner(config: Config, c: DevCredentials) {
+  const url = config.http.publicUrl;
+  const lines = [
+    '',
+    'Waflow is running.',
+    `  API            ${url}/api`,
+    `  API docs       ${url}/docs`,
+    config.temporal.embedded ? `  Temporal UI    http://localhost:${config.temporal.uiPort}` : '',
+    `  Organization   ${c.organization_id}`,
+    `  API key        ${c.api_key}`,
+    c.email ? `  Login          ${c.email} / ${c.password}` : '',
+    '',
+    `  curl -H "X-API-Key: ${c.api_key}" ${url}/api/ready`,
+    '',
+    'Press Ctrl-C to stop.',
+  ];
+  console.log(lines.filter((l, i) => l !== '' || i === 0 || lines[i - 1] !== '').join('\n'));
+}
+
+void main();

@@ -1,0 +1,179 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
+import { createServer, connect } from 'node:net';
+import { join } from 'node:path';
+
+/** A child process we started and must stop. */
+export interface Managed {
+  name: string;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+export function binPath(cacheDir: string, name: 'temporal' | 'ferretdb'): string {
+  const path = join(cacheDir, 'bin', name);
+  if (!existsSync(path)) {
+    throw new Error(`${path} is missing: run \`npm run setup\` (or set the server's address)`);
+  }
+  return path;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function portOpen(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+export async function assertPortFree(host: string, port: number, what: string): Promise<void> {
+  if (await portOpen(host, port)) {
+    throw new Error(`Port ${port} is already in use, so ${what} cannot start there.`);
+  }
+}
+
+export async function waitForPort(
+  host: string,
+  port: number,
+  proc: Managed | null,
+  timeoutMs = 60_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (proc && proc.child.exitCode !== null) {
+      throw new Error(`${proc.name} exited with code ${proc.child.exitCode} before it was ready`);
+    }
+    if (await portOpen(host, port)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`Timed out after ${timeoutMs} ms waiting for ${host}:${port}`);
+}
+
+/** Spawns a process whose output goes to a log file (or is inherited) and can be stopped. */
+export function launch(
+  name: string,
+  command: string,
+  args: string[],
+  opts: { logFile?: string; env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): Managed {
+  const child = spawn(command, args, {
+    cwd: opts.cwd,
+    env: opts.env,
+    stdio: opts.logFile ? ['ignore', 'pipe', 'pipe'] : ['ignore', 'inherit', 'inherit'],
+  });
+  if (opts.logFile) {
+    const log = createWriteStream(opts.logFile, { flags: 'a' });
+    child.stdout?.pipe(log);
+    child.stderr?.pipe(log);
+  }
+  const exited = new Promise<void>((resolve) => {
+    if (child.exitCode !== null) resolve();
+    else child.once('exit', () => resolve());
+  });
+  return {
+    name,
+    child,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+export interface FerretOptions {
+  bin: string;
+  dataDir: string;
+  port: number;
+  logFile?: string;
+}
+
+export async function startFerret(o: FerretOptions): Promise<Managed> {
+  mkdirSync(o.dataDir, { recursive: true });
+  await assertPortFree('127.0.0.1', o.port, 'FerretDB');
+  const proc = launch(
+    'ferretdb',
+    o.bin,
+    [
+      '--handler=sqlite',
+      `--sqlite-url=file:${o.dataDir}/`,
+      `--state-dir=${o.dataDir}`,
+      `--listen-addr=127.0.0.1:${o.port}`,
+      '--debug-addr=127.0.0.1:0',
+      '--telemetry=disable',
+      '--log-level=warn',
+    ],
+    { logFile: o.logFile },
+  );
+  await waitForPort('127.0.0.1', o.port, proc);
+  return proc;
+}
+
+export interface TemporalOptions {
+  bin: string;
+  dbFile: string;
+  port: number;
+  uiPort: number | null;
+  logFile?: string;
+}
+
+export async function startTemporal(o: TemporalOptions): Promise<Managed> {
+  await assertPortFree('127.0.0.1', o.port, 'Temporal');
+  const ui = o.uiPort === null ? ['--headless'] : ['--ui-port', String(o.uiPort)];
+  const proc = launch(
+    'temporal',
+    o.bin,
+    [
+      'server',
+      'start-dev',
+      '--ip',
+      '127.0.0.1',
+      '--port',
+      String(o.port),
+      '--db-filename',
+      o.dbFile,
+      '--log-level',
+      'warn',
+      ...ui,
+    ],
+    { logFile: o.logFile },
+  );
+  await waitForPort('127.0.0.1', o.port, proc);
+  return proc;
+}
+
+/** Waits until Temporal answers RPCs on its default namespace, not just until its port opens. */
+export async function waitForTemporal(address: string, namespace: string, timeoutMs = 60_000) {
+  const { Connection } = await import('@temporalio/client');
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: 2_000 });
+      try {
+        await connection.workflowService.describeNamespace({ namespace });
+        return;
+      } finally {
+        await connection.close();
+      }
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Starts Waflow for development: installs what is missing, builds, then runs the embedded
+# servers (unless TEMPORAL_ADDRESS / MONGODB_URI are set), the worker and the API.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+npm run --silent build >/dev/null
+exec node dist/scripts/dev.js

@@ -1,0 +1,29 @@
+import type { Db, IndexDescription } from 'mongodb';
+
+/**
+ * Every index the store relies on. Only plain and unique indexes: the MongoDB-protocol server
+ * used in development refuses TTL and partial indexes, so expiry is a scheduled cleanup.
+ */
+export const INDEXES: Record<string, IndexDescription[]> = {
+  organizations: [{ key: { created_at: 1 }, name: 'created_at' }],
+  users: [
+    { key: { email: 1 }, name: 'email_unique', unique: true },
+    { key: { org_id: 1, created_at: 1 }, name: 'org_created' },
+  ],
+  api_keys: [
+    { key: { key_hash: 1 }, name: 'key_hash_unique', unique: true },
+    { key: { org_id: 1, created_at: -1 }, name: 'org_created' },
+  ],
+  sessions: [
+    { key: { token_hash: 1 }, name: 'token_hash_unique', unique: true },
+    { key: { expires_at: 1 }, name: 'expires_at' },
+  ],
+};
+
+export async function ensureIndexes(db: Db): Promise<void> {
+  for (const [collection, indexes] of Object.entries(INDEXES)) {
+    // One index per call: FerretDB v1 drops the connection when a single createIndexes
+    // command repeats several indexes that already exist.
+    for (const index of indexes) await db.collection(collection).createIndexes([index]);
+  }
+}

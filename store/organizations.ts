@@ -1,0 +1,22 @@
+import { randomUUID } from 'node:crypto';
+import type { Db } from 'mongodb';
+import type { OrganizationDoc } from './documents';
+
+export function organizationRepository(db: Db) {
+  const col = db.collection<OrganizationDoc>('organizations');
+  return {
+    async create(name: string): Promise<OrganizationDoc> {
+      const doc: OrganizationDoc = { _id: randomUUID(), name, created_at: new Date() };
+      await col.insertOne(doc);
+      return doc;
+    },
+    get(id: string) {
+      return col.findOne({ _id: id });
+    },
+    first() {
+      return col.find().sort({ created_at: 1 }).limit(1).next();
+    },
+  };
+}
+
+export type OrganizationRepository = ReturnType<typeof organizationRepository>;

@@ -1,0 +1,37 @@
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import { loadConfig } from '../lib/config';
+import { createStore } from '../store';
+import { connectMongo } from '../store/mongo';
+import { ensureSchedules } from './schedules';
+import { createWorker } from './worker';
+
+/** Composition root: config -> connections -> activities -> Worker. */
+async function main() {
+  const config = loadConfig();
+  const { address, namespace, taskQueue } = config.temporal;
+  const mongo = await connectMongo(config.mongo.uri, config.mongo.db);
+  const connection = await NativeConnection.connect({ address });
+  const clientConnection = await Connection.connect({ address });
+  try {
+    const client = new Client({ connection: clientConnection, namespace });
+    await ensureSchedules(client, {
+      taskQueue,
+      cleanupIntervalMinutes: config.cleanupIntervalMinutes,
+    });
+    const activities = createActivities({ store: createStore(mongo.db) });
+    const worker = await createWorker({ connection, namespace, taskQueue, activities });
+    // The SDK's runtime turns SIGINT/SIGTERM into a graceful shutdown: run() resolves after it.
+    await worker.run();
+  } finally {
+    await clientConnection.close();
+    await connection.close();
+    await mongo.close();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

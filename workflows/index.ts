@@ -1,0 +1,1 @@
+export { cleanupWorkflow } from './cleanup';
