@@ -37,15 +37,21 @@ export async function buildApp(config: Config, opts: AppOptions = {}): Promise<F
   app.removeContentTypeParser('text/plain');
   app.decorate('config', config);
 
-  await app.register(errorsPlugin);
-  await app.register(mongoPlugin);
-  await app.register(temporalPlugin);
-  await app.register(authPlugin);
-  await app.register(rateLimitPlugin, { now: opts.now });
-  await app.register(openapiPlugin);
+  try {
+    await app.register(errorsPlugin);
+    await app.register(mongoPlugin);
+    await app.register(temporalPlugin);
+    await app.register(authPlugin);
+    await app.register(rateLimitPlugin, { now: opts.now });
+    await app.register(openapiPlugin);
 
-  await app.register(healthRoutes);
-  await app.register(authRoutes);
-  await app.register(apiKeyRoutes);
+    await app.register(healthRoutes);
+    await app.register(authRoutes);
+    await app.register(apiKeyRoutes);
+  } catch (err) {
+    // Release what the plugins that did load have opened (connections, timers).
+    await app.close();
+    throw err;
+  }
   return app;
 }

@@ -45,7 +45,7 @@ export class ConflictError extends DomainError {
 
 export class RateLimitedError extends DomainError {
   constructor(retryAfterSeconds: number) {
-    super(`Rate limit exceeded. Try again in ${retryAfterSeconds} seconds.`, 429, {
+    super(`Rate limit exceeded. Try again in ${retryAfterSeconds} second${retryAfterSeconds === 1 ? '' : 's'}.`, 429, {
       'retry-after': String(retryAfterSeconds),
     });
   }

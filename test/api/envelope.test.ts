@@ -1,0 +1,130 @@
+import { createTestApp, type TestApp } from '../support/app';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp({
+    beforeReady: (app) => {
+      app.get('/api/test/boom', () => {
+        throw new Error('database password is hunter2');
+      });
+    },
+  });
+});
+afterAll(() => t.close());
+
+describe('envelope and errors', () => {
+  it('wraps success in {data, status}', async () => {
+    const res = await t.call({ method: 'GET', url: '/api/api-keys' });
+    expect(res.json()).toMatchObject({ status: 'success', data: { api_keys: expect.any(Array) } });
+  });
+
+  it('names the invalid field', async () => {
+    const res = await t.call({ method: 'POST', url: '/api/api-keys', payload: { name: 42 } });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().status).toBe('error');
+    expect(res.json().message).toMatch(/^Invalid request: body\.name: /);
+  });
+
+  it('names a missing field and a bad nested one', async () => {
+    const res = await t.call({
+      method: 'POST',
+      url: '/api/api-keys',
+      payload: { rate_limit: { per_minute: -1, per_second: 5 } },
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().message).toContain('body.name');
+    expect(res.json().message).toContain('body.rate_limit.per_minute');
+  });
+
+  it('names an invalid path parameter', async () => {
+    const res = await t.call({ method: 'DELETE', url: '/api/api-keys/not-a-uuid' });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().message).toMatch(/params\.id/);
+  });
+
+  it('answers unknown routes with 404 in the envelope', async () => {
+    const res = await t.call({ method: 'GET', url: '/api/nothing-here?x=1' });
+    expect(res.statusCode).toBe(404);
+    expect(res.json()).toEqual({
+      message: 'Route GET /api/nothing-here not found',
+      status: 'error',
+    });
+  });
+
+  it('refuses a body over 5 MB with 413', async () => {
+    const res = await t.call({
+      method: 'POST',
+      url: '/api/api-keys',
+      headers: { 'content-type': 'application/json' },
+      payload: JSON.stringify({ name: 'x'.repeat(5 * 1024 * 1024) }),
+    });
+    expect(res.statusCode).toBe(413);
+    expect(res.json()).toEqual({
+      message: 'Request body is too large: the limit is 5 MB',
+      status: 'error',
+    });
+  });
+
+  it('refuses a non-JSON body with 415', async () => {
+    const res = await t.call({
+      method: 'POST',
+      url: '/api/api-keys',
+      headers: { 'content-type': 'text/plain' },
+      payload: 'name=x',
+    });
+    expect(res.statusCode).toBe(415);
+    expect(res.json().message).toBe('Unsupported Content-Type: send the body as application/json');
+  });
+
+  it('refuses malformed JSON with 400', async () => {
+    const res = await t.call({
+      method: 'POST',
+      url: '/api/api-keys',
+      headers: { 'content-type': 'application/json' },
+      payload: '{"name": ',
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toEqual({ message: 'Body is not valid JSON', status: 'error' });
+  });
+
+  it('hides internal errors behind a plain 500', async () => {
+    const res = await t.call({ method: 'GET', url: '/api/test/boom' });
+    expect(res.statusCode).toBe(500);
+    expect(res.json()).toEqual({ message: 'Internal server error', status: 'error' });
+    expect(res.body).not.toMatch(/hunter2|at .*\.ts/);
+  });
+});
+
+describe('health, readiness and docs', () => {
+  it('answers liveness and readiness without a key', async () => {
+    const health = await t.app.inject({ method: 'GET', url: '/api/health' });
+    expect(health.json()).toEqual({ data: { status: 'ok' }, status: 'success' });
+    const ready = await t.app.inject({ method: 'GET', url: '/api/ready' });
+    expect(ready.statusCode).toBe(200);
+    expect(ready.json()).toEqual({ data: { mongodb: 'ok', temporal: 'ok' }, status: 'success' });
+  });
+
+  it('publishes an OpenAPI document generated from the schemas', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/api/openapi.json' });
+    expect(res.statusCode).toBe(200);
+    const doc = res.json();
+    expect(doc.openapi).toMatch(/^3\./);
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/api/api-keys', '/api/api-keys/{id}', '/api/auth/login']),
+    );
+    const create = doc.paths['/api/api-keys'].post;
+    const body = create.requestBody.content['application/json'].schema;
+    expect(body.required).toContain('name');
+    expect(create.responses['201']).toBeDefined();
+    expect(doc.components.securitySchemes.apiKey).toMatchObject({
+      in: 'header',
+      name: 'X-API-Key',
+    });
+  });
+
+  it('serves the interactive docs', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/docs/' });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/text\/html/);
+  });
+});

@@ -1,0 +1,99 @@
+import { createTestApp, type TestApp } from '../support/app';
+
+let t: TestApp;
+let now = Date.parse('2026-01-01T00:00:00Z');
+beforeAll(async () => {
+  t = await createTestApp({ now: () => now });
+});
+afterAll(() => t.close());
+
+const get = (key = t.org.api_key.key) =>
+  t.app.inject({ method: 'GET', url: '/api/api-keys', headers: { 'x-api-key': key } });
+
+const freshKey = async (rateLimit?: { per_minute: number; per_second: number }) => {
+  const res = await t.call({
+    method: 'POST',
+    url: '/api/api-keys',
+    payload: { name: 'rl', rate_limit: rateLimit },
+  });
+  return res.json().data.key as string;
+};
+
+describe('rate limit per API key', () => {
+  it('sends the headers on every answer, counting down', async () => {
+    const key = await freshKey();
+    const first = await get(key);
+    expect(first.headers['x-ratelimit-limit']).toBe('100');
+    expect(first.headers['x-ratelimit-remaining']).toBe('99');
+    expect(first.headers['x-ratelimit-reset']).toBe(String(Math.ceil((now + 60_000) / 1000)));
+    const second = await get(key);
+    expect(second.headers['x-ratelimit-remaining']).toBe('98');
+  });
+
+  it('answers the 11th request in one second with 429 and Retry-After', async () => {
+    const key = await freshKey();
+    now += 120_000;
+    for (let i = 0; i < 10; i++) expect((await get(key)).statusCode).toBe(200);
+    const res = await get(key);
+    expect(res.statusCode).toBe(429);
+    expect(res.headers['retry-after']).toBe('1');
+    expect(res.headers['x-ratelimit-remaining']).toBe('90');
+    expect(res.json()).toEqual({
+      message: 'Rate limit exceeded. Try again in 1 second.',
+      status: 'error',
+    });
+    now += 1_000;
+    expect((await get(key)).statusCode).toBe(200);
+  });
+
+  it('answers the 101st request in one minute with 429 until the minute ends', async () => {
+    const key = await freshKey();
+    now += 120_000;
+    for (let i = 0; i < 100; i++) {
+      expect((await get(key)).statusCode).toBe(200);
+      now += 250;
+    }
+    const res = await get(key); // 25 s after the first
+    expect(res.statusCode).toBe(429);
+    expect(res.headers['retry-after']).toBe('35');
+    expect(res.headers['x-ratelimit-remaining']).toBe('0');
+    expect(res.json().message).toBe('Rate limit exceeded. Try again in 35 seconds.');
+    now += 35_000;
+    const after = await get(key);
+    expect(after.statusCode).toBe(200);
+    expect(after.headers['x-ratelimit-remaining']).toBe('99');
+  });
+
+  it('limits each key on its own and honours a per-key limit', async () => {
+    const a = await freshKey({ per_minute: 3, per_second: 3 });
+    const b = await freshKey();
+    now += 120_000;
+    for (let i = 0; i < 3; i++) expect((await get(a)).statusCode).toBe(200);
+    const refused = await get(a);
+    expect(refused.statusCode).toBe(429);
+    expect(refused.headers['x-ratelimit-limit']).toBe('3');
+    expect((await get(b)).statusCode).toBe(200);
+  });
+
+  it('also limits failed authentication attempts, per client address', async () => {
+    now += 120_000;
+    const attempt = (ip: string) =>
+      t.app.inject({
+        method: 'GET',
+        url: '/api/api-keys',
+        headers: { 'x-api-key': 'wf_guess' },
+        remoteAddress: ip,
+      });
+    for (let i = 0; i < 10; i++) expect((await attempt('192.0.2.7')).statusCode).toBe(401);
+    expect((await attempt('192.0.2.7')).statusCode).toBe(429);
+    expect((await attempt('192.0.2.8')).statusCode).toBe(401);
+  });
+
+  it('does not limit health checks', async () => {
+    for (let i = 0; i < 15; i++) {
+      const res = await t.app.inject({ method: 'GET', url: '/api/health' });
+      expect(res.statusCode).toBe(200);
+      expect(res.headers['x-ratelimit-limit']).toBeUndefined();
+    }
+  });
+});

@@ -1,0 +1,31 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig, type Config, type Env } from '../../lib/config';
+
+/** Where the global setup's servers are. */
+export function testServers() {
+  const mongoUri = process.env.WAFLOW_TEST_MONGODB_URI;
+  const temporalAddress = process.env.WAFLOW_TEST_TEMPORAL_ADDRESS;
+  if (!mongoUri || !temporalAddress)
+    throw new Error('Run tests through jest: its global setup starts the servers');
+  return { mongoUri, temporalAddress };
+}
+
+/** A config on the test servers with a database and task queue of its own. */
+export function testConfig(overrides: Env = {}): Config {
+  const { mongoUri, temporalAddress } = testServers();
+  const id = randomUUID().replaceAll('-', '').slice(0, 12);
+  return loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    DATA_DIR: mkdtempSync(join(tmpdir(), 'waflow-data-')),
+    MONGODB_URI: mongoUri,
+    MONGODB_DB: `test_${id}`,
+    TEMPORAL_ADDRESS: temporalAddress,
+    TEMPORAL_TASK_QUEUE: `test-${id}`,
+    ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    ...overrides,
+  });
+}

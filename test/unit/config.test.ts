@@ -1,0 +1,56 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, loadConfig } from '../../lib/config';
+
+const tempDir = () => mkdtempSync(join(tmpdir(), 'waflow-config-'));
+
+describe('loadConfig', () => {
+  it('has working defaults for development', () => {
+    const config = loadConfig({ DATA_DIR: tempDir() });
+    expect(config.http.port).toBe(3000);
+    expect(config.rateLimit).toEqual({ perMinute: 100, perSecond: 10 });
+    expect(config.http.bodyLimit).toBe(5 * 1024 * 1024);
+    expect(config.mongo).toMatchObject({ embedded: true, uri: 'mongodb://127.0.0.1:27017/' });
+    expect(config.temporal).toMatchObject({ embedded: true, address: '127.0.0.1:7233' });
+    expect(config.auth.cookieSecure).toBe(false);
+  });
+
+  it('uses configured servers instead of embedded ones', () => {
+    const config = loadConfig({
+      DATA_DIR: tempDir(),
+      MONGODB_URI: 'mongodb://db.internal:27017/',
+      TEMPORAL_ADDRESS: 'temporal.internal:7233',
+    });
+    expect(config.mongo).toMatchObject({ embedded: false, uri: 'mongodb://db.internal:27017/' });
+    expect(config.temporal).toMatchObject({ embedded: false, address: 'temporal.internal:7233' });
+  });
+
+  it('generates a development encryption key once and keeps it', () => {
+    const dir = tempDir();
+    const first = loadConfig({ DATA_DIR: dir }).encryptionKey;
+    expect(first).toHaveLength(32);
+    expect(readFileSync(join(dir, 'encryption.key'), 'utf8')).toBe(first.toString('base64'));
+    expect(loadConfig({ DATA_DIR: dir }).encryptionKey.equals(first)).toBe(true);
+  });
+
+  it('refuses to start in production without an encryption key', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production', DATA_DIR: tempDir() })).toThrow(
+      /ENCRYPTION_KEY is required in production/,
+    );
+    const key = randomBytes(32).toString('base64');
+    const config = loadConfig({ NODE_ENV: 'production', ENCRYPTION_KEY: key });
+    expect(config.encryptionKey.toString('base64')).toBe(key);
+    expect(config.auth.cookieSecure).toBe(true);
+  });
+
+  it('names each invalid variable', () => {
+    const attempt = () =>
+      loadConfig({ PORT: 'eighty', ENCRYPTION_KEY: 'short', MONGODB_URI: 'http://x' });
+    expect(attempt).toThrow(ConfigError);
+    expect(attempt).toThrow(/PORT/);
+    expect(attempt).toThrow(/ENCRYPTION_KEY: must be 32 bytes/);
+    expect(attempt).toThrow(/MONGODB_URI: must be a mongodb:\/\/ URI/);
+  });
+});
