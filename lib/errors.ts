@@ -45,9 +45,13 @@ export class ConflictError extends DomainError {
 
 export class RateLimitedError extends DomainError {
   constructor(retryAfterSeconds: number) {
-    super(`Rate limit exceeded. Try again in ${retryAfterSeconds} second${retryAfterSeconds === 1 ? '' : 's'}.`, 429, {
-      'retry-after': String(retryAfterSeconds),
-    });
+    super(
+      `Rate limit exceeded. Try again in ${retryAfterSeconds} second${retryAfterSeconds === 1 ? '' : 's'}.`,
+      429,
+      {
+        'retry-after': String(retryAfterSeconds),
+      },
+    );
   }
 }
 

@@ -13,11 +13,6 @@ mkdir -p "$BIN_DIR"
 
 log() { printf '\033[36m[setup]\033[0m %s\n' "$*" >&2; }
 
-# Native addons build against the system's Node headers, as nothing can be downloaded.
-if [ -d /usr/include/node ] && [ -z "${npm_config_nodedir:-}" ]; then
-  export npm_config_nodedir=/usr
-fi
-
 lock_hash=$(sha256sum package-lock.json | cut -d' ' -f1)
 stamp=node_modules/.waflow-lock-sha256
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_hash" ]; then

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The whole test suite: installs what is missing, builds, type-checks, lints, then runs jest,
+# whose global setup starts a real FerretDB and Temporal dev server on free ports.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+step() { printf '\033[36m[test]\033[0m %s\n' "$*"; }
+step "build"
+npm run --silent build >/dev/null
+step "typecheck"
+npx tsc --noEmit
+step "lint"
+npx eslint .
+npx prettier --check . >/dev/null || { npx prettier --check .; exit 1; }
+step "jest"
+npx jest --ci "$@"

@@ -1,0 +1,117 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from '../../scripts/infra';
+
+const DEV_ENTRY = join(__dirname, '..', '..', 'dist', 'scripts', 'dev.js');
+
+interface Ports {
+  PORT: number;
+  MONGODB_PORT: number;
+  TEMPORAL_PORT: number;
+  TEMPORAL_UI_PORT: number;
+}
+
+/** The start command's process, with its own data folder and ports. */
+function startStack(dataDir: string, ports: Ports) {
+  const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'warn' };
+  for (const name of ['MONGODB_URI', 'TEMPORAL_ADDRESS', 'NODE_ENV']) delete env[name];
+  for (const [name, port] of Object.entries(ports)) env[name] = String(port);
+  const child = spawn(process.execPath, [DEV_ENTRY], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  const banner = new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no banner in 120 s:\n${output}`)), 120_000);
+    child.stdout.on('data', () => {
+      if (output.includes('Press Ctrl-C to stop.')) {
+        clearTimeout(timer);
+        resolve(output);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`start command exited with ${code}:\n${output}`));
+    });
+  });
+  return { child, banner };
+}
+
+function stop(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => {
+    child.once('exit', (code) => resolve(code));
+    child.kill('SIGINT');
+  });
+}
+
+const portOpen = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const s = connect({ host: '127.0.0.1', port });
+    s.once('connect', () => (s.destroy(), resolve(true)));
+    s.once('error', () => resolve(false));
+  });
+
+const apiKeyIn = (banner: string) => /API key\s+(wf_\S+)/.exec(banner)?.[1];
+
+describe('the start command', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'waflow-dev-'));
+  let ports: Ports;
+
+  beforeAll(async () => {
+    if (!existsSync(DEV_ENTRY)) throw new Error(`${DEV_ENTRY} is missing: run \`npm run build\``);
+    ports = {
+      PORT: await freePort(),
+      MONGODB_PORT: await freePort(),
+      TEMPORAL_PORT: await freePort(),
+      TEMPORAL_UI_PORT: await freePort(),
+    };
+  });
+
+  it('brings everything up, prints a working key, and stops every child on Ctrl-C', async () => {
+    const { child, banner } = startStack(dataDir, ports);
+    try {
+      const printed = await banner;
+      expect(printed).toContain(`http://localhost:${ports.PORT}/docs`);
+      expect(printed).toContain(`http://localhost:${ports.TEMPORAL_UI_PORT}`);
+      const key = apiKeyIn(printed);
+      expect(key).toBeDefined();
+
+      const res = await fetch(`http://127.0.0.1:${ports.PORT}/api/ready`, {
+        headers: { 'x-api-key': key! },
+      });
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({
+        data: { mongodb: 'ok', temporal: 'ok' },
+        status: 'success',
+      });
+      const me = await fetch(`http://127.0.0.1:${ports.PORT}/api/auth/me`, {
+        headers: { 'x-api-key': key! },
+      });
+      expect(me.status).toBe(200);
+    } finally {
+      expect(await stop(child)).toBe(0);
+    }
+    for (const port of Object.values(ports)) expect(await portOpen(port)).toBe(false);
+  });
+
+  it('reuses the data and the key on a second start', async () => {
+    const saved = JSON.parse(readFileSync(join(dataDir, 'dev-credentials.json'), 'utf8'));
+    const first = (saved as { api_key: string }).api_key;
+    expect(first).toMatch(/^wf_/);
+    const { child, banner } = startStack(dataDir, ports);
+    try {
+      const key = apiKeyIn(await banner);
+      expect(key).toBe(first);
+      const res = await fetch(`http://127.0.0.1:${ports.PORT}/api/api-keys`, {
+        headers: { 'x-api-key': key! },
+      });
+      expect(res.status).toBe(200);
+      const { data } = (await res.json()) as { data: { api_keys: unknown[] } };
+      expect(data.api_keys).toHaveLength(1);
+    } finally {
+      expect(await stop(child)).toBe(0);
+    }
+  });
+});
