@@ -44,6 +44,7 @@ const EnvSchema = z.object({
   SESSION_TTL_HOURS: positiveInt.default(24 * 7),
   COOKIE_SECURE: z.stringbool().optional(),
   CLEANUP_INTERVAL_MINUTES: positiveInt.default(60),
+  SANDBOX_MODE: z.stringbool().optional(),
 });
 
 export type Env = Record<string, string | undefined>;
@@ -67,6 +68,8 @@ export interface Config {
   rateLimit: { perMinute: number; perSecond: number };
   auth: { cacheTtlMs: number; sessionTtlMs: number; cookieSecure: boolean };
   cleanupIntervalMinutes: number;
+  /** Talk to the built-in Meta and payment gateway simulators instead of the real providers. */
+  sandbox: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -113,6 +116,7 @@ export function loadConfig(env: Env = process.env): Config {
       cookieSecure: e.COOKIE_SECURE ?? production,
     },
     cleanupIntervalMinutes: e.CLEANUP_INTERVAL_MINUTES,
+    sandbox: e.SANDBOX_MODE ?? !production,
   };
 }
 

@@ -15,6 +15,22 @@ describe('loadConfig', () => {
     expect(config.mongo).toMatchObject({ embedded: true, uri: 'mongodb://127.0.0.1:27017/' });
     expect(config.temporal).toMatchObject({ embedded: true, address: '127.0.0.1:7233' });
     expect(config.auth.cookieSecure).toBe(false);
+    expect(config.sandbox).toBe(true);
+  });
+
+  it('leaves sandbox mode in production unless asked for', () => {
+    const key = randomBytes(32).toString('base64');
+    expect(loadConfig({ NODE_ENV: 'production', ENCRYPTION_KEY: key }).sandbox).toBe(false);
+    const sandboxed = loadConfig({
+      NODE_ENV: 'production',
+      ENCRYPTION_KEY: key,
+      SANDBOX_MODE: 'true',
+    });
+    expect(sandboxed.sandbox).toBe(true);
+    expect(loadConfig({ DATA_DIR: tempDir(), SANDBOX_MODE: 'false' }).sandbox).toBe(false);
+    expect(() => loadConfig({ DATA_DIR: tempDir(), SANDBOX_MODE: 'maybe' })).toThrow(
+      /SANDBOX_MODE/,
+    );
   });
 
   it('uses configured servers instead of embedded ones', () => {
