@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -45,6 +45,15 @@ const EnvSchema = z.object({
   COOKIE_SECURE: z.stringbool().optional(),
   CLEANUP_INTERVAL_MINUTES: positiveInt.default(60),
   SANDBOX_MODE: z.stringbool().optional(),
+
+  META_API_VERSION: z
+    .string()
+    .regex(/^v\d+\.\d+$/, 'must look like v21.0')
+    .default('v21.0'),
+  META_GRAPH_URL: z.url().default('https://graph.facebook.com'),
+  META_SIMULATOR_PORT: port.default(3100),
+  META_SIMULATOR_URL: z.url().optional(),
+  META_WEBHOOK_URL: z.url().optional(),
 });
 
 export type Env = Record<string, string | undefined>;
@@ -70,6 +79,20 @@ export interface Config {
   cleanupIntervalMinutes: number;
   /** Talk to the built-in Meta and payment gateway simulators instead of the real providers. */
   sandbox: boolean;
+  meta: {
+    apiVersion: string;
+    graphUrl: string;
+    simulator: {
+      port: number;
+      url: string;
+      /** Where the simulator posts its webhooks: the engine's /api/webhooks/meta. */
+      webhookUrl: string;
+      /** Credentials of the sandbox accounts, derived from the encryption key. */
+      accessToken: string;
+      appSecret: string;
+      verifyToken: string;
+    };
+  };
 }
 
 export class ConfigError extends Error {}
@@ -83,6 +106,9 @@ export function loadConfig(env: Env = process.env): Config {
   const e = parsed.data;
   const dataDir = resolve(e.DATA_DIR);
   const production = e.NODE_ENV === 'production';
+  const encryptionKey = resolveEncryptionKey(e.ENCRYPTION_KEY, production, dataDir);
+  const derive = (label: string) =>
+    createHmac('sha256', encryptionKey).update(`waflow-sandbox:${label}`).digest('base64url');
   return {
     env: e.NODE_ENV,
     logLevel: e.LOG_LEVEL,
@@ -108,7 +134,7 @@ export function loadConfig(env: Env = process.env): Config {
       port: e.TEMPORAL_PORT,
       uiPort: e.TEMPORAL_UI_PORT,
     },
-    encryptionKey: resolveEncryptionKey(e.ENCRYPTION_KEY, production, dataDir),
+    encryptionKey,
     rateLimit: { perMinute: e.RATE_LIMIT_PER_MINUTE, perSecond: e.RATE_LIMIT_PER_SECOND },
     auth: {
       cacheTtlMs: e.AUTH_CACHE_TTL_MS,
@@ -117,6 +143,21 @@ export function loadConfig(env: Env = process.env): Config {
     },
     cleanupIntervalMinutes: e.CLEANUP_INTERVAL_MINUTES,
     sandbox: e.SANDBOX_MODE ?? !production,
+    meta: {
+      apiVersion: e.META_API_VERSION,
+      graphUrl: e.META_GRAPH_URL.replace(/\/$/, ''),
+      simulator: {
+        port: e.META_SIMULATOR_PORT,
+        url: (e.META_SIMULATOR_URL ?? `http://127.0.0.1:${e.META_SIMULATOR_PORT}`).replace(
+          /\/$/,
+          '',
+        ),
+        webhookUrl: e.META_WEBHOOK_URL ?? `http://127.0.0.1:${e.PORT}/api/webhooks/meta`,
+        accessToken: `SANDBOX${derive('access-token')}`,
+        appSecret: derive('app-secret'),
+        verifyToken: derive('verify-token'),
+      },
+    },
   };
 }
 
@@ -132,6 +173,9 @@ export function configEnv(config: Config): Env {
     TEMPORAL_NAMESPACE: config.temporal.namespace,
     TEMPORAL_TASK_QUEUE: config.temporal.taskQueue,
     ENCRYPTION_KEY: config.encryptionKey.toString('base64'),
+    SANDBOX_MODE: String(config.sandbox),
+    META_SIMULATOR_URL: config.meta.simulator.url,
+    META_WEBHOOK_URL: config.meta.simulator.webhookUrl,
   };
 }
 

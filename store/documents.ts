@@ -41,3 +41,127 @@ export interface SessionDoc {
   expires_at: Date;
   created_at: Date;
 }
+
+/** An event waiting in its source document until it is copied to `events` (see outbox.ts). */
+export interface OutboxEvent {
+  id: string;
+  type: string;
+  timestamp: Date;
+  data: Record<string, unknown>;
+}
+
+/** Documents that record events carry them in an outbox, written with the change itself. */
+export interface WithOutbox {
+  version: number;
+  outbox: OutboxEvent[];
+  outbox_pending: boolean;
+}
+
+export interface EventDoc {
+  _id: string;
+  org_id: string;
+  type: string;
+  timestamp: Date;
+  data: Record<string, unknown>;
+  created_at: Date;
+  /** Set once the event has been handed to outbound webhook delivery. */
+  dispatched: boolean;
+}
+
+export interface AccountDoc {
+  _id: string;
+  org_id: string;
+  name: string;
+  phone_number_id: string;
+  waba_id: string;
+  display_phone_number: string | null;
+  /** AES-256-GCM sealed (lib/crypto.ts). */
+  access_token_enc: string;
+  app_secret_enc: string;
+  verify_token_enc: string;
+  /** sha256 of the verify token, to find the account during Meta's GET handshake. */
+  verify_token_hash: string;
+  is_default: boolean;
+  /** Messages per second this number may send (Meta: 80 by default, up to 1,000). */
+  throughput: number;
+  status: 'connected' | 'disconnected';
+  status_reason: string | null;
+  /** True for the account that talks to the built-in simulator. */
+  sandbox: boolean;
+  /** Base URL of the Graph API this account talks to (Meta, or the simulator). */
+  graph_url: string;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface ContactDoc extends WithOutbox {
+  _id: string;
+  org_id: string;
+  /** E.164, unique per organization. */
+  phone_number: string;
+  name: string | null;
+  email: string | null;
+  tags: string[];
+  stage: string | null;
+  custom_fields: Record<string, unknown>;
+  opted_in: boolean;
+  /** The 24 h customer service window runs from the last inbound message. */
+  last_inbound_at: Date | null;
+  source: 'api' | 'bulk' | 'whatsapp_webhook';
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface TransferDoc extends WithOutbox {
+  _id: string;
+  org_id: string;
+  contact_id: string;
+  from_agent_id: string | null;
+  to_agent_id: string | null;
+  to_team_id: string | null;
+  notes: string | null;
+  created_at: Date;
+}
+
+export interface TemplateDoc {
+  /** `<account_id>:<name>:<language>` */
+  _id: string;
+  org_id: string;
+  account_id: string;
+  meta_id: string;
+  name: string;
+  language: string;
+  category: string;
+  status: string;
+  components: Record<string, unknown>[];
+  /** Placeholders per component: header and body counts, and one count per button. */
+  parameter_counts: { header: number; body: number; buttons: number[] };
+  /** The header's media format when it has one (IMAGE, VIDEO, DOCUMENT). */
+  header_format: string | null;
+  synced_at: Date;
+}
+
+export type MessageStatus = 'queued' | 'sent' | 'delivered' | 'read' | 'failed';
+
+export interface MessageDoc {
+  /** Outbound: a UUID. Inbound: `in:<wamid>`, so a redelivered webhook cannot store it twice. */
+  _id: string;
+  org_id: string;
+  account_id: string;
+  contact_id: string;
+  direction: 'outbound' | 'inbound';
+  /** The customer's number. */
+  phone_number: string;
+  type: string;
+  /** The message object as sent to or received from Meta. */
+  content: Record<string, unknown>;
+  origin:
+    'api' | 'campaign' | 'sequence' | 'payment_link' | 'woocommerce' | 'custom_action' | 'whatsapp';
+  origin_id: string | null;
+  wamid: string | null;
+  status: MessageStatus;
+  status_history: { status: MessageStatus; at: Date; error?: { code: number; message: string } }[];
+  error: { code: number; message: string } | null;
+  created_at: Date;
+  updated_at: Date;
+}

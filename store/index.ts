@@ -1,6 +1,8 @@
 import type { Db } from 'mongodb';
 import { apiKeyRepository } from './api-keys';
+import { eventRepository } from './events';
 import { organizationRepository } from './organizations';
+import { outboxRelay } from './outbox';
 import { sessionRepository } from './sessions';
 import { userRepository } from './users';
 
@@ -10,6 +12,8 @@ export function createStore(db: Db) {
     users: userRepository(db),
     apiKeys: apiKeyRepository(db),
     sessions: sessionRepository(db),
+    events: eventRepository(db),
+    outbox: outboxRelay(db),
   };
 }
 

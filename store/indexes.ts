@@ -18,6 +18,33 @@ export const INDEXES: Record<string, IndexDescription[]> = {
     { key: { token_hash: 1 }, name: 'token_hash_unique', unique: true },
     { key: { expires_at: 1 }, name: 'expires_at' },
   ],
+  events: [
+    { key: { org_id: 1, created_at: -1 }, name: 'org_created' },
+    { key: { dispatched: 1, created_at: 1 }, name: 'dispatch_queue' },
+  ],
+  accounts: [
+    { key: { phone_number_id: 1 }, name: 'phone_number_id_unique', unique: true },
+    { key: { org_id: 1, created_at: 1 }, name: 'org_created' },
+    { key: { verify_token_hash: 1 }, name: 'verify_token_hash' },
+  ],
+  contacts: [
+    { key: { org_id: 1, phone_number: 1 }, name: 'org_phone_unique', unique: true },
+    { key: { org_id: 1, created_at: -1 }, name: 'org_created' },
+    { key: { org_id: 1, tags: 1 }, name: 'org_tags' },
+    { key: { outbox_pending: 1 }, name: 'outbox_pending' },
+  ],
+  transfers: [
+    { key: { org_id: 1, contact_id: 1, created_at: -1 }, name: 'org_contact_created' },
+    { key: { outbox_pending: 1 }, name: 'outbox_pending' },
+  ],
+  templates: [
+    { key: { org_id: 1, name: 1, language: 1 }, name: 'org_name_language' },
+    { key: { account_id: 1 }, name: 'account' },
+  ],
+  messages: [
+    { key: { org_id: 1, contact_id: 1, created_at: -1 }, name: 'org_contact_created' },
+    { key: { wamid: 1 }, name: 'wamid' },
+  ],
 };
 
 export async function ensureIndexes(db: Db): Promise<void> {

@@ -1,0 +1,104 @@
+import { randomUUID } from 'node:crypto';
+import type { Collection, Db } from 'mongodb';
+import type { EventDoc, OutboxEvent, WithOutbox } from './documents';
+
+/**
+ * Events are recorded exactly once without multi-document transactions: a change and its
+ * event are written in one single-document update (the event goes into the document's
+ * `outbox`), then copied to `events` under the event's own id (idempotent), then the outbox
+ * is emptied only if the document has not changed since it was read. A crash at any point
+ * leaves the event in the outbox, and the next flush (after the write, or the periodic sweep)
+ * copies it; copying twice is a no-op.
+ */
+
+export const OUTBOX_COLLECTIONS = ['contacts', 'transfers'] as const;
+export type OutboxCollection = (typeof OUTBOX_COLLECTIONS)[number];
+
+export function newEvent(
+  type: string,
+  data: Record<string, unknown>,
+  at = new Date(),
+): OutboxEvent {
+  return { id: randomUUID(), type, timestamp: at, data };
+}
+
+/** The fields a new document starts with, carrying its first events. */
+export function outboxFields(events: OutboxEvent[]): WithOutbox {
+  return { version: 1, outbox: events, outbox_pending: events.length > 0 };
+}
+
+/** The update operators that apply a change together with its events. */
+export function withEvents(events: OutboxEvent[]) {
+  return events.length
+    ? { $inc: { version: 1 }, $push: { outbox: { $each: events } }, $set: { outbox_pending: true } }
+    : { $inc: { version: 1 } };
+}
+
+type OutboxDoc = WithOutbox & { _id: string; org_id: string };
+
+export function outboxRelay(db: Db) {
+  const events = db.collection<EventDoc>('events');
+  const source = (name: OutboxCollection) => db.collection<OutboxDoc>(name);
+
+  async function copy(orgId: string, outbox: OutboxEvent[]): Promise<void> {
+    if (!outbox.length) return;
+    const now = new Date();
+    await events.bulkWrite(
+      outbox.map((e) => ({
+        updateOne: {
+          filter: { _id: e.id },
+          update: {
+            $setOnInsert: {
+              org_id: orgId,
+              type: e.type,
+              timestamp: e.timestamp,
+              data: e.data,
+              created_at: now,
+              dispatched: false,
+            },
+          },
+          upsert: true,
+        },
+      })),
+      { ordered: false },
+    );
+  }
+
+  async function flushDoc(col: Collection<OutboxDoc>, doc: OutboxDoc): Promise<number> {
+    await copy(doc.org_id, doc.outbox);
+    // Only if nothing was added meanwhile; otherwise the next flush copies (again) and clears.
+    await col.updateOne(
+      { _id: doc._id, version: doc.version },
+      { $set: { outbox: [], outbox_pending: false } },
+    );
+    return doc.outbox.length;
+  }
+
+  return {
+    /** Copies one document's pending events; call right after writing it. */
+    async flush(collection: OutboxCollection, id: string): Promise<number> {
+      const col = source(collection);
+      const doc = await col.findOne(
+        { _id: id, outbox_pending: true },
+        { projection: { org_id: 1, version: 1, outbox: 1 } },
+      );
+      return doc ? flushDoc(col, doc) : 0;
+    },
+
+    /** Copies every pending event left behind (a crash between write and flush). */
+    async sweep(limit = 1_000): Promise<number> {
+      let copied = 0;
+      for (const name of OUTBOX_COLLECTIONS) {
+        const col = source(name);
+        const pending = await col
+          .find({ outbox_pending: true }, { projection: { org_id: 1, version: 1, outbox: 1 } })
+          .limit(limit)
+          .toArray();
+        for (const doc of pending) copied += await flushDoc(col, doc);
+      }
+      return copied;
+    },
+  };
+}
+
+export type OutboxRelay = ReturnType<typeof outboxRelay>;
