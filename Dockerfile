@@ -1,0 +1,52 @@
+# syntax=docker/dockerfile:1
+#
+# One image for both Waflow processes:
+#   api     node dist/api/server.js   (default command)
+#   worker  node dist/worker/main.js
+#
+# Debian (glibc), not Alpine: the Temporal worker's native core bridge ships glibc builds only.
+# Production configuration comes from the environment (see lib/config.ts); ENCRYPTION_KEY,
+# MONGODB_URI and TEMPORAL_ADDRESS are required there. docker-compose.yml wires a full stack.
+
+ARG NODE_IMAGE=node:22-bookworm-slim
+
+# ---------------------------------------------------------------------------------------------
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+
+# Toolchain for native addons that have no prebuilt binary for this platform.
+RUN apt-get update \
+  && apt-get install -y --no-install-recommends python3 make g++ \
+  && rm -rf /var/lib/apt/lists/*
+
+COPY package.json package-lock.json ./
+# Not `npm ci`: the lock records only the platform builds the registry served, and `npm ci`
+# rejects a lock without every optional platform package; install follows the lock.
+RUN npm install --no-audit --no-fund
+
+COPY . .
+# tsc to dist/, then the prebundled workflow code (dist/workflow-bundle.js) so the worker
+# starts without webpack; then drop devDependencies and the core bridge's macOS/Windows builds.
+RUN npm run build \
+  && npm prune --omit=dev --no-audit --no-fund \
+  && rm -rf node_modules/@temporalio/core-bridge/releases/*-apple-darwin \
+            node_modules/@temporalio/core-bridge/releases/*-windows-*
+
+# ---------------------------------------------------------------------------------------------
+FROM ${NODE_IMAGE} AS runtime
+ENV NODE_ENV=production
+WORKDIR /app
+
+# Owned by root and read-only to the app user: the processes never write their own code.
+COPY --from=build /app/package.json ./package.json
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+
+USER node
+EXPOSE 3000
+
+# Liveness of the API (/api/health). The worker serves no HTTP: compose disables this there.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/api/health', { signal: AbortSignal.timeout(4000) }).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+
+CMD ["node", "dist/api/server.js"]
