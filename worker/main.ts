@@ -1,6 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../activities';
+import { createMetaClient } from '../activities/meta/client';
 import { loadConfig } from '../lib/config';
 import { createStore } from '../store';
 import { connectMongo } from '../store/mongo';
@@ -14,17 +15,19 @@ async function main() {
   const mongo = await connectMongo(config.mongo.uri, config.mongo.db);
   const connection = await NativeConnection.connect({ address });
   const clientConnection = await Connection.connect({ address });
+  const meta = createMetaClient({ apiVersion: config.meta.apiVersion });
   try {
     const client = new Client({ connection: clientConnection, namespace });
     await ensureSchedules(client, {
       taskQueue,
       cleanupIntervalMinutes: config.cleanupIntervalMinutes,
     });
-    const activities = createActivities({ store: createStore(mongo.db) });
+    const activities = createActivities({ config, store: createStore(mongo.db), meta });
     const worker = await createWorker({ connection, namespace, taskQueue, activities });
     // The SDK's runtime turns SIGINT/SIGTERM into a graceful shutdown: run() resolves after it.
     await worker.run();
   } finally {
+    await meta.close();
     await clientConnection.close();
     await connection.close();
     await mongo.close();

@@ -1,6 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
+import { createMetaClient } from '../../activities/meta/client';
 import type { Config } from '../../lib/config';
 import { createStore, type Store } from '../../store';
 import { connectMongo, type MongoHandle } from '../../store/mongo';
@@ -29,7 +30,11 @@ beforeAll(async () => {
     connection: nativeConnection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    activities: createActivities({ store }),
+    activities: createActivities({
+      config,
+      store,
+      meta: createMetaClient({ apiVersion: config.meta.apiVersion }),
+    }),
   });
   running = worker.run();
 });

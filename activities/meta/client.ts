@@ -1,0 +1,143 @@
+import { Agent, request } from 'undici';
+import { MetaApiError, networkError } from './errors';
+
+/** Which number, and with which credentials, a call is made. */
+export interface MetaTarget {
+  /** Base URL of the Graph API: Meta's, or the simulator's. */
+  graphUrl: string;
+  accessToken: string;
+}
+
+export interface SendResult {
+  wamid: string;
+  waId: string | null;
+}
+
+export interface MetaTemplate {
+  id: string;
+  name: string;
+  language: string;
+  status: string;
+  category: string;
+  components: Record<string, unknown>[];
+}
+
+export interface TemplatePage {
+  templates: MetaTemplate[];
+  /** Cursor of the next page, absent on the last one. */
+  after: string | null;
+}
+
+interface GraphError {
+  error?: {
+    code?: number;
+    message?: string;
+    error_data?: { details?: string };
+    fbtrace_id?: string;
+  };
+}
+
+/**
+ * The one client of Meta's Cloud API. It never retries by itself: callers (activities) decide,
+ * from the error's kind, whether Temporal retries, fails, or disconnects the account.
+ */
+export function createMetaClient(opts: {
+  apiVersion: string;
+  timeoutMs?: number;
+  connections?: number;
+}) {
+  const timeout = opts.timeoutMs ?? 15_000;
+  const dispatcher = new Agent({
+    connections: opts.connections ?? 64,
+    keepAliveTimeout: 30_000,
+    headersTimeout: timeout,
+    bodyTimeout: timeout,
+  });
+
+  async function call<T>(
+    target: MetaTarget,
+    method: 'GET' | 'POST',
+    path: string,
+    body?: unknown,
+  ): Promise<T> {
+    let res;
+    try {
+      res = await request(`${target.graphUrl}/${opts.apiVersion}/${path}`, {
+        method,
+        dispatcher,
+        headers: {
+          authorization: `Bearer ${target.accessToken}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (err) {
+      throw networkError(err);
+    }
+    let parsed: unknown;
+    try {
+      parsed = await res.body.json();
+    } catch (err) {
+      if (res.statusCode >= 500) {
+        throw new MetaApiError(0, `Meta answered ${res.statusCode}`, res.statusCode);
+      }
+      throw networkError(err);
+    }
+    if (res.statusCode >= 400) {
+      const e = (parsed as GraphError).error;
+      throw new MetaApiError(
+        e?.code ?? 0,
+        e?.message ?? `Meta answered ${res.statusCode}`,
+        res.statusCode,
+        e?.error_data?.details ?? null,
+        e?.fbtrace_id ?? null,
+      );
+    }
+    return parsed as T;
+  }
+
+  return {
+    async sendMessage(
+      target: MetaTarget & { phoneNumberId: string },
+      message: Record<string, unknown>,
+    ): Promise<SendResult> {
+      const res = await call<{ messages?: { id: string }[]; contacts?: { wa_id: string }[] }>(
+        target,
+        'POST',
+        `${target.phoneNumberId}/messages`,
+        { messaging_product: 'whatsapp', ...message },
+      );
+      const wamid = res.messages?.[0]?.id;
+      if (!wamid)
+        throw new MetaApiError(
+          0,
+          'Meta accepted the message without an id',
+          200,
+          null,
+          null,
+          'ambiguous',
+        );
+      return { wamid, waId: res.contacts?.[0]?.wa_id ?? null };
+    },
+
+    async listTemplates(
+      target: MetaTarget & { wabaId: string },
+      page: { after?: string | null; limit?: number } = {},
+    ): Promise<TemplatePage> {
+      const query = new URLSearchParams({ limit: String(page.limit ?? 100) });
+      if (page.after) query.set('after', page.after);
+      const res = await call<{
+        data: MetaTemplate[];
+        paging?: { cursors?: { after?: string }; next?: string };
+      }>(target, 'GET', `${target.wabaId}/message_templates?${query}`);
+      return {
+        templates: res.data,
+        after: res.paging?.next ? (res.paging.cursors?.after ?? null) : null,
+      };
+    },
+
+    close: () => dispatcher.close(),
+  };
+}
+
+export type MetaClient = ReturnType<typeof createMetaClient>;
