@@ -1,7 +1,9 @@
 import type { Config } from '../lib/config';
 import type { Store } from '../store';
 import { maintenanceActivities } from './maintenance';
+import { messageActivities } from './messages';
 import type { MetaClient } from './meta/client';
+import { templateActivities } from './templates';
 
 export interface ActivityDeps {
   config: Config;
@@ -13,6 +15,8 @@ export interface ActivityDeps {
 export function createActivities(deps: ActivityDeps) {
   return {
     ...maintenanceActivities(deps),
+    ...templateActivities(deps),
+    ...messageActivities(deps),
   };
 }
 

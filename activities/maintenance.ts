@@ -1,9 +1,36 @@
+import { log } from '@temporalio/activity';
+import { inboundProcessor } from '../messaging/inbound';
+import { processStored } from '../messaging/inbox';
 import type { Store } from '../store';
 
+/** Stored webhooks this old and still unprocessed were left behind by their API process. */
+const ABANDONED_AFTER_MS = 30_000;
+/** Processed webhooks are kept this long, for investigation. */
+const KEEP_PROCESSED_WEBHOOKS_MS = 7 * 24 * 3_600_000;
+
 export function maintenanceActivities({ store }: { store: Store }) {
+  const processor = inboundProcessor(store);
+  const logger = { warn: (meta: object, msg: string): void => log.warn(msg, { ...meta }) };
   return {
     async purgeExpiredSessions(): Promise<number> {
       return store.sessions.purgeExpired();
+    },
+    async purgeProcessedWebhooks(): Promise<number> {
+      return store.inboundWebhooks.purgeProcessed(
+        new Date(Date.now() - KEEP_PROCESSED_WEBHOOKS_MS),
+      );
+    },
+    /** Delivers events left in outboxes by a crash between a write and its flush. */
+    async sweepOutbox(): Promise<number> {
+      return store.outbox.sweep();
+    },
+    /** Processes stored provider webhooks that no API process finished. */
+    async processAbandonedWebhooks(): Promise<number> {
+      let processed = 0;
+      for (const doc of await store.inboundWebhooks.pending(ABANDONED_AFTER_MS)) {
+        if (await processStored(store, processor, doc, logger)) processed++;
+      }
+      return processed;
     },
   };
 }

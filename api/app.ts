@@ -7,13 +7,21 @@ import {
 import type { Config } from '../lib/config';
 import { authPlugin } from './plugins/auth';
 import { errorsPlugin } from './plugins/errors';
+import { inboxPlugin } from './plugins/inbox';
 import { mongoPlugin } from './plugins/mongo';
 import { openapiPlugin } from './plugins/openapi';
 import { rateLimitPlugin } from './plugins/rate-limit';
 import { temporalPlugin } from './plugins/temporal';
+import { accountRoutes } from './routes/accounts';
 import { apiKeyRoutes } from './routes/api-keys';
 import { authRoutes } from './routes/auth';
+import { contactBulkRoutes } from './routes/contacts-bulk';
+import { contactRoutes } from './routes/contacts';
 import { healthRoutes } from './routes/health';
+import { messageRoutes } from './routes/messages';
+import { templateRoutes } from './routes/templates';
+import { transferRoutes } from './routes/transfers';
+import { metaWebhookRoutes } from './routes/webhooks-meta';
 import './types';
 
 export interface AppOptions {
@@ -44,10 +52,18 @@ export async function buildApp(config: Config, opts: AppOptions = {}): Promise<F
     await app.register(authPlugin);
     await app.register(rateLimitPlugin, { now: opts.now });
     await app.register(openapiPlugin);
+    await app.register(inboxPlugin);
 
     await app.register(healthRoutes);
     await app.register(authRoutes);
     await app.register(apiKeyRoutes);
+    await app.register(accountRoutes);
+    await app.register(templateRoutes);
+    await app.register(contactRoutes);
+    await app.register(contactBulkRoutes);
+    await app.register(transferRoutes);
+    await app.register(messageRoutes);
+    await app.register(metaWebhookRoutes);
   } catch (err) {
     // Release what the plugins that did load have opened (connections, timers).
     await app.close();

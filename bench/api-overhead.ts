@@ -91,7 +91,7 @@ function stopServer(child: ChildProcess): Promise<void> {
 async function provision(config: Config) {
   const mongo = await connectMongo(config.mongo.uri, config.mongo.db);
   try {
-    const store = createStore(mongo.db);
+    const store = createStore(mongo.db, config.encryptionKey);
     const { organization } = await provisionOrganization(store, { name: 'bench' });
     // High enough that the limiter does all its bookkeeping but never refuses a request.
     const { doc, key } = await store.apiKeys.create(organization.id, {

@@ -44,6 +44,7 @@ const EnvSchema = z.object({
   SESSION_TTL_HOURS: positiveInt.default(24 * 7),
   COOKIE_SECURE: z.stringbool().optional(),
   CLEANUP_INTERVAL_MINUTES: positiveInt.default(60),
+  TEMPLATE_SYNC_INTERVAL_MINUTES: positiveInt.default(60),
   SANDBOX_MODE: z.stringbool().optional(),
 
   META_API_VERSION: z
@@ -54,6 +55,7 @@ const EnvSchema = z.object({
   META_SIMULATOR_PORT: port.default(3100),
   META_SIMULATOR_URL: z.url().optional(),
   META_WEBHOOK_URL: z.url().optional(),
+  SEND_NO_ANSWER_RECHECK_SECONDS: positiveInt.default(15),
 });
 
 export type Env = Record<string, string | undefined>;
@@ -77,10 +79,17 @@ export interface Config {
   rateLimit: { perMinute: number; perSecond: number };
   auth: { cacheTtlMs: number; sessionTtlMs: number; cookieSecure: boolean };
   cleanupIntervalMinutes: number;
+  /** How often every connected account's message templates are fetched again from Meta. */
+  templateSyncIntervalMinutes: number;
   /** Talk to the built-in Meta and payment gateway simulators instead of the real providers. */
   sandbox: boolean;
   meta: {
     apiVersion: string;
+    /**
+     * After a send whose answer was lost, how long to wait for Meta's status webhook (which
+     * names the message) before sending again.
+     */
+    noAnswerRecheckMs: number;
     graphUrl: string;
     simulator: {
       port: number;
@@ -142,9 +151,11 @@ export function loadConfig(env: Env = process.env): Config {
       cookieSecure: e.COOKIE_SECURE ?? production,
     },
     cleanupIntervalMinutes: e.CLEANUP_INTERVAL_MINUTES,
+    templateSyncIntervalMinutes: e.TEMPLATE_SYNC_INTERVAL_MINUTES,
     sandbox: e.SANDBOX_MODE ?? !production,
     meta: {
       apiVersion: e.META_API_VERSION,
+      noAnswerRecheckMs: e.SEND_NO_ANSWER_RECHECK_SECONDS * 1000,
       graphUrl: e.META_GRAPH_URL.replace(/\/$/, ''),
       simulator: {
         port: e.META_SIMULATOR_PORT,

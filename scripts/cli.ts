@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../lib/config';
 import { createStore } from '../store';
+import { accountSettings } from '../store/accounts';
 import { connectMongo } from '../store/mongo';
 import { provisionOrganization } from './provision';
 
@@ -34,16 +35,20 @@ async function main(argv: string[]) {
   };
   const config = loadConfig();
   const mongo = await connectMongo(config.mongo.uri, config.mongo.db);
-  const store = createStore(mongo.db);
+  const store = createStore(mongo.db, config.encryptionKey, accountSettings(config));
   try {
     switch (command) {
       case 'org:create':
-        return await provisionOrganization(store, {
-          name: need('name'),
-          email: values.email,
-          password: values.password,
-          keyName: values['key-name'],
-        });
+        return await provisionOrganization(
+          store,
+          {
+            name: need('name'),
+            email: values.email,
+            password: values.password,
+            keyName: values['key-name'],
+          },
+          accountSettings(config).sandbox,
+        );
       case 'user:create': {
         const orgId = await existingOrg(store, need('org'));
         const user = await store.users.create(orgId, {

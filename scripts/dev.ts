@@ -3,8 +3,10 @@ import { join } from 'node:path';
 import { configEnv, loadConfig, type Config } from '../lib/config';
 import { randomToken } from '../lib/crypto';
 import { createStore, type Store } from '../store';
+import { accountSettings } from '../store/accounts';
 import { connectMongo } from '../store/mongo';
 import {
+  assertPortFree,
   binPath,
   launch,
   startFerret,
@@ -59,6 +61,12 @@ async function main() {
     const env = configEnv(config);
     const node = (name: string, script: string) =>
       watch(launch(name, process.execPath, [join(__dirname, '..', script)], { env }));
+    if (config.sandbox) {
+      const { port, url } = config.meta.simulator;
+      await assertPortFree('127.0.0.1', port, 'the Meta simulator');
+      say(`starting the Meta simulator on ${url}`);
+      await waitForPort('127.0.0.1', port, node('meta-simulator', 'sim/meta/main.js'));
+    }
     node('worker', 'worker/main.js');
     const api = node('api', 'api/server.js');
     await waitForPort('127.0.0.1', config.http.port, api);
@@ -106,7 +114,7 @@ async function ensureDevCredentials(config: Config): Promise<DevCredentials> {
   const file = join(config.dataDir, 'dev-credentials.json');
   const mongo = await connectMongo(config.mongo.uri, config.mongo.db);
   try {
-    const store = createStore(mongo.db);
+    const store = createStore(mongo.db, config.encryptionKey, accountSettings(config));
     if (existsSync(file)) {
       const saved = JSON.parse(readFileSync(file, 'utf8')) as DevCredentials;
       if (await stillValid(store, saved)) return saved;
@@ -119,12 +127,16 @@ async function ensureDevCredentials(config: Config): Promise<DevCredentials> {
     } else {
       const password = randomToken(12);
       const email = 'admin@waflow.local';
-      const p = await provisionOrganization(store, {
-        name: 'My organization',
-        email,
-        password,
-        keyName: 'development',
-      });
+      const p = await provisionOrganization(
+        store,
+        {
+          name: 'My organization',
+          email,
+          password,
+          keyName: 'development',
+        },
+        accountSettings(config).sandbox,
+      );
       credentials = { organization_id: p.organization.id, api_key: p.api_key.key, email, password };
     }
     writeFileSync(file, JSON.stringify(credentials, null, 2), { mode: 0o600 });
@@ -147,6 +159,7 @@ function printBanner(config: Config, c: DevCredentials) {
     `  API            ${url}/api`,
     `  API docs       ${url}/docs`,
     config.temporal.embedded ? `  Temporal UI    http://localhost:${config.temporal.uiPort}` : '',
+    config.sandbox ? `  Meta simulator ${config.meta.simulator.url}` : '',
     `  Organization   ${c.organization_id}`,
     `  API key        ${c.api_key}`,
     c.email ? `  Login          ${c.email} / ${c.password}` : '',

@@ -158,10 +158,24 @@ export interface MessageDoc {
   origin:
     'api' | 'campaign' | 'sequence' | 'payment_link' | 'woocommerce' | 'custom_action' | 'whatsapp';
   origin_id: string | null;
+  /** Fingerprint of the API request, when sent with an Idempotency-Key. */
+  request_hash: string | null;
   wamid: string | null;
   status: MessageStatus;
   status_history: { status: MessageStatus; at: Date; error?: { code: number; message: string } }[];
   error: { code: number; message: string } | null;
   created_at: Date;
   updated_at: Date;
+}
+
+/** A provider webhook as received: stored before it is answered, processed after. */
+export interface InboundWebhookDoc {
+  _id: string;
+  provider: 'meta';
+  /** The raw body exactly as signed. */
+  body: string;
+  received_at: Date;
+  processed_at: Date | null;
+  attempts: number;
+  last_error: string | null;
 }

@@ -1,19 +1,35 @@
 import type { Db } from 'mongodb';
+import { accountRepository, type AccountSettings } from './accounts';
 import { apiKeyRepository } from './api-keys';
+import { contactRepository } from './contacts';
 import { eventRepository } from './events';
+import { inboundWebhookRepository } from './inbound-webhooks';
+import { messageRepository } from './messages';
 import { organizationRepository } from './organizations';
 import { outboxRelay } from './outbox';
 import { sessionRepository } from './sessions';
+import { templateRepository } from './templates';
+import { transferRepository } from './transfers';
 import { userRepository } from './users';
 
-export function createStore(db: Db) {
+/**
+ * `encryptionKey` seals provider secrets; `accounts` (from `accountSettings(config)`) gives real
+ * accounts their Graph API URL and, in sandbox mode, every organization its sandbox account.
+ */
+export function createStore(db: Db, encryptionKey: Buffer, accounts?: AccountSettings) {
   return {
+    accounts: accountRepository(db, encryptionKey, accounts),
+    templates: templateRepository(db),
     organizations: organizationRepository(db),
     users: userRepository(db),
     apiKeys: apiKeyRepository(db),
     sessions: sessionRepository(db),
     events: eventRepository(db),
     outbox: outboxRelay(db),
+    contacts: contactRepository(db),
+    transfers: transferRepository(db),
+    messages: messageRepository(db),
+    inboundWebhooks: inboundWebhookRepository(db),
   };
 }
 

@@ -41,6 +41,7 @@ export const INDEXES: Record<string, IndexDescription[]> = {
     { key: { org_id: 1, name: 1, language: 1 }, name: 'org_name_language' },
     { key: { account_id: 1 }, name: 'account' },
   ],
+  inbound_webhooks: [{ key: { processed_at: 1, received_at: 1 }, name: 'queue' }],
   messages: [
     { key: { org_id: 1, contact_id: 1, created_at: -1 }, name: 'org_contact_created' },
     { key: { wamid: 1 }, name: 'wamid' },

@@ -98,6 +98,35 @@ export function outboxRelay(db: Db) {
       }
       return copied;
     },
+
+    /** flush() for the many documents of one bulk write: one read, one copy, few clears. */
+    async flushMany(collection: OutboxCollection, ids: readonly string[]): Promise<number> {
+      if (!ids.length) return 0;
+      const col = source(collection);
+      const docs = await col
+        .find(
+          { _id: { $in: [...ids] }, outbox_pending: true },
+          { projection: { org_id: 1, version: 1, outbox: 1 } },
+        )
+        .toArray();
+      const byOrg = new Map<string, OutboxEvent[]>();
+      const byVersion = new Map<number, string[]>();
+      for (const d of docs) {
+        if (!byOrg.has(d.org_id)) byOrg.set(d.org_id, []);
+        byOrg.get(d.org_id)?.push(...d.outbox);
+        if (!byVersion.has(d.version)) byVersion.set(d.version, []);
+        byVersion.get(d.version)?.push(d._id);
+      }
+      for (const [orgId, outbox] of byOrg) await copy(orgId, outbox);
+      // As in flushDoc, a document that changed since it was read keeps its outbox.
+      for (const [version, group] of byVersion) {
+        await col.updateMany(
+          { _id: { $in: group }, version },
+          { $set: { outbox: [], outbox_pending: false } },
+        );
+      }
+      return docs.reduce((n, d) => n + d.outbox.length, 0);
+    },
   };
 }
 

@@ -4,6 +4,7 @@ import { createActivities } from '../activities';
 import { createMetaClient } from '../activities/meta/client';
 import { loadConfig } from '../lib/config';
 import { createStore } from '../store';
+import { accountSettings } from '../store/accounts';
 import { connectMongo } from '../store/mongo';
 import { ensureSchedules } from './schedules';
 import { createWorker } from './worker';
@@ -21,8 +22,10 @@ async function main() {
     await ensureSchedules(client, {
       taskQueue,
       cleanupIntervalMinutes: config.cleanupIntervalMinutes,
+      templateSyncIntervalMinutes: config.templateSyncIntervalMinutes,
     });
-    const activities = createActivities({ config, store: createStore(mongo.db), meta });
+    const store = createStore(mongo.db, config.encryptionKey, accountSettings(config));
+    const activities = createActivities({ config, store, meta });
     const worker = await createWorker({ connection, namespace, taskQueue, activities });
     // The SDK's runtime turns SIGINT/SIGTERM into a graceful shutdown: run() resolves after it.
     await worker.run();

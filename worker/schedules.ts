@@ -1,24 +1,59 @@
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import { scheduleIds, workflowIds } from '../workflows/definitions';
 
+export interface ScheduleIntervals {
+  cleanupIntervalMinutes: number;
+  templateSyncIntervalMinutes: number;
+}
+
+/** The periodic jobs: schedule id, workflow, its ID and arguments, and how often. */
+function periodicJobs(i: ScheduleIntervals) {
+  return [
+    {
+      id: scheduleIds.recovery,
+      workflowType: 'recoveryWorkflow',
+      workflowId: workflowIds.recovery(),
+      args: [],
+      minutes: 1,
+    },
+    {
+      id: scheduleIds.cleanup,
+      workflowType: 'cleanupWorkflow',
+      workflowId: workflowIds.cleanup(),
+      args: [],
+      minutes: i.cleanupIntervalMinutes,
+    },
+    {
+      id: scheduleIds.templateSync,
+      workflowType: 'templateSyncWorkflow',
+      workflowId: workflowIds.templateSyncAll(),
+      args: [{}],
+      minutes: i.templateSyncIntervalMinutes,
+    },
+  ];
+}
+
 /** Creates the periodic jobs once; later starts leave them (and their history) as they are. */
 export async function ensureSchedules(
   client: Client,
-  opts: { taskQueue: string; cleanupIntervalMinutes: number },
+  opts: ScheduleIntervals & { taskQueue: string },
 ): Promise<void> {
-  try {
-    await client.schedule.create({
-      scheduleId: scheduleIds.cleanup,
-      spec: { intervals: [{ every: `${opts.cleanupIntervalMinutes} minutes` }] },
-      policies: { overlap: ScheduleOverlapPolicy.SKIP },
-      action: {
-        type: 'startWorkflow',
-        workflowType: 'cleanupWorkflow',
-        workflowId: workflowIds.cleanup(),
-        taskQueue: opts.taskQueue,
-      },
-    });
-  } catch (err) {
-    if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+  for (const job of periodicJobs(opts)) {
+    try {
+      await client.schedule.create({
+        scheduleId: job.id,
+        spec: { intervals: [{ every: `${job.minutes} minutes` }] },
+        policies: { overlap: ScheduleOverlapPolicy.SKIP },
+        action: {
+          type: 'startWorkflow',
+          workflowType: job.workflowType,
+          workflowId: job.workflowId,
+          args: job.args,
+          taskQueue: opts.taskQueue,
+        },
+      });
+    } catch (err) {
+      if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+    }
   }
 }

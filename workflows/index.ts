@@ -1,1 +1,4 @@
 export { cleanupWorkflow } from './cleanup';
+export { recoveryWorkflow } from './recovery';
+export { templateSyncWorkflow } from './template-sync';
+export { sendMessageWorkflow } from './send-message';

@@ -129,7 +129,7 @@ export function createMetaClient(opts: {
       const res = await call<{
         data: MetaTemplate[];
         paging?: { cursors?: { after?: string }; next?: string };
-      }>(target, 'GET', `${target.wabaId}/message_templates?${query}`);
+      }>(target, 'GET', `${target.wabaId}/message_templates?${query.toString()}`);
       return {
         templates: res.data,
         after: res.paging?.next ? (res.paging.cursors?.after ?? null) : null,

@@ -12,6 +12,7 @@ interface Ports {
   MONGODB_PORT: number;
   TEMPORAL_PORT: number;
   TEMPORAL_UI_PORT: number;
+  META_SIMULATOR_PORT: number;
 }
 
 /** The start command's process, with its own data folder and ports. */
@@ -66,6 +67,7 @@ describe('the start command', () => {
       MONGODB_PORT: await freePort(),
       TEMPORAL_PORT: await freePort(),
       TEMPORAL_UI_PORT: await freePort(),
+      META_SIMULATOR_PORT: await freePort(),
     };
   });
 

@@ -10,7 +10,7 @@ let store: Store;
 beforeAll(async () => {
   const config = testConfig();
   mongo = await connectMongo(config.mongo.uri, config.mongo.db);
-  store = createStore(mongo.db);
+  store = createStore(mongo.db, config.encryptionKey);
 });
 afterAll(() => mongo.close());
 

@@ -1,0 +1,20 @@
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { inboundProcessor } from '../../messaging/inbound';
+import { Inbox } from '../../messaging/inbox';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    inbox: Inbox;
+  }
+}
+
+/** Verified provider webhooks are stored, answered, then processed here in the background. */
+export const inboxPlugin = fp(
+  (app: FastifyInstance) => {
+    const inbox = new Inbox(app.store, inboundProcessor(app.store), app.log);
+    app.decorate('inbox', inbox);
+    app.addHook('onClose', () => inbox.idle());
+  },
+  { name: 'inbox', dependencies: ['mongo'] },
+);

@@ -1,0 +1,171 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { NotFoundError, ValidationError } from '../../lib/errors';
+import type { AccountChanges } from '../../store/accounts';
+import {
+  accountView,
+  AccountView,
+  CreateAccountBody,
+  UpdateAccountBody,
+} from '../schemas/accounts';
+import { envelope, ErrorSchema, IdParams, ok, protectedErrors } from '../schemas/common';
+import { orgOf } from '../types';
+
+type AccountBody = z.infer<typeof UpdateAccountBody>;
+
+function changesOf(body: AccountBody): AccountChanges {
+  return {
+    name: body.name,
+    phoneNumberId: body.phone_number_id,
+    wabaId: body.waba_id,
+    accessToken: body.access_token,
+    appSecret: body.app_secret,
+    verifyToken: body.webhook_verify_token,
+    displayPhoneNumber: body.display_phone_number,
+    isDefault: body.is_default,
+    throughput: body.throughput,
+  };
+}
+
+/** What the simulator needs to recognise a sandbox account cannot be changed. */
+const SANDBOX_FIXED = [
+  'phone_number_id',
+  'waba_id',
+  'access_token',
+  'app_secret',
+  'webhook_verify_token',
+] as const;
+
+const notFound = (id: string) => new NotFoundError(`Account '${id}' not found`);
+
+export const accountRoutes: FastifyPluginAsyncZod = async (app) => {
+  const withId = {
+    params: IdParams,
+    response: {
+      200: envelope(AccountView),
+      400: ErrorSchema,
+      404: ErrorSchema,
+      ...protectedErrors,
+    },
+  };
+
+  app.post(
+    '/api/accounts',
+    {
+      schema: {
+        tags: ['accounts'],
+        summary: 'Connect a WhatsApp Business number; its secrets are stored encrypted',
+        body: CreateAccountBody,
+        response: {
+          201: envelope(AccountView),
+          400: ErrorSchema,
+          409: ErrorSchema,
+          ...protectedErrors,
+        },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body;
+      const doc = await app.store.accounts.create(orgOf(request.principal), {
+        name: body.name,
+        phoneNumberId: body.phone_number_id,
+        wabaId: body.waba_id,
+        accessToken: body.access_token,
+        appSecret: body.app_secret,
+        verifyToken: body.webhook_verify_token,
+        displayPhoneNumber: body.display_phone_number ?? null,
+        isDefault: body.is_default,
+        throughput: body.throughput,
+      });
+      return reply.code(201).send(ok(accountView(doc)));
+    },
+  );
+
+  app.get(
+    '/api/accounts',
+    {
+      schema: {
+        tags: ['accounts'],
+        summary: "List the organization's WhatsApp accounts (never their secrets)",
+        response: {
+          200: envelope(z.object({ accounts: z.array(AccountView) })),
+          ...protectedErrors,
+        },
+      },
+    },
+    async (request) => {
+      const docs = await app.store.accounts.list(orgOf(request.principal));
+      return ok({ accounts: docs.map(accountView) });
+    },
+  );
+
+  app.get(
+    '/api/accounts/:id',
+    { schema: { tags: ['accounts'], summary: 'Get a WhatsApp account', ...withId } },
+    async (request) => {
+      const doc = await app.store.accounts.get(orgOf(request.principal), request.params.id);
+      if (!doc) throw notFound(request.params.id);
+      return ok(accountView(doc));
+    },
+  );
+
+  app.put(
+    '/api/accounts/:id',
+    {
+      schema: {
+        tags: ['accounts'],
+        summary: 'Change the given fields; a new access_token reconnects the account',
+        body: UpdateAccountBody,
+        ...withId,
+        response: { ...withId.response, 409: ErrorSchema },
+      },
+    },
+    async (request) => {
+      const orgId = orgOf(request.principal);
+      const { id } = request.params;
+      const body = request.body;
+      const current = await app.store.accounts.get(orgId, id);
+      if (!current) throw notFound(id);
+      if (current.sandbox) {
+        const fixed = SANDBOX_FIXED.filter((field) => body[field] !== undefined);
+        if (fixed.length) {
+          throw new ValidationError(
+            `The sandbox account's ${fixed.join(', ')} cannot be changed: connect your own number instead`,
+          );
+        }
+      }
+      if (body.is_default === false && current.is_default) {
+        throw new ValidationError(
+          'is_default: make another account the default instead of unsetting this one',
+        );
+      }
+      const doc = await app.store.accounts.update(orgId, id, changesOf(body));
+      if (!doc) throw notFound(id);
+      return ok(accountView(doc));
+    },
+  );
+
+  app.delete(
+    '/api/accounts/:id',
+    {
+      schema: {
+        tags: ['accounts'],
+        summary: 'Disconnect and delete an account and its synced templates',
+        ...withId,
+      },
+    },
+    async (request) => {
+      const orgId = orgOf(request.principal);
+      const { id } = request.params;
+      const current = await app.store.accounts.get(orgId, id);
+      if (!current) throw notFound(id);
+      if (current.sandbox) {
+        throw new ValidationError('The sandbox account cannot be deleted');
+      }
+      const doc = await app.store.accounts.remove(orgId, id);
+      if (!doc) throw notFound(id);
+      await app.store.templates.removeForAccount(id);
+      return ok(accountView(doc));
+    },
+  );
+};

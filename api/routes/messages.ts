@@ -1,0 +1,242 @@
+import { randomUUID } from 'node:crypto';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowFailedError,
+  WorkflowIdReusePolicy,
+} from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { sha256Hex } from '../../lib/crypto';
+import { ConflictError, DomainError, NotFoundError, ValidationError } from '../../lib/errors';
+import { requirePhone } from '../../lib/phone';
+import { toMetaContent } from '../../messaging/meta-message';
+import { parameterMismatch } from '../../messaging/template-params';
+import { windowOpen } from '../../messaging/window';
+import type { MessageDoc } from '../../store/documents';
+import { SendFailure, workflowIds, type SendMessageInput } from '../../workflows/definitions';
+import type { sendMessageWorkflow } from '../../workflows/send-message';
+import { flushEvents } from '../flush-events';
+import { envelope, ErrorSchema, ok, protectedErrors } from '../schemas/common';
+import {
+  MessageHistoryQuery,
+  MessageView,
+  SendMessageBody,
+  SendMessageResult,
+} from '../schemas/messages';
+import { orgOf } from '../types';
+
+/** How long a send request waits for Meta's answer before answering `queued`. */
+const SEND_WAIT_MS = 10_000;
+
+/** A stable message id per organization and Idempotency-Key. */
+function idFromKey(orgId: string, key: string): string {
+  const h = sha256Hex(`${orgId}:${key}`);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+}
+
+function messageView(m: MessageDoc) {
+  return {
+    id: m._id,
+    message_id: m.wamid,
+    direction: m.direction,
+    contact_id: m.contact_id,
+    whatsapp_account_id: m.account_id,
+    phone_number: m.phone_number,
+    type: m.type,
+    content: m.content,
+    origin: m.origin,
+    status: m.status,
+    status_history: m.status_history.map((h) => ({
+      status: h.status,
+      at: h.at.toISOString(),
+      ...(h.error ? { error: h.error } : {}),
+    })),
+    error: m.error,
+    created_at: m.created_at.toISOString(),
+  };
+}
+
+/** The failure a finished send workflow ended with, as an API error. */
+function sendError(err: WorkflowFailedError): DomainError {
+  const failure = err.cause instanceof ApplicationFailure ? err.cause : null;
+  const message = failure?.message ?? 'Message could not be sent';
+  if (failure?.type === SendFailure.gaveUp) {
+    return new DomainError(`Message not sent, Meta kept refusing: ${message}`, 503);
+  }
+  return new ValidationError(message);
+}
+
+export const messageRoutes: FastifyPluginAsyncZod = async (app) => {
+  const { store } = app;
+
+  app.post(
+    '/api/messages/send',
+    {
+      schema: {
+        tags: ['messages'],
+        summary: 'Send a WhatsApp message (text, template, media or interactive)',
+        headers: z.object({
+          'idempotency-key': z
+            .string()
+            .min(1)
+            .max(255)
+            .optional()
+            .describe('Repeating a request with the same key returns the first result'),
+        }),
+        body: SendMessageBody,
+        response: {
+          200: envelope(SendMessageResult),
+          202: envelope(SendMessageResult),
+          400: ErrorSchema,
+          404: ErrorSchema,
+          409: ErrorSchema,
+          503: ErrorSchema,
+          ...protectedErrors,
+        },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body;
+      const orgId = orgOf(request.principal);
+      const phone = requirePhone(body.to, 'to');
+
+      const account = await store.accounts.resolve(orgId, body.whatsapp_account ?? null);
+      if (!account) {
+        if (body.whatsapp_account) {
+          throw new NotFoundError(`WhatsApp account '${body.whatsapp_account}' not found`);
+        }
+        throw new ValidationError('No WhatsApp account: add one with POST /api/accounts');
+      }
+      if (account.status === 'disconnected') throw new ValidationError('Account disconnected');
+
+      let contact = await store.contacts.findByPhone(orgId, phone);
+      const { type, content } = toMetaContent(body);
+      if (body.type === 'template') {
+        const { name, language, components } = body.template;
+        const code = typeof language === 'string' ? language : language?.code;
+        const template = await store.templates.find(orgId, account._id, name, code);
+        if (!template || template.status !== 'APPROVED') {
+          throw new NotFoundError(`Template '${name}' not found or not approved`);
+        }
+        const mismatch = parameterMismatch(template, components);
+        if (mismatch) throw new ValidationError(mismatch);
+        content.language = { code: template.language };
+      } else if (!contact || !windowOpen(contact.last_inbound_at)) {
+        throw new ValidationError('Outside 24-hour window. Use a template message.');
+      }
+      if (!contact) {
+        contact = await store.contacts.ensure(orgId, phone, 'api');
+        await flushEvents(app, request.log, 'contacts', contact._id);
+      }
+
+      const key = request.headers['idempotency-key'];
+      const messageId = key ? idFromKey(orgId, key) : randomUUID();
+      const requestHash = key ? sha256Hex(JSON.stringify(body)) : null;
+      if (key) {
+        const earlier = await store.messages.get(orgId, messageId);
+        if (earlier && earlier.request_hash !== requestHash) {
+          throw new ConflictError(
+            `Idempotency-Key '${key}' was already used for a different request`,
+          );
+        }
+        if (earlier?.wamid)
+          return ok({ message_id: earlier.wamid, id: messageId, status: 'sent' as const });
+        if (earlier?.status === 'failed')
+          throw new ValidationError(earlier.error?.message ?? 'Message failed');
+      }
+
+      const input: SendMessageInput = {
+        messageId,
+        orgId,
+        accountId: account._id,
+        contactId: contact._id,
+        phoneNumber: phone,
+        type,
+        content,
+        origin: 'api',
+        originId: null,
+        requestHash,
+      };
+      const workflowId = workflowIds.message(messageId);
+      let handle;
+      try {
+        handle = await app.temporal.workflow.start<typeof sendMessageWorkflow>(
+          'sendMessageWorkflow',
+          {
+            workflowId,
+            taskQueue: app.config.temporal.taskQueue,
+            args: [input],
+            workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+          },
+        );
+      } catch (err) {
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+        handle = app.temporal.workflow.getHandle<typeof sendMessageWorkflow>(workflowId);
+      }
+
+      let timer: NodeJS.Timeout | undefined;
+      const waited = new Promise<null>(
+        (resolve) => (timer = setTimeout(() => resolve(null), SEND_WAIT_MS)),
+      );
+      try {
+        const result = await Promise.race([handle.result(), waited]);
+        if (!result) {
+          return reply
+            .code(202)
+            .send(ok({ message_id: null, id: messageId, status: 'queued' as const }));
+        }
+        return ok({ message_id: result.wamid, id: messageId, status: 'sent' as const });
+      } catch (err) {
+        if (err instanceof WorkflowFailedError) throw sendError(err);
+        throw err;
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  );
+
+  app.get(
+    '/api/messages',
+    {
+      schema: {
+        tags: ['messages'],
+        summary: "A contact's message history, newest first",
+        querystring: MessageHistoryQuery,
+        response: {
+          200: envelope(
+            z.object({
+              messages: z.array(MessageView),
+              next_cursor: z
+                .object({ before_time: z.string(), before_id: z.string() })
+                .nullable()
+                .describe('Pass both as query parameters for the next (older) page'),
+            }),
+          ),
+          400: ErrorSchema,
+          404: ErrorSchema,
+          ...protectedErrors,
+        },
+      },
+    },
+    async (request) => {
+      const orgId = orgOf(request.principal);
+      const q = request.query;
+      if (!(await store.contacts.get(orgId, q.contact_id))) {
+        throw new NotFoundError(`Contact '${q.contact_id}' not found`);
+      }
+      const docs = await store.messages.history(orgId, q.contact_id, {
+        limit: q.limit,
+        beforeTime: q.before_time ? new Date(q.before_time) : undefined,
+        beforeId: q.before_id,
+      });
+      const last = docs.length === q.limit ? docs[docs.length - 1] : undefined;
+      return ok({
+        messages: docs.map(messageView),
+        next_cursor: last
+          ? { before_time: last.created_at.toISOString(), before_id: last._id }
+          : null,
+      });
+    },
+  );
+};

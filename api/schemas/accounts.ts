@@ -1,0 +1,74 @@
+import { z } from 'zod';
+import type { AccountDoc } from '../../store/documents';
+import { Timestamp } from './common';
+
+const MetaId = z
+  .string()
+  .trim()
+  .regex(/^\d{1,32}$/, 'must be the numeric id Meta shows');
+const Secret = z.string().trim().min(1).max(4096);
+
+export const CreateAccountBody = z.object({
+  name: z.string().trim().min(1).max(100),
+  phone_number_id: MetaId.describe('Phone number ID (WhatsApp Manager, API setup)'),
+  waba_id: MetaId.describe('WhatsApp Business Account ID'),
+  access_token: Secret.describe('Permanent (system user) access token; stored encrypted'),
+  app_secret: Secret.describe("The Meta app's secret, to verify webhook signatures"),
+  webhook_verify_token: Secret.describe("The token Meta's webhook subscription handshake sends"),
+  display_phone_number: z.string().trim().min(1).max(32).nullable().optional(),
+  is_default: z
+    .boolean()
+    .optional()
+    .describe("Send from this account when none is named; the organization's first account is"),
+  throughput: z
+    .number()
+    .int()
+    .min(1)
+    .max(1000)
+    .optional()
+    .describe('Messages per second this number may send (default 80)'),
+});
+
+export const UpdateAccountBody = CreateAccountBody.partial().refine(
+  (body) => Object.values(body).some((v) => v !== undefined),
+  'give at least one field to change',
+);
+
+export const AccountView = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  phone_number_id: z.string(),
+  waba_id: z.string(),
+  display_phone_number: z.string().nullable(),
+  is_default: z.boolean(),
+  throughput: z.number().int(),
+  status: z.enum(['connected', 'disconnected']),
+  status_reason: z.string().nullable().describe('Why the account is disconnected'),
+  sandbox: z.boolean().describe('Talks to the built-in Meta simulator'),
+  access_token_set: z.boolean(),
+  app_secret_set: z.boolean(),
+  webhook_verify_token_set: z.boolean(),
+  created_at: Timestamp,
+  updated_at: Timestamp,
+});
+
+/** Secrets never leave the store: the view only says whether each one is set. */
+export function accountView(doc: AccountDoc): z.infer<typeof AccountView> {
+  return {
+    id: doc._id,
+    name: doc.name,
+    phone_number_id: doc.phone_number_id,
+    waba_id: doc.waba_id,
+    display_phone_number: doc.display_phone_number,
+    is_default: doc.is_default,
+    throughput: doc.throughput,
+    status: doc.status,
+    status_reason: doc.status_reason,
+    sandbox: doc.sandbox,
+    access_token_set: doc.access_token_enc.length > 0,
+    app_secret_set: doc.app_secret_enc.length > 0,
+    webhook_verify_token_set: doc.verify_token_enc.length > 0,
+    created_at: doc.created_at.toISOString(),
+    updated_at: doc.updated_at.toISOString(),
+  };
+}

@@ -1,0 +1,123 @@
+import { z } from 'zod';
+import { windowExpiresAt, windowOpen } from '../../messaging/window';
+import type { ContactDoc } from '../../store/documents';
+import { Timestamp } from './common';
+
+export const MAX_BULK_CONTACTS = 1_000;
+
+const Label = z.string().trim().min(1).max(100);
+
+const CustomFields = z
+  .record(
+    z
+      .string()
+      .regex(
+        /^[^.$][^.]{0,63}$/,
+        'a key has 1 to 64 characters, no dots, and does not start with $',
+      ),
+    z.union([z.string().max(2_000), z.number(), z.boolean(), z.null()]),
+  )
+  .refine((fields) => Object.keys(fields).length <= 100, 'at most 100 custom fields')
+  .describe('A flat object of string, number, boolean or null values');
+
+/** Every field but the phone number; absent fields are left as they are. */
+const ContactFields = z.object({
+  name: z.string().trim().min(1).max(200).nullable().optional(),
+  email: z.email().max(254).nullable().optional(),
+  tags: z
+    .array(Label)
+    .max(100)
+    .optional()
+    .describe('Replaces the tags; trimmed, duplicates dropped'),
+  stage: Label.nullable().optional().describe('Where the contact is in your funnel, e.g. "Lead"'),
+  custom_fields: CustomFields.optional().describe('Replaces the custom fields'),
+  opted_in: z
+    .boolean()
+    .optional()
+    .describe('Consent to business-initiated messages; new contacts default to false'),
+});
+
+const PhoneNumber = z
+  .string()
+  .max(40)
+  .describe('E.164 with country code; spaces, dashes and brackets are ignored ("+91 98765-43210")');
+
+export const CreateContactBody = ContactFields.extend({ phone_number: PhoneNumber });
+export const UpdateContactBody = ContactFields.extend({ phone_number: PhoneNumber.optional() });
+
+export const ListContactsQuery = z.object({
+  page: z.coerce.number().int().min(1).max(1_000_000).default(1),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  search: z
+    .string()
+    .trim()
+    .max(200)
+    .optional()
+    .describe('Part of the name (any case) or of the phone number (with or without +)'),
+  tag: Label.optional().describe('Only contacts with this tag'),
+  stage: Label.optional().describe('Only contacts in this stage'),
+});
+
+export const BulkContactsBody = z.object({
+  contacts: z
+    .array(z.unknown().describe('A contact as for POST /api/contacts; each is checked on its own'))
+    .min(1)
+    .max(MAX_BULK_CONTACTS),
+});
+
+export const BulkRowView = z.object({
+  index: z.number().int().describe('Position of the row in the request'),
+  status: z.enum(['created', 'updated', 'error']),
+  id: z.uuid().optional(),
+  error: z.string().optional().describe('Why the row was refused; names the field'),
+});
+
+export const BulkResultView = z.object({
+  created: z.number().int(),
+  updated: z.number().int(),
+  errors: z.number().int(),
+  results: z.array(BulkRowView),
+});
+
+export const ContactView = z.object({
+  id: z.uuid(),
+  phone_number: z.string(),
+  name: z.string().nullable(),
+  email: z.string().nullable(),
+  tags: z.array(z.string()),
+  stage: z.string().nullable(),
+  custom_fields: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),
+  opted_in: z.boolean(),
+  source: z.enum(['api', 'bulk', 'whatsapp_webhook']),
+  last_inbound_at: Timestamp.nullable().describe("The customer's last message to you"),
+  window_open: z.boolean().describe('Free-form messages can be sent (24 h after the last one)'),
+  window_expires_at: Timestamp.nullable(),
+  created_at: Timestamp,
+  updated_at: Timestamp,
+});
+
+export const ContactList = z.object({
+  contacts: z.array(ContactView),
+  total: z.number().int(),
+  page: z.number().int(),
+});
+
+export function contactView(doc: ContactDoc, now = new Date()): z.infer<typeof ContactView> {
+  const expires = windowExpiresAt(doc.last_inbound_at);
+  return {
+    id: doc._id,
+    phone_number: doc.phone_number,
+    name: doc.name,
+    email: doc.email,
+    tags: doc.tags,
+    stage: doc.stage,
+    custom_fields: doc.custom_fields as z.infer<typeof ContactView>['custom_fields'],
+    opted_in: doc.opted_in,
+    source: doc.source,
+    last_inbound_at: doc.last_inbound_at?.toISOString() ?? null,
+    window_open: windowOpen(doc.last_inbound_at, now),
+    window_expires_at: expires?.toISOString() ?? null,
+    created_at: doc.created_at.toISOString(),
+    updated_at: doc.updated_at.toISOString(),
+  };
+}

@@ -1,0 +1,152 @@
+import { z } from 'zod';
+import { Timestamp } from './common';
+
+const HttpsUrl = z.url({ protocol: /^https$/, error: 'must be an HTTPS URL' });
+
+const Media = z
+  .object({
+    url: HttpsUrl.optional(),
+    link: HttpsUrl.optional().describe('Same as url, as Meta names it'),
+    caption: z.string().max(1024).optional(),
+    filename: z.string().max(240).optional(),
+  })
+  .refine((m) => m.url || m.link, { error: 'url is required' });
+
+const TemplateParameter = z.looseObject({
+  type: z.enum([
+    'text',
+    'currency',
+    'date_time',
+    'image',
+    'video',
+    'document',
+    'location',
+    'payload',
+    'coupon_code',
+    'action',
+  ]),
+});
+
+const TemplateComponent = z.object({
+  type: z.enum(['header', 'body', 'button']),
+  sub_type: z.enum(['url', 'quick_reply', 'copy_code', 'flow', 'catalog']).optional(),
+  index: z.union([z.number().int().min(0), z.string().regex(/^\d+$/)]).optional(),
+  parameters: z.array(TemplateParameter).default([]),
+});
+
+const Template = z.object({
+  name: z.string().min(1).max(512),
+  language: z
+    .union([z.string().min(2), z.object({ code: z.string().min(2) })])
+    .optional()
+    .describe('Language code, like en or en_US; defaults to the template English variant'),
+  components: z.array(TemplateComponent).default([]),
+});
+
+const Text = z.object({ body: z.string().min(1).max(4096), preview_url: z.boolean().optional() });
+
+const ReplyButton = z.object({
+  type: z.literal('reply'),
+  reply: z.object({ id: z.string().min(1).max(256), title: z.string().min(1).max(20) }),
+});
+
+const InteractiveBody = { body: z.object({ text: z.string().min(1).max(1024) }) };
+const InteractiveExtras = {
+  header: z.looseObject({ type: z.enum(['text', 'image', 'video', 'document']) }).optional(),
+  footer: z.object({ text: z.string().max(60) }).optional(),
+};
+
+const Interactive = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('button'),
+    ...InteractiveBody,
+    ...InteractiveExtras,
+    action: z.object({ buttons: z.array(ReplyButton).min(1).max(3, 'at most 3 buttons') }),
+  }),
+  z.object({
+    type: z.literal('list'),
+    ...InteractiveBody,
+    ...InteractiveExtras,
+    action: z.object({
+      button: z.string().min(1).max(20),
+      sections: z
+        .array(
+          z.object({
+            title: z.string().max(24).optional(),
+            rows: z
+              .array(
+                z.object({
+                  id: z.string().min(1).max(200),
+                  title: z.string().min(1).max(24),
+                  description: z.string().max(72).optional(),
+                }),
+              )
+              .min(1),
+          }),
+        )
+        .min(1)
+        .max(10)
+        .refine((s) => s.reduce((n, sec) => n + sec.rows.length, 0) <= 10, {
+          error: 'at most 10 rows in all sections together',
+        }),
+    }),
+  }),
+]);
+
+const common = {
+  to: z.string().min(1).describe('E.164 phone number, like +919876543210'),
+  whatsapp_account: z
+    .uuid()
+    .optional()
+    .describe('Account to send from; default account if omitted'),
+};
+
+export const SendMessageBody = z.discriminatedUnion('type', [
+  z.object({
+    ...common,
+    type: z.literal('text'),
+    text: z.union([z.string().min(1).max(4096), Text]),
+  }),
+  z.object({ ...common, type: z.literal('template'), template: Template }),
+  z.object({ ...common, type: z.literal('image'), image: Media }),
+  z.object({ ...common, type: z.literal('video'), video: Media }),
+  z.object({ ...common, type: z.literal('document'), document: Media }),
+  z.object({ ...common, type: z.literal('audio'), audio: Media }),
+  z.object({ ...common, type: z.literal('interactive'), interactive: Interactive }),
+]);
+export type SendMessageRequest = z.infer<typeof SendMessageBody>;
+
+export const SendMessageResult = z.object({
+  message_id: z.string().nullable().describe("Meta's id (wamid); null while still queued"),
+  id: z.string().describe("Waflow's id of the message"),
+  status: z.enum(['sent', 'queued']),
+});
+
+export const MessageView = z.object({
+  id: z.string(),
+  message_id: z.string().nullable().describe('wamid'),
+  direction: z.enum(['outbound', 'inbound']),
+  contact_id: z.string(),
+  whatsapp_account_id: z.string(),
+  phone_number: z.string(),
+  type: z.string(),
+  content: z.record(z.string(), z.unknown()),
+  origin: z.string(),
+  status: z.enum(['queued', 'sent', 'delivered', 'read', 'failed']),
+  status_history: z.array(
+    z.object({
+      status: z.string(),
+      at: Timestamp,
+      error: z.object({ code: z.number(), message: z.string() }).optional(),
+    }),
+  ),
+  error: z.object({ code: z.number(), message: z.string() }).nullable(),
+  created_at: Timestamp,
+});
+
+export const MessageHistoryQuery = z.object({
+  contact_id: z.uuid(),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+  before_time: z.iso.datetime({ offset: true }).optional(),
+  before_id: z.string().optional().describe('With before_time: the id of the last message seen'),
+});

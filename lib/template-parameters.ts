@@ -1,0 +1,54 @@
+/** How many parameters a send must give each part of a Meta message template. */
+export interface ParameterCounts {
+  header: number;
+  body: number;
+  /** One count per button, in the template's order. */
+  buttons: number[];
+}
+
+const MEDIA_FORMATS = new Set(['IMAGE', 'VIDEO', 'DOCUMENT', 'LOCATION']);
+/** Positional `{{1}}` and named `{{first_name}}` placeholders. */
+const PLACEHOLDER = /\{\{\s*([A-Za-z0-9_]+)\s*\}\}/g;
+
+type Component = Record<string, unknown>;
+
+const text = (value: unknown): string => (typeof value === 'string' ? value : '');
+const upper = (value: unknown): string => text(value).toUpperCase();
+
+/** Distinct placeholders: `{{1}}` used twice is filled by one parameter. */
+export function countPlaceholders(value: string): number {
+  return new Set(Array.from(value.matchAll(PLACEHOLDER), (m) => m[1])).size;
+}
+
+function component(components: Component[], type: string): Component | undefined {
+  return components.find((c) => upper(c.type) === type);
+}
+
+/** The header's media format (IMAGE, VIDEO, DOCUMENT, LOCATION), or null for text or none. */
+export function headerFormat(components: Component[]): string | null {
+  const format = upper(component(components, 'HEADER')?.format);
+  return MEDIA_FORMATS.has(format) ? format : null;
+}
+
+function buttonCount(button: unknown): number {
+  if (typeof button !== 'object' || button === null) return 0;
+  const b = button as Component;
+  switch (upper(b.type)) {
+    case 'URL':
+      return countPlaceholders(text(b.url)) > 0 ? 1 : 0;
+    case 'COPY_CODE':
+      return 1;
+    default:
+      return 0;
+  }
+}
+
+export function parameterCounts(components: Component[]): ParameterCounts {
+  const header = component(components, 'HEADER');
+  const buttons = component(components, 'BUTTONS')?.buttons;
+  return {
+    header: !header ? 0 : headerFormat(components) ? 1 : countPlaceholders(text(header.text)),
+    body: countPlaceholders(text(component(components, 'BODY')?.text)),
+    buttons: Array.isArray(buttons) ? buttons.map(buttonCount) : [],
+  };
+}

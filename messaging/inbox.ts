@@ -1,0 +1,109 @@
+import type { Store } from '../store';
+import type { InboundWebhookDoc } from '../store/documents';
+import type { InboundProcessor } from './inbound';
+import type { MetaWebhook } from './meta-webhook';
+
+interface Waiting {
+  body: string;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+export interface InboxLogger {
+  warn(obj: object, msg: string): void;
+}
+
+/**
+ * Where verified provider webhooks land. `accept` resolves once the webhook is stored (so the
+ * provider can be answered), writing everything that arrived meanwhile in one insert; the
+ * stored webhooks are then processed in the background. Whatever this process does not finish
+ * is picked up by the worker's recovery sweep.
+ */
+export class Inbox {
+  private waiting: Waiting[] = [];
+  private flushing = false;
+  private readonly queue: InboundWebhookDoc[] = [];
+  private active = 0;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(
+    private readonly store: Store,
+    private readonly processor: InboundProcessor,
+    private readonly log: InboxLogger,
+    private readonly opts = { maxBatch: 500, concurrency: 8 },
+  ) {}
+
+  accept(body: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ body, resolve, reject });
+      if (!this.flushing) {
+        this.flushing = true;
+        setImmediate(() => void this.flush());
+      }
+    });
+  }
+
+  /** Resolves when everything accepted so far has been processed (tests, shutdown). */
+  idle(): Promise<void> {
+    if (!this.flushing && !this.waiting.length && !this.queue.length && this.active === 0) {
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private async flush(): Promise<void> {
+    while (this.waiting.length) {
+      const batch = this.waiting.splice(0, this.opts.maxBatch);
+      try {
+        const docs = await this.store.inboundWebhooks.saveMany(
+          batch.map((w) => ({ provider: 'meta' as const, body: w.body })),
+        );
+        batch.forEach((w) => w.resolve());
+        this.queue.push(...docs);
+        this.pump();
+      } catch (err) {
+        batch.forEach((w) => w.reject(err));
+      }
+    }
+    this.flushing = false;
+    this.settle();
+  }
+
+  private pump(): void {
+    while (this.active < this.opts.concurrency && this.queue.length) {
+      const doc = this.queue.shift()!;
+      this.active++;
+      void processStored(this.store, this.processor, doc, this.log).finally(() => {
+        this.active--;
+        this.pump();
+        this.settle();
+      });
+    }
+  }
+
+  private settle(): void {
+    if (this.flushing || this.waiting.length || this.queue.length || this.active) return;
+    this.idleWaiters.splice(0).forEach((r) => r());
+  }
+}
+
+/** Processes one stored webhook and records the outcome on it; never throws. */
+export async function processStored(
+  store: Store,
+  processor: InboundProcessor,
+  doc: InboundWebhookDoc,
+  log: InboxLogger,
+): Promise<boolean> {
+  try {
+    const { unknownStatuses } = await processor.process(JSON.parse(doc.body) as MetaWebhook);
+    if (unknownStatuses.length) {
+      log.warn({ webhook: doc._id, wamids: unknownStatuses }, 'statuses for unknown messages');
+    }
+    await store.inboundWebhooks.markProcessed(doc._id);
+    return true;
+  } catch (err) {
+    log.warn({ webhook: doc._id, err }, 'webhook processing failed; the recovery sweep retries it');
+    await store.inboundWebhooks.markFailed(doc._id, (err as Error).message).catch(() => undefined);
+    return false;
+  }
+}

@@ -1,0 +1,81 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { InboundError, type InboundInput } from './inbound';
+import {
+  AddTemplate,
+  AdvanceClock,
+  ControlError,
+  FailNext,
+  Inbound,
+  OptionsPatch,
+  parse,
+  RegisterNumber,
+} from './schemas';
+import type { MetaSimulator } from './server';
+
+/** `/_sim/*`: inspection and control for tests and the sandbox. No auth: bind it to loopback. */
+export function controlRoutes(sim: MetaSimulator) {
+  return async (app: FastifyInstance) => {
+    app.setErrorHandler<FastifyError>(async (err, _req, reply) => {
+      const status =
+        err instanceof ControlError || err instanceof InboundError ? 400 : (err.statusCode ?? 500);
+      return reply.code(status).send({ error: err.message });
+    });
+
+    app.get('/_sim/health', async () => ({ status: 'ok' }));
+
+    app.get('/_sim/log', async () => sim.log);
+    app.delete('/_sim/log', async (_req, reply) => {
+      sim.clearLog();
+      return reply.code(204).send();
+    });
+
+    app.get('/_sim/webhooks', async () => sim.webhookLog);
+    app.delete('/_sim/webhooks', async (_req, reply) => {
+      sim.clearWebhookLog();
+      return reply.code(204).send();
+    });
+    /** Answers once no webhook is pending, for clients in other processes. */
+    app.get('/_sim/idle', async () => {
+      await sim.idle();
+      return { idle: true };
+    });
+
+    app.get('/_sim/config', async () => sim.options);
+    app.post('/_sim/config', async (req) => {
+      sim.setOptions(parse(OptionsPatch, req.body));
+      return sim.options;
+    });
+
+    app.post('/_sim/fail-next', async (req) => {
+      const { count, ...failure } = parse(FailNext, req.body);
+      sim.failNext(count, failure);
+      return { queued: count };
+    });
+
+    app.post('/_sim/templates', async (req, reply) => {
+      const body = parse(AddTemplate, req.body);
+      const wabaId = body.wabaId ?? sim.phoneNumber(body.phoneNumberId ?? '').wabaId;
+      return reply.code(201).send(sim.addTemplate(wabaId, body.template));
+    });
+
+    app.post('/_sim/phone-numbers', async (req, reply) => {
+      const body = parse(RegisterNumber, req.body);
+      const number = sim.registerNumber(body);
+      return reply.code(201).send({
+        phone_number_id: number.id,
+        waba_id: number.wabaId,
+        display_phone_number: number.displayPhoneNumber,
+      });
+    });
+
+    app.post('/_sim/inbound', async (req) => {
+      parse(Inbound, req.body);
+      return sim.inbound(req.body as InboundInput);
+    });
+
+    app.post('/_sim/clock', async (req) => {
+      sim.advanceClock(parse(AdvanceClock, req.body).advanceMs);
+      return { now: new Date(sim.now()).toISOString() };
+    });
+  };
+}

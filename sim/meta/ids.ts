@@ -1,0 +1,18 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { derivedDigits as digits } from '../../lib/sandbox-ids';
+
+export { sandboxDisplayNumber, sandboxWabaId } from '../../lib/sandbox-ids';
+
+export const templateId = (wabaId: string, name: string, language: string) =>
+  digits(`template:${wabaId}:${name}:${language}`, 16);
+
+export const conversationId = (seed: string) =>
+  createHash('md5').update(`conversation:${seed}`).digest('hex');
+
+/** Meta's ids are base64 of an opaque record that starts with the user's number. */
+export const newWamid = (waId: string) =>
+  `wamid.${Buffer.concat([Buffer.from(`${waId}\u0015`), randomBytes(18)]).toString('base64')}`;
+
+export const fbtraceId = () => randomBytes(17).toString('base64url').slice(0, 23);
+
+export const mediaId = () => digits(`media:${randomBytes(8).toString('hex')}`, 16);

@@ -1,0 +1,70 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { MetaError, rateLimitHit, somethingWentWrong } from './errors';
+import { newWamid } from './ids';
+import { entryOf } from './request-log';
+import type { SimState } from './state';
+import { scheduleStatuses } from './statuses';
+import { checkTemplateSend } from './templates';
+import { validateSend } from './validate';
+import type { WebhookDispatcher } from './webhooks';
+
+/** Ends the exchange without an answer: the client sees its connection reset. */
+function destroyConnection(req: FastifyRequest, reply: FastifyReply) {
+  reply.hijack();
+  req.raw.socket.destroy();
+}
+
+/** `POST /{version}/{phone-number-id}/messages`, with Meta's checks, limits and failures. */
+export function messageRoutes(state: SimState, dispatcher: WebhookDispatcher) {
+  return async (app: FastifyInstance) => {
+    app.post<{ Params: { version: string; phoneNumberId: string } }>(
+      '/:version/:phoneNumberId/messages',
+      async (req, reply) => {
+        const entry = entryOf(req);
+        const number = state.number(req.params.phoneNumberId);
+        const failure = state.nextFailure();
+        if (failure?.kind === 'refuse') {
+          if (entry) entry.outcome = 'refused';
+          destroyConnection(req, reply);
+          return reply;
+        }
+        if (failure && (failure.kind === undefined || failure.kind === 'error')) {
+          throw new MetaError(
+            failure.httpStatus,
+            failure.code,
+            failure.message,
+            failure.details ?? null,
+          );
+        }
+        if (Math.random() < state.options.failureRate) throw somethingWentWrong();
+
+        const message = validateSend(req.body);
+        const template = message.template
+          ? checkTemplateSend(state.templatesOf(number.wabaId), message.template)
+          : null;
+        if (!state.takeThroughput(number.id)) throw rateLimitHit();
+
+        const wamid = newWamid(message.waId);
+        if (entry) entry.wamid = wamid;
+        scheduleStatuses(dispatcher, state, {
+          wamid,
+          number,
+          waId: message.waId,
+          category: template ? template.category.toLowerCase() : 'service',
+          bizOpaqueCallbackData: message.bizOpaqueCallbackData,
+          outsideWindow: !template && !state.windowOpen(number.id, message.waId),
+        });
+        if (failure?.kind === 'drop') {
+          if (entry) entry.outcome = 'dropped';
+          destroyConnection(req, reply);
+          return reply;
+        }
+        return {
+          messaging_product: 'whatsapp',
+          contacts: [{ input: message.to, wa_id: message.waId }],
+          messages: [{ id: wamid, ...(template ? { message_status: 'accepted' } : {}) }],
+        };
+      },
+    );
+  };
+}

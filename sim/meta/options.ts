@@ -1,0 +1,30 @@
+import type { RuntimeOptions, RuntimeOptionsPatch } from './types';
+
+export const DEFAULT_OPTIONS: RuntimeOptions = {
+  webhookUrl: null,
+  throughputPerSecond: 80,
+  latencyMs: 0,
+  failureRate: 0,
+  statusWebhooks: {
+    enabled: true,
+    delayMs: 20,
+    deliveredRate: 1,
+    readRate: 0.5,
+    duplicateRate: 0,
+    reorderRate: 0,
+  },
+  webhookRetry: { attempts: 4, backoffMs: 200, timeoutMs: 5_000 },
+};
+
+/** A copy of `base` with the patch applied; nested groups are merged, not replaced. */
+export function mergeOptions(base: RuntimeOptions, patch: RuntimeOptionsPatch): RuntimeOptions {
+  const defined = <T extends object>(o: T | undefined): Partial<T> =>
+    Object.fromEntries(Object.entries(o ?? {}).filter(([, v]) => v !== undefined)) as Partial<T>;
+  const { statusWebhooks, webhookRetry, ...flat } = patch;
+  return {
+    ...base,
+    ...defined(flat),
+    statusWebhooks: { ...base.statusWebhooks, ...defined(statusWebhooks) },
+    webhookRetry: { ...base.webhookRetry, ...defined(webhookRetry) },
+  };
+}

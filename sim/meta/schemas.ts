@@ -1,0 +1,117 @@
+import { z } from 'zod';
+
+/** Inputs of the control API (`/_sim/*`), which mirror the simulator's own methods. */
+
+const rate = z.number().min(0).max(1);
+
+export const OptionsPatch = z.strictObject({
+  webhookUrl: z.url().nullable().optional(),
+  throughputPerSecond: z.number().int().positive().optional(),
+  latencyMs: z.number().int().min(0).optional(),
+  failureRate: rate.optional(),
+  statusWebhooks: z
+    .strictObject({
+      enabled: z.boolean(),
+      delayMs: z.number().int().min(0),
+      deliveredRate: rate,
+      readRate: rate,
+      duplicateRate: rate,
+      reorderRate: rate,
+    })
+    .partial()
+    .optional(),
+  webhookRetry: z
+    .strictObject({
+      attempts: z.number().int().min(1).max(20),
+      backoffMs: z.number().int().min(0),
+      timeoutMs: z.number().int().positive(),
+    })
+    .partial()
+    .optional(),
+});
+
+export const Failure = z.union([
+  z.object({ kind: z.enum(['drop', 'refuse']) }),
+  z.strictObject({
+    kind: z.literal('error').optional(),
+    httpStatus: z.number().int().min(400).max(599),
+    code: z.number().int(),
+    message: z.string().min(1),
+    details: z.string().optional(),
+  }),
+]);
+
+export const FailNext = z.intersection(
+  z.object({ count: z.number().int().min(1).max(10_000).default(1) }),
+  Failure,
+);
+
+const Button = z.strictObject({
+  type: z.enum(['URL', 'QUICK_REPLY', 'PHONE_NUMBER', 'COPY_CODE']),
+  text: z.string().min(1),
+  url: z.string().optional(),
+  phone_number: z.string().optional(),
+  example: z.array(z.string()).optional(),
+});
+
+const Component = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('HEADER'),
+    format: z.enum(['TEXT', 'IMAGE', 'VIDEO', 'DOCUMENT', 'LOCATION']),
+    text: z.string().optional(),
+    example: z.record(z.string(), z.unknown()).optional(),
+  }),
+  z.strictObject({
+    type: z.literal('BODY'),
+    text: z.string().min(1),
+    example: z.record(z.string(), z.unknown()).optional(),
+  }),
+  z.strictObject({ type: z.literal('FOOTER'), text: z.string().min(1) }),
+  z.strictObject({ type: z.literal('BUTTONS'), buttons: z.array(Button).min(1).max(10) }),
+]);
+
+export const TemplateInputSchema = z.strictObject({
+  name: z.string().regex(/^[a-z0-9_]{1,512}$/, 'lower case letters, digits and underscores'),
+  language: z.string().min(2),
+  category: z.enum(['MARKETING', 'UTILITY', 'AUTHENTICATION']).optional(),
+  status: z.enum(['APPROVED', 'PENDING', 'REJECTED', 'PAUSED', 'DISABLED']).optional(),
+  components: z.array(Component).min(1),
+});
+
+export const AddTemplate = z
+  .strictObject({
+    wabaId: z.string().min(1).optional(),
+    phoneNumberId: z.string().min(1).optional(),
+    template: TemplateInputSchema,
+  })
+  .refine((b) => b.wabaId !== undefined || b.phoneNumberId !== undefined, {
+    message: 'wabaId or phoneNumberId is required',
+  });
+
+export const RegisterNumber = z.strictObject({
+  phoneNumberId: z.string().min(1),
+  wabaId: z.string().min(1).optional(),
+  displayPhoneNumber: z
+    .string()
+    .regex(/^\+?[\d\s-]{8,20}$/, 'a phone number with its country code')
+    .optional(),
+});
+
+export const Inbound = z.looseObject({
+  phone_number_id: z.string().min(1),
+  from: z.string().min(1),
+  name: z.string().optional(),
+});
+
+export const AdvanceClock = z.strictObject({ advanceMs: z.number().int().min(0) });
+
+/** Parses or throws an error whose message names the fields at fault. */
+export function parse<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+  const result = schema.safeParse(input ?? {});
+  if (result.success) return result.data;
+  throw new ControlError(
+    result.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '),
+  );
+}
+
+export class ControlError extends Error {}

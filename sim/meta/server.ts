@@ -1,0 +1,134 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import { controlRoutes } from './control';
+import { unknownPath } from './errors';
+import { graphRoutes } from './graph';
+import { inboundPayload, type InboundInput } from './inbound';
+import { DEFAULT_OPTIONS, mergeOptions } from './options';
+import { openEntry } from './request-log';
+import { OptionsPatch, parse } from './schemas';
+import { SimState, type PhoneNumber } from './state';
+import type {
+  InjectedFailure,
+  MetaSimulatorOptions,
+  RequestLogEntry,
+  RuntimeOptions,
+  RuntimeOptionsPatch,
+  Template,
+  TemplateInput,
+  WebhookLogEntry,
+} from './types';
+import { WebhookDispatcher } from './webhooks';
+
+export interface MetaSimulator {
+  /** Base URL, the Graph API's stand-in: `${url}/v21.0/<phone-number-id>/messages`. */
+  url: string;
+  app: FastifyInstance;
+  /** Graph API requests received, oldest first (live; the newest 10,000 are kept). */
+  readonly log: readonly RequestLogEntry[];
+  /** Webhooks posted or attempted, oldest first (live; the newest 10,000 are kept). */
+  readonly webhookLog: readonly WebhookLogEntry[];
+  readonly options: RuntimeOptions;
+  /** A customer writes to a business number: opens the 24 h window and posts the webhook. */
+  inbound(input: InboundInput): Promise<{ wamid: string }>;
+  /** The next `count` sends fail this way, in order, before any other check but auth. */
+  failNext(count: number, failure: InjectedFailure): void;
+  setOptions(patch: RuntimeOptionsPatch): void;
+  addTemplate(wabaId: string, template: TemplateInput): Template;
+  /** A number's WABA and display number (registered on first use if unknown). */
+  phoneNumber(phoneNumberId: string): PhoneNumber;
+  registerNumber(n: {
+    phoneNumberId: string;
+    wabaId?: string;
+    displayPhoneNumber?: string;
+  }): PhoneNumber;
+  /** The simulator's clock, epoch ms: the injected clock plus any advance. */
+  now(): number;
+  advanceClock(ms: number): void;
+  clearLog(): void;
+  clearWebhookLog(): void;
+  /** Resolves when no webhook is waiting, being posted or being retried. */
+  idle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+function baseUrl(host: string, port: number) {
+  const reachable = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  return `http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}`;
+}
+
+/** Starts a Meta WhatsApp Cloud API simulator listening on `host:port`. */
+export async function createMetaSimulator(opts: MetaSimulatorOptions): Promise<MetaSimulator> {
+  const { host = '127.0.0.1', port = 0, accessToken, appSecret, now = Date.now } = opts;
+  const initial = mergeOptions(DEFAULT_OPTIONS, parse(OptionsPatch, pickRuntime(opts)));
+  const state = new SimState(initial, now, opts.templates ?? []);
+  const app = Fastify({ logger: opts.logger ?? false, bodyLimit: 5 * 1024 * 1024 });
+  const dispatcher = new WebhookDispatcher(state, appSecret, app.log);
+  app.removeContentTypeParser('text/plain');
+
+  const sim: MetaSimulator = {
+    url: '',
+    app,
+    get log() {
+      return state.requestLog;
+    },
+    get webhookLog() {
+      return state.webhookLog;
+    },
+    get options() {
+      return state.options;
+    },
+    async inbound(input) {
+      const number = state.number(input.phone_number_id);
+      const { wamid, waId, payload } = inboundPayload(number, input, state.now());
+      state.recordInbound(number.id, waId);
+      dispatcher.track((signal) => dispatcher.post('message', wamid, null, payload, signal));
+      return { wamid };
+    },
+    failNext: (count, failure) => state.failNext(count, failure),
+    setOptions: (patch) => state.setOptions(parse(OptionsPatch, patch)),
+    addTemplate: (wabaId, template) => state.addTemplate(wabaId, template),
+    phoneNumber: (id) => state.number(id),
+    registerNumber: (n) =>
+      state.registerNumber({
+        id: n.phoneNumberId,
+        wabaId: n.wabaId,
+        displayPhoneNumber: n.displayPhoneNumber,
+      }),
+    now: () => state.now(),
+    advanceClock: (ms) => state.advanceClock(ms),
+    clearLog: () => void state.requestLog.splice(0),
+    clearWebhookLog: () => void state.webhookLog.splice(0),
+    idle: () => dispatcher.idle(),
+    async close() {
+      await dispatcher.close();
+      await app.close();
+    },
+  };
+
+  app.setNotFoundHandler(async (req, reply) => {
+    const entry = openEntry(state, req);
+    const err = unknownPath(req.url.split('?')[0] ?? req.url);
+    entry.status = 400;
+    entry.error_code = err.code;
+    return reply.code(400).send(err.body());
+  });
+  await app.register(controlRoutes(sim));
+  await app.register(graphRoutes({ state, dispatcher, accessToken }));
+
+  await app.listen({ host, port });
+  const address = app.server.address();
+  const actualPort = typeof address === 'object' && address ? address.port : port;
+  sim.url = baseUrl(host, actualPort);
+  return sim;
+}
+
+function pickRuntime(o: MetaSimulatorOptions): RuntimeOptionsPatch {
+  return {
+    webhookUrl: o.webhookUrl,
+    throughputPerSecond: o.throughputPerSecond,
+    latencyMs: o.latencyMs,
+    failureRate: o.failureRate,
+    statusWebhooks: o.statusWebhooks,
+    webhookRetry: o.webhookRetry,
+  };
+}

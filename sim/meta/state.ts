@@ -1,0 +1,132 @@
+import { sandboxDisplayNumber, sandboxWabaId } from './ids';
+import { mergeOptions } from './options';
+import { DEFAULT_TEMPLATES, toTemplate } from './templates';
+import type {
+  InjectedFailure,
+  RequestLogEntry,
+  RuntimeOptions,
+  RuntimeOptionsPatch,
+  Template,
+  TemplateInput,
+  WebhookLogEntry,
+} from './types';
+
+export interface PhoneNumber {
+  id: string;
+  wabaId: string;
+  displayPhoneNumber: string;
+}
+
+const WINDOW_MS = 24 * 60 * 60 * 1000;
+/** Logs keep the newest entries only, so a long-running sandbox does not grow without bound. */
+const LOG_LIMIT = 10_000;
+
+export function appendBounded<T>(log: T[], entry: T) {
+  log.push(entry);
+  // Trimmed in batches: one splice per thousand entries, not one per entry.
+  if (log.length > LOG_LIMIT + 1_000) log.splice(0, log.length - LOG_LIMIT);
+}
+
+/** Everything the simulator remembers; lost on restart, like a fresh sandbox. */
+export class SimState {
+  options: RuntimeOptions;
+  readonly requestLog: RequestLogEntry[] = [];
+  readonly webhookLog: WebhookLogEntry[] = [];
+  private clockOffsetMs = 0;
+  private readonly numbers = new Map<string, PhoneNumber>();
+  private readonly templates = new Map<string, Template[]>();
+  /** `<phone_number_id>:<wa_id>` -> time of the user's last message. */
+  private readonly lastInbound = new Map<string, number>();
+  /** Accepted send times within the last second, per phone number. */
+  private readonly recentSends = new Map<string, number[]>();
+  private readonly failures: InjectedFailure[] = [];
+
+  constructor(
+    options: RuntimeOptions,
+    private readonly clock: () => number,
+    private readonly extraTemplates: TemplateInput[],
+  ) {
+    this.options = options;
+  }
+
+  now(): number {
+    return this.clock() + this.clockOffsetMs;
+  }
+
+  advanceClock(ms: number) {
+    this.clockOffsetMs += ms;
+  }
+
+  setOptions(patch: RuntimeOptionsPatch) {
+    this.options = mergeOptions(this.options, patch);
+  }
+
+  /** Any phone number id is accepted; the first use registers it. */
+  number(id: string): PhoneNumber {
+    let n = this.numbers.get(id);
+    if (!n) {
+      n = { id, wabaId: sandboxWabaId(id), displayPhoneNumber: sandboxDisplayNumber(id) };
+      this.numbers.set(id, n);
+    }
+    return n;
+  }
+
+  registerNumber(n: { id: string; wabaId?: string; displayPhoneNumber?: string }): PhoneNumber {
+    const current = this.number(n.id);
+    const updated = {
+      id: n.id,
+      wabaId: n.wabaId ?? current.wabaId,
+      // Webhooks carry the display number as digits only.
+      displayPhoneNumber: n.displayPhoneNumber?.replace(/\D/g, '') ?? current.displayPhoneNumber,
+    };
+    this.numbers.set(n.id, updated);
+    return updated;
+  }
+
+  templatesOf(wabaId: string): Template[] {
+    let list = this.templates.get(wabaId);
+    if (!list) {
+      list = [...DEFAULT_TEMPLATES, ...this.extraTemplates].map((t) => toTemplate(wabaId, t));
+      this.templates.set(wabaId, list);
+    }
+    return list;
+  }
+
+  /** Adds a template, or replaces the one with the same name and language. */
+  addTemplate(wabaId: string, input: TemplateInput): Template {
+    const list = this.templatesOf(wabaId);
+    const template = toTemplate(wabaId, input);
+    const i = list.findIndex((t) => t.name === input.name && t.language === input.language);
+    if (i >= 0) list[i] = template;
+    else list.push(template);
+    return template;
+  }
+
+  recordInbound(phoneNumberId: string, waId: string) {
+    this.lastInbound.set(`${phoneNumberId}:${waId}`, this.now());
+  }
+
+  /** True while the user's last message to this number is less than 24 h old. */
+  windowOpen(phoneNumberId: string, waId: string): boolean {
+    const at = this.lastInbound.get(`${phoneNumberId}:${waId}`);
+    return at !== undefined && this.now() - at < WINDOW_MS;
+  }
+
+  /** Counts a send against the number's throughput; false when the last second is full. */
+  takeThroughput(phoneNumberId: string): boolean {
+    const now = this.now();
+    const recent = (this.recentSends.get(phoneNumberId) ?? []).filter((t) => now - t < 1000);
+    const allowed = recent.length < this.options.throughputPerSecond;
+    if (allowed) recent.push(now);
+    this.recentSends.set(phoneNumberId, recent);
+    return allowed;
+  }
+
+  failNext(count: number, failure: InjectedFailure) {
+    for (let i = 0; i < count; i++) this.failures.push(failure);
+  }
+
+  nextFailure(): InjectedFailure | undefined {
+    return this.failures.shift();
+  }
+}

@@ -1,0 +1,153 @@
+import type { FastifyServerOptions } from 'fastify';
+
+export interface StatusWebhookOptions {
+  enabled: boolean;
+  /** Pause before each status webhook of a message. */
+  delayMs: number;
+  /** Fractions (0..1) of sent messages that are delivered, and of delivered ones that are read. */
+  deliveredRate: number;
+  readRate: number;
+  /** Fraction of webhook posts made twice, and of messages whose delivered/read come before sent. */
+  duplicateRate: number;
+  reorderRate: number;
+}
+
+export interface WebhookRetryOptions {
+  /** Posts per webhook, the first included. */
+  attempts: number;
+  /** Pause before the second attempt; it doubles for each later one. */
+  backoffMs: number;
+  timeoutMs: number;
+}
+
+/** What can change while the simulator runs (`setOptions`, `POST /_sim/config`). */
+export interface RuntimeOptions {
+  webhookUrl: string | null;
+  throughputPerSecond: number;
+  latencyMs: number;
+  failureRate: number;
+  statusWebhooks: StatusWebhookOptions;
+  webhookRetry: WebhookRetryOptions;
+}
+
+export type RuntimeOptionsPatch = Partial<
+  Omit<RuntimeOptions, 'statusWebhooks' | 'webhookRetry'>
+> & {
+  statusWebhooks?: Partial<StatusWebhookOptions>;
+  webhookRetry?: Partial<WebhookRetryOptions>;
+};
+
+export interface MetaSimulatorOptions extends RuntimeOptionsPatch {
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  /** One token and one app secret for every sandbox number. */
+  accessToken: string;
+  appSecret: string;
+  /** Clock in epoch milliseconds, so tests can move through the 24 h window. */
+  now?: () => number;
+  /** Templates added to every WABA on top of the default set. */
+  templates?: TemplateInput[];
+  logger?: FastifyServerOptions['logger'];
+}
+
+export type TemplateStatus = 'APPROVED' | 'PENDING' | 'REJECTED' | 'PAUSED' | 'DISABLED';
+export type TemplateCategory = 'MARKETING' | 'UTILITY' | 'AUTHENTICATION';
+
+export interface TemplateButton {
+  type: 'URL' | 'QUICK_REPLY' | 'PHONE_NUMBER' | 'COPY_CODE';
+  text: string;
+  url?: string;
+  phone_number?: string;
+  example?: string[];
+}
+
+export type TemplateComponent =
+  | {
+      type: 'HEADER';
+      format: 'TEXT' | 'IMAGE' | 'VIDEO' | 'DOCUMENT' | 'LOCATION';
+      text?: string;
+      example?: Record<string, unknown>;
+    }
+  | { type: 'BODY'; text: string; example?: Record<string, unknown> }
+  | { type: 'FOOTER'; text: string }
+  | { type: 'BUTTONS'; buttons: TemplateButton[] };
+
+export interface TemplateInput {
+  name: string;
+  language: string;
+  category?: TemplateCategory;
+  status?: TemplateStatus;
+  components: TemplateComponent[];
+}
+
+/** A template as Meta lists it. */
+export interface Template {
+  id: string;
+  name: string;
+  language: string;
+  status: TemplateStatus;
+  category: TemplateCategory;
+  parameter_format: 'POSITIONAL';
+  components: TemplateComponent[];
+}
+
+/** An error answer the next sends get (`failNext`). */
+export type InjectedFailure =
+  | {
+      kind?: 'error';
+      httpStatus: number;
+      code: number;
+      message: string;
+      details?: string;
+    }
+  /**
+   * `drop`: the message is accepted, then the connection is destroyed without an answer.
+   * `refuse`: the connection is destroyed before anything is recorded.
+   * Error fields given with them are ignored.
+   */
+  | {
+      kind: 'drop' | 'refuse';
+      httpStatus?: number;
+      code?: number;
+      message?: string;
+      details?: string;
+    };
+
+export interface RequestLogEntry {
+  /** Simulator clock, ISO 8601. */
+  time: string;
+  method: string;
+  path: string;
+  /** Whether an access token came with the request (its value is never kept). */
+  authorization: boolean;
+  body: unknown;
+  /** HTTP status answered; null when the connection was destroyed instead. */
+  status: number | null;
+  /** Meta error code of an error answer. */
+  error_code: number | null;
+  /** Set when the message was accepted, even if the client never got the answer. */
+  wamid: string | null;
+  outcome: 'answered' | 'dropped' | 'refused';
+}
+
+export type MessageStatus = 'sent' | 'delivered' | 'read' | 'failed';
+
+export interface WebhookLogEntry {
+  id: number;
+  /** Simulator clock when first posted, ISO 8601. */
+  time: string;
+  kind: 'status' | 'message';
+  /** The message the webhook is about: the status's message, or the inbound message. */
+  wamid: string;
+  status: MessageStatus | null;
+  url: string | null;
+  /** The exact bytes posted and signed. */
+  body: string;
+  signature: string;
+  attempts: number;
+  /** HTTP status of the last attempt; null if it got none. */
+  response_status: number | null;
+  error: string | null;
+  delivered: boolean;
+}

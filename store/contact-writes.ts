@@ -1,0 +1,105 @@
+import { MongoServerError, type Collection, type UpdateFilter } from 'mongodb';
+import { ConflictError } from '../lib/errors';
+import {
+  changedFields,
+  contactUpdatedEvent,
+  type ContactPatch,
+  type EditableField,
+} from './contact-fields';
+import type { ContactDoc, OutboxEvent } from './documents';
+import { withEvents } from './outbox';
+
+const DUPLICATE_KEY = 11000;
+const MAX_ATTEMPTS = 10;
+
+/**
+ * A unique index refused the write. FerretDB reports 11000 for inserts but a generic error
+ * naming the SQLite constraint for updates.
+ */
+export const isDuplicateKey = (err: unknown): boolean =>
+  err instanceof MongoServerError &&
+  (err.code === DUPLICATE_KEY || err.message.includes('UNIQUE constraint failed'));
+
+export const duplicatePhone = (phone: string) =>
+  new ConflictError(`A contact with phone_number '${phone}' already exists`);
+
+/** How a contact is found within its organization. */
+export type ContactKey = { _id: string } | { phone_number: string };
+
+export interface ChangeResult {
+  contact: ContactDoc;
+  /** The fields whose value changed; empty when the patch changed nothing (and no event). */
+  changes: EditableField[];
+}
+
+/** `withEvents` brings its own `$set` (outbox_pending): the change's fields join it. */
+function updateWithEvents(
+  set: Partial<ContactDoc>,
+  events: OutboxEvent[],
+): UpdateFilter<ContactDoc> {
+  const ops = withEvents(events);
+  return { ...ops, $set: { ...set, ...('$set' in ops ? ops.$set : {}) } };
+}
+
+export function contactWriter(col: Collection<ContactDoc>) {
+  return {
+    /** Inserts a new contact; false when its phone number is already taken in the organization. */
+    async insert(doc: ContactDoc): Promise<boolean> {
+      try {
+        await col.insertOne(doc);
+        return true;
+      } catch (err) {
+        if (isDuplicateKey(err)) return false;
+        throw err;
+      }
+    },
+
+    /**
+     * Applies the patch `decide` returns for the current document together with its
+     * contact.updated event, in one write that lands only if the document is still the version
+     * that was read; otherwise it reads again and retries. So the event describes exactly the
+     * contact the change produced, and `decide` can depend on the current values.
+     * `known` saves the first read when the caller already holds the document.
+     */
+    async change(
+      orgId: string,
+      key: ContactKey,
+      decide: (current: ContactDoc) => ContactPatch,
+      known?: ContactDoc,
+    ): Promise<ChangeResult | null> {
+      let doc = known ?? null;
+      for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+        doc ??= await col.findOne({ ...key, org_id: orgId });
+        if (!doc) return null;
+        const changes = changedFields(doc, decide(doc));
+        const fields = Object.keys(changes) as EditableField[];
+        if (!fields.length) return { contact: doc, changes: [] };
+
+        const now = new Date();
+        const after: ContactDoc = { ...doc, ...changes, updated_at: now };
+        const event = contactUpdatedEvent(after, changes);
+        try {
+          const res = await col.updateOne(
+            { _id: doc._id, org_id: orgId, version: doc.version },
+            updateWithEvents({ ...changes, updated_at: now }, [event]),
+          );
+          if (res.matchedCount === 1) {
+            const outbox = [...doc.outbox, event];
+            return {
+              contact: { ...after, version: doc.version + 1, outbox, outbox_pending: true },
+              changes: fields,
+            };
+          }
+        } catch (err) {
+          if (isDuplicateKey(err) && changes.phone_number)
+            throw duplicatePhone(changes.phone_number);
+          throw err;
+        }
+        doc = null;
+      }
+      throw new Error(`Contact kept changing during the update (${MAX_ATTEMPTS} attempts)`);
+    },
+  };
+}
+
+export type ContactWriter = ReturnType<typeof contactWriter>;

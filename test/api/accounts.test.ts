@@ -1,0 +1,323 @@
+import { decryptSecret } from '../../lib/crypto';
+import { provisionOrganization } from '../../scripts/provision';
+import { sandboxDisplayNumber } from '../../lib/sandbox-ids';
+import { sandboxAccountIds } from '../../store/sandbox-account';
+import { createTestApp, type TestApp } from '../support/app';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp({ env: { RATE_LIMIT_PER_SECOND: '1000' } });
+});
+afterAll(() => t.close());
+
+let seq = 0;
+const body = (over: Record<string, unknown> = {}) => {
+  seq += 1;
+  return {
+    name: `Support line ${seq}`,
+    phone_number_id: `30000000000${String(seq).padStart(4, '0')}`,
+    waba_id: '400000000000001',
+    access_token: `EAAG-secret-token-${seq}`,
+    app_secret: `app-secret-${seq}`,
+    webhook_verify_token: `verify-${seq}`,
+    ...over,
+  };
+};
+const create = (payload: Record<string, unknown>, key?: string) =>
+  t.call({
+    method: 'POST',
+    url: '/api/accounts',
+    payload,
+    ...(key ? { headers: { 'x-api-key': key } } : {}),
+  });
+const list = async (key?: string) => {
+  const res = await t.call({
+    method: 'GET',
+    url: '/api/accounts',
+    ...(key ? { headers: { 'x-api-key': key } } : {}),
+  });
+  expect(res.statusCode).toBe(200);
+  return res.json().data.accounts as { id: string; is_default: boolean; sandbox: boolean }[];
+};
+const secretsOf = (b: ReturnType<typeof body>) => [
+  b.access_token,
+  b.app_secret,
+  b.webhook_verify_token,
+];
+
+describe('the sandbox account', () => {
+  it('is there out of the box, once, as the default, pointing at the simulator', async () => {
+    const org = await provisionOrganization(t.app.store, { name: 'Fresh' });
+    const key = org.api_key.key;
+    const first = await list(key);
+    const second = await list(key);
+    expect(second).toEqual(first);
+    expect(first).toHaveLength(1);
+    const { phoneNumberId, wabaId } = sandboxAccountIds(org.organization.id);
+    expect(phoneNumberId).toMatch(/^\d{15}$/);
+    expect(first[0]).toMatchObject({
+      name: 'Sandbox',
+      sandbox: true,
+      is_default: true,
+      status: 'connected',
+      phone_number_id: phoneNumberId,
+      waba_id: wabaId,
+      display_phone_number: `+${sandboxDisplayNumber(phoneNumberId)}`,
+      throughput: 80,
+      access_token_set: true,
+    });
+    const stored = await t.app.store.accounts.get(org.organization.id, first[0]!.id);
+    expect(stored?.graph_url).toBe(t.app.config.meta.simulator.url);
+    expect(JSON.stringify(first)).not.toContain(t.app.config.meta.simulator.accessToken);
+  });
+
+  it('is created by provisioning when given the sandbox settings, idempotently', async () => {
+    const sandbox = {
+      graphUrl: 'http://127.0.0.1:1',
+      accessToken: 'SANDBOX-token',
+      appSecret: 'sandbox-secret',
+      verifyToken: 'sandbox-verify',
+    };
+    const org = await provisionOrganization(t.app.store, { name: 'Provisioned' }, sandbox);
+    const id = org.organization.id;
+    expect(org.sandbox_account).toEqual({
+      id: expect.any(String),
+      phone_number_id: sandboxAccountIds(id).phoneNumberId,
+    });
+    const again = await t.app.store.accounts.ensureSandbox(id, sandbox);
+    expect(again?._id).toBe(org.sandbox_account!.id);
+    expect(await list(org.api_key.key)).toHaveLength(1);
+  });
+
+  it('keeps its Meta ids and credentials, and cannot be deleted', async () => {
+    const [sandbox] = await list();
+    const put = await t.call({
+      method: 'PUT',
+      url: `/api/accounts/${sandbox!.id}`,
+      payload: { access_token: 'EAAG-mine' },
+    });
+    expect(put.statusCode).toBe(400);
+    expect(put.json().message).toBe(
+      "The sandbox account's access_token cannot be changed: connect your own number instead",
+    );
+    const renamed = await t.call({
+      method: 'PUT',
+      url: `/api/accounts/${sandbox!.id}`,
+      payload: { name: 'Test number', throughput: 20 },
+    });
+    expect(renamed.json().data).toMatchObject({ name: 'Test number', throughput: 20 });
+    const del = await t.call({ method: 'DELETE', url: `/api/accounts/${sandbox!.id}` });
+    expect(del.statusCode).toBe(400);
+    expect(del.json().message).toBe('The sandbox account cannot be deleted');
+  });
+});
+
+describe('WhatsApp accounts', () => {
+  it('creates an account without ever answering its secrets, and stores them sealed', async () => {
+    const input = body({ display_phone_number: '+91 98765 43210', throughput: 250 });
+    const res = await create(input);
+    expect(res.statusCode).toBe(201);
+    const view = res.json().data;
+    expect(view).toEqual({
+      id: expect.any(String),
+      name: input.name,
+      phone_number_id: input.phone_number_id,
+      waba_id: input.waba_id,
+      display_phone_number: '+91 98765 43210',
+      is_default: false,
+      throughput: 250,
+      status: 'connected',
+      status_reason: null,
+      sandbox: false,
+      access_token_set: true,
+      app_secret_set: true,
+      webhook_verify_token_set: true,
+      created_at: expect.any(String),
+      updated_at: expect.any(String),
+    });
+
+    const answers = [
+      res.body,
+      (await t.call({ method: 'GET', url: `/api/accounts/${view.id}` })).body,
+      (await t.call({ method: 'GET', url: '/api/accounts' })).body,
+    ];
+    for (const answer of answers) {
+      for (const secret of secretsOf(input)) expect(answer).not.toContain(secret);
+    }
+
+    const raw = await t.app.mongo.db.collection('accounts').findOne({ _id: view.id });
+    for (const secret of secretsOf(input)) expect(JSON.stringify(raw)).not.toContain(secret);
+    expect(decryptSecret(raw!.access_token_enc, t.app.config.encryptionKey)).toBe(
+      input.access_token,
+    );
+    expect(raw!.graph_url).toBe(t.app.config.meta.graphUrl);
+  });
+
+  it('defaults the throughput to 80 and refuses one outside 1..1000', async () => {
+    const created = await create(body());
+    expect(created.json().data.throughput).toBe(80);
+    const tooFast = await create(body({ throughput: 1001 }));
+    expect(tooFast.statusCode).toBe(400);
+    expect(tooFast.json().message).toMatch(/^Invalid request: body\.throughput: /);
+  });
+
+  it('names a missing field', async () => {
+    const rest: Record<string, unknown> = body();
+    delete rest.access_token;
+    const res = await create(rest);
+    expect(res.statusCode).toBe(400);
+    expect(res.json().message).toMatch(/body\.access_token/);
+  });
+
+  it('answers 409 for a phone_number_id that is already connected', async () => {
+    const input = body();
+    expect((await create(input)).statusCode).toBe(201);
+    const res = await create(body({ phone_number_id: input.phone_number_id }));
+    expect(res.statusCode).toBe(409);
+    expect(res.json()).toEqual({
+      message: `An account with phone_number_id '${input.phone_number_id}' already exists`,
+      status: 'error',
+    });
+
+    const other = await create(body());
+    const moved = await t.call({
+      method: 'PUT',
+      url: `/api/accounts/${other.json().data.id}`,
+      payload: { phone_number_id: input.phone_number_id },
+    });
+    expect(moved.statusCode).toBe(409);
+  });
+
+  it('changes only the given fields; a new access token reconnects the account', async () => {
+    const input = body();
+    const { id } = (await create(input)).json().data;
+    await t.app.store.accounts.markDisconnected(id, 'Invalid OAuth access token');
+    const disconnected = await t.call({ method: 'GET', url: `/api/accounts/${id}` });
+    expect(disconnected.json().data).toMatchObject({
+      status: 'disconnected',
+      status_reason: 'Invalid OAuth access token',
+    });
+
+    const renamed = await t.call({
+      method: 'PUT',
+      url: `/api/accounts/${id}`,
+      payload: { name: 'Sales' },
+    });
+    expect(renamed.statusCode).toBe(200);
+    expect(renamed.json().data).toMatchObject({
+      name: 'Sales',
+      phone_number_id: input.phone_number_id,
+      status: 'disconnected',
+    });
+
+    const reconnected = await t.call({
+      method: 'PUT',
+      url: `/api/accounts/${id}`,
+      payload: { access_token: 'EAAG-fresh-token' },
+    });
+    expect(reconnected.json().data).toMatchObject({
+      name: 'Sales',
+      status: 'connected',
+      status_reason: null,
+    });
+    expect(reconnected.body).not.toContain('EAAG-fresh-token');
+    const doc = await t.app.store.accounts.get(t.org.organization.id, id);
+    expect(t.app.store.accounts.credentials(doc!).accessToken).toBe('EAAG-fresh-token');
+
+    const empty = await t.call({ method: 'PUT', url: `/api/accounts/${id}`, payload: {} });
+    expect(empty.statusCode).toBe(400);
+    expect(empty.json().message).toBe('Invalid request: body: give at least one field to change');
+  });
+
+  it('keeps exactly one default per organization', async () => {
+    const defaults = async () => (await list()).filter((a) => a.is_default).map((a) => a.id);
+    const a = (await create(body({ is_default: true }))).json().data;
+    expect(a.is_default).toBe(true);
+    expect(await defaults()).toEqual([a.id]);
+
+    const b = (await create(body())).json().data;
+    const put = await t.call({
+      method: 'PUT',
+      url: `/api/accounts/${b.id}`,
+      payload: { is_default: true },
+    });
+    expect(put.json().data.is_default).toBe(true);
+    expect(await defaults()).toEqual([b.id]);
+
+    const unset = await t.call({
+      method: 'PUT',
+      url: `/api/accounts/${b.id}`,
+      payload: { is_default: false },
+    });
+    expect(unset.statusCode).toBe(400);
+    expect(await defaults()).toEqual([b.id]);
+
+    const del = await t.call({ method: 'DELETE', url: `/api/accounts/${b.id}` });
+    expect(del.statusCode).toBe(200);
+    expect(await defaults()).toHaveLength(1);
+    expect((await t.call({ method: 'GET', url: `/api/accounts/${b.id}` })).statusCode).toBe(404);
+  });
+
+  it("makes a non-sandbox organization's first account its default", async () => {
+    const plain = await createTestApp({ env: { SANDBOX_MODE: 'false' } });
+    try {
+      const key = (await provisionOrganization(plain.app.store, { name: 'No sandbox' })).api_key
+        .key;
+      const call = (payload: Record<string, unknown>) =>
+        plain.call({
+          method: 'POST',
+          url: '/api/accounts',
+          payload,
+          headers: { 'x-api-key': key },
+        });
+      const listed = await plain.call({
+        method: 'GET',
+        url: '/api/accounts',
+        headers: { 'x-api-key': key },
+      });
+      expect(listed.json().data.accounts).toEqual([]);
+      expect((await call(body())).json().data.is_default).toBe(true);
+      expect((await call(body())).json().data.is_default).toBe(false);
+    } finally {
+      await plain.close();
+    }
+  });
+
+  it("hides another organization's accounts behind 404", async () => {
+    const mine = (await create(body())).json().data;
+    const other = await provisionOrganization(t.app.store, { name: 'Globex' });
+    const headers = { 'x-api-key': other.api_key.key };
+    for (const method of ['GET', 'DELETE'] as const) {
+      const res = await t.app.inject({ method, url: `/api/accounts/${mine.id}`, headers });
+      expect(res.statusCode).toBe(404);
+      expect(res.json()).toEqual({ message: `Account '${mine.id}' not found`, status: 'error' });
+    }
+    const put = await t.app.inject({
+      method: 'PUT',
+      url: `/api/accounts/${mine.id}`,
+      headers,
+      payload: { name: 'Hijacked' },
+    });
+    expect(put.statusCode).toBe(404);
+    expect((await list(other.api_key.key)).map((a) => a.id)).not.toContain(mine.id);
+    const still = await t.call({ method: 'GET', url: `/api/accounts/${mine.id}` });
+    expect(still.json().data.name).toBe(mine.name);
+  });
+});
+
+describe('the OpenAPI document', () => {
+  it('describes the account and template routes without any secret field in answers', async () => {
+    const doc = (await t.app.inject({ method: 'GET', url: '/api/openapi.json' })).json();
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        '/api/accounts',
+        '/api/accounts/{id}',
+        '/api/templates',
+        '/api/templates/sync',
+      ]),
+    );
+    const answer = JSON.stringify(doc.paths['/api/accounts'].get.responses['200']);
+    expect(answer).toContain('access_token_set');
+    expect(answer).not.toContain('"access_token"');
+  });
+});

@@ -1,0 +1,433 @@
+import type { InjectOptions, LightMyRequestResponse } from 'fastify';
+import type { z } from 'zod';
+import type { ContactView } from '../../api/schemas/contacts';
+import { provisionOrganization, type Provisioned } from '../../scripts/provision';
+import type { EventDoc } from '../../store/documents';
+import { createTestApp, type TestApp } from '../support/app';
+
+type Contact = z.infer<typeof ContactView>;
+type Caller = (o: InjectOptions) => Promise<LightMyRequestResponse>;
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp({
+    env: { RATE_LIMIT_PER_MINUTE: '100000', RATE_LIMIT_PER_SECOND: '100000' },
+  });
+});
+afterAll(() => t.close());
+
+const HOUR = 3_600_000;
+let seq = 0;
+/** A phone number no other test uses. */
+const phone = () => `+1415555${String(1000 + seq++).padStart(4, '0')}`;
+
+const as =
+  (org: Provisioned): Caller =>
+  (o) =>
+    t.app.inject({ ...o, headers: { 'x-api-key': org.api_key.key } });
+
+const create = async (
+  body: Record<string, unknown>,
+  call: Caller = (o) => t.call(o),
+): Promise<Contact> => {
+  const res = await call({ method: 'POST', url: '/api/contacts', payload: body });
+  expect(res.statusCode).toBe(201);
+  const contact: Contact = res.json().data;
+  return contact;
+};
+
+const eventsOf = (orgId: string, type: string, contactId?: string) =>
+  t.app.mongo.db
+    .collection<EventDoc>('events')
+    .find({ org_id: orgId, type, ...(contactId ? { 'data.id': contactId } : {}) })
+    .toArray();
+
+describe('contacts CRUD', () => {
+  it('creates, reads, updates and deletes a contact', async () => {
+    const created = await create({
+      phone_number: '+91 98765-43210',
+      name: 'John Doe',
+      email: 'john@example.com',
+      tags: [' customer ', 'vip', 'customer'],
+      stage: 'Customer',
+      custom_fields: { plan: 'pro', seats: 3, trial: false, referrer: null },
+    });
+    expect(created).toMatchObject({
+      phone_number: '+919876543210',
+      name: 'John Doe',
+      tags: ['customer', 'vip'],
+      stage: 'Customer',
+      custom_fields: { plan: 'pro', seats: 3, trial: false, referrer: null },
+      opted_in: false,
+      source: 'api',
+      last_inbound_at: null,
+      window_open: false,
+      window_expires_at: null,
+    });
+
+    const got = await t.call({ method: 'GET', url: `/api/contacts/${created.id}` });
+    expect(got.statusCode).toBe(200);
+    expect(got.json()).toEqual({ data: created, status: 'success' });
+
+    const put = await t.call({
+      method: 'PUT',
+      url: `/api/contacts/${created.id}`,
+      payload: { name: 'John D.', opted_in: true, email: null },
+    });
+    expect(put.statusCode).toBe(200);
+    expect(put.json().data).toMatchObject({
+      name: 'John D.',
+      opted_in: true,
+      email: null,
+      tags: ['customer', 'vip'],
+    });
+
+    const del = await t.call({ method: 'DELETE', url: `/api/contacts/${created.id}` });
+    expect(del.json()).toEqual({ data: { id: created.id, deleted: true }, status: 'success' });
+    const gone = await t.call({ method: 'GET', url: `/api/contacts/${created.id}` });
+    expect(gone.statusCode).toBe(404);
+    expect(gone.json()).toEqual({ message: `Contact '${created.id}' not found`, status: 'error' });
+  });
+
+  it('refuses a phone number the organization already has, however it is written', async () => {
+    await create({ phone_number: '+44 20 7946 0958' });
+    for (const written of ['+442079460958', '0044 (20) 7946-0958', '442079460958']) {
+      const res = await t.call({
+        method: 'POST',
+        url: '/api/contacts',
+        payload: { phone_number: written },
+      });
+      expect(res.statusCode).toBe(409);
+      expect(res.json()).toEqual({
+        message: "A contact with phone_number '+442079460958' already exists",
+        status: 'error',
+      });
+    }
+    const other = await create({ phone_number: phone() });
+    const taken = await t.call({
+      method: 'PUT',
+      url: `/api/contacts/${other.id}`,
+      payload: { phone_number: '+442079460958' },
+    });
+    expect(taken.statusCode).toBe(409);
+  });
+
+  it('refuses an invalid phone number, naming the field', async () => {
+    for (const bad of ['12345', 'call me', '+0123456789']) {
+      const res = await t.call({
+        method: 'POST',
+        url: '/api/contacts',
+        payload: { phone_number: bad },
+      });
+      expect(res.statusCode).toBe(400);
+      expect(res.json().message).toBe(
+        'Invalid phone number: phone_number must be E.164, like +919876543210',
+      );
+    }
+  });
+
+  it('names invalid fields', async () => {
+    const res = await t.call({
+      method: 'POST',
+      url: '/api/contacts',
+      payload: { phone_number: phone(), email: 'nope', custom_fields: { nested: { a: 1 } } },
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().message).toContain('body.email');
+    expect(res.json().message).toContain('body.custom_fields.nested');
+    const missing = await t.call({ method: 'POST', url: '/api/contacts', payload: { name: 'x' } });
+    expect(missing.json().message).toContain('body.phone_number');
+  });
+
+  it('computes the 24 h window from the last inbound message', async () => {
+    const recent = await t.app.store.contacts.recordInbound(t.org.organization.id, phone(), {
+      at: new Date(Date.now() - HOUR),
+    });
+    const res = await t.call({ method: 'GET', url: `/api/contacts/${recent.contact._id}` });
+    const lastInbound = recent.contact.last_inbound_at!;
+    expect(res.json().data).toMatchObject({
+      source: 'whatsapp_webhook',
+      opted_in: true,
+      last_inbound_at: lastInbound.toISOString(),
+      window_open: true,
+      window_expires_at: new Date(lastInbound.getTime() + 24 * HOUR).toISOString(),
+    });
+
+    const stale = await t.app.store.contacts.recordInbound(t.org.organization.id, phone(), {
+      at: new Date(Date.now() - 25 * HOUR),
+    });
+    const old = await t.call({ method: 'GET', url: `/api/contacts/${stale.contact._id}` });
+    expect(old.json().data.window_open).toBe(false);
+    expect(Date.parse(old.json().data.window_expires_at)).toBeLessThan(Date.now());
+  });
+});
+
+describe('contact events', () => {
+  it('records one contact.created per contact', async () => {
+    const c = await create({ phone_number: phone(), name: 'Ev', tags: ['a'] });
+    const events = await eventsOf(t.org.organization.id, 'contact.created', c.id);
+    expect(events).toHaveLength(1);
+    expect(events[0]!.data).toEqual({
+      id: c.id,
+      phone_number: c.phone_number,
+      name: 'Ev',
+      email: null,
+      tags: ['a'],
+      stage: null,
+      custom_fields: {},
+      opted_in: false,
+      source: 'api',
+    });
+  });
+
+  it('records one contact.updated per change, with the changed fields, none for a no-op', async () => {
+    const c = await create({ phone_number: phone(), name: 'Up', tags: ['a', 'b'] });
+    const put = (payload: Record<string, unknown>) =>
+      t.call({ method: 'PUT', url: `/api/contacts/${c.id}`, payload });
+
+    expect((await put({ name: 'Up', tags: ['b', 'a'] })).statusCode).toBe(200);
+    expect(await eventsOf(t.org.organization.id, 'contact.updated', c.id)).toHaveLength(0);
+
+    expect((await put({ name: 'Up', stage: 'Lead', custom_fields: { x: 1 } })).statusCode).toBe(
+      200,
+    );
+    const events = await eventsOf(t.org.organization.id, 'contact.updated', c.id);
+    expect(events).toHaveLength(1);
+    expect(events[0]!.data).toMatchObject({ id: c.id, name: 'Up', stage: 'Lead' });
+    expect((events[0]!.data.changes as string[]).sort()).toEqual(['custom_fields', 'stage']);
+  });
+});
+
+describe('contact list', () => {
+  let org: Provisioned;
+  let call: Caller;
+  const ids: string[] = [];
+  beforeAll(async () => {
+    org = await provisionOrganization(t.app.store, { name: 'Listing' });
+    call = as(org);
+    const rows = [
+      { phone_number: '+919876500001', name: 'Asha Rao', tags: ['vip'], stage: 'Lead' },
+      { phone_number: '+919876500002', name: 'Ravi (admin)', tags: ['vip', 'b2b'] },
+      { phone_number: '+14155500003', name: 'Maria', stage: 'Lead' },
+      { phone_number: '+14155500004', name: 'a.c', stage: 'Customer' },
+      { phone_number: '+14155500005', name: 'abc' },
+    ];
+    for (const row of rows) {
+      ids.push((await create(row, call)).id);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  });
+  const list = async (query: string) => {
+    const res = await call({ method: 'GET', url: `/api/contacts${query}` });
+    expect(res.statusCode).toBe(200);
+    const data: { contacts: Contact[]; total: number; page: number } = res.json().data;
+    return { ...data, ids: data.contacts.map((c) => c.id) };
+  };
+
+  it('pages newest first, counting every match', async () => {
+    const first = await list('');
+    expect(Object.keys(first).sort()).toEqual(['contacts', 'ids', 'page', 'total']);
+    expect(first).toMatchObject({ total: 5, page: 1 });
+    expect(first.ids).toEqual([...ids].reverse());
+
+    const second = await list('?page=2&limit=2');
+    expect(second).toMatchObject({ total: 5, page: 2 });
+    expect(second.ids).toEqual([ids[2], ids[1]]);
+    expect((await list('?page=4&limit=2')).ids).toEqual([]);
+  });
+
+  it('searches names (any case) and phone numbers with or without +', async () => {
+    expect((await list('?search=ASHA')).ids).toEqual([ids[0]]);
+    expect((await list('?search=%2B9198765')).total).toBe(2);
+    expect((await list('?search=9198765')).total).toBe(2);
+    expect((await list('?search=4155500003')).ids).toEqual([ids[2]]);
+  });
+
+  it('takes the search literally, not as a regular expression', async () => {
+    expect((await list('?search=a.c')).ids).toEqual([ids[3]]);
+    expect((await list('?search=(admin)')).ids).toEqual([ids[1]]);
+    expect((await list('?search=.*')).total).toBe(0);
+  });
+
+  it('filters by tag and stage, alone and together with paging', async () => {
+    expect((await list('?tag=vip')).ids).toEqual([ids[1], ids[0]]);
+    expect((await list('?stage=Lead')).ids).toEqual([ids[2], ids[0]]);
+    expect(await list('?tag=vip&stage=Lead&limit=1')).toMatchObject({ total: 1 });
+    expect((await list('?tag=b2b&search=ravi')).ids).toEqual([ids[1]]);
+  });
+
+  it('refuses out-of-range paging, naming the parameter', async () => {
+    for (const [query, field] of [
+      ['?limit=101', 'querystring.limit'],
+      ['?limit=0', 'querystring.limit'],
+      ['?page=0', 'querystring.page'],
+    ] as const) {
+      const res = await call({ method: 'GET', url: `/api/contacts${query}` });
+      expect(res.statusCode).toBe(400);
+      expect(res.json().message).toContain(field);
+    }
+  });
+});
+
+describe('bulk upsert', () => {
+  it('creates and updates 1,000 rows in one call, reporting each bad row on its own', async () => {
+    const org = await provisionOrganization(t.app.store, { name: 'Bulk' });
+    const call = as(org);
+    const existing: string[] = [];
+    for (let i = 0; i < 3; i++)
+      existing.push((await create({ phone_number: `+1212555010${i}` }, call)).id);
+
+    const rows: unknown[] = Array.from({ length: 1_000 }, (_, i) => ({
+      phone_number: `+44 7700 9${String(i).padStart(5, '0')}`,
+      name: `Row ${i}`,
+      tags: ['import'],
+    }));
+    rows[10] = { phone_number: '+1 212 555 0100', stage: 'Customer' }; // update
+    rows[11] = { phone_number: '12125550101', name: null }; // update, nothing changes
+    rows[12] = { phone_number: '+12125550102', name: 'Known' }; // update
+    rows[500] = { phone_number: 'not a number' };
+    rows[501] = { phone_number: '+15551234567', email: 'broken' };
+    rows[502] = 'just a string';
+    rows[503] = { phone_number: '+447700900000', name: 'Row 0 again' }; // repeats row 0
+
+    const res = await call({
+      method: 'POST',
+      url: '/api/contacts/bulk',
+      payload: { contacts: rows },
+    });
+    expect(res.statusCode).toBe(200);
+    const data = res.json().data;
+    expect(data).toMatchObject({ created: 993, updated: 4, errors: 3 });
+    expect(data.results).toHaveLength(1_000);
+    expect(data.results.map((r: { index: number }) => r.index)).toEqual([...rows.keys()]);
+    expect(data.results[0]).toEqual({ index: 0, status: 'created', id: expect.any(String) });
+    expect(data.results[10]).toEqual({ index: 10, status: 'updated', id: existing[0] });
+    expect(data.results[503]).toEqual({ index: 503, status: 'updated', id: data.results[0].id });
+    expect(data.results[500]).toEqual({
+      index: 500,
+      status: 'error',
+      error: 'Invalid phone number: phone_number must be E.164, like +919876543210',
+    });
+    expect(data.results[501].error).toMatch(/^email: /);
+    expect(data.results[502]).toMatchObject({ status: 'error', error: expect.any(String) });
+
+    const orgId = org.organization.id;
+    const count = (type: string) =>
+      t.app.mongo.db.collection('events').countDocuments({ org_id: orgId, type });
+    expect(await count('contact.created')).toBe(3 + 993);
+    // Rows 10, 12 and 503 change something; row 11 changes nothing.
+    expect(await count('contact.updated')).toBe(3);
+    const row0 = await call({ method: 'GET', url: `/api/contacts/${data.results[0].id}` });
+    expect(row0.json().data).toMatchObject({
+      name: 'Row 0 again',
+      source: 'bulk',
+      tags: ['import'],
+    });
+    const known = await call({ method: 'GET', url: `/api/contacts/${existing[0]}` });
+    expect(known.json().data).toMatchObject({ stage: 'Customer', source: 'api' });
+  }, 180_000); // FerretDB writes one document at a time: seconds here, far less on MongoDB.
+
+  it('refuses more than 1,000 rows', async () => {
+    const rows = Array.from({ length: 1_001 }, (_, i) => ({ phone_number: `+4477009${i}` }));
+    const res = await t.call({
+      method: 'POST',
+      url: '/api/contacts/bulk',
+      payload: { contacts: rows },
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().message).toContain('body.contacts');
+    expect(
+      await t.app.mongo.db.collection('contacts').countDocuments({ phone_number: '+44770090' }),
+    ).toBe(0);
+  });
+});
+
+describe('transfers', () => {
+  it('needs an agent or a team', async () => {
+    const c = await create({ phone_number: phone() });
+    for (const payload of [{}, { notes: 'x' }, { to_agent_id: null, to_team_id: null }]) {
+      const res = await t.call({ method: 'POST', url: `/api/contacts/${c.id}/transfer`, payload });
+      expect(res.statusCode).toBe(400);
+      expect(res.json().message).toContain('to_agent_id or to_team_id is required');
+    }
+    expect(await eventsOf(t.org.organization.id, 'transfer.created')).toHaveLength(0);
+  });
+
+  it('records the transfer and one transfer.created event', async () => {
+    const c = await create({ phone_number: phone() });
+    const res = await t.call({
+      method: 'POST',
+      url: `/api/contacts/${c.id}/transfer`,
+      payload: { to_team_id: 'billing', notes: 'Customer asking about refund' },
+    });
+    expect(res.statusCode).toBe(201);
+    const transfer = res.json().data;
+    expect(transfer).toMatchObject({
+      contact_id: c.id,
+      from_agent_id: null,
+      to_agent_id: null,
+      to_team_id: 'billing',
+      notes: 'Customer asking about refund',
+    });
+    const events = await t.app.mongo.db
+      .collection<EventDoc>('events')
+      .find({ type: 'transfer.created', 'data.contact_id': c.id })
+      .toArray();
+    expect(events.map((e) => e.data)).toEqual([
+      {
+        id: transfer.id,
+        contact_id: c.id,
+        from_agent_id: null,
+        to_agent_id: null,
+        to_team_id: 'billing',
+        notes: 'Customer asking about refund',
+      },
+    ]);
+  });
+
+  it('answers 404 for an unknown contact', async () => {
+    const res = await t.call({
+      method: 'POST',
+      url: '/api/contacts/7df20df5-0202-4173-90df-730901e4087e/transfer',
+      payload: { to_agent_id: 'a1' },
+    });
+    expect(res.statusCode).toBe(404);
+  });
+});
+
+describe('organizations', () => {
+  it("never shows or changes another organization's contacts", async () => {
+    const c = await create({ phone_number: phone(), name: 'Mine' });
+    const other = as(await provisionOrganization(t.app.store, { name: 'Globex' }));
+    const url = `/api/contacts/${c.id}`;
+    for (const res of [
+      await other({ method: 'GET', url }),
+      await other({ method: 'PUT', url, payload: { name: 'Stolen' } }),
+      await other({ method: 'DELETE', url }),
+      await other({ method: 'POST', url: `${url}/transfer`, payload: { to_agent_id: 'x' } }),
+    ]) {
+      expect(res.statusCode).toBe(404);
+    }
+    expect((await other({ method: 'GET', url: '/api/contacts' })).json().data.total).toBe(0);
+    const mine = await t.call({ method: 'GET', url });
+    expect(mine.json().data.name).toBe('Mine');
+    expect(await t.app.mongo.db.collection('transfers').countDocuments({ contact_id: c.id })).toBe(
+      0,
+    );
+  });
+
+  it('documents the routes in OpenAPI', async () => {
+    const doc = (await t.app.inject({ method: 'GET', url: '/api/openapi.json' })).json();
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        '/api/contacts',
+        '/api/contacts/{id}',
+        '/api/contacts/bulk',
+        '/api/contacts/{id}/transfer',
+      ]),
+    );
+    expect(
+      doc.paths['/api/contacts'].post.requestBody.content['application/json'].schema.required,
+    ).toEqual(['phone_number']);
+  });
+});

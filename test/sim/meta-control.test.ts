@@ -1,0 +1,234 @@
+import type { RequestLogEntry, RuntimeOptions, Template, WebhookLogEntry } from '../../sim/meta';
+import {
+  json,
+  PHONE_ID,
+  startHarness,
+  template,
+  text,
+  textParams,
+  TOKEN,
+  type Harness,
+  errorOf,
+} from './helpers';
+
+interface TemplatePage {
+  data: Template[];
+  paging: { cursors: { before: string; after: string }; next?: string; previous?: string };
+}
+
+describe('Meta simulator: template listing', () => {
+  let h: Harness;
+
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(() => h.close());
+
+  const list = (url: string, token: string | null = TOKEN) =>
+    fetch(url, { headers: token === null ? {} : { authorization: `Bearer ${token}` } });
+
+  it('walks every template of a WABA with limit=2 through paging.next', async () => {
+    const waba = '102290129340398';
+    let url: string | undefined = `${h.sim.url}/v21.0/${waba}/message_templates?limit=2`;
+    const names: string[] = [];
+    const pages: TemplatePage[] = [];
+    while (url) {
+      const res = await list(url);
+      expect(res.status).toBe(200);
+      const page = await json<TemplatePage>(res);
+      pages.push(page);
+      expect(page.data.length).toBeLessThanOrEqual(2);
+      names.push(...page.data.map((t) => t.name));
+      url = page.paging.next;
+    }
+    expect(names).toEqual([
+      'hello_world',
+      'order_confirmation',
+      'order_shipped',
+      'track_order',
+      'payment_reminder',
+      'abandoned_cart',
+      'promo_pending',
+      'promo_rejected',
+    ]);
+    expect(pages).toHaveLength(4);
+    expect(pages[0]!.paging.previous).toBeUndefined();
+    expect(pages[1]!.paging.previous).toEqual(expect.stringContaining('before='));
+    expect(pages[1]!.paging.next).toMatch(
+      new RegExp(`^${h.sim.url}/v21\\.0/${waba}/message_templates\\?limit=2&after=`),
+    );
+    expect(pages[1]!.paging.cursors).toEqual({
+      before: expect.any(String),
+      after: expect.any(String),
+    });
+
+    const shipped = pages[1]!.data[0];
+    expect(shipped).toEqual({
+      name: 'order_shipped',
+      parameter_format: 'POSITIONAL',
+      components: [
+        expect.objectContaining({ type: 'HEADER', format: 'IMAGE' }),
+        expect.objectContaining({ type: 'BODY', text: expect.stringContaining('{{3}}') }),
+      ],
+      language: 'en',
+      status: 'APPROVED',
+      category: 'UTILITY',
+      id: expect.stringMatching(/^\d+$/),
+    });
+    const statuses = pages.flatMap((p) => p.data.map((t) => t.status));
+    expect(statuses.filter((s) => s !== 'APPROVED')).toEqual(['PENDING', 'REJECTED']);
+  });
+
+  it('pages back with the before cursor, and defaults to 25 per page', async () => {
+    const base = `${h.sim.url}/v21.0/555/message_templates`;
+    const all = await json<TemplatePage>(await list(base));
+    expect(all.data).toHaveLength(8);
+    expect(all.paging.next).toBeUndefined();
+    const second = await json<TemplatePage>(
+      await list(`${base}?limit=3&after=${all.paging.cursors.before}`),
+    );
+    expect(second.data.map((t) => t.name)).toEqual([
+      'order_confirmation',
+      'order_shipped',
+      'track_order',
+    ]);
+    const back = await json<TemplatePage>(
+      await list(`${base}?limit=3&before=${second.paging.cursors.before}`),
+    );
+    expect(back.data.map((t) => t.name)).toEqual(['hello_world']);
+  });
+
+  it('requires the token and refuses a bad cursor', async () => {
+    const base = `${h.sim.url}/v21.0/555/message_templates`;
+    const denied = await list(base, null);
+    expect(denied.status).toBe(401);
+    expect((await errorOf(denied)).code).toBe(190);
+    const bad = await list(`${base}?after=nope`);
+    expect(bad.status).toBe(400);
+    expect((await errorOf(bad)).error_data?.details).toContain('after');
+  });
+});
+
+describe('Meta simulator: control API', () => {
+  let h: Harness;
+
+  beforeEach(async () => {
+    h = await startHarness();
+  });
+  afterEach(() => h.close());
+
+  const control = (method: string, path: string, body?: unknown) =>
+    fetch(`${h.sim.url}/_sim/${path}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+
+  it('reports health, and lists and clears the request log', async () => {
+    expect(await json(await control('GET', 'health'))).toEqual({ status: 'ok' });
+    await h.send(text());
+    const log = await json<RequestLogEntry[]>(await control('GET', 'log'));
+    expect(log).toHaveLength(1);
+    expect(log[0]).toMatchObject({ method: 'POST', status: 200, authorization: true });
+    expect(JSON.stringify(log)).not.toContain(TOKEN);
+    expect((await control('DELETE', 'log')).status).toBe(204);
+    expect(await json(await control('GET', 'log'))).toEqual([]);
+  });
+
+  it('changes options at run time and refuses invalid ones naming the field', async () => {
+    const res = await control('POST', 'config', {
+      throughputPerSecond: 1,
+      statusWebhooks: { readRate: 1 },
+    });
+    expect(res.status).toBe(200);
+    const options = await json<RuntimeOptions>(res);
+    expect(options.throughputPerSecond).toBe(1);
+    expect(options.statusWebhooks).toMatchObject({ readRate: 1, deliveredRate: 1, delayMs: 1 });
+    expect((await h.send(text())).status).toBe(200);
+    expect((await h.send(text())).status).toBe(429);
+
+    const bad = await control('POST', 'config', { statusWebhooks: { readRate: 7 } });
+    expect(bad.status).toBe(400);
+    expect((await json<{ error: string }>(bad)).error).toContain('statusWebhooks.readRate');
+  });
+
+  it('queues failures, adds templates and numbers, simulates inbound messages and moves the clock', async () => {
+    const queued = await control('POST', 'fail-next', {
+      count: 2,
+      httpStatus: 503,
+      code: 131057,
+      message: '(#131057) Account in maintenance mode',
+    });
+    expect(await json(queued)).toEqual({ queued: 2 });
+    expect((await h.send(text())).status).toBe(503);
+    expect((await h.send(text())).status).toBe(503);
+
+    const registered = await control('POST', 'phone-numbers', {
+      phoneNumberId: PHONE_ID,
+      wabaId: '200000000000042',
+      displayPhoneNumber: '+1 555 0100',
+    });
+    expect(await json(registered)).toEqual({
+      phone_number_id: PHONE_ID,
+      waba_id: '200000000000042',
+      display_phone_number: '15550100',
+    });
+    const added = await control('POST', 'templates', {
+      phoneNumberId: PHONE_ID,
+      template: {
+        name: 'welcome',
+        language: 'en',
+        components: [{ type: 'BODY', text: 'Welcome {{1}}' }],
+      },
+    });
+    expect(added.status).toBe(201);
+    expect(await json(added)).toMatchObject({ name: 'welcome', status: 'APPROVED' });
+    const send = await h.send(
+      template('welcome', [{ type: 'body', parameters: textParams('Asha') }]),
+    );
+    expect(send.status).toBe(200);
+
+    const inbound = await control('POST', 'inbound', {
+      phone_number_id: PHONE_ID,
+      from: '+14155550123',
+      text: 'hello',
+    });
+    expect(await json(inbound)).toEqual({ wamid: expect.stringMatching(/^wamid\./) });
+    expect(await json(await control('GET', 'idle'))).toEqual({ idle: true });
+    const posted = h.receiver.messages().at(-1)!.body.entry[0]!;
+    expect(posted.id).toBe('200000000000042');
+    expect(posted.changes[0]!.value.metadata.display_phone_number).toBe('15550100');
+
+    const before = h.sim.now();
+    const moved = await json<{ now: string }>(
+      await control('POST', 'clock', { advanceMs: 60_000 }),
+    );
+    expect(Date.parse(moved.now)).toBe(before + 60_000);
+
+    const hooks = await json<WebhookLogEntry[]>(await control('GET', 'webhooks'));
+    expect(hooks.length).toBeGreaterThan(0);
+    expect(hooks[0]).toMatchObject({
+      attempts: 1,
+      delivered: true,
+      signature: expect.stringMatching(/^sha256=[0-9a-f]{64}$/),
+    });
+    expect((await control('POST', 'inbound', { from: '+14155550123' })).status).toBe(400);
+  });
+
+  it('answers unknown Graph paths in the Graph error shape', async () => {
+    const res = await fetch(`${h.sim.url}/v21.0/${PHONE_ID}/nothing/here`, {
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
+    expect(res.status).toBe(400);
+    expect(await errorOf(res)).toMatchObject({ code: 2500, type: 'OAuthException' });
+    const number = await json<unknown>(
+      await fetch(`${h.sim.url}/v21.0/${PHONE_ID}`, {
+        headers: { authorization: `Bearer ${TOKEN}` },
+      }),
+    );
+    expect(number).toMatchObject({
+      id: PHONE_ID,
+      display_phone_number: h.sim.phoneNumber(PHONE_ID).displayPhoneNumber,
+    });
+  });
+});

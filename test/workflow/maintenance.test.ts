@@ -1,0 +1,150 @@
+import { randomBytes } from 'node:crypto';
+import type { Client } from '@temporalio/client';
+import type { Config } from '../../lib/config';
+import { createStore, type Store } from '../../store';
+import { connectMongo, type MongoHandle } from '../../store/mongo';
+import { ensureSchedules } from '../../worker/schedules';
+import { scheduleIds, workflowIds } from '../../workflows/definitions';
+import { testConfig } from '../support/config';
+import { startTestWorker, type TestWorker } from '../support/worker';
+
+let config: Config;
+let mongo: MongoHandle;
+let store: Store;
+let worker: TestWorker;
+let client: Client;
+
+beforeAll(async () => {
+  config = testConfig();
+  mongo = await connectMongo(config.mongo.uri, config.mongo.db);
+  store = createStore(mongo.db, config.encryptionKey);
+  worker = await startTestWorker(config, store);
+  client = worker.client;
+});
+afterAll(async () => {
+  await worker.stop();
+  await mongo.close();
+});
+
+const run = (workflowType: string, id: string) =>
+  client.workflow.execute(workflowType, {
+    taskQueue: config.temporal.taskQueue,
+    workflowId: `${id}-${config.mongo.db}`,
+  });
+
+describe('periodic jobs on the real Temporal server', () => {
+  it('cleanup purges expired sessions and old processed webhooks only', async () => {
+    const org = await store.organizations.create('Acme');
+    const live = await store.sessions.create(org._id, 'u', 3_600_000);
+    await store.sessions.create(org._id, 'u', -1);
+    await store.sessions.create(org._id, 'u', -1);
+    const [old, recent] = await store.inboundWebhooks.saveMany([
+      { provider: 'meta', body: '{}' },
+      { provider: 'meta', body: '{}' },
+    ]);
+    await store.inboundWebhooks.markProcessed(recent!._id);
+    await mongo.db
+      .collection('inbound_webhooks')
+      .updateOne(
+        { _id: old!._id as never },
+        { $set: { processed_at: new Date(Date.now() - 8 * 86_400_000) } },
+      );
+
+    const result = await run('cleanupWorkflow', workflowIds.cleanup());
+
+    expect(result).toEqual({ sessionsPurged: 2, webhooksPurged: 1 });
+    expect(await store.sessions.findActive(live.token)).not.toBeNull();
+    expect(await store.inboundWebhooks.get(old!._id)).toBeNull();
+    expect(await store.inboundWebhooks.get(recent!._id)).not.toBeNull();
+  });
+
+  it('recovery delivers unflushed events and processes abandoned webhooks', async () => {
+    const org = await store.organizations.create('Acme');
+    // Written but never flushed, as after a crash.
+    const contact = await store.contacts.create(org._id, { phone_number: '+14155550100' });
+    const account = await store.accounts.create(org._id, {
+      name: 'Main',
+      phoneNumberId: '106540352242922',
+      wabaId: '102290129340398',
+      accessToken: 'EAAG',
+      appSecret: randomBytes(16).toString('hex'),
+      verifyToken: 'v',
+    });
+    // Stored by an API process that died before processing it.
+    const body = JSON.stringify({
+      object: 'whatsapp_business_account',
+      entry: [
+        {
+          id: account.waba_id,
+          changes: [
+            {
+              field: 'messages',
+              value: {
+                messaging_product: 'whatsapp',
+                metadata: {
+                  display_phone_number: '15550783881',
+                  phone_number_id: account.phone_number_id,
+                },
+                contacts: [{ profile: { name: 'Sheena Nelson' }, wa_id: '16505551234' }],
+                messages: [
+                  {
+                    from: '16505551234',
+                    id: 'wamid.HBgLMTY1MDM4Nzk0MzkVAgASGBQzQTRBNjU5OUFFRTAzODEwMTQ0RgA=',
+                    timestamp: '1749416383',
+                    type: 'text',
+                    text: { body: 'Does it come in another color?' },
+                  },
+                ],
+              },
+            },
+          ],
+        },
+      ],
+    });
+    const [stored] = await store.inboundWebhooks.saveMany([{ provider: 'meta', body }]);
+    await mongo.db
+      .collection('inbound_webhooks')
+      .updateOne(
+        { _id: stored!._id as never },
+        { $set: { received_at: new Date(Date.now() - 60_000) } },
+      );
+
+    const result = await run('recoveryWorkflow', workflowIds.recovery());
+
+    expect(result).toEqual({ eventsRecovered: 1, webhooksRecovered: 1 });
+    const created = await store.events.list(org._id, { type: 'contact.created' });
+    expect(created.map((e) => e.data.id)).toContain(contact._id);
+    const incoming = await store.events.list(org._id, { type: 'message.incoming' });
+    expect(incoming).toHaveLength(1);
+    expect(incoming[0]!.data).toMatchObject({
+      from: '+16505551234',
+      text: 'Does it come in another color?',
+    });
+    expect((await store.inboundWebhooks.get(stored!._id))?.processed_at).not.toBeNull();
+
+    // Nothing left: a second run finds no work.
+    expect(await run('recoveryWorkflow', `${workflowIds.recovery()}-again`)).toEqual({
+      eventsRecovered: 0,
+      webhooksRecovered: 0,
+    });
+  });
+
+  it('schedules every periodic job once, however often the worker starts', async () => {
+    const opts = {
+      taskQueue: config.temporal.taskQueue,
+      cleanupIntervalMinutes: 30,
+      templateSyncIntervalMinutes: 90,
+    };
+    await ensureSchedules(client, opts);
+    await ensureSchedules(client, opts);
+    const every = async (id: string) =>
+      (await client.schedule.getHandle(id).describe()).spec.intervals?.[0]?.every;
+    expect(await every(scheduleIds.recovery)).toBe(60_000);
+    expect(await every(scheduleIds.cleanup)).toBe(30 * 60_000);
+    expect(await every(scheduleIds.templateSync)).toBe(90 * 60_000);
+    const listed: string[] = [];
+    for await (const s of client.schedule.list()) listed.push(s.scheduleId);
+    for (const id of Object.values(scheduleIds))
+      expect(listed.filter((x) => x === id)).toHaveLength(1);
+  });
+});
