@@ -10,7 +10,11 @@ const KEEP_PROCESSED_WEBHOOKS_MS = 7 * 24 * 3_600_000;
 
 export function maintenanceActivities({ store }: { store: Store }) {
   const processor = inboundProcessor(store);
-  const logger = { warn: (meta: object, msg: string): void => log.warn(msg, { ...meta }) };
+  const logger = {
+    warn(meta: object, msg: string) {
+      log.warn(msg, { ...meta });
+    },
+  };
   return {
     async purgeExpiredSessions(): Promise<number> {
       return store.sessions.purgeExpired();
