@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { headerFormat, parameterCounts } from '../lib/template-parameters';
+import { headerFormat, parameterCounts } from '../messaging/template-parameters';
 import type { Store } from '../store';
 import type { AccountDoc, TemplateDoc } from '../store/documents';
 import { templateId } from '../store/templates';

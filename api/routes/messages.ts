@@ -11,7 +11,7 @@ import { sha256Hex } from '../../lib/crypto';
 import { ConflictError, DomainError, NotFoundError, ValidationError } from '../../lib/errors';
 import { requirePhone } from '../../lib/phone';
 import { toMetaContent } from '../../messaging/meta-message';
-import { parameterMismatch } from '../../messaging/template-params';
+import { parameterMismatch } from '../../messaging/template-parameters';
 import { windowOpen } from '../../messaging/window';
 import type { MessageDoc } from '../../store/documents';
 import { SendFailure, workflowIds, type SendMessageInput } from '../../workflows/definitions';

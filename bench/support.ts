@@ -1,0 +1,282 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import type { FastifyInstance } from 'fastify';
+import { loadConfig, type Config, type Env } from '../lib/config';
+import {
+  binPath,
+  freePort,
+  startFerret,
+  startTemporal,
+  waitForTemporal,
+  type Managed,
+} from '../scripts/infra';
+
+/** Shared by the benchmarks: flags, processes, embedded servers, autocannon figures. */
+
+export class UsageError extends Error {}
+
+export function positiveInt(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`${flag} must be a positive integer`);
+  return n;
+}
+
+/** String flags with defaults, parsed strictly; a bad flag is a usage error. */
+export function parseFlags<K extends string>(
+  argv: string[],
+  defaults: Record<K, string>,
+): Record<K, string> {
+  const options: Record<string, { type: 'string'; default: string }> = {};
+  for (const [name, value] of Object.entries<string>(defaults)) {
+    options[name] = { type: 'string', default: value };
+  }
+  try {
+    return parseArgs({ args: argv, options }).values as Record<K, string>;
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+export interface Figures {
+  rps: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+}
+
+export const figuresOf = (r: autocannon.Result): Figures => ({
+  rps: r.requests.average,
+  p50: r.latency.p50,
+  p99: r.latency.p99,
+  non2xx: r.non2xx,
+  errors: r.errors,
+});
+
+export function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+/** Medians of the rates and latencies; non-2xx and errors are totals. */
+export function summarize(rounds: Figures[]): Figures {
+  const sum = (f: (r: Figures) => number) => rounds.reduce((acc, r) => acc + f(r), 0);
+  return {
+    rps: median(rounds.map((r) => r.rps)),
+    p50: median(rounds.map((r) => r.p50)),
+    p99: median(rounds.map((r) => r.p99)),
+    non2xx: sum((r) => r.non2xx),
+    errors: sum((r) => r.errors),
+  };
+}
+
+/** A table row: the first cell left-aligned in `first` columns, the others right in 10. */
+export const row = (cells: (string | number)[], first = 8) =>
+  cells.map((c, i) => (i === 0 ? String(c).padEnd(first) : String(c).padStart(10))).join('');
+
+/**
+ * What a benchmark started and must stop: child processes and embedded servers, stopped in
+ * reverse order (clients before the servers they use), and temporary folders.
+ */
+export class Resources {
+  private readonly stops: (() => Promise<void>)[] = [];
+  private closing: Promise<void> | null = null;
+
+  add(stop: () => Promise<void>): void {
+    this.stops.push(stop);
+  }
+
+  managed(m: Managed): Managed {
+    this.add(() => m.stop());
+    return m;
+  }
+
+  child(child: ChildProcess): ChildProcess {
+    this.add(() => stopChild(child));
+    return child;
+  }
+
+  tmpDir(prefix: string): string {
+    const dir = mkdtempSync(join(tmpdir(), prefix));
+    this.add(async () => rmSync(dir, { recursive: true, force: true }));
+    return dir;
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      for (const stop of this.stops.splice(0).reverse()) {
+        await stop().catch((err: unknown) => console.error(err));
+      }
+    })();
+    return this.closing;
+  }
+}
+
+/** Stops a forked child: disconnecting is its signal to close; killed if it lingers. */
+export function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    if (child.connected) child.disconnect();
+    else child.kill('SIGTERM');
+  });
+}
+
+/**
+ * Forks `script` with `args`, sends it `request` over IPC and resolves with its first message
+ * (typically the port it listens on). Output goes to `logFile` when given.
+ */
+export function forkServer<Reply>(
+  resources: Resources,
+  name: string,
+  script: string,
+  args: string[],
+  request: unknown,
+  logFile?: string,
+): Promise<Reply> {
+  const child = resources.child(
+    fork(script, args, {
+      stdio: logFile ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'inherit', 'inherit', 'ipc'],
+    }),
+  );
+  if (logFile) pipeToFile(child, logFile);
+  return new Promise<Reply>((resolve, reject) => {
+    const onExit = (code: number | null, signal: string | null) =>
+      reject(new Error(`The ${name} exited (${signal ?? code}) before it was ready`));
+    child.once('exit', onExit);
+    child.once('message', (m) => {
+      child.off('exit', onExit);
+      resolve(m as Reply);
+    });
+    child.send(request as object);
+  });
+}
+
+function pipeToFile(child: ChildProcess, file: string) {
+  const log = createWriteStream(file, { flags: 'a' });
+  child.stdout?.pipe(log);
+  child.stderr?.pipe(log);
+}
+
+/**
+ * The child side of `forkServer`: waits for the request, starts, answers with `reply`, and
+ * closes when the parent goes away, finished or crashed.
+ */
+export function serveChild<Request, Reply>(
+  start: (request: Request) => Promise<{ reply: Reply; close(): Promise<void> }>,
+): void {
+  const run = async () => {
+    const request = await new Promise<Request>((resolve) =>
+      process.once('message', (m) => resolve(m as Request)),
+    );
+    const server = await start(request);
+    process.once('disconnect', () => void server.close().finally(() => process.exit(0)));
+    process.send!(server.reply);
+  };
+  run().catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
+}
+
+/** Listens on a free loopback port and answers the parent with it. */
+export async function listenOnLoopback(app: FastifyInstance) {
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  return { reply: { port: (app.server.address() as AddressInfo).port }, close: () => app.close() };
+}
+
+export const loopbackUrl = (port: number) => `http://127.0.0.1:${port}`;
+
+export interface Infrastructure {
+  /** The explicit configuration every process of the benchmark gets. */
+  env: Env;
+  config: Config;
+  tmp: string;
+}
+
+/**
+ * FerretDB, and with `temporal` a Temporal dev server, each on a free loopback port with its
+ * data in a temporary folder; a database of its own; a random encryption key.
+ */
+export async function startInfrastructure(
+  resources: Resources,
+  opts: { temporal: boolean; env?: Env },
+): Promise<Infrastructure> {
+  const tmp = resources.tmpDir('waflow-bench-');
+  const mongoPort = await freePort();
+  const temporalPort = await freePort();
+  const env: Env = {
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    DATA_DIR: tmp,
+    MONGODB_URI: `mongodb://127.0.0.1:${mongoPort}/`,
+    MONGODB_DB: `bench_${randomUUID().replaceAll('-', '').slice(0, 12)}`,
+    // Without `temporal` nothing listens here: the API's Temporal connection is lazy.
+    TEMPORAL_ADDRESS: `127.0.0.1:${temporalPort}`,
+    ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    ...opts.env,
+  };
+  const config = loadConfig(env);
+  resources.managed(
+    await startFerret({
+      bin: binPath(config.cacheDir, 'ferretdb'),
+      dataDir: join(tmp, 'ferretdb'),
+      port: mongoPort,
+      logFile: join(tmp, 'ferretdb.log'),
+    }),
+  );
+  if (opts.temporal) {
+    resources.managed(
+      await startTemporal({
+        bin: binPath(config.cacheDir, 'temporal'),
+        dbFile: join(tmp, 'temporal.db'),
+        port: temporalPort,
+        uiPort: null,
+        logFile: join(tmp, 'temporal.log'),
+      }),
+    );
+    await waitForTemporal(config.temporal.address, config.temporal.namespace);
+  }
+  return { env, config, tmp };
+}
+
+/** The last lines of a log file, to explain why a process stopped. */
+export function tail(file: string, lines = 20): string {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+/**
+ * Runs a benchmark's main: exit code 0 when every request succeeded, 1 when some failed or
+ * the benchmark broke, 2 on a usage error; Ctrl-C stops whatever it started.
+ */
+export function runMain(usage: string, main: (argv: string[], r: Resources) => Promise<number>) {
+  const resources = new Resources();
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => void resources.close().finally(() => process.exit(130)));
+  }
+  main(process.argv.slice(2), resources)
+    .finally(() => resources.close())
+    .then(
+      (code) => (process.exitCode = code),
+      (err: unknown) => {
+        console.error(err instanceof Error ? err.message : err);
+        if (err instanceof UsageError) console.error(`\n${usage}`);
+        process.exitCode = err instanceof UsageError ? 2 : 1;
+      },
+    );
+}
