@@ -1,4 +1,4 @@
-import { fork, type ChildProcess } from 'node:child_process';
+import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -144,20 +144,20 @@ export function forkServer<Reply>(
   args: string[],
   request: unknown,
   logFile?: string,
-): Promise<Reply> {
+): Promise<Reply & { pid: number }> {
   const child = resources.child(
     fork(script, args, {
       stdio: logFile ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'inherit', 'inherit', 'ipc'],
     }),
   );
   if (logFile) pipeToFile(child, logFile);
-  return new Promise<Reply>((resolve, reject) => {
+  return new Promise((resolve, reject) => {
     const onExit = (code: number | null, signal: string | null) =>
       reject(new Error(`The ${name} exited (${signal ?? code}) before it was ready`));
     child.once('exit', onExit);
     child.once('message', (m) => {
       child.off('exit', onExit);
-      resolve(m as Reply);
+      resolve({ ...(m as Reply), pid: child.pid! });
     });
     child.send(request as object);
   });
@@ -203,6 +203,7 @@ export interface Infrastructure {
   env: Env;
   config: Config;
   tmp: string;
+  pids: { ferretdb: number; temporal?: number };
 }
 
 /**
@@ -228,7 +229,7 @@ export async function startInfrastructure(
     ...opts.env,
   };
   const config = loadConfig(env);
-  resources.managed(
+  const ferret = resources.managed(
     await startFerret({
       bin: binPath(config.cacheDir, 'ferretdb'),
       dataDir: join(tmp, 'ferretdb'),
@@ -236,8 +237,9 @@ export async function startInfrastructure(
       logFile: join(tmp, 'ferretdb.log'),
     }),
   );
+  const pids: Infrastructure['pids'] = { ferretdb: ferret.child.pid! };
   if (opts.temporal) {
-    resources.managed(
+    const temporal = resources.managed(
       await startTemporal({
         bin: binPath(config.cacheDir, 'temporal'),
         dbFile: join(tmp, 'temporal.db'),
@@ -246,9 +248,50 @@ export async function startInfrastructure(
         logFile: join(tmp, 'temporal.log'),
       }),
     );
+    pids.temporal = temporal.child.pid!;
     await waitForTemporal(config.temporal.address, config.temporal.namespace);
   }
-  return { env, config, tmp };
+  return { env, config, tmp, pids };
+}
+
+let clockTicks: number | null = null;
+
+/** CPU time (user + system, seconds) a process has used so far; null where /proc is missing. */
+function cpuSeconds(pid: number): number | null {
+  try {
+    clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' })) || 100;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name, which may itself hold spaces and parentheses.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / clockTicks;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * CPU used by each named process between two readings: on a machine this small, where the
+ * cores go says more than any latency figure.
+ */
+export class CpuMeter {
+  constructor(private readonly pids: Record<string, number>) {}
+
+  read(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [name, pid] of Object.entries(this.pids)) {
+      const s = cpuSeconds(pid);
+      if (s !== null) out[name] = s;
+    }
+    return out;
+  }
+
+  static diff(before: Record<string, number>, after: Record<string, number>) {
+    const out: Record<string, number> = {};
+    for (const [name, s] of Object.entries(after)) {
+      if (before[name] !== undefined) out[name] = s - before[name];
+    }
+    return out;
+  }
 }
 
 /** The last lines of a log file, to explain why a process stopped. */

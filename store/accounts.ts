@@ -1,23 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { MongoServerError, type Db, type Filter } from 'mongodb';
+import type { Db, Filter } from 'mongodb';
 import type { Config } from '../lib/config';
 import { decryptSecret, encryptSecret, sha256Hex } from '../lib/crypto';
 import { ConflictError } from '../lib/errors';
 import type { AccountDoc } from './documents';
+import { isDuplicateKey } from './duplicate-key';
 import { SANDBOX_ACCOUNT_NAME, sandboxAccountIds, type SandboxSettings } from './sandbox-account';
 
-const DUPLICATE_KEY = 11000;
-
-/**
- * MongoDB answers 11000; FerretDB v1 does too on insert, but on update it answers an internal
- * error carrying SQLite's unique constraint message.
- */
-function isDuplicateKey(err: unknown): boolean {
-  return (
-    err instanceof MongoServerError &&
-    (err.code === DUPLICATE_KEY || /UNIQUE constraint failed/.test(err.message))
-  );
-}
 export const DEFAULT_THROUGHPUT = 80;
 
 export interface AccountSettings {

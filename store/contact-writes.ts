@@ -1,4 +1,4 @@
-import { MongoServerError, type Collection, type UpdateFilter } from 'mongodb';
+import type { Collection, UpdateFilter } from 'mongodb';
 import { ConflictError } from '../lib/errors';
 import {
   changedFields,
@@ -7,18 +7,11 @@ import {
   type EditableField,
 } from './contact-fields';
 import type { ContactDoc, OutboxEvent } from './documents';
+import { isDuplicateKey } from './duplicate-key';
 import { withEvents } from './outbox';
 
-const DUPLICATE_KEY = 11000;
 const MAX_ATTEMPTS = 10;
 
-/**
- * A unique index refused the write. FerretDB reports 11000 for inserts but a generic error
- * naming the SQLite constraint for updates.
- */
-export const isDuplicateKey = (err: unknown): boolean =>
-  err instanceof MongoServerError &&
-  (err.code === DUPLICATE_KEY || err.message.includes('UNIQUE constraint failed'));
 
 export const duplicatePhone = (phone: string) =>
   new ConflictError(`A contact with phone_number '${phone}' already exists`);

@@ -1,7 +1,6 @@
 import type { Db } from 'mongodb';
 import type { EventDoc } from './documents';
-
-const DUPLICATE_KEY = 11000;
+import { isDuplicateKey } from './duplicate-key';
 
 export function eventRepository(db: Db) {
   const col = db.collection<EventDoc>('events');
@@ -29,7 +28,7 @@ export function eventRepository(db: Db) {
         });
         return true;
       } catch (err) {
-        if ((err as { code?: number }).code === DUPLICATE_KEY) return false;
+        if (isDuplicateKey(err)) return false;
         throw err;
       }
     },

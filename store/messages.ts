@@ -1,7 +1,6 @@
 import type { Db, Filter } from 'mongodb';
 import type { MessageDoc, MessageStatus } from './documents';
-
-const DUPLICATE_KEY = 11000;
+import { isDuplicateKey } from './duplicate-key';
 
 /** Statuses only move forward; `failed` is final. */
 export const STATUS_RANK: Record<MessageStatus, number> = {
@@ -42,7 +41,7 @@ export function messageRepository(db: Db) {
         await col.insertOne(doc);
         return { doc, created: true };
       } catch (err) {
-        if ((err as { code?: number }).code !== DUPLICATE_KEY) throw err;
+        if (!isDuplicateKey(err)) throw err;
         const existing = await col.findOne({ _id: message._id });
         if (!existing) throw err;
         return { doc: existing, created: false };

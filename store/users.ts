@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { MongoServerError, type Db } from 'mongodb';
+import type { Db } from 'mongodb';
 import { hashPassword } from '../lib/crypto';
 import { ConflictError } from '../lib/errors';
 import type { UserDoc } from './documents';
-
-const DUPLICATE_KEY = 11000;
+import { isDuplicateKey } from './duplicate-key';
 
 export function userRepository(db: Db) {
   const col = db.collection<UserDoc>('users');
@@ -24,7 +23,7 @@ export function userRepository(db: Db) {
       try {
         await col.insertOne(doc);
       } catch (err) {
-        if (err instanceof MongoServerError && err.code === DUPLICATE_KEY) {
+        if (isDuplicateKey(err)) {
           throw new ConflictError(`A user with email '${doc.email}' already exists`);
         }
         throw err;

@@ -227,7 +227,8 @@ describe('POST /api/webhooks/meta', () => {
   });
 
   describe('statuses', () => {
-    async function outbound() {
+    /** An outbound message as the send activity stores it; `known` once Meta answered. */
+    async function outbound(known = true) {
       const id = randomUUID();
       const w = wamid();
       await t.app.store.messages.insert({
@@ -245,7 +246,7 @@ describe('POST /api/webhooks/meta', () => {
         wamid: null,
         status: 'queued',
       });
-      await t.app.store.messages.setWamid(id, w);
+      if (known) await t.app.store.messages.setWamid(id, w);
       return { id, wamid: w };
     }
     const status = (id: string, s: string, ts: number, extra: Record<string, unknown> = {}) =>
@@ -324,23 +325,7 @@ describe('POST /api/webhooks/meta', () => {
     });
 
     it('links a status that arrives before the send recorded its wamid', async () => {
-      const id = randomUUID();
-      await t.app.store.messages.insert({
-        _id: id,
-        org_id: orgId,
-        account_id: account._id,
-        contact_id: randomUUID(),
-        direction: 'outbound',
-        phone_number: '+16505551234',
-        type: 'text',
-        content: { body: 'x' },
-        origin: 'api',
-        origin_id: null,
-        request_hash: null,
-        wamid: null,
-        status: 'queued',
-      });
-      const w = wamid();
+      const { id, wamid: w } = await outbound(false);
       await post(status(w, 'sent', 1_750_000_001, { biz_opaque_callback_data: id }));
       expect(await t.app.store.messages.get(orgId, id)).toMatchObject({ wamid: w, status: 'sent' });
     });
