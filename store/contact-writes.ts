@@ -12,7 +12,6 @@ import { withEvents } from './outbox';
 
 const MAX_ATTEMPTS = 10;
 
-
 export const duplicatePhone = (phone: string) =>
   new ConflictError(`A contact with phone_number '${phone}' already exists`);
 
