@@ -4,14 +4,18 @@ import fp from 'fastify-plugin';
 import { UnauthorizedError } from '../../lib/errors';
 import { API_KEY_PREFIX } from '../../store/api-keys';
 import type { ApiKeyDoc } from '../../store/documents';
-import { ApiKeyCache } from '../auth-cache';
+import { TtlCache } from '../../lib/ttl-cache';
 import type { Principal } from '../types';
 
 export const SESSION_COOKIE = 'waflow_session';
 
 declare module 'fastify' {
   interface FastifyInstance {
-    apiKeyCache: ApiKeyCache;
+    /**
+     * Recently resolved API keys, so that authenticating costs no database round trip on every
+     * request. Revoking in this process evicts at once; other replicas see it within the TTL.
+     */
+    apiKeyCache: TtlCache<string, ApiKeyDoc | null>;
     setSessionCookie(reply: FastifyReply, token: string, expires: Date): void;
     clearSessionCookie(reply: FastifyReply): void;
   }
@@ -28,7 +32,7 @@ export const authPlugin = fp(
   async (app: FastifyInstance) => {
     await app.register(cookie);
     const { cacheTtlMs, cookieSecure } = app.config.auth;
-    const cache = new ApiKeyCache(cacheTtlMs);
+    const cache = new TtlCache<string, ApiKeyDoc | null>(cacheTtlMs);
     app.decorate('apiKeyCache', cache);
     app.decorateRequest('principal', null);
     app.decorateRequest('authFailure', null);

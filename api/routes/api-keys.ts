@@ -68,7 +68,7 @@ export const apiKeyRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request) => {
       const doc = await app.store.apiKeys.revoke(orgOf(request.principal), request.params.id);
       if (!doc) throw new NotFoundError(`API key '${request.params.id}' not found`);
-      app.apiKeyCache.evict(doc._id);
+      app.apiKeyCache.deleteWhere((cached) => cached?._id === doc._id);
       return ok(apiKeyView(doc));
     },
   );

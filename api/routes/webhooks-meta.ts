@@ -2,17 +2,36 @@ import { createHmac } from 'node:crypto';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { safeEqual } from '../../lib/crypto';
+import { TtlCache } from '../../lib/ttl-cache';
 import { UnauthorizedError, ValidationError, ForbiddenError } from '../../lib/errors';
 import { phoneNumberIds, type MetaWebhook } from '../../messaging/meta-webhook';
 import { envelope, ErrorSchema, ok } from '../schemas/common';
 
 const open = { public: true, rateLimit: false };
 
+/**
+ * How long a number's app secret is reused without a database read and a decryption: the
+ * webhook endpoint takes thousands of requests a second. A new or changed account is seen
+ * within this time (Meta retries a refused webhook).
+ */
+const SECRET_CACHE_MS = 5_000;
+
 const expectedSignature = (secret: string, raw: Buffer) =>
   `sha256=${createHmac('sha256', secret).update(raw).digest('hex')}`;
 
 /** Meta's webhook: the GET handshake and signed POSTs, stored before they are answered. */
 export const metaWebhookRoutes: FastifyPluginAsyncZod = async (app) => {
+  const secrets = new TtlCache<string, string | null>(SECRET_CACHE_MS);
+  const appSecret = async (phoneNumberId: string): Promise<string | null> => {
+    let secret = secrets.get(phoneNumberId);
+    if (secret === undefined) {
+      const account = await app.store.accounts.findByPhoneNumberId(phoneNumberId);
+      secret = account && app.store.accounts.credentials(account).appSecret;
+      secrets.set(phoneNumberId, secret);
+    }
+    return secret;
+  };
+
   // The signature covers the exact bytes Meta sent, so this route keeps the raw body.
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) =>
@@ -79,8 +98,7 @@ export const metaWebhookRoutes: FastifyPluginAsyncZod = async (app) => {
       if (!ids.length) throw new ValidationError('No metadata.phone_number_id in the payload');
       // Every number the payload speaks for must be ours and its app secret must sign it.
       for (const id of ids) {
-        const account = await app.store.accounts.findByPhoneNumberId(id);
-        const secret = account && app.store.accounts.credentials(account).appSecret;
+        const secret = await appSecret(id);
         if (!secret || !safeEqual(expectedSignature(secret, raw), header)) {
           throw new UnauthorizedError('Invalid webhook signature');
         }
