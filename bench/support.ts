@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import autocannon from 'autocannon';
+import type autocannon from 'autocannon';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig, type Config, type Env } from '../lib/config';
 import {
@@ -77,9 +77,9 @@ export function summarize(rounds: Figures[]): Figures {
   };
 }
 
-/** A table row: the first cell left-aligned in `first` columns, the others right in 10. */
-export const row = (cells: (string | number)[], first = 8) =>
-  cells.map((c, i) => (i === 0 ? String(c).padEnd(first) : String(c).padStart(10))).join('');
+/** A table row: the first cell left-aligned in `first` columns, the others right in `width`. */
+export const row = (cells: (string | number)[], first = 8, width = 10) =>
+  cells.map((c, i) => (i === 0 ? String(c).padEnd(first) : String(c).padStart(width))).join('');
 
 /**
  * What a benchmark started and must stop: child processes and embedded servers, stopped in
@@ -144,7 +144,7 @@ export function forkServer<Reply>(
   args: string[],
   request: unknown,
   logFile?: string,
-): Promise<Reply & { pid: number }> {
+): Promise<Reply & { pid: number; stop(): Promise<void> }> {
   const child = resources.child(
     fork(script, args, {
       stdio: logFile ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -157,7 +157,7 @@ export function forkServer<Reply>(
     child.once('exit', onExit);
     child.once('message', (m) => {
       child.off('exit', onExit);
-      resolve({ ...(m as Reply), pid: child.pid! });
+      resolve({ ...(m as Reply), pid: child.pid!, stop: () => stopChild(child) });
     });
     child.send(request as object);
   });

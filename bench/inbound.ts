@@ -1,0 +1,469 @@
+import { createHmac, randomUUID } from 'node:crypto';
+import autocannon from 'autocannon';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Db } from 'mongodb';
+import { buildApp } from '../api/app';
+import { mapLimit } from '../lib/concurrency';
+import { loadConfig, type Env } from '../lib/config';
+import { randomToken, safeEqual } from '../lib/crypto';
+import { phoneNumberIds, type MetaWebhook } from '../messaging/meta-webhook';
+import { signBody } from '../sim/meta';
+import { newWamid } from '../sim/meta/ids';
+import type { PhoneNumber } from '../sim/meta/state';
+import { statusPayload } from '../sim/meta/statuses';
+import type { MessageStatus } from '../sim/meta/types';
+import { createStore, type Store } from '../store';
+import { accountSettings } from '../store/accounts';
+import type { InboundWebhookDoc } from '../store/documents';
+import { INDEXES } from '../store/indexes';
+import { connectMongo } from '../store/mongo';
+import {
+  CpuMeter,
+  forkServer,
+  listenOnLoopback,
+  loopbackUrl,
+  median,
+  parseFlags,
+  positiveInt,
+  row,
+  runMain,
+  serveChild,
+  startInfrastructure,
+  summarize,
+  type Figures,
+  type Resources,
+} from './support';
+
+const USAGE = `Usage: node dist/bench/inbound.js [--duration <s>] [--connections <n>] [--rounds <n>]
+       [--messages <n>] [--drain-timeout <s>]
+
+Posts signed Meta status webhooks (sent, delivered, read for --messages stored messages) to
+POST /api/webhooks/meta and measures how fast they are acknowledged, then how fast the stored
+backlog is processed; baselines: a bare Fastify route that only checks the signature, and
+FerretDB inserting the same documents the way the inbox does.`;
+
+const ROUTE = '/api/webhooks/meta';
+const WARMUP_SECONDS = 3;
+/** Meta's advice: webhook capacity of 3× the outbound rate; this is 3× 1,000 messages/s. */
+const TARGET_PER_SECOND = 3_000;
+/** The inbox's own bound on one insert (messaging/inbox.ts). */
+const INBOX_MAX_BATCH = 500;
+const DRAIN_POLL_MS = 2_000;
+const EXPECTED_ACK = JSON.stringify({ data: { received: true }, status: 'success' });
+
+type Mode = 'bare' | 'api';
+
+interface Webhook {
+  body: string;
+  signature: string;
+}
+
+interface BareRequest {
+  appSecret: string;
+}
+
+/** Only what the real route does before storing: parse, find the numbers, check the HMAC. */
+function bareApp({ appSecret }: BareRequest): FastifyInstance {
+  const app = Fastify();
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) =>
+    done(null, body),
+  );
+  app.post(ROUTE, async (request, reply) => {
+    const raw = request.body as Buffer;
+    const payload = JSON.parse(raw.toString('utf8')) as MetaWebhook;
+    const header = request.headers['x-hub-signature-256'];
+    const expected = `sha256=${createHmac('sha256', appSecret).update(raw).digest('hex')}`;
+    const ids = phoneNumberIds(payload);
+    if (typeof header !== 'string' || !ids.length || !safeEqual(expected, header)) {
+      return reply.code(401).send({ message: 'Invalid webhook signature', status: 'error' });
+    }
+    return { data: { received: true }, status: 'success' };
+  });
+  return app;
+}
+
+/** An account with a known app secret and `count` sent messages Meta will report on. */
+async function provision(store: Store, count: number) {
+  const org = await store.organizations.create('bench');
+  const appSecret = randomToken();
+  const number: PhoneNumber = {
+    id: '100000000000001',
+    wabaId: '200000000000001',
+    displayPhoneNumber: '15550000001',
+  };
+  await store.accounts.create(org._id, {
+    name: 'bench',
+    phoneNumberId: number.id,
+    wabaId: number.wabaId,
+    accessToken: randomToken(),
+    appSecret,
+    verifyToken: randomToken(),
+    displayPhoneNumber: `+${number.displayPhoneNumber}`,
+  });
+  const messages = await mapLimit(
+    Array.from({ length: count }, (_, i) => i),
+    8,
+    async (i) => {
+      const waId = `1415555${String(i % 10_000).padStart(4, '0')}`;
+      const wamid = newWamid(waId);
+      const id = randomUUID();
+      // Inserted as the send activity leaves them (wamid known, status sent) in one write:
+      // setWamid after each insert scans the collection on FerretDB, making set-up quadratic.
+      await store.messages.insert({
+        _id: id,
+        org_id: org._id,
+        account_id: 'bench',
+        contact_id: 'bench',
+        direction: 'outbound',
+        phone_number: `+${waId}`,
+        type: 'template',
+        content: { name: 'order_confirmation', language: { code: 'en' } },
+        origin: 'api',
+        origin_id: null,
+        request_hash: null,
+        wamid,
+        status: 'sent',
+      });
+      return { id, wamid, waId };
+    },
+  );
+  // Every message's sent, then every delivered, then every read: the order Meta reports them.
+  const statuses: MessageStatus[] = ['sent', 'delivered', 'read'];
+  const pool: Webhook[] = statuses.flatMap((status) =>
+    messages.map((m) => {
+      const payload = statusPayload(
+        {
+          wamid: m.wamid,
+          number,
+          waId: m.waId,
+          category: 'utility',
+          bizOpaqueCallbackData: m.id,
+          outsideWindow: false,
+        },
+        status,
+        Date.now(),
+      );
+      const body = JSON.stringify(payload);
+      return { body, signature: signBody(body, appSecret) };
+    }),
+  );
+  return { appSecret, pool };
+}
+
+/** Both servers must answer the same bytes, or the comparison measures something else. */
+async function checkSameAnswer(urls: Record<Mode, string>, w: Webhook) {
+  for (const mode of ['bare', 'api'] as const) {
+    const res = await fetch(urls[mode] + ROUTE, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-hub-signature-256': w.signature },
+      body: w.body,
+    });
+    const body = await res.text();
+    if (res.status !== 200 || body !== EXPECTED_ACK) {
+      throw new Error(`${mode}: ${res.status} ${body}`);
+    }
+  }
+}
+
+/** Cycles through the pool across all connections, so consecutive requests differ. */
+class Feeder {
+  sent = 0;
+  wrong = 0;
+  readonly samples: string[] = [];
+  constructor(private readonly pool: Webhook[]) {}
+
+  next(): Webhook {
+    return this.pool[this.sent++ % this.pool.length]!;
+  }
+
+  check(status: number, body: string) {
+    if (status === 200 && body === EXPECTED_ACK) return;
+    this.wrong++;
+    if (this.samples.length < 3) this.samples.push(`${status} ${body.slice(0, 300)}`);
+  }
+}
+
+async function measure(url: string, feeder: Feeder, connections: number, duration: number) {
+  const r = await autocannon({
+    url: url + ROUTE,
+    method: 'POST',
+    connections,
+    duration,
+    headers: { 'content-type': 'application/json' },
+    requests: [
+      {
+        setupRequest: (req) => {
+          const w = feeder.next();
+          return {
+            ...req,
+            body: w.body,
+            headers: { ...req.headers, 'x-hub-signature-256': w.signature },
+          };
+        },
+        onResponse: (status, body) => feeder.check(status, body),
+      },
+    ],
+  });
+  const figures: Figures = {
+    rps: r.requests.average,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    non2xx: r.non2xx,
+    errors: r.errors,
+  };
+  return { figures, completed: r.requests.total };
+}
+
+async function webhookCounts(db: Db) {
+  const col = db.collection('inbound_webhooks');
+  const [stored, pending] = await Promise.all([
+    col.estimatedDocumentCount(),
+    col.countDocuments({ processed_at: null }),
+  ]);
+  return { stored, processed: stored - pending };
+}
+
+/** Polls until every stored webhook is processed or `timeoutS` passes. */
+async function drain(db: Db, timeoutS: number) {
+  const started = Date.now();
+  const first = await webhookCounts(db);
+  let last = first;
+  while (last.processed < last.stored && Date.now() - started < timeoutS * 1000) {
+    await new Promise((r) => setTimeout(r, DRAIN_POLL_MS));
+    last = await webhookCounts(db);
+  }
+  const seconds = (Date.now() - started) / 1000;
+  return { first, last, seconds, rate: (last.processed - first.processed) / seconds };
+}
+
+/** The inbox stamps one received_at per insert, so equal stamps are one batch. */
+async function batchSizes(db: Db) {
+  const groups = await db
+    .collection('inbound_webhooks')
+    .aggregate<{ n: number }>([{ $group: { _id: '$received_at', n: { $sum: 1 } } }])
+    .toArray();
+  const sizes = groups.map((g) => g.n);
+  return { count: sizes.length, median: median(sizes), max: Math.max(...sizes) };
+}
+
+/** FerretDB alone: the inbox's documents, one insertMany of `batch` at a time. */
+async function insertRate(db: Db, pool: Webhook[], batch: number, seconds: number) {
+  const col = db.collection<InboundWebhookDoc>(`bench_insert_${batch}`);
+  for (const index of INDEXES.inbound_webhooks!) await col.createIndexes([index]);
+  const deadline = Date.now() + seconds * 1000;
+  const started = performance.now();
+  let inserted = 0;
+  while (Date.now() < deadline) {
+    const now = new Date();
+    const docs = Array.from({ length: batch }, (_, i) => ({
+      _id: randomUUID(),
+      provider: 'meta' as const,
+      body: pool[(inserted + i) % pool.length]!.body,
+      received_at: now,
+      processed_at: null,
+      attempts: 0,
+      last_error: null,
+    }));
+    await col.insertMany(docs, { ordered: false });
+    inserted += batch;
+  }
+  return inserted / ((performance.now() - started) / 1000);
+}
+
+const line = (name: string, f: Figures) =>
+  row([name, f.rps.toFixed(0), f.p50.toFixed(2), f.p99.toFixed(2), f.non2xx, f.errors], 10);
+
+const perSecond = (x: number) => `${x.toFixed(0).padStart(7)}/s`;
+
+async function main(argv: string[], resources: Resources): Promise<number> {
+  const flags = parseFlags(argv, {
+    duration: '10',
+    connections: '64',
+    rounds: '2',
+    messages: '2000',
+    'drain-timeout': '60',
+  });
+  const duration = positiveInt(flags.duration, '--duration');
+  const connections = positiveInt(flags.connections, '--connections');
+  const rounds = positiveInt(flags.rounds, '--rounds');
+  const messageCount = positiveInt(flags.messages, '--messages');
+  const drainTimeout = positiveInt(flags['drain-timeout'], '--drain-timeout');
+
+  const { env, config, pids } = await startInfrastructure(resources, {
+    temporal: false,
+    env: { SANDBOX_MODE: 'false', LOG_LEVEL: 'warn' },
+  });
+  const mongo = await connectMongo(config.mongo.uri, config.mongo.db);
+  resources.add(() => mongo.close());
+  const store = createStore(mongo.db, config.encryptionKey, accountSettings(config));
+  const { appSecret, pool } = await provision(store, messageCount);
+
+  const bare = await forkServer<{ port: number }>(
+    resources,
+    'bare server',
+    __filename,
+    ['serve', 'bare'],
+    { appSecret } satisfies BareRequest,
+  );
+  const api = await forkServer<{ port: number }>(resources, 'API', __filename, ['serve', 'api'], {
+    env,
+  });
+  const urls: Record<Mode, string> = { bare: loopbackUrl(bare.port), api: loopbackUrl(api.port) };
+  await checkSameAnswer(urls, pool[0]!);
+
+  console.log(
+    `POST ${ROUTE}: signed status webhooks (sent/delivered/read) for ${messageCount} stored ` +
+      `messages, ${pool.length} distinct bodies cycled;\n${connections} connections, ${rounds} × ` +
+      `${duration} s per server after ${WARMUP_SECONDS} s warm-up:\n` +
+      `  bare  Fastify route: parse, HMAC check, answer; no store (measured first, machine quiet)\n` +
+      `  api   the real route: app secret (cached), HMAC, batched insert, answer; processing RUNS in\n` +
+      `        the background meanwhile, as in production (so bare/api do not alternate)\n`,
+  );
+
+  const feeders: Record<Mode, Feeder> = { bare: new Feeder(pool), api: new Feeder(pool) };
+  const meter = new CpuMeter({ api: api.pid, ferretdb: pids.ferretdb, 'load gen': process.pid });
+  const results: Record<Mode, Figures[]> = { bare: [], api: [] };
+  const header = row(['', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'errors'], 10);
+  let apiCpu: Record<string, number> = {};
+  let apiAcked = 0;
+  let apiStarted = 0;
+  console.log(header);
+  for (const mode of ['bare', 'api'] as const) {
+    if (mode === 'api') apiStarted = Date.now();
+    await measure(urls[mode], feeders[mode], connections, WARMUP_SECONDS);
+    const before = meter.read();
+    for (let round = 1; round <= rounds; round++) {
+      const { figures, completed } = await measure(
+        urls[mode],
+        feeders[mode],
+        connections,
+        duration,
+      );
+      results[mode].push(figures);
+      if (mode === 'api') apiAcked += completed;
+      console.log(line(`${mode} #${round}`, figures));
+    }
+    if (mode === 'api') apiCpu = CpuMeter.diff(before, meter.read());
+  }
+  const apiSeconds = (Date.now() - apiStarted) / 1000;
+
+  const m = { bare: summarize(results.bare), api: summarize(results.api) };
+  console.log(`\nMedian of ${rounds} rounds (non-2xx and errors are totals)\n${header}`);
+  console.log(line('bare', m.bare));
+  console.log(line('api', m.api));
+
+  const drainCpuBefore = meter.read();
+  const d = await drain(mongo.db, drainTimeout);
+  const drainCpu = CpuMeter.diff(drainCpuBefore, meter.read());
+  const processed = d.last.processed - d.first.processed;
+  const failedDocs = await mongo.db
+    .collection<{ last_error: string | null }>('inbound_webhooks')
+    .find({ last_error: { $ne: null } })
+    .limit(3)
+    .toArray();
+  const failedCount = failedDocs.length
+    ? await mongo.db.collection('inbound_webhooks').countDocuments({ last_error: { $ne: null } })
+    : 0;
+  const left = d.last.stored - d.last.processed;
+  const loadEnded = d.first;
+
+  console.log(
+    `\nTarget: ${TARGET_PER_SECOND.toLocaleString('en')} status webhooks/s (3× 1,000 messages/s out)`,
+  );
+  console.log(
+    `  acknowledged (api median)       ${perSecond(m.api.rps)}   ` +
+      `${(m.api.rps / TARGET_PER_SECOND).toFixed(3)} of target, p50 ${m.api.p50} ms, ` +
+      `p99 ${m.api.p99} ms`,
+  );
+  console.log(
+    `  processed, under the load       ${perSecond(loadEnded.processed / apiSeconds)}   ` +
+      `${(loadEnded.processed / apiSeconds / TARGET_PER_SECOND).toFixed(4)} of target ` +
+      `(${loadEnded.processed} in ${apiSeconds.toFixed(0)} s, while ${loadEnded.stored} were stored)`,
+  );
+  console.log(
+    `  processed, after the load       ${perSecond(d.rate)}   ` +
+      `${(d.rate / TARGET_PER_SECOND).toFixed(4)} of target (${processed} in ` +
+      `${d.seconds.toFixed(0)} s)`,
+  );
+  console.log(
+    `  backlog: ${d.last.stored} stored; ${loadEnded.processed} processed when the load ended, ` +
+      `${d.last.processed} after draining; ` +
+      (left === 0
+        ? 'all processed'
+        : `${left} left after the ${drainTimeout} s limit (~${
+            d.rate > 0 ? (left / d.rate / 60).toFixed(0) : '∞'
+          } min more at this rate)`) +
+      `; ${failedCount} with last_error`,
+  );
+  for (const doc of failedDocs) console.error(`    last_error: ${doc.last_error}`);
+
+  // The API's background processing holds FerretDB; stop it before measuring FerretDB alone.
+  await api.stop();
+  const sizes = await batchSizes(mongo.db);
+  const sizesUsed = [...new Set([Math.max(1, Math.round(sizes.median)), INBOX_MAX_BATCH])];
+  const inserts: [number, number][] = [];
+  for (const batch of sizesUsed) {
+    inserts.push([batch, await insertRate(mongo.db, pool, batch, Math.min(duration, 5))]);
+  }
+
+  console.log(`\nWhere the time goes`);
+  console.log(
+    `  bare route (parse + HMAC only)  ${perSecond(m.bare.rps)}   ` +
+      `api/bare ${(m.api.rps / m.bare.rps).toFixed(3)}`,
+  );
+  console.log(
+    `  inbox inserts: ${sizes.count} batches, median ${sizes.median} webhooks, ` +
+      `largest ${sizes.max}`,
+  );
+  for (const [batch, rate] of inserts) {
+    console.log(
+      `  FerretDB insertMany of ${String(batch).padEnd(4)}      ${perSecond(rate)}   ` +
+        `(the same documents, one batch at a time, API stopped)`,
+    );
+  }
+  const cpuLine = (label: string, cpu: Record<string, number>, n: number) =>
+    console.log(
+      `  ${label.padEnd(31)} ` +
+        Object.entries(cpu)
+          .map(([name, s]) => `${name} ${((s * 1000) / Math.max(n, 1)).toFixed(3)}`)
+          .join(', ') +
+        ' ms',
+    );
+  cpuLine('CPU per ack during api rounds', apiCpu, apiAcked);
+  cpuLine('CPU per webhook while draining', drainCpu, processed);
+
+  const failed = m.bare.non2xx + m.bare.errors + m.api.non2xx + m.api.errors;
+  const wrong = feeders.bare.wrong + feeders.api.wrong;
+  if (failed + wrong > 0 || failedCount > 0) {
+    for (const mode of ['bare', 'api'] as const) {
+      for (const s of feeders[mode].samples) console.error(`  ${mode}: ${s}`);
+    }
+    console.error(
+      `\n${failed + wrong} requests failed, ${failedCount} webhooks failed processing: ` +
+        `the figures above are not meaningful.`,
+    );
+    return 1;
+  }
+  return 0;
+}
+
+const [command, mode] = process.argv.slice(2);
+if (command === 'serve') {
+  if (mode === 'api') {
+    serveChild<{ env: Env }, { port: number }>(async ({ env }) => {
+      const { reply } = await listenOnLoopback(await buildApp(loadConfig(env), { logger: false }));
+      // Closing the app waits for the inbox to process its whole backlog; the benchmark stops
+      // it mid-backlog on purpose (the stored rest is what the worker's recovery sweep is for).
+      return { reply, close: async () => undefined };
+    });
+  } else if (mode === 'bare') {
+    serveChild<BareRequest, { port: number }>(async (request) =>
+      listenOnLoopback(bareApp(request)),
+    );
+  } else {
+    throw new Error(`Unknown server mode '${mode}'`);
+  }
+} else {
+  runMain(USAGE, main);
+}
