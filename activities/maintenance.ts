@@ -3,8 +3,13 @@ import { inboundProcessor } from '../messaging/inbound';
 import { processStored } from '../messaging/inbox';
 import type { Store } from '../store';
 
-/** Stored webhooks this old and still unprocessed were left behind by their API process. */
-const ABANDONED_AFTER_MS = 30_000;
+/**
+ * Stored webhooks this old and still unprocessed were left behind: their API process died, or
+ * its queue was full. (Processing twice is harmless, only wasted work.)
+ */
+const ABANDONED_AFTER_MS = 2 * 60_000;
+/** Per run, so one run fits well within its activity timeout even on a slow store. */
+const WEBHOOKS_PER_RUN = 100;
 /** Processed webhooks are kept this long, for investigation. */
 const KEEP_PROCESSED_WEBHOOKS_MS = 7 * 24 * 3_600_000;
 
@@ -31,7 +36,7 @@ export function maintenanceActivities({ store }: { store: Store }) {
     /** Processes stored provider webhooks that no API process finished. */
     async processAbandonedWebhooks(): Promise<number> {
       let processed = 0;
-      for (const doc of await store.inboundWebhooks.pending(ABANDONED_AFTER_MS)) {
+      for (const doc of await store.inboundWebhooks.pending(ABANDONED_AFTER_MS, WEBHOOKS_PER_RUN)) {
         if (await processStored(store, processor, doc, logger)) processed++;
       }
       return processed;

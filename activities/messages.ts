@@ -1,5 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { toWaId } from '../lib/phone';
+import { TtlCache } from '../lib/ttl-cache';
+import type { AccountDoc } from '../store/documents';
 import {
   SendFailure,
   type SendMessageInput,
@@ -10,10 +12,22 @@ import { MetaApiError } from './meta/errors';
 
 /** Meta allows about one message every 6 s to the same user (131056). */
 const PAIR_RATE_DELAY_MS = 6_000;
+/** Accounts change rarely; a send reads its account from memory for this long. */
+const ACCOUNT_CACHE_MS = 5_000;
 
 type Reason = { code: number; message: string };
 
 export function messageActivities({ config, store, meta }: ActivityDeps) {
+  const accounts = new TtlCache<string, AccountDoc | null>(ACCOUNT_CACHE_MS);
+  async function account(orgId: string, id: string): Promise<AccountDoc | null> {
+    let doc = accounts.get(id);
+    if (doc === undefined) {
+      doc = await store.accounts.findById(id);
+      accounts.set(id, doc);
+    }
+    return doc?.org_id === orgId ? doc : null;
+  }
+
   async function markFailed(input: SendMessageInput, reason: Reason): Promise<void> {
     await store.messages.applyStatus(input.messageId, 'failed', new Date(), reason);
     await store.events.record(input.orgId, `message.failed:${input.messageId}`, 'message.failed', {
@@ -53,23 +67,23 @@ export function messageActivities({ config, store, meta }: ActivityDeps) {
       });
       if (doc.wamid) return { messageId: input.messageId, wamid: doc.wamid };
 
-      const account = await store.accounts.get(input.orgId, input.accountId);
-      if (!account) {
+      const sender = await account(input.orgId, input.accountId);
+      if (!sender) {
         return reject(input, SendFailure.rejected, {
           code: 0,
           message: 'WhatsApp account not found',
         });
       }
-      if (account.status === 'disconnected') {
+      if (sender.status === 'disconnected') {
         return reject(input, SendFailure.disconnected, {
           code: 190,
           message: 'Account disconnected',
         });
       }
-      const { accessToken } = store.accounts.credentials(account);
+      const { accessToken } = store.accounts.credentials(sender);
       try {
         const { wamid } = await meta.sendMessage(
-          { graphUrl: account.graph_url, accessToken, phoneNumberId: account.phone_number_id },
+          { graphUrl: sender.graph_url, accessToken, phoneNumberId: sender.phone_number_id },
           {
             recipient_type: 'individual',
             to: toWaId(input.phoneNumber),
@@ -78,8 +92,7 @@ export function messageActivities({ config, store, meta }: ActivityDeps) {
             biz_opaque_callback_data: input.messageId,
           },
         );
-        await store.messages.setWamid(input.messageId, wamid);
-        await store.messages.applyStatus(input.messageId, 'sent', new Date());
+        await store.messages.recordSent(input.messageId, wamid);
         await store.events.record(input.orgId, `message.sent:${wamid}`, 'message.sent', {
           message_id: wamid,
           to: input.phoneNumber,
@@ -96,7 +109,8 @@ export function messageActivities({ config, store, meta }: ActivityDeps) {
           case 'fatal':
             return reject(input, SendFailure.rejected, reason);
           case 'disconnected':
-            await store.accounts.markDisconnected(account._id, err.message);
+            await store.accounts.markDisconnected(sender._id, err.message);
+            accounts.deleteWhere((a) => a?._id === sender._id);
             return reject(input, SendFailure.disconnected, {
               code: 190,
               message: 'Account disconnected',

@@ -16,8 +16,9 @@ export interface InboxLogger {
 /**
  * Where verified provider webhooks land. `accept` resolves once the webhook is stored (so the
  * provider can be answered), writing everything that arrived meanwhile in one insert; the
- * stored webhooks are then processed in the background. Whatever this process does not finish
- * is picked up by the worker's recovery sweep.
+ * stored webhooks are then processed in the background. Past `maxQueued` waiting in memory,
+ * new ones are only stored: the worker's recovery sweep processes them, as it does whatever a
+ * process that dies leaves.
  */
 export class Inbox {
   private waiting: Waiting[] = [];
@@ -30,7 +31,7 @@ export class Inbox {
     private readonly store: Store,
     private readonly processor: InboundProcessor,
     private readonly log: InboxLogger,
-    private readonly opts = { maxBatch: 500, concurrency: 8 },
+    private readonly opts = { maxBatch: 500, concurrency: 8, maxQueued: 5_000 },
   ) {}
 
   accept(body: string): Promise<void> {
@@ -59,7 +60,7 @@ export class Inbox {
           batch.map((w) => ({ provider: 'meta' as const, body: w.body })),
         );
         batch.forEach((w) => w.resolve());
-        this.queue.push(...docs);
+        this.queue.push(...docs.slice(0, Math.max(0, this.opts.maxQueued - this.queue.length)));
         this.pump();
       } catch (err) {
         batch.forEach((w) => w.reject(err));

@@ -22,7 +22,7 @@ export type NewMessage = Omit<MessageDoc, 'created_at' | 'updated_at' | 'status_
 export function messageRepository(db: Db) {
   const col = db.collection<StoredMessage>('messages');
 
-  return {
+  const repo = {
     /** Inserts once; a second insert of the same id returns the stored message. */
     async insert(
       message: NewMessage,
@@ -65,6 +65,29 @@ export function messageRepository(db: Db) {
     /** Records Meta's id for a message; never replaces one already recorded. */
     async setWamid(id: string, wamid: string): Promise<void> {
       await col.updateOne({ _id: id, wamid: null }, { $set: { wamid, updated_at: new Date() } });
+    },
+
+    /**
+     * Meta accepted the message: its wamid and the `sent` status in one write. When a status
+     * webhook got there first, falls back to the careful path.
+     */
+    async recordSent(id: string, wamid: string, at = new Date()): Promise<void> {
+      const res = await col.updateOne(
+        { _id: id, wamid: null, status_rank: { $lt: STATUS_RANK.sent } },
+        {
+          $set: {
+            wamid,
+            status: 'sent',
+            status_rank: STATUS_RANK.sent,
+            'status_seen.sent': true,
+            updated_at: at,
+          },
+          $push: { status_history: { status: 'sent', at } },
+        },
+      );
+      if (res.matchedCount === 1) return;
+      await repo.setWamid(id, wamid);
+      await repo.applyStatus(id, 'sent', at);
     },
 
     /**
@@ -120,6 +143,7 @@ export function messageRepository(db: Db) {
         .toArray();
     },
   };
+  return repo;
 }
 
 export type MessageRepository = ReturnType<typeof messageRepository>;

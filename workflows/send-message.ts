@@ -1,8 +1,14 @@
-import { ActivityFailure, ApplicationFailure, proxyActivities } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, proxyLocalActivities } from '@temporalio/workflow';
 import type { MessageActivities } from '../activities/messages';
 import { SendFailure, type SendMessageInput, type SendMessageResult } from './definitions';
 
-const { deliverMessage } = proxyActivities<MessageActivities>({
+/** Failures the activity already recorded on the message: they end the send as they are. */
+const FINAL: string[] = [SendFailure.rejected, SendFailure.disconnected];
+
+// Local activities: a send is one short call, so it runs inside the workflow task instead of
+// a round trip through an activity task queue; backoffs longer than a minute become durable
+// timers all the same.
+const { deliverMessage } = proxyLocalActivities<MessageActivities>({
   startToCloseTimeout: '30 seconds',
   retry: {
     // Meta's throughput and maintenance errors clear within minutes; about 10 minutes in all.
@@ -10,11 +16,11 @@ const { deliverMessage } = proxyActivities<MessageActivities>({
     backoffCoefficient: 2,
     maximumInterval: '2 minutes',
     maximumAttempts: 10,
-    nonRetryableErrorTypes: [SendFailure.rejected, SendFailure.disconnected],
+    nonRetryableErrorTypes: FINAL,
   },
 });
 
-const { markMessageFailed } = proxyActivities<MessageActivities>({
+const { markMessageFailed } = proxyLocalActivities<MessageActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { maximumInterval: '1 minute' },
 });
@@ -27,8 +33,11 @@ export async function sendMessageWorkflow(input: SendMessageInput): Promise<Send
   try {
     return await deliverMessage(input);
   } catch (err) {
-    const cause = err instanceof ActivityFailure ? err.cause : undefined;
-    if (cause instanceof ApplicationFailure && cause.nonRetryable) throw cause;
+    // A local activity's failure can reach the workflow unwrapped.
+    const cause = err instanceof ActivityFailure ? err.cause : err;
+    if (cause instanceof ApplicationFailure && FINAL.includes(cause.type ?? '')) {
+      throw ApplicationFailure.nonRetryable(cause.message, cause.type, ...(cause.details ?? []));
+    }
     // Retries ran out: the message is visibly failed with Meta's last answer.
     const last = cause instanceof ApplicationFailure ? cause : undefined;
     const [details] = (last?.details ?? []) as [{ code: number; message: string }?];

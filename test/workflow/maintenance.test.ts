@@ -106,7 +106,7 @@ describe('periodic jobs on the real Temporal server', () => {
       .collection('inbound_webhooks')
       .updateOne(
         { _id: stored!._id as never },
-        { $set: { received_at: new Date(Date.now() - 60_000) } },
+        { $set: { received_at: new Date(Date.now() - 3 * 60_000) } },
       );
 
     const result = await run('recoveryWorkflow', workflowIds.recovery());

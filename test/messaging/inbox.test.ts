@@ -1,0 +1,58 @@
+import { inboundProcessor } from '../../messaging/inbound';
+import { Inbox } from '../../messaging/inbox';
+import { createStore, type Store } from '../../store';
+import { connectMongo, type MongoHandle } from '../../store/mongo';
+import { testConfig } from '../support/config';
+
+let mongo: MongoHandle;
+let store: Store;
+const warnings: string[] = [];
+const log = { warn: (_obj: object, msg: string) => void warnings.push(msg) };
+
+beforeAll(async () => {
+  const config = testConfig();
+  mongo = await connectMongo(config.mongo.uri, config.mongo.db);
+  store = createStore(mongo.db, config.encryptionKey);
+});
+afterAll(() => mongo.close());
+
+const webhook = (n: number) =>
+  JSON.stringify({ object: 'whatsapp_business_account', entry: [], n });
+const all = () => mongo.db.collection('inbound_webhooks').find().sort({ _id: 1 }).toArray();
+
+describe('Inbox', () => {
+  it('stores everything accepted together in one write and then processes it', async () => {
+    const inbox = new Inbox(store, inboundProcessor(store), log);
+    await Promise.all([1, 2, 3].map((n) => inbox.accept(webhook(n))));
+    await inbox.idle();
+    const docs = await all();
+    expect(docs).toHaveLength(3);
+    expect(new Set(docs.map((d) => (d.received_at as Date).getTime())).size).toBe(1);
+    expect(docs.every((d) => d.processed_at instanceof Date)).toBe(true);
+    await mongo.db.collection('inbound_webhooks').deleteMany({});
+  });
+
+  it('only stores what exceeds its queue, leaving it to the recovery sweep', async () => {
+    const inbox = new Inbox(store, inboundProcessor(store), log, {
+      maxBatch: 500,
+      concurrency: 1,
+      maxQueued: 2,
+    });
+    await Promise.all([1, 2, 3, 4, 5].map((n) => inbox.accept(webhook(n))));
+    await inbox.idle();
+    const docs = await all();
+    expect(docs).toHaveLength(5);
+    expect(docs.filter((d) => d.processed_at === null)).toHaveLength(3);
+    expect(await store.inboundWebhooks.pending(0)).toHaveLength(3);
+  });
+
+  it('records a processing failure on the webhook for the sweep to retry', async () => {
+    const inbox = new Inbox(store, inboundProcessor(store), log);
+    await inbox.accept('{not json');
+    await inbox.idle();
+    const failed = (await all()).find((d) => d.body === '{not json');
+    expect(failed).toMatchObject({ processed_at: null, attempts: 1 });
+    expect(failed?.last_error).toMatch(/JSON/);
+    expect(warnings.some((w) => w.includes('recovery sweep retries it'))).toBe(true);
+  });
+});
