@@ -17,10 +17,45 @@ type StoredMessage = MessageDoc & {
   status_seen: Partial<Record<MessageStatus, true>>;
 };
 
+type Reason = { code: number; message: string };
+
+const historyEntry = (status: MessageStatus, at: Date, error: Reason | null) =>
+  error ? { status, at, error } : { status, at };
+
+const forward = (status: MessageStatus, error: Reason | null) => ({
+  status,
+  status_rank: STATUS_RANK[status],
+  updated_at: new Date(),
+  ...(error ? { error } : {}),
+});
+
 export type NewMessage = Omit<MessageDoc, 'created_at' | 'updated_at' | 'status_history' | 'error'>;
 
 export function messageRepository(db: Db) {
   const col = db.collection<StoredMessage>('messages');
+
+  /**
+   * The usual case in one write: a status not seen yet that moves the message forward. False
+   * when the message is not in that state (a duplicate, or a status arriving late).
+   */
+  async function advance(
+    id: string,
+    status: MessageStatus,
+    at: Date,
+    error: Reason | null,
+    filter: Filter<StoredMessage> = {},
+    set: Partial<StoredMessage> = {},
+  ): Promise<boolean> {
+    const seen = `status_seen.${status}`;
+    const res = await col.updateOne(
+      { ...filter, _id: id, [seen]: { $exists: false }, status_rank: { $lt: STATUS_RANK[status] } },
+      {
+        $push: { status_history: historyEntry(status, at, error) },
+        $set: { ...set, ...forward(status, error), [seen]: true },
+      },
+    );
+    return res.matchedCount === 1;
+  }
 
   const repo = {
     /** Inserts once; a second insert of the same id returns the stored message. */
@@ -72,20 +107,7 @@ export function messageRepository(db: Db) {
      * webhook got there first, falls back to the careful path.
      */
     async recordSent(id: string, wamid: string, at = new Date()): Promise<void> {
-      const res = await col.updateOne(
-        { _id: id, wamid: null, status_rank: { $lt: STATUS_RANK.sent } },
-        {
-          $set: {
-            wamid,
-            status: 'sent',
-            status_rank: STATUS_RANK.sent,
-            'status_seen.sent': true,
-            updated_at: at,
-          },
-          $push: { status_history: { status: 'sent', at } },
-        },
-      );
-      if (res.matchedCount === 1) return;
+      if (await advance(id, 'sent', at, null, { wamid: null }, { wamid })) return;
       await repo.setWamid(id, wamid);
       await repo.applyStatus(id, 'sent', at);
     },
@@ -94,29 +116,18 @@ export function messageRepository(db: Db) {
      * Applies a status: the history gets each status once, the current status only moves
      * forward. Safe to repeat, in any order.
      */
-    async applyStatus(
-      id: string,
-      status: MessageStatus,
-      at: Date,
-      error: { code: number; message: string } | null = null,
-    ): Promise<void> {
-      const entry = error ? { status, at, error } : { status, at };
+    async applyStatus(id: string, status: MessageStatus, at: Date, error: Reason | null = null) {
+      if (await advance(id, status, at, error)) return;
       // A flag per status rather than a query into the history array: the same filter works on
       // MongoDB and FerretDB.
+      const seen = `status_seen.${status}`;
       await col.updateOne(
-        { _id: id, [`status_seen.${status}`]: { $exists: false } },
-        { $push: { status_history: entry }, $set: { [`status_seen.${status}`]: true } },
+        { _id: id, [seen]: { $exists: false } },
+        { $push: { status_history: historyEntry(status, at, error) }, $set: { [seen]: true } },
       );
       await col.updateOne(
         { _id: id, status_rank: { $lt: STATUS_RANK[status] } },
-        {
-          $set: {
-            status,
-            status_rank: STATUS_RANK[status],
-            updated_at: new Date(),
-            ...(error ? { error } : {}),
-          },
-        },
+        { $set: forward(status, error) },
       );
     },
 
