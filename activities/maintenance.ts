@@ -35,11 +35,12 @@ export function maintenanceActivities({ store }: { store: Store }) {
     },
     /** Processes stored provider webhooks that no API process finished. */
     async processAbandonedWebhooks(): Promise<number> {
-      let processed = 0;
+      const processed: string[] = [];
       for (const doc of await store.inboundWebhooks.pending(ABANDONED_AFTER_MS, WEBHOOKS_PER_RUN)) {
-        if (await processStored(store, processor, doc, logger)) processed++;
+        if (await processStored(store, processor, doc, logger)) processed.push(doc._id);
       }
-      return processed;
+      await store.inboundWebhooks.markProcessed(processed);
+      return processed.length;
     },
   };
 }

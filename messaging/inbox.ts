@@ -25,6 +25,8 @@ export class Inbox {
   private flushing = false;
   private readonly queue: InboundWebhookDoc[] = [];
   private active = 0;
+  private processed: string[] = [];
+  private marking = false;
   private idleWaiters: (() => void)[] = [];
 
   constructor(
@@ -46,9 +48,7 @@ export class Inbox {
 
   /** Resolves when everything accepted so far has been processed (tests, shutdown). */
   idle(): Promise<void> {
-    if (!this.flushing && !this.waiting.length && !this.queue.length && this.active === 0) {
-      return Promise.resolve();
-    }
+    if (!this.busy()) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
@@ -74,21 +74,51 @@ export class Inbox {
     while (this.active < this.opts.concurrency && this.queue.length) {
       const doc = this.queue.shift()!;
       this.active++;
-      void processStored(this.store, this.processor, doc, this.log).finally(() => {
+      void processStored(this.store, this.processor, doc, this.log).then((ok) => {
+        if (ok) this.processed.push(doc._id);
         this.active--;
         this.pump();
-        this.settle();
+        void this.markProcessed();
       });
     }
   }
 
+  /** Marks what was processed meanwhile in one write; unmarked ones are only processed again. */
+  private async markProcessed(): Promise<void> {
+    if (this.marking) return;
+    this.marking = true;
+    while (this.processed.length) {
+      const ids = this.processed.splice(0);
+      await this.store.inboundWebhooks
+        .markProcessed(ids)
+        .catch((err: unknown) =>
+          this.log.warn({ err, count: ids.length }, 'marking processed failed'),
+        );
+    }
+    this.marking = false;
+    this.settle();
+  }
+
+  private busy(): boolean {
+    return (
+      this.flushing ||
+      this.marking ||
+      this.active > 0 ||
+      this.waiting.length > 0 ||
+      this.queue.length > 0 ||
+      this.processed.length > 0
+    );
+  }
+
   private settle(): void {
-    if (this.flushing || this.waiting.length || this.queue.length || this.active) return;
-    this.idleWaiters.splice(0).forEach((r) => r());
+    if (!this.busy()) this.idleWaiters.splice(0).forEach((r) => r());
   }
 }
 
-/** Processes one stored webhook and records the outcome on it; never throws. */
+/**
+ * Processes one stored webhook; a failure is recorded on it. Never throws. The caller marks the
+ * processed ones (in batches).
+ */
 export async function processStored(
   store: Store,
   processor: InboundProcessor,
@@ -100,7 +130,6 @@ export async function processStored(
     if (unknownStatuses.length) {
       log.warn({ webhook: doc._id, wamids: unknownStatuses }, 'statuses for unknown messages');
     }
-    await store.inboundWebhooks.markProcessed(doc._id);
     return true;
   } catch (err) {
     log.warn({ webhook: doc._id, err }, 'webhook processing failed; the recovery sweep retries it');

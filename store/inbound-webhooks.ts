@@ -22,8 +22,13 @@ export function inboundWebhookRepository(db: Db) {
       await col.insertMany(docs, { ordered: false });
       return docs;
     },
-    async markProcessed(id: string): Promise<void> {
-      await col.updateOne({ _id: id }, { $set: { processed_at: new Date(), last_error: null } });
+    /** One write for many: the collection is large and busy. */
+    async markProcessed(ids: string[]): Promise<void> {
+      if (!ids.length) return;
+      await col.updateMany(
+        { _id: { $in: ids } },
+        { $set: { processed_at: new Date(), last_error: null } },
+      );
     },
     async markFailed(id: string, error: string): Promise<void> {
       await col.updateOne({ _id: id }, { $inc: { attempts: 1 }, $set: { last_error: error } });

@@ -42,7 +42,7 @@ describe('periodic jobs on the real Temporal server', () => {
       { provider: 'meta', body: '{}' },
       { provider: 'meta', body: '{}' },
     ]);
-    await store.inboundWebhooks.markProcessed(recent!._id);
+    await store.inboundWebhooks.markProcessed([recent!._id]);
     await mongo.db
       .collection('inbound_webhooks')
       .updateOne(
