@@ -20,11 +20,7 @@ type Reason = { code: number; message: string };
 export function messageActivities({ config, store, meta }: ActivityDeps) {
   const accounts = new TtlCache<string, AccountDoc | null>(ACCOUNT_CACHE_MS);
   async function account(orgId: string, id: string): Promise<AccountDoc | null> {
-    let doc = accounts.get(id);
-    if (doc === undefined) {
-      doc = await store.accounts.findById(id);
-      accounts.set(id, doc);
-    }
+    const doc = await accounts.getOrLoad(id, () => store.accounts.findById(id));
     return doc?.org_id === orgId ? doc : null;
   }
 

@@ -19,6 +19,15 @@ export class TtlCache<K, V> {
     return entry.value;
   }
 
+  /** The cached value, or what `load` gives (remembered for next time). */
+  async getOrLoad(key: K, load: () => Promise<V>): Promise<V> {
+    const cached = this.get(key);
+    if (cached !== undefined) return cached;
+    const value = await load();
+    this.set(key, value);
+    return value;
+  }
+
   set(key: K, value: V): void {
     if (this.ttlMs === 0) return;
     if (this.entries.size >= this.maxEntries) this.entries.clear();

@@ -1,4 +1,5 @@
 import { normalizePhone } from '../lib/phone';
+import { TtlCache } from '../lib/ttl-cache';
 import type { Store } from '../store';
 import type { AccountDoc, MessageStatus } from '../store/documents';
 import {
@@ -9,6 +10,8 @@ import {
 } from './meta-webhook';
 
 const STATUSES = new Set<MessageStatus>(['sent', 'delivered', 'read', 'failed']);
+/** Every webhook names its number; its account is read once in this long, not per webhook. */
+const ACCOUNT_CACHE_MS = 5_000;
 
 const fromUnix = (ts: string | undefined) => {
   const n = Number(ts);
@@ -22,6 +25,10 @@ const fromUnix = (ts: string | undefined) => {
  * again after any failure.
  */
 export function inboundProcessor(store: Store) {
+  const accounts = new TtlCache<string, AccountDoc | null>(ACCOUNT_CACHE_MS);
+  const accountFor = (phoneNumberId: string) =>
+    accounts.getOrLoad(phoneNumberId, () => store.accounts.findByPhoneNumberId(phoneNumberId));
+
   async function message(account: AccountDoc, m: MetaInboundMessage, name: string | null) {
     const phone = normalizePhone(m.from);
     if (!phone) return;
@@ -116,7 +123,7 @@ export function inboundProcessor(store: Store) {
           const value = change.value;
           const phoneNumberId = value?.metadata?.phone_number_id;
           if (change.field !== 'messages' || !value || !phoneNumberId) continue;
-          const account = await store.accounts.findByPhoneNumberId(phoneNumberId);
+          const account = await accountFor(phoneNumberId);
           if (!account) continue;
           const names = new Map(
             (value.contacts ?? []).map((c) => [c.wa_id ?? '', c.profile?.name ?? null]),

@@ -39,9 +39,6 @@ export function eventRepository(db: Db) {
         .limit(limit)
         .toArray();
     },
-    get(orgId: string, id: string) {
-      return col.findOne({ _id: id, org_id: orgId });
-    },
   };
 }
 

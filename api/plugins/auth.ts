@@ -50,18 +50,19 @@ export const authPlugin = fp(
       void reply.clearCookie(SESSION_COOKIE, { path: '/api' });
     });
 
-    const lookupKey = async (key: string): Promise<ApiKeyDoc | null> => {
-      const cached = cache.get(key);
-      if (cached !== undefined) return cached;
-      const doc = key.startsWith(API_KEY_PREFIX) ? await app.store.apiKeys.findByKey(key) : null;
-      cache.set(key, doc);
-      if (doc && (!doc.last_used_at || Date.now() - doc.last_used_at.getTime() > TOUCH_EVERY_MS)) {
-        app.store.apiKeys
-          .touch(doc._id)
-          .catch((err: unknown) => app.log.warn({ err }, 'touch failed'));
-      }
-      return doc;
-    };
+    const lookupKey = (key: string) =>
+      cache.getOrLoad(key, async () => {
+        const doc = key.startsWith(API_KEY_PREFIX) ? await app.store.apiKeys.findByKey(key) : null;
+        if (
+          doc &&
+          (!doc.last_used_at || Date.now() - doc.last_used_at.getTime() > TOUCH_EVERY_MS)
+        ) {
+          app.store.apiKeys
+            .touch(doc._id)
+            .catch((err: unknown) => app.log.warn({ err }, 'touch failed'));
+        }
+        return doc;
+      });
 
     const resolve = async (request: FastifyRequest): Promise<Principal | string> => {
       const header = request.headers['x-api-key'];

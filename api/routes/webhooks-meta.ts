@@ -22,15 +22,11 @@ const expectedSignature = (secret: string, raw: Buffer) =>
 /** Meta's webhook: the GET handshake and signed POSTs, stored before they are answered. */
 export const metaWebhookRoutes: FastifyPluginAsyncZod = async (app) => {
   const secrets = new TtlCache<string, string | null>(SECRET_CACHE_MS);
-  const appSecret = async (phoneNumberId: string): Promise<string | null> => {
-    let secret = secrets.get(phoneNumberId);
-    if (secret === undefined) {
+  const appSecret = (phoneNumberId: string) =>
+    secrets.getOrLoad(phoneNumberId, async () => {
       const account = await app.store.accounts.findByPhoneNumberId(phoneNumberId);
-      secret = account && app.store.accounts.credentials(account).appSecret;
-      secrets.set(phoneNumberId, secret);
-    }
-    return secret;
-  };
+      return account && app.store.accounts.credentials(account).appSecret;
+    });
 
   // The signature covers the exact bytes Meta sent, so this route keeps the raw body.
   app.removeContentTypeParser('application/json');
