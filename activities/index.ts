@@ -1,14 +1,17 @@
 import type { Config } from '../lib/config';
 import type { Store } from '../store';
+import type { WebhookEngine } from '../webhooks/engine';
 import { maintenanceActivities } from './maintenance';
 import { messageActivities } from './messages';
 import type { MetaClient } from './meta/client';
 import { templateActivities } from './templates';
+import { webhookActivities } from './webhooks';
 
 export interface ActivityDeps {
   config: Config;
   store: Store;
   meta: MetaClient;
+  webhooks: Pick<WebhookEngine, 'deliverer' | 'dispatcher'>;
 }
 
 /** Every activity, built from its dependencies so tests can pass their own. */
@@ -17,6 +20,7 @@ export function createActivities(deps: ActivityDeps) {
     ...maintenanceActivities(deps),
     ...templateActivities(deps),
     ...messageActivities(deps),
+    ...webhookActivities({ store: deps.store, ...deps.webhooks }),
   };
 }
 

@@ -12,6 +12,7 @@ import { mongoPlugin } from './plugins/mongo';
 import { openapiPlugin } from './plugins/openapi';
 import { rateLimitPlugin } from './plugins/rate-limit';
 import { temporalPlugin } from './plugins/temporal';
+import { webhooksPlugin } from './plugins/webhooks';
 import { accountRoutes } from './routes/accounts';
 import { apiKeyRoutes } from './routes/api-keys';
 import { authRoutes } from './routes/auth';
@@ -21,6 +22,7 @@ import { healthRoutes } from './routes/health';
 import { messageRoutes } from './routes/messages';
 import { templateRoutes } from './routes/templates';
 import { transferRoutes } from './routes/transfers';
+import { webhookEndpointRoutes } from './routes/webhook-endpoints';
 import { metaWebhookRoutes } from './routes/webhooks-meta';
 import './types';
 
@@ -52,6 +54,7 @@ export async function buildApp(config: Config, opts: AppOptions = {}): Promise<F
     await app.register(authPlugin);
     await app.register(rateLimitPlugin, { now: opts.now });
     await app.register(openapiPlugin);
+    await app.register(webhooksPlugin);
     await app.register(inboxPlugin);
 
     await app.register(healthRoutes);
@@ -64,6 +67,7 @@ export async function buildApp(config: Config, opts: AppOptions = {}): Promise<F
     await app.register(transferRoutes);
     await app.register(messageRoutes);
     await app.register(metaWebhookRoutes);
+    await app.register(webhookEndpointRoutes);
   } catch (err) {
     // Release what the plugins that did load have opened (connections, timers).
     await app.close();

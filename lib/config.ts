@@ -56,6 +56,20 @@ const EnvSchema = z.object({
   META_SIMULATOR_URL: z.url().optional(),
   META_WEBHOOK_URL: z.url().optional(),
   SEND_NO_ANSWER_RECHECK_SECONDS: positiveInt.default(15),
+
+  WEBHOOK_ALLOW_HTTP: z.stringbool().default(false),
+  WEBHOOK_ALLOWED_NETWORKS: z
+    .string()
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.cidrv4().or(z.cidrv6()))),
+  WEBHOOK_TIMEOUT_MS: positiveInt.default(5_000),
+  WEBHOOK_ENDPOINT_CACHE_MS: z.coerce.number().int().min(0).default(5_000),
 });
 
 export type Env = Record<string, string | undefined>;
@@ -81,6 +95,14 @@ export interface Config {
   cleanupIntervalMinutes: number;
   /** How often every connected account's message templates are fetched again from Meta. */
   templateSyncIntervalMinutes: number;
+  webhooks: {
+    /** Plain http and private destinations are refused unless allowed here. */
+    allowHttp: boolean;
+    allowedNetworks: string[];
+    timeoutMs: number;
+    /** How long other processes may go on with an endpoint's old URL, secret or status. */
+    endpointCacheMs: number;
+  };
   /** Talk to the built-in Meta and payment gateway simulators instead of the real providers. */
   sandbox: boolean;
   meta: {
@@ -152,6 +174,12 @@ export function loadConfig(env: Env = process.env): Config {
     },
     cleanupIntervalMinutes: e.CLEANUP_INTERVAL_MINUTES,
     templateSyncIntervalMinutes: e.TEMPLATE_SYNC_INTERVAL_MINUTES,
+    webhooks: {
+      allowHttp: e.WEBHOOK_ALLOW_HTTP,
+      allowedNetworks: e.WEBHOOK_ALLOWED_NETWORKS,
+      timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      endpointCacheMs: e.WEBHOOK_ENDPOINT_CACHE_MS,
+    },
     sandbox: e.SANDBOX_MODE ?? !production,
     meta: {
       apiVersion: e.META_API_VERSION,

@@ -34,6 +34,10 @@ export class TtlCache<K, V> {
     this.entries.set(key, { value, until: this.now() + this.ttlMs });
   }
 
+  delete(key: K): void {
+    this.entries.delete(key);
+  }
+
   /** Drops every entry whose value matches. */
   deleteWhere(match: (value: V) => boolean): void {
     for (const [key, entry] of this.entries) {

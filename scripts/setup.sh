@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs what Waflow needs and is missing: npm dependencies and the embedded servers
 # (Temporal CLI dev server, FerretDB), built from the Go module proxy at pinned versions and
-# cached outside the clone. Safe to run any number of times.
+# cached outside the clone, and the Temporal time-skipping test server for workflow tests, from
+# Maven Central. Safe to run any number of times.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 TEMPORAL_CLI_VERSION=v1.5.1
 FERRETDB_VERSION=v1.24.2
+TEMPORAL_TEST_SERVER_VERSION=1.38.0
 CACHE_DIR="${WAFLOW_CACHE_DIR:-$HOME/.cache/waflow}"
 BIN_DIR="$CACHE_DIR/bin"
 mkdir -p "$BIN_DIR"
@@ -53,6 +55,72 @@ if [ -z "${MONGODB_URI:-}" ] && [ ! -x "$BIN_DIR/ferretdb-$FERRETDB_VERSION" ]; 
   (cd "$tmp/src" && GOFLAGS=-buildvcs=false go build -o "$tmp/ferretdb" ./cmd/ferretdb)
   mv "$tmp/ferretdb" "$BIN_DIR/ferretdb-$FERRETDB_VERSION"
   rm -rf "$tmp"
+fi
+
+# The time-skipping test server (test/support/time-skipping.ts) is the Java SDK's; the SDK's own
+# download of its native build is out of reach, so its jars come from Maven Central, copied by a
+# throwaway pom into a temporary folder in the cache, then renamed into place in one step.
+tss_dir="$CACHE_DIR/temporal-test-server-$TEMPORAL_TEST_SERVER_VERSION"
+if [ ! -d "$tss_dir" ]; then
+  for tool in java mvn; do
+    command -v "$tool" >/dev/null 2>&1 || {
+      echo "Java and Maven are needed once to fetch the Temporal test server, Java to run it: no $tool." >&2
+      exit 1
+    }
+  done
+  log "fetching temporal-test-server $TEMPORAL_TEST_SERVER_VERSION from Maven Central (first run only)"
+  tmp=$(mktemp -d "$CACHE_DIR/.temporal-test-server.XXXXXX")
+  trap 'rm -rf "$tmp"' EXIT
+  cat > "$tmp/pom.xml" <<EOF
+<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>local.waflow</groupId>
+  <artifactId>temporal-test-server-jars</artifactId>
+  <version>0</version>
+  <packaging>pom</packaging>
+  <dependencies>
+    <dependency>
+      <groupId>io.temporal</groupId>
+      <artifactId>temporal-test-server</artifactId>
+      <version>$TEMPORAL_TEST_SERVER_VERSION</version>
+    </dependency>
+    <!-- Silences SLF4J's "no binding" warning on every start. -->
+    <dependency>
+      <groupId>org.slf4j</groupId>
+      <artifactId>slf4j-nop</artifactId>
+      <version>1.7.36</version>
+    </dependency>
+  </dependencies>
+</project>
+EOF
+  # Maven prints its errors on stdout, and colour codes even with -q: keep it all for a failure.
+  if ! mvn -B -q -f "$tmp/pom.xml" \
+    org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies \
+    -DincludeScope=runtime -DoutputDirectory="$tmp/lib" >"$tmp/mvn.log" 2>&1; then
+    cat "$tmp/mvn.log" >&2
+    echo "Fetching temporal-test-server $TEMPORAL_TEST_SERVER_VERSION with Maven failed." >&2
+    exit 1
+  fi
+  mv "$tmp/lib" "$tss_dir"
+  rm -rf "$tmp"
+  trap - EXIT
+fi
+
+# The SDK runs it as `<path> <port> [extra args]`; exec, so that the SDK's kill reaches the JVM.
+# No --enable-time-skipping: the SDK wants skipping locked at start and unlocks it itself while a
+# test awaits a workflow's result. C1 only and the serial collector start the JVM sooner.
+wrapper=$(mktemp "$BIN_DIR/.temporal-test-server.XXXXXX")
+cat > "$wrapper" <<EOF
+#!/bin/sh
+exec java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC \\
+  -cp "\$(dirname "\$0")/../temporal-test-server-$TEMPORAL_TEST_SERVER_VERSION/*" \\
+  io.temporal.testserver.TestServer "\$@"
+EOF
+if cmp -s "$wrapper" "$BIN_DIR/temporal-test-server"; then
+  rm "$wrapper"
+else
+  chmod 755 "$wrapper"
+  mv "$wrapper" "$BIN_DIR/temporal-test-server"
 fi
 
 # Stable names for the code that starts them.

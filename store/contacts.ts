@@ -11,7 +11,7 @@ import {
 } from './contact-fields';
 import { contactWriter, duplicatePhone, type ChangeResult } from './contact-writes';
 import type { ContactDoc } from './documents';
-import { outboxRelay, type OutboxRelay } from './outbox';
+import type { OutboxRelay } from './outbox';
 
 export interface ContactListQuery {
   page: number;
@@ -29,7 +29,7 @@ const MAX_ATTEMPTS = 5;
  * with its event (see outbox.ts); callers flush `contacts` for the id afterwards, except
  * recordInbound, which flushes itself.
  */
-export function contactRepository(db: Db, outbox: OutboxRelay = outboxRelay(db)) {
+export function contactRepository(db: Db, outbox: OutboxRelay) {
   const col = db.collection<ContactDoc>('contacts');
   const writer = contactWriter(col);
 

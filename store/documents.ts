@@ -64,8 +64,6 @@ export interface EventDoc {
   timestamp: Date;
   data: Record<string, unknown>;
   created_at: Date;
-  /** Set once the event has been handed to outbound webhook delivery. */
-  dispatched: boolean;
 }
 
 export interface AccountDoc {
@@ -178,4 +176,62 @@ export interface InboundWebhookDoc {
   processed_at: Date | null;
   attempts: number;
   last_error: string | null;
+}
+
+export type WebhookEndpointStatus = 'active' | 'failing' | 'disabled';
+
+/** Where an organization's outbound webhooks go. */
+export interface WebhookEndpointDoc {
+  _id: string;
+  org_id: string;
+  name: string;
+  url: string;
+  /** Event types, or `['*']` for every event. */
+  events: string[];
+  /** AES-256-GCM sealed `whsec_...` secret. */
+  secret_enc: string;
+  status: WebhookEndpointStatus;
+  /** Why the endpoint is failing or disabled. */
+  status_reason: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+/**
+ * One event handed to webhook delivery: the claim (its `_id` is the event id, so only one
+ * process fans it out), the endpoints it goes to, and the exact body they are all sent.
+ */
+export interface WebhookDispatchDoc {
+  _id: string;
+  org_id: string;
+  event_type: string;
+  body: string;
+  endpoint_ids: string[];
+  created_at: Date;
+}
+
+/**
+ * What an attempt led to: `delivered` (2xx), `retrying` (another attempt is scheduled),
+ * `failed` (no attempt left), `gone` (410: the endpoint is disabled), `skipped` (the endpoint
+ * was disabled or deleted before the attempt, so nothing was sent).
+ */
+export type WebhookAttemptOutcome = 'delivered' | 'retrying' | 'failed' | 'gone' | 'skipped';
+
+/** One POST of one event to one endpoint; written once, never updated. */
+export interface WebhookAttemptDoc {
+  /** `<endpointId>:<eventId>:<run>:<attempt>` */
+  _id: string;
+  org_id: string;
+  endpoint_id: string;
+  event_id: string;
+  /** 0 for the delivery itself, then 1, 2... for each replay. */
+  run: number;
+  /** 1 to 4 within a run. */
+  attempt: number;
+  at: Date;
+  status_code: number | null;
+  latency_ms: number | null;
+  error: string | null;
+  outcome: WebhookAttemptOutcome;
+  next_attempt_at: Date | null;
 }

@@ -1,8 +1,9 @@
 import type { Db } from 'mongodb';
 import type { EventDoc } from './documents';
 import { isDuplicateKey } from './duplicate-key';
+import type { EventFeed, EventListener } from './event-feed';
 
-export function eventRepository(db: Db) {
+export function eventRepository(db: Db, feed: EventFeed) {
   const col = db.collection<EventDoc>('events');
   return {
     /**
@@ -16,21 +17,34 @@ export function eventRepository(db: Db) {
       data: Record<string, unknown>,
       at = new Date(),
     ) {
+      const doc: EventDoc = {
+        _id: id,
+        org_id: orgId,
+        type,
+        timestamp: at,
+        data,
+        created_at: new Date(),
+      };
       try {
-        await col.insertOne({
-          _id: id,
-          org_id: orgId,
-          type,
-          timestamp: at,
-          data,
-          created_at: new Date(),
-          dispatched: false,
-        });
+        await col.insertOne(doc);
+        feed.publish([doc]);
         return true;
       } catch (err) {
         if (isDuplicateKey(err)) return false;
         throw err;
       }
+    },
+    /** Calls `listener` with the events this process records from now on. */
+    onRecorded(listener: EventListener): () => void {
+      return feed.subscribe(listener);
+    },
+    /** Events recorded in [from, to), oldest first, for the delivery sweep. */
+    recordedBetween(from: Date, to: Date, limit: number) {
+      return col
+        .find({ created_at: { $gte: from, $lt: to } })
+        .sort({ created_at: 1 })
+        .limit(limit)
+        .toArray();
     },
     list(orgId: string, filter: { type?: string } = {}, limit = 100) {
       return col

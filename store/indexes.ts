@@ -20,7 +20,7 @@ export const INDEXES: Record<string, IndexDescription[]> = {
   ],
   events: [
     { key: { org_id: 1, created_at: -1 }, name: 'org_created' },
-    { key: { dispatched: 1, created_at: 1 }, name: 'dispatch_queue' },
+    { key: { created_at: 1 }, name: 'created' },
   ],
   accounts: [
     { key: { phone_number_id: 1 }, name: 'phone_number_id_unique', unique: true },
@@ -42,6 +42,15 @@ export const INDEXES: Record<string, IndexDescription[]> = {
     { key: { account_id: 1 }, name: 'account' },
   ],
   inbound_webhooks: [{ key: { processed_at: 1, received_at: 1 }, name: 'queue' }],
+  webhook_endpoints: [{ key: { org_id: 1, created_at: 1 }, name: 'org_created' }],
+  webhook_dispatches: [
+    { key: { org_id: 1, endpoint_ids: 1, created_at: -1 }, name: 'org_endpoint_created' },
+    { key: { created_at: 1 }, name: 'created' },
+  ],
+  webhook_attempts: [
+    { key: { endpoint_id: 1, event_id: 1 }, name: 'delivery' },
+    { key: { at: 1 }, name: 'at' },
+  ],
   messages: [
     { key: { org_id: 1, contact_id: 1, created_at: -1 }, name: 'org_contact_created' },
     { key: { wamid: 1 }, name: 'wamid' },

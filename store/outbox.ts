@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Collection, Db } from 'mongodb';
 import type { EventDoc, OutboxEvent, WithOutbox } from './documents';
+import type { EventFeed } from './event-feed';
 
 /**
  * Events are recorded exactly once without multi-document transactions: a change and its
@@ -36,32 +37,29 @@ export function withEvents(events: OutboxEvent[]) {
 
 type OutboxDoc = WithOutbox & { _id: string; org_id: string };
 
-export function outboxRelay(db: Db) {
+export function outboxRelay(db: Db, feed: EventFeed) {
   const events = db.collection<EventDoc>('events');
   const source = (name: OutboxCollection) => db.collection<OutboxDoc>(name);
 
   async function copy(orgId: string, outbox: OutboxEvent[]): Promise<void> {
     if (!outbox.length) return;
     const now = new Date();
-    await events.bulkWrite(
-      outbox.map((e) => ({
-        updateOne: {
-          filter: { _id: e.id },
-          update: {
-            $setOnInsert: {
-              org_id: orgId,
-              type: e.type,
-              timestamp: e.timestamp,
-              data: e.data,
-              created_at: now,
-              dispatched: false,
-            },
-          },
-          upsert: true,
-        },
+    const docs: EventDoc[] = outbox.map((e) => ({
+      _id: e.id,
+      org_id: orgId,
+      type: e.type,
+      timestamp: e.timestamp,
+      data: e.data,
+      created_at: now,
+    }));
+    const res = await events.bulkWrite(
+      docs.map(({ _id, ...fields }) => ({
+        updateOne: { filter: { _id }, update: { $setOnInsert: fields }, upsert: true },
       })),
       { ordered: false },
     );
+    // Only the copies that were new: a second copy of the same outbox announces nothing.
+    feed.publish(docs.filter((_, i) => i in res.upsertedIds));
   }
 
   async function flushDoc(col: Collection<OutboxDoc>, doc: OutboxDoc): Promise<number> {

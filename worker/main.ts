@@ -6,6 +6,7 @@ import { loadConfig } from '../lib/config';
 import { createStore } from '../store';
 import { accountSettings } from '../store/accounts';
 import { connectMongo } from '../store/mongo';
+import { createWebhookEngine } from '../webhooks/engine';
 import { ensureSchedules } from './schedules';
 import { createWorker } from './worker';
 
@@ -25,10 +26,15 @@ async function main() {
       templateSyncIntervalMinutes: config.templateSyncIntervalMinutes,
     });
     const store = createStore(mongo.db, config.encryptionKey, accountSettings(config));
-    const activities = createActivities({ config, store, meta });
+    const webhooks = createWebhookEngine({ config, store, client, log: console });
+    const activities = createActivities({ config, store, meta, webhooks });
     const worker = await createWorker({ connection, namespace, taskQueue, activities });
-    // The SDK's runtime turns SIGINT/SIGTERM into a graceful shutdown: run() resolves after it.
-    await worker.run();
+    try {
+      // The SDK's runtime turns SIGINT/SIGTERM into a graceful shutdown: run() resolves after it.
+      await worker.run();
+    } finally {
+      await webhooks.close();
+    }
   } finally {
     await meta.close();
     await clientConnection.close();

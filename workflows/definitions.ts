@@ -10,6 +10,7 @@ export const workflowIds = {
   templateSyncOrg: (orgId: string) => `templates-sync:org:${orgId}`,
   templateSyncAll: () => 'templates-sync:all',
   message: (messageId: string) => `message:${messageId}`,
+  webhookDelivery: (endpointId: string, eventId: string) => `webhook:${endpointId}:${eventId}`,
 };
 
 export const scheduleIds = {
@@ -28,6 +29,10 @@ export interface RecoveryResult {
   eventsRecovered: number;
   /** Stored provider webhooks processed after their API process left them. */
   webhooksRecovered: number;
+  /** Events fanned out to webhook endpoints by the sweep rather than when recorded. */
+  deliveriesDispatched: number;
+  /** Webhook deliveries whose first attempt or retry workflow a crash had cut off. */
+  deliveriesResumed: number;
 }
 
 /** One account, one organization's connected accounts, or (neither) every connected account. */
@@ -85,3 +90,28 @@ export const SendFailure = {
   disconnected: 'AccountDisconnected',
   gaveUp: 'MessageNotSent',
 } as const;
+
+/** Waits before the 2nd, 3rd and 4th attempt of a webhook delivery; then it has failed. */
+export const WEBHOOK_RETRY_DELAYS_MS = [10_000, 60_000, 300_000] as const;
+
+/** One event going to one endpoint, from the given attempt on. */
+export interface WebhookDeliveryInput {
+  orgId: string;
+  endpointId: string;
+  eventId: string;
+  eventType: string;
+  /** The exact bytes every attempt sends (and signs). */
+  body: string;
+  /** 0 for the delivery, then 1, 2... for each replay. */
+  run: number;
+  /** The attempt this run starts with: 1, or 2 when the first was made before the workflow. */
+  attempt: number;
+  /** How long to wait before that attempt. */
+  waitMs: number;
+}
+
+export interface WebhookAttemptResult {
+  outcome: 'delivered' | 'retrying' | 'failed' | 'gone' | 'skipped';
+  /** Before the next attempt; null when this one was the last. */
+  nextWaitMs: number | null;
+}

@@ -1,5 +1,6 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { MaintenanceActivities } from '../activities/maintenance';
+import type { WebhookActivities } from '../activities/webhooks';
 import type { RecoveryResult } from './definitions';
 
 const { sweepOutbox, processAbandonedWebhooks } = proxyActivities<MaintenanceActivities>({
@@ -7,12 +8,24 @@ const { sweepOutbox, processAbandonedWebhooks } = proxyActivities<MaintenanceAct
   retry: { initialInterval: '5 seconds', maximumAttempts: 3 },
 });
 
+const { recoverWebhookDeliveries } = proxyActivities<WebhookActivities>({
+  startToCloseTimeout: '5 minutes',
+  retry: { initialInterval: '5 seconds', maximumAttempts: 3 },
+});
+
 /**
- * Finishes what a process that died left half done: events still in outboxes, and provider
- * webhooks stored but not processed. Run every minute by a schedule.
+ * Finishes what a process that died left half done: events still in outboxes, provider
+ * webhooks stored but not processed, and outbound webhook deliveries. Run every minute by a
+ * schedule.
  */
 export async function recoveryWorkflow(): Promise<RecoveryResult> {
   const eventsRecovered = await sweepOutbox();
   const webhooksRecovered = await processAbandonedWebhooks();
-  return { eventsRecovered, webhooksRecovered };
+  const deliveries = await recoverWebhookDeliveries();
+  return {
+    eventsRecovered,
+    webhooksRecovered,
+    deliveriesDispatched: deliveries.dispatched,
+    deliveriesResumed: deliveries.resumed,
+  };
 }

@@ -52,7 +52,7 @@ export async function createMessagingHarness(
   await app.listen({ host: '127.0.0.1', port: 0 });
   const { port } = app.server.address() as AddressInfo;
   sim.setOptions({ webhookUrl: `http://127.0.0.1:${port}/api/webhooks/meta` });
-  const worker = await startTestWorker(config, app.store);
+  const worker = await startTestWorker(config, app.mongo.db);
   const org = await provisionOrganization(
     app.store,
     { name: 'Acme' },

@@ -18,7 +18,7 @@ beforeAll(async () => {
   config = testConfig();
   mongo = await connectMongo(config.mongo.uri, config.mongo.db);
   store = createStore(mongo.db, config.encryptionKey);
-  worker = await startTestWorker(config, store);
+  worker = await startTestWorker(config, mongo.db);
   client = worker.client;
 });
 afterAll(async () => {

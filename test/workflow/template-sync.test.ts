@@ -30,7 +30,12 @@ beforeAll(async () => {
     connection: nativeConnection,
     namespace,
     taskQueue,
-    activities: createActivities({ config: t.app.config, store: t.app.store, meta: metaClient }),
+    activities: createActivities({
+      config: t.app.config,
+      store: t.app.store,
+      meta: metaClient,
+      webhooks: t.app.webhooks,
+    }),
   });
   running = worker.run();
 });

@@ -1,0 +1,143 @@
+import { z } from 'zod';
+import type {
+  WebhookAttemptDoc,
+  WebhookAttemptOutcome,
+  WebhookDispatchDoc,
+  WebhookEndpointDoc,
+} from '../../store/documents';
+import { WEBHOOK_EVENT_TYPES } from '../../webhooks/event-types';
+import { Timestamp } from './common';
+
+const EventName = z.enum([...WEBHOOK_EVENT_TYPES, '*']);
+
+const Events = z
+  .array(EventName)
+  .min(1)
+  .max(WEBHOOK_EVENT_TYPES.length)
+  .transform((events) => (events.includes('*') ? ['*'] : [...new Set(events)]))
+  .describe('Event types to receive, or ["*"] for all of them');
+
+const Name = z.string().trim().min(1).max(100);
+const Url = z.string().trim().min(1).max(2048).describe('HTTPS URL that receives the POSTs');
+
+export const CreateWebhookEndpointBody = z.object({ name: Name, url: Url, events: Events });
+
+export const UpdateWebhookEndpointBody = z
+  .object({
+    name: Name.optional(),
+    url: Url.optional(),
+    events: Events.optional(),
+    status: z
+      .enum(['active', 'disabled'])
+      .optional()
+      .describe('Disable by hand, or enable again (also after a 410)'),
+  })
+  .refine((b) => Object.values(b).some((v) => v !== undefined), {
+    message: 'Nothing to update: give name, url, events or status',
+  });
+
+export const WebhookEndpointView = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  url: z.string(),
+  events: z.array(z.string()),
+  status: z.enum(['active', 'failing', 'disabled']),
+  status_reason: z.string().nullable(),
+  created_at: Timestamp,
+  updated_at: Timestamp,
+});
+
+export const WebhookSecret = z
+  .string()
+  .describe(
+    'Shown only now. X-Webhook-Signature is the hex HMAC-SHA256 of the raw body keyed with ' +
+      'this string; Standard Webhooks libraries take it as it is.',
+  );
+
+export const CreatedWebhookEndpointView = WebhookEndpointView.extend({ secret: WebhookSecret });
+
+export function webhookEndpointView(doc: WebhookEndpointDoc): z.infer<typeof WebhookEndpointView> {
+  return {
+    id: doc._id,
+    name: doc.name,
+    url: doc.url,
+    events: doc.events,
+    status: doc.status,
+    status_reason: doc.status_reason,
+    created_at: doc.created_at.toISOString(),
+    updated_at: doc.updated_at.toISOString(),
+  };
+}
+
+export const DeliveryParams = z.object({
+  id: z.uuid(),
+  deliveryId: z.string().min(1).max(300).describe("The event's id (X-Webhook-Id)"),
+});
+
+export const ListDeliveriesQuery = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(100).default(25),
+    before_time: z.iso.datetime().optional(),
+    before_id: z.string().min(1).max(300).optional(),
+  })
+  .refine((q) => !q.before_id || q.before_time, {
+    message: 'before_id needs before_time',
+    path: ['before_id'],
+  });
+
+const DeliveryState = z
+  .enum(['pending', 'retrying', 'delivered', 'failed', 'skipped'])
+  .describe(
+    'pending: no attempt yet; retrying: another attempt is scheduled; failed: every attempt ' +
+      'failed, or the endpoint answered 410; skipped: the endpoint was disabled or deleted',
+  );
+
+const AttemptView = z.object({
+  run: z.number().int().describe('0 for the delivery, then 1, 2... for each replay'),
+  attempt: z.number().int(),
+  at: Timestamp,
+  status_code: z.number().int().nullable(),
+  latency_ms: z.number().nullable(),
+  error: z.string().nullable(),
+});
+
+export const DeliveryView = z.object({
+  id: z.string().describe("The event's id, sent as X-Webhook-Id and webhook-id"),
+  event: z.string(),
+  state: DeliveryState,
+  attempts: z.array(AttemptView),
+  next_attempt_at: Timestamp.nullable(),
+  created_at: Timestamp,
+});
+
+const STATE_OF: Record<WebhookAttemptOutcome, z.infer<typeof DeliveryState>> = {
+  delivered: 'delivered',
+  retrying: 'retrying',
+  failed: 'failed',
+  gone: 'failed',
+  skipped: 'skipped',
+};
+
+/** `attempts` are this delivery's, ordered by run then attempt. */
+export function deliveryView(
+  dispatch: Omit<WebhookDispatchDoc, 'body'>,
+  attempts: WebhookAttemptDoc[],
+): z.infer<typeof DeliveryView> {
+  const last = attempts.at(-1);
+  return {
+    id: dispatch._id,
+    event: dispatch.event_type,
+    state: last ? STATE_OF[last.outcome] : 'pending',
+    attempts: attempts.map((a) => ({
+      run: a.run,
+      attempt: a.attempt,
+      at: a.at.toISOString(),
+      status_code: a.status_code,
+      latency_ms: a.latency_ms === null ? null : Math.round(a.latency_ms * 10) / 10,
+      error: a.error,
+    })),
+    next_attempt_at:
+      last?.outcome === 'retrying' ? (last.next_attempt_at?.toISOString() ?? null) : null,
+    created_at: dispatch.created_at.toISOString(),
+  };
+}

@@ -1,0 +1,94 @@
+import { MongoBulkWriteError, type Db } from 'mongodb';
+import type { WebhookAttemptDoc, WebhookDispatchDoc } from './documents';
+import { isDuplicateKey } from './duplicate-key';
+
+export interface DispatchPage {
+  limit: number;
+  /** The last dispatch of the previous page. */
+  after?: { created_at: Date; id: string };
+}
+
+/**
+ * Inserts documents whose `_id` says what they are, skipping those already stored; returns
+ * the ids this call stored. Only inserts: the development store updates slowly, and an
+ * insert-only record is also the easiest to trust after a crash.
+ */
+async function insertNew<T extends { _id: string }>(
+  insert: (docs: T[]) => Promise<unknown>,
+  docs: T[],
+): Promise<Set<string>> {
+  if (!docs.length) return new Set();
+  try {
+    await insert(docs);
+    return new Set(docs.map((d) => d._id));
+  } catch (err) {
+    if (!(err instanceof MongoBulkWriteError)) throw err;
+    const failed = [err.writeErrors].flat();
+    const duplicates = new Set<number>();
+    for (const e of failed) {
+      if (e.code !== 11000 && !isDuplicateKey(err)) throw err;
+      duplicates.add(e.index);
+    }
+    return new Set(docs.filter((_, i) => !duplicates.has(i)).map((d) => d._id));
+  }
+}
+
+export function webhookDeliveryRepository(db: Db) {
+  const dispatches = db.collection<WebhookDispatchDoc>('webhook_dispatches');
+  const attempts = db.collection<WebhookAttemptDoc>('webhook_attempts');
+  const cursors = db.collection<{ _id: string; through: Date }>('webhook_recovery');
+  return {
+    /** Claims events for delivery: returns the ids claimed here (the rest were claimed before). */
+    claim(docs: WebhookDispatchDoc[]): Promise<Set<string>> {
+      return insertNew((d) => dispatches.insertMany(d, { ordered: false }), docs);
+    },
+    /** Records attempts; one that was already recorded (a retried activity) stays as it was. */
+    async recordAttempts(docs: WebhookAttemptDoc[]): Promise<void> {
+      await insertNew((d) => attempts.insertMany(d, { ordered: false }), docs);
+    },
+    dispatch(eventId: string) {
+      return dispatches.findOne({ _id: eventId });
+    },
+    dispatchesBetween(from: Date, to: Date, limit: number) {
+      return dispatches
+        .find({ created_at: { $gte: from, $lt: to } })
+        .sort({ created_at: 1 })
+        .limit(limit)
+        .toArray();
+    },
+    /** An endpoint's deliveries, newest first. */
+    listForEndpoint(orgId: string, endpointId: string, page: DispatchPage) {
+      const after = page.after
+        ? {
+            $or: [
+              { created_at: { $lt: page.after.created_at } },
+              { created_at: page.after.created_at, _id: { $lt: page.after.id } },
+            ],
+          }
+        : {};
+      return dispatches
+        .find({ org_id: orgId, endpoint_ids: endpointId, ...after }, { projection: { body: 0 } })
+        .sort({ created_at: -1, _id: -1 })
+        .limit(page.limit)
+        .toArray();
+    },
+    attemptsOf(endpointId: string, eventIds: string[]) {
+      return attempts
+        .find({ endpoint_id: endpointId, event_id: { $in: eventIds } })
+        .sort({ run: 1, attempt: 1 })
+        .toArray();
+    },
+    attemptsSince(from: Date) {
+      return attempts.find({ at: { $gte: from } }).toArray();
+    },
+    /** How far the delivery sweep has looked. */
+    async recoveredThrough(): Promise<Date | null> {
+      return (await cursors.findOne({ _id: 'sweep' }))?.through ?? null;
+    },
+    async setRecoveredThrough(through: Date): Promise<void> {
+      await cursors.updateOne({ _id: 'sweep' }, { $set: { through } }, { upsert: true });
+    },
+  };
+}
+
+export type WebhookDeliveryRepository = ReturnType<typeof webhookDeliveryRepository>;

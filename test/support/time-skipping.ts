@@ -1,0 +1,38 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { loadConfig } from '../../lib/config';
+
+/**
+ * The SDK gives the server 5 s to accept connections, then kills it and fails. The JVM needs
+ * about 1 s (2 s cold); a loaded machine can need more, and a new try finds the jars cached.
+ */
+const START_ATTEMPTS = 3;
+
+/** The wrapper around the Java SDK's test server that `npm run setup` writes. */
+function testServerPath(): string {
+  const path = join(loadConfig().cacheDir, 'bin', 'temporal-test-server');
+  if (!existsSync(path)) throw new Error(`${path} is missing: run \`npm run setup\``);
+  return path;
+}
+
+/**
+ * A Temporal test server of its own (the Java SDK's, started by the SDK) with time skipping:
+ * while a test awaits a workflow's result (`env.client.workflow.execute`, `handle.result()`),
+ * the server jumps to its next timer whenever no workflow or activity task is running; at other
+ * times its clock runs at wall-clock speed, and `env.sleep(ms)` skips ahead. Run workers on
+ * `env.nativeConnection` (namespace "default") and call `env.teardown()` when done. Time is global to the server, so
+ * give each test file an env of its own and run its workflows one at a time.
+ */
+export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+  const path = testServerPath();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await TestWorkflowEnvironment.createTimeSkipping({
+        server: { executable: { type: 'existing-path', path } },
+      });
+    } catch (err) {
+      if (attempt >= START_ATTEMPTS || !/did not start/i.test(String(err))) throw err;
+    }
+  }
+}

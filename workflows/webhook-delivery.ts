@@ -1,0 +1,33 @@
+import { proxyLocalActivities, sleep } from '@temporalio/workflow';
+import type { WebhookActivities } from '../activities/webhooks';
+import {
+  WEBHOOK_RETRY_DELAYS_MS,
+  type WebhookAttemptResult,
+  type WebhookDeliveryInput,
+} from './definitions';
+
+// An attempt is one short POST (5 s at most) and one write: a local activity, retried only
+// when the worker itself failed (the POST's own failures are answers, handled below).
+const { attemptWebhookDelivery } = proxyLocalActivities<WebhookActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+});
+
+/**
+ * Delivers one event to one endpoint: attempts after 0 s, 10 s, 60 s and 5 min (each wait
+ * counted from the previous attempt, shortened by a Retry-After), then gives up. Its ID,
+ * `webhook:<endpointId>:<eventId>`, makes the delivery unique; a replay is a new run of it.
+ */
+export async function webhookDeliveryWorkflow(
+  input: WebhookDeliveryInput,
+): Promise<WebhookAttemptResult['outcome']> {
+  let { attempt, waitMs } = input;
+  for (;;) {
+    if (waitMs > 0) await sleep(waitMs);
+    const retryDelayMs = WEBHOOK_RETRY_DELAYS_MS[attempt - 1] ?? null;
+    const { outcome, nextWaitMs } = await attemptWebhookDelivery(input, attempt, retryDelayMs);
+    if (nextWaitMs === null) return outcome;
+    waitMs = nextWaitMs;
+    attempt++;
+  }
+}
