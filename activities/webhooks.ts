@@ -5,7 +5,7 @@ import type { WebhookAttemptResult, WebhookDeliveryInput } from '../workflows/de
 
 /** The sweep looks this far back on its first run, and this much before where it stopped. */
 const FIRST_SWEEP_MS = 60 * 60_000;
-const SWEEP_OVERLAP_MS = 5 * 60_000;
+const SWEEP_OVERLAP_MS = 2 * 60_000;
 
 export function webhookActivities(deps: {
   store: Store;

@@ -38,11 +38,19 @@ export function eventRepository(db: Db, feed: EventFeed) {
     onRecorded(listener: EventListener): () => void {
       return feed.subscribe(listener);
     },
-    /** Events recorded in [from, to), oldest first, for the delivery sweep. */
-    recordedBetween(from: Date, to: Date, limit: number) {
+    /** Events recorded in [from, to), oldest first, a page at a time, for the delivery sweep. */
+    recordedBetween(from: Date, to: Date, limit: number, after?: EventDoc) {
+      const page = after
+        ? {
+            $or: [
+              { created_at: { $gt: after.created_at } },
+              { created_at: after.created_at, _id: { $gt: after._id } },
+            ],
+          }
+        : {};
       return col
-        .find({ created_at: { $gte: from, $lt: to } })
-        .sort({ created_at: 1 })
+        .find({ created_at: { $gte: from, $lt: to }, ...page })
+        .sort({ created_at: 1, _id: 1 })
         .limit(limit)
         .toArray();
     },

@@ -49,12 +49,8 @@ export function webhookDeliveryRepository(db: Db) {
     dispatch(eventId: string) {
       return dispatches.findOne({ _id: eventId });
     },
-    dispatchesBetween(from: Date, to: Date, limit: number) {
-      return dispatches
-        .find({ created_at: { $gte: from, $lt: to } })
-        .sort({ created_at: 1 })
-        .limit(limit)
-        .toArray();
+    dispatchesSince(from: Date) {
+      return dispatches.find({ created_at: { $gte: from } }).toArray();
     },
     /** An endpoint's deliveries, newest first. */
     listForEndpoint(orgId: string, endpointId: string, page: DispatchPage) {
@@ -78,8 +74,23 @@ export function webhookDeliveryRepository(db: Db) {
         .sort({ run: 1, attempt: 1 })
         .toArray();
     },
+    /** What the sweep needs of every attempt made since `from`. */
     attemptsSince(from: Date) {
-      return attempts.find({ at: { $gte: from } }).toArray();
+      return attempts
+        .find(
+          { at: { $gte: from } },
+          {
+            projection: {
+              endpoint_id: 1,
+              event_id: 1,
+              run: 1,
+              attempt: 1,
+              outcome: 1,
+              next_attempt_at: 1,
+            },
+          },
+        )
+        .toArray();
     },
     /** How far the delivery sweep has looked. */
     async recoveredThrough(): Promise<Date | null> {

@@ -36,8 +36,8 @@ export function createWebhookDispatcher(deps: {
   store: Store;
   directory: EndpointDirectory;
   deliverer: Deliverer;
-  /** Starts the delivery's workflow; one already started under that ID is not an error. */
-  startWorkflow: (input: WebhookDeliveryInput) => Promise<void>;
+  /** Starts the delivery's workflow; false when one was already started under that ID. */
+  startWorkflow: (input: WebhookDeliveryInput) => Promise<boolean>;
   log: DispatcherLog;
   options?: DispatcherOptions;
   now?: () => number;
@@ -90,12 +90,13 @@ export function createWebhookDispatcher(deps: {
 
   async function retry(target: DeliveryTarget, attempt: number, waitMs: number) {
     try {
-      await startWorkflow({ ...target, attempt, waitMs });
+      return await startWorkflow({ ...target, attempt, waitMs });
     } catch (err) {
       log.error(
         { err, endpointId: target.endpointId, eventId: target.eventId },
         'could not start the webhook retry workflow; the sweep will',
       );
+      return false;
     }
   }
 
@@ -179,19 +180,18 @@ export function createWebhookDispatcher(deps: {
      */
     async recover(
       from: Date,
-      limit = 5_000,
+      pageSize = 2_000,
     ): Promise<{ dispatched: number; resumed: number; through: Date }> {
       const until = new Date(now() - overdueMs);
-      const events = await store.events.recordedBetween(from, until, limit);
-      // A full page means more is left: the next sweep goes on from the last event seen.
-      const through = events.length === limit ? (events.at(-1)?.created_at ?? until) : until;
-      const dispatches = await store.webhookDeliveries.dispatchesBetween(
-        from,
-        new Date(now()),
-        100_000,
-      );
+      const dispatches = await store.webhookDeliveries.dispatchesSince(from);
       const claimed = new Set(dispatches.map((d) => d._id));
-      const dispatched = await dispatch(events.filter((e) => !claimed.has(e._id)));
+      let dispatched = 0;
+      for (let after: EventDoc | undefined; ;) {
+        const page = await store.events.recordedBetween(from, until, pageSize, after);
+        dispatched += await dispatch(page.filter((e) => !claimed.has(e._id)));
+        if (page.length < pageSize) break;
+        after = page.at(-1);
+      }
 
       const latest = new Map<string, WebhookAttemptDoc>();
       for (const a of await store.webhookDeliveries.attemptsSince(from)) {
@@ -205,20 +205,16 @@ export function createWebhookDispatcher(deps: {
         if (d.created_at > until) continue;
         for (const target of targetsOf(d)) {
           const last = latest.get(`${target.endpointId}:${target.eventId}`);
-          if (!last) {
-            await retry(target, 1, 0);
-            resumed++;
-          } else if (
-            last.attempt === 1 &&
+          const overdueRetry =
+            last?.attempt === 1 &&
             last.outcome === 'retrying' &&
-            (last.next_attempt_at?.getTime() ?? 0) < until.getTime()
-          ) {
-            await retry(target, 2, 0);
-            resumed++;
+            (last.next_attempt_at?.getTime() ?? 0) < until.getTime();
+          if (!last || overdueRetry) {
+            if (await retry(target, last ? 2 : 1, 0)) resumed++;
           }
         }
       }
-      return { dispatched, resumed, through };
+      return { dispatched, resumed, through: until };
     },
   };
 }

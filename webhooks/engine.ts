@@ -56,9 +56,7 @@ export function createWebhookEngine(deps: {
     store,
     directory,
     deliverer,
-    startWorkflow: async (input) => {
-      await startWorkflow(input);
-    },
+    startWorkflow: (input) => startWorkflow(input),
     log: deps.log,
     options: deps.options,
   });

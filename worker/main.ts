@@ -26,7 +26,11 @@ async function main() {
       templateSyncIntervalMinutes: config.templateSyncIntervalMinutes,
     });
     const store = createStore(mongo.db, config.encryptionKey, accountSettings(config));
-    const webhooks = createWebhookEngine({ config, store, client, log: console });
+    const log = {
+      warn: (obj: object, msg: string) => console.warn(msg, obj),
+      error: (obj: object, msg: string) => console.error(msg, obj),
+    };
+    const webhooks = createWebhookEngine({ config, store, client, log });
     const activities = createActivities({ config, store, meta, webhooks });
     const worker = await createWorker({ connection, namespace, taskQueue, activities });
     try {

@@ -29,7 +29,7 @@ export interface RecoveryResult {
   eventsRecovered: number;
   /** Stored provider webhooks processed after their API process left them. */
   webhooksRecovered: number;
-  /** Events fanned out to webhook endpoints by the sweep rather than when recorded. */
+  /** Webhook deliveries (event × endpoint) first made by the sweep, not when recorded. */
   deliveriesDispatched: number;
   /** Webhook deliveries whose first attempt or retry workflow a crash had cut off. */
   deliveriesResumed: number;

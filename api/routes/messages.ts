@@ -17,7 +17,7 @@ import type { MessageDoc } from '../../store/documents';
 import { SendFailure, workflowIds, type SendMessageInput } from '../../workflows/definitions';
 import type { sendMessageWorkflow } from '../../workflows/send-message';
 import { flushEvents } from '../flush-events';
-import { envelope, ErrorSchema, ok, protectedErrors } from '../schemas/common';
+import { envelope, ErrorSchema, NextCursor, ok, protectedErrors } from '../schemas/common';
 import {
   MessageHistoryQuery,
   MessageView,
@@ -207,10 +207,7 @@ export const messageRoutes: FastifyPluginAsyncZod = async (app) => {
           200: envelope(
             z.object({
               messages: z.array(MessageView),
-              next_cursor: z
-                .object({ before_time: z.string(), before_id: z.string() })
-                .nullable()
-                .describe('Pass both as query parameters for the next (older) page'),
+              next_cursor: NextCursor,
             }),
           ),
           400: ErrorSchema,

@@ -7,7 +7,14 @@ import type { WebhookEndpointDoc } from '../../store/documents';
 import { checkDestination, DestinationRefused, parseWebhookUrl } from '../../webhooks/destination';
 import { TEST_EVENT_TYPE } from '../../webhooks/event-types';
 import { webhookBody } from '../../webhooks/signing';
-import { envelope, ErrorSchema, IdParams, ok, protectedErrors } from '../schemas/common';
+import {
+  envelope,
+  ErrorSchema,
+  IdParams,
+  NextCursor,
+  ok,
+  protectedErrors,
+} from '../schemas/common';
 import {
   CreatedWebhookEndpointView,
   CreateWebhookEndpointBody,
@@ -197,10 +204,7 @@ export const webhookEndpointRoutes: FastifyPluginAsyncZod = async (app) => {
           200: envelope(
             z.object({
               deliveries: z.array(DeliveryView),
-              next_cursor: z
-                .object({ before_time: z.string(), before_id: z.string() })
-                .nullable()
-                .describe('Pass both as query parameters for the next (older) page'),
+              next_cursor: NextCursor,
             }),
           ),
           400: ErrorSchema,

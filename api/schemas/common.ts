@@ -23,3 +23,9 @@ export const protectedErrors = {
 } as const;
 
 export const Timestamp = z.iso.datetime().describe('ISO 8601 timestamp');
+
+/** Where the next (older) page starts: the last item's time and id. */
+export const NextCursor = z
+  .object({ before_time: z.string(), before_id: z.string() })
+  .nullable()
+  .describe('Pass both as query parameters for the next (older) page');
