@@ -84,16 +84,17 @@ export function webhookEndpointRepository(db: Db, encryptionKey: Buffer) {
     },
     /**
      * What delivery learns about an endpoint: it is failing, works again, or answered 410.
-     * `from` names the status it must still have, so a manual disable is never undone.
+     * `from` names the status (or statuses) it must still have, so a manual disable is never
+     * undone.
      */
     async setStatus(
       id: string,
-      from: WebhookEndpointStatus,
+      from: WebhookEndpointStatus | WebhookEndpointStatus[],
       to: WebhookEndpointStatus,
       reason: string | null,
     ): Promise<boolean> {
       const res = await col.updateOne(
-        { _id: id, status: from },
+        { _id: id, status: Array.isArray(from) ? { $in: from } : from },
         { $set: { status: to, status_reason: reason, updated_at: new Date() } },
       );
       return res.modifiedCount === 1;

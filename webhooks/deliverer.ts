@@ -55,8 +55,9 @@ export function createDeliverer(deps: {
     endpoint: LiveEndpoint,
     to: LiveEndpoint['status'],
     reason: string | null,
+    from: LiveEndpoint['status'] | LiveEndpoint['status'][] = endpoint.status,
   ) {
-    if (await store.webhookEndpoints.setStatus(endpoint.id, endpoint.status, to, reason)) {
+    if (await store.webhookEndpoints.setStatus(endpoint.id, from, to, reason)) {
       directory.invalidate(endpoint.orgId);
     }
   }
@@ -117,7 +118,12 @@ export function createDeliverer(deps: {
       return report('delivered', fields);
     }
     if (res?.status === 410) {
-      await changeStatus(endpoint, 'disabled', `Answered 410 Gone to event ${t.eventId}`);
+      // The cached status may be stale (another process marked it failing): any status but a
+      // manual disable gives way.
+      await changeStatus(endpoint, 'disabled', `Answered 410 Gone to event ${t.eventId}`, [
+        'active',
+        'failing',
+      ]);
       return report('gone', fields);
     }
     if (retryDelayMs === null) {

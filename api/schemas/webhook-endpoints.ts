@@ -13,7 +13,7 @@ const EventName = z.enum([...WEBHOOK_EVENT_TYPES, '*']);
 const Events = z
   .array(EventName)
   .min(1)
-  .max(WEBHOOK_EVENT_TYPES.length)
+  .max(50)
   .transform((events) => (events.includes('*') ? ['*'] : [...new Set(events)]))
   .describe('Event types to receive, or ["*"] for all of them');
 
@@ -80,8 +80,8 @@ export const ListDeliveriesQuery = z
     before_time: z.iso.datetime().optional(),
     before_id: z.string().min(1).max(300).optional(),
   })
-  .refine((q) => !q.before_id || q.before_time, {
-    message: 'before_id needs before_time',
+  .refine((q) => !q.before_id === !q.before_time, {
+    message: 'before_time and before_id go together (both from next_cursor)',
     path: ['before_id'],
   });
 

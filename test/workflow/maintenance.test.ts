@@ -111,7 +111,12 @@ describe('periodic jobs on the real Temporal server', () => {
 
     const result = await run('recoveryWorkflow', workflowIds.recovery());
 
-    expect(result).toEqual({ eventsRecovered: 1, webhooksRecovered: 1 });
+    expect(result).toEqual({
+      eventsRecovered: 1,
+      webhooksRecovered: 1,
+      deliveriesDispatched: 0,
+      deliveriesResumed: 0,
+    });
     const created = await store.events.list(org._id, { type: 'contact.created' });
     expect(created.map((e) => e.data.id)).toContain(contact._id);
     const incoming = await store.events.list(org._id, { type: 'message.incoming' });
@@ -126,6 +131,8 @@ describe('periodic jobs on the real Temporal server', () => {
     expect(await run('recoveryWorkflow', `${workflowIds.recovery()}-again`)).toEqual({
       eventsRecovered: 0,
       webhooksRecovered: 0,
+      deliveriesDispatched: 0,
+      deliveriesResumed: 0,
     });
   });
 
