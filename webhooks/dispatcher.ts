@@ -3,6 +3,8 @@ import type { EventDoc, WebhookAttemptDoc, WebhookDispatchDoc } from '../store/d
 import { WEBHOOK_RETRY_DELAYS_MS, type WebhookDeliveryInput } from '../workflows/definitions';
 import type { AttemptReport, Deliverer, DeliveryTarget } from './deliverer';
 import type { EndpointDirectory } from './endpoint-directory';
+import { attemptWriter } from './attempt-writer';
+import { EndpointLanes } from './endpoint-lanes';
 import { subscribesTo } from './event-types';
 import { webhookBody } from './signing';
 
@@ -15,8 +17,17 @@ export interface DispatcherOptions {
   /** Events waiting in memory beyond this are left to the sweep (they are stored already). */
   maxQueue?: number;
   batchSize?: number;
-  /** Batches fanned out at once. */
+  /** Batches fanned out (claimed) at once. */
   concurrency?: number;
+  /** First attempts in flight to one endpoint; its next ones wait their turn. */
+  perEndpoint?: number;
+  /**
+   * Once the first attempt waiting for an endpoint has waited this long, the endpoint's next
+   * deliveries go straight to their workflows instead of waiting in memory.
+   */
+  maxLaneWaitMs?: number;
+  /** Claimed deliveries not yet attempted and stored; beyond, no new batch is taken. */
+  maxPending?: number;
   /** An event, or a delivery's next attempt, this late is the sweep's to resume. */
   overdueMs?: number;
 }
@@ -48,9 +59,17 @@ export function createWebhookDispatcher(deps: {
   const batchSize = deps.options?.batchSize ?? 250;
   const concurrency = deps.options?.concurrency ?? 4;
   const overdueMs = deps.options?.overdueMs ?? 30_000;
+  const maxPending = deps.options?.maxPending ?? 10_000;
+  const lanes = new EndpointLanes(
+    deps.options?.perEndpoint ?? 64,
+    deps.options?.maxLaneWaitMs ?? 5_000,
+    now,
+  );
+  const writer = attemptWriter(store);
 
   const queue: EventDoc[] = [];
   let running = 0;
+  let pending = 0;
   let scheduled = false;
   let dropped = 0;
   const idle: (() => void)[] = [];
@@ -100,45 +119,74 @@ export function createWebhookDispatcher(deps: {
     }
   }
 
-  /** First attempts of claimed deliveries, stored together; failures go on in workflows. */
-  async function deliver(targets: DeliveryTarget[]): Promise<AttemptReport[]> {
-    const reports = await Promise.all(
-      targets.map(async (target) => ({
-        target,
-        ...(await deliverer.attempt(target, 1, WEBHOOK_RETRY_DELAYS_MS[0])),
-      })),
-    );
-    await store.webhookDeliveries.recordAttempts(reports.map((r) => r.record));
-    const retrying = reports.filter((r) => r.result.nextWaitMs !== null);
-    await Promise.all(retrying.map((r) => retry(r.target, 2, r.result.nextWaitMs ?? 0)));
-    return reports;
+  /**
+   * A claimed delivery's first attempt, in its endpoint's lane, stored with the attempts that
+   * finish alongside it; a failure continues in the delivery's workflow. An endpoint that is not
+   * keeping up gets the workflow at once. Null when no attempt was made here.
+   */
+  async function deliver(target: DeliveryTarget): Promise<AttemptReport | null> {
+    if (lanes.stuck(target.endpointId)) {
+      await retry(target, 1, 0);
+      return null;
+    }
+    pending++;
+    try {
+      const report = await lanes.run(target.endpointId, () =>
+        deliverer.attempt(target, 1, WEBHOOK_RETRY_DELAYS_MS[0]),
+      );
+      await writer.record(report.record);
+      const wait = report.result.nextWaitMs;
+      if (wait !== null) await retry(target, 2, wait);
+      return report;
+    } finally {
+      pending--;
+      settled();
+    }
   }
 
-  /** Claims the dispatches and delivers those this call claimed. */
-  async function claimAndDeliver(dispatches: WebhookDispatchDoc[]): Promise<AttemptReport[]> {
+  /** Claims the dispatches; returns the deliveries this call claimed. */
+  async function claim(dispatches: WebhookDispatchDoc[]): Promise<DeliveryTarget[]> {
     const claimed = await store.webhookDeliveries.claim(dispatches);
-    return deliver(dispatches.filter((d) => claimed.has(d._id)).flatMap(targetsOf));
+    return dispatches.filter((d) => claimed.has(d._id)).flatMap(targetsOf);
+  }
+
+  /** Claims and delivers, waiting for the first attempts. */
+  async function claimAndDeliver(dispatches: WebhookDispatchDoc[]): Promise<AttemptReport[]> {
+    const reports = await Promise.all((await claim(dispatches)).map(deliver));
+    return reports.filter((r) => r !== null);
   }
 
   async function dispatch(events: EventDoc[]): Promise<number> {
-    return (await claimAndDeliver(await fanOut(events))).length;
+    const targets = await claim(await fanOut(events));
+    await Promise.all(targets.map(deliver));
+    return targets.length;
+  }
+
+  const logFailure = (err: unknown) =>
+    log.error({ err }, 'webhook delivery failed; the sweep will resume it');
+
+  /** A batch holds its slot only while it is claimed: its POSTs go on in their lanes. */
+  async function takeBatch(batch: EventDoc[]): Promise<void> {
+    for (const target of await claim(await fanOut(batch))) deliver(target).catch(logFailure);
   }
 
   function pump(): void {
     scheduled = false;
-    while (running < concurrency && queue.length) {
+    while (running < concurrency && pending < maxPending && queue.length) {
       const batch = queue.splice(0, batchSize);
       running++;
-      dispatch(batch)
-        .catch((err: unknown) =>
-          log.error({ err, events: batch.length }, 'webhook dispatch failed; the sweep will retry'),
-        )
+      takeBatch(batch)
+        .catch(logFailure)
         .finally(() => {
           running--;
-          if (queue.length) schedule();
-          else if (!running) for (const resolve of idle.splice(0)) resolve();
+          settled();
         });
     }
+  }
+
+  function settled(): void {
+    if (queue.length) schedule();
+    else if (!running && !pending) for (const resolve of idle.splice(0)) resolve();
   }
 
   function schedule(): void {
@@ -160,9 +208,9 @@ export function createWebhookDispatcher(deps: {
       if (queue.length) schedule();
     },
 
-    /** Resolves once every enqueued event has been dispatched. */
+    /** Resolves once every enqueued event has been dispatched and its attempts stored. */
     drain(): Promise<void> {
-      if (!queue.length && !running) return Promise.resolve();
+      if (!queue.length && !running && !pending) return Promise.resolve();
       return new Promise((resolve) => idle.push(resolve));
     },
 
