@@ -13,7 +13,13 @@ const WEBHOOKS_PER_RUN = 100;
 /** Processed webhooks are kept this long, for investigation. */
 const KEEP_PROCESSED_WEBHOOKS_MS = 7 * 24 * 3_600_000;
 
-export function maintenanceActivities({ store }: { store: Store }) {
+export function maintenanceActivities({
+  store,
+  config,
+}: {
+  store: Store;
+  config: { eventRetentionDays: number };
+}) {
   const processor = inboundProcessor(store);
   const logger = {
     warn(meta: object, msg: string) {
@@ -28,6 +34,12 @@ export function maintenanceActivities({ store }: { store: Store }) {
       return store.inboundWebhooks.purgeProcessed(
         new Date(Date.now() - KEEP_PROCESSED_WEBHOOKS_MS),
       );
+    },
+    /** Events, webhook deliveries and their attempts past the retention period. */
+    async purgeOldEvents(): Promise<{ events: number; deliveries: number }> {
+      const before = new Date(Date.now() - config.eventRetentionDays * 86_400_000);
+      const deliveries = await store.webhookDeliveries.purgeBefore(before);
+      return { events: await store.events.purgeBefore(before), deliveries };
     },
     /** Delivers events left in outboxes by a crash between a write and its flush. */
     async sweepOutbox(): Promise<number> {

@@ -44,6 +44,7 @@ const EnvSchema = z.object({
   SESSION_TTL_HOURS: positiveInt.default(24 * 7),
   COOKIE_SECURE: z.stringbool().optional(),
   CLEANUP_INTERVAL_MINUTES: positiveInt.default(60),
+  EVENT_RETENTION_DAYS: positiveInt.default(30),
   TEMPLATE_SYNC_INTERVAL_MINUTES: positiveInt.default(60),
   SANDBOX_MODE: z.stringbool().optional(),
 
@@ -93,6 +94,8 @@ export interface Config {
   rateLimit: { perMinute: number; perSecond: number };
   auth: { cacheTtlMs: number; sessionTtlMs: number; cookieSecure: boolean };
   cleanupIntervalMinutes: number;
+  /** Events and outbound webhook deliveries are kept this long. */
+  eventRetentionDays: number;
   /** How often every connected account's message templates are fetched again from Meta. */
   templateSyncIntervalMinutes: number;
   webhooks: {
@@ -173,6 +176,7 @@ export function loadConfig(env: Env = process.env): Config {
       cookieSecure: e.COOKIE_SECURE ?? production,
     },
     cleanupIntervalMinutes: e.CLEANUP_INTERVAL_MINUTES,
+    eventRetentionDays: e.EVENT_RETENTION_DAYS,
     templateSyncIntervalMinutes: e.TEMPLATE_SYNC_INTERVAL_MINUTES,
     webhooks: {
       allowHttp: e.WEBHOOK_ALLOW_HTTP,

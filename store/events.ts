@@ -54,6 +54,9 @@ export function eventRepository(db: Db, feed: EventFeed) {
         .limit(limit)
         .toArray();
     },
+    async purgeBefore(before: Date): Promise<number> {
+      return (await col.deleteMany({ created_at: { $lt: before } })).deletedCount;
+    },
     list(orgId: string, filter: { type?: string } = {}, limit = 100) {
       return col
         .find({ org_id: orgId, ...(filter.type ? { type: filter.type } : {}) })

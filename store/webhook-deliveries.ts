@@ -92,6 +92,11 @@ export function webhookDeliveryRepository(db: Db) {
         )
         .toArray();
     },
+    /** Deliveries (and their attempts) created before `before`; returns how many. */
+    async purgeBefore(before: Date): Promise<number> {
+      await attempts.deleteMany({ at: { $lt: before } });
+      return (await dispatches.deleteMany({ created_at: { $lt: before } })).deletedCount;
+    },
     /** How far the delivery sweep has looked. */
     async recoveredThrough(): Promise<Date | null> {
       return (await cursors.findOne({ _id: 'sweep' }))?.through ?? null;

@@ -22,6 +22,9 @@ export const scheduleIds = {
 export interface CleanupResult {
   sessionsPurged: number;
   webhooksPurged: number;
+  /** Events and outbound webhook deliveries older than EVENT_RETENTION_DAYS. */
+  eventsPurged: number;
+  deliveriesPurged: number;
 }
 
 export interface RecoveryResult {

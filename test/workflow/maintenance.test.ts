@@ -33,7 +33,7 @@ const run = (workflowType: string, id: string) =>
   });
 
 describe('periodic jobs on the real Temporal server', () => {
-  it('cleanup purges expired sessions and old processed webhooks only', async () => {
+  it('cleanup purges expired sessions, old processed webhooks, and events and deliveries past retention only', async () => {
     const org = await store.organizations.create('Acme');
     const live = await store.sessions.create(org._id, 'u', 3_600_000);
     await store.sessions.create(org._id, 'u', -1);
@@ -50,12 +50,67 @@ describe('periodic jobs on the real Temporal server', () => {
         { $set: { processed_at: new Date(Date.now() - 8 * 86_400_000) } },
       );
 
+    // Events and webhook deliveries: one past the 30-day retention, one within it.
+    const days = (n: number) => new Date(Date.now() - n * 86_400_000);
+    await store.events.record(org._id, 'contact.created:old', 'contact.created', {});
+    await store.events.record(org._id, 'contact.created:recent', 'contact.created', {});
+    await mongo.db
+      .collection('events')
+      .updateOne({ _id: 'contact.created:old' as never }, { $set: { created_at: days(31) } });
+    for (const [id, at] of [
+      ['contact.created:old', days(31)],
+      ['contact.created:recent', days(29)],
+    ] as const) {
+      await store.webhookDeliveries.claim([
+        {
+          _id: id,
+          org_id: org._id,
+          event_type: 'contact.created',
+          body: '{}',
+          endpoint_ids: ['e'],
+          created_at: at,
+        },
+      ]);
+      await store.webhookDeliveries.recordAttempts([
+        {
+          _id: `e:${id}:0:1`,
+          org_id: org._id,
+          endpoint_id: 'e',
+          event_id: id,
+          run: 0,
+          attempt: 1,
+          at,
+          status_code: 200,
+          latency_ms: 1,
+          error: null,
+          outcome: 'delivered',
+          next_attempt_at: null,
+        },
+      ]);
+    }
+
     const result = await run('cleanupWorkflow', workflowIds.cleanup());
 
-    expect(result).toEqual({ sessionsPurged: 2, webhooksPurged: 1 });
+    expect(result).toEqual({
+      sessionsPurged: 2,
+      webhooksPurged: 1,
+      eventsPurged: 1,
+      deliveriesPurged: 1,
+    });
     expect(await store.sessions.findActive(live.token)).not.toBeNull();
     expect(await store.inboundWebhooks.get(old!._id)).toBeNull();
     expect(await store.inboundWebhooks.get(recent!._id)).not.toBeNull();
+    expect((await store.events.list(org._id)).map((e) => e._id)).toEqual([
+      'contact.created:recent',
+    ]);
+    expect(await store.webhookDeliveries.dispatch('contact.created:old')).toBeNull();
+    expect(await store.webhookDeliveries.dispatch('contact.created:recent')).not.toBeNull();
+    expect(
+      await store.webhookDeliveries.attemptsOf('e', [
+        'contact.created:old',
+        'contact.created:recent',
+      ]),
+    ).toHaveLength(1);
   });
 
   it('recovery delivers unflushed events and processes abandoned webhooks', async () => {
