@@ -55,10 +55,6 @@ export function webhookEndpointRepository(db: Db, encryptionKey: Buffer) {
     get(orgId: string, id: string) {
       return col.findOne({ _id: id, org_id: orgId });
     },
-    /** For delivery, which knows the endpoint by id only. */
-    byId(id: string) {
-      return col.findOne({ _id: id });
-    },
     secretOf(endpoint: WebhookEndpointDoc): string {
       return decryptSecret(endpoint.secret_enc, encryptionKey);
     },

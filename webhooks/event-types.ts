@@ -16,8 +16,6 @@ export const WEBHOOK_EVENT_TYPES = [
   'sequence.completed',
 ] as const;
 
-export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
-
 /** What `POST /api/webhook-endpoints/:id/test` sends; it goes to that endpoint only. */
 export const TEST_EVENT_TYPE = 'webhook.test';
 

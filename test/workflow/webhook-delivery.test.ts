@@ -145,7 +145,8 @@ function startWorkflow(input: WebhookDeliveryInput): Promise<WorkflowHandle> {
 const attemptsOf = (input: { endpointId: string; eventId: string }) =>
   store.webhookDeliveries.attemptsOf(input.endpointId, [input.eventId]);
 
-const endpointOf = async (id: string) => (await store.webhookEndpoints.byId(id))!;
+const endpointOf = async (ep: { orgId: string; endpointId: string }) =>
+  (await store.webhookEndpoints.get(ep.orgId, ep.endpointId))!;
 
 /**
  * Attempts recorded at workflow-time offsets no earlier than `expectedMs` and not much later:
@@ -201,7 +202,7 @@ describe('webhook delivery workflow on the time-skipping server', () => {
     );
     for (const a of attempts.slice(0, 3)) expect(a.next_attempt_at).toBeInstanceOf(Date);
     expect(attempts[3]!.next_attempt_at).toBeNull();
-    const endpoint = await endpointOf(ep.endpointId);
+    const endpoint = await endpointOf(ep);
     expect(endpoint.status).toBe('failing');
     expect(endpoint.status_reason).toContain(input.eventId);
   });
@@ -223,7 +224,7 @@ describe('webhook delivery workflow on the time-skipping server', () => {
       [2, 'delivered'],
     ]);
     expect(attempts[1]!.next_attempt_at).toBeNull();
-    const endpoint = await endpointOf(ep.endpointId);
+    const endpoint = await endpointOf(ep);
     expect(endpoint.status).toBe('active');
     expect(endpoint.status_reason).toBeNull();
   });
@@ -241,7 +242,7 @@ describe('webhook delivery workflow on the time-skipping server', () => {
     expect((await attemptsOf(gone)).map((a) => [a.attempt, a.outcome, a.status_code])).toEqual([
       [1, 'gone', 410],
     ]);
-    const endpoint = await endpointOf(ep.endpointId);
+    const endpoint = await endpointOf(ep);
     expect(endpoint.status).toBe('disabled');
     expect(endpoint.status_reason).toContain(gone.eventId);
 
