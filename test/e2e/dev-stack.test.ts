@@ -60,8 +60,13 @@ describe('the start command', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'waflow-dev-'));
   let ports: Ports;
 
-  beforeAll(async () => {
+  beforeAll(() => {
     if (!existsSync(DEV_ENTRY)) throw new Error(`${DEV_ENTRY} is missing: run \`npm run build\``);
+  });
+
+  // Fresh ports for each start: between the two, a port freed by the first may be taken by
+  // another test's server; the data directory is what the second start reuses.
+  beforeEach(async () => {
     ports = {
       PORT: await freePort(),
       MONGODB_PORT: await freePort(),
