@@ -22,6 +22,7 @@ import { healthRoutes } from './routes/health';
 import { messageRoutes } from './routes/messages';
 import { templateRoutes } from './routes/templates';
 import { transferRoutes } from './routes/transfers';
+import { webhookDeliveryRoutes } from './routes/webhook-deliveries';
 import { webhookEndpointRoutes } from './routes/webhook-endpoints';
 import { metaWebhookRoutes } from './routes/webhooks-meta';
 import './types';
@@ -68,6 +69,7 @@ export async function buildApp(config: Config, opts: AppOptions = {}): Promise<F
     await app.register(messageRoutes);
     await app.register(metaWebhookRoutes);
     await app.register(webhookEndpointRoutes);
+    await app.register(webhookDeliveryRoutes);
   } catch (err) {
     // Release what the plugins that did load have opened (connections, timers).
     await app.close();

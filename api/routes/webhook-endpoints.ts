@@ -1,27 +1,13 @@
-import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { ConflictError, NotFoundError, ValidationError } from '../../lib/errors';
+import { NotFoundError, ValidationError } from '../../lib/errors';
 import type { WebhookEndpointDoc } from '../../store/documents';
 import { checkDestination, DestinationRefused, parseWebhookUrl } from '../../webhooks/destination';
-import { TEST_EVENT_TYPE } from '../../webhooks/event-types';
-import { webhookBody } from '../../webhooks/signing';
-import {
-  envelope,
-  ErrorSchema,
-  IdParams,
-  NextCursor,
-  ok,
-  protectedErrors,
-} from '../schemas/common';
+import { envelope, ErrorSchema, IdParams, ok, protectedErrors } from '../schemas/common';
 import {
   CreatedWebhookEndpointView,
   CreateWebhookEndpointBody,
-  DeliveryParams,
-  deliveryView,
-  DeliveryView,
-  ListDeliveriesQuery,
   UpdateWebhookEndpointBody,
   WebhookEndpointView,
   webhookEndpointView,
@@ -29,8 +15,20 @@ import {
 } from '../schemas/webhook-endpoints';
 import { orgOf } from '../types';
 
-const tags = ['webhook endpoints'];
+export const webhookTags = ['webhook endpoints'];
+const tags = webhookTags;
 const endpointNotFound = (id: string) => new NotFoundError(`Webhook endpoint '${id}' not found`);
+
+/** The organization's endpoint, or 404. */
+export async function endpointOf(
+  app: FastifyInstance,
+  orgId: string,
+  id: string,
+): Promise<WebhookEndpointDoc> {
+  const endpoint = await app.store.webhookEndpoints.get(orgId, id);
+  if (!endpoint) throw endpointNotFound(id);
+  return endpoint;
+}
 
 /** HTTPS (unless allowed otherwise), and every address it resolves to is public or allowed. */
 async function checkedUrl(app: FastifyInstance, raw: string): Promise<string> {
@@ -46,12 +44,6 @@ async function checkedUrl(app: FastifyInstance, raw: string): Promise<string> {
 
 export const webhookEndpointRoutes: FastifyPluginAsyncZod = async (app) => {
   const { store } = app;
-
-  async function endpointOf(orgId: string, id: string): Promise<WebhookEndpointDoc> {
-    const endpoint = await store.webhookEndpoints.get(orgId, id);
-    if (!endpoint) throw endpointNotFound(id);
-    return endpoint;
-  }
 
   app.post(
     '/api/webhook-endpoints',
@@ -112,7 +104,7 @@ export const webhookEndpointRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) =>
-      ok(webhookEndpointView(await endpointOf(orgOf(request.principal), request.params.id))),
+      ok(webhookEndpointView(await endpointOf(app, orgOf(request.principal), request.params.id))),
   );
 
   app.patch(
@@ -189,178 +181,6 @@ export const webhookEndpointRoutes: FastifyPluginAsyncZod = async (app) => {
       if (!secret) throw endpointNotFound(id);
       app.webhooks.directory.invalidate(orgId);
       return ok({ id, secret });
-    },
-  );
-
-  app.get(
-    '/api/webhook-endpoints/:id/deliveries',
-    {
-      schema: {
-        tags,
-        summary: "An endpoint's deliveries, newest first, with every attempt",
-        params: IdParams,
-        querystring: ListDeliveriesQuery,
-        response: {
-          200: envelope(
-            z.object({
-              deliveries: z.array(DeliveryView),
-              next_cursor: NextCursor,
-            }),
-          ),
-          400: ErrorSchema,
-          404: ErrorSchema,
-          ...protectedErrors,
-        },
-      },
-    },
-    async (request) => {
-      const orgId = orgOf(request.principal);
-      const { id } = request.params;
-      const q = request.query;
-      await endpointOf(orgId, id);
-      const dispatches = await store.webhookDeliveries.listForEndpoint(orgId, id, {
-        limit: q.limit,
-        after:
-          q.before_time && q.before_id
-            ? { created_at: new Date(q.before_time), id: q.before_id }
-            : undefined,
-      });
-      const attempts = await store.webhookDeliveries.attemptsOf(
-        id,
-        dispatches.map((d) => d._id),
-      );
-      const last = dispatches.length === q.limit ? dispatches.at(-1) : undefined;
-      return ok({
-        deliveries: dispatches.map((d) =>
-          deliveryView(
-            d,
-            attempts.filter((a) => a.event_id === d._id),
-          ),
-        ),
-        next_cursor: last
-          ? { before_time: last.created_at.toISOString(), before_id: last._id }
-          : null,
-      });
-    },
-  );
-
-  async function deliveryOf(orgId: string, endpointId: string, deliveryId: string) {
-    const endpoint = await endpointOf(orgId, endpointId);
-    const dispatch = await store.webhookDeliveries.dispatch(deliveryId);
-    if (!dispatch || dispatch.org_id !== orgId || !dispatch.endpoint_ids.includes(endpointId)) {
-      throw new NotFoundError(`Delivery '${deliveryId}' not found for this endpoint`);
-    }
-    const attempts = await store.webhookDeliveries.attemptsOf(endpointId, [deliveryId]);
-    return { endpoint, dispatch, attempts };
-  }
-
-  app.get(
-    '/api/webhook-endpoints/:id/deliveries/:deliveryId',
-    {
-      schema: {
-        tags,
-        summary: 'One delivery with every attempt',
-        params: DeliveryParams,
-        response: {
-          200: envelope(DeliveryView),
-          400: ErrorSchema,
-          404: ErrorSchema,
-          ...protectedErrors,
-        },
-      },
-    },
-    async (request) => {
-      const { id, deliveryId } = request.params;
-      const { dispatch, attempts } = await deliveryOf(orgOf(request.principal), id, deliveryId);
-      return ok(deliveryView(dispatch, attempts));
-    },
-  );
-
-  app.post(
-    '/api/webhook-endpoints/:id/deliveries/:deliveryId/replay',
-    {
-      schema: {
-        tags,
-        summary: 'Send a delivery again, with the same id and body and a fresh retry schedule',
-        params: DeliveryParams,
-        response: {
-          202: envelope(z.object({ id: z.string(), run: z.number().int() })),
-          400: ErrorSchema,
-          404: ErrorSchema,
-          409: ErrorSchema,
-          ...protectedErrors,
-        },
-      },
-    },
-    async (request, reply) => {
-      const orgId = orgOf(request.principal);
-      const { id, deliveryId } = request.params;
-      const { endpoint, dispatch, attempts } = await deliveryOf(orgId, id, deliveryId);
-      if (endpoint.status === 'disabled') {
-        throw new ConflictError('The endpoint is disabled: enable it before replaying');
-      }
-      const run = Math.max(0, ...attempts.map((a) => a.run)) + 1;
-      const started = await app.webhooks.replay({
-        orgId,
-        endpointId: id,
-        eventId: dispatch._id,
-        eventType: dispatch.event_type,
-        body: dispatch.body,
-        run,
-        attempt: 1,
-        waitMs: 0,
-      });
-      if (!started) {
-        throw new ConflictError('This delivery is still being retried: replay it once it ends');
-      }
-      return reply.code(202).send(ok({ id: deliveryId, run }));
-    },
-  );
-
-  app.post(
-    '/api/webhook-endpoints/:id/test',
-    {
-      schema: {
-        tags,
-        summary: 'Send a webhook.test event to this endpoint and answer with the first attempt',
-        params: IdParams,
-        response: {
-          200: envelope(DeliveryView),
-          400: ErrorSchema,
-          404: ErrorSchema,
-          409: ErrorSchema,
-          ...protectedErrors,
-        },
-      },
-    },
-    async (request) => {
-      const orgId = orgOf(request.principal);
-      const { id } = request.params;
-      const endpoint = await endpointOf(orgId, id);
-      if (endpoint.status === 'disabled') {
-        throw new ConflictError('The endpoint is disabled: enable it before testing');
-      }
-      app.webhooks.directory.invalidate(orgId);
-      const now = new Date();
-      const dispatch = {
-        _id: `${TEST_EVENT_TYPE}:${randomUUID()}`,
-        org_id: orgId,
-        event_type: TEST_EVENT_TYPE,
-        body: webhookBody({
-          type: TEST_EVENT_TYPE,
-          timestamp: now,
-          data: { endpoint_id: id, message: 'This is a test event from Waflow' },
-        }),
-        endpoint_ids: [id],
-        created_at: now,
-      };
-      const reports = await app.webhooks.dispatcher.claimAndDeliver([dispatch]);
-      return ok(
-        deliveryView(
-          dispatch,
-          reports.map((r) => r.record),
-        ),
-      );
     },
   );
 };
