@@ -1,9 +1,10 @@
-import { MongoBulkWriteError, type Collection } from 'mongodb';
+import type { Collection } from 'mongodb';
 import { mapLimit } from '../lib/concurrency';
 import { DomainError } from '../lib/errors';
 import { newContactDoc, normalizePatch, type ContactInput } from './contact-fields';
 import type { ContactWriter } from './contact-writes';
 import type { ContactDoc } from './documents';
+import { insertManyNew } from './duplicate-key';
 
 export type BulkRowResult =
   | { status: 'created' | 'updated'; id: string; /** An event was recorded. */ changed: boolean }
@@ -63,7 +64,7 @@ export async function bulkUpsert(
     }
   }
 
-  const taken = await insertAll(
+  const taken = await insertManyNew(
     col,
     inserts.map((i) => i.doc),
   );
@@ -100,21 +101,4 @@ export async function bulkUpsert(
     }
   });
   return results;
-}
-
-/** Inserts unordered; returns the positions refused because their phone number exists. */
-async function insertAll(col: Collection<ContactDoc>, docs: ContactDoc[]): Promise<Set<number>> {
-  if (!docs.length) return new Set();
-  try {
-    await col.insertMany(docs, { ordered: false });
-    return new Set();
-  } catch (err) {
-    if (err instanceof MongoBulkWriteError) {
-      const errors = [err.writeErrors].flat();
-      if (errors.length && errors.every((e) => e.code === 11000)) {
-        return new Set(errors.map((e) => e.index));
-      }
-    }
-    throw err;
-  }
 }

@@ -1,6 +1,6 @@
-import { MongoBulkWriteError, type Db } from 'mongodb';
+import type { Collection, Db, OptionalUnlessRequiredId } from 'mongodb';
 import type { WebhookAttemptDoc, WebhookDispatchDoc } from './documents';
-import { isDuplicateKey } from './duplicate-key';
+import { insertManyNew } from './duplicate-key';
 
 export interface DispatchPage {
   limit: number;
@@ -14,23 +14,11 @@ export interface DispatchPage {
  * insert-only record is also the easiest to trust after a crash.
  */
 async function insertNew<T extends { _id: string }>(
-  insert: (docs: T[]) => Promise<unknown>,
-  docs: T[],
+  col: Collection<T>,
+  docs: OptionalUnlessRequiredId<T>[] & T[],
 ): Promise<Set<string>> {
-  if (!docs.length) return new Set();
-  try {
-    await insert(docs);
-    return new Set(docs.map((d) => d._id));
-  } catch (err) {
-    if (!(err instanceof MongoBulkWriteError)) throw err;
-    const failed = [err.writeErrors].flat();
-    const duplicates = new Set<number>();
-    for (const e of failed) {
-      if (e.code !== 11000 && !isDuplicateKey(err)) throw err;
-      duplicates.add(e.index);
-    }
-    return new Set(docs.filter((_, i) => !duplicates.has(i)).map((d) => d._id));
-  }
+  const refused = await insertManyNew(col, docs);
+  return new Set(docs.filter((_, i) => !refused.has(i)).map((d) => d._id));
 }
 
 export function webhookDeliveryRepository(db: Db) {
@@ -40,11 +28,11 @@ export function webhookDeliveryRepository(db: Db) {
   return {
     /** Claims events for delivery: returns the ids claimed here (the rest were claimed before). */
     claim(docs: WebhookDispatchDoc[]): Promise<Set<string>> {
-      return insertNew((d) => dispatches.insertMany(d, { ordered: false }), docs);
+      return insertNew(dispatches, docs);
     },
     /** Records attempts; one that was already recorded (a retried activity) stays as it was. */
     async recordAttempts(docs: WebhookAttemptDoc[]): Promise<void> {
-      await insertNew((d) => attempts.insertMany(d, { ordered: false }), docs);
+      await insertNew(attempts, docs);
     },
     dispatch(eventId: string) {
       return dispatches.findOne({ _id: eventId });
