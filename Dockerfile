@@ -6,7 +6,8 @@
 #
 # Debian (glibc), not Alpine: the Temporal worker's native core bridge ships glibc builds only.
 # Production configuration comes from the environment (see lib/config.ts); ENCRYPTION_KEY,
-# MONGODB_URI and TEMPORAL_ADDRESS are required there. docker-compose.yml wires a full stack.
+# DATABASE_URL (or WAFLOW_STORE=mongo with MONGODB_URI) and TEMPORAL_ADDRESS are required there.
+# docker-compose.yml wires a full stack.
 
 ARG NODE_IMAGE=node:22-bookworm-slim
 
@@ -25,8 +26,8 @@ COPY package.json package-lock.json ./
 RUN npm install --no-audit --no-fund
 
 COPY . .
-# tsc to dist/, then the prebundled workflow code (dist/workflow-bundle.js) so the worker
-# starts without webpack; then drop devDependencies and the core bridge's macOS/Windows builds.
+# tsc to dist/ (with the PostgreSQL migrations), then the prebundled workflow code
+# (dist/workflow-bundle.js) so the worker starts without webpack; then drop devDependencies and the core bridge's macOS/Windows builds.
 RUN npm run build \
   && npm prune --omit=dev --no-audit --no-fund \
   && rm -rf node_modules/@temporalio/core-bridge/releases/*-apple-darwin \

@@ -1,7 +1,12 @@
+import type { CircuitDeadline } from '../webhooks/circuit';
 import type { Deliverer } from '../webhooks/deliverer';
 import type { WebhookDispatcher } from '../webhooks/dispatcher';
 import type { Store } from '../store';
-import type { WebhookAttemptResult, WebhookDeliveryInput } from '../workflows/definitions';
+import type {
+  WebhookAttemptResult,
+  WebhookCircuitInput,
+  WebhookDeliveryInput,
+} from '../workflows/definitions';
 
 /** The sweep looks this far back on its first run, and this much before where it stopped. */
 const FIRST_SWEEP_MS = 60 * 60_000;
@@ -12,16 +17,16 @@ export function webhookActivities(deps: {
   deliverer: Deliverer;
   dispatcher: WebhookDispatcher;
 }) {
-  const { store, deliverer, dispatcher } = deps;
+  const { store, dispatcher } = deps;
+  const { circuit } = dispatcher;
   return {
-    async attemptWebhookDelivery(
+    /** One attempt of a delivery's workflow (see WebhookDispatcher.attemptRetry). */
+    attemptWebhookDelivery(
       input: WebhookDeliveryInput,
       attempt: number,
       retryDelayMs: number | null,
     ): Promise<WebhookAttemptResult> {
-      const { result, record } = await deliverer.attempt(input, attempt, retryDelayMs);
-      await store.webhookDeliveries.recordAttempts([record]);
-      return result;
+      return dispatcher.attemptRetry(input, attempt, retryDelayMs);
     },
 
     /** Resumes webhook deliveries a crash interrupted (see WebhookDispatcher.recover). */
@@ -32,6 +37,23 @@ export function webhookActivities(deps: {
       await store.webhookDeliveries.setRecoveredThrough(through);
       return { dispatched, resumed };
     },
+
+    // The circuit workflow's steps (webhooks/circuit.ts).
+    lookAtWebhookCircuit: (
+      input: WebhookCircuitInput,
+      at: number,
+      waitMs: number,
+      known: CircuitDeadline | null,
+    ) => circuit.look(input, at, waitMs, known),
+    probeWebhookEndpoint: (input: WebhookCircuitInput, nextProbeAt: number) =>
+      circuit.probe(input, nextProbeAt),
+    releaseWebhookBacklog: (input: WebhookCircuitInput, nextProbeAt: number) =>
+      circuit.release(input, nextProbeAt),
+    closeWebhookCircuit: (input: WebhookCircuitInput) => circuit.close(input),
+    disableWebhookEndpoint: (input: WebhookCircuitInput, failingSince: number) =>
+      circuit.disable(input, failingSince),
+    endWebhookBacklog: (input: WebhookCircuitInput, outcome: 'failed' | 'skipped') =>
+      circuit.end(input, outcome),
   };
 }
 

@@ -8,9 +8,9 @@ import type { Config } from '../lib/config';
 import { authPlugin } from './plugins/auth';
 import { errorsPlugin } from './plugins/errors';
 import { inboxPlugin } from './plugins/inbox';
-import { mongoPlugin } from './plugins/mongo';
 import { openapiPlugin } from './plugins/openapi';
 import { rateLimitPlugin } from './plugins/rate-limit';
+import { storePlugin } from './plugins/store';
 import { temporalPlugin } from './plugins/temporal';
 import { webhooksPlugin } from './plugins/webhooks';
 import { accountRoutes } from './routes/accounts';
@@ -50,7 +50,7 @@ export async function buildApp(config: Config, opts: AppOptions = {}): Promise<F
 
   try {
     await app.register(errorsPlugin);
-    await app.register(mongoPlugin);
+    await app.register(storePlugin);
     await app.register(temporalPlugin);
     await app.register(authPlugin);
     await app.register(rateLimitPlugin, { now: opts.now });

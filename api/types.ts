@@ -1,7 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { Config } from '../lib/config';
-import type { Store } from '../store';
-import type { MongoHandle } from '../store/mongo';
+import type { Store, StoreHandle } from '../store';
 
 export interface RateLimits {
   perMinute: number;
@@ -15,7 +14,7 @@ export type Principal =
 declare module 'fastify' {
   interface FastifyInstance {
     config: Config;
-    mongo: MongoHandle;
+    database: StoreHandle;
     store: Store;
     temporal: Client;
   }

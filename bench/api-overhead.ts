@@ -3,8 +3,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { buildApp } from '../api/app';
 import { loadConfig, type Config, type Env } from '../lib/config';
 import { provisionOrganization } from '../scripts/provision';
-import { createStore } from '../store';
-import { connectMongo } from '../store/mongo';
+import { openStore } from '../store';
 import {
   figuresOf,
   forkServer,
@@ -16,15 +15,19 @@ import {
   runMain,
   serveChild,
   startInfrastructure,
+  storeKind,
   summarize,
   type Figures,
   type Resources,
 } from './support';
 
 const USAGE = `Usage: node dist/bench/api-overhead.js [--duration <s>] [--connections <n>] [--rounds <n>]
+       [--store postgres|mongo]
 
 Compares an authenticated GET /api/auth/me through the whole API with a bare Fastify route
-answering the same JSON, each server in its own process, measured alternately.`;
+answering the same JSON, each server in its own process, measured alternately. The store is
+PostgreSQL (embedded unless DATABASE_URL is set) or, with --store mongo, FerretDB (unless
+MONGODB_URI is set).`;
 
 const ROUTE = '/api/auth/me';
 const WARMUP_SECONDS = 3;
@@ -60,9 +63,9 @@ async function startServer(resources: Resources, mode: Mode, request: ServeReque
 }
 
 async function provision(config: Config) {
-  const mongo = await connectMongo(config.mongo.uri, config.mongo.db);
+  const database = await openStore(config);
   try {
-    const store = createStore(mongo.db, config.encryptionKey);
+    const { store } = database;
     const { organization } = await provisionOrganization(store, { name: 'bench' });
     // High enough that the limiter does all its bookkeeping but never refuses a request.
     const { doc, key } = await store.apiKeys.create(organization.id, {
@@ -71,7 +74,7 @@ async function provision(config: Config) {
     });
     return { orgId: organization.id, keyId: doc._id, key };
   } finally {
-    await mongo.close();
+    await database.close();
   }
 }
 
@@ -100,12 +103,18 @@ const line = (name: string, f: Figures) =>
   row([name, f.rps.toFixed(0), f.p50.toFixed(2), f.p99.toFixed(2), f.non2xx, f.errors]);
 
 async function main(argv: string[], resources: Resources): Promise<number> {
-  const flags = parseFlags(argv, { duration: '10', connections: '50', rounds: '2' });
+  const flags = parseFlags(argv, {
+    duration: '10',
+    connections: '50',
+    rounds: '2',
+    store: 'postgres',
+  });
   const duration = positiveInt(flags.duration, '--duration');
   const connections = positiveInt(flags.connections, '--connections');
   const rounds = positiveInt(flags.rounds, '--rounds');
+  const store = storeKind(flags.store);
 
-  const { env, config } = await startInfrastructure(resources, { temporal: false });
+  const { env, config } = await startInfrastructure(resources, { temporal: false, store });
   const { orgId, keyId, key } = await provision(config);
 
   const request: ServeRequest = { env, orgId, keyId };
@@ -116,8 +125,8 @@ async function main(argv: string[], resources: Resources): Promise<number> {
   await checkSameAnswer(urls, key);
 
   console.log(
-    `GET ${ROUTE}: ${connections} connections, ${rounds} × ${duration} s per server ` +
-      `after ${WARMUP_SECONDS} s warm-up, alternating bare/full\n`,
+    `GET ${ROUTE} (${store} store): ${connections} connections, ${rounds} × ${duration} s ` +
+      `per server after ${WARMUP_SECONDS} s warm-up, alternating bare/full\n`,
   );
   for (const mode of MODES) await measure(urls[mode], key, connections, WARMUP_SECONDS);
 

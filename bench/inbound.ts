@@ -1,7 +1,6 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import autocannon from 'autocannon';
 import Fastify, { type FastifyInstance } from 'fastify';
-import type { Db } from 'mongodb';
 import { buildApp } from '../api/app';
 import { mapLimit } from '../lib/concurrency';
 import { loadConfig, type Env } from '../lib/config';
@@ -12,11 +11,7 @@ import { newWamid } from '../sim/meta/ids';
 import type { PhoneNumber } from '../sim/meta/state';
 import { statusPayload } from '../sim/meta/statuses';
 import type { MessageStatus } from '../sim/meta/types';
-import { createStore, type Store } from '../store';
-import { accountSettings } from '../store/accounts';
-import type { InboundWebhookDoc } from '../store/documents';
-import { INDEXES } from '../store/indexes';
-import { connectMongo } from '../store/mongo';
+import { openStore, type Store } from '../store';
 import {
   CpuMeter,
   forkServer,
@@ -29,18 +24,21 @@ import {
   runMain,
   serveChild,
   startInfrastructure,
+  storeKind,
   summarize,
   type Figures,
+  type Probe,
   type Resources,
 } from './support';
 
 const USAGE = `Usage: node dist/bench/inbound.js [--duration <s>] [--connections <n>] [--rounds <n>]
-       [--messages <n>] [--drain-timeout <s>]
+       [--messages <n>] [--drain-timeout <s>] [--store postgres|mongo]
 
 Posts signed Meta status webhooks (sent, delivered, read for --messages stored messages) to
 POST /api/webhooks/meta and measures how fast they are acknowledged, then how fast the stored
 backlog is processed; baselines: a bare Fastify route that only checks the signature, and
-FerretDB inserting the same documents the way the inbox does.`;
+the store saving the same webhooks the way the inbox does. The store is PostgreSQL (embedded
+unless DATABASE_URL is set) or, with --store mongo, FerretDB (unless MONGODB_URI is set).`;
 
 const ROUTE = '/api/webhooks/meta';
 const WARMUP_SECONDS = 3;
@@ -215,57 +213,36 @@ async function measure(url: string, feeder: Feeder, connections: number, duratio
   return { figures, completed: r.requests.total };
 }
 
-async function webhookCounts(db: Db) {
-  const col = db.collection('inbound_webhooks');
-  const [stored, pending] = await Promise.all([
-    col.estimatedDocumentCount(),
-    col.countDocuments({ processed_at: null }),
-  ]);
-  return { stored, processed: stored - pending };
-}
-
 /** Polls until every stored webhook is processed or `timeoutS` passes. */
-async function drain(db: Db, timeoutS: number) {
+async function drain(probe: Probe, timeoutS: number) {
   const started = Date.now();
-  const first = await webhookCounts(db);
+  const first = await probe.inboundWebhooks();
   let last = first;
   while (last.processed < last.stored && Date.now() - started < timeoutS * 1000) {
     await new Promise((r) => setTimeout(r, DRAIN_POLL_MS));
-    last = await webhookCounts(db);
+    last = await probe.inboundWebhooks();
   }
   const seconds = (Date.now() - started) / 1000;
   return { first, last, seconds, rate: (last.processed - first.processed) / seconds };
 }
 
-/** The inbox stamps one received_at per insert, so equal stamps are one batch. */
-async function batchSizes(db: Db) {
-  const groups = await db
-    .collection('inbound_webhooks')
-    .aggregate<{ n: number }>([{ $group: { _id: '$received_at', n: { $sum: 1 } } }])
-    .toArray();
-  const sizes = groups.map((g) => g.n);
+async function batchSizes(probe: Probe) {
+  const sizes = await probe.inboundBatchSizes();
   return { count: sizes.length, median: median(sizes), max: Math.max(...sizes) };
 }
 
-/** FerretDB alone: the inbox's documents, one insertMany of `batch` at a time. */
-async function insertRate(db: Db, pool: Webhook[], batch: number, seconds: number) {
-  const col = db.collection<InboundWebhookDoc>(`bench_insert_${batch}`);
-  for (const index of INDEXES.inbound_webhooks!) await col.createIndexes([index]);
+/** The store alone: the inbox's write, `batch` webhooks at a time. */
+async function insertRate(store: Store, pool: Webhook[], batch: number, seconds: number) {
   const deadline = Date.now() + seconds * 1000;
   const started = performance.now();
   let inserted = 0;
   while (Date.now() < deadline) {
-    const now = new Date();
-    const docs = Array.from({ length: batch }, (_, i) => ({
-      _id: randomUUID(),
-      provider: 'meta' as const,
-      body: pool[(inserted + i) % pool.length]!.body,
-      received_at: now,
-      processed_at: null,
-      attempts: 0,
-      last_error: null,
-    }));
-    await col.insertMany(docs, { ordered: false });
+    await store.inboundWebhooks.saveMany(
+      Array.from({ length: batch }, (_, i) => ({
+        provider: 'meta' as const,
+        body: pool[(inserted + i) % pool.length]!.body,
+      })),
+    );
     inserted += batch;
   }
   return inserted / ((performance.now() - started) / 1000);
@@ -283,6 +260,7 @@ async function main(argv: string[], resources: Resources): Promise<number> {
     rounds: '2',
     messages: '2000',
     'drain-timeout': '60',
+    store: 'postgres',
   });
   const duration = positiveInt(flags.duration, '--duration');
   const connections = positiveInt(flags.connections, '--connections');
@@ -290,13 +268,14 @@ async function main(argv: string[], resources: Resources): Promise<number> {
   const messageCount = positiveInt(flags.messages, '--messages');
   const drainTimeout = positiveInt(flags['drain-timeout'], '--drain-timeout');
 
-  const { env, config, pids } = await startInfrastructure(resources, {
+  const { env, config, servers, probe } = await startInfrastructure(resources, {
     temporal: false,
+    store: storeKind(flags.store),
     env: { SANDBOX_MODE: 'false', LOG_LEVEL: 'warn' },
   });
-  const mongo = await connectMongo(config.mongo.uri, config.mongo.db);
-  resources.add(() => mongo.close());
-  const store = createStore(mongo.db, config.encryptionKey, accountSettings(config));
+  const database = await openStore(config);
+  resources.add(() => database.close());
+  const { store } = database;
   const { appSecret, pool } = await provision(store, messageCount);
 
   const bare = await forkServer<{ port: number }>(
@@ -322,7 +301,7 @@ async function main(argv: string[], resources: Resources): Promise<number> {
   );
 
   const feeders: Record<Mode, Feeder> = { bare: new Feeder(pool), api: new Feeder(pool) };
-  const meter = new CpuMeter({ api: api.pid, ferretdb: pids.ferretdb, 'load gen': process.pid });
+  const meter = new CpuMeter({ api: api.pid, ...servers, 'load gen': process.pid });
   const results: Record<Mode, Figures[]> = { bare: [], api: [] };
   const header = row(['', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'errors'], 10);
   let apiCpu: Record<string, number> = {};
@@ -354,17 +333,10 @@ async function main(argv: string[], resources: Resources): Promise<number> {
   console.log(line('api', m.api));
 
   const drainCpuBefore = meter.read();
-  const d = await drain(mongo.db, drainTimeout);
+  const d = await drain(probe, drainTimeout);
   const drainCpu = CpuMeter.diff(drainCpuBefore, meter.read());
   const processed = d.last.processed - d.first.processed;
-  const failedDocs = await mongo.db
-    .collection<{ last_error: string | null }>('inbound_webhooks')
-    .find({ last_error: { $ne: null } })
-    .limit(3)
-    .toArray();
-  const failedCount = failedDocs.length
-    ? await mongo.db.collection('inbound_webhooks').countDocuments({ last_error: { $ne: null } })
-    : 0;
+  const { count: failedCount, errors } = await probe.inboundFailures(3);
   const left = d.last.stored - d.last.processed;
   const loadEnded = d.first;
 
@@ -396,15 +368,15 @@ async function main(argv: string[], resources: Resources): Promise<number> {
           } min more at this rate)`) +
       `; ${failedCount} with last_error`,
   );
-  for (const doc of failedDocs) console.error(`    last_error: ${doc.last_error}`);
+  for (const error of errors) console.error(`    last_error: ${error}`);
 
-  // The API's background processing holds FerretDB; stop it before measuring FerretDB alone.
+  // The API's background processing holds the database; stop it before measuring the store alone.
   await api.stop();
-  const sizes = await batchSizes(mongo.db);
+  const sizes = await batchSizes(probe);
   const sizesUsed = [...new Set([Math.max(1, Math.round(sizes.median)), INBOX_MAX_BATCH])];
   const inserts: [number, number][] = [];
   for (const batch of sizesUsed) {
-    inserts.push([batch, await insertRate(mongo.db, pool, batch, Math.min(duration, 5))]);
+    inserts.push([batch, await insertRate(store, pool, batch, Math.min(duration, 5))]);
   }
 
   console.log(`\nWhere the time goes`);
@@ -418,8 +390,8 @@ async function main(argv: string[], resources: Resources): Promise<number> {
   );
   for (const [batch, rate] of inserts) {
     console.log(
-      `  FerretDB insertMany of ${String(batch).padEnd(4)}      ${perSecond(rate)}   ` +
-        `(the same documents, one batch at a time, API stopped)`,
+      `  store saveMany of ${String(batch).padEnd(4)}          ${perSecond(rate)}   ` +
+        `(the same webhooks, one batch at a time, API stopped)`,
     );
   }
   const cpuLine = (label: string, cpu: Record<string, number>, n: number) =>

@@ -3,16 +3,14 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import autocannon from 'autocannon';
-import type { Db } from 'mongodb';
 import { Agent, request } from 'undici';
 import { buildApp } from '../api/app';
 import { configEnv, loadConfig, type Config, type Env } from '../lib/config';
 import { freePort, launch } from '../scripts/infra';
 import { provisionOrganization } from '../scripts/provision';
 import { createMetaSimulator } from '../sim/meta';
-import { createStore, type Store } from '../store';
+import { openStore, type Store } from '../store';
 import { accountSettings } from '../store/accounts';
-import { connectMongo } from '../store/mongo';
 import {
   CpuMeter,
   forkServer,
@@ -25,17 +23,21 @@ import {
   runMain,
   serveChild,
   startInfrastructure,
+  storeKind,
   summarize,
   tail,
   type Figures,
+  type Probe,
   type Resources,
 } from './support';
 
 const USAGE = `Usage: node dist/bench/send.js [--duration <s>] [--connections <n>] [--rounds <n>]
+       [--store postgres|mongo]
 
 Sends template messages through POST /api/messages/send (API -> Temporal -> worker -> Meta
 simulator) and straight to the simulator, and sends the API cannot accept (preflight only);
-every server in its own process, measured alternately.`;
+every server in its own process, measured alternately. The store is PostgreSQL (embedded
+unless DATABASE_URL is set) or, with --store mongo, FerretDB (unless MONGODB_URI is set).`;
 
 const WARMUP_SECONDS = 3;
 /** Each variant alone, one request at a time: latency without queueing. */
@@ -273,8 +275,8 @@ async function checkOnce(t: Record<Variant, Target>, tallies: Record<Variant, Ta
 }
 
 /** What the send activity does with the store around the Meta call, run here directly. */
-async function activityStoreWork(db: Db, store: Store, orgId: string, accountId: string) {
-  const stored = await db.collection('messages').estimatedDocumentCount();
+async function activityStoreWork(probe: Probe, store: Store, orgId: string, accountId: string) {
+  const stored = await probe.messageCount();
   const deadline = Date.now() + STORE_SECONDS * 1000;
   const started = performance.now();
   let n = 0;
@@ -336,14 +338,20 @@ const line = (name: string, f: Figures) =>
   row([name, f.rps.toFixed(0), f.p50.toFixed(2), f.p99.toFixed(2), f.non2xx, f.errors], 14, 11);
 
 async function main(argv: string[], resources: Resources): Promise<number> {
-  const flags = parseFlags(argv, { duration: '10', connections: '16', rounds: '2' });
+  const flags = parseFlags(argv, {
+    duration: '10',
+    connections: '16',
+    rounds: '2',
+    store: 'postgres',
+  });
   const duration = positiveInt(flags.duration, '--duration');
   const connections = positiveInt(flags.connections, '--connections');
   const rounds = positiveInt(flags.rounds, '--rounds');
 
   const simUrl = loopbackUrl(await freePort());
-  const { env, config, tmp, pids } = await startInfrastructure(resources, {
+  const { env, config, tmp, servers, probe } = await startInfrastructure(resources, {
     temporal: true,
+    store: storeKind(flags.store),
     env: { SANDBOX_MODE: 'true', META_SIMULATOR_URL: simUrl, LOG_LEVEL: 'warn' },
   });
   const { accessToken, appSecret } = config.meta.simulator;
@@ -355,9 +363,9 @@ async function main(argv: string[], resources: Resources): Promise<number> {
     { port: Number(new URL(simUrl).port), accessToken, appSecret } satisfies SimRequest,
   );
 
-  const mongo = await connectMongo(config.mongo.uri, config.mongo.db);
-  resources.add(() => mongo.close());
-  const store = createStore(mongo.db, config.encryptionKey, accountSettings(config));
+  const database = await openStore(config);
+  resources.add(() => database.close());
+  const { store } = database;
   const { orgId, account, key } = await provision(store, config);
 
   const workerLog = join(tmp, 'worker.log');
@@ -405,18 +413,17 @@ async function main(argv: string[], resources: Resources): Promise<number> {
   for (const variant of VARIANTS) {
     alone[variant] = await unloaded(t[variant], tallies[variant], UNLOADED_SECONDS);
   }
-  // Right after, so against the same number of stored messages: FerretDB's cost grows with it.
-  const storeWork = await activityStoreWork(mongo.db, store, orgId, account.id);
+  // Right after, so against the same number of stored messages (FerretDB's cost grows with it).
+  const storeWork = await activityStoreWork(probe, store, orgId, account.id);
   for (const variant of VARIANTS) {
     await drive(t[variant], tallies[variant], connections, WARMUP_SECONDS);
   }
   sendRuns++;
 
   const meter = new CpuMeter({
-    temporal: pids.temporal!,
+    ...servers,
     worker: worker.child.pid!,
     api: api.pid,
-    ferretdb: pids.ferretdb,
     simulator: sim.pid,
     'load gen': process.pid,
   });
@@ -424,7 +431,6 @@ async function main(argv: string[], resources: Resources): Promise<number> {
   const completed: Record<Variant, number> = { simulator: 0, send: 0, preflight: 0 };
   const results: Record<Variant, Figures[]> = { simulator: [], send: [], preflight: [] };
   const header = row(['', 'req/s', 'p50 ms', 'p99 ms', 'unexpected', 'errors'], 14, 11);
-  const messages = mongo.db.collection('messages');
   console.log(header);
   for (let round = 1; round <= rounds; round++) {
     for (const variant of VARIANTS) {
@@ -436,8 +442,7 @@ async function main(argv: string[], resources: Resources): Promise<number> {
       }
       completed[variant] += run.completed;
       results[variant].push(run.figures);
-      const stored =
-        variant === 'send' ? `   (${await messages.estimatedDocumentCount()} messages stored)` : '';
+      const stored = variant === 'send' ? `   (${await probe.messageCount()} messages stored)` : '';
       console.log(line(`${variant} #${round}`, run.figures) + stored);
     }
   }
@@ -456,7 +461,7 @@ async function main(argv: string[], resources: Resources): Promise<number> {
   );
 
   const workflows = await countWorkflows(config.temporal.address, config.temporal.namespace);
-  const storeWorkAfter = await activityStoreWork(mongo.db, store, orgId, account.id);
+  const storeWorkAfter = await activityStoreWork(probe, store, orgId, account.id);
   const u = (v: Variant) => alone[v]!.p50;
   const temporalPart = u('send') - u('preflight') - u('simulator');
   const ms = (x: number) => `${x.toFixed(2).padStart(8)} ms`;

@@ -1,12 +1,22 @@
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import {
+  chmodSync,
+  createWriteStream,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+} from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type autocannon from 'autocannon';
 import type { FastifyInstance } from 'fastify';
+import { MongoClient } from 'mongodb';
+import pg from 'pg';
+import { randomToken } from '../lib/crypto';
 import { loadConfig, type Config, type Env } from '../lib/config';
 import {
   binPath,
@@ -16,6 +26,7 @@ import {
   waitForTemporal,
   type Managed,
 } from '../scripts/infra';
+import { startPostgres } from '../scripts/postgres';
 
 /** Shared by the benchmarks: flags, processes, embedded servers, autocannon figures. */
 
@@ -198,46 +209,110 @@ export async function listenOnLoopback(app: FastifyInstance) {
 
 export const loopbackUrl = (port: number) => `http://127.0.0.1:${port}`;
 
+export type StoreKind = 'postgres' | 'mongo';
+
+/** The `--store` flag every benchmark takes. */
+export function storeKind(value: string): StoreKind {
+  if (value !== 'postgres' && value !== 'mongo') {
+    throw new UsageError(`--store must be postgres or mongo, not '${value}'`);
+  }
+  return value;
+}
+
+/** A process metered with the children it serves from (PostgreSQL: one per connection). */
+export interface ProcessTree {
+  tree: number;
+}
+
+export type Metered = number | ProcessTree;
+
+/** What the benchmarks read that no store method answers. */
+export interface Probe {
+  messageCount(): Promise<number>;
+  inboundWebhooks(): Promise<{ stored: number; processed: number }>;
+  /** How many webhooks failed processing, and the errors of the first `limit`. */
+  inboundFailures(limit: number): Promise<{ count: number; errors: string[] }>;
+  /** How many webhooks each insert stored: the inbox stamps one received_at per insert. */
+  inboundBatchSizes(): Promise<number[]>;
+}
+
 export interface Infrastructure {
   /** The explicit configuration every process of the benchmark gets. */
   env: Env;
   config: Config;
   tmp: string;
-  pids: { ferretdb: number; temporal?: number };
+  /** The servers started here, by name, to meter: none for a database the user named. */
+  servers: Record<string, Metered>;
+  probe: Probe;
 }
 
 /**
- * FerretDB, and with `temporal` a Temporal dev server, each on a free loopback port with its
- * data in a temporary folder; a database of its own; a random encryption key.
+ * The store's database and, with `temporal`, a Temporal dev server, each on a free loopback port
+ * with its data in a temporary folder; a schema (or MongoDB database) of its own, dropped at the
+ * end; a random encryption key. DATABASE_URL / MONGODB_URI name a server to use instead.
  */
 export async function startInfrastructure(
   resources: Resources,
-  opts: { temporal: boolean; env?: Env },
+  opts: { temporal: boolean; store: StoreKind; env?: Env },
 ): Promise<Infrastructure> {
   const tmp = resources.tmpDir('waflow-bench-');
-  const mongoPort = await freePort();
+  // As root, PostgreSQL runs as an unprivileged user, who must reach its cluster in here.
+  chmodSync(tmp, 0o711);
   const temporalPort = await freePort();
   const env: Env = {
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
     DATA_DIR: tmp,
-    MONGODB_URI: `mongodb://127.0.0.1:${mongoPort}/`,
-    MONGODB_DB: `bench_${randomUUID().replaceAll('-', '').slice(0, 12)}`,
+    WAFLOW_STORE: opts.store,
     // Without `temporal` nothing listens here: the API's Temporal connection is lazy.
     TEMPORAL_ADDRESS: `127.0.0.1:${temporalPort}`,
     ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     ...opts.env,
   };
+  const { cacheDir } = loadConfig(env);
+  const name = `bench_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+  const servers: Record<string, Metered> = {};
+  let probe: Probe;
+  if (opts.store === 'postgres') {
+    let url = process.env.DATABASE_URL;
+    if (!url) {
+      const port = await freePort();
+      const password = randomToken();
+      const postgres = resources.managed(
+        await startPostgres({
+          cacheDir,
+          dataDir: join(tmp, 'postgres'),
+          port,
+          user: 'waflow',
+          password,
+          database: 'waflow',
+          logFile: join(tmp, 'postgres.log'),
+        }),
+      );
+      servers.postgres = { tree: postgres.child.pid! };
+      url = `postgres://waflow:${password}@127.0.0.1:${port}/waflow`;
+    }
+    Object.assign(env, { DATABASE_URL: url, DATABASE_SCHEMA: name });
+    probe = postgresProbe(resources, url, name);
+  } else {
+    let uri = process.env.MONGODB_URI;
+    if (!uri) {
+      const port = await freePort();
+      const ferret = resources.managed(
+        await startFerret({
+          bin: binPath(cacheDir, 'ferretdb'),
+          dataDir: join(tmp, 'ferretdb'),
+          port,
+          logFile: join(tmp, 'ferretdb.log'),
+        }),
+      );
+      servers.ferretdb = ferret.child.pid!;
+      uri = `mongodb://127.0.0.1:${port}/`;
+    }
+    Object.assign(env, { MONGODB_URI: uri, MONGODB_DB: name });
+    probe = await mongoProbe(resources, uri, name);
+  }
   const config = loadConfig(env);
-  const ferret = resources.managed(
-    await startFerret({
-      bin: binPath(config.cacheDir, 'ferretdb'),
-      dataDir: join(tmp, 'ferretdb'),
-      port: mongoPort,
-      logFile: join(tmp, 'ferretdb.log'),
-    }),
-  );
-  const pids: Infrastructure['pids'] = { ferretdb: ferret.child.pid! };
   if (opts.temporal) {
     const temporal = resources.managed(
       await startTemporal({
@@ -248,22 +323,108 @@ export async function startInfrastructure(
         logFile: join(tmp, 'temporal.log'),
       }),
     );
-    pids.temporal = temporal.child.pid!;
+    servers.temporal = temporal.child.pid!;
     await waitForTemporal(config.temporal.address, config.temporal.namespace);
   }
-  return { env, config, tmp, pids };
+  return { env, config, tmp, servers, probe };
+}
+
+/** Registered before the benchmark's processes, so it drops the schema after they stopped. */
+function postgresProbe(resources: Resources, url: string, schema: string): Probe {
+  const pool = new pg.Pool({ connectionString: url, max: 2, options: `-c search_path=${schema}` });
+  // An idle connection the server drops must not crash the benchmark: the next query reconnects.
+  pool.on('error', () => {});
+  resources.add(async () => {
+    await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await pool.end();
+  });
+  const rows = async <T>(sql: string) => (await pool.query<T & pg.QueryResultRow>(sql)).rows;
+  return {
+    async messageCount() {
+      return (await rows<{ n: number }>('SELECT count(*)::int AS n FROM messages'))[0]!.n;
+    },
+    async inboundWebhooks() {
+      const [r] = await rows<{ stored: number; processed: number }>(
+        'SELECT count(*)::int AS stored, count(processed_at)::int AS processed FROM inbound_webhooks',
+      );
+      return r!;
+    },
+    async inboundFailures(limit) {
+      const found = await rows<{ last_error: string; count: number }>(
+        `SELECT last_error, (count(*) OVER ())::int AS count
+           FROM inbound_webhooks WHERE last_error IS NOT NULL LIMIT ${limit}`,
+      );
+      return { count: found[0]?.count ?? 0, errors: found.map((r) => r.last_error) };
+    },
+    async inboundBatchSizes() {
+      const groups = await rows<{ n: number }>(
+        'SELECT count(*)::int AS n FROM inbound_webhooks GROUP BY received_at',
+      );
+      return groups.map((g) => g.n);
+    },
+  };
+}
+
+async function mongoProbe(resources: Resources, uri: string, dbName: string): Promise<Probe> {
+  const client = await MongoClient.connect(uri);
+  resources.add(async () => {
+    await client.db(dbName).dropDatabase();
+    await client.close();
+  });
+  const inbound = client.db(dbName).collection<{ last_error: string | null }>('inbound_webhooks');
+  return {
+    messageCount: () => client.db(dbName).collection('messages').estimatedDocumentCount(),
+    async inboundWebhooks() {
+      const [stored, pending] = await Promise.all([
+        inbound.estimatedDocumentCount(),
+        inbound.countDocuments({ processed_at: null }),
+      ]);
+      return { stored, processed: stored - pending };
+    },
+    async inboundFailures(limit) {
+      const failed = { last_error: { $ne: null } };
+      const docs = await inbound.find(failed).limit(limit).toArray();
+      const count = docs.length ? await inbound.countDocuments(failed) : 0;
+      return { count, errors: docs.map((d) => d.last_error!) };
+    },
+    async inboundBatchSizes() {
+      const groups = await inbound
+        .aggregate<{ n: number }>([{ $group: { _id: '$received_at', n: { $sum: 1 } } }])
+        .toArray();
+      return groups.map((g) => g.n);
+    },
+  };
 }
 
 let clockTicks: number | null = null;
 
-/** CPU time (user + system, seconds) a process has used so far; null where /proc is missing. */
-function cpuSeconds(pid: number): number | null {
+/** Fields of /proc/<pid>/stat after the command name, which may hold spaces and parentheses. */
+function procStat(pid: number | string): string[] {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
+/**
+ * CPU time (user + system, seconds) a process has used so far; for a tree, with its children's,
+ * living and exited; null where /proc is missing.
+ */
+function cpuSeconds(target: Metered): number | null {
   try {
     clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' })) || 100;
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name, which may itself hold spaces and parentheses.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / clockTicks;
+    const ticks = (f: string[], withChildren: boolean) =>
+      Number(f[11]) + Number(f[12]) + (withChildren ? Number(f[13]) + Number(f[14]) : 0);
+    if (typeof target === 'number') return ticks(procStat(target), false) / clockTicks;
+    let total = ticks(procStat(target.tree), true);
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const f = procStat(entry);
+        if (Number(f[1]) === target.tree) total += ticks(f, true);
+      } catch {
+        // Gone since the listing.
+      }
+    }
+    return total / clockTicks;
   } catch {
     return null;
   }
@@ -274,12 +435,12 @@ function cpuSeconds(pid: number): number | null {
  * cores go says more than any latency figure.
  */
 export class CpuMeter {
-  constructor(private readonly pids: Record<string, number>) {}
+  constructor(private readonly targets: Record<string, Metered>) {}
 
   read(): Record<string, number> {
     const out: Record<string, number> = {};
-    for (const [name, pid] of Object.entries(this.pids)) {
-      const s = cpuSeconds(pid);
+    for (const [name, target] of Object.entries(this.targets)) {
+      const s = cpuSeconds(target);
       if (s !== null) out[name] = s;
     }
     return out;

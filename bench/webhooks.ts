@@ -7,8 +7,7 @@ import { createActivities } from '../activities';
 import { createMetaClient } from '../activities/meta/client';
 import { mapLimit } from '../lib/concurrency';
 import { loadConfig } from '../lib/config';
-import { createStore } from '../store';
-import { connectMongo } from '../store/mongo';
+import { openStore } from '../store';
 import { createWebhookEngine, workflowStarter } from '../webhooks/engine';
 import { createWebhookHttp } from '../webhooks/http';
 import { webhookHeaders } from '../webhooks/signing';
@@ -23,17 +22,20 @@ import {
   runMain,
   serveChild,
   startInfrastructure,
+  storeKind,
   type Resources,
 } from './support';
 
 const USAGE = `Usage: node dist/bench/webhooks.js [--duration <s>] [--endpoints <n>]
-       [--producers <n>] [--connections <n>] [--workflow-deliveries <n>]
+       [--producers <n>] [--connections <n>] [--workflow-deliveries <n>] [--store postgres|mongo]
 
 Outbound webhook delivery to a local receiver (its own process): events are recorded the way
 the engine records them (store.events.record), fanned out to --endpoints endpoints and POSTed,
 signed. Measures deliveries per second and the time from recording an event to its first
 attempt arriving at the receiver. Baselines in the same run: the same signed POSTs sent
-directly (no engine, no database), and deliveries that each start a Temporal workflow.`;
+directly (no engine, no database), and deliveries that each start a Temporal workflow. The
+store is PostgreSQL (embedded unless DATABASE_URL is set) or, with --store mongo, FerretDB
+(unless MONGODB_URI is set).`;
 
 const GOAL_PER_SECOND = 500;
 const DRAIN_TIMEOUT_MS = 120_000;
@@ -167,6 +169,7 @@ async function main(argv: string[], resources: Resources): Promise<number> {
     producers: '32',
     connections: '64',
     'workflow-deliveries': '600',
+    store: 'postgres',
   });
   const duration = positiveInt(flags.duration, '--duration');
   const endpointCount = positiveInt(flags.endpoints, '--endpoints');
@@ -174,8 +177,9 @@ async function main(argv: string[], resources: Resources): Promise<number> {
   const connections = positiveInt(flags.connections, '--connections');
   const workflowDeliveries = positiveInt(flags['workflow-deliveries'], '--workflow-deliveries');
 
-  const { env, pids } = await startInfrastructure(resources, {
+  const { env, servers } = await startInfrastructure(resources, {
     temporal: true,
+    store: storeKind(flags.store),
     env: { WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOWED_NETWORKS: '127.0.0.1/32' },
   });
   const config = loadConfig(env);
@@ -187,16 +191,12 @@ async function main(argv: string[], resources: Resources): Promise<number> {
     {},
   );
   const receiverUrl = loopbackUrl(receiver.port);
-  const meter = new CpuMeter({
-    engine: process.pid,
-    ferretdb: pids.ferretdb,
-    temporal: pids.temporal!,
-    receiver: receiver.pid,
-  });
+  const metered = { engine: process.pid, ...servers, receiver: receiver.pid };
+  const meter = new CpuMeter(metered);
 
-  const mongo = await connectMongo(config.mongo.uri, config.mongo.db);
-  resources.add(() => mongo.close());
-  const store = createStore(mongo.db, config.encryptionKey);
+  const database = await openStore(config);
+  resources.add(() => database.close());
+  const { store } = database;
   const { address, namespace, taskQueue } = config.temporal;
   const connection = await Connection.connect({ address });
   resources.add(() => connection.close());
@@ -319,29 +319,12 @@ async function main(argv: string[], resources: Resources): Promise<number> {
     return workflowDeliveries;
   });
 
+  const cpuNames = Object.keys(metered);
   const cpuCells = (f: Figures) =>
-    ['engine', 'ferretdb', 'temporal', 'receiver'].map((k) =>
-      fmt(((f.cpu[k] ?? 0) * 1000) / f.deliveries, 2),
-    );
+    cpuNames.map((k) => fmt(((f.cpu[k] ?? 0) * 1000) / f.deliveries, 2));
   console.log('');
   console.log(`${' '.repeat(82)}CPU ms per delivery`);
-  console.log(
-    row(
-      [
-        'run',
-        'deliveries',
-        'per s',
-        'p50 ms',
-        'p99 ms',
-        'engine',
-        'ferretdb',
-        'temporal',
-        'receiver',
-      ],
-      22,
-      12,
-    ),
-  );
+  console.log(row(['run', 'deliveries', 'per s', 'p50 ms', 'p99 ms', ...cpuNames], 22, 12));
   for (const [name, f] of [
     ['direct POST (ceiling)', direct],
     ['engine, saturated', viaEngine],

@@ -10,7 +10,8 @@ const positiveInt = z.coerce.number().int().positive();
 const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  HOST: z.string().min(1).default('0.0.0.0'),
+  // Development listens on loopback only, like the simulator and the Temporal UI.
+  HOST: z.string().min(1).optional(),
   PORT: port.default(3000),
   PUBLIC_URL: z.url().optional(),
   DATA_DIR: z.string().min(1).default('.data'),
@@ -20,6 +21,17 @@ const EnvSchema = z.object({
     .default(join(homedir(), '.cache', 'waflow')),
 
   // Unset means "start the embedded server" for the dev stack; set means "use this one".
+  WAFLOW_STORE: z.enum(['postgres', 'mongo']).optional(),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+    .optional(),
+  DATABASE_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier')
+    .default('public'),
+  DATABASE_POOL_SIZE: positiveInt.default(10),
+  POSTGRES_PORT: port.default(5433),
   MONGODB_URI: z
     .string()
     .regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// URI')
@@ -71,6 +83,11 @@ const EnvSchema = z.object({
     .pipe(z.array(z.cidrv4().or(z.cidrv6()))),
   WEBHOOK_TIMEOUT_MS: positiveInt.default(5_000),
   WEBHOOK_ENDPOINT_CACHE_MS: z.coerce.number().int().min(0).default(5_000),
+  WEBHOOK_CIRCUIT_FAILURES: positiveInt.default(5),
+  WEBHOOK_PROBE_FIRST_SECONDS: z.coerce.number().positive().default(30),
+  WEBHOOK_PROBE_MAX_SECONDS: z.coerce.number().positive().default(3_600),
+  // Fractional hours are accepted (tests use seconds' worth).
+  WEBHOOK_DISABLE_AFTER_HOURS: z.coerce.number().positive().default(120),
 });
 
 export type Env = Record<string, string | undefined>;
@@ -81,6 +98,9 @@ export interface Config {
   http: { host: string; port: number; publicUrl: string; bodyLimit: number };
   dataDir: string;
   cacheDir: string;
+  /** Which store holds Waflow's data: PostgreSQL unless MongoDB is asked for. */
+  store: 'postgres' | 'mongo';
+  postgres: { url: string; schema: string; embedded: boolean; port: number; poolSize: number };
   mongo: { uri: string; db: string; embedded: boolean; port: number };
   temporal: {
     address: string;
@@ -105,6 +125,16 @@ export interface Config {
     timeoutMs: number;
     /** How long other processes may go on with an endpoint's old URL, secret or status. */
     endpointCacheMs: number;
+    /** When an endpoint's deliveries stop being retried one by one (webhook-circuit.ts). */
+    circuit: {
+      /** Failed attempts in a row, in one process, that open the circuit. */
+      failures: number;
+      /** The first wait before probing, doubling up to probeMaxMs. */
+      probeFirstMs: number;
+      probeMaxMs: number;
+      /** An endpoint failing this long is disabled (Svix: 5 days). */
+      disableAfterMs: number;
+    };
   };
   /** Talk to the built-in Meta and payment gateway simulators instead of the real providers. */
   sandbox: boolean;
@@ -147,13 +177,23 @@ export function loadConfig(env: Env = process.env): Config {
     env: e.NODE_ENV,
     logLevel: e.LOG_LEVEL,
     http: {
-      host: e.HOST,
+      host: e.HOST ?? (production ? '0.0.0.0' : '127.0.0.1'),
       port: e.PORT,
       publicUrl: e.PUBLIC_URL ?? `http://localhost:${e.PORT}`,
       bodyLimit: e.BODY_LIMIT_BYTES,
     },
     dataDir,
     cacheDir: resolve(e.WAFLOW_CACHE_DIR),
+    store: e.WAFLOW_STORE ?? (e.MONGODB_URI && !e.DATABASE_URL ? 'mongo' : 'postgres'),
+    postgres: {
+      url:
+        e.DATABASE_URL ??
+        `postgres://waflow:${derive('postgres-password')}@127.0.0.1:${e.POSTGRES_PORT}/waflow`,
+      schema: e.DATABASE_SCHEMA,
+      embedded: e.DATABASE_URL === undefined,
+      port: e.POSTGRES_PORT,
+      poolSize: e.DATABASE_POOL_SIZE,
+    },
     mongo: {
       uri: e.MONGODB_URI ?? `mongodb://127.0.0.1:${e.MONGODB_PORT}/`,
       db: e.MONGODB_DB,
@@ -183,6 +223,14 @@ export function loadConfig(env: Env = process.env): Config {
       allowedNetworks: e.WEBHOOK_ALLOWED_NETWORKS,
       timeoutMs: e.WEBHOOK_TIMEOUT_MS,
       endpointCacheMs: e.WEBHOOK_ENDPOINT_CACHE_MS,
+      circuit: {
+        failures: e.WEBHOOK_CIRCUIT_FAILURES,
+        probeFirstMs: Math.round(e.WEBHOOK_PROBE_FIRST_SECONDS * 1000),
+        probeMaxMs: Math.round(
+          Math.max(e.WEBHOOK_PROBE_MAX_SECONDS, e.WEBHOOK_PROBE_FIRST_SECONDS) * 1000,
+        ),
+        disableAfterMs: Math.round(e.WEBHOOK_DISABLE_AFTER_HOURS * 3_600_000),
+      },
     },
     sandbox: e.SANDBOX_MODE ?? !production,
     meta: {
@@ -210,6 +258,9 @@ export function configEnv(config: Config): Env {
     ...process.env,
     NODE_ENV: config.env,
     DATA_DIR: config.dataDir,
+    WAFLOW_STORE: config.store,
+    DATABASE_URL: config.postgres.url,
+    DATABASE_SCHEMA: config.postgres.schema,
     MONGODB_URI: config.mongo.uri,
     MONGODB_DB: config.mongo.db,
     TEMPORAL_ADDRESS: config.temporal.address,

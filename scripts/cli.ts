@@ -1,19 +1,24 @@
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../lib/config';
-import { createStore } from '../store';
+import { loadConfig, type Config } from '../lib/config';
+import { openStore, type Store } from '../store';
 import { accountSettings } from '../store/accounts';
-import { connectMongo } from '../store/mongo';
+import { INDEXES } from '../store/mongo/indexes';
+import { createPool } from '../store/postgres/db';
+import { loadMigrations, migrate } from '../store/postgres/migrate';
 import { provisionOrganization } from './provision';
 
 const USAGE = `Usage: npm run waflow -- <command> [options]
 
 Commands:
+  db:migrate  Applies the PostgreSQL migrations not applied yet (MongoDB: creates the indexes).
+              Every process also does this when it starts.
   org:create  --name <name> [--email <email> --password <password>] [--key-name <name>]
               Creates an organization, its first API key and optionally its first user.
   user:create --org <orgId> --email <email> --password <password> [--name <name>]
   key:create  --org <orgId> --name <name> [--expires-at <ISO date>]
 
-MONGODB_URI and MONGODB_DB choose the database (see README, Configuration).`;
+WAFLOW_STORE, DATABASE_URL, DATABASE_SCHEMA, MONGODB_URI and MONGODB_DB choose the database
+(see README, Configuration).`;
 
 async function main(argv: string[]) {
   const [command, ...rest] = argv;
@@ -34,8 +39,9 @@ async function main(argv: string[]) {
     return v;
   };
   const config = loadConfig();
-  const mongo = await connectMongo(config.mongo.uri, config.mongo.db);
-  const store = createStore(mongo.db, config.encryptionKey, accountSettings(config));
+  if (command === 'db:migrate') return migrateDatabase(config);
+  const database = await openStore(config);
+  const { store } = database;
   try {
     switch (command) {
       case 'org:create':
@@ -73,13 +79,38 @@ async function main(argv: string[]) {
         throw new UsageError(command ? `Unknown command '${command}'` : 'No command given');
     }
   } finally {
-    await mongo.close();
+    await database.close();
   }
 }
 
 class UsageError extends Error {}
 
-async function existingOrg(store: ReturnType<typeof createStore>, id: string): Promise<string> {
+async function migrateDatabase(config: Config) {
+  if (config.store === 'mongo') {
+    const database = await openStore(config);
+    await database.close();
+    const indexes = Object.values(INDEXES).reduce((n, list) => n + list.length, 0);
+    return { store: 'mongo', database: config.mongo.db, indexes_ensured: indexes };
+  }
+  const { url, schema } = config.postgres;
+  const pool = createPool(url, schema, 1);
+  try {
+    const applied = await migrate(pool, schema);
+    const all = loadMigrations();
+    return {
+      store: 'postgres',
+      schema,
+      applied: all
+        .filter((m) => applied.includes(m.version))
+        .map((m) => `${String(m.version).padStart(4, '0')}_${m.name}`),
+      current_version: all.at(-1)?.version ?? 0,
+    };
+  } finally {
+    await pool.end();
+  }
+}
+
+async function existingOrg(store: Store, id: string): Promise<string> {
   if (!(await store.organizations.get(id))) throw new UsageError(`Organization '${id}' not found`);
   return id;
 }

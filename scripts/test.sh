@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite: installs what is missing, builds, type-checks, lints, then runs jest,
-# whose global setup starts a real FerretDB and Temporal dev server on free ports.
+# whose global setup starts a real PostgreSQL, FerretDB and Temporal dev server on free ports.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh

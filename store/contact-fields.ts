@@ -1,7 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { requirePhone } from '../lib/phone';
-import type { ContactDoc, OutboxEvent, WithOutbox } from './documents';
-import { newEvent, outboxFields } from './outbox';
+import { ConflictError, DomainError, ValidationError } from '../lib/errors';
+import type { ContactDoc, OutboxEvent } from './documents';
+import { newEvent } from './events';
+
+export const duplicatePhone = (phone: string) =>
+  new ConflictError(`A contact with phone_number '${phone}' already exists`);
 
 export type CustomFieldValue = string | number | boolean | null;
 
@@ -34,8 +38,45 @@ const EDITABLE = [
 export type EditableField = (typeof EDITABLE)[number];
 export type ContactChanges = Partial<Pick<ContactDoc, EditableField>>;
 
-/** Phone in E.164 (throws a ValidationError naming the field), tags trimmed and unique. */
+const hasControl = (s: string) => [...s].some((c) => c.charCodeAt(0) < 0x20 || c === '\u007f');
+
+/**
+ * Text no store can hold: a NUL anywhere (PostgreSQL text and jsonb refuse it), or a custom
+ * field name with a control character (BSON keys end at NUL), a dot or a leading $.
+ */
+function assertStorable(patch: ContactPatch): void {
+  for (const field of ['name', 'email', 'stage'] as const) {
+    if (patch[field]?.includes('\u0000')) {
+      throw new ValidationError(`${field}: must not contain a NUL character`);
+    }
+  }
+  if (patch.tags?.some((t) => t.includes('\u0000'))) {
+    throw new ValidationError('tags: must not contain a NUL character');
+  }
+  for (const [key, value] of Object.entries(patch.custom_fields ?? {})) {
+    if (hasControl(key)) {
+      throw new ValidationError(
+        `custom_fields: the key ${JSON.stringify(key)} must not contain control characters`,
+      );
+    }
+    // MongoDB reads a dot as a path and a leading $ as an operator.
+    if (key.includes('.') || key.startsWith('$')) {
+      throw new ValidationError(
+        `custom_fields: the key ${JSON.stringify(key)} must not contain '.' or start with '$'`,
+      );
+    }
+    if (typeof value === 'string' && value.includes('\u0000')) {
+      throw new ValidationError(`custom_fields.${key}: must not contain a NUL character`);
+    }
+  }
+}
+
+/**
+ * Phone in E.164, tags trimmed and unique, nothing a store cannot hold (each failure a
+ * ValidationError naming the field).
+ */
 export function normalizePatch<T extends ContactPatch>(patch: T): T {
+  assertStorable(patch);
   const out = { ...patch };
   if (patch.phone_number !== undefined) out.phone_number = requirePhone(patch.phone_number);
   if (patch.tags !== undefined) out.tags = cleanTags(patch.tags);
@@ -98,15 +139,15 @@ export function contactUpdatedEvent(after: ContactDoc, changes: ContactChanges):
   });
 }
 
-/** A new contact carrying its contact.created event; `input` must be normalised. */
-export function newContactDoc(
+/** A new contact and its contact.created event; `input` must be normalised. */
+export function newContact(
   orgId: string,
   input: ContactInput,
   source: ContactSource,
   opts: { lastInboundAt?: Date | null; now?: Date } = {},
-): ContactDoc {
+): { contact: ContactDoc; event: OutboxEvent } {
   const now = opts.now ?? new Date();
-  const contact: Omit<ContactDoc, keyof WithOutbox> = {
+  const contact: ContactDoc = {
     _id: randomUUID(),
     org_id: orgId,
     phone_number: input.phone_number,
@@ -122,5 +163,52 @@ export function newContactDoc(
     created_at: now,
     updated_at: now,
   };
-  return { ...contact, ...outboxFields([newEvent('contact.created', contactEventData(contact))]) };
+  return { contact, event: newEvent('contact.created', contactEventData(contact)) };
+}
+
+export interface ChangeResult {
+  contact: ContactDoc;
+  /** The fields whose value changed; empty when the patch changed nothing (and no event). */
+  changes: EditableField[];
+}
+
+export type BulkRowResult =
+  | { status: 'created' | 'updated'; id: string; /** An event was recorded. */ changed: boolean }
+  | { status: 'error'; error: string };
+
+export interface BulkRow {
+  index: number;
+  input: ContactInput;
+}
+
+/**
+ * Normalises bulk rows: the valid ones in their order, and a result for each invalid one.
+ * The results array is indexed by row; the caller fills in the valid rows' results.
+ */
+export function prepareBulkRows(rows: readonly ContactInput[]): {
+  valid: BulkRow[];
+  results: BulkRowResult[];
+} {
+  const results = new Array<BulkRowResult>(rows.length);
+  const valid: BulkRow[] = [];
+  rows.forEach((row, index) => {
+    try {
+      valid.push({ index, input: normalizePatch(row) });
+    } catch (err) {
+      if (!(err instanceof DomainError)) throw err;
+      results[index] = { status: 'error', error: err.message };
+    }
+  });
+  return { valid, results };
+}
+
+/** The rows of each phone number, in their order. */
+export function groupByPhone(rows: readonly BulkRow[]): Map<string, BulkRow[]> {
+  const groups = new Map<string, BulkRow[]>();
+  for (const row of rows) {
+    const group = groups.get(row.input.phone_number);
+    if (group) group.push(row);
+    else groups.set(row.input.phone_number, [row]);
+  }
+  return groups;
 }

@@ -42,19 +42,12 @@ export interface SessionDoc {
   created_at: Date;
 }
 
-/** An event waiting in its source document until it is copied to `events` (see outbox.ts). */
+/** An event recorded together with the change it describes. */
 export interface OutboxEvent {
   id: string;
   type: string;
   timestamp: Date;
   data: Record<string, unknown>;
-}
-
-/** Documents that record events carry them in an outbox, written with the change itself. */
-export interface WithOutbox {
-  version: number;
-  outbox: OutboxEvent[];
-  outbox_pending: boolean;
 }
 
 export interface EventDoc {
@@ -92,7 +85,7 @@ export interface AccountDoc {
   updated_at: Date;
 }
 
-export interface ContactDoc extends WithOutbox {
+export interface ContactDoc {
   _id: string;
   org_id: string;
   /** E.164, unique per organization. */
@@ -110,7 +103,7 @@ export interface ContactDoc extends WithOutbox {
   updated_at: Date;
 }
 
-export interface TransferDoc extends WithOutbox {
+export interface TransferDoc {
   _id: string;
   org_id: string;
   contact_id: string;
@@ -193,6 +186,13 @@ export interface WebhookEndpointDoc {
   status: WebhookEndpointStatus;
   /** Why the endpoint is failing or disabled. */
   status_reason: string | null;
+  /**
+   * Since when its circuit is open: set once when it opens, cleared when the endpoint answers
+   * again or is disabled. While set, its deliveries wait in its backlog (WebhookBacklogDoc).
+   */
+  failing_since: Date | null;
+  /** When its circuit probes it next, while the circuit is open. */
+  next_probe_at: Date | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -213,9 +213,12 @@ export interface WebhookDispatchDoc {
 /**
  * What an attempt led to: `delivered` (2xx), `retrying` (another attempt is scheduled),
  * `failed` (no attempt left), `gone` (410: the endpoint is disabled), `skipped` (the endpoint
- * was disabled or deleted before the attempt, so nothing was sent).
+ * was disabled or deleted before the attempt, so nothing was sent), `held` (the endpoint's
+ * circuit is open: the delivery waits in its backlog, and no POST was made unless the record
+ * has a status code or error of its own).
  */
-export type WebhookAttemptOutcome = 'delivered' | 'retrying' | 'failed' | 'gone' | 'skipped';
+export type WebhookAttemptOutcome =
+  'delivered' | 'retrying' | 'failed' | 'gone' | 'skipped' | 'held';
 
 /** One POST of one event to one endpoint; written once, never updated. */
 export interface WebhookAttemptDoc {
@@ -226,7 +229,7 @@ export interface WebhookAttemptDoc {
   event_id: string;
   /** 0 for the delivery itself, then 1, 2... for each replay. */
   run: number;
-  /** 1 to 4 within a run. */
+  /** 1 to 4 within a run; further ones while its endpoint's circuit holds it. */
   attempt: number;
   at: Date;
   status_code: number | null;
@@ -234,4 +237,22 @@ export interface WebhookAttemptDoc {
   error: string | null;
   outcome: WebhookAttemptOutcome;
   next_attempt_at: Date | null;
+}
+
+/**
+ * A delivery waiting for its endpoint's circuit (workflows/webhook-circuit.ts), which releases
+ * them oldest event first once the endpoint answers again.
+ */
+export interface WebhookBacklogDoc {
+  /** `<endpointId>:<eventId>:<run>` */
+  _id: string;
+  org_id: string;
+  endpoint_id: string;
+  event_id: string;
+  run: number;
+  /** The number its next attempt gets. */
+  attempt: number;
+  /** Its claim's time: the backlog is released in this order. */
+  event_at: Date;
+  parked_at: Date;
 }

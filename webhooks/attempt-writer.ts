@@ -1,13 +1,22 @@
 import type { Store } from '../store';
-import type { WebhookAttemptDoc } from '../store/documents';
+import type { WebhookAttemptDoc, WebhookBacklogDoc } from '../store/documents';
+
+interface Waiting {
+  doc: WebhookAttemptDoc;
+  parked: WebhookBacklogDoc | null;
+  resolve: () => void;
+  reject: (err: Error) => void;
+}
 
 /**
  * Stores attempts as they finish, many in one insert: while one insert runs, the attempts that
  * finish meanwhile gather for the next. Each caller's promise settles with its own insert.
+ * A held attempt is stored with its delivery's place in the backlog, the place first: a crash
+ * between the two leaves a parked delivery without its record (the sweep parks it again),
+ * never a held record that nothing will release.
  */
 export function attemptWriter(store: Store) {
-  let gathering: { doc: WebhookAttemptDoc; resolve: () => void; reject: (err: Error) => void }[] =
-    [];
+  let gathering: Waiting[] = [];
   let writing = false;
 
   async function write(): Promise<void> {
@@ -16,6 +25,8 @@ export function attemptWriter(store: Store) {
       const batch = gathering;
       gathering = [];
       try {
+        const parked = batch.flatMap((b) => (b.parked ? [b.parked] : []));
+        if (parked.length) await store.webhookBacklog.park(parked);
         await store.webhookDeliveries.recordAttempts(batch.map((b) => b.doc));
         for (const b of batch) b.resolve();
       } catch (err) {
@@ -26,12 +37,18 @@ export function attemptWriter(store: Store) {
     writing = false;
   }
 
+  function add(doc: WebhookAttemptDoc, parked: WebhookBacklogDoc | null): Promise<void> {
+    return new Promise((resolve, reject) => {
+      gathering.push({ doc, parked, resolve, reject });
+      if (!writing) void write();
+    });
+  }
+
   return {
-    record(doc: WebhookAttemptDoc): Promise<void> {
-      return new Promise((resolve, reject) => {
-        gathering.push({ doc, resolve, reject });
-        if (!writing) void write();
-      });
-    },
+    record: (doc: WebhookAttemptDoc): Promise<void> => add(doc, null),
+    /** Stores a held attempt and parks its delivery in the endpoint's backlog. */
+    park: (doc: WebhookAttemptDoc, parked: WebhookBacklogDoc): Promise<void> => add(doc, parked),
   };
 }
+
+export type AttemptWriter = ReturnType<typeof attemptWriter>;

@@ -21,6 +21,11 @@ export interface AttemptReport {
   record: WebhookAttemptDoc;
 }
 
+/** What a held record says when no POST was made. */
+export const HELD_ERROR =
+  "Not sent: the endpoint is failing. It waits in the endpoint's backlog, sent in order once " +
+  'the endpoint answers again';
+
 /** Seconds or an HTTP date, as milliseconds from `now`; null when absent or unreadable. */
 export function parseRetryAfter(value: string | null, now: number): number | null {
   if (!value) return null;
@@ -37,19 +42,31 @@ function failureOf(res: WebhookResponse): string {
   return `Answered HTTP ${res.status}`;
 }
 
+type Fields = { status_code?: number; latency_ms?: number; error?: string | null };
+
 /**
  * Makes one attempt and decides what follows it; the caller supplies the wait the schedule
  * gives before the next attempt (null after the last). A 429 or 503 with `Retry-After` may
  * bring the next attempt forward, never past the schedule.
+ *
+ * It also keeps each endpoint's circuit: `circuit.failures` failed attempts in a row in this
+ * process (or a delivery failing its last retry) open it, and while it is open deliveries are
+ * `held` for the endpoint's backlog instead of being sent or retried one by one.
  */
 export function createDeliverer(deps: {
   store: Store;
   directory: EndpointDirectory;
   http: WebhookHttp;
   now?: () => number;
+  circuit?: { failures: number };
 }) {
   const now = deps.now ?? Date.now;
   const { store, directory, http } = deps;
+  const failuresToOpen = deps.circuit?.failures ?? 5;
+  /** Failed attempts in a row, per endpoint, in this process. */
+  const streaks = new Map<string, number>();
+  /** Circuits this process is opening: held at once, before the store and cache say so. */
+  const opening = new Set<string>();
 
   async function changeStatus(
     endpoint: LiveEndpoint,
@@ -61,6 +78,20 @@ export function createDeliverer(deps: {
       directory.invalidate(endpoint.orgId);
     }
   }
+
+  async function openCircuit(endpoint: LiveEndpoint, reason: string): Promise<void> {
+    if (opening.has(endpoint.id)) return;
+    opening.add(endpoint.id);
+    try {
+      await store.webhookEndpoints.openCircuit(endpoint.id, new Date(now()), reason);
+      directory.invalidate(endpoint.orgId);
+    } finally {
+      opening.delete(endpoint.id);
+    }
+  }
+
+  const isOpen = (endpoint: LiveEndpoint) =>
+    endpoint.failingSince !== null || opening.has(endpoint.id);
 
   async function post(endpoint: LiveEndpoint, t: DeliveryTarget) {
     const headers = webhookHeaders(
@@ -77,16 +108,13 @@ export function createDeliverer(deps: {
     }
   }
 
-  async function attempt(
-    t: DeliveryTarget,
-    attemptNo: number,
-    retryDelayMs: number | null,
-  ): Promise<AttemptReport> {
+  function reporter(t: DeliveryTarget, attemptNo: number) {
     const at = now();
-    const report = (
+    return (
       outcome: WebhookAttemptResult['outcome'],
-      fields: { status_code?: number; latency_ms?: number; error?: string | null },
+      fields: Fields,
       nextWaitMs: number | null = null,
+      nextAttemptAt: Date | null = nextWaitMs === null ? null : new Date(now() + nextWaitMs),
     ): AttemptReport => ({
       result: { outcome, nextWaitMs },
       record: {
@@ -101,40 +129,70 @@ export function createDeliverer(deps: {
         latency_ms: fields.latency_ms ?? null,
         error: fields.error ?? null,
         outcome,
-        next_attempt_at: nextWaitMs === null ? null : new Date(now() + nextWaitMs),
+        next_attempt_at: nextAttemptAt,
       },
     });
+  }
 
+  /** The endpoint to POST to, or the report that settles the attempt without a POST. */
+  async function check(
+    t: DeliveryTarget,
+    attemptNo: number,
+    hold: boolean,
+  ): Promise<LiveEndpoint | AttemptReport> {
+    const report = reporter(t, attemptNo);
     const endpoint = await directory.find(t.orgId, t.endpointId);
     if (!endpoint) return report('skipped', { error: 'The endpoint was deleted' });
     if (endpoint.status === 'disabled') {
       return report('skipped', { error: 'The endpoint is disabled' });
     }
+    if (hold && isOpen(endpoint)) {
+      return report('held', { error: HELD_ERROR }, null, endpoint.nextProbeAt);
+    }
+    return endpoint;
+  }
+
+  const isReport = (v: LiveEndpoint | AttemptReport): v is AttemptReport => 'record' in v;
+
+  /**
+   * Settles an attempt without a POST when it is not to be made: skipped for a deleted or
+   * disabled endpoint, held while the endpoint's circuit is open. Null: make the attempt.
+   */
+  async function precheck(t: DeliveryTarget, attemptNo: number): Promise<AttemptReport | null> {
+    const checked = await check(t, attemptNo, true);
+    return isReport(checked) ? checked : null;
+  }
+
+  async function attempt(
+    t: DeliveryTarget,
+    attemptNo: number,
+    retryDelayMs: number | null,
+  ): Promise<AttemptReport> {
+    const endpoint = await check(t, attemptNo, true);
+    if (isReport(endpoint)) return endpoint;
+    const report = reporter(t, attemptNo);
 
     const { res, error } = await post(endpoint, t);
     const fields = { status_code: res?.status, latency_ms: res?.latencyMs, error };
     if (!error) {
+      streaks.delete(endpoint.id);
+      // Also closes a circuit another process opened: the endpoint answers, and the circuit's
+      // workflow, seeing it active, releases the backlog.
       if (endpoint.status === 'failing') await changeStatus(endpoint, 'active', null);
       return report('delivered', fields);
     }
-    if (res?.status === 410) {
-      // The cached status may be stale (another process marked it failing): any status but a
-      // manual disable gives way.
-      await changeStatus(endpoint, 'disabled', `Answered 410 Gone to event ${t.eventId}`, [
-        'active',
-        'failing',
-      ]);
-      return report('gone', fields);
-    }
-    if (retryDelayMs === null) {
-      if (endpoint.status === 'active') {
-        await changeStatus(
-          endpoint,
-          'failing',
-          `Event ${t.eventId} failed every attempt: ${error}`,
-        );
-      }
-      return report('failed', fields);
+    if (res?.status === 410) return gone(endpoint, t, report, fields);
+
+    const streak = (streaks.get(endpoint.id) ?? 0) + 1;
+    streaks.set(endpoint.id, streak);
+    if (isOpen(endpoint)) return report('held', fields);
+    if (retryDelayMs === null || streak >= failuresToOpen) {
+      const why =
+        retryDelayMs === null
+          ? `Event ${t.eventId} failed every attempt: ${error}`
+          : `${streak} attempts in a row failed, the last for event ${t.eventId}: ${error}`;
+      await openCircuit(endpoint, why);
+      return report(retryDelayMs === null ? 'failed' : 'held', fields);
     }
     const retryAfter =
       res && (res.status === 429 || res.status === 503)
@@ -144,7 +202,45 @@ export function createDeliverer(deps: {
     return report('retrying', fields, wait);
   }
 
-  return { attempt };
+  async function gone(
+    endpoint: LiveEndpoint,
+    t: DeliveryTarget,
+    report: ReturnType<typeof reporter>,
+    fields: Fields,
+  ): Promise<AttemptReport> {
+    // The cached status may be stale (another process marked it failing): any status but a
+    // manual disable gives way.
+    await changeStatus(endpoint, 'disabled', `Answered 410 Gone to event ${t.eventId}`, [
+      'active',
+      'failing',
+    ]);
+    return report('gone', fields);
+  }
+
+  /**
+   * The circuit's attempt at a parked delivery: made although the circuit is open, and a
+   * failure keeps it `held` (next attempt at `nextProbeAt`). The endpoint's status is the
+   * circuit's to change, except for a 410.
+   */
+  async function probe(
+    t: DeliveryTarget,
+    attemptNo: number,
+    nextProbeAt: Date | null,
+  ): Promise<AttemptReport> {
+    const endpoint = await check(t, attemptNo, false);
+    if (isReport(endpoint)) return endpoint;
+    const report = reporter(t, attemptNo);
+    const { res, error } = await post(endpoint, t);
+    const fields = { status_code: res?.status, latency_ms: res?.latencyMs, error };
+    if (!error) {
+      streaks.delete(endpoint.id);
+      return report('delivered', fields);
+    }
+    if (res?.status === 410) return gone(endpoint, t, report, fields);
+    return report('held', fields, null, nextProbeAt);
+  }
+
+  return { precheck, attempt, probe };
 }
 
 export type Deliverer = ReturnType<typeof createDeliverer>;

@@ -9,6 +9,9 @@ export interface LiveEndpoint {
   url: string;
   events: string[];
   status: WebhookEndpointStatus;
+  /** Set while its circuit is open: its deliveries wait in its backlog. */
+  failingSince: Date | null;
+  nextProbeAt: Date | null;
   secret: string;
   createdAt: Date;
 }
@@ -28,6 +31,9 @@ export function endpointDirectory(store: Store, ttlMs: number) {
       url: d.url,
       events: d.events,
       status: d.status,
+      // Documents stored before circuits existed lack these fields.
+      failingSince: d.failing_since ?? null,
+      nextProbeAt: d.next_probe_at ?? null,
       secret: store.webhookEndpoints.secretOf(d),
       createdAt: d.created_at,
     }));

@@ -5,10 +5,20 @@ import {
 } from '@temporalio/client';
 import type { Config } from '../lib/config';
 import type { Store } from '../store';
-import type { webhookDeliveryWorkflow } from '../workflows';
-import { workflowIds, type WebhookDeliveryInput } from '../workflows/definitions';
+import type { webhookCircuitWorkflow, webhookDeliveryWorkflow } from '../workflows';
+import {
+  webhookTaskQueue,
+  workflowIds,
+  type WebhookCircuitInput,
+  type WebhookDeliveryInput,
+} from '../workflows/definitions';
 import { createDeliverer } from './deliverer';
-import { createWebhookDispatcher, type DispatcherLog, type DispatcherOptions } from './dispatcher';
+import {
+  createWebhookDispatcher,
+  type CircuitTarget,
+  type DispatcherLog,
+  type DispatcherOptions,
+} from './dispatcher';
 import { endpointDirectory } from './endpoint-directory';
 import { createWebhookHttp } from './http';
 
@@ -36,6 +46,36 @@ export function workflowStarter(client: Client, taskQueue: string) {
   };
 }
 
+/** What an endpoint's circuit needs besides the endpoint: its schedule, from the config. */
+export type CircuitSchedule = Omit<WebhookCircuitInput, 'orgId' | 'endpointId' | 'waitMs'>;
+
+export function circuitSchedule(webhooks: Config['webhooks']): CircuitSchedule {
+  const { probeFirstMs, probeMaxMs, disableAfterMs } = webhooks.circuit;
+  // Beyond the time other processes may still see the circuit open in their cache.
+  return { probeFirstMs, probeMaxMs, disableAfterMs, settleMs: webhooks.endpointCacheMs + 5_000 };
+}
+
+/**
+ * Starts an endpoint's circuit workflow, `webhook-circuit:<endpointId>`, unless it is running:
+ * one per endpoint at a time, again after an earlier one ended. False when it was running.
+ */
+export function circuitStarter(client: Client, taskQueue: string, schedule: CircuitSchedule) {
+  return async (target: CircuitTarget): Promise<boolean> => {
+    try {
+      await client.workflow.start<typeof webhookCircuitWorkflow>('webhookCircuitWorkflow', {
+        workflowId: workflowIds.webhookCircuit(target.endpointId),
+        taskQueue,
+        args: [{ orgId: target.orgId, endpointId: target.endpointId, ...schedule }],
+        workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+      });
+      return true;
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) return false;
+      throw err;
+    }
+  };
+}
+
 /**
  * Outbound webhook delivery for one process: every event this process records is fanned out
  * from here. The API and the worker each run one.
@@ -48,15 +88,22 @@ export function createWebhookEngine(deps: {
   options?: DispatcherOptions;
 }) {
   const { config, store } = deps;
+  const taskQueue = webhookTaskQueue(config.temporal.taskQueue);
   const http = createWebhookHttp(config.webhooks, { timeoutMs: config.webhooks.timeoutMs });
   const directory = endpointDirectory(store, config.webhooks.endpointCacheMs);
-  const deliverer = createDeliverer({ store, directory, http });
-  const startWorkflow = workflowStarter(deps.client, config.temporal.taskQueue);
+  const deliverer = createDeliverer({
+    store,
+    directory,
+    http,
+    circuit: { failures: config.webhooks.circuit.failures },
+  });
+  const startWorkflow = workflowStarter(deps.client, taskQueue);
   const dispatcher = createWebhookDispatcher({
     store,
     directory,
     deliverer,
     startWorkflow: (input) => startWorkflow(input),
+    startCircuit: circuitStarter(deps.client, taskQueue, circuitSchedule(config.webhooks)),
     log: deps.log,
     options: deps.options,
   });

@@ -14,6 +14,7 @@ export const WEBHOOK_EVENT_TYPES = [
   'payment_link.failed',
   'payment_link.expired',
   'sequence.completed',
+  'webhook_endpoint.disabled',
 ] as const;
 
 /** What `POST /api/webhook-endpoints/:id/test` sends; it goes to that endpoint only. */

@@ -3,9 +3,7 @@ import { NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { createMetaClient } from '../activities/meta/client';
 import { loadConfig } from '../lib/config';
-import { createStore } from '../store';
-import { accountSettings } from '../store/accounts';
-import { connectMongo } from '../store/mongo';
+import { openStore } from '../store';
 import { createWebhookEngine } from '../webhooks/engine';
 import { ensureSchedules } from './schedules';
 import { createWorker } from './worker';
@@ -14,7 +12,7 @@ import { createWorker } from './worker';
 async function main() {
   const config = loadConfig();
   const { address, namespace, taskQueue } = config.temporal;
-  const mongo = await connectMongo(config.mongo.uri, config.mongo.db);
+  const database = await openStore(config);
   const connection = await NativeConnection.connect({ address });
   const clientConnection = await Connection.connect({ address });
   const meta = createMetaClient({ apiVersion: config.meta.apiVersion });
@@ -25,7 +23,7 @@ async function main() {
       cleanupIntervalMinutes: config.cleanupIntervalMinutes,
       templateSyncIntervalMinutes: config.templateSyncIntervalMinutes,
     });
-    const store = createStore(mongo.db, config.encryptionKey, accountSettings(config));
+    const { store } = database;
     const log = {
       warn: (obj: object, msg: string) => console.warn(msg, obj),
       error: (obj: object, msg: string) => console.error(msg, obj),
@@ -43,7 +41,7 @@ async function main() {
     await meta.close();
     await clientConnection.close();
     await connection.close();
-    await mongo.close();
+    await database.close();
   }
 }
 

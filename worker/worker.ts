@@ -1,25 +1,56 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Worker, type NativeConnection } from '@temporalio/worker';
+import { bundleWorkflowCode, Worker, type NativeConnection } from '@temporalio/worker';
 import type { Activities } from '../activities';
+import { webhookTaskQueue } from '../workflows/definitions';
 
 /** Built by `npm run build`; without it (tests, ts sources) the worker bundles at start. */
 export const WORKFLOW_BUNDLE_PATH = join(__dirname, '..', 'workflow-bundle.js');
 
-export function createWorker(opts: {
+/**
+ * The worker for the task queue and, beside it, one for outbound webhooks' workflows (their
+ * own task queue, see webhookTaskQueue): a webhook storm's workflow tasks queue up there, never
+ * ahead of a message send's. Returned as the first, whose run() and shutdown() run and stop
+ * both, so callers keep the SDK's Worker.
+ */
+export async function createWorker(opts: {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
   activities: Activities;
 }): Promise<Worker> {
-  const workflows = existsSync(WORKFLOW_BUNDLE_PATH)
-    ? { workflowBundle: { codePath: WORKFLOW_BUNDLE_PATH } }
-    : { workflowsPath: require.resolve('../workflows') };
-  return Worker.create({
-    connection: opts.connection,
-    namespace: opts.namespace,
-    taskQueue: opts.taskQueue,
-    activities: opts.activities,
-    ...workflows,
+  const workflowBundle = existsSync(WORKFLOW_BUNDLE_PATH)
+    ? { codePath: WORKFLOW_BUNDLE_PATH }
+    : await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows') });
+  const create = (taskQueue: string) =>
+    Worker.create({
+      connection: opts.connection,
+      namespace: opts.namespace,
+      taskQueue,
+      activities: opts.activities,
+      workflowBundle,
+    });
+  const [main, webhooks] = await Promise.all([
+    create(opts.taskQueue),
+    create(webhookTaskQueue(opts.taskQueue)),
+  ]);
+  const runMain = main.run.bind(main);
+  const shutdownMain = main.shutdown.bind(main);
+  const stop = (worker: Worker) => {
+    if (worker.getState() === 'RUNNING') worker.shutdown();
+  };
+  return Object.assign(main, {
+    async run(): Promise<void> {
+      // Either stopping (a signal, a fatal error) stops the other; run() settles with both.
+      const both = [runMain(), webhooks.run()].map((running, i) =>
+        running.finally(() => stop(i ? main : webhooks)),
+      );
+      const [first, second] = await Promise.allSettled(both);
+      for (const result of [first, second]) if (result?.status === 'rejected') throw result.reason;
+    },
+    shutdown(): void {
+      shutdownMain();
+      stop(webhooks);
+    },
   });
 }

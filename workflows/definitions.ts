@@ -11,7 +11,14 @@ export const workflowIds = {
   templateSyncAll: () => 'templates-sync:all',
   message: (messageId: string) => `message:${messageId}`,
   webhookDelivery: (endpointId: string, eventId: string) => `webhook:${endpointId}:${eventId}`,
+  webhookCircuit: (endpointId: string) => `webhook-circuit:${endpointId}`,
 };
+
+/**
+ * Outbound webhooks' workflows (deliveries' retries and endpoints' circuits) run on a task queue
+ * of their own beside the main one, so that a storm of them never delays a message send.
+ */
+export const webhookTaskQueue = (taskQueue: string) => `${taskQueue}-webhooks`;
 
 export const scheduleIds = {
   cleanup: 'cleanup',
@@ -114,7 +121,36 @@ export interface WebhookDeliveryInput {
 }
 
 export interface WebhookAttemptResult {
-  outcome: 'delivered' | 'retrying' | 'failed' | 'gone' | 'skipped';
+  /** `held`: the endpoint's circuit is open, and the delivery waits in its backlog. */
+  outcome: 'delivered' | 'retrying' | 'failed' | 'gone' | 'skipped' | 'held';
   /** Before the next attempt; null when this one was the last. */
   nextWaitMs: number | null;
 }
+
+/** One failing endpoint's circuit: when it probes, and when it gives up. */
+export interface WebhookCircuitInput {
+  orgId: string;
+  endpointId: string;
+  /** The wait before the first probe, doubling after each failed one up to probeMaxMs. */
+  probeFirstMs: number;
+  probeMaxMs: number;
+  /** An endpoint failing this long (from its failing_since) is disabled. */
+  disableAfterMs: number;
+  /**
+   * How long the circuit, once closed, waits for deliveries parked by processes that had not
+   * seen it close yet (their endpoint cache).
+   */
+  settleMs: number;
+  /** Carried across continue-as-new: the wait before the next probe, */
+  waitMs?: number;
+  /** and when (workflow time) the endpoint failing since `failingSince` is to be disabled. */
+  deadline?: { failingSince: number; at: number } | null;
+}
+
+/**
+ * How a circuit ended: `closed` (the backlog went out and the endpoint is active), `idle`
+ * (nothing parked to probe with; the next parked delivery starts it again), `disabled` (failed
+ * for disableAfterMs; backlog failed), `gone` (answered 410), `skipped` (deleted or disabled
+ * by hand; backlog skipped).
+ */
+export type WebhookCircuitOutcome = 'closed' | 'idle' | 'disabled' | 'gone' | 'skipped';

@@ -17,6 +17,8 @@ const { attemptWebhookDelivery } = proxyLocalActivities<WebhookActivities>({
  * Delivers one event to one endpoint: attempts after 0 s, 10 s, 60 s and 5 min (each wait
  * counted from the previous attempt, shortened by a Retry-After), then gives up. Its ID,
  * `webhook:<endpointId>:<eventId>`, makes the delivery unique; a replay is a new run of it.
+ * It ends `held` when the endpoint's circuit is open: the delivery then waits in the endpoint's
+ * backlog, and the circuit's workflow sends it.
  */
 export async function webhookDeliveryWorkflow(
   input: WebhookDeliveryInput,

@@ -108,5 +108,5 @@ export const authPlugin = fp(
       throw new UnauthorizedError(request.authFailure ?? 'Unauthorized');
     });
   },
-  { name: 'auth', dependencies: ['mongo'] },
+  { name: 'auth', dependencies: ['store'] },
 );

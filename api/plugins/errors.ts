@@ -1,6 +1,8 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import { isGrpcServiceError, ServiceError } from '@temporalio/client';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import type { Socket } from 'node:net';
 import { DomainError } from '../../lib/errors';
 
 interface ErrorBody {
@@ -18,11 +20,62 @@ const FASTIFY_MESSAGES: Record<string, (e: FastifyError, limit: number) => strin
     'Unsupported Content-Type: send the body as application/json',
   FST_ERR_CTP_EMPTY_JSON_BODY: () => "Body cannot be empty when Content-Type is 'application/json'",
   FST_ERR_CTP_INVALID_JSON_BODY: () => 'Body is not valid JSON',
+  FST_ERR_MAX_PARAM_LENGTH: () => 'URI too long: a path segment is over 100 characters',
+  FST_ERR_BAD_URL: () => 'The URL is not valid',
 };
+
+/** gRPC codes that mean Temporal did not answer in time or cannot be reached. */
+const TEMPORAL_UNAVAILABLE = new Set([4 /* DEADLINE_EXCEEDED */, 14 /* UNAVAILABLE */]);
+const TEMPORAL_RETRY_AFTER_SECONDS = 5;
+
+function temporalUnavailable(err: unknown): boolean {
+  const cause = err instanceof ServiceError ? err.cause : err;
+  return isGrpcServiceError(cause) && TEMPORAL_UNAVAILABLE.has(cause.code);
+}
+
+/** Errors Fastify's router raises before any route runs (Fastify's `frameworkErrors`). */
+export function frameworkErrors(err: FastifyError, _request: FastifyRequest, reply: FastifyReply) {
+  const reword = err.code ? FASTIFY_MESSAGES[err.code] : undefined;
+  void reply.code(err.statusCode ?? 400).send(error(reword ? reword(err, 0) : err.message));
+}
+
+/**
+ * Errors Node's HTTP parser raises before Fastify sees a request (431 for oversized headers,
+ * 400 for a malformed request): answered in the same envelope, then the connection closes.
+ */
+export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket) {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, text, message] =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'Request Header Fields Too Large', 'Request headers are too large']
+      : err.code === 'HPE_URI_TOO_LONG'
+        ? [414, 'URI Too Long', 'URI too long']
+        : [400, 'Bad Request', 'Malformed HTTP request'];
+  const body = JSON.stringify(error(message));
+  socket.end(
+    `HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
 
 /** The one place that turns errors into `{message, status: "error"}` with the right code. */
 export const errorsPlugin = fp(
   (app: FastifyInstance) => {
+    // Every route's path as a pattern, to tell a wrong method (405) from a wrong path (404).
+    const routes: { pattern: RegExp; methods: Set<string> }[] = [];
+    app.addHook('onRoute', (route) => {
+      const source = route.url
+        .split('/')
+        .map((part) =>
+          part.startsWith(':') ? '[^/]+' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
+        )
+        .join('/');
+      const methods = [route.method].flat().map((m) => m.toUpperCase());
+      const existing = routes.find((r) => r.pattern.source === `^${source}/?$`);
+      if (existing) methods.forEach((m) => existing.methods.add(m));
+      else routes.push({ pattern: new RegExp(`^${source}/?$`), methods: new Set(methods) });
+    });
+
     app.setErrorHandler((err: FastifyError, request, reply) => {
       if (err instanceof DomainError) {
         return reply.code(err.statusCode).headers(err.headers).send(error(err.message));
@@ -34,6 +87,18 @@ export const errorsPlugin = fp(
           return `${path ? `${where}.${path}` : where}: ${v.message}`;
         });
         return reply.code(400).send(error(`Invalid request: ${problems.join('; ')}`));
+      }
+      if (temporalUnavailable(err)) {
+        request.log.warn({ err }, 'Temporal unavailable');
+        return reply
+          .code(503)
+          .header('retry-after', String(TEMPORAL_RETRY_AFTER_SECONDS))
+          .send(
+            error(
+              'The workflow service (Temporal) is not answering; nothing was started. ' +
+                `Try again in ${TEMPORAL_RETRY_AFTER_SECONDS} seconds.`,
+            ),
+          );
       }
       const reword = err.code ? FASTIFY_MESSAGES[err.code] : undefined;
       if (reword) {
@@ -51,9 +116,18 @@ export const errorsPlugin = fp(
       return reply.code(500).send(error('Internal server error'));
     });
 
-    app.setNotFoundHandler((request, reply) =>
-      reply.code(404).send(error(`Route ${request.method} ${request.url.split('?')[0]} not found`)),
-    );
+    app.setNotFoundHandler((request, reply) => {
+      const path = request.url.split('?')[0] ?? '/';
+      const allowed = routes.find((r) => r.pattern.test(path))?.methods;
+      if (allowed && !allowed.has(request.method)) {
+        const allow = [...allowed].sort().join(', ');
+        return reply
+          .code(405)
+          .header('allow', allow)
+          .send(error(`Method ${request.method} is not allowed on ${path}; allowed: ${allow}`));
+      }
+      return reply.code(404).send(error(`Route ${request.method} ${path} not found`));
+    });
   },
   { name: 'errors' },
 );

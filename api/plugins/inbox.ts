@@ -16,5 +16,5 @@ export const inboxPlugin = fp(
     app.decorate('inbox', inbox);
     app.addHook('onClose', () => inbox.idle());
   },
-  { name: 'inbox', dependencies: ['mongo'] },
+  { name: 'inbox', dependencies: ['store'] },
 );

@@ -21,5 +21,5 @@ export const webhooksPlugin = fp(
     // After the inbox (registered later, so closed earlier) has recorded its last events.
     app.addHook('onClose', () => engine.close());
   },
-  { name: 'webhooks', dependencies: ['mongo', 'temporal'] },
+  { name: 'webhooks', dependencies: ['store', 'temporal'] },
 );

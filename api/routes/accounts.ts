@@ -1,11 +1,13 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { randomToken } from '../../lib/crypto';
 import { NotFoundError, ValidationError } from '../../lib/errors';
 import type { AccountChanges } from '../../store/accounts';
 import {
   accountView,
   AccountView,
   CreateAccountBody,
+  CreatedAccountView,
   UpdateAccountBody,
 } from '../schemas/accounts';
 import { envelope, ErrorSchema, IdParams, ok, protectedErrors } from '../schemas/common';
@@ -57,7 +59,7 @@ export const accountRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: 'Connect a WhatsApp Business number; its secrets are stored encrypted',
         body: CreateAccountBody,
         response: {
-          201: envelope(AccountView),
+          201: envelope(CreatedAccountView),
           400: ErrorSchema,
           409: ErrorSchema,
           ...protectedErrors,
@@ -66,18 +68,24 @@ export const accountRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       const body = request.body;
+      const verifyToken = body.webhook_verify_token ?? randomToken(24);
       const doc = await app.store.accounts.create(orgOf(request.principal), {
         name: body.name,
         phoneNumberId: body.phone_number_id,
         wabaId: body.waba_id,
         accessToken: body.access_token,
         appSecret: body.app_secret,
-        verifyToken: body.webhook_verify_token,
+        verifyToken,
         displayPhoneNumber: body.display_phone_number ?? null,
         isDefault: body.is_default,
         throughput: body.throughput,
       });
-      return reply.code(201).send(ok(accountView(doc)));
+      const view = accountView(doc);
+      return reply
+        .code(201)
+        .send(
+          ok(body.webhook_verify_token ? view : { ...view, webhook_verify_token: verifyToken }),
+        );
     },
   );
 

@@ -39,26 +39,27 @@ export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
       config: open,
       schema: {
         tags: ['health'],
-        summary: 'Readiness: MongoDB and Temporal are reachable',
+        summary: 'Readiness: the database and Temporal are reachable',
         security: [],
         response: {
-          200: envelope(z.object({ mongodb: z.literal('ok'), temporal: z.literal('ok') })),
+          200: envelope(z.object({ database: z.literal('ok'), temporal: z.literal('ok') })),
           503: ErrorSchema,
         },
       },
     },
     async () => {
+      const database = app.database.kind === 'postgres' ? 'PostgreSQL' : 'MongoDB';
       const checks = await Promise.allSettled([
-        withTimeout(app.mongo.db.command({ ping: 1 }), 'MongoDB'),
+        withTimeout(app.database.ping(), database),
         withTimeout(app.temporal.workflowService.getSystemInfo({}), 'Temporal'),
       ]);
       const failures = checks.flatMap((c, i) =>
         c.status === 'rejected'
-          ? [`${i === 0 ? 'MongoDB' : 'Temporal'} unreachable (${(c.reason as Error).message})`]
+          ? [`${i === 0 ? database : 'Temporal'} unreachable (${(c.reason as Error).message})`]
           : [],
       );
       if (failures.length) throw new ServiceUnavailableError(`Not ready: ${failures.join('; ')}`);
-      return ok({ mongodb: 'ok' as const, temporal: 'ok' as const });
+      return ok({ database: 'ok' as const, temporal: 'ok' as const });
     },
   );
 };

@@ -50,7 +50,7 @@ export const webhookDeliveryRoutes: FastifyPluginAsyncZod = async (app) => {
       const orgId = orgOf(request.principal);
       const { id } = request.params;
       const q = request.query;
-      await endpointOf(app, orgId, id);
+      const endpoint = await endpointOf(app, orgId, id);
       const dispatches = await store.webhookDeliveries.listForEndpoint(orgId, id, {
         limit: q.limit,
         after:
@@ -68,6 +68,7 @@ export const webhookDeliveryRoutes: FastifyPluginAsyncZod = async (app) => {
           deliveryView(
             d,
             attempts.filter((a) => a.event_id === d._id),
+            endpoint.next_probe_at ?? null,
           ),
         ),
         next_cursor: last
@@ -104,8 +105,12 @@ export const webhookDeliveryRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => {
       const { id, deliveryId } = request.params;
-      const { dispatch, attempts } = await deliveryOf(orgOf(request.principal), id, deliveryId);
-      return ok(deliveryView(dispatch, attempts));
+      const { endpoint, dispatch, attempts } = await deliveryOf(
+        orgOf(request.principal),
+        id,
+        deliveryId,
+      );
+      return ok(deliveryView(dispatch, attempts, endpoint.next_probe_at ?? null));
     },
   );
 

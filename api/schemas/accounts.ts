@@ -14,7 +14,9 @@ export const CreateAccountBody = z.object({
   waba_id: MetaId.describe('WhatsApp Business Account ID'),
   access_token: Secret.describe('Permanent (system user) access token; stored encrypted'),
   app_secret: Secret.describe("The Meta app's secret, to verify webhook signatures"),
-  webhook_verify_token: Secret.describe("The token Meta's webhook subscription handshake sends"),
+  webhook_verify_token: Secret.optional().describe(
+    "The token Meta's webhook subscription handshake sends; generated (and shown once) if absent",
+  ),
   display_phone_number: z.string().trim().min(1).max(32).nullable().optional(),
   is_default: z
     .boolean()
@@ -50,6 +52,13 @@ export const AccountView = z.object({
   webhook_verify_token_set: z.boolean(),
   created_at: Timestamp,
   updated_at: Timestamp,
+});
+
+export const CreatedAccountView = AccountView.extend({
+  webhook_verify_token: z
+    .string()
+    .optional()
+    .describe('The generated verify token, shown only in this answer: enter it at Meta'),
 });
 
 /** Secrets never leave the store: the view only says whether each one is set. */

@@ -14,7 +14,10 @@ export function ok<T>(data: T): { data: T; status: 'success' } {
   return { data, status: 'success' };
 }
 
-export const IdParams = z.object({ id: z.uuid() });
+/** Ids are looked up as given: one that names nothing, of whatever shape, is a 404. */
+export const Id = z.string().min(1).max(100);
+
+export const IdParams = z.object({ id: Id });
 
 /** Error answers every protected route can give. */
 export const protectedErrors = {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Timestamp } from './common';
+import { Id, Timestamp } from './common';
 
 const HttpsUrl = z.url({ protocol: /^https$/, error: 'must be an HTTPS URL' });
 
@@ -145,7 +145,7 @@ export const MessageView = z.object({
 });
 
 export const MessageHistoryQuery = z.object({
-  contact_id: z.uuid(),
+  contact_id: Id,
   limit: z.coerce.number().int().min(1).max(100).default(50),
   before_time: z.iso.datetime({ offset: true }).optional(),
   before_id: z.string().optional().describe('With before_time: the id of the last message seen'),

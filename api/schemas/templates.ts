@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import type { TemplateDoc } from '../../store/documents';
+import { Id } from './common';
 
 export const ListTemplatesQuery = z.object({
-  account_id: z.uuid().optional(),
+  account_id: Id.optional(),
   status: z
     .string()
     .trim()

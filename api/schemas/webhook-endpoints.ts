@@ -6,7 +6,7 @@ import type {
   WebhookEndpointDoc,
 } from '../../store/documents';
 import { WEBHOOK_EVENT_TYPES } from '../../webhooks/event-types';
-import { Timestamp } from './common';
+import { Id, Timestamp } from './common';
 
 const EventName = z.enum([...WEBHOOK_EVENT_TYPES, '*']);
 
@@ -70,7 +70,7 @@ export function webhookEndpointView(doc: WebhookEndpointDoc): z.infer<typeof Web
 }
 
 export const DeliveryParams = z.object({
-  id: z.uuid(),
+  id: Id,
   deliveryId: z.string().min(1).max(300).describe("The event's id (X-Webhook-Id)"),
 });
 
@@ -88,8 +88,10 @@ export const ListDeliveriesQuery = z
 const DeliveryState = z
   .enum(['pending', 'retrying', 'delivered', 'failed', 'skipped'])
   .describe(
-    'pending: no attempt yet; retrying: another attempt is scheduled; failed: every attempt ' +
-      'failed, or the endpoint answered 410; skipped: the endpoint was disabled or deleted',
+    'pending: no attempt yet; retrying: another attempt is scheduled, or the endpoint is ' +
+      'failing and the delivery waits in its backlog until it answers again; failed: every ' +
+      'attempt failed, the endpoint answered 410, or it was disabled after failing too long; ' +
+      'skipped: the endpoint was disabled or deleted',
   );
 
 const AttemptView = z.object({
@@ -116,12 +118,17 @@ const STATE_OF: Record<WebhookAttemptOutcome, z.infer<typeof DeliveryState>> = {
   failed: 'failed',
   gone: 'failed',
   skipped: 'skipped',
+  held: 'retrying',
 };
 
-/** `attempts` are this delivery's, ordered by run then attempt. */
+/**
+ * `attempts` are this delivery's, ordered by run then attempt; `nextProbeAt` is when the
+ * endpoint's circuit tries again (a held delivery's next attempt, at the earliest).
+ */
 export function deliveryView(
   dispatch: Omit<WebhookDispatchDoc, 'body'>,
   attempts: WebhookAttemptDoc[],
+  nextProbeAt: Date | null = null,
 ): z.infer<typeof DeliveryView> {
   const last = attempts.at(-1);
   return {
@@ -137,7 +144,11 @@ export function deliveryView(
       error: a.error,
     })),
     next_attempt_at:
-      last?.outcome === 'retrying' ? (last.next_attempt_at?.toISOString() ?? null) : null,
+      last?.outcome === 'retrying'
+        ? (last.next_attempt_at?.toISOString() ?? null)
+        : last?.outcome === 'held'
+          ? ((nextProbeAt ?? last.next_attempt_at)?.toISOString() ?? null)
+          : null,
     created_at: dispatch.created_at.toISOString(),
   };
 }

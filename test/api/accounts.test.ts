@@ -3,6 +3,7 @@ import { provisionOrganization } from '../../scripts/provision';
 import { sandboxDisplayNumber } from '../../lib/sandbox-ids';
 import { sandboxAccountIds } from '../../store/sandbox-account';
 import { createTestApp, type TestApp } from '../support/app';
+import { openRawStore } from '../support/raw-store';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -145,9 +146,10 @@ describe('WhatsApp accounts', () => {
       for (const secret of secretsOf(input)) expect(answer).not.toContain(secret);
     }
 
-    const raw = await t.app.mongo.db.collection('accounts').findOne({ _id: view.id });
+    const rawStore = openRawStore(t.app.config);
+    const [raw] = await rawStore.find('accounts', { _id: view.id }).finally(() => rawStore.close());
     for (const secret of secretsOf(input)) expect(JSON.stringify(raw)).not.toContain(secret);
-    expect(decryptSecret(raw!.access_token_enc, t.app.config.encryptionKey)).toBe(
+    expect(decryptSecret(String(raw!.access_token_enc), t.app.config.encryptionKey)).toBe(
       input.access_token,
     );
     expect(raw!.graph_url).toBe(t.app.config.meta.graphUrl);

@@ -1,5 +1,6 @@
 import { provisionOrganization } from '../../scripts/provision';
 import { createTestApp, type TestApp } from '../support/app';
+import { openRawStore } from '../support/raw-store';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -94,10 +95,14 @@ describe('API keys', () => {
     });
     expect(created.key.startsWith(created.prefix)).toBe(true);
 
-    const stored = await t.app.mongo.db
-      .collection('api_keys')
-      .findOne({ _id: created.id as never });
-    expect(JSON.stringify(stored)).not.toContain(created.key);
+    const raw = openRawStore(t.app.config);
+    try {
+      const stored = await raw.find('api_keys', { _id: created.id });
+      expect(stored).toHaveLength(1);
+      expect(JSON.stringify(stored)).not.toContain(created.key);
+    } finally {
+      await raw.close();
+    }
 
     const list = await t.call({ method: 'GET', url: '/api/api-keys' });
     expect(list.statusCode).toBe(200);

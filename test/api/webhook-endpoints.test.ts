@@ -13,9 +13,11 @@ import type {
 } from '../../api/schemas/webhook-endpoints';
 import type { Env } from '../../lib/config';
 import { provisionOrganization } from '../../scripts/provision';
+import { openStore, type StoreHandle } from '../../store';
 import type { EventDoc, WebhookEndpointDoc } from '../../store/documents';
 import { workflowIds, type WebhookDeliveryInput } from '../../workflows/definitions';
 import { createTestApp, type TestApp } from '../support/app';
+import { openRawStore, type RawStore } from '../support/raw-store';
 import {
   startWebhookReceiver,
   type ReceivedWebhook,
@@ -47,13 +49,16 @@ const LOCAL_DELIVERY: Env = {
 };
 
 let t: TestApp;
+let raw: RawStore;
 const receivers: WebhookReceiver[] = [];
 const servers: (() => Promise<void>)[] = [];
 
 beforeAll(async () => {
   t = await createTestApp({ env: LOCAL_DELIVERY });
+  raw = openRawStore(t.app.config);
 });
 afterAll(async () => {
+  await raw?.close();
   await t.close();
   await Promise.all([...receivers.map((r) => r.close()), ...servers.map((close) => close())]);
 });
@@ -243,14 +248,14 @@ describe('endpoint CRUD', () => {
       secret: expect.stringMatching(/^whsec_[A-Za-z0-9+/]{43}=$/),
     });
 
-    const raw = await t.app.mongo.db
-      .collection<WebhookEndpointDoc>('webhook_endpoints')
-      .findOne({ _id: created.id });
-    expect(raw).not.toBeNull();
-    expect(JSON.stringify(raw)).not.toContain(created.secret);
-    expect(JSON.stringify(raw)).not.toContain(created.secret.slice('whsec_'.length));
-    expect(raw!.secret_enc).not.toContain(created.secret);
-    expect(t.app.store.webhookEndpoints.secretOf(raw!)).toBe(created.secret);
+    const [stored] = (await raw.find('webhook_endpoints', {
+      _id: created.id,
+    })) as unknown as WebhookEndpointDoc[];
+    expect(stored).toBeDefined();
+    expect(JSON.stringify(stored)).not.toContain(created.secret);
+    expect(JSON.stringify(stored)).not.toContain(created.secret.slice('whsec_'.length));
+    expect(stored!.secret_enc).not.toContain(created.secret);
+    expect(t.app.store.webhookEndpoints.secretOf(stored!)).toBe(created.secret);
 
     const { secret, ...view } = created;
     const got = await org.call({ method: 'GET', url: `/api/webhook-endpoints/${created.id}` });
@@ -424,10 +429,8 @@ describe('endpoint CRUD', () => {
     expect(secret).not.toBe(ep.secret);
     const got = await org.call({ method: 'GET', url: `/api/webhook-endpoints/${ep.id}` });
     expect(got.body).not.toContain(secret);
-    const raw = await t.app.mongo.db
-      .collection<WebhookEndpointDoc>('webhook_endpoints')
-      .findOne({ _id: ep.id });
-    expect(raw!.secret_enc).not.toContain(secret.slice('whsec_'.length));
+    const [stored] = await raw.find('webhook_endpoints', { _id: ep.id });
+    expect(String(stored!.secret_enc)).not.toContain(secret.slice('whsec_'.length));
 
     const after = await emit(org);
     expect(r.received.map((h) => h.headers['x-webhook-id'])).toEqual([before, after]);
@@ -691,7 +694,7 @@ describe('delivery', () => {
     expect(r1.received).toHaveLength(1);
     expect(r2.received).toHaveLength(1);
 
-    const event = await t.app.mongo.db.collection<EventDoc>('events').findOne({ _id: id });
+    const event = await store.events.get(id);
     expect(event).not.toBeNull();
     expect(await webhooks.dispatcher.dispatch([event!])).toBe(0);
     expect(await webhooks.dispatcher.dispatch([event!, event!])).toBe(0);
@@ -877,7 +880,7 @@ describe('deliveries listing', () => {
       data: { n: s },
       created_at: now,
     }));
-    await t.app.mongo.db.collection<EventDoc>('events').insertMany(batch);
+    await raw.insert('events', batch);
     expect(await t.app.webhooks.dispatcher.dispatch(batch)).toBe(5);
     expect(r.received).toHaveLength(8);
     const expected = [...batch.map((e) => e._id).reverse(), ...[...singles].reverse()];
@@ -1004,13 +1007,17 @@ describe('test event', () => {
 describe('replay', () => {
   let rp: TestApp;
   let worker: TestWorker | undefined;
+  let workerDatabase: StoreHandle | undefined;
   beforeAll(async () => {
     // An app of its own, so that its worker runs no retries left by the other tests.
     rp = await createTestApp({ env: LOCAL_DELIVERY });
-    worker = await startTestWorker(rp.app.config, rp.app.mongo.db);
+    // The worker's own store, as in its own process.
+    workerDatabase = await openStore(rp.app.config);
+    worker = await startTestWorker(rp.app.config, workerDatabase.store);
   }, 120_000);
   afterAll(async () => {
     await worker?.stop();
+    await workerDatabase?.close();
     await rp.close();
   });
 

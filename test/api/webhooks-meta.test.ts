@@ -1,15 +1,18 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import type { AccountDoc } from '../../store/documents';
 import { createTestApp, type TestApp } from '../support/app';
+import { openRawStore, type RawStore } from '../support/raw-store';
 
 const APP_SECRET = 'a9c1f3e5b7d9f1a3c5e7b9d1f3a5c7e9';
 const VERIFY_TOKEN = 'my-verify-token';
 
 let t: TestApp;
+let raw: RawStore;
 let account: AccountDoc;
 let orgId: string;
 beforeAll(async () => {
   t = await createTestApp();
+  raw = openRawStore(t.app.config);
   orgId = t.org.organization.id;
   account = await t.app.store.accounts.create(orgId, {
     name: 'Main',
@@ -20,7 +23,10 @@ beforeAll(async () => {
     verifyToken: VERIFY_TOKEN,
   });
 });
-afterAll(() => t.close());
+afterAll(async () => {
+  await raw?.close();
+  await t?.close();
+});
 
 const sign = (body: string, secret = APP_SECRET) =>
   `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
@@ -72,7 +78,7 @@ function inbound(from: string, message: Record<string, unknown>, name = 'Sheena 
 }
 
 const events = (type: string) => t.app.store.events.list(orgId, { type }, 1000);
-const stored = () => t.app.mongo.db.collection('inbound_webhooks').countDocuments();
+const stored = () => raw.count('inbound_webhooks');
 
 describe('GET /api/webhooks/meta (verification handshake)', () => {
   const handshake = (query: string) =>

@@ -9,16 +9,33 @@ const DEV_ENTRY = join(__dirname, '..', '..', 'dist', 'scripts', 'dev.js');
 
 interface Ports {
   PORT: number;
+  POSTGRES_PORT: number;
   MONGODB_PORT: number;
   TEMPORAL_PORT: number;
   TEMPORAL_UI_PORT: number;
   META_SIMULATOR_PORT: number;
 }
 
-/** The start command's process, with its own data folder and ports. */
+/**
+ * The start command's process, with its own data folder and ports, on the store the tests run
+ * on (WAFLOW_TEST_STORE, PostgreSQL by default), embedded like every other server.
+ */
 function startStack(dataDir: string, ports: Ports) {
-  const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'warn' };
-  for (const name of ['MONGODB_URI', 'TEMPORAL_ADDRESS', 'NODE_ENV']) delete env[name];
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'warn',
+    WAFLOW_STORE: process.env.WAFLOW_TEST_STORE ?? 'postgres',
+  };
+  for (const name of [
+    'DATABASE_URL',
+    'DATABASE_SCHEMA',
+    'MONGODB_URI',
+    'MONGODB_DB',
+    'TEMPORAL_ADDRESS',
+    'NODE_ENV',
+  ])
+    delete env[name];
   for (const [name, port] of Object.entries(ports)) env[name] = String(port);
   const child = spawn(process.execPath, [DEV_ENTRY], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
@@ -69,6 +86,7 @@ describe('the start command', () => {
   beforeEach(async () => {
     ports = {
       PORT: await freePort(),
+      POSTGRES_PORT: await freePort(),
       MONGODB_PORT: await freePort(),
       TEMPORAL_PORT: await freePort(),
       TEMPORAL_UI_PORT: await freePort(),
@@ -90,7 +108,7 @@ describe('the start command', () => {
       });
       expect(res.status).toBe(200);
       expect(await res.json()).toEqual({
-        data: { mongodb: 'ok', temporal: 'ok' },
+        data: { database: 'ok', temporal: 'ok' },
         status: 'success',
       });
       const me = await fetch(`http://127.0.0.1:${ports.PORT}/api/auth/me`, {

@@ -1,24 +1,34 @@
 import { inboundProcessor } from '../../messaging/inbound';
 import { Inbox } from '../../messaging/inbox';
-import { createStore, type Store } from '../../store';
-import { connectMongo, type MongoHandle } from '../../store/mongo';
+import { openStore, type Store, type StoreHandle } from '../../store';
 import { testConfig } from '../support/config';
+import { openRawStore, type RawStore } from '../support/raw-store';
 
-let mongo: MongoHandle;
+let database: StoreHandle;
 let store: Store;
+let raw: RawStore;
 const warnings: string[] = [];
 const log = { warn: (_obj: object, msg: string) => void warnings.push(msg) };
 
 beforeAll(async () => {
   const config = testConfig();
-  mongo = await connectMongo(config.mongo.uri, config.mongo.db);
-  store = createStore(mongo.db, config.encryptionKey);
+  database = await openStore(config);
+  store = database.store;
+  raw = openRawStore(config);
 });
-afterAll(() => mongo.close());
+afterAll(async () => {
+  await raw?.close();
+  await database?.close();
+});
 
 const webhook = (n: number) =>
   JSON.stringify({ object: 'whatsapp_business_account', entry: [], n });
-const all = () => mongo.db.collection('inbound_webhooks').find().sort({ _id: 1 }).toArray();
+/** Every stored webhook, as the repository reads it. */
+const all = async () => {
+  const rows = await raw.find('inbound_webhooks');
+  const docs = await Promise.all(rows.map((r) => store.inboundWebhooks.get(String(r._id))));
+  return docs.map((d) => d!);
+};
 
 describe('Inbox', () => {
   it('stores everything accepted together in one write and then processes it', async () => {
@@ -27,9 +37,9 @@ describe('Inbox', () => {
     await inbox.idle();
     const docs = await all();
     expect(docs).toHaveLength(3);
-    expect(new Set(docs.map((d) => (d.received_at as Date).getTime())).size).toBe(1);
+    expect(new Set(docs.map((d) => d.received_at.getTime())).size).toBe(1);
     expect(docs.every((d) => d.processed_at instanceof Date)).toBe(true);
-    await mongo.db.collection('inbound_webhooks').deleteMany({});
+    await raw.clear('inbound_webhooks');
   });
 
   it('only stores what exceeds its queue, leaving it to the recovery sweep', async () => {

@@ -1,17 +1,7 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import { createStore, type Store } from '../../store';
-import type { NewMessage } from '../../store/messages';
-import { connectMongo, type MongoHandle } from '../../store/mongo';
-import { testConfig } from '../support/config';
-
-let mongo: MongoHandle;
-let store: Store;
-beforeAll(async () => {
-  const config = testConfig();
-  mongo = await connectMongo(config.mongo.uri, config.mongo.db);
-  store = createStore(mongo.db, randomBytes(32));
-});
-afterAll(() => mongo.close());
+import { randomUUID } from 'node:crypto';
+import type { NewMessage, Store } from '../../store/contract';
+import type { MessageStatus } from '../../store/documents';
+import { openTestStore, STORE_KINDS, type TestStore } from '../support/store';
 
 const message = (over: Partial<NewMessage> = {}): NewMessage => ({
   _id: randomUUID(),
@@ -30,96 +20,216 @@ const message = (over: Partial<NewMessage> = {}): NewMessage => ({
   ...over,
 });
 
-describe('messages', () => {
-  it('is stored once per id', async () => {
-    const m = message();
-    expect((await store.messages.insert(m)).created).toBe(true);
-    const again = await store.messages.insert({ ...m, content: { body: 'other' } });
-    expect(again.created).toBe(false);
-    expect(again.doc.content).toEqual({ body: 'hi' });
+function shuffle<T>(items: T[]): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [items[i], items[j]] = [items[j]!, items[i]!];
+  }
+  return items;
+}
+
+describe.each(STORE_KINDS)('%s', (kind) => {
+  let t: TestStore;
+  let store: Store;
+  beforeAll(async () => {
+    t = await openTestStore(kind);
+    store = t.store;
   });
+  afterAll(() => t?.handle.close());
 
-  it('keeps the first wamid', async () => {
-    const m = message();
-    await store.messages.insert(m);
-    await store.messages.setWamid(m._id, 'wamid.1');
-    await store.messages.setWamid(m._id, 'wamid.2');
-    expect((await store.messages.byWamid('wamid.1'))?._id).toBe(m._id);
-    expect(await store.messages.byWamid('wamid.2')).toBeNull();
-  });
-
-  it('moves statuses forward only and records each once, whatever the order', async () => {
-    const m = message();
-    await store.messages.insert(m);
-    const t = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s));
-    await store.messages.applyStatus(m._id, 'delivered', t(2));
-    await store.messages.applyStatus(m._id, 'sent', t(1));
-    await store.messages.applyStatus(m._id, 'delivered', t(2));
-    await store.messages.applyStatus(m._id, 'read', t(3));
-    await store.messages.applyStatus(m._id, 'delivered', t(2));
-    const doc = (await store.messages.get('org-1', m._id))!;
-    expect(doc.status).toBe('read');
-    expect(doc.status_history.map((h) => h.status)).toEqual([
-      'queued',
-      'delivered',
-      'sent',
-      'read',
-    ]);
-  });
-
-  it('ends in failed with the error, and nothing moves it on', async () => {
-    const m = message();
-    await store.messages.insert(m);
-    await store.messages.applyStatus(m._id, 'sent', new Date());
-    const error = { code: 131047, message: 'Re-engagement message' };
-    await store.messages.applyStatus(m._id, 'failed', new Date(), error);
-    await store.messages.applyStatus(m._id, 'delivered', new Date());
-    const doc = (await store.messages.get('org-1', m._id))!;
-    expect(doc).toMatchObject({ status: 'failed', error });
-    expect(doc.status_history.at(-2)).toMatchObject({ status: 'failed', error });
-  });
-
-  it('is scoped by organization', async () => {
-    const m = message();
-    await store.messages.insert(m);
-    expect(await store.messages.get('org-2', m._id)).toBeNull();
-  });
-
-  it('pages history newest first with a cursor that new messages do not disturb', async () => {
-    const contact = randomUUID();
-    const same = new Date('2026-03-01T10:00:00Z');
-    const times = [
-      new Date('2026-03-01T09:00:00Z'),
-      same,
-      same,
-      same,
-      new Date('2026-03-01T11:00:00Z'),
-    ];
-    const ids: string[] = [];
-    for (const at of times) {
-      const m = message({ contact_id: contact });
-      ids.push(m._id);
-      await store.messages.insert(m, at);
-    }
-    const page1 = await store.messages.history('org-1', contact, { limit: 2 });
-    expect(page1[0]!.created_at.toISOString()).toBe('2026-03-01T11:00:00.000Z');
-    const last = page1[1]!;
-
-    // A message arriving now must not shift the next page.
-    await store.messages.insert(message({ contact_id: contact }), new Date('2026-03-01T12:00:00Z'));
-
-    const page2 = await store.messages.history('org-1', contact, {
-      limit: 2,
-      beforeTime: last.created_at,
-      beforeId: last._id,
+  describe('messages', () => {
+    it('is stored once per id', async () => {
+      const m = message();
+      expect((await store.messages.insert(m)).created).toBe(true);
+      const again = await store.messages.insert({ ...m, content: { body: 'other' } });
+      expect(again.created).toBe(false);
+      expect(again.doc.content).toEqual({ body: 'hi' });
     });
-    const page3 = await store.messages.history('org-1', contact, {
-      limit: 2,
-      beforeTime: page2[1]!.created_at,
-      beforeId: page2[1]!._id,
+
+    it('keeps the first wamid', async () => {
+      const m = message();
+      await store.messages.insert(m);
+      await store.messages.setWamid(m._id, 'wamid.1');
+      await store.messages.setWamid(m._id, 'wamid.2');
+      expect((await store.messages.byWamid('wamid.1'))?._id).toBe(m._id);
+      expect(await store.messages.byWamid('wamid.2')).toBeNull();
+      expect((await store.messages.byId(m._id))?.wamid).toBe('wamid.1');
     });
-    const seen = [...page1, ...page2, ...page3].map((m) => m._id);
-    expect(seen).toHaveLength(5);
-    expect(new Set(seen)).toEqual(new Set(ids));
+
+    it('records sent with its wamid', async () => {
+      const m = message();
+      await store.messages.insert(m);
+      const at = new Date('2026-01-01T00:00:01Z');
+      await store.messages.recordSent(m._id, 'wamid.sent', at);
+      const doc = (await store.messages.byWamid('wamid.sent'))!;
+      expect(doc).toMatchObject({ _id: m._id, status: 'sent', wamid: 'wamid.sent' });
+      expect(doc.status_history.at(-1)).toEqual({ status: 'sent', at });
+    });
+
+    it('moves statuses forward only and records each once, whatever the order', async () => {
+      const m = message();
+      await store.messages.insert(m);
+      const t = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s));
+      await store.messages.applyStatus(m._id, 'delivered', t(2));
+      await store.messages.applyStatus(m._id, 'sent', t(1));
+      await store.messages.applyStatus(m._id, 'delivered', t(2));
+      await store.messages.applyStatus(m._id, 'read', t(3));
+      await store.messages.applyStatus(m._id, 'delivered', t(2));
+      const doc = (await store.messages.get('org-1', m._id))!;
+      expect(doc.status).toBe('read');
+      expect(doc.status_history.map((h) => h.status)).toEqual([
+        'queued',
+        'delivered',
+        'sent',
+        'read',
+      ]);
+      expect(doc.status_history[1]).toEqual({ status: 'delivered', at: t(2) });
+    });
+
+    it('ends in failed with the error, and nothing moves it on', async () => {
+      const m = message();
+      await store.messages.insert(m);
+      await store.messages.applyStatus(m._id, 'sent', new Date());
+      const error = { code: 131047, message: 'Re-engagement message' };
+      await store.messages.applyStatus(m._id, 'failed', new Date(), error);
+      await store.messages.applyStatus(m._id, 'delivered', new Date());
+      const doc = (await store.messages.get('org-1', m._id))!;
+      expect(doc).toMatchObject({ status: 'failed', error });
+      expect(doc.status_history.at(-2)).toMatchObject({ status: 'failed', error });
+    });
+
+    it('applies statuses arriving concurrently, repeated and in any order, atomically', async () => {
+      const ids: string[] = [];
+      for (let i = 0; i < 200; i++) {
+        const m = message({ contact_id: `concurrent-${kind}` });
+        ids.push(m._id);
+        await store.messages.insert(m);
+      }
+      const at: Record<MessageStatus, Date> = {
+        queued: new Date('2026-04-01T10:00:00Z'),
+        sent: new Date('2026-04-01T10:00:01Z'),
+        delivered: new Date('2026-04-01T10:00:02Z'),
+        read: new Date('2026-04-01T10:00:03Z'),
+        failed: new Date('2026-04-01T10:00:04Z'),
+      };
+      const forward: MessageStatus[] = ['sent', 'delivered', 'read'];
+      /** Applies every update at once; each must succeed (all settle before a failure shows). */
+      const applyAll = async (
+        all: { id: string; status: MessageStatus }[],
+        error?: { code: number; message: string },
+      ) => {
+        const settled = await Promise.allSettled(
+          all.map((u) =>
+            store.messages.applyStatus(
+              u.id,
+              u.status,
+              at[u.status],
+              u.status === 'failed' ? error : null,
+            ),
+          ),
+        );
+        const failures = settled.flatMap((r) =>
+          r.status === 'rejected' ? [String(r.reason)] : [],
+        );
+        expect({ failed: failures.length, first: failures[0] }).toEqual({
+          failed: 0,
+          first: undefined,
+        });
+      };
+      // Every status of every message twice (Meta redelivers), all at once, shuffled.
+      const updates = shuffle(
+        ids.flatMap((id) => [...forward, ...forward].map((status) => ({ id, status }))),
+      );
+      await applyAll(updates);
+
+      const history = async (id: string) => {
+        const doc = (await store.messages.get('org-1', id))!;
+        return {
+          status: doc.status,
+          error: doc.error,
+          history: doc.status_history.map((h) => h.status).sort(),
+          times: Object.fromEntries(doc.status_history.map((h) => [h.status, h.at])),
+        };
+      };
+      const afterRead = await Promise.all(ids.map(history));
+      for (const doc of afterRead) {
+        expect(doc).toEqual({
+          status: 'read',
+          error: null,
+          history: ['delivered', 'queued', 'read', 'sent'],
+          times: expect.objectContaining({ sent: at.sent, delivered: at.delivered, read: at.read }),
+        });
+      }
+
+      // Then a failure arrives among late duplicates: failed is final, whatever came around it.
+      const error = { code: 131026, message: 'Message undeliverable' };
+      const late = shuffle(
+        ids.flatMap((id) => [
+          { id, status: 'failed' as const },
+          { id, status: 'failed' as const },
+          ...forward.map((status) => ({ id, status })),
+        ]),
+      );
+      await applyAll(late, error);
+      // And nothing moves it back afterwards.
+      await applyAll(ids.map((id) => ({ id, status: 'read' as const })));
+
+      const afterFailed = await Promise.all(ids.map(history));
+      for (const doc of afterFailed) {
+        expect(doc).toMatchObject({
+          status: 'failed',
+          error,
+          history: ['delivered', 'failed', 'queued', 'read', 'sent'],
+        });
+      }
+    }, 300_000);
+
+    it('is scoped by organization', async () => {
+      const m = message();
+      await store.messages.insert(m);
+      expect(await store.messages.get('org-2', m._id)).toBeNull();
+      expect((await store.messages.byId(m._id))?._id).toBe(m._id);
+    });
+
+    it('pages history newest first with a cursor that new messages do not disturb', async () => {
+      const contact = randomUUID();
+      const same = new Date('2026-03-01T10:00:00Z');
+      const times = [
+        new Date('2026-03-01T09:00:00Z'),
+        same,
+        same,
+        same,
+        new Date('2026-03-01T11:00:00Z'),
+      ];
+      const ids: string[] = [];
+      for (const at of times) {
+        const m = message({ contact_id: contact });
+        ids.push(m._id);
+        await store.messages.insert(m, at);
+      }
+      const page1 = await store.messages.history('org-1', contact, { limit: 2 });
+      expect(page1[0]!.created_at.toISOString()).toBe('2026-03-01T11:00:00.000Z');
+      const last = page1[1]!;
+
+      // A message arriving now must not shift the next page.
+      await store.messages.insert(
+        message({ contact_id: contact }),
+        new Date('2026-03-01T12:00:00Z'),
+      );
+
+      const page2 = await store.messages.history('org-1', contact, {
+        limit: 2,
+        beforeTime: last.created_at,
+        beforeId: last._id,
+      });
+      const page3 = await store.messages.history('org-1', contact, {
+        limit: 2,
+        beforeTime: page2[1]!.created_at,
+        beforeId: page2[1]!._id,
+      });
+      const seen = [...page1, ...page2, ...page3].map((m) => m._id);
+      expect(seen).toHaveLength(5);
+      expect(new Set(seen)).toEqual(new Set(ids));
+    });
   });
 });

@@ -6,21 +6,28 @@ import { loadConfig, type Config, type Env } from '../../lib/config';
 
 /** Where the global setup's servers are. */
 export function testServers() {
+  const databaseUrl = process.env.WAFLOW_TEST_DATABASE_URL;
   const mongoUri = process.env.WAFLOW_TEST_MONGODB_URI;
   const temporalAddress = process.env.WAFLOW_TEST_TEMPORAL_ADDRESS;
-  if (!mongoUri || !temporalAddress)
+  if (!databaseUrl || !mongoUri || !temporalAddress)
     throw new Error('Run tests through jest: its global setup starts the servers');
-  return { mongoUri, temporalAddress };
+  return { databaseUrl, mongoUri, temporalAddress };
 }
 
-/** A config on the test servers with a database and task queue of its own. */
+/**
+ * A config on the test servers with a PostgreSQL schema, a MongoDB database and a task queue
+ * of its own. The store is PostgreSQL unless the overrides or WAFLOW_TEST_STORE say mongo.
+ */
 export function testConfig(overrides: Env = {}): Config {
-  const { mongoUri, temporalAddress } = testServers();
+  const { databaseUrl, mongoUri, temporalAddress } = testServers();
   const id = randomUUID().replaceAll('-', '').slice(0, 12);
   return loadConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
     DATA_DIR: mkdtempSync(join(tmpdir(), 'waflow-data-')),
+    WAFLOW_STORE: overrides.WAFLOW_STORE ?? process.env.WAFLOW_TEST_STORE ?? 'postgres',
+    DATABASE_URL: databaseUrl,
+    DATABASE_SCHEMA: `test_${id}`,
     MONGODB_URI: mongoUri,
     MONGODB_DB: `test_${id}`,
     TEMPORAL_ADDRESS: temporalAddress,

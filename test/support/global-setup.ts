@@ -1,6 +1,7 @@
-import { mkdtempSync } from 'node:fs';
+import { chmodSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { randomToken } from '../../lib/crypto';
 import { loadConfig } from '../../lib/config';
 import {
   binPath,
@@ -10,10 +11,12 @@ import {
   waitForTemporal,
   type Managed,
 } from '../../scripts/infra';
+import { startPostgres } from '../../scripts/postgres';
 
 /**
- * Starts a real FerretDB and a real Temporal dev server for the whole run, on free ports and
- * in a temporary folder, unless MONGODB_URI / TEMPORAL_ADDRESS point at servers to use.
+ * Starts a throwaway PostgreSQL cluster, a real FerretDB (the repository suite runs against
+ * both stores) and a real Temporal dev server for the whole run, on free ports and in a
+ * temporary folder, unless DATABASE_URL / MONGODB_URI / TEMPORAL_ADDRESS point at servers to use.
  */
 export interface TestGlobals {
   __waflowInfra?: { dir: string; started: Managed[] };
@@ -22,40 +25,67 @@ export interface TestGlobals {
 export default async function globalSetup(): Promise<void> {
   const config = loadConfig();
   const dir = mkdtempSync(join(tmpdir(), 'waflow-test-'));
+  // As root, PostgreSQL runs as an unprivileged user, who must reach its cluster in here.
+  chmodSync(dir, 0o711);
   const started: Managed[] = [];
+  let databaseUrl = config.postgres.embedded ? '' : config.postgres.url;
   let mongoUri = config.mongo.embedded ? '' : config.mongo.uri;
   let temporalAddress = config.temporal.embedded ? '' : config.temporal.address;
 
-  if (!mongoUri) {
-    const port = await freePort();
-    started.push(
-      await startFerret({
-        bin: binPath(config.cacheDir, 'ferretdb'),
-        dataDir: join(dir, 'ferretdb'),
-        port,
-        logFile: join(dir, 'ferretdb.log'),
-      }),
-    );
-    mongoUri = `mongodb://127.0.0.1:${port}/`;
+  try {
+    if (!databaseUrl) {
+      const port = await freePort();
+      const password = randomToken();
+      started.push(
+        await startPostgres({
+          cacheDir: config.cacheDir,
+          dataDir: join(dir, 'postgres'),
+          port,
+          user: 'waflow',
+          password,
+          database: 'waflow',
+          logFile: join(dir, 'postgres.log'),
+          ephemeral: true,
+        }),
+      );
+      databaseUrl = `postgres://waflow:${password}@127.0.0.1:${port}/waflow`;
+    }
+    if (!mongoUri) {
+      const port = await freePort();
+      started.push(
+        await startFerret({
+          bin: binPath(config.cacheDir, 'ferretdb'),
+          dataDir: join(dir, 'ferretdb'),
+          port,
+          logFile: join(dir, 'ferretdb.log'),
+        }),
+      );
+      mongoUri = `mongodb://127.0.0.1:${port}/`;
+    }
+    if (!temporalAddress) {
+      const port = await freePort();
+      started.push(
+        await startTemporal({
+          bin: binPath(config.cacheDir, 'temporal'),
+          dbFile: join(dir, 'temporal.db'),
+          port,
+          uiPort: null,
+          logFile: join(dir, 'temporal.log'),
+        }),
+      );
+      temporalAddress = `127.0.0.1:${port}`;
+    }
+    await waitForTemporal(temporalAddress, config.temporal.namespace);
+  } catch (err) {
+    // jest skips the teardown when the setup fails: stop what did start.
+    for (const proc of started.reverse()) await proc.stop();
+    throw err;
   }
-  if (!temporalAddress) {
-    const port = await freePort();
-    started.push(
-      await startTemporal({
-        bin: binPath(config.cacheDir, 'temporal'),
-        dbFile: join(dir, 'temporal.db'),
-        port,
-        uiPort: null,
-        logFile: join(dir, 'temporal.log'),
-      }),
-    );
-    temporalAddress = `127.0.0.1:${port}`;
-  }
-  await waitForTemporal(temporalAddress, config.temporal.namespace);
 
   // globalSetup and globalTeardown share this process's globals.
   (globalThis as TestGlobals).__waflowInfra = { dir, started };
   // Test workers are forked after this, so they inherit these.
+  process.env.WAFLOW_TEST_DATABASE_URL = databaseUrl;
   process.env.WAFLOW_TEST_MONGODB_URI = mongoUri;
   process.env.WAFLOW_TEST_TEMPORAL_ADDRESS = temporalAddress;
   process.env.WAFLOW_TEST_DIR = dir;

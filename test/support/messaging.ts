@@ -5,6 +5,7 @@ import type { Config, Env } from '../../lib/config';
 import { freePort } from '../../scripts/infra';
 import { provisionOrganization, type Provisioned } from '../../scripts/provision';
 import { createMetaSimulator, type MetaSimulator, type MetaSimulatorOptions } from '../../sim/meta';
+import { openStore } from '../../store';
 import { accountSettings } from '../../store/accounts';
 import type { AccountDoc } from '../../store/documents';
 import { testConfig } from './config';
@@ -52,7 +53,9 @@ export async function createMessagingHarness(
   await app.listen({ host: '127.0.0.1', port: 0 });
   const { port } = app.server.address() as AddressInfo;
   sim.setOptions({ webhookUrl: `http://127.0.0.1:${port}/api/webhooks/meta` });
-  const worker = await startTestWorker(config, app.mongo.db);
+  // The worker's store is not the API's, as in production, where they are two processes.
+  const workerDatabase = await openStore(config);
+  const worker = await startTestWorker(config, workerDatabase.store);
   const org = await provisionOrganization(
     app.store,
     { name: 'Acme' },
@@ -74,6 +77,7 @@ export async function createMessagingHarness(
     },
     async close() {
       await worker.stop();
+      await workerDatabase.close();
       await app.close();
       await sim.close();
     },

@@ -1,17 +1,18 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import type { Db } from 'mongodb';
 import { createActivities } from '../../activities';
 import { createMetaClient } from '../../activities/meta/client';
 import type { Config } from '../../lib/config';
-import { createStore, type Store } from '../../store';
-import { accountSettings } from '../../store/accounts';
+import type { Store } from '../../store';
 import { createWebhookEngine, type WebhookEngine } from '../../webhooks/engine';
 import { createWorker } from '../../worker/worker';
 
 export interface TestWorker {
   client: Client;
-  /** The worker's own store, as in its own process: events it records are dispatched by it. */
+  /**
+   * The store it was given. A store of its own (not the API's) makes it behave as its own
+   * process: the events it records are dispatched by it.
+   */
   store: Store;
   webhooks: WebhookEngine;
   stop(): Promise<void>;
@@ -20,13 +21,12 @@ export interface TestWorker {
 const quiet = { warn() {}, error() {} };
 
 /** A real worker with every workflow and activity, on the config's own task queue. */
-export async function startTestWorker(config: Config, db: Db): Promise<TestWorker> {
+export async function startTestWorker(config: Config, store: Store): Promise<TestWorker> {
   const { address, namespace, taskQueue } = config.temporal;
   const nativeConnection = await NativeConnection.connect({ address });
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace });
   const meta = createMetaClient({ apiVersion: config.meta.apiVersion, timeoutMs: 5_000 });
-  const store = createStore(db, config.encryptionKey, accountSettings(config));
   const webhooks = createWebhookEngine({ config, store, client, log: quiet });
   const worker = await createWorker({
     connection: nativeConnection,

@@ -12,6 +12,9 @@ describe('loadConfig', () => {
     expect(config.http.port).toBe(3000);
     expect(config.rateLimit).toEqual({ perMinute: 100, perSecond: 10 });
     expect(config.http.bodyLimit).toBe(5 * 1024 * 1024);
+    expect(config.store).toBe('postgres');
+    expect(config.postgres).toMatchObject({ embedded: true, schema: 'public', port: 5433 });
+    expect(config.postgres.url).toMatch(/^postgres:\/\/waflow:[^@]+@127\.0\.0\.1:5433\/waflow$/);
     expect(config.mongo).toMatchObject({ embedded: true, uri: 'mongodb://127.0.0.1:27017/' });
     expect(config.temporal).toMatchObject({ embedded: true, address: '127.0.0.1:7233' });
     expect(config.auth.cookieSecure).toBe(false);
@@ -36,11 +39,33 @@ describe('loadConfig', () => {
   it('uses configured servers instead of embedded ones', () => {
     const config = loadConfig({
       DATA_DIR: tempDir(),
+      DATABASE_URL: 'postgres://waflow:pw@db.internal:5432/waflow',
+      DATABASE_SCHEMA: 'tenant_a',
       MONGODB_URI: 'mongodb://db.internal:27017/',
       TEMPORAL_ADDRESS: 'temporal.internal:7233',
     });
+    expect(config.postgres).toMatchObject({
+      embedded: false,
+      url: 'postgres://waflow:pw@db.internal:5432/waflow',
+      schema: 'tenant_a',
+    });
     expect(config.mongo).toMatchObject({ embedded: false, uri: 'mongodb://db.internal:27017/' });
     expect(config.temporal).toMatchObject({ embedded: false, address: 'temporal.internal:7233' });
+  });
+
+  it('keeps the data in PostgreSQL unless MongoDB is asked for', () => {
+    const dir = tempDir();
+    const mongoUri = 'mongodb://db.internal:27017/';
+    const databaseUrl = 'postgres://waflow:pw@db.internal:5432/waflow';
+    const storeOf = (env: Record<string, string>) => loadConfig({ DATA_DIR: dir, ...env }).store;
+    expect(storeOf({})).toBe('postgres');
+    // An existing MongoDB deployment (only MONGODB_URI set) stays on MongoDB.
+    expect(storeOf({ MONGODB_URI: mongoUri })).toBe('mongo');
+    expect(storeOf({ MONGODB_URI: mongoUri, DATABASE_URL: databaseUrl })).toBe('postgres');
+    expect(storeOf({ WAFLOW_STORE: 'mongo' })).toBe('mongo');
+    expect(storeOf({ WAFLOW_STORE: 'postgres', MONGODB_URI: mongoUri })).toBe('postgres');
+    expect(() => storeOf({ WAFLOW_STORE: 'mysql' })).toThrow(/WAFLOW_STORE/);
+    expect(() => storeOf({ DATABASE_SCHEMA: 'Robert; DROP TABLE' })).toThrow(/DATABASE_SCHEMA/);
   });
 
   it('generates a development encryption key once and keeps it', () => {
@@ -63,10 +88,16 @@ describe('loadConfig', () => {
 
   it('names each invalid variable', () => {
     const attempt = () =>
-      loadConfig({ PORT: 'eighty', ENCRYPTION_KEY: 'short', MONGODB_URI: 'http://x' });
+      loadConfig({
+        PORT: 'eighty',
+        ENCRYPTION_KEY: 'short',
+        MONGODB_URI: 'http://x',
+        DATABASE_URL: 'mysql://x',
+      });
     expect(attempt).toThrow(ConfigError);
     expect(attempt).toThrow(/PORT/);
     expect(attempt).toThrow(/ENCRYPTION_KEY: must be 32 bytes/);
     expect(attempt).toThrow(/MONGODB_URI: must be a mongodb:\/\/ URI/);
+    expect(attempt).toThrow(/DATABASE_URL: must be a postgres:\/\/ URL/);
   });
 });

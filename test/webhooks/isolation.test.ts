@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createStore, type Store } from '../../store';
+import { openStore, type Store, type StoreHandle } from '../../store';
 import type { EventDoc } from '../../store/documents';
-import { connectMongo, type MongoHandle } from '../../store/mongo';
 import { attemptWriter } from '../../webhooks/attempt-writer';
 import { createDeliverer } from '../../webhooks/deliverer';
 import { createWebhookDispatcher } from '../../webhooks/dispatcher';
@@ -11,10 +10,12 @@ import { endpointDirectory } from '../../webhooks/endpoint-directory';
 import { createWebhookHttp, type WebhookHttp } from '../../webhooks/http';
 import type { WebhookDeliveryInput } from '../../workflows/definitions';
 import { testConfig } from '../support/config';
+import { openRawStore, type RawStore } from '../support/raw-store';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver';
 
-let mongo: MongoHandle;
+let database: StoreHandle;
 let store: Store;
+let raw: RawStore;
 let http: WebhookHttp;
 let fast: WebhookReceiver;
 
@@ -31,8 +32,9 @@ beforeAll(async () => {
     WEBHOOK_ALLOW_HTTP: 'true',
     WEBHOOK_ALLOWED_NETWORKS: '127.0.0.1/32',
   });
-  mongo = await connectMongo(config.mongo.uri, config.mongo.db);
-  store = createStore(mongo.db, config.encryptionKey);
+  database = await openStore(config);
+  store = database.store;
+  raw = openRawStore(config);
   http = createWebhookHttp(config.webhooks, { timeoutMs: 30_000 });
   fast = await startWebhookReceiver();
   await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
@@ -43,7 +45,8 @@ afterAll(async () => {
   await new Promise((resolve) => slow.close(resolve));
   await http.close();
   await fast.close();
-  await mongo.close();
+  await raw?.close();
+  await database?.close();
 });
 
 it('a hanging endpoint holds its own lane only; once stuck, its deliveries go to workflows', async () => {
@@ -56,9 +59,7 @@ it('a hanging endpoint holds its own lane only; once stuck, its deliveries go to
       url,
       events: ['*'],
     });
-    await mongo.db
-      .collection('webhook_endpoints')
-      .updateOne({ _id: endpoint._id as never }, { $set: { created_at: past } });
+    await raw.update('webhook_endpoints', { _id: endpoint._id }, { created_at: past });
     ids.push(endpoint._id);
   }
   const [fastId, slowId] = ids;
@@ -76,14 +77,18 @@ it('a hanging endpoint holds its own lane only; once stuck, its deliveries go to
     options: { perEndpoint: 2, maxLaneWaitMs: 300 },
   });
 
-  const event = (): EventDoc => ({
-    _id: `contact.created:${randomUUID()}`,
-    org_id: orgId,
-    type: 'contact.created',
-    timestamp: new Date(),
-    data: {},
-    created_at: new Date(),
-  });
+  const eventIds: string[] = [];
+  const event = (): EventDoc => {
+    eventIds.push(`contact.created:${randomUUID()}`);
+    return {
+      _id: eventIds.at(-1)!,
+      org_id: orgId,
+      type: 'contact.created',
+      timestamp: new Date(),
+      data: {},
+      created_at: new Date(),
+    };
+  };
   // Five rounds of four events, each delivered to the fast endpoint before the next.
   for (let round = 1; round <= 5; round++) {
     dispatcher.enqueue([event(), event(), event(), event()]);
@@ -107,17 +112,17 @@ it('a hanging endpoint holds its own lane only; once stuck, its deliveries go to
     await new Promise((r) => setTimeout(r, 10));
   }
   await dispatcher.drain();
-  const attempts = await mongo.db
-    .collection('webhook_attempts')
-    .find({ org_id: orgId, outcome: 'delivered' })
-    .toArray();
-  expect(attempts.filter((a) => a.endpoint_id === fastId)).toHaveLength(20);
-  const slowAttempts = attempts.filter((a) => a.endpoint_id === slowId);
+  const delivered = async (endpointId: string) =>
+    (await store.webhookDeliveries.attemptsOf(endpointId, eventIds)).filter(
+      (a) => a.outcome === 'delivered',
+    );
+  expect(await delivered(fastId!)).toHaveLength(20);
+  const slowAttempts = await delivered(slowId!);
   expect(slowAttempts).toHaveLength(inMemory);
   // Every delivery to the slow endpoint once: in memory or by workflow, never both.
   const byWorkflow = new Set(started.map((s) => s.eventId));
   expect(byWorkflow.size).toBe(started.length);
-  for (const a of slowAttempts) expect(byWorkflow.has(a.event_id as string)).toBe(false);
+  for (const a of slowAttempts) expect(byWorkflow.has(a.event_id)).toBe(false);
   expect(fast.received.filter((r) => r.path === '/fast')).toHaveLength(20);
   expect(started.every((s) => s.endpointId !== fastId)).toBe(true);
 });

@@ -1,13 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { webhookActivities } from '../../activities/webhooks';
-import { createStore, type Store } from '../../store';
-import type {
-  EventDoc,
-  WebhookAttemptDoc,
-  WebhookDispatchDoc,
-  WebhookEndpointDoc,
-} from '../../store/documents';
-import { connectMongo, type MongoHandle } from '../../store/mongo';
+import { openStore, type Store, type StoreHandle } from '../../store';
+import type { EventDoc, WebhookAttemptDoc, WebhookDispatchDoc } from '../../store/documents';
 import { createDeliverer, type Deliverer } from '../../webhooks/deliverer';
 import {
   createWebhookDispatcher,
@@ -19,13 +13,15 @@ import { createWebhookHttp, type WebhookHttp } from '../../webhooks/http';
 import { webhookBody } from '../../webhooks/signing';
 import type { WebhookDeliveryInput } from '../../workflows/definitions';
 import { testConfig } from '../support/config';
+import { openRawStore, type RawStore } from '../support/raw-store';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver';
 
 const SECOND = 1_000;
 const MINUTE = 60 * SECOND;
 
-let mongo: MongoHandle;
+let database: StoreHandle;
 let store: Store;
+let raw: RawStore;
 let http: WebhookHttp;
 let directory: EndpointDirectory;
 let deliverer: Deliverer;
@@ -68,9 +64,10 @@ beforeAll(async () => {
     WEBHOOK_ALLOWED_NETWORKS: '127.0.0.1/32',
     WEBHOOK_ENDPOINT_CACHE_MS: '0',
   });
-  mongo = await connectMongo(config.mongo.uri, config.mongo.db);
-  // Built directly, so no engine listens to the events it records: as after a crash.
-  store = createStore(mongo.db, config.encryptionKey);
+  // Opened directly, so no engine listens to the events it records: as after a crash.
+  database = await openStore(config);
+  store = database.store;
+  raw = openRawStore(config);
   http = createWebhookHttp(config.webhooks, { timeoutMs: 5_000 });
   directory = endpointDirectory(store, config.webhooks.endpointCacheMs);
   deliverer = createDeliverer({ store, directory, http, now });
@@ -79,7 +76,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await http?.close();
   await receiver?.close();
-  await mongo?.close();
+  await raw?.close();
+  await database?.close();
 });
 
 beforeEach(async () => {
@@ -91,7 +89,7 @@ beforeEach(async () => {
     'webhook_attempts',
     'webhook_recovery',
   ]) {
-    await mongo.db.collection(name).deleteMany({});
+    await raw.clear(name);
   }
   clock = undefined;
   started = [];
@@ -116,7 +114,8 @@ async function newEndpoint(path: string, org = orgId): Promise<string> {
 async function recordEvent(org = orgId): Promise<EventDoc> {
   const id = `contact.created:${randomUUID()}`;
   expect(await store.events.record(org, id, 'contact.created', { id })).toBe(true);
-  const [stored] = await mongo.db.collection<EventDoc>('events').find({ _id: id }).toArray();
+  const stored = await store.events.get(id);
+  expect(stored).not.toBeNull();
   return stored!;
 }
 
@@ -185,7 +184,7 @@ it('starts the workflow at attempt 1 for a claimed delivery that has no attempt'
   const event = await recordEvent();
   const dispatch = dispatchOf(event, [endpointId], Date.now());
   // A crash right after the claim leaves just this.
-  await mongo.db.collection<WebhookDispatchDoc>('webhook_dispatches').insertOne(dispatch);
+  expect(await store.webhookDeliveries.claim([dispatch])).toEqual(new Set([event._id]));
 
   expect(await dispatcher.recover(from)).toMatchObject({ dispatched: 0, resumed: 0 });
   expect(started).toEqual([]);
@@ -294,9 +293,11 @@ it('leaves what exceeds its queue to the sweep, and nothing is sent twice', asyn
 it('keeps the sweep cursor and starts each sweep 2 minutes before it', async () => {
   const endpointId = await newEndpoint('cursor');
   // Older than every event here, the straggler below included.
-  await mongo.db
-    .collection<WebhookEndpointDoc>('webhook_endpoints')
-    .updateOne({ _id: endpointId }, { $set: { created_at: new Date(Date.now() - 60 * MINUTE) } });
+  await raw.update(
+    'webhook_endpoints',
+    { _id: endpointId },
+    { created_at: new Date(Date.now() - 60 * MINUTE) },
+  );
   const froms: Date[] = [];
   const activities = webhookActivities({
     store,
@@ -323,12 +324,11 @@ it('keeps the sweep cursor and starts each sweep 2 minutes before it', async () 
 
   // Stored late with an earlier time (a slow write): only the overlap finds it.
   const straggler = await recordEvent();
-  await mongo.db
-    .collection<EventDoc>('events')
-    .updateOne(
-      { _id: straggler._id },
-      { $set: { created_at: new Date(firstCursor!.getTime() - 1 * MINUTE) } },
-    );
+  await raw.update(
+    'events',
+    { _id: straggler._id },
+    { created_at: new Date(firstCursor!.getTime() - 1 * MINUTE) },
+  );
 
   clock = firstAt + 2 * MINUTE;
   expect(await activities.recoverWebhookDeliveries()).toEqual({ dispatched: 2, resumed: 0 });
@@ -341,16 +341,18 @@ it('keeps the sweep cursor and starts each sweep 2 minutes before it', async () 
 
 it('sweeps past a full page, even when a page shares one timestamp', async () => {
   const endpointId = await newEndpoint('pages');
-  await mongo.db
-    .collection<WebhookEndpointDoc>('webhook_endpoints')
-    .updateOne({ _id: endpointId }, { $set: { created_at: new Date(Date.now() - 60 * MINUTE) } });
+  await raw.update(
+    'webhook_endpoints',
+    { _id: endpointId },
+    { created_at: new Date(Date.now() - 60 * MINUTE) },
+  );
   const events: EventDoc[] = [];
   for (let i = 0; i < 7; i++) events.push(await recordEvent());
   // As one outbox copy writes them: one created_at for all.
   const at = new Date(Date.now() - 60 * SECOND);
-  await mongo.db
-    .collection<EventDoc>('events')
-    .updateMany({ _id: { $in: events.map((e) => e._id) } }, { $set: { created_at: at } });
+  expect(
+    await raw.update('events', { _id: { in: events.map((e) => e._id) } }, { created_at: at }),
+  ).toBe(7);
   clock = Date.now();
   const result = await newDispatcher().recover(new Date(at.getTime() - MINUTE), 3);
   expect(result.dispatched).toBe(7);

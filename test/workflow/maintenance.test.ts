@@ -1,35 +1,40 @@
 import { randomBytes } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { Config } from '../../lib/config';
-import { createStore, type Store } from '../../store';
-import { connectMongo, type MongoHandle } from '../../store/mongo';
+import { openStore, type Store, type StoreHandle } from '../../store';
 import { ensureSchedules } from '../../worker/schedules';
 import { scheduleIds, workflowIds } from '../../workflows/definitions';
 import { testConfig } from '../support/config';
+import { openRawStore, type RawStore } from '../support/raw-store';
 import { startTestWorker, type TestWorker } from '../support/worker';
 
 let config: Config;
-let mongo: MongoHandle;
+let database: StoreHandle;
+let workerDatabase: StoreHandle;
 let store: Store;
+let raw: RawStore;
 let worker: TestWorker;
 let client: Client;
 
 beforeAll(async () => {
   config = testConfig();
-  mongo = await connectMongo(config.mongo.uri, config.mongo.db);
-  store = createStore(mongo.db, config.encryptionKey);
-  worker = await startTestWorker(config, mongo.db);
+  [database, workerDatabase] = await Promise.all([openStore(config), openStore(config)]);
+  store = database.store;
+  raw = openRawStore(config);
+  worker = await startTestWorker(config, workerDatabase.store);
   client = worker.client;
 });
 afterAll(async () => {
-  await worker.stop();
-  await mongo.close();
+  await worker?.stop();
+  await raw?.close();
+  await workerDatabase?.close();
+  await database?.close();
 });
 
 const run = (workflowType: string, id: string) =>
   client.workflow.execute(workflowType, {
     taskQueue: config.temporal.taskQueue,
-    workflowId: `${id}-${config.mongo.db}`,
+    workflowId: `${id}-${config.temporal.taskQueue}`,
   });
 
 describe('periodic jobs on the real Temporal server', () => {
@@ -43,20 +48,19 @@ describe('periodic jobs on the real Temporal server', () => {
       { provider: 'meta', body: '{}' },
     ]);
     await store.inboundWebhooks.markProcessed([recent!._id]);
-    await mongo.db
-      .collection('inbound_webhooks')
-      .updateOne(
-        { _id: old!._id as never },
-        { $set: { processed_at: new Date(Date.now() - 8 * 86_400_000) } },
-      );
+    await raw.update(
+      'inbound_webhooks',
+      { _id: old!._id },
+      { processed_at: new Date(Date.now() - 8 * 86_400_000) },
+    );
 
     // Events and webhook deliveries: one past the 30-day retention, one within it.
     const days = (n: number) => new Date(Date.now() - n * 86_400_000);
     await store.events.record(org._id, 'contact.created:old', 'contact.created', {});
     await store.events.record(org._id, 'contact.created:recent', 'contact.created', {});
-    await mongo.db
-      .collection('events')
-      .updateOne({ _id: 'contact.created:old' as never }, { $set: { created_at: days(31) } });
+    expect(
+      await raw.update('events', { _id: 'contact.created:old' }, { created_at: days(31) }),
+    ).toBe(1);
     for (const [id, at] of [
       ['contact.created:old', days(31)],
       ['contact.created:recent', days(29)],
@@ -157,17 +161,17 @@ describe('periodic jobs on the real Temporal server', () => {
       ],
     });
     const [stored] = await store.inboundWebhooks.saveMany([{ provider: 'meta', body }]);
-    await mongo.db
-      .collection('inbound_webhooks')
-      .updateOne(
-        { _id: stored!._id as never },
-        { $set: { received_at: new Date(Date.now() - 3 * 60_000) } },
-      );
+    await raw.update(
+      'inbound_webhooks',
+      { _id: stored!._id },
+      { received_at: new Date(Date.now() - 3 * 60_000) },
+    );
 
     const result = await run('recoveryWorkflow', workflowIds.recovery());
 
     expect(result).toEqual({
-      eventsRecovered: 1,
+      // PostgreSQL records the event with the contact, MongoDB leaves it for this sweep.
+      eventsRecovered: config.store === 'mongo' ? 1 : 0,
       webhooksRecovered: 1,
       deliveriesDispatched: 0,
       deliveriesResumed: 0,

@@ -306,7 +306,7 @@ describe('template sync', () => {
 
     const result = await client.workflow.execute('templateSyncWorkflow', {
       taskQueue: t.app.config.temporal.taskQueue,
-      workflowId: `${workflowIds.templateSyncAll()}-${t.app.config.mongo.db}`,
+      workflowId: `${workflowIds.templateSyncAll()}-${t.app.config.temporal.taskQueue}`,
       args: [{}],
     });
     const ids = (result as TemplateSyncResult).accounts.map((a) => a.account_id);

@@ -4,9 +4,8 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { Webhook } from 'standardwebhooks';
 import { webhookActivities } from '../../activities/webhooks';
-import { createStore, type Store } from '../../store';
+import { openStore, type Store, type StoreHandle } from '../../store';
 import type { EventDoc } from '../../store/documents';
-import { connectMongo, type MongoHandle } from '../../store/mongo';
 import { createDeliverer } from '../../webhooks/deliverer';
 import { createWebhookDispatcher, type WebhookDispatcher } from '../../webhooks/dispatcher';
 import { endpointDirectory } from '../../webhooks/endpoint-directory';
@@ -35,7 +34,7 @@ const taskQueue = 'webhook-delivery';
 const quiet = { warn() {}, error() {} };
 
 let env: TestWorkflowEnvironment;
-let mongo: MongoHandle;
+let database: StoreHandle;
 let store: Store;
 let http: WebhookHttp;
 let receiver: WebhookReceiver;
@@ -65,14 +64,14 @@ async function startWorker(): Promise<void> {
 
 beforeAll(async () => {
   const config = testConfig();
-  [env, mongo, receiver, bundle] = await Promise.all([
+  [env, database, receiver, bundle] = await Promise.all([
     createTimeSkippingEnv(),
-    connectMongo(config.mongo.uri, config.mongo.db),
+    openStore(config),
     startWebhookReceiver(),
     // Bundled once for both workers of the crash test.
     bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows') }),
   ]);
-  store = createStore(mongo.db, config.encryptionKey);
+  store = database.store;
   http = createWebhookHttp({ allowHttp: true, allowedNetworks: ['127.0.0.1/32'] });
   const directory = endpointDirectory(store, 0);
   const deliverer = createDeliverer({ store, directory, http });
@@ -98,7 +97,7 @@ afterAll(async () => {
   }
   await env?.teardown();
   await http?.close();
-  await mongo?.close();
+  await database?.close();
   await receiver?.close();
 });
 

@@ -1,7 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import type { Collection, Db } from 'mongodb';
-import type { EventDoc, OutboxEvent, WithOutbox } from './documents';
-import type { EventFeed } from './event-feed';
+import type { OutboxCollection, OutboxRelay } from '../contract';
+import type { ContactDoc, EventDoc, OutboxEvent } from '../documents';
+import type { EventFeed } from '../event-feed';
+import { eventDoc } from '../events';
 
 /**
  * Events are recorded exactly once without multi-document transactions: a change and its
@@ -12,20 +13,23 @@ import type { EventFeed } from './event-feed';
  * copies it; copying twice is a no-op.
  */
 
-export const OUTBOX_COLLECTIONS = ['contacts', 'transfers'] as const;
-export type OutboxCollection = (typeof OUTBOX_COLLECTIONS)[number];
+const OUTBOX_COLLECTIONS: OutboxCollection[] = ['contacts', 'transfers'];
 
-export function newEvent(
-  type: string,
-  data: Record<string, unknown>,
-  at = new Date(),
-): OutboxEvent {
-  return { id: randomUUID(), type, timestamp: at, data };
+/** What documents that record events carry: their pending events, written with the change. */
+export interface WithOutbox {
+  version: number;
+  outbox: OutboxEvent[];
+  outbox_pending: boolean;
 }
 
 /** The fields a new document starts with, carrying its first events. */
 export function outboxFields(events: OutboxEvent[]): WithOutbox {
   return { version: 1, outbox: events, outbox_pending: events.length > 0 };
+}
+
+/** A new contact as stored, carrying its first event. */
+export function newStoredContact({ contact, event }: { contact: ContactDoc; event: OutboxEvent }) {
+  return { ...contact, ...outboxFields([event]) };
 }
 
 /** The update operators that apply a change together with its events. */
@@ -37,21 +41,14 @@ export function withEvents(events: OutboxEvent[]) {
 
 type OutboxDoc = WithOutbox & { _id: string; org_id: string };
 
-export function outboxRelay(db: Db, feed: EventFeed) {
+export function outboxRelay(db: Db, feed: EventFeed): OutboxRelay {
   const events = db.collection<EventDoc>('events');
   const source = (name: OutboxCollection) => db.collection<OutboxDoc>(name);
 
   async function copy(orgId: string, outbox: OutboxEvent[]): Promise<void> {
     if (!outbox.length) return;
     const now = new Date();
-    const docs: EventDoc[] = outbox.map((e) => ({
-      _id: e.id,
-      org_id: orgId,
-      type: e.type,
-      timestamp: e.timestamp,
-      data: e.data,
-      created_at: now,
-    }));
+    const docs: EventDoc[] = outbox.map((e) => eventDoc(orgId, e, now));
     const res = await events.bulkWrite(
       docs.map(({ _id, ...fields }) => ({
         updateOne: { filter: { _id }, update: { $setOnInsert: fields }, upsert: true },
@@ -127,5 +124,3 @@ export function outboxRelay(db: Db, feed: EventFeed) {
     },
   };
 }
-
-export type OutboxRelay = ReturnType<typeof outboxRelay>;

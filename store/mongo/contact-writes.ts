@@ -1,42 +1,37 @@
 import type { Collection, UpdateFilter } from 'mongodb';
-import { ConflictError } from '../lib/errors';
 import {
   changedFields,
   contactUpdatedEvent,
+  duplicatePhone,
+  type ChangeResult,
   type ContactPatch,
   type EditableField,
-} from './contact-fields';
-import type { ContactDoc, OutboxEvent } from './documents';
+} from '../contact-fields';
+import type { ContactDoc, OutboxEvent } from '../documents';
 import { isDuplicateKey } from './duplicate-key';
-import { withEvents } from './outbox';
+import { withEvents, type WithOutbox } from './outbox';
+
+/** A contact as stored here: with its pending events. */
+export type StoredContact = ContactDoc & WithOutbox;
 
 const MAX_ATTEMPTS = 10;
-
-export const duplicatePhone = (phone: string) =>
-  new ConflictError(`A contact with phone_number '${phone}' already exists`);
 
 /** How a contact is found within its organization. */
 export type ContactKey = { _id: string } | { phone_number: string };
 
-export interface ChangeResult {
-  contact: ContactDoc;
-  /** The fields whose value changed; empty when the patch changed nothing (and no event). */
-  changes: EditableField[];
-}
-
 /** `withEvents` brings its own `$set` (outbox_pending): the change's fields join it. */
 function updateWithEvents(
-  set: Partial<ContactDoc>,
+  set: Partial<StoredContact>,
   events: OutboxEvent[],
-): UpdateFilter<ContactDoc> {
+): UpdateFilter<StoredContact> {
   const ops = withEvents(events);
   return { ...ops, $set: { ...set, ...('$set' in ops ? ops.$set : {}) } };
 }
 
-export function contactWriter(col: Collection<ContactDoc>) {
+export function contactWriter(col: Collection<StoredContact>) {
   return {
     /** Inserts a new contact; false when its phone number is already taken in the organization. */
-    async insert(doc: ContactDoc): Promise<boolean> {
+    async insert(doc: StoredContact): Promise<boolean> {
       try {
         await col.insertOne(doc);
         return true;
@@ -56,9 +51,9 @@ export function contactWriter(col: Collection<ContactDoc>) {
     async change(
       orgId: string,
       key: ContactKey,
-      decide: (current: ContactDoc) => ContactPatch,
-      known?: ContactDoc,
-    ): Promise<ChangeResult | null> {
+      decide: (current: StoredContact) => ContactPatch,
+      known?: StoredContact,
+    ): Promise<(ChangeResult & { contact: StoredContact }) | null> {
       let doc = known ?? null;
       for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
         doc ??= await col.findOne({ ...key, org_id: orgId });
@@ -68,7 +63,7 @@ export function contactWriter(col: Collection<ContactDoc>) {
         if (!fields.length) return { contact: doc, changes: [] };
 
         const now = new Date();
-        const after: ContactDoc = { ...doc, ...changes, updated_at: now };
+        const after: StoredContact = { ...doc, ...changes, updated_at: now };
         const event = contactUpdatedEvent(after, changes);
         try {
           const res = await col.updateOne(

@@ -1,12 +1,7 @@
 import type { Collection, Db, OptionalUnlessRequiredId } from 'mongodb';
-import type { WebhookAttemptDoc, WebhookDispatchDoc } from './documents';
+import type { WebhookDeliveryRepository } from '../contract';
+import type { WebhookAttemptDoc, WebhookDispatchDoc } from '../documents';
 import { insertManyNew } from './duplicate-key';
-
-export interface DispatchPage {
-  limit: number;
-  /** The last dispatch of the previous page. */
-  after?: { created_at: Date; id: string };
-}
 
 /**
  * Inserts documents whose `_id` says what they are, skipping those already stored; returns
@@ -21,27 +16,24 @@ async function insertNew<T extends { _id: string }>(
   return new Set(docs.filter((_, i) => !refused.has(i)).map((d) => d._id));
 }
 
-export function webhookDeliveryRepository(db: Db) {
+export function webhookDeliveryRepository(db: Db): WebhookDeliveryRepository {
   const dispatches = db.collection<WebhookDispatchDoc>('webhook_dispatches');
   const attempts = db.collection<WebhookAttemptDoc>('webhook_attempts');
   const cursors = db.collection<{ _id: string; through: Date }>('webhook_recovery');
   return {
-    /** Claims events for delivery: returns the ids claimed here (the rest were claimed before). */
-    claim(docs: WebhookDispatchDoc[]): Promise<Set<string>> {
+    claim(docs) {
       return insertNew(dispatches, docs);
     },
-    /** Records attempts; one that was already recorded (a retried activity) stays as it was. */
-    async recordAttempts(docs: WebhookAttemptDoc[]): Promise<void> {
+    async recordAttempts(docs) {
       await insertNew(attempts, docs);
     },
-    dispatch(eventId: string) {
+    dispatch(eventId) {
       return dispatches.findOne({ _id: eventId });
     },
-    dispatchesSince(from: Date) {
+    dispatchesSince(from) {
       return dispatches.find({ created_at: { $gte: from } }).toArray();
     },
-    /** An endpoint's deliveries, newest first. */
-    listForEndpoint(orgId: string, endpointId: string, page: DispatchPage) {
+    listForEndpoint(orgId, endpointId, page) {
       const after = page.after
         ? {
             $or: [
@@ -56,14 +48,13 @@ export function webhookDeliveryRepository(db: Db) {
         .limit(page.limit)
         .toArray();
     },
-    attemptsOf(endpointId: string, eventIds: string[]) {
+    attemptsOf(endpointId, eventIds) {
       return attempts
         .find({ endpoint_id: endpointId, event_id: { $in: eventIds } })
         .sort({ run: 1, attempt: 1 })
         .toArray();
     },
-    /** What the sweep needs of every attempt made since `from`. */
-    attemptsSince(from: Date) {
+    attemptsSince(from) {
       return attempts
         .find(
           { at: { $gte: from } },
@@ -80,19 +71,15 @@ export function webhookDeliveryRepository(db: Db) {
         )
         .toArray();
     },
-    /** Deliveries (and their attempts) created before `before`; returns how many. */
-    async purgeBefore(before: Date): Promise<number> {
+    async purgeBefore(before) {
       await attempts.deleteMany({ at: { $lt: before } });
       return (await dispatches.deleteMany({ created_at: { $lt: before } })).deletedCount;
     },
-    /** How far the delivery sweep has looked. */
-    async recoveredThrough(): Promise<Date | null> {
+    async recoveredThrough() {
       return (await cursors.findOne({ _id: 'sweep' }))?.through ?? null;
     },
-    async setRecoveredThrough(through: Date): Promise<void> {
+    async setRecoveredThrough(through) {
       await cursors.updateOne({ _id: 'sweep' }, { $set: { through } }, { upsert: true });
     },
   };
 }
-
-export type WebhookDeliveryRepository = ReturnType<typeof webhookDeliveryRepository>;

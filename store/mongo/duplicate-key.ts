@@ -17,6 +17,22 @@ export function isDuplicateKey(err: unknown): boolean {
   );
 }
 
+/** FerretDB's SQLite backend refuses a write while another holds its lock; it passes soon. */
+const isBusy = (err: unknown) =>
+  err instanceof MongoServerError && err.message.includes('SQLITE_BUSY');
+
+/** Runs a write again while FerretDB answers that its database is busy (MongoDB never does). */
+export async function retryBusy<T>(fn: () => Promise<T>, attempts = 20): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!isBusy(err) || i >= attempts) throw err;
+      await new Promise((r) => setTimeout(r, Math.min(5 * 2 ** i, 200)));
+    }
+  }
+}
+
 /**
  * Inserts unordered; returns the positions a unique index refused (already stored). Any other
  * failure is thrown.

@@ -1,16 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from 'mongodb';
-import type { OrganizationDoc } from './documents';
+import type { OrganizationRepository } from '../contract';
+import type { OrganizationDoc } from '../documents';
 
-export function organizationRepository(db: Db) {
+export function organizationRepository(db: Db): OrganizationRepository {
   const col = db.collection<OrganizationDoc>('organizations');
   return {
-    async create(name: string): Promise<OrganizationDoc> {
+    async create(name) {
       const doc: OrganizationDoc = { _id: randomUUID(), name, created_at: new Date() };
       await col.insertOne(doc);
       return doc;
     },
-    get(id: string) {
+    get(id) {
       return col.findOne({ _id: id });
     },
     first() {
@@ -18,5 +19,3 @@ export function organizationRepository(db: Db) {
     },
   };
 }
-
-export type OrganizationRepository = ReturnType<typeof organizationRepository>;

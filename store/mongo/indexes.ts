@@ -47,6 +47,7 @@ export const INDEXES: Record<string, IndexDescription[]> = {
     { key: { org_id: 1, endpoint_ids: 1, created_at: -1 }, name: 'org_endpoint_created' },
     { key: { created_at: 1 }, name: 'created' },
   ],
+  webhook_backlog: [{ key: { endpoint_id: 1, event_at: 1, _id: 1 }, name: 'release' }],
   webhook_attempts: [
     { key: { endpoint_id: 1, event_id: 1 }, name: 'delivery' },
     { key: { at: 1 }, name: 'at' },

@@ -1,53 +1,39 @@
 import type { Collection } from 'mongodb';
-import { mapLimit } from '../lib/concurrency';
-import { DomainError } from '../lib/errors';
-import { newContactDoc, normalizePatch, type ContactInput } from './contact-fields';
-import type { ContactWriter } from './contact-writes';
-import type { ContactDoc } from './documents';
+import { mapLimit } from '../../lib/concurrency';
+import { DomainError } from '../../lib/errors';
+import {
+  newContact,
+  prepareBulkRows,
+  type BulkRow,
+  type BulkRowResult,
+  type ContactInput,
+} from '../contact-fields';
+import type { ContactWriter, StoredContact } from './contact-writes';
 import { insertManyNew } from './duplicate-key';
+import { newStoredContact } from './outbox';
 
-export type BulkRowResult =
-  | { status: 'created' | 'updated'; id: string; /** An event was recorded. */ changed: boolean }
-  | { status: 'error'; error: string };
-
-interface Row {
-  index: number;
-  input: ContactInput;
-}
+type Row = BulkRow;
 
 const UPDATE_CONCURRENCY = 8;
 
-/**
- * Upserts rows by phone number: the first row for an unknown number creates the contact
- * (source 'bulk'), every other row updates the contact with the fields it gives. Rows for the
- * same number apply in their order; a row that fails never affects the others.
- */
+/** ContactRepository.upsertMany on a store without multi-document transactions. */
 export async function bulkUpsert(
-  col: Collection<ContactDoc>,
+  col: Collection<StoredContact>,
   writer: ContactWriter,
   orgId: string,
   rows: readonly ContactInput[],
 ): Promise<BulkRowResult[]> {
-  const results = new Array<BulkRowResult>(rows.length);
-  const valid: Row[] = [];
-  rows.forEach((row, index) => {
-    try {
-      valid.push({ index, input: normalizePatch(row) });
-    } catch (err) {
-      if (!(err instanceof DomainError)) throw err;
-      results[index] = { status: 'error', error: err.message };
-    }
-  });
+  const { valid, results } = prepareBulkRows(rows);
 
   const phones = [...new Set(valid.map((r) => r.input.phone_number))];
-  const known = new Map<string, ContactDoc>();
+  const known = new Map<string, StoredContact>();
   if (phones.length) {
     const found = await col.find({ org_id: orgId, phone_number: { $in: phones } }).toArray();
     for (const doc of found) known.set(doc.phone_number, doc);
   }
 
   const now = new Date();
-  const inserts: { row: Row; doc: ContactDoc }[] = [];
+  const inserts: { row: Row; doc: StoredContact }[] = [];
   const updates = new Map<string, Row[]>();
   const queue = (row: Row) => {
     const group = updates.get(row.input.phone_number);
@@ -60,7 +46,7 @@ export async function bulkUpsert(
     if (known.has(phone) || creating.has(phone)) queue(row);
     else {
       creating.add(phone);
-      inserts.push({ row, doc: newContactDoc(orgId, row.input, 'bulk', { now }) });
+      inserts.push({ row, doc: newStoredContact(newContact(orgId, row.input, 'bulk', { now })) });
     }
   }
 

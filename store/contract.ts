@@ -1,0 +1,407 @@
+import type { AccountChanges, AccountCredentials, NewAccount } from './accounts';
+import type {
+  BulkRowResult,
+  ChangeResult,
+  ContactInput,
+  ContactPatch,
+  ContactSource,
+} from './contact-fields';
+import type {
+  AccountDoc,
+  ApiKeyDoc,
+  ContactDoc,
+  EventDoc,
+  InboundWebhookDoc,
+  MessageDoc,
+  MessageStatus,
+  OrganizationDoc,
+  RateLimitOverride,
+  SessionDoc,
+  TemplateDoc,
+  TransferDoc,
+  UserDoc,
+  WebhookAttemptDoc,
+  WebhookBacklogDoc,
+  WebhookDispatchDoc,
+  WebhookEndpointDoc,
+  WebhookEndpointStatus,
+} from './documents';
+import type { EventListener } from './event-feed';
+import type { SandboxSettings } from './sandbox-account';
+
+/**
+ * The store: the only way the rest of Waflow reaches its data. PostgreSQL (store/postgres) and
+ * MongoDB (store/mongo) implement it, and test/store runs one suite against both. Every method
+ * scoped by organization takes `orgId` first; the few unscoped ones say why.
+ */
+export interface Store {
+  organizations: OrganizationRepository;
+  users: UserRepository;
+  apiKeys: ApiKeyRepository;
+  sessions: SessionRepository;
+  accounts: AccountRepository;
+  templates: TemplateRepository;
+  contacts: ContactRepository;
+  transfers: TransferRepository;
+  messages: MessageRepository;
+  events: EventRepository;
+  outbox: OutboxRelay;
+  inboundWebhooks: InboundWebhookRepository;
+  webhookEndpoints: WebhookEndpointRepository;
+  webhookDeliveries: WebhookDeliveryRepository;
+  webhookBacklog: WebhookBacklogRepository;
+}
+
+/** An open store with its connection: what processes hold and close. */
+export interface StoreHandle {
+  kind: 'postgres' | 'mongo';
+  store: Store;
+  /** Answers when the database does (readiness). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface OrganizationRepository {
+  create(name: string): Promise<OrganizationDoc>;
+  get(id: string): Promise<OrganizationDoc | null>;
+  /** The oldest organization (the dev stack's own). */
+  first(): Promise<OrganizationDoc | null>;
+}
+
+export interface UserRepository {
+  /** Emails are unique, whatever their case: a second one is a ConflictError. */
+  create(orgId: string, input: { email: string; name: string; password: string }): Promise<UserDoc>;
+  /** Unscoped: login is what tells the organization. */
+  findByEmail(email: string): Promise<UserDoc | null>;
+  get(orgId: string, id: string): Promise<UserDoc | null>;
+}
+
+export interface NewApiKey {
+  name: string;
+  expiresAt?: Date | null;
+  rateLimit?: RateLimitOverride | null;
+}
+
+export interface ApiKeyRepository {
+  /** The stored record and the key itself, which is never stored or shown again. */
+  create(orgId: string, input: NewApiKey): Promise<{ doc: ApiKeyDoc; key: string }>;
+  /** Newest first. */
+  list(orgId: string): Promise<ApiKeyDoc[]>;
+  get(orgId: string, id: string): Promise<ApiKeyDoc | null>;
+  /** Revokes once; revoking again keeps the first revocation time. */
+  revoke(orgId: string, id: string, at?: Date): Promise<ApiKeyDoc | null>;
+  /** Unscoped: the key is what tells the organization. */
+  findByKey(key: string): Promise<ApiKeyDoc | null>;
+  touch(id: string, at?: Date): Promise<void>;
+}
+
+export interface SessionRepository {
+  create(orgId: string, userId: string, ttlMs: number): Promise<{ doc: SessionDoc; token: string }>;
+  findActive(token: string, now?: Date): Promise<SessionDoc | null>;
+  delete(token: string): Promise<boolean>;
+  purgeExpired(now?: Date): Promise<number>;
+}
+
+export interface AccountRepository {
+  /**
+   * The organization's account on the simulator (with `sandbox`, or in sandbox mode), created
+   * on first use; null when there is no simulator.
+   */
+  ensureSandbox(orgId: string, sandbox?: SandboxSettings | null): Promise<AccountDoc | null>;
+  /** A phone_number_id already connected anywhere is a ConflictError. */
+  create(orgId: string, input: NewAccount): Promise<AccountDoc>;
+  /** Oldest first; in sandbox mode the sandbox account is created on the way. */
+  list(orgId: string): Promise<AccountDoc[]>;
+  get(orgId: string, id: string): Promise<AccountDoc | null>;
+  /** Unscoped: for the worker, which gets account ids from already-scoped callers. */
+  findById(id: string): Promise<AccountDoc | null>;
+  /** The given account, or the organization's default; null when there is none. */
+  resolve(orgId: string, id: string | null): Promise<AccountDoc | null>;
+  /** Unscoped: an inbound webhook names the number, which tells the organization. */
+  findByPhoneNumberId(phoneNumberId: string): Promise<AccountDoc | null>;
+  /** Unscoped: Meta's subscription handshake only carries the verify token. */
+  findByVerifyToken(token: string): Promise<AccountDoc | null>;
+  credentials(doc: AccountDoc): AccountCredentials;
+  /** Connected accounts of one organization, or of all of them (scheduled sync). */
+  listConnected(orgId?: string | null): Promise<AccountDoc[]>;
+  /** Applies the given fields only; a new access token reconnects the account. */
+  update(orgId: string, id: string, changes: AccountChanges): Promise<AccountDoc | null>;
+  /** Deletes the account; if it was the default, the oldest remaining one takes over. */
+  remove(orgId: string, id: string): Promise<AccountDoc | null>;
+  markDisconnected(id: string, reason: string): Promise<void>;
+}
+
+export interface TemplateFilter {
+  accountId?: string;
+  status?: string;
+  name?: string;
+}
+
+export interface TemplateRepository {
+  upsert(docs: TemplateDoc[]): Promise<void>;
+  /** Deletes the account's templates whose ids are not in `keep` (gone from Meta). */
+  removeOthers(accountId: string, keep: string[]): Promise<number>;
+  removeForAccount(accountId: string): Promise<number>;
+  /** By name, language, then account. */
+  list(orgId: string, filter?: TemplateFilter): Promise<TemplateDoc[]>;
+  /**
+   * The template to send: the exact language when one is given; otherwise an English one
+   * (`en`, `en_US`...) if there is one, else the first.
+   */
+  find(
+    orgId: string,
+    accountId: string,
+    name: string,
+    language?: string | null,
+  ): Promise<TemplateDoc | null>;
+}
+
+export interface ContactListQuery {
+  page: number;
+  limit: number;
+  /** Part of the name (any case) or of the phone number (with or without '+'). */
+  search?: string;
+  tag?: string;
+  stage?: string;
+}
+
+/**
+ * Contacts, unique by phone number within an organization. Every change is recorded with its
+ * contact.created / contact.updated event; see OutboxRelay for when the event is visible.
+ */
+export interface ContactRepository {
+  get(orgId: string, id: string): Promise<ContactDoc | null>;
+  findByPhone(orgId: string, phone: string): Promise<ContactDoc | null>;
+  /** Newest first; `total` counts every contact the filters match. */
+  list(orgId: string, q: ContactListQuery): Promise<{ contacts: ContactDoc[]; total: number }>;
+  /** Throws a ConflictError when the organization already has the phone number. */
+  create(orgId: string, input: ContactInput, source?: ContactSource): Promise<ContactDoc>;
+  /** The organization's contact for `phone`, created from `source` when there is none. */
+  ensure(orgId: string, phone: string, source: ContactSource): Promise<ContactDoc>;
+  /** Applies the given fields; null when the contact does not exist in the organization. */
+  update(orgId: string, id: string, patch: ContactPatch): Promise<ChangeResult | null>;
+  /**
+   * Upserts by phone number, a result per row: the first row for an unknown number creates
+   * the contact (source 'bulk'), the others update it in their order; a failing row never
+   * affects the others.
+   */
+  upsertMany(orgId: string, rows: readonly ContactInput[]): Promise<BulkRowResult[]>;
+  /** Deletes for good, never losing a change's event with it. */
+  delete(orgId: string, id: string): Promise<boolean>;
+  /**
+   * An inbound WhatsApp message from `phone` at `at`: a new number becomes an opted-in contact
+   * named from the profile; a known one gets its last inbound time moved forward (never back)
+   * and its name filled if it had none. Concurrent calls for a new number create one contact.
+   * Its events are visible when this returns.
+   */
+  recordInbound(
+    orgId: string,
+    phone: string,
+    opts: { name?: string | null; at: Date },
+  ): Promise<{ contact: ContactDoc; created: boolean }>;
+}
+
+export interface NewTransfer {
+  contactId: string;
+  fromAgentId?: string | null;
+  toAgentId?: string | null;
+  toTeamId?: string | null;
+  notes?: string | null;
+}
+
+export interface TransferRepository {
+  /** Recorded with its transfer.created event; the caller checks the contact's organization. */
+  create(orgId: string, input: NewTransfer): Promise<TransferDoc>;
+  get(orgId: string, id: string): Promise<TransferDoc | null>;
+}
+
+export type NewMessage = Omit<MessageDoc, 'created_at' | 'updated_at' | 'status_history' | 'error'>;
+
+export type StatusReason = { code: number; message: string };
+
+export interface MessageRepository {
+  /** Inserts once; a second insert of the same id returns the stored message. */
+  insert(message: NewMessage, at?: Date): Promise<{ doc: MessageDoc; created: boolean }>;
+  get(orgId: string, id: string): Promise<MessageDoc | null>;
+  /** Unscoped: status webhooks name the message only by its wamid. */
+  byWamid(wamid: string): Promise<MessageDoc | null>;
+  /** Unscoped, by our own id (echoed back by Meta in biz_opaque_callback_data). */
+  byId(id: string): Promise<MessageDoc | null>;
+  /** Records Meta's id for a message; never replaces one already recorded. */
+  setWamid(id: string, wamid: string): Promise<void>;
+  /** Meta accepted the message: its wamid and the `sent` status. */
+  recordSent(id: string, wamid: string, at?: Date): Promise<void>;
+  /**
+   * Applies a status atomically: the history gets each status once, the current status only
+   * moves forward (`failed` is final). Safe to repeat, concurrently and in any order.
+   */
+  applyStatus(
+    id: string,
+    status: MessageStatus,
+    at: Date,
+    error?: StatusReason | null,
+  ): Promise<void>;
+  /** A contact's messages, newest first, after a (time, id) cursor. */
+  history(
+    orgId: string,
+    contactId: string,
+    opts: { limit: number; beforeTime?: Date; beforeId?: string },
+  ): Promise<MessageDoc[]>;
+}
+
+export interface EventRepository {
+  /**
+   * Records an event whose id is derived from what happened (`message.read:<wamid>`), so the
+   * same fact arriving twice is recorded once. Returns whether it was new.
+   */
+  record(
+    orgId: string,
+    id: string,
+    type: string,
+    data: Record<string, unknown>,
+    at?: Date,
+  ): Promise<boolean>;
+  /** Calls `listener` with the events this process records from now on. */
+  onRecorded(listener: EventListener): () => void;
+  /** Events recorded in [from, to), oldest first, a page at a time, for the delivery sweep. */
+  recordedBetween(from: Date, to: Date, limit: number, after?: EventDoc): Promise<EventDoc[]>;
+  get(id: string): Promise<EventDoc | null>;
+  purgeBefore(before: Date): Promise<number>;
+  /** Newest first. */
+  list(orgId: string, filter?: { type?: string }, limit?: number): Promise<EventDoc[]>;
+}
+
+/** The sources whose changes carry events. */
+export type OutboxCollection = 'contacts' | 'transfers';
+
+/**
+ * Makes the events written with a change visible in `events`. PostgreSQL writes them in the
+ * change's own transaction, so it has nothing to flush; MongoDB keeps them in the changed
+ * document until flushed (see store/mongo/outbox.ts). Callers flush after writing, and a
+ * periodic sweep catches what a crash left.
+ */
+export interface OutboxRelay {
+  flush(collection: OutboxCollection, id: string): Promise<number>;
+  flushMany(collection: OutboxCollection, ids: readonly string[]): Promise<number>;
+  sweep(limit?: number): Promise<number>;
+}
+
+export interface InboundWebhookRepository {
+  /** One write for many webhooks: what lets the endpoint acknowledge thousands a second. */
+  saveMany(bodies: { provider: 'meta'; body: string }[]): Promise<InboundWebhookDoc[]>;
+  markProcessed(ids: string[]): Promise<void>;
+  markFailed(id: string, error: string): Promise<void>;
+  /** Webhooks left unprocessed for `olderThanMs`, oldest first. */
+  pending(olderThanMs: number, limit?: number): Promise<InboundWebhookDoc[]>;
+  get(id: string): Promise<InboundWebhookDoc | null>;
+  purgeProcessed(before: Date): Promise<number>;
+}
+
+export interface NewWebhookEndpoint {
+  name: string;
+  url: string;
+  events: string[];
+}
+
+export interface WebhookEndpointChanges {
+  name?: string;
+  url?: string;
+  events?: string[];
+  /** Enabling (`active`) or disabling by hand. */
+  status?: 'active' | 'disabled';
+}
+
+export interface WebhookEndpointRepository {
+  create(
+    orgId: string,
+    input: NewWebhookEndpoint,
+  ): Promise<{ endpoint: WebhookEndpointDoc; secret: string }>;
+  /** Oldest first. */
+  list(orgId: string): Promise<WebhookEndpointDoc[]>;
+  get(orgId: string, id: string): Promise<WebhookEndpointDoc | null>;
+  secretOf(endpoint: WebhookEndpointDoc): string;
+  update(
+    orgId: string,
+    id: string,
+    changes: WebhookEndpointChanges,
+  ): Promise<WebhookEndpointDoc | null>;
+  rotateSecret(orgId: string, id: string): Promise<string | null>;
+  delete(orgId: string, id: string): Promise<boolean>;
+  /**
+   * What delivery learns about an endpoint. `from` names the status (or statuses) it must
+   * still have, so a manual disable is never undone. Any status but `failing` closes the
+   * circuit (`failing_since` and `next_probe_at` become null). Returns whether it changed.
+   */
+  setStatus(
+    id: string,
+    from: WebhookEndpointStatus | WebhookEndpointStatus[],
+    to: WebhookEndpointStatus,
+    reason: string | null,
+  ): Promise<boolean>;
+  /**
+   * Opens an active or failing endpoint's circuit: `failing` with `reason`, failing since `at`.
+   * One already open keeps its time and reason. Returns since when it is open; null when the
+   * endpoint is disabled or gone.
+   */
+  openCircuit(id: string, at: Date, reason: string): Promise<Date | null>;
+  /** When the open circuit probes next; nothing changes once the circuit is closed. */
+  setNextProbe(id: string, at: Date | null): Promise<void>;
+}
+
+/** A parked delivery with what its next attempt sends (null once its claim was purged). */
+export interface ParkedDelivery extends WebhookBacklogDoc {
+  event_type: string | null;
+  body: string | null;
+}
+
+/**
+ * Deliveries waiting for their endpoint's circuit (workflows/webhook-circuit.ts). Unscoped: the
+ * endpoint id names the organization's endpoint already.
+ */
+export interface WebhookBacklogRepository {
+  /** Parks deliveries; one already parked stays as it was. */
+  park(docs: WebhookBacklogDoc[]): Promise<void>;
+  /** The endpoint's longest-waiting deliveries: by event time, then id. */
+  oldest(endpointId: string, limit: number): Promise<ParkedDelivery[]>;
+  /** After a failed try: the number the next one gets. */
+  setAttempt(id: string, attempt: number): Promise<void>;
+  remove(ids: string[]): Promise<void>;
+  count(endpointId: string): Promise<number>;
+  /** The endpoints that have parked deliveries (at most `limit`), by endpoint id. */
+  endpoints(limit: number): Promise<{ endpoint_id: string; org_id: string }[]>;
+}
+
+export interface DispatchPage {
+  limit: number;
+  /** The last dispatch of the previous page. */
+  after?: { created_at: Date; id: string };
+}
+
+export type AttemptSummary = Pick<
+  WebhookAttemptDoc,
+  '_id' | 'endpoint_id' | 'event_id' | 'run' | 'attempt' | 'outcome' | 'next_attempt_at'
+>;
+
+export interface WebhookDeliveryRepository {
+  /** Claims events for delivery: returns the ids claimed here (the rest were claimed before). */
+  claim(docs: WebhookDispatchDoc[]): Promise<Set<string>>;
+  /** Records attempts; one already recorded (a retried activity) stays as it was. */
+  recordAttempts(docs: WebhookAttemptDoc[]): Promise<void>;
+  dispatch(eventId: string): Promise<WebhookDispatchDoc | null>;
+  dispatchesSince(from: Date): Promise<WebhookDispatchDoc[]>;
+  /** An endpoint's deliveries, newest first, without their bodies. */
+  listForEndpoint(
+    orgId: string,
+    endpointId: string,
+    page: DispatchPage,
+  ): Promise<Omit<WebhookDispatchDoc, 'body'>[]>;
+  /** By run, then attempt. */
+  attemptsOf(endpointId: string, eventIds: string[]): Promise<WebhookAttemptDoc[]>;
+  /** What the sweep needs of every attempt made since `from`. */
+  attemptsSince(from: Date): Promise<AttemptSummary[]>;
+  /** Deliveries (and their attempts) created before `before`; returns how many deliveries. */
+  purgeBefore(before: Date): Promise<number>;
+  /** How far the delivery sweep has looked. */
+  recoveredThrough(): Promise<Date | null>;
+  setRecoveredThrough(through: Date): Promise<void>;
+}

@@ -1,0 +1,26 @@
+import { MongoClient } from 'mongodb';
+import type { AccountSettings } from '../accounts';
+import type { StoreHandle } from '../contract';
+import { createMongoStore } from './index';
+import { ensureIndexes } from './indexes';
+
+/** Connects, creates every index (idempotent) and returns the store on that database. */
+export async function openMongoStore(
+  uri: string,
+  dbName: string,
+  encryptionKey: Buffer,
+  accounts?: AccountSettings,
+): Promise<StoreHandle> {
+  const client = new MongoClient(uri, { serverSelectionTimeoutMS: 15_000, appName: 'waflow' });
+  await client.connect();
+  const db = client.db(dbName);
+  await ensureIndexes(db);
+  return {
+    kind: 'mongo',
+    store: createMongoStore(db, encryptionKey, accounts),
+    async ping() {
+      await db.command({ ping: 1 });
+    },
+    close: () => client.close(),
+  };
+}

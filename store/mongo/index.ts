@@ -1,0 +1,41 @@
+import type { Db } from 'mongodb';
+import type { AccountSettings } from '../accounts';
+import type { Store } from '../contract';
+import { EventFeed } from '../event-feed';
+import { accountRepository } from './accounts';
+import { apiKeyRepository } from './api-keys';
+import { contactRepository } from './contacts';
+import { eventRepository } from './events';
+import { inboundWebhookRepository } from './inbound-webhooks';
+import { messageRepository } from './messages';
+import { organizationRepository } from './organizations';
+import { outboxRelay } from './outbox';
+import { sessionRepository } from './sessions';
+import { templateRepository } from './templates';
+import { transferRepository } from './transfers';
+import { userRepository } from './users';
+import { webhookBacklogRepository } from './webhook-backlog';
+import { webhookDeliveryRepository } from './webhook-deliveries';
+import { webhookEndpointRepository } from './webhook-endpoints';
+
+export function createMongoStore(db: Db, encryptionKey: Buffer, accounts?: AccountSettings): Store {
+  const feed = new EventFeed();
+  const outbox = outboxRelay(db, feed);
+  return {
+    accounts: accountRepository(db, encryptionKey, accounts),
+    templates: templateRepository(db),
+    organizations: organizationRepository(db),
+    users: userRepository(db),
+    apiKeys: apiKeyRepository(db),
+    sessions: sessionRepository(db),
+    events: eventRepository(db, feed),
+    outbox,
+    contacts: contactRepository(db, outbox),
+    transfers: transferRepository(db),
+    messages: messageRepository(db),
+    inboundWebhooks: inboundWebhookRepository(db),
+    webhookEndpoints: webhookEndpointRepository(db, encryptionKey),
+    webhookDeliveries: webhookDeliveryRepository(db),
+    webhookBacklog: webhookBacklogRepository(db),
+  };
+}

@@ -1,0 +1,151 @@
+import type { Db, Filter } from 'mongodb';
+import type { MessageRepository, StatusReason } from '../contract';
+import type { MessageDoc, MessageStatus } from '../documents';
+import { newMessageDoc, STATUS_RANK } from '../messages';
+import { isDuplicateKey, retryBusy } from './duplicate-key';
+import { keyedLock } from './keyed-lock';
+
+/** What is stored beyond MessageDoc: the rank of the status, and which statuses were seen. */
+type StoredMessage = MessageDoc & {
+  status_rank: number;
+  status_seen: Partial<Record<MessageStatus, true>>;
+};
+
+type Reason = StatusReason;
+
+/** What only this store needs stays out of what it returns. */
+const HIDDEN = { status_rank: 0, status_seen: 0 } as const;
+
+const historyEntry = (status: MessageStatus, at: Date, error: Reason | null) =>
+  error ? { status, at, error } : { status, at };
+
+const forward = (status: MessageStatus, error: Reason | null) => ({
+  status,
+  status_rank: STATUS_RANK[status],
+  updated_at: new Date(),
+  ...(error ? { error } : {}),
+});
+
+export function messageRepository(db: Db): MessageRepository {
+  const col = db.collection<StoredMessage>('messages');
+
+  /**
+   * The usual case in one write: a status not seen yet that moves the message forward. False
+   * when the message is not in that state (a duplicate, or a status arriving late).
+   */
+  async function advance(
+    id: string,
+    status: MessageStatus,
+    at: Date,
+    error: Reason | null,
+    filter: Filter<StoredMessage> = {},
+    set: Partial<StoredMessage> = {},
+  ): Promise<boolean> {
+    const seen = `status_seen.${status}`;
+    const res = await col.updateOne(
+      { ...filter, _id: id, [seen]: { $exists: false }, status_rank: { $lt: STATUS_RANK[status] } },
+      {
+        $push: { status_history: historyEntry(status, at, error) },
+        $set: { ...set, ...forward(status, error), [seen]: true },
+      },
+    );
+    return res.matchedCount === 1;
+  }
+
+  /**
+   * Applies a status: the history gets each status once, the current status only moves
+   * forward. Safe to repeat, in any order.
+   */
+  async function apply(id: string, status: MessageStatus, at: Date, error: Reason | null) {
+    if (await advance(id, status, at, error)) return;
+    // A flag per status rather than a query into the history array: the same filter works on
+    // MongoDB and FerretDB.
+    const seen = `status_seen.${status}`;
+    await col.updateOne(
+      { _id: id, [seen]: { $exists: false } },
+      { $push: { status_history: historyEntry(status, at, error) }, $set: { [seen]: true } },
+    );
+    await col.updateOne(
+      { _id: id, status_rank: { $lt: STATUS_RANK[status] } },
+      { $set: forward(status, error) },
+    );
+  }
+
+  const serially = keyedLock();
+
+  const repo: MessageRepository = {
+    /** Inserts once; a second insert of the same id returns the stored message. */
+    async insert(message, at = new Date()) {
+      const doc: StoredMessage = {
+        ...newMessageDoc(message, at),
+        status_rank: STATUS_RANK[message.status],
+        status_seen: { [message.status]: true },
+      };
+      try {
+        await col.insertOne(doc);
+        const { status_rank, status_seen, ...stored } = doc;
+        return { doc: stored, created: true };
+      } catch (err) {
+        if (!isDuplicateKey(err)) throw err;
+        const existing = await col.findOne({ _id: message._id }, { projection: HIDDEN });
+        if (!existing) throw err;
+        return { doc: existing, created: false };
+      }
+    },
+
+    get(orgId, id) {
+      return col.findOne({ _id: id, org_id: orgId }, { projection: HIDDEN });
+    },
+
+    /** Unscoped: status webhooks name the message only by its wamid. */
+    byWamid(wamid) {
+      return col.findOne({ wamid }, { projection: HIDDEN });
+    },
+
+    /** Unscoped, by our own id (echoed back by Meta in biz_opaque_callback_data). */
+    byId(id) {
+      return col.findOne({ _id: id }, { projection: HIDDEN });
+    },
+
+    /** Records Meta's id for a message; never replaces one already recorded. */
+    async setWamid(id, wamid) {
+      await col.updateOne({ _id: id, wamid: null }, { $set: { wamid, updated_at: new Date() } });
+    },
+
+    /**
+     * Meta accepted the message: its wamid and the `sent` status in one write. When a status
+     * webhook got there first, falls back to the careful path.
+     */
+    recordSent: (id, wamid, at = new Date()) =>
+      serially(id, () =>
+        retryBusy(async () => {
+          if (await advance(id, 'sent', at, null, { wamid: null }, { wamid })) return;
+          await repo.setWamid(id, wamid);
+          await apply(id, 'sent', at, null);
+        }),
+      ),
+
+    applyStatus: (id, status, at, error = null) =>
+      serially(id, () => retryBusy(() => apply(id, status, at, error))),
+
+    /**
+     * A contact's messages, newest first. The cursor is the last item's time and id, so new
+     * messages arriving between pages never shift what the next page returns.
+     */
+    history(orgId, contactId, opts) {
+      const filter: Filter<StoredMessage> = { org_id: orgId, contact_id: contactId };
+      if (opts.beforeTime) {
+        filter.$or = [
+          { created_at: { $lt: opts.beforeTime } },
+          ...(opts.beforeId ? [{ created_at: opts.beforeTime, _id: { $lt: opts.beforeId } }] : []),
+        ];
+      }
+      return col
+        .find(filter, { projection: HIDDEN })
+        .sort({ created_at: -1, _id: -1 })
+        .limit(opts.limit)
+        .toArray();
+    },
+  };
+  return repo;
+}

@@ -1,0 +1,28 @@
+import type { AccountSettings } from '../accounts';
+import type { StoreHandle } from '../contract';
+import { createPool } from './db';
+import { createPostgresStore } from './index';
+import { migrate } from './migrate';
+
+/** Connects, applies the migrations not applied yet, and returns the store on that database. */
+export async function openPostgresStore(
+  o: { url: string; schema: string; poolSize: number },
+  encryptionKey: Buffer,
+  accounts?: AccountSettings,
+): Promise<StoreHandle> {
+  const pool = createPool(o.url, o.schema, o.poolSize);
+  try {
+    await migrate(pool, o.schema);
+  } catch (err) {
+    await pool.end();
+    throw err;
+  }
+  return {
+    kind: 'postgres',
+    store: createPostgresStore(pool, encryptionKey, accounts),
+    async ping() {
+      await pool.query('SELECT 1');
+    },
+    close: () => pool.end(),
+  };
+}

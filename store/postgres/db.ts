@@ -1,0 +1,98 @@
+import pg from 'pg';
+
+export type Queryable = pg.Pool | pg.PoolClient;
+export type Row = Record<string, unknown>;
+
+/** PostgreSQL's error codes that the store turns into domain answers. */
+export const UNIQUE_VIOLATION = '23505';
+
+export function isUniqueViolation(err: unknown, constraint?: string): boolean {
+  const e = err as { code?: string; constraint?: string } | null;
+  return e?.code === UNIQUE_VIOLATION && (!constraint || e.constraint === constraint);
+}
+
+// COUNT(*) is bigint, which node-postgres returns as a string: counts here fit a number.
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+
+export function createPool(url: string, schema: string, max: number): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max,
+    application_name: 'waflow',
+    options: `-c search_path=${schema === 'public' ? 'public' : `${schema},public`}`,
+  });
+  // An idle client losing its server (a restart) must not crash the process: the pool drops
+  // it and the next query connects again.
+  pool.on('error', () => {});
+  return pool;
+}
+
+/** Runs `fn` in one transaction on `client`: committed if it returns, rolled back if it throws. */
+export async function inTransaction<T>(client: pg.PoolClient, fn: () => Promise<T>): Promise<T> {
+  await client.query('BEGIN');
+  try {
+    const result = await fn();
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw err;
+  }
+}
+
+/** Runs `fn` in one transaction on a connection of its own. */
+export async function transaction<T>(
+  pool: pg.Pool,
+  fn: (client: pg.PoolClient) => Promise<T>,
+): Promise<T> {
+  const client = await pool.connect();
+  try {
+    return await inTransaction(client, () => fn(client));
+  } finally {
+    client.release();
+  }
+}
+
+/** A row as the store's records name it: `id` is `_id`. */
+export function fromRow<T>(row: Row): T {
+  const { id, ...rest } = row;
+  return { _id: id, ...rest } as T;
+}
+
+export async function one<T>(db: Queryable, text: string, values: unknown[]): Promise<T | null> {
+  const res = await db.query(text, values);
+  return res.rows[0] ? fromRow<T>(res.rows[0] as Row) : null;
+}
+
+export async function many<T>(db: Queryable, text: string, values: unknown[]): Promise<T[]> {
+  const res = await db.query(text, values);
+  return res.rows.map((r) => fromRow<T>(r as Row));
+}
+
+/** jsonb parameters go as JSON text: node-postgres would send a JS array as a PostgreSQL array. */
+export const json = (value: unknown): string => JSON.stringify(value);
+
+/**
+ * `INSERT INTO table (cols) VALUES (...), (...)` for records with the given columns, `_id`
+ * going to `id`; returns the statement's text and values. `jsonColumns` are sent as JSON.
+ */
+export function insertValues(
+  table: string,
+  columns: readonly string[],
+  records: readonly Row[],
+  jsonColumns: readonly string[] = [],
+): { text: string; values: unknown[] } {
+  const values: unknown[] = [];
+  const tuples = records.map((record) => {
+    const params = columns.map((column) => {
+      const value = record[column === 'id' ? '_id' : column];
+      values.push(jsonColumns.includes(column) && value !== null ? json(value) : value);
+      return `$${values.length}`;
+    });
+    return `(${params.join(', ')})`;
+  });
+  return {
+    text: `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${tuples.join(', ')}`,
+    values,
+  };
+}

@@ -1,0 +1,81 @@
+import type pg from 'pg';
+import type { EventRepository } from '../contract';
+import type { EventDoc } from '../documents';
+import type { EventFeed } from '../event-feed';
+import { insertValues, many, one, type Queryable } from './db';
+
+const COLUMNS = ['id', 'org_id', 'type', 'timestamp', 'data', 'created_at'];
+
+/**
+ * Inserts events, skipping ids already stored; returns those inserted. Called inside the
+ * transaction of the change they describe, so the change and its events commit together.
+ */
+export async function insertEvents(
+  db: Queryable,
+  events: readonly EventDoc[],
+): Promise<EventDoc[]> {
+  if (!events.length) return [];
+  const { text, values } = insertValues(
+    'events',
+    COLUMNS,
+    events.map((e) => ({ ...e })),
+    ['data'],
+  );
+  const res = await db.query<{ id: string }>(
+    `${text} ON CONFLICT (id) DO NOTHING RETURNING id`,
+    values,
+  );
+  const inserted = new Set(res.rows.map((r) => r.id));
+  return events.filter((e) => inserted.has(e._id));
+}
+
+export function eventRepository(pool: pg.Pool, feed: EventFeed): EventRepository {
+  return {
+    async record(orgId, id, type, data, at = new Date()) {
+      const doc: EventDoc = {
+        _id: id,
+        org_id: orgId,
+        type,
+        timestamp: at,
+        data,
+        created_at: new Date(),
+      };
+      const inserted = await insertEvents(pool, [doc]);
+      feed.publish(inserted);
+      return inserted.length === 1;
+    },
+    onRecorded: (listener) => feed.subscribe(listener),
+    recordedBetween(from, to, limit, after) {
+      return after
+        ? many(
+            pool,
+            `SELECT * FROM events WHERE created_at >= $1 AND created_at < $2
+               AND (created_at, id) > ($3, $4)
+             ORDER BY created_at, id LIMIT $5`,
+            [from, to, after.created_at, after._id, limit],
+          )
+        : many(
+            pool,
+            `SELECT * FROM events WHERE created_at >= $1 AND created_at < $2
+             ORDER BY created_at, id LIMIT $3`,
+            [from, to, limit],
+          );
+    },
+    get: (id) => one(pool, 'SELECT * FROM events WHERE id = $1', [id]),
+    async purgeBefore(before) {
+      return (await pool.query('DELETE FROM events WHERE created_at < $1', [before])).rowCount ?? 0;
+    },
+    list(orgId, filter = {}, limit = 100) {
+      return filter.type
+        ? many(
+            pool,
+            `SELECT * FROM events WHERE org_id = $1 AND type = $2 ORDER BY created_at DESC LIMIT $3`,
+            [orgId, filter.type, limit],
+          )
+        : many(pool, `SELECT * FROM events WHERE org_id = $1 ORDER BY created_at DESC LIMIT $2`, [
+            orgId,
+            limit,
+          ]);
+    },
+  };
+}

@@ -1,0 +1,50 @@
+import type pg from 'pg';
+import type { AccountSettings } from '../accounts';
+import type { OutboxRelay, Store } from '../contract';
+import { EventFeed } from '../event-feed';
+import { accountRepository } from './accounts';
+import { apiKeyRepository } from './api-keys';
+import { contactRepository } from './contacts';
+import { eventRepository } from './events';
+import { inboundWebhookRepository } from './inbound-webhooks';
+import { messageRepository } from './messages';
+import { organizationRepository } from './organizations';
+import { sessionRepository } from './sessions';
+import { templateRepository } from './templates';
+import { transferRepository } from './transfers';
+import { userRepository } from './users';
+import { webhookBacklogRepository } from './webhook-backlog';
+import { webhookDeliveryRepository } from './webhook-deliveries';
+import { webhookEndpointRepository } from './webhook-endpoints';
+
+/** Events are written in their change's transaction here: there is never anything to flush. */
+const committedWithTheirChange: OutboxRelay = {
+  flush: () => Promise.resolve(0),
+  flushMany: () => Promise.resolve(0),
+  sweep: () => Promise.resolve(0),
+};
+
+export function createPostgresStore(
+  pool: pg.Pool,
+  encryptionKey: Buffer,
+  accounts?: AccountSettings,
+): Store {
+  const feed = new EventFeed();
+  return {
+    accounts: accountRepository(pool, encryptionKey, accounts),
+    templates: templateRepository(pool),
+    organizations: organizationRepository(pool),
+    users: userRepository(pool),
+    apiKeys: apiKeyRepository(pool),
+    sessions: sessionRepository(pool),
+    events: eventRepository(pool, feed),
+    outbox: committedWithTheirChange,
+    contacts: contactRepository(pool, feed),
+    transfers: transferRepository(pool, feed),
+    messages: messageRepository(pool),
+    inboundWebhooks: inboundWebhookRepository(pool),
+    webhookEndpoints: webhookEndpointRepository(pool, encryptionKey),
+    webhookDeliveries: webhookDeliveryRepository(pool),
+    webhookBacklog: webhookBacklogRepository(pool),
+  };
+}
