@@ -19,7 +19,10 @@ export default tseslint.config(
         'error',
         { checksVoidReturn: { arguments: false } },
       ],
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', ignoreRestSiblings: true }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', ignoreRestSiblings: true },
+      ],
       '@typescript-eslint/consistent-type-imports': 'error',
       // Fastify plugins and hooks are async by contract, awaiting or not.
       '@typescript-eslint/require-await': 'off',

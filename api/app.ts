@@ -6,7 +6,7 @@ import {
 } from 'fastify-type-provider-zod';
 import type { Config } from '../lib/config';
 import { authPlugin } from './plugins/auth';
-import { errorsPlugin } from './plugins/errors';
+import { clientErrorHandler, errorsPlugin, frameworkErrors } from './plugins/errors';
 import { inboxPlugin } from './plugins/inbox';
 import { openapiPlugin } from './plugins/openapi';
 import { rateLimitPlugin } from './plugins/rate-limit';
@@ -40,6 +40,9 @@ export async function buildApp(config: Config, opts: AppOptions = {}): Promise<F
     trustProxy: true,
     logger: (opts.logger ?? true) ? { level: config.logLevel } : false,
     ajv: { customOptions: { coerceTypes: false } },
+    // Errors raised before a route runs get the same envelope as every other error.
+    frameworkErrors,
+    clientErrorHandler,
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);

@@ -366,6 +366,15 @@ export interface WebhookBacklogRepository {
   /** After a failed try: the number the next one gets. */
   setAttempt(id: string, attempt: number): Promise<void>;
   remove(ids: string[]): Promise<void>;
+  /**
+   * Ends up to `limit` of the endpoint's parked deliveries without sending them: each gets its
+   * last attempt record (`outcome`, `error`, no POST) and leaves the backlog. Returns how many.
+   */
+  end(
+    endpointId: string,
+    ending: { outcome: 'failed' | 'skipped'; error: string; at: Date },
+    limit: number,
+  ): Promise<number>;
   count(endpointId: string): Promise<number>;
   /** The endpoints that have parked deliveries (at most `limit`), by endpoint id. */
   endpoints(limit: number): Promise<{ endpoint_id: string; org_id: string }[]>;

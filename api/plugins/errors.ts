@@ -62,7 +62,7 @@ export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket) {
 export const errorsPlugin = fp(
   (app: FastifyInstance) => {
     // Every route's path as a pattern, to tell a wrong method (405) from a wrong path (404).
-    const routes: { pattern: RegExp; methods: Set<string> }[] = [];
+    const routes = new Map<string, { pattern: RegExp; methods: Set<string> }>();
     app.addHook('onRoute', (route) => {
       const source = route.url
         .split('/')
@@ -70,10 +70,12 @@ export const errorsPlugin = fp(
           part.startsWith(':') ? '[^/]+' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
         )
         .join('/');
-      const methods = [route.method].flat().map((m) => m.toUpperCase());
-      const existing = routes.find((r) => r.pattern.source === `^${source}/?$`);
-      if (existing) methods.forEach((m) => existing.methods.add(m));
-      else routes.push({ pattern: new RegExp(`^${source}/?$`), methods: new Set(methods) });
+      const entry = routes.get(source) ?? {
+        pattern: new RegExp(`^${source}/?$`),
+        methods: new Set(),
+      };
+      for (const method of [route.method].flat()) entry.methods.add(method.toUpperCase());
+      routes.set(source, entry);
     });
 
     app.setErrorHandler((err: FastifyError, request, reply) => {
@@ -118,7 +120,7 @@ export const errorsPlugin = fp(
 
     app.setNotFoundHandler((request, reply) => {
       const path = request.url.split('?')[0] ?? '/';
-      const allowed = routes.find((r) => r.pattern.test(path))?.methods;
+      const allowed = [...routes.values()].find((r) => r.pattern.test(path))?.methods;
       if (allowed && !allowed.has(request.method)) {
         const allow = [...allowed].sort().join(', ');
         return reply

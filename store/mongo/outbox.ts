@@ -3,6 +3,7 @@ import type { OutboxCollection, OutboxRelay } from '../contract';
 import type { ContactDoc, EventDoc, OutboxEvent } from '../documents';
 import type { EventFeed } from '../event-feed';
 import { eventDoc } from '../events';
+import { insertManyNew } from './duplicate-key';
 
 /**
  * Events are recorded exactly once without multi-document transactions: a change and its
@@ -49,14 +50,10 @@ export function outboxRelay(db: Db, feed: EventFeed): OutboxRelay {
     if (!outbox.length) return;
     const now = new Date();
     const docs: EventDoc[] = outbox.map((e) => eventDoc(orgId, e, now));
-    const res = await events.bulkWrite(
-      docs.map(({ _id, ...fields }) => ({
-        updateOne: { filter: { _id }, update: { $setOnInsert: fields }, upsert: true },
-      })),
-      { ordered: false },
-    );
-    // Only the copies that were new: a second copy of the same outbox announces nothing.
-    feed.publish(docs.filter((_, i) => i in res.upsertedIds));
+    // Inserts that a concurrent flush beat are refused as duplicates: only the copies that were
+    // new here are announced.
+    const refused = await insertManyNew(events, docs);
+    feed.publish(docs.filter((_, i) => !refused.has(i)));
   }
 
   async function flushDoc(col: Collection<OutboxDoc>, doc: OutboxDoc): Promise<number> {

@@ -1,11 +1,12 @@
 import type { Db } from 'mongodb';
 import type { WebhookBacklogRepository } from '../contract';
-import type { WebhookBacklogDoc, WebhookDispatchDoc } from '../documents';
+import type { WebhookAttemptDoc, WebhookBacklogDoc, WebhookDispatchDoc } from '../documents';
 import { insertManyNew } from './duplicate-key';
 
 export function webhookBacklogRepository(db: Db): WebhookBacklogRepository {
   const backlog = db.collection<WebhookBacklogDoc>('webhook_backlog');
   const dispatches = db.collection<WebhookDispatchDoc>('webhook_dispatches');
+  const attempts = db.collection<WebhookAttemptDoc>('webhook_attempts');
   return {
     async park(docs) {
       await insertManyNew(backlog, docs);
@@ -37,6 +38,34 @@ export function webhookBacklogRepository(db: Db): WebhookBacklogRepository {
     },
     async remove(ids) {
       if (ids.length) await backlog.deleteMany({ _id: { $in: ids } });
+    },
+    async end(endpointId, { outcome, error, at }, limit) {
+      const page = await backlog
+        .find({ endpoint_id: endpointId })
+        .sort({ event_at: 1, _id: 1 })
+        .limit(limit)
+        .toArray();
+      if (!page.length) return 0;
+      // The records first: a crash in between leaves deliveries parked, ended again later.
+      await insertManyNew(
+        attempts,
+        page.map((row) => ({
+          _id: `${row._id}:${row.attempt}`,
+          org_id: row.org_id,
+          endpoint_id: row.endpoint_id,
+          event_id: row.event_id,
+          run: row.run,
+          attempt: row.attempt,
+          at,
+          status_code: null,
+          latency_ms: null,
+          error,
+          outcome,
+          next_attempt_at: null,
+        })),
+      );
+      await backlog.deleteMany({ _id: { $in: page.map((row) => row._id) } });
+      return page.length;
     },
     count(endpointId) {
       return backlog.countDocuments({ endpoint_id: endpointId });

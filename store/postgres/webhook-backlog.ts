@@ -42,6 +42,26 @@ export function webhookBacklogRepository(pool: pg.Pool): WebhookBacklogRepositor
         await pool.query('DELETE FROM webhook_backlog WHERE id = ANY($1::text[])', [ids]);
       }
     },
+    async end(endpointId, { outcome, error, at }, limit) {
+      // One statement: a delivery leaves the backlog exactly when its last record is written.
+      const res = await pool.query<{ n: number }>(
+        `WITH ended AS (
+           DELETE FROM webhook_backlog WHERE id IN (
+             SELECT id FROM webhook_backlog WHERE endpoint_id = $1
+             ORDER BY event_at, id LIMIT $5)
+           RETURNING *),
+         recorded AS (
+           INSERT INTO webhook_attempts (id, org_id, endpoint_id, event_id, run, attempt, at,
+             status_code, latency_ms, error, outcome, next_attempt_at)
+           SELECT id || ':' || attempt, org_id, endpoint_id, event_id, run, attempt, $4,
+             NULL, NULL, $3, $2, NULL
+           FROM ended
+           ON CONFLICT (id) DO NOTHING)
+         SELECT count(*) AS n FROM ended`,
+        [endpointId, outcome, error, at, limit],
+      );
+      return res.rows[0]?.n ?? 0;
+    },
     async count(endpointId) {
       const res = await pool.query<{ n: number }>(
         'SELECT count(*) AS n FROM webhook_backlog WHERE endpoint_id = $1',
