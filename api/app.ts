@@ -8,6 +8,7 @@ import type { Config } from '../lib/config';
 import { authPlugin } from './plugins/auth';
 import { clientErrorHandler, errorsPlugin, frameworkErrors } from './plugins/errors';
 import { inboxPlugin } from './plugins/inbox';
+import { metaPlugin } from './plugins/meta';
 import { openapiPlugin } from './plugins/openapi';
 import { rateLimitPlugin } from './plugins/rate-limit';
 import { storePlugin } from './plugins/store';
@@ -55,6 +56,7 @@ export async function buildApp(config: Config, opts: AppOptions = {}): Promise<F
     await app.register(errorsPlugin);
     await app.register(storePlugin);
     await app.register(temporalPlugin);
+    await app.register(metaPlugin);
     await app.register(authPlugin);
     await app.register(rateLimitPlugin, { now: opts.now });
     await app.register(openapiPlugin);

@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import type { MetaClient } from '../activities/meta/client';
 import type { Config } from '../lib/config';
 import type { Store, StoreHandle } from '../store';
 
@@ -17,6 +18,7 @@ declare module 'fastify' {
     database: StoreHandle;
     store: Store;
     temporal: Client;
+    meta: MetaClient;
   }
   interface FastifyRequest {
     principal: Principal | null;

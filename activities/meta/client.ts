@@ -22,6 +22,13 @@ export interface MetaTemplate {
   components: Record<string, unknown>[];
 }
 
+/** A phone number as Meta describes it to a token that can read it. */
+export interface MetaPhoneNumber {
+  id: string;
+  displayPhoneNumber: string | null;
+  verifiedName: string | null;
+}
+
 export interface TemplatePage {
   templates: MetaTemplate[];
   /** Cursor of the next page, absent on the last one. */
@@ -133,6 +140,27 @@ export function createMetaClient(opts: {
       return {
         templates: res.data,
         after: res.paging?.next ? (res.paging.cursors?.after ?? null) : null,
+      };
+    },
+
+    /**
+     * Reads a phone number with the target's token. Meta answers 190 for a bad token, and 100
+     * (subcode 33) for a number the token cannot read or that does not exist.
+     */
+    async getPhoneNumber(target: MetaTarget & { phoneNumberId: string }): Promise<MetaPhoneNumber> {
+      const res = await call<{
+        id?: string;
+        display_phone_number?: string;
+        verified_name?: string;
+      }>(
+        target,
+        'GET',
+        `${encodeURIComponent(target.phoneNumberId)}?fields=id,display_phone_number,verified_name`,
+      );
+      return {
+        id: res.id ?? target.phoneNumberId,
+        displayPhoneNumber: res.display_phone_number ?? null,
+        verifiedName: res.verified_name ?? null,
       };
     },
 

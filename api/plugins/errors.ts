@@ -3,7 +3,8 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import type { Socket } from 'node:net';
-import { DomainError } from '../../lib/errors';
+import { DomainError, ValidationError } from '../../lib/errors';
+import { findNul } from '../nul-check';
 
 interface ErrorBody {
   message: string;
@@ -76,6 +77,18 @@ export const errorsPlugin = fp(
       };
       for (const method of [route.method].flat()) entry.methods.add(method.toUpperCase());
       routes.set(source, entry);
+    });
+
+    app.addHook('preValidation', async (request) => {
+      for (const [location, value] of [
+        ['params', request.params],
+        ['querystring', request.query],
+        ['body', request.body],
+      ] as const) {
+        const where = findNul(value, location);
+        if (where)
+          throw new ValidationError(`Invalid request: ${where}: must not contain a NUL character`);
+      }
     });
 
     app.setErrorHandler((err: FastifyError, request, reply) => {

@@ -1,7 +1,10 @@
+import type { FastifyBaseLogger } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { MetaApiError } from '../../activities/meta/errors';
+import type { MetaClient, MetaPhoneNumber } from '../../activities/meta/client';
 import { randomToken } from '../../lib/crypto';
-import { NotFoundError, ValidationError } from '../../lib/errors';
+import { NotFoundError, ServiceUnavailableError, ValidationError } from '../../lib/errors';
 import type { AccountChanges } from '../../store/accounts';
 import {
   accountView,
@@ -40,6 +43,47 @@ const SANDBOX_FIXED = [
 
 const notFound = (id: string) => new NotFoundError(`Account '${id}' not found`);
 
+/**
+ * Phone numbers are unique across organizations and route inbound webhooks, so a number is only
+ * stored once its access token has shown it can read the number at Meta: otherwise anyone could
+ * claim another business's number first and take its inbound messages.
+ */
+async function verifyNumber(
+  meta: MetaClient,
+  log: FastifyBaseLogger,
+  target: {
+    graphUrl: string;
+    accessToken: string;
+    phoneNumberId: string;
+    /** The field to name when Meta says this token cannot read this number. */
+    field: 'phone_number_id' | 'access_token';
+  },
+): Promise<MetaPhoneNumber> {
+  try {
+    return await meta.getPhoneNumber(target);
+  } catch (err) {
+    if (!(err instanceof MetaApiError)) throw err;
+    if (err.httpStatus === null || err.httpStatus >= 500) {
+      log.warn({ err }, 'Meta could not be reached to verify a phone number');
+      throw new ServiceUnavailableError(
+        'Meta could not be reached to verify the phone number; try again later',
+      );
+    }
+    if (err.code === 100) {
+      throw new ValidationError(
+        `${target.field}: this access token cannot read phone number ${target.phoneNumberId} at Meta`,
+      );
+    }
+    throw new ValidationError(`access_token: Meta refused it (${err.metaMessage})`);
+  }
+}
+
+/** Meta shows some display numbers as bare digits; accounts keep them in E.164 form. */
+const displayNumber = (n: MetaPhoneNumber) =>
+  n.displayPhoneNumber && /^\d+$/.test(n.displayPhoneNumber)
+    ? `+${n.displayPhoneNumber}`
+    : n.displayPhoneNumber;
+
 export const accountRoutes: FastifyPluginAsyncZod = async (app) => {
   const withId = {
     params: IdParams,
@@ -62,12 +106,19 @@ export const accountRoutes: FastifyPluginAsyncZod = async (app) => {
           201: envelope(CreatedAccountView),
           400: ErrorSchema,
           409: ErrorSchema,
+          503: ErrorSchema,
           ...protectedErrors,
         },
       },
     },
     async (request, reply) => {
       const body = request.body;
+      const number = await verifyNumber(app.meta, request.log, {
+        graphUrl: app.config.meta.graphUrl,
+        accessToken: body.access_token,
+        phoneNumberId: body.phone_number_id,
+        field: 'phone_number_id',
+      });
       const verifyToken = body.webhook_verify_token ?? randomToken(24);
       const doc = await app.store.accounts.create(orgOf(request.principal), {
         name: body.name,
@@ -76,7 +127,7 @@ export const accountRoutes: FastifyPluginAsyncZod = async (app) => {
         accessToken: body.access_token,
         appSecret: body.app_secret,
         verifyToken,
-        displayPhoneNumber: body.display_phone_number ?? null,
+        displayPhoneNumber: body.display_phone_number ?? displayNumber(number),
         isDefault: body.is_default,
         throughput: body.throughput,
       });
@@ -125,7 +176,7 @@ export const accountRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: 'Change the given fields; a new access_token reconnects the account',
         body: UpdateAccountBody,
         ...withId,
-        response: { ...withId.response, 409: ErrorSchema },
+        response: { ...withId.response, 409: ErrorSchema, 503: ErrorSchema },
       },
     },
     async (request) => {
@@ -147,7 +198,21 @@ export const accountRoutes: FastifyPluginAsyncZod = async (app) => {
           'is_default: make another account the default instead of unsetting this one',
         );
       }
-      const doc = await app.store.accounts.update(orgId, id, changesOf(body));
+      const changes = changesOf(body);
+      const numberChanged =
+        body.phone_number_id !== undefined && body.phone_number_id !== current.phone_number_id;
+      if (!current.sandbox && (numberChanged || body.access_token !== undefined)) {
+        const number = await verifyNumber(app.meta, request.log, {
+          graphUrl: current.graph_url,
+          accessToken: body.access_token ?? app.store.accounts.credentials(current).accessToken,
+          phoneNumberId: body.phone_number_id ?? current.phone_number_id,
+          field: numberChanged ? 'phone_number_id' : 'access_token',
+        });
+        if (numberChanged && body.display_phone_number === undefined) {
+          changes.displayPhoneNumber = displayNumber(number);
+        }
+      }
+      const doc = await app.store.accounts.update(orgId, id, changes);
       if (!doc) throw notFound(id);
       return ok(accountView(doc));
     },

@@ -6,7 +6,13 @@ const MetaId = z
   .string()
   .trim()
   .regex(/^\d{1,32}$/, 'must be the numeric id Meta shows');
-const Secret = z.string().trim().min(1).max(4096);
+// Tokens travel in HTTP headers and query strings: printable ASCII, no spaces.
+const Secret = z
+  .string()
+  .trim()
+  .min(1)
+  .max(4096)
+  .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces');
 
 export const CreateAccountBody = z.object({
   name: z.string().trim().min(1).max(100),

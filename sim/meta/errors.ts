@@ -7,6 +7,7 @@ export class MetaError extends Error {
     readonly code: number,
     message: string,
     readonly details: string | null = null,
+    readonly extra: { type?: string; subcode?: number } = {},
   ) {
     super(message);
     this.name = 'MetaError';
@@ -16,8 +17,9 @@ export class MetaError extends Error {
     return {
       error: {
         message: this.message,
-        type: 'OAuthException',
+        type: this.extra.type ?? 'OAuthException',
         code: this.code,
+        ...(this.extra.subcode === undefined ? {} : { error_subcode: this.extra.subcode }),
         ...(this.details === null
           ? {}
           : { error_data: { messaging_product: 'whatsapp', details: this.details } }),
@@ -29,6 +31,23 @@ export class MetaError extends Error {
 
 export const invalidToken = () =>
   new MetaError(401, 190, 'Invalid OAuth access token - Cannot parse access token');
+
+/** Meta's answer for an object that does not exist or that the token may not use. */
+export const unsupportedRequest = (method: string, id: string) =>
+  new MetaError(
+    400,
+    100,
+    `Unsupported ${method.toLowerCase()} request. Object with ID '${id}' does not exist, cannot be loaded due to missing permissions, or does not support this operation. Please read the Graph API documentation at https://developers.facebook.com/docs/graph-api`,
+    null,
+    { type: 'GraphMethodException', subcode: 33 },
+  );
+
+export const nonexistingField = (field: string, nodeType: string) =>
+  new MetaError(
+    400,
+    100,
+    `(#100) Tried accessing nonexisting field (${field}) on node type (${nodeType})`,
+  );
 
 export const invalidParameter = (details: string) =>
   new MetaError(400, 100, '(#100) Invalid parameter', details);

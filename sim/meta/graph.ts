@@ -1,6 +1,12 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { FastifyError, FastifyInstance } from 'fastify';
-import { invalidParameter, invalidToken, MetaError } from './errors';
+import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
+import {
+  invalidParameter,
+  invalidToken,
+  MetaError,
+  nonexistingField,
+  unsupportedRequest,
+} from './errors';
 import { messageRoutes } from './messages';
 import { bearerToken, entryOf, openEntry } from './request-log';
 import type { SimState } from './state';
@@ -12,6 +18,19 @@ const sameToken = (given: string, expected: string) => {
   const b = Buffer.from(expected);
   return a.length === b.length && timingSafeEqual(a, b);
 };
+
+/** A Graph node limited to the asked `fields` (comma-separated); `id` always comes along. */
+function pickFields(node: Record<string, unknown>, fields: string | undefined, nodeType: string) {
+  if (fields === undefined) return node;
+  const asked = new Set(
+    fields
+      .split(',')
+      .map((f) => f.trim())
+      .filter((f) => f !== ''),
+  );
+  for (const field of asked) if (!(field in node)) throw nonexistingField(field, nodeType);
+  return Object.fromEntries(Object.entries(node).filter(([k]) => k === 'id' || asked.has(k)));
+}
 
 /** Fastify's own errors (bad JSON, wrong content type) in Graph API form. */
 function asMetaError(err: FastifyError): MetaError {
@@ -29,6 +48,21 @@ export function graphRoutes(opts: {
   accessToken: string;
 }) {
   const { state, dispatcher, accessToken } = opts;
+  // Every candidate is compared, so the time taken does not tell which one matched.
+  const accepted = (token: string) => {
+    let ok = sameToken(token, accessToken);
+    for (const registered of state.registeredTokens()) ok = sameToken(token, registered) || ok;
+    return ok;
+  };
+  /** A number registered with a token is that token's (and the sandbox token's) only. */
+  const mayUse = (req: FastifyRequest, phoneNumberId: string) => {
+    const owner = state.ownerOf(phoneNumberId);
+    if (owner === undefined) return true;
+    const token = bearerToken(req) ?? '';
+    const isOwner = sameToken(token, owner);
+    const isSandbox = sameToken(token, accessToken);
+    return isOwner || isSandbox;
+  };
   return async (app: FastifyInstance) => {
     app.addHook('onRequest', async (req) => {
       openEntry(state, req);
@@ -38,7 +72,7 @@ export function graphRoutes(opts: {
       const entry = entryOf(req);
       if (entry) entry.body = req.body ?? null;
       const token = bearerToken(req);
-      if (token === null || !sameToken(token, accessToken)) throw invalidToken();
+      if (token === null || !accepted(token)) throw invalidToken();
     });
     app.addHook('onResponse', async (req, reply) => {
       const entry = entryOf(req);
@@ -52,7 +86,7 @@ export function graphRoutes(opts: {
       return reply.code(e.httpStatus).send(e.body());
     });
 
-    await app.register(messageRoutes(state, dispatcher));
+    await app.register(messageRoutes(state, dispatcher, mayUse));
 
     app.get<{ Params: { version: string; wabaId: string }; Querystring: TemplatePageQuery }>(
       '/:version/:wabaId/message_templates',
@@ -66,20 +100,24 @@ export function graphRoutes(opts: {
       },
     );
 
-    app.get<{ Params: { version: string; phoneNumberId: string } }>(
-      '/:version/:phoneNumberId',
-      async (req) => {
-        const number = state.number(req.params.phoneNumberId);
-        return {
-          verified_name: 'Waflow Sandbox',
-          code_verification_status: 'VERIFIED',
-          display_phone_number: number.displayPhoneNumber,
-          quality_rating: 'GREEN',
-          platform_type: 'CLOUD_API',
-          throughput: { level: 'STANDARD' },
-          id: number.id,
-        };
-      },
-    );
+    app.get<{
+      Params: { version: string; phoneNumberId: string };
+      Querystring: { fields?: string };
+    }>('/:version/:phoneNumberId', async (req) => {
+      const { phoneNumberId } = req.params;
+      // Unlike a send, a read does not register the number: Meta knows only existing ones.
+      const number = state.knownNumber(phoneNumberId);
+      if (!number || !mayUse(req, phoneNumberId)) throw unsupportedRequest('GET', phoneNumberId);
+      const node = {
+        verified_name: 'Waflow Sandbox',
+        code_verification_status: 'VERIFIED',
+        display_phone_number: number.displayPhoneNumber,
+        quality_rating: 'GREEN',
+        platform_type: 'CLOUD_API',
+        throughput: { level: 'STANDARD' },
+        id: number.id,
+      };
+      return pickFields(node, req.query.fields, 'WhatsAppBusinessPhoneNumber');
+    });
   };
 }

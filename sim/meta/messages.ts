@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { MetaError, rateLimitHit, somethingWentWrong } from './errors';
+import { MetaError, rateLimitHit, somethingWentWrong, unsupportedRequest } from './errors';
 import { newWamid } from './ids';
 import { entryOf } from './request-log';
 import type { SimState } from './state';
@@ -15,13 +15,19 @@ function destroyConnection(req: FastifyRequest, reply: FastifyReply) {
 }
 
 /** `POST /{version}/{phone-number-id}/messages`, with Meta's checks, limits and failures. */
-export function messageRoutes(state: SimState, dispatcher: WebhookDispatcher) {
+export function messageRoutes(
+  state: SimState,
+  dispatcher: WebhookDispatcher,
+  mayUse: (req: FastifyRequest, phoneNumberId: string) => boolean,
+) {
   return async (app: FastifyInstance) => {
     app.post<{ Params: { version: string; phoneNumberId: string } }>(
       '/:version/:phoneNumberId/messages',
       async (req, reply) => {
         const entry = entryOf(req);
-        const number = state.number(req.params.phoneNumberId);
+        const { phoneNumberId } = req.params;
+        if (!mayUse(req, phoneNumberId)) throw unsupportedRequest('POST', phoneNumberId);
+        const number = state.number(phoneNumberId);
         const failure = state.nextFailure();
         if (failure?.kind === 'refuse') {
           if (entry) entry.outcome = 'refused';

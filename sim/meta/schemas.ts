@@ -95,6 +95,8 @@ export const RegisterNumber = z.strictObject({
     .string()
     .regex(/^\+?[\d\s-]{8,20}$/, 'a phone number with its country code')
     .optional(),
+  /** Only this token (and the sandbox token) may then read the number or send from it. */
+  accessToken: z.string().regex(/^\S+$/, 'a token without spaces').optional(),
 });
 
 export const Inbound = z.looseObject({

@@ -36,10 +36,12 @@ export interface MetaSimulator {
   addTemplate(wabaId: string, template: TemplateInput): Template;
   /** A number's WABA and display number (registered on first use if unknown). */
   phoneNumber(phoneNumberId: string): PhoneNumber;
+  /** With `accessToken`, the number is that token's: other tokens but the sandbox's cannot use it. */
   registerNumber(n: {
     phoneNumberId: string;
     wabaId?: string;
     displayPhoneNumber?: string;
+    accessToken?: string;
   }): PhoneNumber;
   /** The simulator's clock, epoch ms: the injected clock plus any advance. */
   now(): number;
@@ -93,6 +95,7 @@ export async function createMetaSimulator(opts: MetaSimulatorOptions): Promise<M
         id: n.phoneNumberId,
         wabaId: n.wabaId,
         displayPhoneNumber: n.displayPhoneNumber,
+        accessToken: n.accessToken,
       }),
     now: () => state.now(),
     advanceClock: (ms) => state.advanceClock(ms),

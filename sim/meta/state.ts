@@ -34,6 +34,8 @@ export class SimState {
   readonly webhookLog: WebhookLogEntry[] = [];
   private clockOffsetMs = 0;
   private readonly numbers = new Map<string, PhoneNumber>();
+  /** phone_number_id -> the access token it was registered with, if any. */
+  private readonly owners = new Map<string, string>();
   private readonly templates = new Map<string, Template[]>();
   /** `<phone_number_id>:<wa_id>` -> time of the user's last message. */
   private readonly lastInbound = new Map<string, number>();
@@ -71,8 +73,29 @@ export class SimState {
     return n;
   }
 
-  registerNumber(n: { id: string; wabaId?: string; displayPhoneNumber?: string }): PhoneNumber {
+  /** A number the simulator has seen (used or registered), without registering it. */
+  knownNumber(id: string): PhoneNumber | undefined {
+    return this.numbers.get(id);
+  }
+
+  /** The token a number was registered with; absent, any accepted token may use it. */
+  ownerOf(id: string): string | undefined {
+    return this.owners.get(id);
+  }
+
+  /** Tokens numbers were registered with: the Graph routes accept them besides the sandbox's. */
+  registeredTokens(): Iterable<string> {
+    return new Set(this.owners.values());
+  }
+
+  registerNumber(n: {
+    id: string;
+    wabaId?: string;
+    displayPhoneNumber?: string;
+    accessToken?: string;
+  }): PhoneNumber {
     const current = this.number(n.id);
+    if (n.accessToken !== undefined) this.owners.set(n.id, n.accessToken);
     const updated = {
       id: n.id,
       wabaId: n.wabaId ?? current.wabaId,

@@ -1,15 +1,32 @@
 import { decryptSecret } from '../../lib/crypto';
 import { provisionOrganization } from '../../scripts/provision';
 import { sandboxDisplayNumber } from '../../lib/sandbox-ids';
+import { createMetaSimulator, type MetaSimulator } from '../../sim/meta';
 import { sandboxAccountIds } from '../../store/sandbox-account';
 import { createTestApp, type TestApp } from '../support/app';
 import { openRawStore } from '../support/raw-store';
 
+// Real accounts are checked at Meta before they are stored: the simulator stands in for it.
+let sim: MetaSimulator;
 let t: TestApp;
 beforeAll(async () => {
-  t = await createTestApp({ env: { RATE_LIMIT_PER_SECOND: '1000' } });
+  sim = await createMetaSimulator({ accessToken: 'sim-sandbox-token', appSecret: 'sim-secret' });
+  t = await createTestApp({ env: { RATE_LIMIT_PER_SECOND: '1000', META_GRAPH_URL: sim.url } });
 });
-afterAll(() => t.close());
+afterAll(async () => {
+  await t.close();
+  await sim.close();
+});
+
+/** Makes the number, at the simulator, readable with this token (and no other but the sandbox's). */
+async function own(phoneNumberId: string, accessToken: string, displayPhoneNumber?: string) {
+  const res = await fetch(`${sim.url}/_sim/phone-numbers`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ phoneNumberId, accessToken, displayPhoneNumber }),
+  });
+  expect(res.status).toBe(201);
+}
 
 let seq = 0;
 const body = (over: Record<string, unknown> = {}) => {
@@ -24,13 +41,24 @@ const body = (over: Record<string, unknown> = {}) => {
     ...over,
   };
 };
-const create = (payload: Record<string, unknown>, key?: string) =>
+/** Posts the account as is: Meta knows the number only if the test made it so. */
+const claim = (payload: Record<string, unknown>, key?: string) =>
   t.call({
     method: 'POST',
     url: '/api/accounts',
     payload,
     ...(key ? { headers: { 'x-api-key': key } } : {}),
   });
+/** Posts the account of a number its token owns at Meta. */
+const create = async (payload: Record<string, unknown>, key?: string) => {
+  const { phone_number_id: number, access_token: token } = payload;
+  if (typeof number === 'string' && typeof token === 'string') await own(number, token);
+  return claim(payload, key);
+};
+const accountOf = (phoneNumberId: string) =>
+  t.app.store.accounts.findByPhoneNumberId(phoneNumberId);
+const put = (id: string, payload: Record<string, unknown>) =>
+  t.call({ method: 'PUT', url: `/api/accounts/${id}`, payload });
 const list = async (key?: string) => {
   const res = await t.call({
     method: 'GET',
@@ -171,23 +199,162 @@ describe('WhatsApp accounts', () => {
     expect(res.json().message).toMatch(/body\.access_token/);
   });
 
-  it('answers 409 for a phone_number_id that is already connected', async () => {
-    const input = body();
-    expect((await create(input)).statusCode).toBe(201);
-    const res = await create(body({ phone_number_id: input.phone_number_id }));
+  it('answers 409 for a connected number only to its owner, telling nothing of the account', async () => {
+    const display = '+91 90000 12345';
+    const input = body({ name: 'Initech hotline', display_phone_number: display });
+    const first = await create(input);
+    expect(first.statusCode).toBe(201);
+    const owner = first.json().data as { id: string };
+
+    // Another organization of the number's real owner: its token reads the number at Meta.
+    const second = await provisionOrganization(t.app.store, { name: 'Initech Labs' });
+    const res = await claim(
+      body({ phone_number_id: input.phone_number_id, access_token: input.access_token }),
+      second.api_key.key,
+    );
     expect(res.statusCode).toBe(409);
     expect(res.json()).toEqual({
-      message: `An account with phone_number_id '${input.phone_number_id}' already exists`,
+      message: 'This phone number is already connected to a Waflow account',
       status: 'error',
     });
+    for (const leak of [
+      owner.id,
+      t.org.organization.id,
+      t.org.organization.name,
+      input.name,
+      display,
+    ]) {
+      expect(res.body).not.toContain(leak);
+    }
 
-    const other = await create(body());
-    const moved = await t.call({
-      method: 'PUT',
-      url: `/api/accounts/${other.json().data.id}`,
-      payload: { phone_number_id: input.phone_number_id },
+    // Anyone else is refused before the store is asked, so the answer does not tell it is taken.
+    const squatter = body();
+    await own(`70000000000${String(seq).padStart(4, '0')}`, squatter.access_token);
+    const squat = await claim(
+      { ...squatter, phone_number_id: input.phone_number_id },
+      second.api_key.key,
+    );
+    expect(squat.statusCode).toBe(400);
+    expect(squat.json().message).toBe(
+      `phone_number_id: this access token cannot read phone number ${input.phone_number_id} at Meta`,
+    );
+
+    const other = (await create(body())).json().data as { id: string };
+    const moved = await put(other.id, {
+      phone_number_id: input.phone_number_id,
+      access_token: input.access_token,
     });
     expect(moved.statusCode).toBe(409);
+    expect(moved.json().message).toBe('This phone number is already connected to a Waflow account');
+    const unreadable = await put(other.id, { phone_number_id: input.phone_number_id });
+    expect(unreadable.statusCode).toBe(400);
+    expect((await accountOf(input.phone_number_id))?._id).toBe(owner.id);
+  });
+
+  it('refuses a number its token cannot read at Meta, and stores nothing', async () => {
+    const victim = body();
+    await own(victim.phone_number_id, victim.access_token);
+    const attacker = body();
+    await own(attacker.phone_number_id, attacker.access_token);
+
+    const res = await claim({ ...attacker, phone_number_id: victim.phone_number_id });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toEqual({
+      message: `phone_number_id: this access token cannot read phone number ${victim.phone_number_id} at Meta`,
+      status: 'error',
+    });
+    expect(await accountOf(victim.phone_number_id)).toBeNull();
+
+    // A number Meta has never heard of is refused the same way.
+    const unknown = await claim({ ...attacker, phone_number_id: '39999999999999' });
+    expect(unknown.statusCode).toBe(400);
+    expect(unknown.json().message).toMatch(/^phone_number_id: /);
+    expect(await accountOf('39999999999999')).toBeNull();
+
+    // The victim can still connect its number.
+    expect((await claim(victim)).statusCode).toBe(201);
+  });
+
+  it('refuses a token Meta does not know, and stores nothing', async () => {
+    const input = body();
+    await own(input.phone_number_id, 'EAAG-the-real-token');
+    const res = await claim(input);
+    expect(res.statusCode).toBe(400);
+    expect(res.json().message).toBe(
+      'access_token: Meta refused it (Invalid OAuth access token - Cannot parse access token)',
+    );
+    expect(await accountOf(input.phone_number_id)).toBeNull();
+  });
+
+  it('fills display_phone_number from Meta when none is given', async () => {
+    const input = body();
+    await own(input.phone_number_id, input.access_token, '+1 555 010 4242');
+    const res = await claim(input);
+    expect(res.statusCode).toBe(201);
+    expect(res.json().data.display_phone_number).toBe('+15550104242');
+    const read = sim.log.at(-1)!;
+    expect(read).toMatchObject({ method: 'GET', status: 200 });
+    expect(read.path).toBe(
+      `/${t.app.config.meta.apiVersion}/${input.phone_number_id}?fields=id,display_phone_number,verified_name`,
+    );
+  });
+
+  it('answers 503 when Meta cannot be reached, and stores nothing', async () => {
+    const offline = await createTestApp({ env: { META_GRAPH_URL: 'http://127.0.0.1:1' } });
+    try {
+      const input = body();
+      const res = await offline.call({ method: 'POST', url: '/api/accounts', payload: input });
+      expect(res.statusCode).toBe(503);
+      expect(res.json()).toEqual({
+        message: 'Meta could not be reached to verify the phone number; try again later',
+        status: 'error',
+      });
+      expect(
+        await offline.app.store.accounts.findByPhoneNumberId(input.phone_number_id),
+      ).toBeNull();
+    } finally {
+      await offline.close();
+    }
+  });
+
+  it('verifies a new access token or number before storing it, keeping the old ones', async () => {
+    const input = body();
+    const { id } = (await create(input)).json().data as { id: string };
+    const tokenOf = async () =>
+      t.app.store.accounts.credentials((await t.app.store.accounts.get(t.org.organization.id, id))!)
+        .accessToken;
+    const stranger = body();
+    await own(stranger.phone_number_id, stranger.access_token);
+
+    const wrongToken = await put(id, { access_token: stranger.access_token });
+    expect(wrongToken.statusCode).toBe(400);
+    expect(wrongToken.json().message).toBe(
+      `access_token: this access token cannot read phone number ${input.phone_number_id} at Meta`,
+    );
+    const unknownToken = await put(id, { access_token: 'EAAG-made-up' });
+    expect(unknownToken.statusCode).toBe(400);
+    expect(unknownToken.json().message).toMatch(/^access_token: Meta refused it \(/);
+    expect(await tokenOf()).toBe(input.access_token);
+
+    const wrongNumber = await put(id, { phone_number_id: stranger.phone_number_id });
+    expect(wrongNumber.statusCode).toBe(400);
+    expect(wrongNumber.json().message).toBe(
+      `phone_number_id: this access token cannot read phone number ${stranger.phone_number_id} at Meta`,
+    );
+    expect((await accountOf(input.phone_number_id))?._id).toBe(id);
+
+    // A number the current token reads: its display number comes from Meta.
+    const next = `80000000000${String(seq).padStart(4, '0')}`;
+    await own(next, input.access_token, '+44 7700 900123');
+    const moved = await put(id, { phone_number_id: next });
+    expect(moved.statusCode).toBe(200);
+    expect(moved.json().data).toMatchObject({
+      phone_number_id: next,
+      display_phone_number: '+447700900123',
+    });
+
+    const renamed = await put(id, { name: 'No Meta call' });
+    expect(renamed.statusCode).toBe(200);
   });
 
   it('changes only the given fields; a new access token reconnects the account', async () => {
@@ -212,6 +379,7 @@ describe('WhatsApp accounts', () => {
       status: 'disconnected',
     });
 
+    await own(input.phone_number_id, 'EAAG-fresh-token');
     const reconnected = await t.call({
       method: 'PUT',
       url: `/api/accounts/${id}`,
@@ -261,17 +429,19 @@ describe('WhatsApp accounts', () => {
   });
 
   it("makes a non-sandbox organization's first account its default", async () => {
-    const plain = await createTestApp({ env: { SANDBOX_MODE: 'false' } });
+    const plain = await createTestApp({ env: { SANDBOX_MODE: 'false', META_GRAPH_URL: sim.url } });
     try {
       const key = (await provisionOrganization(plain.app.store, { name: 'No sandbox' })).api_key
         .key;
-      const call = (payload: Record<string, unknown>) =>
-        plain.call({
+      const call = async (payload: ReturnType<typeof body>) => {
+        await own(payload.phone_number_id, payload.access_token);
+        return plain.call({
           method: 'POST',
           url: '/api/accounts',
           payload,
           headers: { 'x-api-key': key },
         });
+      };
       const listed = await plain.call({
         method: 'GET',
         url: '/api/accounts',

@@ -1,18 +1,29 @@
 import { ServiceError } from '@temporalio/client';
 import { request } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createMetaSimulator, type MetaSimulator } from '../../sim/meta';
 import { createTestApp, type TestApp } from '../support/app';
 
+let sim: MetaSimulator;
 let t: TestApp;
 let port: number;
 beforeAll(async () => {
+  // Real accounts are checked at Meta before they are stored: the simulator stands in for it.
+  sim = await createMetaSimulator({ accessToken: 'sim-token', appSecret: 'sim-secret' });
   t = await createTestApp({
-    env: { RATE_LIMIT_PER_SECOND: '1000', RATE_LIMIT_PER_MINUTE: '100000' },
+    env: {
+      RATE_LIMIT_PER_SECOND: '1000',
+      RATE_LIMIT_PER_MINUTE: '100000',
+      META_GRAPH_URL: sim.url,
+    },
   });
   await t.app.listen({ port: 0, host: '127.0.0.1' });
   port = (t.app.server.address() as AddressInfo).port;
 });
-afterAll(() => t.close());
+afterAll(async () => {
+  await t.close();
+  await sim.close();
+});
 
 /** A raw HTTP/1.1 exchange, for what Node's parser refuses before Fastify sees it. */
 function raw(path: string, headers: Record<string, string> = {}) {
@@ -100,12 +111,19 @@ describe('errors every route shares', () => {
 
 describe('accounts', () => {
   it('generates a webhook verify token when none is given and shows it once', async () => {
+    const phoneNumberId = String(Date.now());
+    const registered = await fetch(`${sim.url}/_sim/phone-numbers`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ phoneNumberId, accessToken: 'EAAG-token' }),
+    });
+    expect(registered.status).toBe(201);
     const res = await t.call({
       method: 'POST',
       url: '/api/accounts',
       payload: {
         name: 'No token given',
-        phone_number_id: String(Date.now()),
+        phone_number_id: phoneNumberId,
         waba_id: '123',
         access_token: 'EAAG-token',
         app_secret: 'secret',

@@ -221,14 +221,88 @@ describe('Meta simulator: control API', () => {
     });
     expect(res.status).toBe(400);
     expect(await errorOf(res)).toMatchObject({ code: 2500, type: 'OAuthException' });
-    const number = await json<unknown>(
-      await fetch(`${h.sim.url}/v21.0/${PHONE_ID}`, {
-        headers: { authorization: `Bearer ${TOKEN}` },
-      }),
-    );
+    const read = () =>
+      fetch(`${h.sim.url}/v21.0/${PHONE_ID}`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    const unseen = await read();
+    expect(unseen.status).toBe(400);
+    expect(await errorOf(unseen)).toMatchObject({ code: 100, error_subcode: 33 });
+    expect((await h.send(text())).status).toBe(200);
+    const number = await json<unknown>(await read());
     expect(number).toMatchObject({
       id: PHONE_ID,
       display_phone_number: h.sim.phoneNumber(PHONE_ID).displayPhoneNumber,
     });
+  });
+
+  it("makes a number registered with a token readable and usable with that token or the sandbox's only", async () => {
+    const OTHER_ID = '106540352242923';
+    const FREE_ID = '106540352242924';
+    const read = (id: string, token: string, query = '') =>
+      fetch(`${h.sim.url}/v21.0/${id}${query}`, { headers: { authorization: `Bearer ${token}` } });
+    const registered = await control('POST', 'phone-numbers', {
+      phoneNumberId: PHONE_ID,
+      displayPhoneNumber: '+1 555 0100',
+      accessToken: 'EAAG-owner',
+    });
+    expect(registered.status).toBe(201);
+    expect(JSON.stringify(await json(registered))).not.toContain('EAAG-owner');
+    await control('POST', 'phone-numbers', { phoneNumberId: OTHER_ID, accessToken: 'EAAG-other' });
+
+    const mine = await read(
+      PHONE_ID,
+      'EAAG-owner',
+      '?fields=id,display_phone_number,verified_name',
+    );
+    expect(mine.status).toBe(200);
+    expect(await json(mine)).toEqual({
+      id: PHONE_ID,
+      display_phone_number: '15550100',
+      verified_name: 'Waflow Sandbox',
+    });
+    expect((await read(PHONE_ID, TOKEN)).status).toBe(200);
+
+    const theirs = await read(PHONE_ID, 'EAAG-other');
+    expect(theirs.status).toBe(400);
+    expect(await errorOf(theirs)).toEqual({
+      message: `Unsupported get request. Object with ID '${PHONE_ID}' does not exist, cannot be loaded due to missing permissions, or does not support this operation. Please read the Graph API documentation at https://developers.facebook.com/docs/graph-api`,
+      type: 'GraphMethodException',
+      code: 100,
+      error_subcode: 33,
+      fbtrace_id: expect.any(String),
+    });
+    const unknownToken = await read(PHONE_ID, 'EAAG-nobody');
+    expect(unknownToken.status).toBe(401);
+    expect((await errorOf(unknownToken)).code).toBe(190);
+    const never = await read('106540352242999', 'EAAG-owner');
+    expect(never.status).toBe(400);
+    expect(await errorOf(never)).toMatchObject({ code: 100, error_subcode: 33 });
+    const bogus = await read(PHONE_ID, 'EAAG-owner', '?fields=id,bogus');
+    expect(bogus.status).toBe(400);
+    expect(await errorOf(bogus)).toMatchObject({
+      code: 100,
+      message:
+        '(#100) Tried accessing nonexisting field (bogus) on node type (WhatsAppBusinessPhoneNumber)',
+    });
+
+    const refused = await h.send(text(), { token: 'EAAG-other' });
+    expect(refused.status).toBe(400);
+    expect(await errorOf(refused)).toMatchObject({
+      type: 'GraphMethodException',
+      code: 100,
+      error_subcode: 33,
+      message: expect.stringMatching(/^Unsupported post request\. Object with ID '\d+'/),
+    });
+    expect((await h.send(text(), { token: 'EAAG-owner' })).status).toBe(200);
+    expect((await h.send(text())).status).toBe(200);
+    // A number registered without a token keeps taking every accepted token.
+    expect((await h.send(text(), { token: 'EAAG-other', phoneId: FREE_ID })).status).toBe(200);
+    expect((await h.send(text(), { token: 'EAAG-nobody', phoneId: FREE_ID })).status).toBe(401);
+
+    const spaced = await control('POST', 'phone-numbers', {
+      phoneNumberId: FREE_ID,
+      accessToken: 'two words',
+    });
+    expect(spaced.status).toBe(400);
+    expect((await json<{ error: string }>(spaced)).error).toContain('accessToken');
   });
 });

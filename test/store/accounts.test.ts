@@ -73,9 +73,7 @@ describe.each(STORE_KINDS)('%s', (kind) => {
       await expect(
         store.accounts.create(await newOrg(), account({ phoneNumberId: input.phoneNumberId })),
       ).rejects.toThrow(
-        new ConflictError(
-          `An account with phone_number_id '${input.phoneNumberId}' already exists`,
-        ),
+        new ConflictError('This phone number is already connected to a Waflow account'),
       );
     });
 

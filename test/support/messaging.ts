@@ -36,6 +36,8 @@ export async function createMessagingHarness(
   const config = testConfig({
     SANDBOX_MODE: 'true',
     META_SIMULATOR_URL: `http://127.0.0.1:${simPort}`,
+    // Accounts connected through the API are verified at the simulator too.
+    META_GRAPH_URL: `http://127.0.0.1:${simPort}`,
     SEND_NO_ANSWER_RECHECK_SECONDS: '1',
     RATE_LIMIT_PER_SECOND: '1000',
     RATE_LIMIT_PER_MINUTE: '100000',

@@ -16,6 +16,8 @@ interface Waba {
 /**
  * A stand-in for Meta's `GET /{version}/{waba-id}/message_templates`: cursor-paginated pages,
  * the 190 error of a revoked token, and passing server errors. Unknown WABAs have no templates.
+ * `GET /{version}/{phone-number-id}` answers every number, for the API's check of an account's
+ * number before it stores the account.
  */
 export async function startTemplateServer() {
   const wabas = new Map<string, Waba>();
@@ -28,6 +30,14 @@ export async function startTemplateServer() {
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    const number = /^\/v[\d.]+\/(\d+)$/.exec(url.pathname);
+    if (req.method === 'GET' && number) {
+      return answer(res, 200, {
+        id: number[1],
+        display_phone_number: '+1 555-0100',
+        verified_name: 'Template Test',
+      });
+    }
     const match = /^\/v[\d.]+\/(\d+)\/message_templates$/.exec(url.pathname);
     if (req.method !== 'GET' || !match) return answer(res, 404, { error: { code: 100 } });
     const wabaId = match[1]!;
