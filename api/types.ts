@@ -29,6 +29,8 @@ declare module 'fastify' {
     public?: boolean;
     /** false exempts a route from the per-key rate limit (health, provider webhooks). */
     rateLimit?: boolean;
+    /** The body's rows are checked one by one (bulk): a bad row must not refuse the others. */
+    rowsCheckedEach?: boolean;
   }
 }
 

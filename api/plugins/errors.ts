@@ -83,7 +83,7 @@ export const errorsPlugin = fp(
       for (const [location, value] of [
         ['params', request.params],
         ['querystring', request.query],
-        ['body', request.body],
+        ['body', request.routeOptions.config.rowsCheckedEach ? null : request.body],
       ] as const) {
         const where = findNul(value, location);
         if (where)

@@ -24,6 +24,7 @@ export const contactBulkRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/api/contacts/bulk',
     {
+      config: { rowsCheckedEach: true },
       schema: {
         tags: ['contacts'],
         summary: 'Create or update up to 1,000 contacts by phone number',

@@ -109,6 +109,60 @@ describe('errors every route shares', () => {
   });
 });
 
+describe('text no store can hold', () => {
+  const nulKey = { 'a\u0000b': 'x' };
+
+  it('refuses a NUL in a custom field name with 400 naming it, on create and update', async () => {
+    const created = await t.call({
+      method: 'POST',
+      url: '/api/contacts',
+      payload: { phone_number: '+14155558001', custom_fields: nulKey },
+    });
+    expect(created.statusCode).toBe(400);
+    expect(created.json().message).toMatch(/body\.custom_fields \(a key\): must not contain a NUL/);
+
+    const ok = await t.call({
+      method: 'POST',
+      url: '/api/contacts',
+      payload: { phone_number: '+14155558002' },
+    });
+    const id = ok.json().data.id as string;
+    const updated = await t.call({
+      method: 'PUT',
+      url: `/api/contacts/${id}`,
+      payload: { custom_fields: nulKey },
+    });
+    expect(updated.statusCode).toBe(400);
+    expect(updated.json().message).toMatch(/custom_fields/);
+    const search = await t.call({ method: 'GET', url: '/api/contacts?search=a%00b' });
+    expect(search.statusCode).toBe(400);
+    expect(search.json().message).toMatch(/querystring\.search/);
+  });
+
+  it('fails only the bad row of a bulk import, naming the field', async () => {
+    const res = await t.call({
+      method: 'POST',
+      url: '/api/contacts/bulk',
+      payload: {
+        contacts: [
+          { phone_number: '+14155558101', name: 'First' },
+          { phone_number: '+14155558102', custom_fields: nulKey },
+          { phone_number: '+14155558103', name: 'Na\u0000me' },
+          { phone_number: '+14155558104', name: 'Last' },
+        ],
+      },
+    });
+    expect(res.statusCode).toBe(200);
+    const results = res.json().data.results as { status: string; error?: string }[];
+    expect(results.map((r) => r.status)).toEqual(['created', 'error', 'error', 'created']);
+    expect(results[1]!.error).toMatch(/^custom_fields: /);
+    expect(results[2]!.error).toMatch(/^name: /);
+    const org = t.org.organization.id;
+    expect(await t.app.store.contacts.findByPhone(org, '+14155558102')).toBeNull();
+    expect(await t.app.store.contacts.findByPhone(org, '+14155558104')).not.toBeNull();
+  });
+});
+
 describe('accounts', () => {
   it('generates a webhook verify token when none is given and shows it once', async () => {
     const phoneNumberId = String(Date.now());

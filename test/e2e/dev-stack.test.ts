@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -41,6 +41,7 @@ function startStack(dataDir: string, ports: Ports) {
   let output = '';
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  outputs.set(child, () => output);
   const banner = new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no banner in 120 s:\n${output}`)), 120_000);
     child.stdout.on('data', () => {
@@ -56,6 +57,10 @@ function startStack(dataDir: string, ports: Ports) {
   });
   return { child, banner };
 }
+
+const outputs = new WeakMap<ChildProcess, () => string>();
+/** What the start command has printed so far. */
+const output = (child: ChildProcess) => outputs.get(child)?.() ?? '';
 
 function stop(child: ChildProcess): Promise<number | null> {
   return new Promise((resolve) => {
@@ -115,6 +120,12 @@ describe('the start command', () => {
         headers: { 'x-api-key': key! },
       });
       expect(me.status).toBe(200);
+      // The sandbox account's templates are synced before the banner, not an hour later.
+      const templates = await fetch(`http://127.0.0.1:${ports.PORT}/api/templates`, {
+        headers: { 'x-api-key': key! },
+      });
+      const { data } = (await templates.json()) as { data: { templates: { name: string }[] } };
+      expect(data.templates.map((t) => t.name)).toContain('hello_world');
     } finally {
       expect(await stop(child)).toBe(0);
     }
@@ -135,6 +146,34 @@ describe('the start command', () => {
       expect(res.status).toBe(200);
       const { data } = (await res.json()) as { data: { api_keys: unknown[] } };
       expect(data.api_keys).toHaveLength(1);
+    } finally {
+      expect(await stop(child)).toBe(0);
+    }
+  });
+
+  it('starts a killed worker again and keeps serving', async () => {
+    const { child, banner } = startStack(dataDir, ports);
+    try {
+      const key = apiKeyIn(await banner);
+      const workerPid = () =>
+        execFileSync('pgrep', ['-P', String(child.pid), '-f', 'worker/main.js'], {
+          encoding: 'utf8',
+        }).trim();
+      const before = workerPid();
+      process.kill(Number(before), 'SIGKILL');
+      for (let i = 0; i < 100 && !output(child).includes('worker exited'); i++) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(output(child)).toContain('worker exited (SIGKILL); restarting in 1 s');
+      // A template sync runs on the worker: it answers only once the worker is back.
+      const sync = await fetch(`http://127.0.0.1:${ports.PORT}/api/templates/sync`, {
+        method: 'POST',
+        headers: { 'x-api-key': key!, 'content-type': 'application/json' },
+        body: '{}',
+      });
+      expect(sync.status).toBe(200);
+      expect(workerPid()).not.toBe(before);
+      expect(child.exitCode).toBeNull();
     } finally {
       expect(await stop(child)).toBe(0);
     }

@@ -21,6 +21,13 @@ describe('loadConfig', () => {
     expect(config.sandbox).toBe(true);
   });
 
+  it('listens on loopback in development and on every interface in production', () => {
+    expect(loadConfig({ DATA_DIR: tempDir() }).http.host).toBe('127.0.0.1');
+    const key = randomBytes(32).toString('base64');
+    expect(loadConfig({ NODE_ENV: 'production', ENCRYPTION_KEY: key }).http.host).toBe('0.0.0.0');
+    expect(loadConfig({ DATA_DIR: tempDir(), HOST: '0.0.0.0' }).http.host).toBe('0.0.0.0');
+  });
+
   it('leaves sandbox mode in production unless asked for', () => {
     const key = randomBytes(32).toString('base64');
     expect(loadConfig({ NODE_ENV: 'production', ENCRYPTION_KEY: key }).sandbox).toBe(false);
