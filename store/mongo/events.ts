@@ -2,20 +2,14 @@ import type { Db } from 'mongodb';
 import type { EventRepository } from '../contract';
 import type { EventDoc } from '../documents';
 import type { EventFeed } from '../event-feed';
+import { eventDoc } from '../events';
 import { isDuplicateKey } from './duplicate-key';
 
 export function eventRepository(db: Db, feed: EventFeed): EventRepository {
   const col = db.collection<EventDoc>('events');
   return {
     async record(orgId, id, type, data, at = new Date()) {
-      const doc: EventDoc = {
-        _id: id,
-        org_id: orgId,
-        type,
-        timestamp: at,
-        data,
-        created_at: new Date(),
-      };
+      const doc = eventDoc(orgId, { id, type, timestamp: at, data });
       try {
         await col.insertOne(doc);
         feed.publish([doc]);

@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { EventRepository } from '../contract';
 import type { EventDoc } from '../documents';
 import type { EventFeed } from '../event-feed';
+import { eventDoc } from '../events';
 import { insertValues, many, one, type Queryable } from './db';
 
 const COLUMNS = ['id', 'org_id', 'type', 'timestamp', 'data', 'created_at'];
@@ -32,14 +33,7 @@ export async function insertEvents(
 export function eventRepository(pool: pg.Pool, feed: EventFeed): EventRepository {
   return {
     async record(orgId, id, type, data, at = new Date()) {
-      const doc: EventDoc = {
-        _id: id,
-        org_id: orgId,
-        type,
-        timestamp: at,
-        data,
-        created_at: new Date(),
-      };
+      const doc = eventDoc(orgId, { id, type, timestamp: at, data });
       const inserted = await insertEvents(pool, [doc]);
       feed.publish(inserted);
       return inserted.length === 1;
