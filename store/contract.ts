@@ -361,6 +361,8 @@ export interface ParkedDelivery extends WebhookBacklogDoc {
 export interface WebhookBacklogRepository {
   /** Parks deliveries; one already parked stays as it was. */
   park(docs: WebhookBacklogDoc[]): Promise<void>;
+  /** Those of the given ids (`<endpointId>:<eventId>:<run>`) that are parked. */
+  parkedAmong(ids: string[]): Promise<WebhookBacklogDoc[]>;
   /** The endpoint's longest-waiting deliveries: by event time, then id. */
   oldest(endpointId: string, limit: number): Promise<ParkedDelivery[]>;
   /** After a failed try: the number the next one gets. */

@@ -2,7 +2,7 @@ import type { Store } from '../store';
 import type { WebhookAttemptDoc, WebhookBacklogDoc } from '../store/documents';
 
 interface Waiting {
-  doc: WebhookAttemptDoc;
+  doc: WebhookAttemptDoc | null;
   parked: WebhookBacklogDoc | null;
   resolve: () => void;
   reject: (err: Error) => void;
@@ -12,8 +12,8 @@ interface Waiting {
  * Stores attempts as they finish, many in one insert: while one insert runs, the attempts that
  * finish meanwhile gather for the next. Each caller's promise settles with its own insert.
  * A held attempt is stored with its delivery's place in the backlog, the place first: a crash
- * between the two leaves a parked delivery without its record (the sweep parks it again),
- * never a held record that nothing will release.
+ * between the two leaves a parked delivery without its record, never a held record that
+ * nothing will release.
  */
 export function attemptWriter(store: Store) {
   let gathering: Waiting[] = [];
@@ -27,7 +27,8 @@ export function attemptWriter(store: Store) {
       try {
         const parked = batch.flatMap((b) => (b.parked ? [b.parked] : []));
         if (parked.length) await store.webhookBacklog.park(parked);
-        await store.webhookDeliveries.recordAttempts(batch.map((b) => b.doc));
+        const docs = batch.flatMap((b) => (b.doc ? [b.doc] : []));
+        if (docs.length) await store.webhookDeliveries.recordAttempts(docs);
         for (const b of batch) b.resolve();
       } catch (err) {
         const error = err instanceof Error ? err : new Error(String(err));
@@ -37,7 +38,7 @@ export function attemptWriter(store: Store) {
     writing = false;
   }
 
-  function add(doc: WebhookAttemptDoc, parked: WebhookBacklogDoc | null): Promise<void> {
+  function add(doc: WebhookAttemptDoc | null, parked: WebhookBacklogDoc | null): Promise<void> {
     return new Promise((resolve, reject) => {
       gathering.push({ doc, parked, resolve, reject });
       if (!writing) void write();
@@ -46,8 +47,9 @@ export function attemptWriter(store: Store) {
 
   return {
     record: (doc: WebhookAttemptDoc): Promise<void> => add(doc, null),
-    /** Stores a held attempt and parks its delivery in the endpoint's backlog. */
-    park: (doc: WebhookAttemptDoc, parked: WebhookBacklogDoc): Promise<void> => add(doc, parked),
+    /** Parks a delivery in its endpoint's backlog, with the held attempt when one was sent. */
+    park: (doc: WebhookAttemptDoc | null, parked: WebhookBacklogDoc): Promise<void> =>
+      add(doc, parked),
   };
 }
 

@@ -5,6 +5,7 @@ import type { WebhookCircuitInput } from '../workflows/definitions';
 import type { AttemptWriter } from './attempt-writer';
 import type { Deliverer } from './deliverer';
 import type { EndpointDirectory } from './endpoint-directory';
+import { Throttle } from './throttle';
 
 /** The event recorded when an endpoint is disabled for failing too long. */
 export const ENDPOINT_DISABLED_EVENT = 'webhook_endpoint.disabled';
@@ -47,6 +48,8 @@ export type ReleaseState =
 
 const PAGE = 100;
 const END_PAGE = 500;
+/** Backlogs ended at once by this process: an outage disables its endpoints all together. */
+const ENDING_AT_ONCE = 2;
 
 function duration(ms: number): string {
   const hours = ms / 3_600_000;
@@ -69,6 +72,7 @@ export function createCircuit(deps: {
 }) {
   const { store, directory, deliverer, writer } = deps;
   const now = deps.now ?? Date.now;
+  const ending = new Throttle(Infinity, ENDING_AT_ONCE);
 
   /** Tries one parked delivery; `delivered` and `held` are the endpoint's answer. */
   async function tryOne(
@@ -129,8 +133,8 @@ export function createCircuit(deps: {
       waitMs: number,
       known: CircuitDeadline | null,
     ): Promise<CircuitLook> {
-      // Decisions are made on the stored endpoint, and the next attempts use it too.
-      directory.invalidate(input.orgId);
+      // Decided on the stored endpoint; the probe sends with the cached URL and secret, which
+      // every delivery may find up to WEBHOOK_ENDPOINT_CACHE_MS old.
       const endpoint = await store.webhookEndpoints.get(input.orgId, input.endpointId);
       const failingSince = endpoint?.failing_since?.getTime() ?? null;
       const parked = await store.webhookBacklog.count(input.endpointId);
@@ -187,7 +191,17 @@ export function createCircuit(deps: {
         if (!page.length) return { released, state: 'empty' };
         for (const row of page) {
           const tried = await tryOne(input, row, new Date(nextProbeAt));
-          if (tried === 'held') return { released, state: 'down' };
+          if (tried === 'held') {
+            // Another process may have closed the circuit (a success there): open it again,
+            // or the workflow would go on sending instead of probing.
+            await store.webhookEndpoints.openCircuit(
+              input.endpointId,
+              new Date(now()),
+              `Failed again while its backlog was being sent, at event ${row.event_id}`,
+            );
+            directory.invalidate(input.orgId);
+            return { released, state: 'down' };
+          }
           if (tried === 'gone' || tried === 'skipped') return { released, state: tried };
           if (tried === 'delivered') released++;
           if (now() > until) return { released, state: 'more' };
@@ -264,27 +278,15 @@ export function createCircuit(deps: {
           : 'The endpoint was deleted or disabled';
       let ended = 0;
       for (;;) {
-        const page = await store.webhookBacklog.oldest(input.endpointId, END_PAGE);
-        if (!page.length) return { ended, more: false };
-        const at = new Date(now());
-        await store.webhookDeliveries.recordAttempts(
-          page.map((row) => ({
-            _id: `${row._id}:${row.attempt}`,
-            org_id: row.org_id,
-            endpoint_id: row.endpoint_id,
-            event_id: row.event_id,
-            run: row.run,
-            attempt: row.attempt,
-            at,
-            status_code: null,
-            latency_ms: null,
-            error,
-            outcome,
-            next_attempt_at: null,
-          })),
+        const n = await ending.run(() =>
+          store.webhookBacklog.end(
+            input.endpointId,
+            { outcome, error, at: new Date(now()) },
+            END_PAGE,
+          ),
         );
-        await store.webhookBacklog.remove(page.map((row) => row._id));
-        ended += page.length;
+        ended += n;
+        if (n < END_PAGE) return { ended, more: false };
         if (now() > until) return { ended, more: true };
       }
     },

@@ -17,14 +17,15 @@ export interface DeliveryTarget {
 
 export interface AttemptReport {
   result: WebhookAttemptResult;
-  /** To be stored by the caller (alone, or with the other attempts of a batch). */
+  /**
+   * To be stored by the caller (alone, or with the other attempts of a batch); except a held
+   * attempt that was never sent (`posted` false): the delivery's place in the backlog says it
+   * all, and the number stays for the attempt that will be made.
+   */
   record: WebhookAttemptDoc;
+  /** Whether a POST was made. */
+  posted: boolean;
 }
-
-/** What a held record says when no POST was made. */
-export const HELD_ERROR =
-  "Not sent: the endpoint is failing. It waits in the endpoint's backlog, sent in order once " +
-  'the endpoint answers again';
 
 /** Seconds or an HTTP date, as milliseconds from `now`; null when absent or unreadable. */
 export function parseRetryAfter(value: string | null, now: number): number | null {
@@ -42,7 +43,7 @@ function failureOf(res: WebhookResponse): string {
   return `Answered HTTP ${res.status}`;
 }
 
-type Fields = { status_code?: number; latency_ms?: number; error?: string | null };
+type Fields = { status_code?: number; latency_ms?: number; error?: string | null; posted?: true };
 
 /**
  * Makes one attempt and decides what follows it; the caller supplies the wait the schedule
@@ -116,6 +117,7 @@ export function createDeliverer(deps: {
       nextWaitMs: number | null = null,
       nextAttemptAt: Date | null = nextWaitMs === null ? null : new Date(now() + nextWaitMs),
     ): AttemptReport => ({
+      posted: fields.posted === true,
       result: { outcome, nextWaitMs },
       record: {
         _id: `${t.endpointId}:${t.eventId}:${t.run}:${attemptNo}`,
@@ -146,9 +148,7 @@ export function createDeliverer(deps: {
     if (endpoint.status === 'disabled') {
       return report('skipped', { error: 'The endpoint is disabled' });
     }
-    if (hold && isOpen(endpoint)) {
-      return report('held', { error: HELD_ERROR }, null, endpoint.nextProbeAt);
-    }
+    if (hold && isOpen(endpoint)) return report('held', {}, null, endpoint.nextProbeAt);
     return endpoint;
   }
 
@@ -163,17 +163,27 @@ export function createDeliverer(deps: {
     return isReport(checked) ? checked : null;
   }
 
+  /**
+   * `hold: false` sends even while the circuit is open (a test event: the user checking that
+   * the endpoint answers again).
+   */
   async function attempt(
     t: DeliveryTarget,
     attemptNo: number,
     retryDelayMs: number | null,
+    { hold = true }: { hold?: boolean } = {},
   ): Promise<AttemptReport> {
-    const endpoint = await check(t, attemptNo, true);
+    const endpoint = await check(t, attemptNo, hold);
     if (isReport(endpoint)) return endpoint;
     const report = reporter(t, attemptNo);
 
     const { res, error } = await post(endpoint, t);
-    const fields = { status_code: res?.status, latency_ms: res?.latencyMs, error };
+    const fields = {
+      status_code: res?.status,
+      latency_ms: res?.latencyMs,
+      error,
+      posted: true as const,
+    };
     if (!error) {
       streaks.delete(endpoint.id);
       // Also closes a circuit another process opened: the endpoint answers, and the circuit's
@@ -231,7 +241,12 @@ export function createDeliverer(deps: {
     if (isReport(endpoint)) return endpoint;
     const report = reporter(t, attemptNo);
     const { res, error } = await post(endpoint, t);
-    const fields = { status_code: res?.status, latency_ms: res?.latencyMs, error };
+    const fields = {
+      status_code: res?.status,
+      latency_ms: res?.latencyMs,
+      error,
+      posted: true as const,
+    };
     if (!error) {
       streaks.delete(endpoint.id);
       return report('delivered', fields);

@@ -13,7 +13,7 @@ import { createCircuit } from './circuit';
 import { EndpointLanes } from './endpoint-lanes';
 import { subscribesTo } from './event-types';
 import { webhookBody } from './signing';
-import { StartLimiter } from './start-limiter';
+import { Throttle } from './throttle';
 
 export interface DispatcherLog {
   warn(obj: object, msg: string): void;
@@ -43,6 +43,8 @@ export interface DispatcherOptions {
   recoverMaxDeliveries?: number;
   /** Retry workflows this process starts a second at most; the rest wait their turn. */
   retryStartsPerSecond?: number;
+  /** Circuit workflows likewise (an outage opens many circuits at once). */
+  circuitStartsPerSecond?: number;
 }
 
 /** The endpoint whose circuit workflow is to run. */
@@ -72,6 +74,8 @@ const CIRCUIT_START_MEMO_MS = 10_000;
 const CIRCUIT_STALE_MS = 60_000;
 /** Unclaimed events the sweep dispatches at once. */
 const SWEEP_EVENT_CHUNK = 100;
+/** Claims whose deliveries the sweep looks at together (one backlog lookup for them). */
+const SWEEP_DISPATCH_CHUNK = 200;
 /** A hand-off that waited less than this for its turn keeps its full wait. */
 const HAND_OFF_SLACK_MS = 1_000;
 
@@ -120,7 +124,9 @@ export function createWebhookDispatcher(deps: {
     now,
   );
   const writer = attemptWriter(store);
-  const starts = new StartLimiter(deps.options?.retryStartsPerSecond ?? 50);
+  const starts = new Throttle(deps.options?.retryStartsPerSecond ?? 50);
+  // Apart: a retry's hand-off may wait for its endpoint's circuit to start.
+  const circuitStarts = new Throttle(deps.options?.circuitStartsPerSecond ?? 20);
   const circuit = createCircuit({ store, directory, deliverer, writer, now });
 
   const queue: EventDoc[] = [];
@@ -188,7 +194,7 @@ export function createWebhookDispatcher(deps: {
     if (circuitsStarted.size >= 10_000) circuitsStarted.clear();
     circuitsStarted.set(target.endpointId, at);
     try {
-      const fresh = await startCircuit(target);
+      const fresh = await circuitStarts.run(() => startCircuit(target));
       if (fresh) started++;
       return fresh;
     } catch (err) {
@@ -201,16 +207,16 @@ export function createWebhookDispatcher(deps: {
     }
   }
 
-  /** Stores a held attempt with the delivery's place in its endpoint's backlog. */
+  /** Parks the delivery in its endpoint's backlog, with its held attempt when one was sent. */
   async function park(target: DeliveryTarget, report: AttemptReport, eventAt: Date) {
-    const { record } = report;
-    await writer.park(record, {
+    const { record, posted } = report;
+    await writer.park(posted ? record : null, {
       _id: `${target.endpointId}:${target.eventId}:${target.run}`,
       org_id: target.orgId,
       endpoint_id: target.endpointId,
       event_id: target.eventId,
       run: target.run,
-      attempt: record.attempt + 1,
+      attempt: posted ? record.attempt + 1 : record.attempt,
       event_at: eventAt,
       parked_at: new Date(now()),
     });
@@ -218,7 +224,7 @@ export function createWebhookDispatcher(deps: {
   }
 
   /**
-   * Hands a delivery to its workflow from `attempt` on, once the start limiter gives it a turn:
+   * Hands a delivery to its workflow from `attempt` on, once the start throttle gives it a turn:
    * an endpoint failing everywhere at once opens its circuit within its first few failures, and
    * the deliveries still waiting here are parked instead (or skipped, the endpoint gone).
    */
@@ -250,10 +256,14 @@ export function createWebhookDispatcher(deps: {
    * endpoint's backlog while its circuit is open. An endpoint that is not keeping up gets the
    * workflow at once. Null when no attempt was made here.
    */
-  async function deliver(target: DeliveryTarget, eventAt: Date): Promise<AttemptReport | null> {
+  async function deliver(
+    target: DeliveryTarget,
+    eventAt: Date,
+    hold = true,
+  ): Promise<AttemptReport | null> {
     pending++;
     try {
-      const settled = await deliverer.precheck(target, 1);
+      const settled = hold ? await deliverer.precheck(target, 1) : null;
       if (settled) {
         await settle(target, settled, eventAt);
         return settled;
@@ -263,7 +273,7 @@ export function createWebhookDispatcher(deps: {
         return null;
       }
       const report = await lanes.run(target.endpointId, () =>
-        deliverer.attempt(target, 1, WEBHOOK_RETRY_DELAYS_MS[0]),
+        deliverer.attempt(target, 1, WEBHOOK_RETRY_DELAYS_MS[0], { hold }),
       );
       await settle(target, report, eventAt);
       const wait = report.result.nextWaitMs;
@@ -275,8 +285,8 @@ export function createWebhookDispatcher(deps: {
     }
   }
 
-  const deliverAll = (dispatches: WebhookDispatchDoc[]) =>
-    dispatches.flatMap((d) => targetsOf(d).map((t) => deliver(t, d.created_at)));
+  const deliverAll = (dispatches: WebhookDispatchDoc[], hold = true) =>
+    dispatches.flatMap((d) => targetsOf(d).map((t) => deliver(t, d.created_at, hold)));
 
   /** Claims the dispatches; returns those this call claimed. */
   async function claim(dispatches: WebhookDispatchDoc[]): Promise<WebhookDispatchDoc[]> {
@@ -284,9 +294,12 @@ export function createWebhookDispatcher(deps: {
     return dispatches.filter((d) => claimed.has(d._id));
   }
 
-  /** Claims and delivers, waiting for the first attempts. */
+  /**
+   * Claims and delivers a test event, waiting for its first attempt: sent even to a failing
+   * endpoint, whose success closes the circuit.
+   */
   async function claimAndDeliver(dispatches: WebhookDispatchDoc[]): Promise<AttemptReport[]> {
-    const reports = await Promise.all(deliverAll(await claim(dispatches)));
+    const reports = await Promise.all(deliverAll(await claim(dispatches), false));
     return reports.filter((r) => r !== null);
   }
 
@@ -488,20 +501,32 @@ export function createWebhookDispatcher(deps: {
         if (!seen || seen.attempt < a.attempt) latest.set(key, a);
       }
       const counts = { resumed: 0, parked: 0, skipped: 0 };
-      deliveries: for (const d of dispatches) {
-        if (d.created_at > until) break;
-        for (const target of targetsOf(d)) {
-          const last = latest.get(`${target.endpointId}:${target.eventId}`);
-          const overdueRetry =
-            last?.attempt === 1 &&
-            last.outcome === 'retrying' &&
-            (last.next_attempt_at?.getTime() ?? 0) < until.getTime();
-          if (last && !overdueRetry) continue;
-          if (
-            budget.deliveries <= 0 ||
-            !(await resume(target, last ? 2 : 1, d.created_at, budget, counts))
-          ) {
-            if (d.created_at < through) through = d.created_at;
+      const due = dispatches.filter((d) => d.created_at <= until);
+      deliveries: for (let i = 0; i < due.length; i += SWEEP_DISPATCH_CHUNK) {
+        const cut: { target: DeliveryTarget; attempt: number; eventAt: Date }[] = [];
+        for (const d of due.slice(i, i + SWEEP_DISPATCH_CHUNK)) {
+          for (const target of targetsOf(d)) {
+            const last = latest.get(`${target.endpointId}:${target.eventId}`);
+            const overdueRetry =
+              last?.attempt === 1 &&
+              last.outcome === 'retrying' &&
+              (last.next_attempt_at?.getTime() ?? 0) < until.getTime();
+            if (!last || overdueRetry)
+              cut.push({ target, attempt: last ? 2 : 1, eventAt: d.created_at });
+          }
+        }
+        // Parked without an attempt: their endpoint's circuit has them.
+        const parked = new Set(
+          (
+            await store.webhookBacklog.parkedAmong(
+              cut.map(({ target: t }) => `${t.endpointId}:${t.eventId}:0`),
+            )
+          ).map((p) => `${p.endpoint_id}:${p.event_id}`),
+        );
+        for (const { target, attempt, eventAt } of cut) {
+          if (parked.has(`${target.endpointId}:${target.eventId}`)) continue;
+          if (budget.deliveries <= 0 || !(await resume(target, attempt, eventAt, budget, counts))) {
+            if (eventAt < through) through = eventAt;
             break deliveries;
           }
         }

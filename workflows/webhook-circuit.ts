@@ -45,6 +45,15 @@ export async function webhookCircuitWorkflow(
   let waitMs = input.waitMs ?? input.probeFirstMs;
   let deadline = input.deadline ?? null;
   let settled = false;
+  /**
+   * Processes that have not seen the endpoint change yet (their endpoint cache) may park a few
+   * more deliveries: they are ended too, a moment later.
+   */
+  async function settle(outcome: 'disabled' | 'skipped'): Promise<WebhookCircuitOutcome> {
+    await sleep(input.settleMs);
+    await endBacklog(input, 'skipped');
+    return outcome;
+  }
   for (let round = 0; ; round++) {
     if (round >= ROUNDS_PER_RUN || workflowInfo().continueAsNewSuggested) {
       return continueAsNew<typeof webhookCircuitWorkflow>({ ...input, waitMs, deadline });
@@ -53,7 +62,7 @@ export async function webhookCircuitWorkflow(
     deadline = look.deadline;
     if (look.status === 'deleted' || look.status === 'disabled') {
       await endBacklog(input, 'skipped');
-      return 'skipped';
+      return await settle('skipped');
     }
     if (!look.parked) return look.status === 'active' ? 'closed' : 'idle';
 
@@ -62,9 +71,10 @@ export async function webhookCircuitWorkflow(
         const disabled = await disableWebhookEndpoint(input, look.deadline.failingSince);
         if (disabled === 'disabled') {
           await endBacklog(input, 'failed');
-          return 'disabled';
+          return await settle('disabled');
         }
-        // It answered, or was changed, meanwhile: the next look decides.
+        // It answered, or was changed, meanwhile: a later look decides.
+        await sleep(input.probeFirstMs);
         continue;
       }
       await sleep(look.sleepMs);
@@ -89,7 +99,7 @@ export async function webhookCircuitWorkflow(
     if (released.state !== 'empty') continue;
     await closeWebhookCircuit(input);
     if (!settled) {
-      // Processes that saw the circuit open a moment ago may still park a few deliveries.
+      // As in settle(): stragglers are released in the next round.
       settled = true;
       await sleep(input.settleMs);
     }

@@ -17,7 +17,9 @@ import {
   deliveryView,
   DeliveryView,
   ListDeliveriesQuery,
+  type ParkedView,
 } from '../schemas/webhook-endpoints';
+import type { WebhookAttemptDoc, WebhookEndpointDoc } from '../../store/documents';
 import { orgOf } from '../types';
 import { endpointOf, webhookTags as tags } from './webhook-endpoints';
 
@@ -63,12 +65,13 @@ export const webhookDeliveryRoutes: FastifyPluginAsyncZod = async (app) => {
         dispatches.map((d) => d._id),
       );
       const last = dispatches.length === q.limit ? dispatches.at(-1) : undefined;
+      const parked = await parkedIn(endpoint, attempts, dispatches);
       return ok({
         deliveries: dispatches.map((d) =>
           deliveryView(
             d,
             attempts.filter((a) => a.event_id === d._id),
-            endpoint.next_probe_at ?? null,
+            parked.get(d._id) ?? null,
           ),
         ),
         next_cursor: last
@@ -77,6 +80,32 @@ export const webhookDeliveryRoutes: FastifyPluginAsyncZod = async (app) => {
       });
     },
   );
+
+  /**
+   * The deliveries among `dispatches` waiting in the endpoint's backlog: each delivery's latest
+   * run, or the next (a replay parked before its first attempt).
+   */
+  async function parkedIn(
+    endpoint: WebhookEndpointDoc,
+    attempts: WebhookAttemptDoc[],
+    dispatches: { _id: string }[],
+  ): Promise<Map<string, ParkedView>> {
+    const lastRun = new Map<string, number>();
+    for (const a of attempts)
+      lastRun.set(a.event_id, Math.max(a.run, lastRun.get(a.event_id) ?? 0));
+    const ids = dispatches.flatMap((d) => {
+      const run = lastRun.get(d._id) ?? 0;
+      return [run, run + 1].map((r) => `${endpoint._id}:${d._id}:${r}`);
+    });
+    const parked = new Map<string, ParkedView>();
+    for (const row of await store.webhookBacklog.parkedAmong(ids)) {
+      const seen = parked.get(row.event_id);
+      if (!seen || seen.run < row.run) {
+        parked.set(row.event_id, { run: row.run, nextProbeAt: endpoint.next_probe_at ?? null });
+      }
+    }
+    return parked;
+  }
 
   async function deliveryOf(orgId: string, endpointId: string, deliveryId: string) {
     const endpoint = await endpointOf(app, orgId, endpointId);
@@ -110,7 +139,8 @@ export const webhookDeliveryRoutes: FastifyPluginAsyncZod = async (app) => {
         id,
         deliveryId,
       );
-      return ok(deliveryView(dispatch, attempts, endpoint.next_probe_at ?? null));
+      const parked = await parkedIn(endpoint, attempts, [dispatch]);
+      return ok(deliveryView(dispatch, attempts, parked.get(dispatch._id) ?? null));
     },
   );
 
@@ -192,11 +222,14 @@ export const webhookDeliveryRoutes: FastifyPluginAsyncZod = async (app) => {
         endpoint_ids: [id],
         created_at: now,
       };
+      // Sent even while the endpoint is failing: it is how one checks that it answers again.
       const reports = await app.webhooks.dispatcher.claimAndDeliver([dispatch]);
+      const held = reports.some((r) => r.result.outcome === 'held');
       return ok(
         deliveryView(
           dispatch,
           reports.map((r) => r.record),
+          held ? { run: 0, nextProbeAt: endpoint.next_probe_at ?? null } : null,
         ),
       );
     },

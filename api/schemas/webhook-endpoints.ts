@@ -88,10 +88,10 @@ export const ListDeliveriesQuery = z
 const DeliveryState = z
   .enum(['pending', 'retrying', 'delivered', 'failed', 'skipped'])
   .describe(
-    'pending: no attempt yet; retrying: another attempt is scheduled, or the endpoint is ' +
-      'failing and the delivery waits in its backlog until it answers again; failed: every ' +
-      'attempt failed, the endpoint answered 410, or it was disabled after failing too long; ' +
-      'skipped: the endpoint was disabled or deleted',
+    'pending: no attempt yet; retrying: another attempt is scheduled; failed: every attempt ' +
+      'failed, the endpoint answered 410, or it was disabled after failing too long; skipped: ' +
+      'the endpoint was disabled or deleted. While the endpoint is failing, its deliveries wait ' +
+      'for it (pending or retrying) and next_attempt_at is its next probe',
   );
 
 const AttemptView = z.object({
@@ -121,20 +121,37 @@ const STATE_OF: Record<WebhookAttemptOutcome, z.infer<typeof DeliveryState>> = {
   held: 'retrying',
 };
 
-/**
- * `attempts` are this delivery's, ordered by run then attempt; `nextProbeAt` is when the
- * endpoint's circuit tries again (a held delivery's next attempt, at the earliest).
- */
+/** Where a delivery waits in its failing endpoint's backlog. */
+export interface ParkedView {
+  run: number;
+  /** The endpoint's next probe. */
+  nextProbeAt: Date | null;
+}
+
+/** `attempts` are this delivery's, ordered by run then attempt. */
 export function deliveryView(
   dispatch: Omit<WebhookDispatchDoc, 'body'>,
   attempts: WebhookAttemptDoc[],
-  nextProbeAt: Date | null = null,
+  parked: ParkedView | null = null,
 ): z.infer<typeof DeliveryView> {
   const last = attempts.at(-1);
+  const waiting = parked !== null && (!last || last.run <= parked.run);
+  const state = waiting
+    ? attempts.some((a) => a.run === parked.run)
+      ? 'retrying'
+      : 'pending'
+    : last
+      ? STATE_OF[last.outcome]
+      : 'pending';
+  const next = waiting
+    ? parked.nextProbeAt
+    : last?.outcome === 'retrying' || last?.outcome === 'held'
+      ? last.next_attempt_at
+      : null;
   return {
     id: dispatch._id,
     event: dispatch.event_type,
-    state: last ? STATE_OF[last.outcome] : 'pending',
+    state,
     attempts: attempts.map((a) => ({
       run: a.run,
       attempt: a.attempt,
@@ -143,12 +160,7 @@ export function deliveryView(
       latency_ms: a.latency_ms === null ? null : Math.round(a.latency_ms * 10) / 10,
       error: a.error,
     })),
-    next_attempt_at:
-      last?.outcome === 'retrying'
-        ? (last.next_attempt_at?.toISOString() ?? null)
-        : last?.outcome === 'held'
-          ? ((nextProbeAt ?? last.next_attempt_at)?.toISOString() ?? null)
-          : null,
+    next_attempt_at: next?.toISOString() ?? null,
     created_at: dispatch.created_at.toISOString(),
   };
 }

@@ -11,6 +11,9 @@ export function webhookBacklogRepository(db: Db): WebhookBacklogRepository {
     async park(docs) {
       await insertManyNew(backlog, docs);
     },
+    async parkedAmong(ids) {
+      return ids.length ? backlog.find({ _id: { $in: ids } }).toArray() : [];
+    },
     async oldest(endpointId, limit) {
       const parked = await backlog
         .find({ endpoint_id: endpointId })

@@ -24,6 +24,10 @@ export function webhookBacklogRepository(pool: pg.Pool): WebhookBacklogRepositor
         await pool.query(`${text} ON CONFLICT (id) DO NOTHING`, values);
       }
     },
+    parkedAmong: (ids) =>
+      ids.length
+        ? many(pool, 'SELECT * FROM webhook_backlog WHERE id = ANY($1::text[])', [ids])
+        : Promise.resolve([]),
     oldest: (endpointId, limit) =>
       many<ParkedDelivery>(
         pool,

@@ -187,11 +187,15 @@ it('parks deliveries to a failing endpoint and starts its circuit, not a workflo
   expect(await newDispatcher().recover(from)).toMatchObject({ resumed: 0, parked: 3 });
   expect(started).toEqual([]);
   expect(circuits).toEqual([{ orgId, endpointId: down }]);
-  expect(await lastOutcomes(down, ds)).toEqual(['held', 'held', 'held']);
+  // Parked without a POST: no attempt is recorded until the circuit makes it.
+  expect(await lastOutcomes(down, ds)).toEqual(['retrying', undefined, undefined]);
   expect(await store.webhookBacklog.count(down)).toBe(3);
   const [oldest] = await store.webhookBacklog.oldest(down, 1);
-  // The one that had a first attempt is held at its second, and goes next as its third.
-  expect(oldest).toMatchObject({ event_id: ds[0]!._id, attempt: 3, body: ds[0]!.body });
+  // The one that had a first attempt goes next as its second.
+  expect(oldest).toMatchObject({ event_id: ds[0]!._id, attempt: 2, body: ds[0]!.body });
+  // A later sweep leaves them to the circuit.
+  expect(await newDispatcher().recover(from)).toMatchObject({ resumed: 0, parked: 0 });
+  expect(started).toEqual([]);
   expect(receiver.received).toEqual([]);
 });
 

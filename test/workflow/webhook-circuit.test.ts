@@ -197,31 +197,32 @@ describe('webhook circuit on the time-skipping server', () => {
       `5 attempts in a row failed, the last for event ${events[4]}: Answered HTTP 500`,
     );
     expect(await store.webhookBacklog.count(ep.endpointId)).toBe(4);
-    expect(
-      (await attemptsOf(ep, events[7]!)).map((a) => [a.attempt, a.outcome, a.status_code]),
-    ).toEqual([[1, 'held', null]]);
+    // Parked without a POST, they have no attempt yet: their first is the circuit's to make.
+    expect(await attemptsOf(ep, events[7]!)).toEqual([]);
+    const parked = (id: string) => store.webhookBacklog.parkedAmong([`${ep.endpointId}:${id}:0`]);
+    expect(await parked(events[7]!)).toEqual([
+      expect.objectContaining({ event_id: events[7], run: 0, attempt: 1 }),
+    ]);
     expect((await circuitOf(ep).describe()).status.name).toBe('RUNNING');
 
     // The retry workflows find the circuit open at their next attempt: they park and end.
     for (const id of events.slice(0, 4)) {
       const retry = env.client.workflow.getHandle(workflowIds.webhookDelivery(ep.endpointId, id));
       expect(await retry.result()).toBe('held');
-      // Without a POST (awaiting skips time: the circuit may have probed meanwhile).
-      expect((await attemptsOf(ep, id))[1]).toMatchObject({
-        attempt: 2,
-        outcome: 'held',
-        status_code: null,
-      });
+      // Without a POST: parked for its second attempt (awaiting skips time, so the circuit may
+      // have probed the oldest meanwhile).
+      const [row] = await parked(id);
+      expect(row!.attempt).toBeGreaterThanOrEqual(2);
+      expect((await attemptsOf(ep, id))[1]?.status_code ?? 500).toBe(500);
     }
     expect(await store.webhookBacklog.count(ep.endpointId)).toBe(8);
     // Waiting deliveries show as retrying, due at the circuit's next probe.
     const probeAt = (await endpointOf(ep)).next_probe_at;
     expect(probeAt).toBeInstanceOf(Date);
     const dispatch = (await store.webhookDeliveries.dispatch(events[6]!))!;
-    expect(deliveryView(dispatch, await attemptsOf(ep, events[6]!), probeAt)).toMatchObject({
-      state: 'retrying',
-      next_attempt_at: probeAt!.toISOString(),
-    });
+    expect(
+      deliveryView(dispatch, await attemptsOf(ep, events[6]!), { run: 0, nextProbeAt: probeAt }),
+    ).toMatchObject({ state: 'pending', attempts: [], next_attempt_at: probeAt!.toISOString() });
 
     expect(await circuitOf(ep).result()).toBe('closed');
 
@@ -241,16 +242,23 @@ describe('webhook circuit on the time-skipping server', () => {
       failing_since: null,
       next_probe_at: null,
     });
+    // The oldest: failed, parked by its retry, failed three probes, then went through.
     expect(
       (await attemptsOf(ep, events[0]!)).map((a) => [a.attempt, a.outcome, a.status_code]),
     ).toEqual([
       [1, 'retrying', 500],
-      [2, 'held', null],
+      [2, 'held', 500],
       [3, 'held', 500],
       [4, 'held', 500],
-      [5, 'held', 500],
-      [6, 'delivered', 200],
+      [5, 'delivered', 200],
     ]);
+    for (const id of events.slice(1, 4)) {
+      expect((await attemptsOf(ep, id)).map((a) => [a.attempt, a.outcome])).toEqual([
+        [1, 'retrying'],
+        [2, 'delivered'],
+      ]);
+    }
+    // The one that opened the circuit, then those that came while it was open.
     expect(
       (await attemptsOf(ep, events[4]!)).map((a) => [a.attempt, a.outcome, a.status_code]),
     ).toEqual([
@@ -259,8 +267,7 @@ describe('webhook circuit on the time-skipping server', () => {
     ]);
     for (const id of events.slice(5)) {
       expect((await attemptsOf(ep, id)).map((a) => [a.attempt, a.outcome])).toEqual([
-        [1, 'held'],
-        [2, 'delivered'],
+        [1, 'delivered'],
       ]);
     }
 
@@ -303,8 +310,11 @@ describe('webhook circuit on the time-skipping server', () => {
       ]);
     }
 
-    // Probes: 30 s doubling to the 1 h cap, then hourly until 120 h after the circuit opened.
-    const { timersMs, runs } = await circuitTimers(dead);
+    // Probes: 30 s doubling to the 1 h cap, then hourly until 120 h after the circuit opened;
+    // then a last wait for deliveries parked by processes that had not seen the disable yet.
+    const { timersMs: all, runs } = await circuitTimers(dead);
+    expect(all.at(-1)).toBe(schedule.settleMs);
+    const timersMs = all.slice(0, -1);
     expect(timersMs.slice(0, 9)).toEqual(
       [30, 60, 120, 240, 480, 960, 1920, 3600, 3600].map((s) => s * SECOND),
     );
@@ -351,6 +361,35 @@ describe('webhook circuit on the time-skipping server', () => {
     };
     expect(await dispatcher.dispatch([later])).toBe(0);
     expect(await store.webhookBacklog.count(dead.endpointId)).toBe(0);
+  });
+
+  it('goes back to probing when the endpoint fails while its backlog is sent', async () => {
+    const ep = await newEndpoint('flaps');
+    let n = 0;
+    // 5 failures open the circuit; the probe and two more go through, the next fails.
+    receiver.answer((req) => {
+      if (req.path !== ep.path) return { status: 200 };
+      const i = n++;
+      return { status: i < 5 || i === 8 ? 500 : 200 };
+    });
+    const events = await dispatchEvents(ep, 8);
+    for (const id of events.slice(0, 4)) {
+      const retry = env.client.workflow.getHandle(workflowIds.webhookDelivery(ep.endpointId, id));
+      expect(await retry.result()).toBe('held');
+    }
+
+    expect(await circuitOf(ep).result()).toBe('closed');
+
+    // The probe after the failure waits the first wait again.
+    expect((await circuitTimers(ep)).timersMs).toEqual([30 * SECOND, 30 * SECOND, 5 * SECOND]);
+    const posts = idsOf(postsTo(ep));
+    expect(posts.slice(5)).toEqual([...events.slice(0, 4), ...events.slice(3)]);
+    expect((await attemptsOf(ep, events[3]!)).map((a) => [a.attempt, a.outcome])).toEqual([
+      [1, 'retrying'],
+      [2, 'held'],
+      [3, 'delivered'],
+    ]);
+    expect(await endpointOf(ep)).toMatchObject({ status: 'active', failing_since: null });
   });
 
   it('skips the backlog of an endpoint deleted while its circuit is open', async () => {

@@ -1,10 +1,10 @@
 /**
  * Runs jobs in the order given, at most `perSecond` of them a second (a token bucket holding a
- * second's worth) and `concurrency` at once. What the dispatcher starts workflows through: a
- * burst of failures waits here instead of landing on Temporal all at once, and each job looks
- * again, when its turn comes, at whether it is still needed.
+ * second's worth; Infinity for no rate) and `concurrency` at once. What the dispatcher starts
+ * workflows through: a burst of failures waits here instead of landing on Temporal all at once,
+ * and each job looks again, when its turn comes, at whether it is still needed.
  */
-export class StartLimiter {
+export class Throttle {
   private tokens: number;
   private refilledAt: number;
   private active = 0;
@@ -39,15 +39,20 @@ export class StartLimiter {
     });
   }
 
-  private pump(): void {
+  private refill(): void {
+    if (this.perSecond === Infinity) return;
     const at = this.now();
     this.tokens = Math.min(
       this.perSecond,
       this.tokens + ((at - this.refilledAt) / 1000) * this.perSecond,
     );
     this.refilledAt = at;
+  }
+
+  private pump(): void {
+    this.refill();
     while (this.waiting.length && this.active < this.concurrency && this.tokens >= 1) {
-      this.tokens--;
+      if (this.perSecond !== Infinity) this.tokens--;
       this.active++;
       this.waiting.shift()!();
     }
