@@ -59,6 +59,9 @@ beforeAll(async () => {
   [downPort, backPort] = [await freePort(), await freePort()];
   h = await createMessagingHarness({
     env: {
+      // A volume test: on PostgreSQL whatever store the suite runs on, since the embedded
+      // FerretDB reads whole collections for every query (its figures are in the README).
+      WAFLOW_STORE: 'postgres',
       WEBHOOK_ALLOW_HTTP: 'true',
       WEBHOOK_ALLOWED_NETWORKS: '127.0.0.1/32',
       WEBHOOK_CIRCUIT_FAILURES: String(CIRCUIT_FAILURES),
