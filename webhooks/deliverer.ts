@@ -94,6 +94,7 @@ export function createDeliverer(deps: {
   const isOpen = (endpoint: LiveEndpoint) =>
     endpoint.failingSince !== null || opening.has(endpoint.id);
 
+  /** One POST, and the fields its attempt record takes from it. */
   async function post(endpoint: LiveEndpoint, t: DeliveryTarget) {
     const headers = webhookHeaders(
       endpoint.secret,
@@ -101,12 +102,21 @@ export function createDeliverer(deps: {
       t.body,
       Math.floor(now() / 1000),
     );
+    let res: WebhookResponse | null = null;
+    let error: string | null;
     try {
-      const res = await http.post(endpoint.url, t.body, headers);
-      return { res, error: res.status >= 200 && res.status < 300 ? null : failureOf(res) };
+      res = await http.post(endpoint.url, t.body, headers);
+      error = res.status >= 200 && res.status < 300 ? null : failureOf(res);
     } catch (err) {
-      return { res: null, error: err instanceof Error ? err.message : String(err) };
+      error = err instanceof Error ? err.message : String(err);
     }
+    const fields = {
+      status_code: res?.status,
+      latency_ms: res?.latencyMs,
+      error,
+      posted: true as const,
+    };
+    return { res, error, fields };
   }
 
   function reporter(t: DeliveryTarget, attemptNo: number) {
@@ -177,13 +187,7 @@ export function createDeliverer(deps: {
     if (isReport(endpoint)) return endpoint;
     const report = reporter(t, attemptNo);
 
-    const { res, error } = await post(endpoint, t);
-    const fields = {
-      status_code: res?.status,
-      latency_ms: res?.latencyMs,
-      error,
-      posted: true as const,
-    };
+    const { res, error, fields } = await post(endpoint, t);
     if (!error) {
       streaks.delete(endpoint.id);
       // Also closes a circuit another process opened: the endpoint answers, and the circuit's
@@ -240,13 +244,7 @@ export function createDeliverer(deps: {
     const endpoint = await check(t, attemptNo, false);
     if (isReport(endpoint)) return endpoint;
     const report = reporter(t, attemptNo);
-    const { res, error } = await post(endpoint, t);
-    const fields = {
-      status_code: res?.status,
-      latency_ms: res?.latencyMs,
-      error,
-      posted: true as const,
-    };
+    const { res, error, fields } = await post(endpoint, t);
     if (!error) {
       streaks.delete(endpoint.id);
       return report('delivered', fields);
