@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { loadConfig, type Env } from '../lib/config';
 import { randomToken } from '../lib/crypto';
 import { binPath, freePort, startFerret } from '../scripts/infra';
-import { startPostgres } from '../scripts/postgres';
+import { startThrowawayPostgres } from '../scripts/postgres';
 import { openStore, type Store } from '../store';
 import type { MessageStatus } from '../store/documents';
 import { dropMongoDatabase, seeded, seedMongo } from '../store/mongo/seed';
@@ -139,20 +139,9 @@ async function startTarget(kind: Kind, r: Resources): Promise<Target> {
   if (kind === 'postgres') {
     let url = process.env.DATABASE_URL;
     if (!url) {
-      const port = await freePort();
-      const password = randomToken();
-      r.managed(
-        await startPostgres({
-          cacheDir,
-          dataDir: join(tmp, 'postgres'),
-          port,
-          user: 'waflow',
-          password,
-          database: 'waflow',
-          logFile: join(tmp, 'postgres.log'),
-        }),
-      );
-      url = `postgres://waflow:${password}@127.0.0.1:${port}/waflow`;
+      const postgres = await startThrowawayPostgres({ cacheDir, dir: tmp });
+      r.managed(postgres.proc);
+      url = postgres.url;
     }
     const target = { url, schema: name };
     r.add(() => dropPostgresSchema(target));

@@ -16,7 +16,6 @@ import type autocannon from 'autocannon';
 import type { FastifyInstance } from 'fastify';
 import { MongoClient } from 'mongodb';
 import pg from 'pg';
-import { randomToken } from '../lib/crypto';
 import { loadConfig, type Config, type Env } from '../lib/config';
 import {
   binPath,
@@ -26,7 +25,7 @@ import {
   waitForTemporal,
   type Managed,
 } from '../scripts/infra';
-import { startPostgres } from '../scripts/postgres';
+import { startThrowawayPostgres } from '../scripts/postgres';
 
 /** Shared by the benchmarks: flags, processes, embedded servers, autocannon figures. */
 
@@ -276,21 +275,9 @@ export async function startInfrastructure(
   if (opts.store === 'postgres') {
     let url = process.env.DATABASE_URL;
     if (!url) {
-      const port = await freePort();
-      const password = randomToken();
-      const postgres = resources.managed(
-        await startPostgres({
-          cacheDir,
-          dataDir: join(tmp, 'postgres'),
-          port,
-          user: 'waflow',
-          password,
-          database: 'waflow',
-          logFile: join(tmp, 'postgres.log'),
-        }),
-      );
-      servers.postgres = { tree: postgres.child.pid! };
-      url = `postgres://waflow:${password}@127.0.0.1:${port}/waflow`;
+      const postgres = await startThrowawayPostgres({ cacheDir, dir: tmp });
+      servers.postgres = { tree: resources.managed(postgres.proc).child.pid! };
+      url = postgres.url;
     }
     Object.assign(env, { DATABASE_URL: url, DATABASE_SCHEMA: name });
     probe = postgresProbe(resources, url, name);

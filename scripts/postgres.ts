@@ -16,7 +16,8 @@ import {
 } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import pg from 'pg';
-import { assertPortFree, launch, waitForPort, type Managed } from './infra';
+import { randomToken } from '../lib/crypto';
+import { assertPortFree, freePort, launch, waitForPort, type Managed } from './infra';
 
 /**
  * The embedded PostgreSQL server of `npm start` and `npm test`: the machine's own server
@@ -244,4 +245,29 @@ async function ensureDatabase(o: PostgresOptions): Promise<void> {
       await client.end().catch(() => {});
     }
   }
+}
+
+/**
+ * A cluster of its own for a test run or a benchmark: a free port, a generated password, data
+ * and log in `dir` (which, as root, must be reachable by others: chmod 0o711). Returns it with
+ * the URL that reaches its database.
+ */
+export async function startThrowawayPostgres(o: {
+  cacheDir: string;
+  dir: string;
+  ephemeral?: boolean;
+}): Promise<{ proc: Managed; url: string }> {
+  const port = await freePort();
+  const password = randomToken();
+  const proc = await startPostgres({
+    cacheDir: o.cacheDir,
+    dataDir: join(o.dir, 'postgres'),
+    port,
+    user: 'waflow',
+    password,
+    database: 'waflow',
+    logFile: join(o.dir, 'postgres.log'),
+    ephemeral: o.ephemeral,
+  });
+  return { proc, url: `postgres://waflow:${password}@127.0.0.1:${port}/waflow` };
 }

@@ -1,7 +1,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { encryptSecret } from '../lib/crypto';
 import type { NewWebhookEndpoint } from './contract';
-import type { WebhookEndpointDoc } from './documents';
+import type {
+  WebhookAttemptDoc,
+  WebhookAttemptOutcome,
+  WebhookBacklogDoc,
+  WebhookEndpointDoc,
+} from './documents';
 
 /**
  * `whsec_` and 32 random bytes in base64: the Standard Webhooks format, whose libraries take
@@ -33,4 +38,25 @@ export function newWebhookEndpoint(
     updated_at: now,
   };
   return { endpoint, secret };
+}
+
+/** The record of a parked delivery that ends without a POST (purged, skipped or failed). */
+export function endedWithoutPost(
+  row: WebhookBacklogDoc,
+  ended: { outcome: WebhookAttemptOutcome; error: string; at: Date },
+): WebhookAttemptDoc {
+  return {
+    _id: `${row._id}:${row.attempt}`,
+    org_id: row.org_id,
+    endpoint_id: row.endpoint_id,
+    event_id: row.event_id,
+    run: row.run,
+    attempt: row.attempt,
+    at: ended.at,
+    status_code: null,
+    latency_ms: null,
+    error: ended.error,
+    outcome: ended.outcome,
+    next_attempt_at: null,
+  };
 }

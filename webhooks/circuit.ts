@@ -1,6 +1,7 @@
 import type { Store } from '../store';
 import type { ParkedDelivery } from '../store/contract';
 import type { WebhookEndpointStatus } from '../store/documents';
+import { endedWithoutPost } from '../store/webhook-endpoints';
 import type { WebhookCircuitInput } from '../workflows/definitions';
 import type { AttemptWriter } from './attempt-writer';
 import type { Deliverer } from './deliverer';
@@ -81,20 +82,13 @@ export function createCircuit(deps: {
     nextProbeAt: Date | null,
   ): Promise<'delivered' | 'held' | 'gone' | 'skipped' | 'lost'> {
     if (row.body === null || row.event_type === null) {
-      await writer.record({
-        _id: `${row._id}:${row.attempt}`,
-        org_id: row.org_id,
-        endpoint_id: row.endpoint_id,
-        event_id: row.event_id,
-        run: row.run,
-        attempt: row.attempt,
-        at: new Date(now()),
-        status_code: null,
-        latency_ms: null,
-        error: 'The delivery was purged (EVENT_RETENTION_DAYS) before the endpoint came back',
-        outcome: 'failed',
-        next_attempt_at: null,
-      });
+      await writer.record(
+        endedWithoutPost(row, {
+          outcome: 'failed',
+          error: 'The delivery was purged (EVENT_RETENTION_DAYS) before the endpoint came back',
+          at: new Date(now()),
+        }),
+      );
       await store.webhookBacklog.remove([row._id]);
       return 'lost';
     }

@@ -2,6 +2,7 @@ import type { Db } from 'mongodb';
 import type { WebhookBacklogRepository } from '../contract';
 import type { WebhookAttemptDoc, WebhookBacklogDoc, WebhookDispatchDoc } from '../documents';
 import { insertManyNew } from './duplicate-key';
+import { endedWithoutPost } from '../webhook-endpoints';
 
 export function webhookBacklogRepository(db: Db): WebhookBacklogRepository {
   const backlog = db.collection<WebhookBacklogDoc>('webhook_backlog');
@@ -52,20 +53,7 @@ export function webhookBacklogRepository(db: Db): WebhookBacklogRepository {
       // The records first: a crash in between leaves deliveries parked, ended again later.
       await insertManyNew(
         attempts,
-        page.map((row) => ({
-          _id: `${row._id}:${row.attempt}`,
-          org_id: row.org_id,
-          endpoint_id: row.endpoint_id,
-          event_id: row.event_id,
-          run: row.run,
-          attempt: row.attempt,
-          at,
-          status_code: null,
-          latency_ms: null,
-          error,
-          outcome,
-          next_attempt_at: null,
-        })),
+        page.map((row) => endedWithoutPost(row, { outcome, error, at })),
       );
       await backlog.deleteMany({ _id: { $in: page.map((row) => row._id) } });
       return page.length;

@@ -1,7 +1,6 @@
 import { chmodSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomToken } from '../../lib/crypto';
 import { loadConfig } from '../../lib/config';
 import {
   binPath,
@@ -11,7 +10,7 @@ import {
   waitForTemporal,
   type Managed,
 } from '../../scripts/infra';
-import { startPostgres } from '../../scripts/postgres';
+import { startThrowawayPostgres } from '../../scripts/postgres';
 
 /**
  * Starts a throwaway PostgreSQL cluster, a real FerretDB (the repository suite runs against
@@ -34,21 +33,13 @@ export default async function globalSetup(): Promise<void> {
 
   try {
     if (!databaseUrl) {
-      const port = await freePort();
-      const password = randomToken();
-      started.push(
-        await startPostgres({
-          cacheDir: config.cacheDir,
-          dataDir: join(dir, 'postgres'),
-          port,
-          user: 'waflow',
-          password,
-          database: 'waflow',
-          logFile: join(dir, 'postgres.log'),
-          ephemeral: true,
-        }),
-      );
-      databaseUrl = `postgres://waflow:${password}@127.0.0.1:${port}/waflow`;
+      const postgres = await startThrowawayPostgres({
+        cacheDir: config.cacheDir,
+        dir,
+        ephemeral: true,
+      });
+      started.push(postgres.proc);
+      databaseUrl = postgres.url;
     }
     if (!mongoUri) {
       const port = await freePort();
