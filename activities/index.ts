@@ -1,5 +1,6 @@
 import type { Config } from '../lib/config';
 import type { Store } from '../store';
+import type { Signals } from '../store/signals';
 import type { WebhookEngine } from '../webhooks/engine';
 import { maintenanceActivities } from './maintenance';
 import { messageActivities } from './messages';
@@ -10,6 +11,7 @@ import { webhookActivities } from './webhooks';
 export interface ActivityDeps {
   config: Config;
   store: Store;
+  signals: Signals;
   meta: MetaClient;
   webhooks: Pick<WebhookEngine, 'deliverer' | 'dispatcher'>;
 }

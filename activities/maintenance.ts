@@ -47,10 +47,8 @@ export function maintenanceActivities({
     },
     /** Processes stored provider webhooks that no API process finished. */
     async processAbandonedWebhooks(): Promise<number> {
-      const processed: string[] = [];
-      for (const doc of await store.inboundWebhooks.pending(ABANDONED_AFTER_MS, WEBHOOKS_PER_RUN)) {
-        if (await processStored(store, processor, doc, logger)) processed.push(doc._id);
-      }
+      const pending = await store.inboundWebhooks.pending(ABANDONED_AFTER_MS, WEBHOOKS_PER_RUN);
+      const processed = await processStored(store, processor, pending, logger);
       await store.inboundWebhooks.markProcessed(processed);
       return processed.length;
     },

@@ -11,6 +11,7 @@ import { inboxPlugin } from './plugins/inbox';
 import { metaPlugin } from './plugins/meta';
 import { openapiPlugin } from './plugins/openapi';
 import { rateLimitPlugin } from './plugins/rate-limit';
+import { sendingPlugin } from './plugins/sending';
 import { storePlugin } from './plugins/store';
 import { temporalPlugin } from './plugins/temporal';
 import { webhooksPlugin } from './plugins/webhooks';
@@ -21,6 +22,7 @@ import { contactBulkRoutes } from './routes/contacts-bulk';
 import { contactRoutes } from './routes/contacts';
 import { healthRoutes } from './routes/health';
 import { messageRoutes } from './routes/messages';
+import { metricsRoutes } from './routes/metrics';
 import { templateRoutes } from './routes/templates';
 import { transferRoutes } from './routes/transfers';
 import { webhookDeliveryRoutes } from './routes/webhook-deliveries';
@@ -62,6 +64,7 @@ export async function buildApp(config: Config, opts: AppOptions = {}): Promise<F
     await app.register(openapiPlugin);
     await app.register(webhooksPlugin);
     await app.register(inboxPlugin);
+    await app.register(sendingPlugin);
 
     await app.register(healthRoutes);
     await app.register(authRoutes);
@@ -75,6 +78,7 @@ export async function buildApp(config: Config, opts: AppOptions = {}): Promise<F
     await app.register(metaWebhookRoutes);
     await app.register(webhookEndpointRoutes);
     await app.register(webhookDeliveryRoutes);
+    await app.register(metricsRoutes);
   } catch (err) {
     // Release what the plugins that did load have opened (connections, timers).
     await app.close();

@@ -5,8 +5,11 @@ import { buildApp } from '../api/app';
 import { mapLimit } from '../lib/concurrency';
 import { loadConfig, type Env } from '../lib/config';
 import { randomToken, safeEqual } from '../lib/crypto';
+import { inboundProcessor } from '../messaging/inbound';
+import { Inbox, INBOX_DEFAULTS } from '../messaging/inbox';
 import { phoneNumberIds, type MetaWebhook } from '../messaging/meta-webhook';
 import { signBody } from '../sim/meta';
+import { inboundPayload } from '../sim/meta/inbound';
 import { newWamid } from '../sim/meta/ids';
 import type { PhoneNumber } from '../sim/meta/state';
 import { statusPayload } from '../sim/meta/statuses';
@@ -29,23 +32,31 @@ import {
   type Figures,
   type Probe,
   type Resources,
+  UsageError,
 } from './support';
 
 const USAGE = `Usage: node dist/bench/inbound.js [--duration <s>] [--connections <n>] [--rounds <n>]
-       [--messages <n>] [--drain-timeout <s>] [--store postgres|mongo]
+       [--messages <n>] [--backlog <n>] [--inbound-every <n>] [--drain-timeout <s>]
+       [--store postgres|mongo]
 
-Posts signed Meta status webhooks (sent, delivered, read for --messages stored messages) to
-POST /api/webhooks/meta and measures how fast they are acknowledged, then how fast the stored
-backlog is processed; baselines: a bare Fastify route that only checks the signature, and
+Posts signed Meta webhooks to POST /api/webhooks/meta: mostly statuses (sent, delivered, read
+for --messages stored messages), and every --inbound-every'th one a customer's text message.
+Measures how fast they are acknowledged, and how many statuses a second are processed (applied
+to their messages, with their events) while the load runs and after it; then, with the API
+stopped, how fast the inbox alone stores and processes the webhooks of --backlog other
+messages accepted at once. Baselines: a bare Fastify route that only checks the signature, and
 the store saving the same webhooks the way the inbox does. The store is PostgreSQL (embedded
-unless DATABASE_URL is set) or, with --store mongo, FerretDB (unless MONGODB_URI is set).`;
+unless DATABASE_URL is set) or, with --store mongo, FerretDB (unless MONGODB_URI is set; give
+it far fewer --messages and --backlog).`;
 
 const ROUTE = '/api/webhooks/meta';
 const WARMUP_SECONDS = 3;
 /** Meta's advice: webhook capacity of 3× the outbound rate; this is 3× 1,000 messages/s. */
 const TARGET_PER_SECOND = 3_000;
-/** The inbox's own bound on one insert (messaging/inbox.ts). */
-const INBOX_MAX_BATCH = 500;
+/** The customers who write in, one inbound message per webhook. */
+const CUSTOMERS = 1_000;
+/** Polls without progress after which the rest is left to the recovery sweep. */
+const DRAIN_STALLED_POLLS = 3;
 const DRAIN_POLL_MS = 2_000;
 const EXPECTED_ACK = JSON.stringify({ data: { received: true }, status: 'success' });
 
@@ -81,8 +92,8 @@ function bareApp({ appSecret }: BareRequest): FastifyInstance {
   return app;
 }
 
-/** An account with a known app secret and `count` sent messages Meta will report on. */
-async function provision(store: Store, count: number) {
+/** An account with a known app secret, which Meta's webhooks below are for. */
+async function provision(store: Store) {
   const org = await store.organizations.create('bench');
   const appSecret = randomToken();
   const number: PhoneNumber = {
@@ -99,6 +110,19 @@ async function provision(store: Store, count: number) {
     verifyToken: randomToken(),
     displayPhoneNumber: `+${number.displayPhoneNumber}`,
   });
+  return { orgId: org._id, appSecret, number };
+}
+
+/**
+ * `count` new sent messages, and their signed status webhooks with a customer's message every
+ * `inboundEvery`th.
+ */
+async function webhooks(
+  store: Store,
+  { orgId, appSecret, number }: Awaited<ReturnType<typeof provision>>,
+  count: number,
+  inboundEvery: number,
+) {
   const messages = await mapLimit(
     Array.from({ length: count }, (_, i) => i),
     8,
@@ -110,7 +134,7 @@ async function provision(store: Store, count: number) {
       // setWamid after each insert scans the collection on FerretDB, making set-up quadratic.
       await store.messages.insert({
         _id: id,
-        org_id: org._id,
+        org_id: orgId,
         account_id: 'bench',
         contact_id: 'bench',
         direction: 'outbound',
@@ -128,25 +152,52 @@ async function provision(store: Store, count: number) {
   );
   // Every message's sent, then every delivered, then every read: the order Meta reports them.
   const statuses: MessageStatus[] = ['sent', 'delivered', 'read'];
-  const pool: Webhook[] = statuses.flatMap((status) =>
-    messages.map((m) => {
-      const payload = statusPayload(
-        {
-          wamid: m.wamid,
-          number,
-          waId: m.waId,
-          category: 'utility',
-          bizOpaqueCallbackData: m.id,
-          outsideWindow: false,
-        },
-        status,
-        Date.now(),
-      );
-      const body = JSON.stringify(payload);
-      return { body, signature: signBody(body, appSecret) };
-    }),
+  const statusBodies = statuses.flatMap((status) =>
+    messages.map((m) =>
+      JSON.stringify(
+        statusPayload(
+          {
+            wamid: m.wamid,
+            number,
+            waId: m.waId,
+            category: 'utility',
+            bizOpaqueCallbackData: m.id,
+            outsideWindow: false,
+          },
+          status,
+          Date.now(),
+        ),
+      ),
+    ),
   );
-  return { appSecret, pool };
+  // Customers' messages among them, each a new one (its own wamid).
+  const bodies = statusBodies.flatMap((body, i) => {
+    if ((i + 1) % (inboundEvery - 1) !== 0) return [body];
+    const from = `+1628555${String(i % CUSTOMERS).padStart(4, '0')}`;
+    const text = `Where is my order ${i}?`;
+    const { payload } = inboundPayload(
+      number,
+      { phone_number_id: number.id, from, text },
+      Date.now(),
+    );
+    return [body, JSON.stringify(payload)];
+  });
+  const pool: Webhook[] = bodies.map((body) => ({ body, signature: signBody(body, appSecret) }));
+  return { pool, statusShare: statusBodies.length / pool.length };
+}
+
+/**
+ * The inbox with no HTTP in front and nothing else running: `pool` accepted at once, then
+ * stored and processed as the API does (its queue holds them all).
+ */
+async function inboxAlone(store: Store, pool: Webhook[]) {
+  const log = { warn: (obj: object, msg: string) => console.error(`  inbox: ${msg}`, obj) };
+  const opts = { ...INBOX_DEFAULTS, maxQueued: pool.length };
+  const inbox = new Inbox(store, inboundProcessor(store), log, opts);
+  const started = performance.now();
+  await Promise.all(pool.map((w) => inbox.accept(w.body)));
+  await inbox.idle();
+  return (performance.now() - started) / 1000;
 }
 
 /** Both servers must answer the same bytes, or the comparison measures something else. */
@@ -213,17 +264,30 @@ async function measure(url: string, feeder: Feeder, connections: number, duratio
   return { figures, completed: r.requests.total };
 }
 
-/** Polls until every stored webhook is processed or `timeoutS` passes. */
+/**
+ * Polls until every stored webhook is processed, `timeoutS` passes, or processing stops (what
+ * the inbox's queue could not hold waits for the worker's recovery sweep, which is not running).
+ * The rate is over the time until the last progress seen.
+ */
 async function drain(probe: Probe, timeoutS: number) {
   const started = Date.now();
   const first = await probe.inboundWebhooks();
   let last = first;
-  while (last.processed < last.stored && Date.now() - started < timeoutS * 1000) {
+  let progressedAt = started;
+  let stalled = 0;
+  while (
+    last.processed < last.stored &&
+    stalled < DRAIN_STALLED_POLLS &&
+    Date.now() - started < timeoutS * 1000
+  ) {
     await new Promise((r) => setTimeout(r, DRAIN_POLL_MS));
-    last = await probe.inboundWebhooks();
+    const next = await probe.inboundWebhooks();
+    stalled = next.processed > last.processed ? 0 : stalled + 1;
+    if (next.processed > last.processed) progressedAt = Date.now();
+    last = next;
   }
-  const seconds = (Date.now() - started) / 1000;
-  return { first, last, seconds, rate: (last.processed - first.processed) / seconds };
+  const seconds = Math.max((progressedAt - started) / 1000, 0.001);
+  return { first, last, seconds, rate: (last.processed - first.processed) / seconds, stalled };
 }
 
 async function batchSizes(probe: Probe) {
@@ -258,7 +322,9 @@ async function main(argv: string[], resources: Resources): Promise<number> {
     duration: '10',
     connections: '64',
     rounds: '2',
-    messages: '2000',
+    messages: '30000',
+    backlog: '10000',
+    'inbound-every': '20',
     'drain-timeout': '60',
     store: 'postgres',
   });
@@ -267,6 +333,9 @@ async function main(argv: string[], resources: Resources): Promise<number> {
   const rounds = positiveInt(flags.rounds, '--rounds');
   const messageCount = positiveInt(flags.messages, '--messages');
   const drainTimeout = positiveInt(flags['drain-timeout'], '--drain-timeout');
+  const backlogCount = positiveInt(flags.backlog, '--backlog');
+  const inboundEvery = positiveInt(flags['inbound-every'], '--inbound-every');
+  if (inboundEvery < 2) throw new UsageError('--inbound-every must be at least 2');
 
   const { env, config, servers, probe } = await startInfrastructure(resources, {
     temporal: false,
@@ -276,7 +345,12 @@ async function main(argv: string[], resources: Resources): Promise<number> {
   const database = await openStore(config);
   resources.add(() => database.close());
   const { store } = database;
-  const { appSecret, pool } = await provision(store, messageCount);
+  const setup = await provision(store);
+  const { appSecret } = setup;
+  const { pool, statusShare } = await webhooks(store, setup, messageCount, inboundEvery);
+  const backlog = await webhooks(store, setup, backlogCount, inboundEvery);
+  /** Statuses in `n` webhooks: the pool is cycled in order, so any stretch of it has its mix. */
+  const statusesOf = (n: number) => n * statusShare;
 
   const bare = await forkServer<{ port: number }>(
     resources,
@@ -293,7 +367,10 @@ async function main(argv: string[], resources: Resources): Promise<number> {
 
   console.log(
     `POST ${ROUTE}: signed status webhooks (sent/delivered/read) for ${messageCount} stored ` +
-      `messages, ${pool.length} distinct bodies cycled;\n${connections} connections, ${rounds} × ` +
+      `messages and, every ${inboundEvery}th, a customer's text message (${(
+        statusShare * 100
+      ).toFixed(0)}% statuses);\n${pool.length} distinct bodies cycled; ${connections} ` +
+      `connections, ${rounds} × ` +
       `${duration} s per server after ${WARMUP_SECONDS} s warm-up:\n` +
       `  bare  Fastify route: parse, HMAC check, answer; no store (measured first, machine quiet)\n` +
       `  api   the real route: app secret (cached), HMAC, batched insert, answer; processing RUNS in\n` +
@@ -322,6 +399,14 @@ async function main(argv: string[], resources: Resources): Promise<number> {
       results[mode].push(figures);
       if (mode === 'api') apiAcked += completed;
       console.log(line(`${mode} #${round}`, figures));
+      if (mode === 'api') {
+        const now = await probe.inboundWebhooks();
+        console.log(
+          `          statuses processed so far ${perSecond(
+            statusesOf(now.processed) / ((Date.now() - apiStarted) / 1000),
+          )}, backlog ${now.stored - now.processed} webhooks`,
+        );
+      }
     }
     if (mode === 'api') apiCpu = CpuMeter.diff(before, meter.read());
   }
@@ -341,31 +426,36 @@ async function main(argv: string[], resources: Resources): Promise<number> {
   const loadEnded = d.first;
 
   console.log(
-    `\nTarget: ${TARGET_PER_SECOND.toLocaleString('en')} status webhooks/s (3× 1,000 messages/s out)`,
+    `\nTarget: ${TARGET_PER_SECOND.toLocaleString('en')} statuses/s processed (3× 1,000 messages/s out)`,
   );
   console.log(
     `  acknowledged (api median)       ${perSecond(m.api.rps)}   ` +
       `${(m.api.rps / TARGET_PER_SECOND).toFixed(3)} of target, p50 ${m.api.p50} ms, ` +
       `p99 ${m.api.p99} ms`,
   );
+  const underLoad = statusesOf(loadEnded.processed) / apiSeconds;
   console.log(
-    `  processed, under the load       ${perSecond(loadEnded.processed / apiSeconds)}   ` +
-      `${(loadEnded.processed / apiSeconds / TARGET_PER_SECOND).toFixed(4)} of target ` +
-      `(${loadEnded.processed} in ${apiSeconds.toFixed(0)} s, while ${loadEnded.stored} were stored)`,
+    `  statuses processed, under load  ${perSecond(underLoad)}   ` +
+      `${(underLoad / TARGET_PER_SECOND).toFixed(3)} of target (${loadEnded.processed} ` +
+      `webhooks in ${apiSeconds.toFixed(0)} s, while ${loadEnded.stored} were stored)`,
   );
   console.log(
-    `  processed, after the load       ${perSecond(d.rate)}   ` +
-      `${(d.rate / TARGET_PER_SECOND).toFixed(4)} of target (${processed} in ` +
-      `${d.seconds.toFixed(0)} s)`,
+    processed === 0
+      ? `  statuses processed, after load  nothing was left: processing kept up with the load`
+      : `  statuses processed, after load  ${perSecond(statusesOf(d.rate))}   ` +
+          `${(statusesOf(d.rate) / TARGET_PER_SECOND).toFixed(3)} of target (${processed} ` +
+          `webhooks in ${d.seconds.toFixed(1)} s)`,
   );
   console.log(
     `  backlog: ${d.last.stored} stored; ${loadEnded.processed} processed when the load ended, ` +
       `${d.last.processed} after draining; ` +
       (left === 0
         ? 'all processed'
-        : `${left} left after the ${drainTimeout} s limit (~${
-            d.rate > 0 ? (left / d.rate / 60).toFixed(0) : '∞'
-          } min more at this rate)`) +
+        : d.stalled
+          ? `${left} beyond the inbox's queue left for the recovery sweep`
+          : `${left} left after the ${drainTimeout} s limit (~${
+              d.rate > 0 ? (left / d.rate / 60).toFixed(0) : '∞'
+            } min more at this rate)`) +
       `; ${failedCount} with last_error`,
   );
   for (const error of errors) console.error(`    last_error: ${error}`);
@@ -373,7 +463,20 @@ async function main(argv: string[], resources: Resources): Promise<number> {
   // The API's background processing holds the database; stop it before measuring the store alone.
   await api.stop();
   const sizes = await batchSizes(probe);
-  const sizesUsed = [...new Set([Math.max(1, Math.round(sizes.median)), INBOX_MAX_BATCH])];
+  const aloneMeter = new CpuMeter({ inbox: process.pid, ...servers });
+  const aloneCpuBefore = aloneMeter.read();
+  const aloneSeconds = await inboxAlone(store, backlog.pool);
+  const aloneCpu = CpuMeter.diff(aloneCpuBefore, aloneMeter.read());
+  const aloneStatuses = backlog.pool.length * backlog.statusShare;
+  const alone = aloneStatuses / aloneSeconds;
+  const aloneFailed = (await probe.inboundFailures(3)).count - failedCount;
+  console.log(
+    `  statuses processed, inbox alone ${perSecond(alone)}   ` +
+      `${(alone / TARGET_PER_SECOND).toFixed(3)} of target (${backlog.pool.length} new ` +
+      `webhooks accepted at once, stored and processed in ${aloneSeconds.toFixed(1)} s; no HTTP, ` +
+      `API and load generator stopped)`,
+  );
+  const sizesUsed = [...new Set([Math.max(1, Math.round(sizes.median)), INBOX_DEFAULTS.maxBatch])];
   const inserts: [number, number][] = [];
   for (const batch of sizesUsed) {
     inserts.push([batch, await insertRate(store, pool, batch, Math.min(duration, 5))]);
@@ -403,16 +506,18 @@ async function main(argv: string[], resources: Resources): Promise<number> {
         ' ms',
     );
   cpuLine('CPU per ack during api rounds', apiCpu, apiAcked);
-  cpuLine('CPU per webhook while draining', drainCpu, processed);
+  if (processed > 0) cpuLine('CPU per webhook while draining', drainCpu, processed);
+  cpuLine('CPU per status, inbox alone', aloneCpu, aloneStatuses);
 
   const failed = m.bare.non2xx + m.bare.errors + m.api.non2xx + m.api.errors;
   const wrong = feeders.bare.wrong + feeders.api.wrong;
-  if (failed + wrong > 0 || failedCount > 0) {
+  if (failed + wrong > 0 || failedCount > 0 || aloneFailed > 0) {
     for (const mode of ['bare', 'api'] as const) {
       for (const s of feeders[mode].samples) console.error(`  ${mode}: ${s}`);
     }
     console.error(
-      `\n${failed + wrong} requests failed, ${failedCount} webhooks failed processing: ` +
+      `\n${failed + wrong} requests failed, ${failedCount + aloneFailed} webhooks failed ` +
+        `processing: ` +
         `the figures above are not meaningful.`,
     );
     return 1;

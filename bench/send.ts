@@ -1,65 +1,85 @@
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { Client, Connection } from '@temporalio/client';
-import autocannon from 'autocannon';
+import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
 import { Agent, request } from 'undici';
 import { buildApp } from '../api/app';
 import { configEnv, loadConfig, type Config, type Env } from '../lib/config';
+import { randomToken } from '../lib/crypto';
+import { sandboxWabaId } from '../lib/sandbox-ids';
 import { freePort, launch } from '../scripts/infra';
 import { provisionOrganization } from '../scripts/provision';
 import { createMetaSimulator } from '../sim/meta';
+import type { RuntimeOptionsPatch, SendLogEntry, SendSummary } from '../sim/meta/types';
 import { openStore, type Store } from '../store';
-import { accountSettings } from '../store/accounts';
+import { accountSettings, DEFAULT_THROUGHPUT } from '../store/accounts';
+import type { NewMessage } from '../store/contract';
+import type { AccountDoc } from '../store/documents';
+import type { Signals } from '../store/signals';
 import {
   CpuMeter,
   forkServer,
   listenOnLoopback,
   loopbackUrl,
-  median,
+  machineCpuSeconds,
   parseFlags,
   positiveInt,
   row,
   runMain,
   serveChild,
   startInfrastructure,
-  storeKind,
-  summarize,
   tail,
-  type Figures,
   type Probe,
   type Resources,
 } from './support';
 
-const USAGE = `Usage: node dist/bench/send.js [--duration <s>] [--connections <n>] [--rounds <n>]
-       [--store postgres|mongo]
+const USAGE = `Usage: node dist/bench/send.js [--duration <s>] [--rate <n>] [--drain-timeout <s>]
 
-Sends template messages through POST /api/messages/send (API -> Temporal -> worker -> Meta
-simulator) and straight to the simulator, and sends the API cannot accept (preflight only);
-every server in its own process, measured alternately. The store is PostgreSQL (embedded
-unless DATABASE_URL is set) or, with --store mongo, FerretDB (unless MONGODB_URI is set).`;
+Measures the send pipeline (API -> send queue -> the worker's dispatcher -> Meta simulator),
+every server in its own process: PostgreSQL, Temporal, the API, the worker, the simulator and
+this load generator. Phases of --duration seconds (default 20), one after the other:
+  api   --rate requests/s (default 80, the number's cap), evenly spaced (open loop), to
+        POST /api/messages/send, each to a new recipient; the simulator caps the number at 80/s
+  api/2 the same at half the rate for at most 10 s: the latency without a backlog
+  bulk  5 numbers capped at 80/s, cap x duration messages each enqueued as campaigns do
+  big0  1 number capped at 1,000/s, the same way, for at most 10 s: its send path alone
+  big   the same number again, with the simulator posting every message's sent, delivered
+        and read status webhooks to the API (3,000 a second)
+Then checks that the simulator accepted every message exactly once (exit 1 if not). The store is
+PostgreSQL (embedded unless DATABASE_URL is set); --drain-timeout (default 60) bounds each wait
+for the queue and the statuses to drain.`;
 
-const WARMUP_SECONDS = 3;
-/** Each variant alone, one request at a time: latency without queueing. */
-const UNLOADED_SECONDS = 3;
-const UNLOADED_MAX_REQUESTS = 5_000;
-/** Far above anything this machine reaches: the benchmark must not measure the limiter. */
-const SIM_THROUGHPUT = 1_000_000;
-/** Recipients cycled through; their contacts exist after the first sends. */
-const RECIPIENTS = Array.from({ length: 50 }, (_, i) => `1415555${String(i).padStart(4, '0')}`);
+const API_CAP = DEFAULT_THROUGHPUT;
+const BULK_NUMBERS = 5;
+const BULK_CAP = DEFAULT_THROUGHPUT;
+const BIG_CAP = 1_000;
+const RATE_GOAL = 0.9;
+const P99_GOAL_MS = 50;
+/** Before the API phase's measured window, at the same rate: JIT, pools, the lane started. */
+const WARMUP_SECONDS = 2;
+/** A bulk lane's first second (its start, the first chunk landing) is not its pace. */
+const STEADY_SKIP_MS = 1_000;
+/** Messages per enqueue call, as a campaign would hand them over. */
+const ENQUEUE_CHUNK = 2_000;
+const STATUS_DELAY_MS = 10;
+const SIM_CALL_TIMEOUT_MS = 30_000;
+const STATUSES_PER_MESSAGE = 3;
+/** The worker adds its counters (Meta's refusals among them) to the store this often. */
+const COUNTER_FLUSH_MS = 5_000;
+const API_LATENCY_SLICES = 4;
+/** The API again at half the rate, briefly: its latency without a backlog, for comparison. */
+const CALM_SECONDS = 10;
 const TEMPLATE = 'order_confirmation';
 const LANGUAGE = 'en';
 const BODY_PARAMETERS = [
   { type: 'text', text: 'Asha' },
   { type: 'text', text: '#1042' },
 ];
-const MISSING_TEMPLATE = 'bench_no_such_template';
-/** Bounded: the activity's store work measured directly, outside Temporal. */
-const STORE_SECONDS = 3;
-const STORE_MAX_ITERATIONS = 2_000;
-
-type Variant = 'simulator' | 'send' | 'preflight';
-const VARIANTS: readonly Variant[] = ['simulator', 'send', 'preflight'];
+const PROCESSES = ['api', 'worker', 'simulator', 'postgres', 'temporal', 'load gen'];
+/** CPU the machine used besides the benchmark's processes: other work on a shared machine. */
+const OTHERS = 'others';
 
 interface SimRequest {
   port: number;
@@ -67,180 +87,502 @@ interface SimRequest {
   appSecret: string;
 }
 
-/** How one variant is driven and what counts as a correct answer. */
-interface Target {
-  url: string;
-  headers: Record<string, string>;
-  body: (n: number) => string;
-  /** Why the answer is wrong, or null when it is what the variant expects. */
-  wrong: (status: number, body: string) => string | null;
-}
-
-function parseJson(body: string): unknown {
-  try {
-    return JSON.parse(body);
-  } catch {
-    return null;
-  }
-}
-
-function targets(opts: {
-  simUrl: string;
+/** Everything the phases share. */
+interface Bench {
+  config: Config;
+  store: Store;
+  signals: Signals;
+  sql: pg.Pool;
+  probe: Probe;
+  sim: SimControl;
+  meter: CpuMeter;
+  ledger: Ledger;
   apiUrl: string;
   apiKey: string;
-  phoneNumberId: string;
-  accessToken: string;
-}): Record<Variant, Target> {
-  const recipient = (n: number) => RECIPIENTS[n % RECIPIENTS.length]!;
-  const apiBody = (name: string) => (n: number) =>
-    JSON.stringify({
-      to: `+${recipient(n)}`,
-      type: 'template',
-      template: {
-        name,
-        language: LANGUAGE,
-        components: [{ type: 'body', parameters: BODY_PARAMETERS }],
-      },
+  drainMs: number;
+}
+
+let recipients = 0;
+/** A new recipient for every message, so the pair rate never limits a send. */
+const nextRecipient = () => `+1415${String(recipients++).padStart(7, '0')}`;
+
+const percentile = (sorted: number[], q: number) =>
+  sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]! : NaN;
+
+const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
+
+/** The simulator's control routes, from this process. */
+type SimControl = ReturnType<typeof simControl>;
+
+function simControl(url: string, timeoutMs: number) {
+  const call = async <T>(method: string, path: string, body?: unknown, ms = timeoutMs) => {
+    const res = await fetch(`${url}/_sim/${path}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(ms),
     });
-  const apiHeaders = { 'x-api-key': opts.apiKey };
+    const text = await res.text();
+    if (!res.ok) throw new Error(`Simulator ${method} /_sim/${path}: ${res.status} ${text}`);
+    return (text ? JSON.parse(text) : undefined) as T;
+  };
   return {
-    simulator: {
-      url: `${opts.simUrl}/v21.0/${opts.phoneNumberId}/messages`,
-      headers: { authorization: `Bearer ${opts.accessToken}` },
-      // What the worker's Meta client posts for the same API request.
-      body: (n) =>
-        JSON.stringify({
-          messaging_product: 'whatsapp',
-          recipient_type: 'individual',
-          to: recipient(n),
-          type: 'template',
-          template: {
-            name: TEMPLATE,
-            language: { code: LANGUAGE },
-            components: [{ type: 'body', parameters: BODY_PARAMETERS }],
-          },
-          biz_opaque_callback_data: randomUUID(),
-        }),
-      wrong(status, body) {
-        const id = (parseJson(body) as { messages?: { id?: string }[] } | null)?.messages?.[0]?.id;
-        return status === 200 && id?.startsWith('wamid.') ? null : `${status} ${body}`;
-      },
-    },
-    send: {
-      url: `${opts.apiUrl}/api/messages/send`,
-      headers: apiHeaders,
-      body: apiBody(TEMPLATE),
-      wrong(status, body) {
-        const data = (parseJson(body) as { data?: { status?: string; message_id?: string } })?.data;
-        return status === 200 && data?.status === 'sent' && data.message_id
-          ? null
-          : `${status} ${body}`;
-      },
-    },
-    preflight: {
-      url: `${opts.apiUrl}/api/messages/send`,
-      headers: apiHeaders,
-      body: apiBody(MISSING_TEMPLATE),
-      wrong: (status, body) => (status === 404 ? null : `${status} ${body}`),
+    configure: (patch: RuntimeOptionsPatch) => call('POST', 'config', patch),
+    /** Resolves once every status webhook has been posted; rejects after `ms`. */
+    idle: (ms: number) => call('GET', 'idle', undefined, ms),
+    /** Accepted sends since the last call, then forgotten there: the log stays small. */
+    async takeSends(): Promise<SendLogEntry[]> {
+      const summary = await call<SendSummary>('GET', 'sends?full=true');
+      await call('DELETE', 'sends');
+      const sends = summary.sends ?? [];
+      if (sends.length !== summary.total) {
+        throw new Error(`The simulator kept ${sends.length} of ${summary.total} sends`);
+      }
+      return sends;
     },
   };
 }
 
-/** Every answer of one variant, warm-up included, with a few wrong ones to show. */
-class Tally {
-  ok = 0;
-  wrong = 0;
-  errors = 0;
-  readonly samples: string[] = [];
-  record(reason: string | null) {
-    if (reason === null) {
-      this.ok++;
-      return;
+/** Every message handed to the pipeline, and how often the simulator accepted each. */
+class Ledger {
+  private readonly expected = new Set<string>();
+  private readonly accepted = new Map<string, number>();
+
+  expect(ids: Iterable<string>): void {
+    for (const id of ids) this.expected.add(id);
+  }
+
+  see(sends: SendLogEntry[]): void {
+    for (const s of sends) {
+      const id = s.biz_opaque_callback_data ?? `(none) ${s.wamid}`;
+      this.accepted.set(id, (this.accepted.get(id) ?? 0) + 1);
     }
-    this.wrong++;
-    if (this.samples.length < 3) this.samples.push(reason.slice(0, 300));
+  }
+
+  figures() {
+    const duplicated = [...this.accepted].filter(([, n]) => n > 1);
+    const lost = [...this.expected].filter((id) => !this.accepted.has(id));
+    const unknown = [...this.accepted.keys()].filter((id) => !this.expected.has(id));
+    return { expected: this.expected.size, duplicated, lost, unknown };
   }
 }
 
-interface Run {
-  /** `non2xx` holds the answers that are not what the variant expects (see `Target.wrong`). */
-  figures: Figures;
-  completed: number;
+const timesOf = (sends: SendLogEntry[], phoneNumberId: string) =>
+  sends
+    .filter((s) => s.phone_number_id === phoneNumberId)
+    .map((s) => Date.parse(s.time))
+    .sort((a, b) => a - b);
+
+/** Sends a second from the first second's end to the last send. */
+function steadyRate(times: number[]) {
+  if (times.length < 2) return { rate: 0, from: NaN, to: NaN };
+  const from = times[0]! + STEADY_SKIP_MS;
+  const to = times[times.length - 1]!;
+  const count = times.filter((t) => t > from).length;
+  return { rate: to > from ? count / ((to - from) / 1000) : 0, from, to };
+}
+
+/** CPU seconds used so far by each process, and by the whole machine. */
+function readCpu(b: Bench): Record<string, number> {
+  return { ...b.meter.read(), machine: machineCpuSeconds() ?? NaN };
+}
+
+/** CPU milliseconds per message of each process, and how busy the machine's cores were. */
+function cpuPerMessage(cpu: Record<string, number>, messages: number, wallMs: number) {
+  const per = Object.fromEntries(PROCESSES.map((p) => [p, ((cpu[p] ?? 0) * 1000) / messages]));
+  const own = sum(PROCESSES.map((p) => cpu[p] ?? 0));
+  const cores = (seconds: number) => (seconds * 1000) / (wallMs * availableParallelism());
+  return {
+    per,
+    total: sum(Object.values(per)),
+    others: ((cpu.machine! - own) * 1000) / messages,
+    busy: cores(own),
+    machineBusy: cores(cpu.machine!),
+  };
+}
+
+type CpuFigures = ReturnType<typeof cpuPerMessage>;
+
+/**
+ * Until the accounts' queues are empty, waiting `expectMs` (what sending them takes at the cap)
+ * and the drain timeout at most; how many messages are left when the wait ends.
+ */
+async function drain(b: Bench, accountIds: string[], expectMs = 0): Promise<number> {
+  const deadline = Date.now() + expectMs + b.drainMs;
+  for (;;) {
+    const depths = await b.store.sendQueue.depths(accountIds);
+    const left = sum([...depths.values()].map((d) => d.transactional + d.bulk));
+    if (!left || Date.now() > deadline) return left;
+    await sleep(200);
+  }
+}
+
+/** Calls `fire` `rate` times a second, evenly spaced, whatever the answers take. */
+async function openLoop(rate: number, count: number, fire: (n: number, due: number) => void) {
+  const start = performance.now();
+  for (let n = 0; n < count; n++) {
+    const due = start + (n * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait >= 1) await sleep(wait);
+    fire(n, due);
+  }
+}
+
+interface Answer {
+  n: number;
+  ms: number;
+  kind: 'sent' | 'queued' | 'error';
+  id: string | null;
+  detail: string;
+}
+
+const sendBody = (to: string) =>
+  JSON.stringify({
+    to,
+    type: 'template',
+    template: {
+      name: TEMPLATE,
+      language: LANGUAGE,
+      components: [{ type: 'body', parameters: BODY_PARAMETERS }],
+    },
+  });
+
+/** One API send; its latency counts from when it was due, so a late start is not hidden. */
+async function apiSend(b: Bench, agent: Agent, n: number, due: number): Promise<Answer> {
+  try {
+    const res = await request(`${b.apiUrl}/api/messages/send`, {
+      method: 'POST',
+      dispatcher: agent,
+      headers: { 'content-type': 'application/json', 'x-api-key': b.apiKey },
+      body: sendBody(nextRecipient()),
+    });
+    const text = await res.body.text();
+    const ms = performance.now() - due;
+    const data = (JSON.parse(text) as { data?: { id?: string; status?: string } }).data;
+    const kind =
+      res.statusCode === 200 && data?.status === 'sent'
+        ? 'sent'
+        : res.statusCode === 202 && data?.status === 'queued'
+          ? 'queued'
+          : 'error';
+    return { n, ms, kind, id: data?.id ?? null, detail: `${res.statusCode} ${text.slice(0, 200)}` };
+  } catch (err) {
+    return { n, ms: performance.now() - due, kind: 'error', id: null, detail: String(err) };
+  }
+}
+
+interface ApiFigures {
+  rate: number;
+  cap: number;
+  p50: number;
+  p99: number;
+  max: number;
+  /** p50 of each successive slice of the measured window: growth is queueing. */
+  p50BySlice: number[];
+  sent: number;
+  queued: number;
+  errors: number;
+  errorSamples: string[];
+  cpu: CpuFigures;
+}
+
+async function apiPhase(
+  b: Bench,
+  account: AccountDoc,
+  rate: number,
+  seconds: number,
+): Promise<ApiFigures> {
+  const agent = new Agent({ keepAliveTimeout: 60_000 });
+  const warmup = Math.round(rate * WARMUP_SECONDS);
+  const total = warmup + Math.round(rate * seconds);
+  const pending: Promise<Answer>[] = [];
+  let before: Record<string, number> = {};
+  let windowFrom = 0;
+  await openLoop(rate, total, (n, due) => {
+    if (n === warmup) {
+      before = readCpu(b);
+      windowFrom = Date.now();
+    }
+    pending.push(apiSend(b, agent, n, due));
+  });
+  const cpu = CpuMeter.diff(before, readCpu(b));
+  const windowTo = windowFrom + seconds * 1000;
+  const answers = await Promise.all(pending);
+  await agent.close();
+  b.ledger.expect(answers.flatMap((a) => (a.id ? [a.id] : [])));
+  await drain(b, [account._id]);
+  const sends = await b.sim.takeSends();
+  b.ledger.see(sends);
+  const inWindow = timesOf(sends, account.phone_number_id).filter(
+    (t) => t >= windowFrom && t < windowTo,
+  ).length;
+  const measured = answers.filter((a) => a.n >= warmup);
+  const ms = measured.map((a) => a.ms).sort((x, y) => x - y);
+  const errors = answers.filter((a) => a.kind === 'error');
+  return {
+    rate: inWindow / seconds,
+    cap: API_CAP,
+    p50: percentile(ms, 0.5),
+    p99: percentile(ms, 0.99),
+    max: ms[ms.length - 1] ?? NaN,
+    p50BySlice: slices(measured, API_LATENCY_SLICES),
+    sent: measured.filter((a) => a.kind === 'sent').length,
+    queued: measured.filter((a) => a.kind === 'queued').length,
+    errors: errors.length,
+    errorSamples: errors.slice(0, 3).map((a) => a.detail),
+    cpu: cpuPerMessage(cpu, Math.max(1, inWindow), seconds * 1000),
+  };
+}
+
+function slices(answers: Answer[], count: number): number[] {
+  const size = Math.ceil(answers.length / count);
+  return Array.from({ length: count }, (_, i) => {
+    const ms = answers
+      .slice(i * size, (i + 1) * size)
+      .map((a) => a.ms)
+      .sort((x, y) => x - y);
+    return percentile(ms, 0.5);
+  });
+}
+
+/** A template message to a new recipient, as a campaign queues it. */
+function bulkMessage(account: AccountDoc): NewMessage {
+  const phone = nextRecipient();
+  return {
+    _id: randomUUID(),
+    org_id: account.org_id,
+    account_id: account._id,
+    contact_id: `bench-${phone}`,
+    direction: 'outbound',
+    phone_number: phone,
+    type: 'template',
+    content: {
+      name: TEMPLATE,
+      language: { code: LANGUAGE },
+      components: [{ type: 'body', parameters: BODY_PARAMETERS }],
+    },
+    origin: 'campaign',
+    origin_id: null,
+    request_hash: null,
+    wamid: null,
+    status: 'queued',
+  };
 }
 
 /**
- * One request at a time, timed here rather than by autocannon, whose latencies are whole
- * milliseconds: the simulator answers in a fraction of one.
+ * `perAccount` messages for each account, in chunks taken in turn from each, so that every
+ * lane starts at once; each chunk signalled to the dispatchers. Returns the enqueue rate.
  */
-async function unloaded(t: Target, tally: Tally, seconds: number) {
-  const agent = new Agent({ connections: 1 });
-  const ms: number[] = [];
-  const deadline = Date.now() + seconds * 1000;
-  try {
-    for (let n = 0; Date.now() < deadline && n < UNLOADED_MAX_REQUESTS; n++) {
-      const started = performance.now();
-      const res = await request(t.url, {
-        method: 'POST',
-        dispatcher: agent,
-        headers: { 'content-type': 'application/json', ...t.headers },
-        body: t.body(n),
-      });
-      const body = await res.body.text();
-      ms.push(performance.now() - started);
-      tally.record(t.wrong(res.statusCode, body));
+async function enqueueAll(b: Bench, accounts: AccountDoc[], perAccount: number) {
+  const started = performance.now();
+  for (let done = 0; done < perAccount; done += ENQUEUE_CHUNK) {
+    for (const account of accounts) {
+      const size = Math.min(ENQUEUE_CHUNK, perAccount - done);
+      const messages = Array.from({ length: size }, () => bulkMessage(account));
+      await b.store.sendQueue.enqueue(messages, 'bulk');
+      b.ledger.expect(messages.map((m) => m._id));
+      await b.signals.publish('send_queued', account._id);
     }
-  } finally {
-    await agent.close();
   }
-  return { p50: median(ms), mean: ms.reduce((a, b) => a + b, 0) / ms.length, count: ms.length };
+  return (perAccount * accounts.length) / ((performance.now() - started) / 1000);
 }
 
-async function drive(t: Target, tally: Tally, connections: number, duration: number): Promise<Run> {
-  let n = 0;
-  let wrong = 0;
-  const r = await autocannon({
-    url: t.url,
-    method: 'POST',
-    connections,
-    duration,
-    // Longer than the API's own 10 s wait, so a slow send shows as a 202, not a timeout.
-    timeout: 30,
-    headers: { 'content-type': 'application/json', ...t.headers },
-    requests: [
-      {
-        setupRequest: (req) => ({ ...req, body: t.body(n++) }),
-        onResponse: (status, body) => {
-          const reason = t.wrong(status, body);
-          if (reason !== null) wrong++;
-          tally.record(reason);
-        },
-      },
-    ],
+interface NumberFigures {
+  accountId: string;
+  /** Accepted by the simulator. */
+  total: number;
+  rate: number;
+  cap: number;
+  maxPerSecond: number;
+}
+
+interface BulkFigures {
+  numbers: NumberFigures[];
+  enqueuedPerSecond: number;
+  left: number;
+  cpu: CpuFigures;
+  /** The steady window and last send of the first number, for the status figures. */
+  window: { from: number; to: number };
+}
+
+async function bulkPhase(
+  b: Bench,
+  accounts: AccountDoc[],
+  cap: number,
+  seconds: number,
+): Promise<BulkFigures> {
+  const perAccount = cap * seconds;
+  const before = readCpu(b);
+  const started = performance.now();
+  const enqueuedPerSecond = await enqueueAll(b, accounts, perAccount);
+  const ids = accounts.map((a) => a._id);
+  const left = await drain(b, ids, seconds * 1000);
+  const cpu = CpuMeter.diff(before, readCpu(b));
+  const wallMs = performance.now() - started;
+  const sends = await b.sim.takeSends();
+  b.ledger.see(sends);
+  const numbers = accounts.map((a) => {
+    const times = timesOf(sends, a.phone_number_id);
+    const { rate } = steadyRate(times);
+    return { accountId: a._id, total: times.length, rate, cap, maxPerSecond: maxPerSecond(times) };
   });
-  tally.errors += r.errors;
-  if (r.errors > 0 && tally.samples.length < 3) {
-    tally.samples.push(`${r.errors} connection errors, ${r.timeouts} of them timeouts`);
-  }
+  const first = steadyRate(timesOf(sends, accounts[0]!.phone_number_id));
   return {
-    figures: {
-      rps: r.requests.average,
-      p50: r.latency.p50,
-      p99: r.latency.p99,
-      non2xx: wrong,
-      errors: r.errors,
-    },
-    completed: r.requests.total,
+    numbers,
+    enqueuedPerSecond,
+    left,
+    cpu: cpuPerMessage(cpu, Math.max(1, sends.length), wallMs),
+    window: { from: first.from, to: first.to },
   };
+}
+
+/** Most sends in any second (sliding), as Meta counts them. */
+function maxPerSecond(times: number[]): number {
+  let most = 0;
+  for (let i = 0, j = 0; i < times.length; i++) {
+    while (times[i]! - times[j]! >= 1000) j++;
+    most = Math.max(most, i - j + 1);
+  }
+  return most;
+}
+
+interface StatusFigures {
+  arrivedPerSecond: number;
+  processedPerSecond: number;
+  readPerSecond: number;
+  stored: number;
+  processed: number;
+  expected: number;
+  read: number;
+  sent: number;
+  lagMs: number;
+  drained: boolean;
+}
+
+/** Until the simulator has posted every status and the API has processed what it stored. */
+async function statusesDrained(b: Bench): Promise<boolean> {
+  const deadline = Date.now() + b.drainMs;
+  const idle = await b.sim.idle(b.drainMs).then(
+    () => true,
+    () => false,
+  );
+  if (!idle) return false;
+  for (;;) {
+    const { stored, processed } = await b.probe.inboundWebhooks();
+    if (processed >= stored) return true;
+    if (Date.now() > deadline) return false;
+    await sleep(250);
+  }
+}
+
+/**
+ * Read off the rows afterwards: each status webhook is stamped when stored and when processed,
+ * and a message's updated_at when its status last moved (to `read`, its last).
+ */
+async function statusFigures(
+  b: Bench,
+  account: AccountDoc,
+  window: { from: number; to: number },
+  sent: number,
+): Promise<StatusFigures> {
+  const drained = await statusesDrained(b);
+  const from = new Date(window.from);
+  const to = new Date(window.to);
+  const seconds = (window.to - window.from) / 1000;
+  const webhooks = await b.sql.query<{ arrived: number; processed: number; stored: number }>(
+    `SELECT count(*) FILTER (WHERE received_at > $1 AND received_at <= $2)::int AS arrived,
+            count(*) FILTER (WHERE processed_at > $1 AND processed_at <= $2)::int AS processed,
+            count(*)::int AS stored
+     FROM inbound_webhooks`,
+    [from, to],
+  );
+  const all = await b.probe.inboundWebhooks();
+  const reads = await b.sql.query<{ read: number; in_window: number; last: Date | null }>(
+    `SELECT count(*)::int AS read,
+            count(*) FILTER (WHERE updated_at > $2 AND updated_at <= $3)::int AS in_window,
+            max(updated_at) AS last
+     FROM messages WHERE account_id = $1 AND status = 'read'`,
+    [account._id, from, to],
+  );
+  const w = webhooks.rows[0]!;
+  const r = reads.rows[0]!;
+  return {
+    arrivedPerSecond: w.arrived / seconds,
+    processedPerSecond: w.processed / seconds,
+    readPerSecond: r.in_window / seconds,
+    stored: w.stored,
+    processed: all.processed,
+    expected: sent * STATUSES_PER_MESSAGE,
+    read: r.read,
+    sent,
+    lagMs: r.last ? r.last.getTime() - window.to : NaN,
+    drained,
+  };
+}
+
+/** The big number, with Meta's status webhooks for every message posted to the API. */
+async function bigPhase(b: Bench, account: AccountDoc, seconds: number) {
+  await b.sim.configure({
+    statusWebhooks: {
+      enabled: true,
+      delayMs: STATUS_DELAY_MS,
+      deliveredRate: 1,
+      readRate: 1,
+      duplicateRate: 0,
+      reorderRate: 0,
+    },
+  });
+  const big = await bulkPhase(b, [account], BIG_CAP, seconds);
+  const statuses = await statusFigures(b, account, big.window, big.numbers[0]!.total);
+  return { ...big, statuses };
+}
+
+/** Meta's 130429 answers by account, from the counters the worker stores. */
+async function refusals(b: Bench, lastSendAt: number): Promise<Map<string, number>> {
+  await sleep(Math.max(0, lastSendAt + COUNTER_FLUSH_MS + 1_000 - Date.now()));
+  const out = new Map<string, number>();
+  for (const c of await b.store.counters.list()) {
+    if (c.name !== 'waflow_meta_errors_total' || c.labels.code !== '130429') continue;
+    const id = c.labels.account_id ?? '';
+    out.set(id, (out.get(id) ?? 0) + c.value);
+  }
+  return out;
+}
+
+/** Numbers on the simulator with their own cap, each an account of the organization. */
+async function numbers(b: Bench, orgId: string, count: number, cap: number, label: string) {
+  const sim = b.config.meta.simulator;
+  const accounts: AccountDoc[] = [];
+  for (let i = 0; i < count; i++) {
+    const phoneNumberId = `9${label}${String(i).padStart(13, '0')}`.slice(0, 15);
+    const account = await b.store.accounts.create(orgId, {
+      name: `bench ${label} ${i}`,
+      phoneNumberId,
+      wabaId: sandboxWabaId(phoneNumberId),
+      accessToken: sim.accessToken,
+      appSecret: sim.appSecret,
+      verifyToken: randomToken(),
+      throughput: cap,
+      graphUrl: sim.url,
+    });
+    accounts.push(account);
+  }
+  await b.sim.configure({
+    throughputPerNumber: Object.fromEntries(accounts.map((a) => [a.phone_number_id, cap])),
+  });
+  return accounts;
 }
 
 async function provision(store: Store, config: Config) {
   const p = await provisionOrganization(store, { name: 'bench' }, accountSettings(config).sandbox);
+  const orgId = p.organization.id;
   // High enough that the limiter does all its bookkeeping but never refuses a request.
-  const { key } = await store.apiKeys.create(p.organization.id, {
+  const { key } = await store.apiKeys.create(orgId, {
     name: 'bench',
     rateLimit: { per_minute: 100_000_000, per_second: 10_000_000 },
   });
-  return { orgId: p.organization.id, account: p.sandbox_account!, key };
+  const account = await store.accounts.get(orgId, p.sandbox_account!.id);
+  return { orgId, account: account!, key };
 }
 
 /** The templates must be synced before a send can name one; the worker runs the sync. */
@@ -256,270 +598,299 @@ async function syncTemplates(apiUrl: string, key: string, workerExited: Promise<
   ]);
   const body = await res.text();
   if (res.status !== 200) throw new Error(`Template sync answered ${res.status}: ${body}`);
-  return (JSON.parse(body) as { data: { synced: number } }).data.synced;
 }
 
-async function checkOnce(t: Record<Variant, Target>, tallies: Record<Variant, Tally>) {
-  for (const variant of VARIANTS) {
-    const { url, headers, body, wrong } = t[variant];
-    const res = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...headers },
-      body: body(0),
-      signal: AbortSignal.timeout(30_000),
-    });
-    const reason = wrong(res.status, await res.text());
-    if (reason) throw new Error(`${variant}: unexpected answer ${reason}`);
-    tallies[variant].record(null);
+/** The worker as production runs it: its own process, configured by environment. */
+function startWorker(resources: Resources, config: Config, env: Env, tmp: string) {
+  const log = join(tmp, 'worker.log');
+  const worker = resources.managed(
+    launch('worker', process.execPath, [join(__dirname, '..', 'worker', 'main.js')], {
+      env: { ...configEnv(config), LOG_LEVEL: env.LOG_LEVEL },
+      logFile: log,
+    }),
+  );
+  const exited = new Promise<string>((resolve) =>
+    worker.child.once('exit', (code, signal) =>
+      resolve(`The worker exited (${signal ?? code}):\n${tail(log)}`),
+    ),
+  );
+  return { pid: worker.child.pid!, log, exited };
+}
+
+const fixed = (x: number, digits = 0) => (Number.isFinite(x) ? x.toFixed(digits) : '-');
+const grouped = (x: number) => (Number.isFinite(x) ? Math.round(x).toLocaleString('en') : '-');
+
+/** Per phase: its name, its CPU figures, and the messages a second its caps allow. */
+type CpuRow = [name: string, cpu: CpuFigures, capRate: number];
+
+function printCpu(phases: CpuRow[]) {
+  console.log(
+    `\nCPU ms per message accepted by the simulator, by process; busy: share of the ` +
+      `${availableParallelism()} cores the benchmark's processes used, and the whole machine ` +
+      `(others: the machine's use besides them); at cap: cores all the benchmark's processes ` +
+      `would need at the phase's cap`,
+  );
+  const header = ['', ...PROCESSES, 'total', OTHERS, 'busy', 'machine', 'at cap'];
+  console.log(`  ${row(header, 8, 10)}`);
+  for (const [name, cpu, capRate] of phases) {
+    const cells = PROCESSES.map((p) => fixed(cpu.per[p]!, 3));
+    const busy = [cpu.busy, cpu.machineBusy].map((x) => `${fixed(x * 100)}%`);
+    const atCap = fixed((cpu.total * capRate) / 1000, 2);
+    const totals = [fixed(cpu.total, 3), fixed(cpu.others, 3), ...busy, atCap];
+    console.log(`  ${row([name, ...cells, ...totals], 8, 10)}`);
   }
 }
 
-/** What the send activity does with the store around the Meta call, run here directly. */
-async function activityStoreWork(probe: Probe, store: Store, orgId: string, accountId: string) {
-  const stored = await probe.messageCount();
-  const deadline = Date.now() + STORE_SECONDS * 1000;
-  const started = performance.now();
-  let n = 0;
-  while (Date.now() < deadline && n < STORE_MAX_ITERATIONS) {
-    const id = randomUUID();
-    const phone = `+${RECIPIENTS[0]}`;
-    await store.messages.insert({
-      _id: id,
-      org_id: orgId,
-      account_id: accountId,
-      contact_id: 'bench',
-      direction: 'outbound',
-      phone_number: phone,
-      type: 'template',
-      content: { name: TEMPLATE },
-      origin: 'api',
-      origin_id: null,
-      request_hash: null,
-      wamid: null,
-      status: 'queued',
-    });
-    const account = await store.accounts.get(orgId, accountId);
-    store.accounts.credentials(account!);
-    const wamid = `wamid.bench-${id}`;
-    await store.messages.setWamid(id, wamid);
-    await store.messages.applyStatus(id, 'sent', new Date());
-    await store.events.record(orgId, `message.sent:${wamid}`, 'message.sent', {
-      message_id: wamid,
-      to: phone,
-    });
-    n++;
-  }
-  return { ms: (performance.now() - started) / n, count: n, stored };
+function printApi(name: string, f: ApiFigures, rate: number) {
+  console.log(
+    `${name.padEnd(5)} ${rate}/s open loop: simulator accepted ${fixed(f.rate, 1)}/s ` +
+      `(cap ${f.cap}); latency p50 ${fixed(f.p50, 1)} ms, p99 ${fixed(f.p99, 1)} ms, ` +
+      `max ${fixed(f.max, 1)} ms; p50 by ${API_LATENCY_SLICES} slices of the window: ` +
+      `${f.p50BySlice.map((x) => fixed(x, 1)).join(', ')} ms; ` +
+      `${f.sent} answered 200 sent, ${f.queued} 202 queued, ${f.errors} errors`,
+  );
+  for (const s of f.errorSamples) console.log(`      error: ${s}`);
 }
 
-/** Visibility is eventually consistent: read until two readings a second apart agree. */
-async function countWorkflows(address: string, namespace: string) {
-  const connection = await Connection.connect({ address });
-  try {
-    const client = new Client({ connection, namespace });
-    const count = async (q: string) => (await client.workflow.count(q)).count;
-    let last = -1;
-    for (let i = 0; i < 10; i++) {
-      const all = await count('WorkflowType = "sendMessageWorkflow"');
-      if (all === last) break;
-      last = all;
-      await new Promise((r) => setTimeout(r, 1000));
-    }
-    const notCompleted = await count(
-      'WorkflowType = "sendMessageWorkflow" AND ExecutionStatus != "Completed"',
-    );
-    return { started: last, notCompleted };
-  } finally {
-    await connection.close();
+function printBulk(name: string, f: BulkFigures, refused: Map<string, number>) {
+  const rates = f.numbers.map((n) => `${fixed(n.rate, 1)}/${n.cap}`).join(', ');
+  const peaks = f.numbers.map((n) => n.maxPerSecond).join(', ');
+  const refusals = f.numbers.map((n) => refused.get(n.accountId) ?? 0).join(', ');
+  console.log(
+    `${name.padEnd(5)} steady rate/cap ${rates}; busiest second ${peaks}; 130429 answers ` +
+      `${refusals}; enqueued ${grouped(f.enqueuedPerSecond)}/s` +
+      (f.left ? `; ${f.left} STILL QUEUED after the drain timeout` : ''),
+  );
+}
+
+function printStatuses(s: StatusFigures) {
+  console.log(
+    `      statuses in the steady window: ${grouped(s.arrivedPerSecond)}/s arrived, ` +
+      `${grouped(s.processedPerSecond)}/s processed, ${grouped(s.readPerSecond)} messages/s ` +
+      `reached read; ${s.stored}/${s.expected} status webhooks stored, ${s.processed} ` +
+      `processed, ${s.read}/${s.sent} messages read; last read ` +
+      `${fixed(s.lagMs / 1000, 2)} s after the last send` +
+      (s.drained ? '' : ' (NOT DRAINED within the timeout)'),
+  );
+}
+
+interface Results {
+  api: ApiFigures;
+  calm: ApiFigures;
+  bulk: BulkFigures;
+  /** The big number without status webhooks: its send path alone. */
+  quiet: BulkFigures;
+  big: BulkFigures & { statuses: StatusFigures };
+  ledger: ReturnType<Ledger['figures']>;
+}
+
+type SummaryRow = [figure: string, value: string, goal: string, met: boolean | null];
+
+const latencies = (f: ApiFigures) => [f.p50, f.p99, f.max].map((x) => fixed(x, 1)).join(' / ');
+
+function summaryRows(r: Results): SummaryRow[] {
+  const apiRatio = r.api.rate / r.api.cap;
+  const worstBulk = Math.min(...r.bulk.numbers.map((n) => n.rate / n.cap));
+  const bigRatio = r.big.numbers[0]!.rate / r.big.numbers[0]!.cap;
+  const quietRatio = r.quiet.numbers[0]!.rate / r.quiet.numbers[0]!.cap;
+  const s = r.big.statuses;
+  const statusGoal = RATE_GOAL * STATUSES_PER_MESSAGE * BIG_CAP;
+  const { duplicated, lost, expected } = r.ledger;
+  return [
+    [
+      `api: send rate / cap (${API_CAP}/s)`,
+      fixed(apiRatio, 3),
+      `>= ${RATE_GOAL}`,
+      apiRatio >= RATE_GOAL,
+    ],
+    [
+      'api: latency p50 / p99 / max (ms)',
+      latencies(r.api),
+      `p99 < ${P99_GOAL_MS}`,
+      r.api.p99 < P99_GOAL_MS,
+    ],
+    [
+      'api: 200 sent / 202 queued / errors',
+      `${r.api.sent} / ${r.api.queued} / ${r.api.errors}`,
+      'errors 0',
+      r.api.errors === 0,
+    ],
+    ['api: CPU ms per message, all processes', fixed(r.api.cpu.total, 2), '-', null],
+    ['api/2: latency p50 / p99 / max (ms)', latencies(r.calm), '-', null],
+    [
+      `bulk ${BULK_NUMBERS}x${BULK_CAP}/s: rate / cap, worst`,
+      fixed(worstBulk, 3),
+      `>= ${RATE_GOAL}`,
+      worstBulk >= RATE_GOAL,
+    ],
+    [
+      `big 1x${BIG_CAP}/s: rate / cap`,
+      fixed(bigRatio, 3),
+      `>= ${RATE_GOAL}`,
+      bigRatio >= RATE_GOAL,
+    ],
+    ['big0 (no status webhooks): rate / cap', fixed(quietRatio, 3), '-', null],
+    [
+      'big: statuses processed/s (arrived/s)',
+      `${grouped(s.processedPerSecond)} (${grouped(s.arrivedPerSecond)})`,
+      `>= ${grouped(statusGoal)}`,
+      s.processedPerSecond >= statusGoal,
+    ],
+    ['big: last status after last send (s)', fixed(s.lagMs / 1000, 2), '-', null],
+    [
+      `duplicates / lost (of ${expected})`,
+      `${duplicated.length} / ${lost.length}`,
+      '0 / 0',
+      !duplicated.length && !lost.length,
+    ],
+  ];
+}
+
+function printSummary(r: Results, command: string) {
+  console.log(`\nSummary`);
+  console.log(`  ${row(['figure', 'value', 'goal', 'met'], 40, 24)}`);
+  for (const [figure, value, goal, met] of summaryRows(r)) {
+    const mark = met === null ? '' : met ? 'yes' : 'NO';
+    console.log(`  ${row([figure, value, goal, mark], 40, 24)}`);
+  }
+  console.log(`\nCommand: ${command}`);
+}
+
+function printLedger(l: Results['ledger']) {
+  for (const [id, n] of l.duplicated.slice(0, 5)) console.log(`  duplicate: ${id} accepted ${n}×`);
+  for (const id of l.lost.slice(0, 5)) console.log(`  lost: ${id} never accepted`);
+  if (l.unknown.length) {
+    console.log(`  ${l.unknown.length} accepted sends of messages no answer named (API errors)`);
   }
 }
 
-const line = (name: string, f: Figures) =>
-  row([name, f.rps.toFixed(0), f.p50.toFixed(2), f.p99.toFixed(2), f.non2xx, f.errors], 14, 11);
+interface Options {
+  duration: number;
+  rate: number;
+  drainMs: number;
+}
 
-async function main(argv: string[], resources: Resources): Promise<number> {
-  const flags = parseFlags(argv, {
-    duration: '10',
-    connections: '16',
-    rounds: '2',
-    store: 'postgres',
+function options(argv: string[]): Options {
+  const flags = parseFlags(argv, { duration: '20', rate: String(API_CAP), 'drain-timeout': '60' });
+  return {
+    duration: positiveInt(flags.duration, '--duration'),
+    rate: positiveInt(flags.rate, '--rate'),
+    drainMs: positiveInt(flags['drain-timeout'], '--drain-timeout') * 1000,
+  };
+}
+
+/** A pool of its own for the probes no store method answers; closed before the schema drops. */
+function sqlPool(resources: Resources, config: Config): pg.Pool {
+  const sql = new pg.Pool({
+    connectionString: config.postgres.url,
+    max: 2,
+    options: `-c search_path=${config.postgres.schema}`,
   });
-  const duration = positiveInt(flags.duration, '--duration');
-  const connections = positiveInt(flags.connections, '--connections');
-  const rounds = positiveInt(flags.rounds, '--rounds');
+  sql.on('error', () => {});
+  resources.add(() => sql.end());
+  return sql;
+}
 
+/** Every server in its own process, the organization, its numbers and synced templates. */
+async function setUp(resources: Resources, o: Options) {
   const simUrl = loopbackUrl(await freePort());
   const { env, config, tmp, servers, probe } = await startInfrastructure(resources, {
     temporal: true,
-    store: storeKind(flags.store),
+    store: 'postgres',
     env: { SANDBOX_MODE: 'true', META_SIMULATOR_URL: simUrl, LOG_LEVEL: 'warn' },
   });
   const { accessToken, appSecret } = config.meta.simulator;
-  const sim = await forkServer<{ port: number }>(
+  const simProcess = await forkServer<{ port: number }>(
     resources,
     'Meta simulator',
     __filename,
     ['serve', 'simulator'],
     { port: Number(new URL(simUrl).port), accessToken, appSecret } satisfies SimRequest,
   );
-
+  const sql = sqlPool(resources, config);
   const database = await openStore(config);
   resources.add(() => database.close());
-  const { store } = database;
+  const { store, signals } = database;
   const { orgId, account, key } = await provision(store, config);
 
-  const workerLog = join(tmp, 'worker.log');
-  const worker = resources.managed(
-    launch('worker', process.execPath, [join(__dirname, '..', 'worker', 'main.js')], {
-      env: { ...configEnv(config), LOG_LEVEL: env.LOG_LEVEL },
-      logFile: workerLog,
-    }),
-  );
-  const workerExited = new Promise<string>((resolve) =>
-    worker.child.once('exit', (code, signal) =>
-      resolve(`The worker exited (${signal ?? code}):\n${tail(workerLog)}`),
-    ),
-  );
+  const worker = startWorker(resources, config, env, tmp);
   const api = await forkServer<{ port: number }>(resources, 'API', __filename, ['serve', 'api'], {
     env,
   });
   const apiUrl = loopbackUrl(api.port);
-  const synced = await syncTemplates(apiUrl, key, workerExited);
-
-  const t = targets({
-    simUrl: loopbackUrl(sim.port),
-    apiUrl,
-    apiKey: key,
-    phoneNumberId: account.phone_number_id,
-    accessToken,
-  });
-  const tallies = { simulator: new Tally(), send: new Tally(), preflight: new Tally() };
-  await checkOnce(t, tallies);
-  let sendRuns = 0;
-
-  console.log(
-    `Template ${TEMPLATE} (${BODY_PARAMETERS.length} body parameters) to ${RECIPIENTS.length} ` +
-      `recipients (${synced} templates synced); ${connections} connections, ${rounds} × ` +
-      `${duration} s per variant after ${WARMUP_SECONDS} s warm-up, alternating:\n` +
-      `  simulator  POST straight to the Meta simulator's /messages\n` +
-      `  send       POST /api/messages/send: preflight, Temporal workflow, activity, simulator; ` +
-      `200 "sent"\n` +
-      `  preflight  the same with an unknown template: auth, validation, reads, 404; no Temporal\n` +
-      `Simulator limit ${SIM_THROUGHPUT.toLocaleString('en')}/s, status webhooks disabled: ` +
-      `only the send path is measured.\n`,
-  );
-
-  const alone: Partial<Record<Variant, Awaited<ReturnType<typeof unloaded>>>> = {};
-  for (const variant of VARIANTS) {
-    alone[variant] = await unloaded(t[variant], tallies[variant], UNLOADED_SECONDS);
-  }
-  // Right after, so against the same number of stored messages (FerretDB's cost grows with it).
-  const storeWork = await activityStoreWork(probe, store, orgId, account.id);
-  for (const variant of VARIANTS) {
-    await drive(t[variant], tallies[variant], connections, WARMUP_SECONDS);
-  }
-  sendRuns++;
-
+  await syncTemplates(apiUrl, key, worker.exited);
+  const sim = simControl(simUrl, SIM_CALL_TIMEOUT_MS);
+  await sim.configure({ webhookUrl: `${apiUrl}/api/webhooks/meta` });
   const meter = new CpuMeter({
     ...servers,
-    worker: worker.child.pid!,
+    worker: worker.pid,
     api: api.pid,
-    simulator: sim.pid,
+    simulator: simProcess.pid,
     'load gen': process.pid,
   });
-  const cpu: Record<Variant, Record<string, number>> = { simulator: {}, send: {}, preflight: {} };
-  const completed: Record<Variant, number> = { simulator: 0, send: 0, preflight: 0 };
-  const results: Record<Variant, Figures[]> = { simulator: [], send: [], preflight: [] };
-  const header = row(['', 'req/s', 'p50 ms', 'p99 ms', 'unexpected', 'errors'], 14, 11);
-  console.log(header);
-  for (let round = 1; round <= rounds; round++) {
-    for (const variant of VARIANTS) {
-      const before = meter.read();
-      const run = await drive(t[variant], tallies[variant], connections, duration);
-      if (variant === 'send') sendRuns++;
-      for (const [name, s] of Object.entries(CpuMeter.diff(before, meter.read()))) {
-        cpu[variant][name] = (cpu[variant][name] ?? 0) + s;
-      }
-      completed[variant] += run.completed;
-      results[variant].push(run.figures);
-      const stored = variant === 'send' ? `   (${await probe.messageCount()} messages stored)` : '';
-      console.log(line(`${variant} #${round}`, run.figures) + stored);
-    }
-  }
-
-  const m = {
-    simulator: summarize(results.simulator),
-    send: summarize(results.send),
-    preflight: summarize(results.preflight),
+  const ledger = new Ledger();
+  const { drainMs } = o;
+  const b: Bench = {
+    config,
+    store,
+    signals,
+    sql,
+    probe,
+    sim,
+    meter,
+    ledger,
+    apiUrl,
+    apiKey: key,
+    drainMs,
   };
-  console.log(`\nMedian of ${rounds} rounds (unexpected and errors are totals)\n${header}`);
-  for (const variant of VARIANTS) console.log(line(variant, m[variant]));
-  console.log(
-    `\nmessages/s through the API:   ${m.send.rps.toFixed(0)}` +
-      `\nthroughput API/simulator:     ${(m.send.rps / m.simulator.rps).toFixed(4)}` +
-      `  (the simulator alone answers ${(m.simulator.rps / m.send.rps).toFixed(0)}× faster)`,
-  );
+  const bulkAccounts = await numbers(b, orgId, BULK_NUMBERS, BULK_CAP, '1');
+  const [bigAccount] = await numbers(b, orgId, 1, BIG_CAP, '2');
+  return { b, account, bulkAccounts, bigAccount: bigAccount!, workerLog: worker.log };
+}
 
-  const workflows = await countWorkflows(config.temporal.address, config.temporal.namespace);
-  const storeWorkAfter = await activityStoreWork(probe, store, orgId, account.id);
-  const u = (v: Variant) => alone[v]!.p50;
-  const temporalPart = u('send') - u('preflight') - u('simulator');
-  const ms = (x: number) => `${x.toFixed(2).padStart(8)} ms`;
-  console.log(`\nWhere the time goes`);
-  console.log(
-    `  One request at a time, before the load (p50 of ${VARIANTS.map((v) => alone[v]!.count).join('/')} requests):`,
-  );
-  console.log(`    simulator alone                                ${ms(u('simulator'))}`);
-  console.log(`    API preflight (auth, validation, 3 reads)      ${ms(u('preflight'))}`);
-  console.log(`    API send                                       ${ms(u('send'))}`);
-  console.log(`    send - preflight - simulator                   ${ms(temporalPart)}`);
-  console.log(
-    `      the activity's 6 store calls, run directly   ${ms(storeWork.ms)}` +
-      `   (mean of ${storeWork.count}, ${storeWork.stored} messages stored)`,
-  );
-  console.log(
-    `      the rest: Temporal start, 2 workflow tasks,   ${ms(temporalPart - storeWork.ms)}` +
-      `\n      1 activity task and the result`,
-  );
-  console.log(
-    `  The activity's store calls after the rounds       ${ms(storeWorkAfter.ms)}` +
-      `   (mean of ${storeWorkAfter.count}, ${storeWorkAfter.stored} messages stored)`,
-  );
+type Setup = Awaited<ReturnType<typeof setUp>>;
 
-  console.log(`  CPU per request during the measured rounds (ms):`);
-  const names = Object.keys(cpu.send);
-  const cores = availableParallelism();
-  let sendCpu = 0;
-  console.log(`    ${row(['', ...names, 'total'], 10)}`);
-  for (const variant of VARIANTS) {
-    const per = names.map((name) => ((cpu[variant][name] ?? 0) * 1000) / completed[variant]);
-    const total = per.reduce((a, b) => a + b, 0);
-    console.log(`    ${row([variant, ...per.map((x) => x.toFixed(3)), total.toFixed(3)], 10)}`);
-    if (variant === 'send') sendCpu = total;
-  }
-  console.log(
-    `  At ${sendCpu.toFixed(0)} ms of CPU per message, ${cores} cores allow at most ` +
-      `${((cores * 1000) / sendCpu).toFixed(0)} messages/s through the API.`,
-  );
-  // A run that ends cuts off at most one request per connection; those still send.
-  const cutOff = workflows.started - tallies.send.ok;
-  console.log(
-    `  Workflows: ${workflows.started} sendMessageWorkflow started, ` +
-      `${workflows.notCompleted} not completed; ${tallies.send.ok} sends answered "sent", ` +
-      `${cutOff} cut off in flight when a run ended (at most ${sendRuns * connections}); ` +
-      `${tallies.preflight.ok} preflight requests` +
-      (cutOff >= 0 && cutOff <= sendRuns * connections ? ' started none.' : '.'),
-  );
+/** The phases one after the other, each line printed as its phase ends. */
+async function runPhases(s: Setup, o: Options): Promise<Results> {
+  const { b, account } = s;
+  const api = await apiPhase(b, account, o.rate, o.duration);
+  printApi('api', api, o.rate);
+  const calmRate = Math.max(1, Math.floor(o.rate / 2));
+  const calm = await apiPhase(b, account, calmRate, Math.min(o.duration, CALM_SECONDS));
+  printApi('api/2', calm, calmRate);
+  const bulk = await bulkPhase(b, s.bulkAccounts, BULK_CAP, o.duration);
+  const quiet = await bulkPhase(b, [s.bigAccount], BIG_CAP, Math.min(o.duration, CALM_SECONDS));
+  const big = await bigPhase(b, s.bigAccount, o.duration);
+  const refused = await refusals(b, big.window.to);
+  printBulk('bulk', bulk, refused);
+  printBulk('big0', quiet, refused);
+  printBulk('big', big, refused);
+  printStatuses(big.statuses);
+  console.log(`api   130429 answers in both api phases: ${refused.get(account._id) ?? 0}`);
+  return { api, calm, bulk, quiet, big, ledger: b.ledger.figures() };
+}
 
-  const failed = VARIANTS.reduce((n, v) => n + tallies[v].wrong + tallies[v].errors, 0);
-  if (failed > 0) {
-    for (const variant of VARIANTS) {
-      for (const s of tallies[variant].samples) console.error(`  ${variant}: ${s}`);
-    }
-    console.error(`\n${failed} requests failed: the figures above are not meaningful.`);
-    return 1;
-  }
-  return 0;
+async function main(argv: string[], resources: Resources): Promise<number> {
+  const o = options(argv);
+  const setup = await setUp(resources, o);
+  console.log(
+    `Template ${TEMPLATE} (${BODY_PARAMETERS.length} body parameters), a new recipient per ` +
+      `message; ${o.duration} s per phase on ${availableParallelism()} cores; status webhooks ` +
+      `only in the big phase.\n`,
+  );
+  const r = await runPhases(setup, o);
+  printCpu([
+    ['api', r.api.cpu, API_CAP],
+    ['api/2', r.calm.cpu, API_CAP],
+    ['bulk', r.bulk.cpu, BULK_NUMBERS * BULK_CAP],
+    ['big0', r.quiet.cpu, BIG_CAP],
+    ['big', r.big.cpu, BIG_CAP],
+  ]);
+  printLedger(r.ledger);
+  printSummary(r, ['node dist/bench/send.js', ...argv].join(' '));
+  const broken = r.ledger.duplicated.length + r.ledger.lost.length + r.api.errors > 0;
+  if (broken) console.log(`\nWorker log (last lines):\n${tail(setup.workerLog)}`);
+  return broken ? 1 : 0;
 }
 
 const [command, role] = process.argv.slice(2);
@@ -530,13 +901,16 @@ if (command === 'serve') {
     );
   } else if (role === 'simulator') {
     serveChild<SimRequest, { port: number }>(async (request) => {
+      // Every status webhook in flight listens on the simulator's one abort signal: thousands
+      // at a time here, which is expected, not a leak.
+      setMaxListeners(0);
       const sim = await createMetaSimulator({
         host: '127.0.0.1',
         port: request.port,
         accessToken: request.accessToken,
         appSecret: request.appSecret,
         webhookUrl: null,
-        throughputPerSecond: SIM_THROUGHPUT,
+        throughputPerSecond: API_CAP,
         statusWebhooks: { enabled: false },
       });
       return { reply: { port: request.port }, close: () => sim.close() };

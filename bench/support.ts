@@ -418,6 +418,25 @@ function cpuSeconds(target: Metered): number | null {
 }
 
 /**
+ * CPU time (seconds) every process on the machine has used so far, and what the host gave other
+ * machines (steal), to tell the benchmark's own use from others'; null where /proc is missing.
+ */
+export function machineCpuSeconds(): number | null {
+  try {
+    clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' })) || 100;
+    const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!;
+    const [user, nice, system, , , irq, softirq, steal] = line
+      .trim()
+      .split(/\s+/)
+      .slice(1)
+      .map(Number);
+    return (user! + nice! + system! + irq! + softirq! + steal!) / clockTicks;
+  } catch {
+    return null;
+  }
+}
+
+/**
  * CPU used by each named process between two readings: on a machine this small, where the
  * cores go says more than any latency figure.
  */

@@ -8,6 +8,7 @@ import { createMetaClient } from '../activities/meta/client';
 import { mapLimit } from '../lib/concurrency';
 import { loadConfig } from '../lib/config';
 import { openStore } from '../store';
+import { inProcessSignals } from '../store/signals';
 import { createWebhookEngine, workflowStarter } from '../webhooks/engine';
 import { createWebhookHttp } from '../webhooks/http';
 import { webhookHeaders } from '../webhooks/signing';
@@ -214,7 +215,13 @@ async function main(argv: string[], resources: Resources): Promise<number> {
     connection: nativeConnection,
     namespace,
     taskQueue,
-    activities: createActivities({ config, store, meta, webhooks: engine }),
+    activities: createActivities({
+      config,
+      store,
+      signals: inProcessSignals(),
+      meta,
+      webhooks: engine,
+    }),
   });
   const running = worker.run();
   resources.add(async () => {

@@ -43,6 +43,7 @@ const EnvSchema = z.object({
   TEMPORAL_UI_PORT: port.default(8233),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('waflow'),
+  TEMPORAL_SCHEDULES: z.stringbool().default(true),
 
   ENCRYPTION_KEY: z
     .string()
@@ -69,6 +70,12 @@ const EnvSchema = z.object({
   META_SIMULATOR_URL: z.url().optional(),
   META_WEBHOOK_URL: z.url().optional(),
   SEND_NO_ANSWER_RECHECK_SECONDS: positiveInt.default(15),
+  SEND_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
+  SEND_LANE_LEASE_SECONDS: positiveInt.default(10),
+  SEND_CLAIM_LEASE_SECONDS: positiveInt.default(30),
+  SEND_POLL_MS: positiveInt.default(250),
+  META_PAIR_RATE_INTERVAL_MS: z.coerce.number().int().min(0).default(6_000),
+  META_PAIR_RATE_BURST: positiveInt.default(45),
 
   WEBHOOK_ALLOW_HTTP: z.stringbool().default(false),
   WEBHOOK_ALLOWED_NETWORKS: z
@@ -88,6 +95,13 @@ const EnvSchema = z.object({
   WEBHOOK_PROBE_MAX_SECONDS: z.coerce.number().positive().default(3_600),
   // Fractional hours are accepted (tests use seconds' worth).
   WEBHOOK_DISABLE_AFTER_HOURS: z.coerce.number().positive().default(120),
+
+  // Unset leaves /metrics open, as Prometheus usually scrapes.
+  METRICS_TOKEN: z
+    .string()
+    .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
+    .optional(),
+  METRICS_FLUSH_INTERVAL_MS: positiveInt.default(5_000),
 });
 
 export type Env = Record<string, string | undefined>;
@@ -106,6 +120,8 @@ export interface Config {
     address: string;
     namespace: string;
     taskQueue: string;
+    /** This worker creates and updates the periodic jobs' schedules at start. */
+    schedules: boolean;
     embedded: boolean;
     port: number;
     uiPort: number;
@@ -118,6 +134,12 @@ export interface Config {
   eventRetentionDays: number;
   /** How often every connected account's message templates are fetched again from Meta. */
   templateSyncIntervalMinutes: number;
+  metrics: {
+    /** The bearer token /metrics requires; null when it is open. */
+    token: string | null;
+    /** How often each process adds the counts it gathered to the stored counters. */
+    flushIntervalMs: number;
+  };
   webhooks: {
     /** Plain http and private destinations are refused unless allowed here. */
     allowHttp: boolean;
@@ -138,6 +160,18 @@ export interface Config {
   };
   /** Talk to the built-in Meta and payment gateway simulators instead of the real providers. */
   sandbox: boolean;
+  send: {
+    /** How long `POST /api/messages/send` waits for Meta's answer before answering `queued`. */
+    waitMs: number;
+    /** A dispatcher holds a number's lane this long between renewals. */
+    laneLeaseMs: number;
+    /** A claimed message is claimable again after this long without an outcome (a dead process). */
+    claimLeaseMs: number;
+    /** How often dispatchers look for queued messages besides being woken up. */
+    pollMs: number;
+    /** Meta's pair rate: one message per interval to the same user, after a burst. */
+    pairRate: { intervalMs: number; burst: number };
+  };
   meta: {
     apiVersion: string;
     /**
@@ -204,6 +238,7 @@ export function loadConfig(env: Env = process.env): Config {
       address: e.TEMPORAL_ADDRESS ?? `127.0.0.1:${e.TEMPORAL_PORT}`,
       namespace: e.TEMPORAL_NAMESPACE,
       taskQueue: e.TEMPORAL_TASK_QUEUE,
+      schedules: e.TEMPORAL_SCHEDULES,
       embedded: e.TEMPORAL_ADDRESS === undefined,
       port: e.TEMPORAL_PORT,
       uiPort: e.TEMPORAL_UI_PORT,
@@ -218,6 +253,7 @@ export function loadConfig(env: Env = process.env): Config {
     cleanupIntervalMinutes: e.CLEANUP_INTERVAL_MINUTES,
     eventRetentionDays: e.EVENT_RETENTION_DAYS,
     templateSyncIntervalMinutes: e.TEMPLATE_SYNC_INTERVAL_MINUTES,
+    metrics: { token: e.METRICS_TOKEN ?? null, flushIntervalMs: e.METRICS_FLUSH_INTERVAL_MS },
     webhooks: {
       allowHttp: e.WEBHOOK_ALLOW_HTTP,
       allowedNetworks: e.WEBHOOK_ALLOWED_NETWORKS,
@@ -233,6 +269,13 @@ export function loadConfig(env: Env = process.env): Config {
       },
     },
     sandbox: e.SANDBOX_MODE ?? !production,
+    send: {
+      waitMs: e.SEND_WAIT_MS,
+      laneLeaseMs: e.SEND_LANE_LEASE_SECONDS * 1000,
+      claimLeaseMs: e.SEND_CLAIM_LEASE_SECONDS * 1000,
+      pollMs: e.SEND_POLL_MS,
+      pairRate: { intervalMs: e.META_PAIR_RATE_INTERVAL_MS, burst: e.META_PAIR_RATE_BURST },
+    },
     meta: {
       apiVersion: e.META_API_VERSION,
       noAnswerRecheckMs: e.SEND_NO_ANSWER_RECHECK_SECONDS * 1000,
@@ -270,6 +313,14 @@ export function configEnv(config: Config): Env {
     SANDBOX_MODE: String(config.sandbox),
     META_SIMULATOR_URL: config.meta.simulator.url,
     META_WEBHOOK_URL: config.meta.simulator.webhookUrl,
+    META_GRAPH_URL: config.meta.graphUrl,
+    SEND_NO_ANSWER_RECHECK_SECONDS: String(config.meta.noAnswerRecheckMs / 1000),
+    SEND_WAIT_MS: String(config.send.waitMs),
+    SEND_LANE_LEASE_SECONDS: String(config.send.laneLeaseMs / 1000),
+    SEND_CLAIM_LEASE_SECONDS: String(config.send.claimLeaseMs / 1000),
+    SEND_POLL_MS: String(config.send.pollMs),
+    META_PAIR_RATE_INTERVAL_MS: String(config.send.pairRate.intervalMs),
+    META_PAIR_RATE_BURST: String(config.send.pairRate.burst),
   };
 }
 

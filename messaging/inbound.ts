@@ -1,7 +1,10 @@
+import { mapLimit } from '../lib/concurrency';
 import { normalizePhone } from '../lib/phone';
 import { TtlCache } from '../lib/ttl-cache';
 import type { Store } from '../store';
-import type { AccountDoc, MessageStatus } from '../store/documents';
+import type { StatusUpdate } from '../store/contract';
+import type { AccountDoc, EventDoc, MessageDoc, MessageStatus } from '../store/documents';
+import { eventDoc } from '../store/events';
 import {
   inboundText,
   type MetaInboundMessage,
@@ -12,6 +15,8 @@ import {
 const STATUSES = new Set<MessageStatus>(['sent', 'delivered', 'read', 'failed']);
 /** Every webhook names its number; its account is read once in this long, not per webhook. */
 const ACCOUNT_CACHE_MS = 5_000;
+/** Inbound messages of one batch stored at once: each costs a few round trips of its own. */
+const INBOUND_CONCURRENCY = 8;
 
 const fromUnix = (ts: string | undefined) => {
   const n = Number(ts);
@@ -19,7 +24,7 @@ const fromUnix = (ts: string | undefined) => {
 };
 
 /**
- * Applies a Meta webhook: inbound messages upsert their contact and are stored once (their id
+ * Applies Meta webhooks: inbound messages upsert their contact and are stored once (their id
  * is derived from the wamid), statuses move messages forward only, and each fact records its
  * event under an id derived from it. Every step is idempotent, so a webhook may be processed
  * again after any failure.
@@ -29,9 +34,14 @@ export function inboundProcessor(store: Store) {
   const accountFor = (phoneNumberId: string) =>
     accounts.getOrLoad(phoneNumberId, () => store.accounts.findByPhoneNumberId(phoneNumberId));
 
-  async function message(account: AccountDoc, m: MetaInboundMessage, name: string | null) {
+  /** Stores an inbound message; returns its event, recorded with the batch's others. */
+  async function message(
+    account: AccountDoc,
+    m: MetaInboundMessage,
+    name: string | null,
+  ): Promise<EventDoc | null> {
     const phone = normalizePhone(m.from);
-    if (!phone) return;
+    if (!phone) return null;
     const at = fromUnix(m.timestamp);
     const { contact } = await store.contacts.recordInbound(account.org_id, phone, { name, at });
     const type = m.type;
@@ -58,11 +68,11 @@ export function inboundProcessor(store: Store) {
       },
       at,
     );
-    await store.events.record(
-      account.org_id,
-      `message.incoming:${m.id}`,
-      'message.incoming',
-      {
+    return eventDoc(account.org_id, {
+      id: `message.incoming:${m.id}`,
+      type: 'message.incoming',
+      timestamp: at,
+      data: {
         message_id: m.id,
         from: phone,
         contact_id: contact._id,
@@ -72,52 +82,56 @@ export function inboundProcessor(store: Store) {
         content,
         whatsapp_account_id: account._id,
       },
-      at,
-    );
+    });
   }
 
-  async function status(account: AccountDoc, s: MetaStatus): Promise<boolean> {
-    if (!STATUSES.has(s.status as MessageStatus)) return true;
-    const st = s.status as MessageStatus;
-    let msg = await store.messages.byWamid(s.id);
-    // A status can beat the send's own answer: our id rides along in biz_opaque_callback_data.
-    if (!msg && s.biz_opaque_callback_data) {
-      const byId = await store.messages.byId(s.biz_opaque_callback_data);
-      if (byId && byId.org_id === account.org_id) {
-        await store.messages.setWamid(byId._id, s.id);
-        msg = { ...byId, wamid: byId.wamid ?? s.id };
-      }
-    }
-    if (!msg || msg.org_id !== account.org_id) return false;
-    const at = fromUnix(s.timestamp);
+  /** A status Waflow tracks, as the store applies it; null for others (e.g. `deleted`). */
+  function statusUpdate(account: AccountDoc, s: MetaStatus): StatusUpdate | null {
+    if (!STATUSES.has(s.status as MessageStatus)) return null;
+    const status = s.status as StatusUpdate['status'];
     const e = s.errors?.[0];
-    const error =
-      st === 'failed'
-        ? { code: e?.code ?? 0, message: e?.message ?? e?.title ?? 'Message failed' }
-        : null;
-    await store.messages.applyStatus(msg._id, st, at, error);
-    await store.events.record(
-      account.org_id,
-      `message.${st}:${s.id}`,
-      `message.${st}`,
-      {
-        message_id: s.id,
+    return {
+      orgId: account.org_id,
+      wamid: s.id,
+      // A status can beat the send's own answer: our id rides along in biz_opaque_callback_data.
+      messageId: s.biz_opaque_callback_data ?? null,
+      status,
+      at: fromUnix(s.timestamp),
+      error:
+        status === 'failed'
+          ? { code: e?.code ?? 0, message: e?.message ?? e?.title ?? 'Message failed' }
+          : null,
+    };
+  }
+
+  const statusEventId = (u: StatusUpdate) => `message.${u.status}:${u.wamid}`;
+
+  function statusEvent(account: AccountDoc, u: StatusUpdate, msg: MessageDoc): EventDoc {
+    return eventDoc(account.org_id, {
+      id: statusEventId(u),
+      type: `message.${u.status}`,
+      timestamp: u.at,
+      data: {
+        message_id: u.wamid,
         to: msg.phone_number,
         type: msg.type,
-        status: st,
+        status: u.status,
         contact_id: msg.contact_id,
         whatsapp_account_id: account._id,
-        ...(error ? { error_code: error.code, error_message: error.message } : {}),
+        ...(u.error ? { error_code: u.error.code, error_message: u.error.message } : {}),
       },
-      at,
-    );
-    return true;
+    });
   }
 
-  return {
-    /** Returns the wamids of statuses about messages Waflow does not know. */
-    async process(payload: MetaWebhook): Promise<{ unknownStatuses: string[] }> {
-      const unknownStatuses: string[] = [];
+  /**
+   * Processes webhooks together: their inbound messages a few at a time, every status of the
+   * batch in one store write, and all their events in another. Returns, per webhook, the wamids
+   * of its statuses about messages Waflow does not know.
+   */
+  async function processMany(payloads: MetaWebhook[]): Promise<{ unknownStatuses: string[] }[]> {
+    const inbound: { account: AccountDoc; m: MetaInboundMessage; name: string | null }[] = [];
+    const statuses: { webhook: number; account: AccountDoc; update: StatusUpdate }[] = [];
+    for (const [webhook, payload] of payloads.entries()) {
       for (const entry of payload.entry ?? []) {
         for (const change of entry.changes ?? []) {
           const value = change.value;
@@ -128,14 +142,45 @@ export function inboundProcessor(store: Store) {
           const names = new Map(
             (value.contacts ?? []).map((c) => [c.wa_id ?? '', c.profile?.name ?? null]),
           );
-          for (const m of value.messages ?? [])
-            await message(account, m, names.get(m.from) ?? null);
+          for (const m of value.messages ?? []) {
+            inbound.push({ account, m, name: names.get(m.from) ?? null });
+          }
           for (const s of value.statuses ?? []) {
-            if (!(await status(account, s))) unknownStatuses.push(s.id);
+            const update = statusUpdate(account, s);
+            if (update) statuses.push({ webhook, account, update });
           }
         }
       }
-      return { unknownStatuses };
+    }
+    const results = payloads.map(() => ({ unknownStatuses: [] as string[] }));
+    // Statuses do not wait for the few inbound messages: both go to the store at once.
+    const [incoming, applied] = await Promise.allSettled([
+      mapLimit(inbound, INBOUND_CONCURRENCY, (i) => message(i.account, i.m, i.name)),
+      store.messages.applyStatuses(statuses.map((s) => s.update)),
+    ]);
+    if (incoming.status === 'rejected') throw incoming.reason;
+    if (applied.status === 'rejected') throw applied.reason;
+    // Meta's duplicates make the same event more than once: it is recorded once anyway.
+    const events = new Map<string, EventDoc>();
+    for (const event of incoming.value) if (event) events.set(event._id, event);
+    statuses.forEach(({ webhook, account, update }, i) => {
+      const msg = applied.value[i];
+      if (!msg) results[webhook]!.unknownStatuses.push(update.wamid);
+      else if (!events.has(statusEventId(update))) {
+        const event = statusEvent(account, update, msg);
+        events.set(event._id, event);
+      }
+    });
+    await store.events.recordMany([...events.values()]);
+    return results;
+  }
+
+  return {
+    processMany,
+    /** Returns the wamids of statuses about messages Waflow does not know. */
+    async process(payload: MetaWebhook): Promise<{ unknownStatuses: string[] }> {
+      const [result] = await processMany([payload]);
+      return result!;
     },
   };
 }

@@ -1,3 +1,4 @@
+import { mapLimit } from '../lib/concurrency';
 import type { Store } from '../store';
 import type { InboundWebhookDoc } from '../store/documents';
 import type { InboundProcessor } from './inbound';
@@ -13,12 +14,20 @@ export interface InboxLogger {
   warn(obj: object, msg: string): void;
 }
 
+export const INBOX_DEFAULTS = {
+  /** Webhooks per insert, and per processed batch. */
+  maxBatch: 500,
+  /** Batches processed at once: one can be in the store while the next is prepared. */
+  concurrency: 2,
+  maxQueued: 5_000,
+};
+
 /**
  * Where verified provider webhooks land. `accept` resolves once the webhook is stored (so the
  * provider can be answered), writing everything that arrived meanwhile in one insert; the
- * stored webhooks are then processed in the background. Past `maxQueued` waiting in memory,
- * new ones are only stored: the worker's recovery sweep processes them, as it does whatever a
- * process that dies leaves.
+ * stored webhooks are then processed in the background, in batches of what queued meanwhile.
+ * Past `maxQueued` waiting in memory, new ones are only stored: the worker's recovery sweep
+ * processes them, as it does whatever a process that dies leaves.
  */
 export class Inbox {
   private waiting: Waiting[] = [];
@@ -33,7 +42,7 @@ export class Inbox {
     private readonly store: Store,
     private readonly processor: InboundProcessor,
     private readonly log: InboxLogger,
-    private readonly opts = { maxBatch: 500, concurrency: 8, maxQueued: 5_000 },
+    private readonly opts = INBOX_DEFAULTS,
   ) {}
 
   accept(body: string): Promise<void> {
@@ -70,12 +79,13 @@ export class Inbox {
     this.settle();
   }
 
+  /** Takes what is queued in batches: one batch's statuses cost a few writes in all. */
   private pump(): void {
     while (this.active < this.opts.concurrency && this.queue.length) {
-      const doc = this.queue.shift()!;
+      const batch = this.queue.splice(0, this.opts.maxBatch);
       this.active++;
-      void processStored(this.store, this.processor, doc, this.log).then((ok) => {
-        if (ok) this.processed.push(doc._id);
+      void processStored(this.store, this.processor, batch, this.log).then((ids) => {
+        this.processed.push(...ids);
         this.active--;
         this.pump();
         void this.markProcessed();
@@ -115,25 +125,58 @@ export class Inbox {
   }
 }
 
+/** Webhooks of a failed batch processed at once, each on its own. */
+const ONE_BY_ONE_CONCURRENCY = 8;
+
+type Parsed = { doc: InboundWebhookDoc; payload: MetaWebhook };
+
 /**
- * Processes one stored webhook; a failure is recorded on it. Never throws. The caller marks the
- * processed ones (in batches).
+ * Processes stored webhooks as one batch; returns the ids of those processed, for the caller to
+ * mark (in one write). Never throws. A webhook that fails is recorded failed, for the recovery
+ * sweep to retry: when the batch fails as a whole, each webhook is tried on its own, so one bad
+ * webhook does not hold back the others.
  */
 export async function processStored(
   store: Store,
   processor: InboundProcessor,
-  doc: InboundWebhookDoc,
+  docs: InboundWebhookDoc[],
   log: InboxLogger,
-): Promise<boolean> {
-  try {
-    const { unknownStatuses } = await processor.process(JSON.parse(doc.body) as MetaWebhook);
-    if (unknownStatuses.length) {
-      log.warn({ webhook: doc._id, wamids: unknownStatuses }, 'statuses for unknown messages');
-    }
-    return true;
-  } catch (err) {
+): Promise<string[]> {
+  const failed = async (doc: InboundWebhookDoc, err: unknown) => {
     log.warn({ webhook: doc._id, err }, 'webhook processing failed; the recovery sweep retries it');
     await store.inboundWebhooks.markFailed(doc._id, (err as Error).message).catch(() => undefined);
-    return false;
+  };
+  const reportUnknown = (doc: InboundWebhookDoc, wamids: string[]) => {
+    if (wamids.length) log.warn({ webhook: doc._id, wamids }, 'statuses for unknown messages');
+  };
+  const parsed: Parsed[] = [];
+  for (const doc of docs) {
+    try {
+      parsed.push({ doc, payload: JSON.parse(doc.body) as MetaWebhook });
+    } catch (err) {
+      await failed(doc, err);
+    }
   }
+  if (!parsed.length) return [];
+  try {
+    const results = await processor.processMany(parsed.map((p) => p.payload));
+    parsed.forEach((p, i) => reportUnknown(p.doc, results[i]!.unknownStatuses));
+    return parsed.map((p) => p.doc._id);
+  } catch (err) {
+    if (parsed.length === 1) {
+      await failed(parsed[0]!.doc, err);
+      return [];
+    }
+    log.warn({ err, count: parsed.length }, 'batch processing failed; trying its webhooks alone');
+  }
+  const done = await mapLimit(parsed, ONE_BY_ONE_CONCURRENCY, async ({ doc, payload }) => {
+    try {
+      reportUnknown(doc, (await processor.process(payload)).unknownStatuses);
+      return doc._id;
+    } catch (err) {
+      await failed(doc, err);
+      return null;
+    }
+  });
+  return done.filter((id): id is string => id !== null);
 }

@@ -60,6 +60,8 @@ export function createDeliverer(deps: {
   http: WebhookHttp;
   now?: () => number;
   circuit?: { failures: number };
+  /** Told of every attempt this deliverer settles (metrics). */
+  onReport?: (report: AttemptReport) => void;
 }) {
   const now = deps.now ?? Date.now;
   const { store, directory, http } = deps;
@@ -121,7 +123,7 @@ export function createDeliverer(deps: {
 
   function reporter(t: DeliveryTarget, attemptNo: number) {
     const at = now();
-    return (
+    const report = (
       outcome: WebhookAttemptResult['outcome'],
       fields: Fields,
       nextWaitMs: number | null = null,
@@ -144,6 +146,11 @@ export function createDeliverer(deps: {
         next_attempt_at: nextAttemptAt,
       },
     });
+    return (...args: Parameters<typeof report>): AttemptReport => {
+      const made = report(...args);
+      deps.onReport?.(made);
+      return made;
+    };
   }
 
   /** The endpoint to POST to, or the report that settles the attempt without a POST. */

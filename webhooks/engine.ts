@@ -4,6 +4,8 @@ import {
   type Client,
 } from '@temporalio/client';
 import type { Config } from '../lib/config';
+import { CounterBuffer } from '../metrics/counter-buffer';
+import { METRICS } from '../metrics/names';
 import type { Store } from '../store';
 import type { webhookCircuitWorkflow, webhookDeliveryWorkflow } from '../workflows';
 import {
@@ -86,8 +88,16 @@ export function createWebhookEngine(deps: {
   client: Client;
   log: DispatcherLog;
   options?: DispatcherOptions;
+  /** Where attempts are counted; without one the engine keeps (and closes) its own. */
+  counters?: CounterBuffer;
 }) {
   const { config, store } = deps;
+  const counters =
+    deps.counters ??
+    new CounterBuffer(store.counters, {
+      intervalMs: config.metrics.flushIntervalMs,
+      log: deps.log,
+    });
   const taskQueue = webhookTaskQueue(config.temporal.taskQueue);
   const http = createWebhookHttp(config.webhooks, { timeoutMs: config.webhooks.timeoutMs });
   const directory = endpointDirectory(store, config.webhooks.endpointCacheMs);
@@ -96,6 +106,11 @@ export function createWebhookEngine(deps: {
     directory,
     http,
     circuit: { failures: config.webhooks.circuit.failures },
+    onReport: ({ record }) =>
+      counters.inc(METRICS.webhookDeliveries.name, {
+        org_id: record.org_id,
+        outcome: record.outcome,
+      }),
   });
   const startWorkflow = workflowStarter(deps.client, taskQueue);
   const dispatcher = createWebhookDispatcher({
@@ -112,6 +127,8 @@ export function createWebhookEngine(deps: {
     directory,
     deliverer,
     dispatcher,
+    /** The counters this engine counts in (its own unless it was given one). */
+    counters,
     /** Replays a delivery as a new run of its workflow; false while a run is still going. */
     replay: (input: WebhookDeliveryInput) =>
       startWorkflow(input, WorkflowIdReusePolicy.ALLOW_DUPLICATE),
@@ -119,6 +136,7 @@ export function createWebhookEngine(deps: {
       unsubscribe();
       await dispatcher.drain();
       await http.close();
+      if (!deps.counters) await counters.close();
     },
   };
 }

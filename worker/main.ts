@@ -4,6 +4,8 @@ import { createActivities } from '../activities';
 import { createMetaClient } from '../activities/meta/client';
 import { loadConfig } from '../lib/config';
 import { openStore } from '../store';
+import { Dispatcher } from '../sending/dispatcher';
+import { temporalRetryReporter } from '../sending/retries';
 import { createWebhookEngine } from '../webhooks/engine';
 import { ensureSchedules } from './schedules';
 import { createWorker } from './worker';
@@ -18,23 +20,30 @@ async function main() {
   const meta = createMetaClient({ apiVersion: config.meta.apiVersion });
   try {
     const client = new Client({ connection: clientConnection, namespace });
-    await ensureSchedules(client, {
-      taskQueue,
-      cleanupIntervalMinutes: config.cleanupIntervalMinutes,
-      templateSyncIntervalMinutes: config.templateSyncIntervalMinutes,
-    });
-    const { store } = database;
+    if (config.temporal.schedules) {
+      await ensureSchedules(client, {
+        taskQueue,
+        cleanupIntervalMinutes: config.cleanupIntervalMinutes,
+        templateSyncIntervalMinutes: config.templateSyncIntervalMinutes,
+      });
+    }
+    const { store, signals } = database;
     const log = {
       warn: (obj: object, msg: string) => console.warn(msg, obj),
       error: (obj: object, msg: string) => console.error(msg, obj),
     };
     const webhooks = createWebhookEngine({ config, store, client, log });
-    const activities = createActivities({ config, store, meta, webhooks });
+    const activities = createActivities({ config, store, signals, meta, webhooks });
     const worker = await createWorker({ connection, namespace, taskQueue, activities });
+    const retries = temporalRetryReporter(client, taskQueue);
+    const { counters } = webhooks;
+    const dispatcher = new Dispatcher({ config, store, signals, meta, retries, counters, log });
+    await dispatcher.start();
     try {
       // The SDK's runtime turns SIGINT/SIGTERM into a graceful shutdown: run() resolves after it.
       await worker.run();
     } finally {
+      await dispatcher.close();
       await webhooks.close();
     }
   } finally {

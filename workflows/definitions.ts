@@ -1,3 +1,5 @@
+import { defineSignal } from '@temporalio/workflow';
+
 /**
  * What the API and the worker share about workflows: their types' names, their business IDs,
  * and (as capabilities arrive) their signals, queries and updates.
@@ -72,34 +74,25 @@ export const TemplateSyncFailure = {
   rejected: 'TemplateListRejected',
 } as const;
 
-/** One outbound message, validated and resolved by the caller (API, campaign, sequence...). */
-export interface SendMessageInput {
+/** A message that Meta refused for now, or whose send's outcome is unknown. */
+export interface MessageRetryInput {
   messageId: string;
   orgId: string;
-  accountId: string;
-  contactId: string;
-  /** E.164 */
-  phoneNumber: string;
-  type: string;
-  /** Meta's object for the type (`{body}` for text, `{name, language, components}`...). */
-  content: Record<string, unknown>;
-  origin: 'api' | 'campaign' | 'sequence' | 'payment_link' | 'woocommerce' | 'custom_action';
-  originId: string | null;
-  /** Fingerprint of the request, to refuse an Idempotency-Key reused for another request. */
-  requestHash: string | null;
 }
 
-export interface SendMessageResult {
-  messageId: string;
-  wamid: string;
-}
+export type SendReport =
+  /** The attempt failed and can be made again, after `delayMs` or the retry schedule's wait. */
+  | { kind: 'retry'; reason: { code: number; message: string }; delayMs?: number }
+  /** The message left the queue: sent, or failed for good. */
+  | { kind: 'settled' };
 
-/** Failure types a send can end with; their details carry `{ code, message }`. */
-export const SendFailure = {
-  rejected: 'MessageRejected',
-  disconnected: 'AccountDisconnected',
-  gaveUp: 'MessageNotSent',
-} as const;
+/** What the dispatcher reports to a message's retry workflow. */
+export const sendReportSignal = defineSignal<[SendReport]>('sendReport');
+
+/** Waits after the 1st, 2nd, ... failed attempt of a message: about 10 minutes in all. */
+export const MESSAGE_RETRY_DELAYS_MS = [
+  1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 64_000, 120_000, 120_000,
+] as const;
 
 /** Waits before the 2nd, 3rd and 4th attempt of a webhook delivery; then it has failed. */
 export const WEBHOOK_RETRY_DELAYS_MS = [10_000, 60_000, 300_000] as const;

@@ -1,6 +1,6 @@
 export { cleanupWorkflow } from './cleanup';
 export { recoveryWorkflow } from './recovery';
 export { templateSyncWorkflow } from './template-sync';
-export { sendMessageWorkflow } from './send-message';
+export { messageRetryWorkflow } from './message-retry';
 export { webhookDeliveryWorkflow } from './webhook-delivery';
 export { webhookCircuitWorkflow } from './webhook-circuit';

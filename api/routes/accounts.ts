@@ -5,13 +5,18 @@ import { MetaApiError } from '../../activities/meta/errors';
 import type { MetaClient, MetaPhoneNumber } from '../../activities/meta/client';
 import { randomToken } from '../../lib/crypto';
 import { NotFoundError, ServiceUnavailableError, ValidationError } from '../../lib/errors';
+import { sendRatesByAccount } from '../../metrics/send-rate';
 import type { AccountChanges } from '../../store/accounts';
+import type { Store } from '../../store/contract';
+import type { AccountDoc } from '../../store/documents';
 import {
   accountView,
   AccountView,
   CreateAccountBody,
   CreatedAccountView,
+  IDLE,
   UpdateAccountBody,
+  type SendActivity,
 } from '../schemas/accounts';
 import { envelope, ErrorSchema, IdParams, ok, protectedErrors } from '../schemas/common';
 import { orgOf } from '../types';
@@ -42,6 +47,27 @@ const SANDBOX_FIXED = [
 ] as const;
 
 const notFound = (id: string) => new NotFoundError(`Account '${id}' not found`);
+
+/** The accounts' views with what each is sending: one queue and one lane read for them all. */
+async function viewsOf(store: Store, docs: AccountDoc[]) {
+  if (!docs.length) return [];
+  const ids = docs.map((d) => d._id);
+  const [depths, lanes] = await Promise.all([
+    store.sendQueue.depths(ids),
+    store.sendLanes.list(ids),
+  ]);
+  const rates = sendRatesByAccount(lanes);
+  return docs.map((doc) => {
+    const queue = depths.get(doc._id);
+    const activity: SendActivity = {
+      queue: { transactional: queue?.transactional ?? 0, bulk: queue?.bulk ?? 0 },
+      send_rate: rates.get(doc._id) ?? IDLE.send_rate,
+    };
+    return accountView(doc, activity);
+  });
+}
+
+const viewOf = async (store: Store, doc: AccountDoc) => (await viewsOf(store, [doc]))[0]!;
 
 /**
  * Phone numbers are unique across organizations and route inbound webhooks, so a number is only
@@ -154,7 +180,7 @@ export const accountRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => {
       const docs = await app.store.accounts.list(orgOf(request.principal));
-      return ok({ accounts: docs.map(accountView) });
+      return ok({ accounts: await viewsOf(app.store, docs) });
     },
   );
 
@@ -164,7 +190,7 @@ export const accountRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request) => {
       const doc = await app.store.accounts.get(orgOf(request.principal), request.params.id);
       if (!doc) throw notFound(request.params.id);
-      return ok(accountView(doc));
+      return ok(await viewOf(app.store, doc));
     },
   );
 
@@ -214,7 +240,7 @@ export const accountRoutes: FastifyPluginAsyncZod = async (app) => {
       }
       const doc = await app.store.accounts.update(orgId, id, changes);
       if (!doc) throw notFound(id);
-      return ok(accountView(doc));
+      return ok(await viewOf(app.store, doc));
     },
   );
 
@@ -238,7 +264,7 @@ export const accountRoutes: FastifyPluginAsyncZod = async (app) => {
       const doc = await app.store.accounts.remove(orgId, id);
       if (!doc) throw notFound(id);
       await app.store.templates.removeForAccount(id);
-      return ok(accountView(doc));
+      return ok(await viewOf(app.store, doc));
     },
   );
 };

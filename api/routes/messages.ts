@@ -1,21 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import {
-  WorkflowExecutionAlreadyStartedError,
-  WorkflowFailedError,
-  WorkflowIdReusePolicy,
-} from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { sha256Hex } from '../../lib/crypto';
-import { ConflictError, DomainError, NotFoundError, ValidationError } from '../../lib/errors';
+import { ConflictError, NotFoundError, ValidationError } from '../../lib/errors';
 import { requirePhone } from '../../lib/phone';
 import { toMetaContent } from '../../messaging/meta-message';
 import { parameterMismatch } from '../../messaging/template-parameters';
 import { windowOpen } from '../../messaging/window';
 import type { MessageDoc } from '../../store/documents';
-import { SendFailure, workflowIds, type SendMessageInput } from '../../workflows/definitions';
-import type { sendMessageWorkflow } from '../../workflows/send-message';
 import { flushEvents } from '../flush-events';
 import { envelope, ErrorSchema, NextCursor, ok, protectedErrors } from '../schemas/common';
 import {
@@ -25,9 +18,6 @@ import {
   SendMessageResult,
 } from '../schemas/messages';
 import { orgOf } from '../types';
-
-/** How long a send request waits for Meta's answer before answering `queued`. */
-const SEND_WAIT_MS = 10_000;
 
 /** A stable message id per organization and Idempotency-Key. */
 function idFromKey(orgId: string, key: string): string {
@@ -57,18 +47,15 @@ function messageView(m: MessageDoc) {
   };
 }
 
-/** The failure a finished send workflow ended with, as an API error. */
-function sendError(err: WorkflowFailedError): DomainError {
-  const failure = err.cause instanceof ApplicationFailure ? err.cause : null;
-  const message = failure?.message ?? 'Message could not be sent';
-  if (failure?.type === SendFailure.gaveUp) {
-    return new DomainError(`Message not sent, Meta kept refusing: ${message}`, 503);
-  }
-  return new ValidationError(message);
+/** Sent, failed (an error naming Meta's reason), or still queued (202). */
+function answer(reply: FastifyReply, m: MessageDoc) {
+  if (m.wamid) return ok({ message_id: m.wamid, id: m._id, status: 'sent' as const });
+  if (m.status === 'failed') throw new ValidationError(m.error?.message ?? 'Message failed');
+  return reply.code(202).send(ok({ message_id: null, id: m._id, status: 'queued' as const }));
 }
 
 export const messageRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { store } = app;
+  const { store, sendOutcomes } = app;
 
   app.post(
     '/api/messages/send',
@@ -133,66 +120,42 @@ export const messageRoutes: FastifyPluginAsyncZod = async (app) => {
       const key = request.headers['idempotency-key'];
       const messageId = key ? idFromKey(orgId, key) : randomUUID();
       const requestHash = key ? sha256Hex(JSON.stringify(body)) : null;
-      if (key) {
-        const earlier = await store.messages.get(orgId, messageId);
-        if (earlier && earlier.request_hash !== requestHash) {
-          throw new ConflictError(
-            `Idempotency-Key '${key}' was already used for a different request`,
-          );
-        }
-        if (earlier?.wamid)
-          return ok({ message_id: earlier.wamid, id: messageId, status: 'sent' as const });
-        if (earlier?.status === 'failed')
-          throw new ValidationError(earlier.error?.message ?? 'Message failed');
-      }
-
-      const input: SendMessageInput = {
-        messageId,
-        orgId,
-        accountId: account._id,
-        contactId: contact._id,
-        phoneNumber: phone,
-        type,
-        content,
-        origin: 'api',
-        originId: null,
-        requestHash,
-      };
-      const workflowId = workflowIds.message(messageId);
-      let handle;
-      try {
-        handle = await app.temporal.workflow.start<typeof sendMessageWorkflow>(
-          'sendMessageWorkflow',
+      const [queued] = await store.sendQueue.enqueue(
+        [
           {
-            workflowId,
-            taskQueue: app.config.temporal.taskQueue,
-            args: [input],
-            workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+            _id: messageId,
+            org_id: orgId,
+            account_id: account._id,
+            contact_id: contact._id,
+            direction: 'outbound',
+            phone_number: phone,
+            type,
+            content,
+            origin: 'api',
+            origin_id: null,
+            request_hash: requestHash,
+            wamid: null,
+            status: 'queued',
           },
-        );
-      } catch (err) {
-        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-        handle = app.temporal.workflow.getHandle<typeof sendMessageWorkflow>(workflowId);
-      }
-
-      let timer: NodeJS.Timeout | undefined;
-      const waited = new Promise<null>(
-        (resolve) => (timer = setTimeout(() => resolve(null), SEND_WAIT_MS)),
+        ],
+        'transactional',
       );
-      try {
-        const result = await Promise.race([handle.result(), waited]);
-        if (!result) {
-          return reply
-            .code(202)
-            .send(ok({ message_id: null, id: messageId, status: 'queued' as const }));
-        }
-        return ok({ message_id: result.wamid, id: messageId, status: 'sent' as const });
-      } catch (err) {
-        if (err instanceof WorkflowFailedError) throw sendError(err);
-        throw err;
-      } finally {
-        clearTimeout(timer);
+      const { doc, created } = queued!;
+      if (!created && (doc.org_id !== orgId || doc.request_hash !== requestHash)) {
+        throw new ConflictError(
+          `Idempotency-Key '${key}' was already used for a different request`,
+        );
       }
+      if (created) {
+        await app.database.signals
+          .publish('send_queued', account._id)
+          .catch((err: unknown) => request.log.warn({ err }, 'dispatchers not signalled'));
+      }
+      const outcome =
+        doc.wamid || doc.status === 'failed'
+          ? doc
+          : await sendOutcomes.wait(orgId, messageId, app.config.send.waitMs);
+      return answer(reply, outcome ?? doc);
     },
   );
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { SendClass } from '../../store/contract';
 import type { AccountDoc } from '../../store/documents';
 import { Timestamp } from './common';
 
@@ -56,6 +57,13 @@ export const AccountView = z.object({
   access_token_set: z.boolean(),
   app_secret_set: z.boolean(),
   webhook_verify_token_set: z.boolean(),
+  queue: z
+    .object({ transactional: z.number().int().min(0), bulk: z.number().int().min(0) })
+    .describe('Messages waiting to be sent from this number, by class (transactional go first)'),
+  send_rate: z
+    .number()
+    .min(0)
+    .describe('Messages a second this number is sending now; 0 when idle'),
   created_at: Timestamp,
   updated_at: Timestamp,
 });
@@ -67,8 +75,19 @@ export const CreatedAccountView = AccountView.extend({
     .describe('The generated verify token, shown only in this answer: enter it at Meta'),
 });
 
+/** What a number is sending: its queue and its current rate. */
+export interface SendActivity {
+  queue: Record<SendClass, number>;
+  send_rate: number;
+}
+
+export const IDLE: SendActivity = { queue: { transactional: 0, bulk: 0 }, send_rate: 0 };
+
 /** Secrets never leave the store: the view only says whether each one is set. */
-export function accountView(doc: AccountDoc): z.infer<typeof AccountView> {
+export function accountView(
+  doc: AccountDoc,
+  activity: SendActivity = IDLE,
+): z.infer<typeof AccountView> {
   return {
     id: doc._id,
     name: doc.name,
@@ -83,6 +102,8 @@ export function accountView(doc: AccountDoc): z.infer<typeof AccountView> {
     access_token_set: doc.access_token_enc.length > 0,
     app_secret_set: doc.app_secret_enc.length > 0,
     webhook_verify_token_set: doc.verify_token_enc.length > 0,
+    queue: { transactional: activity.queue.transactional, bulk: activity.queue.bulk },
+    send_rate: activity.send_rate,
     created_at: doc.created_at.toISOString(),
     updated_at: doc.updated_at.toISOString(),
   };

@@ -9,6 +9,7 @@ import {
   OptionsPatch,
   parse,
   RegisterNumber,
+  SendsQuery,
 } from './schemas';
 import type { MetaSimulator } from './server';
 
@@ -34,6 +35,19 @@ export function controlRoutes(sim: MetaSimulator) {
       sim.clearWebhookLog();
       return reply.code(204).send();
     });
+    app.get('/_sim/sends', async (req) =>
+      sim.sends({ full: parse(SendsQuery, req.query).full === 'true' }),
+    );
+    app.delete('/_sim/sends', async (_req, reply) => {
+      sim.clearSends();
+      return reply.code(204).send();
+    });
+
+    app.post('/_sim/reset', async (_req, reply) => {
+      sim.reset();
+      return reply.code(204).send();
+    });
+
     /** Answers once no webhook is pending, for clients in other processes. */
     app.get('/_sim/idle', async () => {
       await sim.idle();

@@ -76,6 +76,15 @@ export const rateLimitHit = () =>
     'Message failed to send because there were too many messages sent from this phone number in a short period of time',
   );
 
+/** Meta answers it with 400, unlike the number's throughput limit. */
+export const pairRateLimitHit = () =>
+  new MetaError(
+    400,
+    131056,
+    '(#131056) (Business Account, Consumer Account) pair rate limit hit',
+    'Message failed to send because there were too many messages sent from this phone number to the same phone number in a short period of time.',
+  );
+
 export const somethingWentWrong = () =>
   new MetaError(
     500,

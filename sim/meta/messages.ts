@@ -1,5 +1,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { MetaError, rateLimitHit, somethingWentWrong, unsupportedRequest } from './errors';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  MetaError,
+  pairRateLimitHit,
+  rateLimitHit,
+  somethingWentWrong,
+  unsupportedRequest,
+} from './errors';
 import { newWamid } from './ids';
 import { entryOf } from './request-log';
 import type { SimState } from './state';
@@ -28,7 +35,7 @@ export function messageRoutes(
         const { phoneNumberId } = req.params;
         if (!mayUse(req, phoneNumberId)) throw unsupportedRequest('POST', phoneNumberId);
         const number = state.number(phoneNumberId);
-        const failure = state.nextFailure();
+        const failure = state.nextFailure(number.id);
         if (failure?.kind === 'refuse') {
           if (entry) entry.outcome = 'refused';
           destroyConnection(req, reply);
@@ -48,10 +55,24 @@ export function messageRoutes(
         const template = message.template
           ? checkTemplateSend(state.templatesOf(number.wabaId), message.template)
           : null;
-        if (!state.takeThroughput(number.id)) throw rateLimitHit();
+        const refused = state.admit(number.id, message.waId);
+        if (refused === 'throughput') throw rateLimitHit();
+        if (refused === 'pair') throw pairRateLimitHit();
 
         const wamid = newWamid(message.waId);
         if (entry) entry.wamid = wamid;
+        const now = state.now();
+        state.sendLog.record(
+          {
+            time: new Date(now).toISOString(),
+            phone_number_id: number.id,
+            recipient: message.waId,
+            wamid,
+            biz_opaque_callback_data: message.bizOpaqueCallbackData,
+            answered: failure?.kind !== 'drop',
+          },
+          now,
+        );
         scheduleStatuses(dispatcher, state, {
           wamid,
           number,
@@ -65,6 +86,7 @@ export function messageRoutes(
           destroyConnection(req, reply);
           return reply;
         }
+        if (state.options.answerLatencyMs > 0) await sleep(state.options.answerLatencyMs);
         return {
           messaging_product: 'whatsapp',
           contacts: [{ input: message.to, wa_id: message.waId }],

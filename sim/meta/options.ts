@@ -3,7 +3,10 @@ import type { RuntimeOptions, RuntimeOptionsPatch } from './types';
 export const DEFAULT_OPTIONS: RuntimeOptions = {
   webhookUrl: null,
   throughputPerSecond: 80,
+  throughputPerNumber: {},
+  pairRate: { intervalMs: 6_000, burst: 45 },
   latencyMs: 0,
+  answerLatencyMs: 0,
   failureRate: 0,
   statusWebhooks: {
     enabled: true,
@@ -20,11 +23,25 @@ export const DEFAULT_OPTIONS: RuntimeOptions = {
 export function mergeOptions(base: RuntimeOptions, patch: RuntimeOptionsPatch): RuntimeOptions {
   const defined = <T extends object>(o: T | undefined): Partial<T> =>
     Object.fromEntries(Object.entries(o ?? {}).filter(([, v]) => v !== undefined)) as Partial<T>;
-  const { statusWebhooks, webhookRetry, ...flat } = patch;
+  const { throughputPerNumber, pairRate, statusWebhooks, webhookRetry, ...flat } = patch;
   return {
     ...base,
     ...defined(flat),
+    throughputPerNumber: withOverrides(base.throughputPerNumber, throughputPerNumber),
+    pairRate: { ...base.pairRate, ...defined(pairRate) },
     statusWebhooks: { ...base.statusWebhooks, ...defined(statusWebhooks) },
     webhookRetry: { ...base.webhookRetry, ...defined(webhookRetry) },
   };
+}
+
+function withOverrides(
+  base: Record<string, number>,
+  patch: Record<string, number | null> | undefined,
+): Record<string, number> {
+  const merged = { ...base };
+  for (const [id, limit] of Object.entries(patch ?? {})) {
+    if (limit === null) delete merged[id];
+    else merged[id] = limit;
+  }
+  return merged;
 }

@@ -7,7 +7,15 @@ const rate = z.number().min(0).max(1);
 export const OptionsPatch = z.strictObject({
   webhookUrl: z.url().nullable().optional(),
   throughputPerSecond: z.number().int().positive().optional(),
+  throughputPerNumber: z
+    .record(z.string().min(1), z.number().int().positive().nullable())
+    .optional(),
+  pairRate: z
+    .strictObject({ intervalMs: z.number().int().min(0), burst: z.number().int().min(1) })
+    .partial()
+    .optional(),
   latencyMs: z.number().int().min(0).optional(),
+  answerLatencyMs: z.number().int().min(0).optional(),
   failureRate: rate.optional(),
   statusWebhooks: z
     .strictObject({
@@ -42,7 +50,10 @@ export const Failure = z.union([
 ]);
 
 export const FailNext = z.intersection(
-  z.object({ count: z.number().int().min(1).max(10_000).default(1) }),
+  z.object({
+    count: z.number().int().min(1).max(10_000).default(1),
+    phoneNumberId: z.string().min(1).optional(),
+  }),
   Failure,
 );
 
@@ -104,6 +115,8 @@ export const Inbound = z.looseObject({
   from: z.string().min(1),
   name: z.string().optional(),
 });
+
+export const SendsQuery = z.object({ full: z.enum(['true', 'false']).optional() });
 
 export const AdvanceClock = z.strictObject({ advanceMs: z.number().int().min(0) });
 

@@ -13,6 +13,7 @@ import type {
   RequestLogEntry,
   RuntimeOptions,
   RuntimeOptionsPatch,
+  SendSummary,
   Template,
   TemplateInput,
   WebhookLogEntry,
@@ -30,8 +31,13 @@ export interface MetaSimulator {
   readonly options: RuntimeOptions;
   /** A customer writes to a business number: opens the 24 h window and posts the webhook. */
   inbound(input: InboundInput): Promise<{ wamid: string }>;
-  /** The next `count` sends fail this way, in order, before any other check but auth. */
+  /**
+   * The next `count` sends (from `failure.phoneNumberId` only, if given) fail this way, in the
+   * order queued, before any other check but auth.
+   */
   failNext(count: number, failure: InjectedFailure): void;
+  /** Accepted sends: totals, the busiest second per number, repeated callback data. */
+  sends(opts?: { full?: boolean }): SendSummary;
   setOptions(patch: RuntimeOptionsPatch): void;
   addTemplate(wabaId: string, template: TemplateInput): Template;
   /** A number's WABA and display number (registered on first use if unknown). */
@@ -48,6 +54,9 @@ export interface MetaSimulator {
   advanceClock(ms: number): void;
   clearLog(): void;
   clearWebhookLog(): void;
+  clearSends(): void;
+  /** Clears the logs, the send log, rate-limit windows and queued failures; keeps the setup. */
+  reset(): void;
   /** Resolves when no webhook is waiting, being posted or being retried. */
   idle(): Promise<void>;
   close(): Promise<void>;
@@ -87,6 +96,7 @@ export async function createMetaSimulator(opts: MetaSimulatorOptions): Promise<M
       return { wamid };
     },
     failNext: (count, failure) => state.failNext(count, failure),
+    sends: (o) => state.sendLog.summary(o?.full ?? false),
     setOptions: (patch) => state.setOptions(parse(OptionsPatch, patch)),
     addTemplate: (wabaId, template) => state.addTemplate(wabaId, template),
     phoneNumber: (id) => state.number(id),
@@ -101,6 +111,8 @@ export async function createMetaSimulator(opts: MetaSimulatorOptions): Promise<M
     advanceClock: (ms) => state.advanceClock(ms),
     clearLog: () => void state.requestLog.splice(0),
     clearWebhookLog: () => void state.webhookLog.splice(0),
+    clearSends: () => state.sendLog.clear(),
+    reset: () => state.reset(),
     idle: () => dispatcher.idle(),
     async close() {
       await dispatcher.close();
@@ -129,7 +141,10 @@ function pickRuntime(o: MetaSimulatorOptions): RuntimeOptionsPatch {
   return {
     webhookUrl: o.webhookUrl,
     throughputPerSecond: o.throughputPerSecond,
+    throughputPerNumber: o.throughputPerNumber,
+    pairRate: o.pairRate,
     latencyMs: o.latencyMs,
+    answerLatencyMs: o.answerLatencyMs,
     failureRate: o.failureRate,
     statusWebhooks: o.statusWebhooks,
     webhookRetry: o.webhookRetry,

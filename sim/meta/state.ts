@@ -1,5 +1,9 @@
+import { FailureQueue } from './failure-queue';
 import { sandboxDisplayNumber, sandboxWabaId } from './ids';
 import { mergeOptions } from './options';
+import { PairRate } from './pair-rate';
+import { SendLog } from './send-log';
+import { SlidingWindow } from './sliding-window';
 import { DEFAULT_TEMPLATES, toTemplate } from './templates';
 import type {
   InjectedFailure,
@@ -32,6 +36,7 @@ export class SimState {
   options: RuntimeOptions;
   readonly requestLog: RequestLogEntry[] = [];
   readonly webhookLog: WebhookLogEntry[] = [];
+  readonly sendLog = new SendLog();
   private clockOffsetMs = 0;
   private readonly numbers = new Map<string, PhoneNumber>();
   /** phone_number_id -> the access token it was registered with, if any. */
@@ -40,8 +45,9 @@ export class SimState {
   /** `<phone_number_id>:<wa_id>` -> time of the user's last message. */
   private readonly lastInbound = new Map<string, number>();
   /** Accepted send times within the last second, per phone number. */
-  private readonly recentSends = new Map<string, number[]>();
-  private readonly failures: InjectedFailure[] = [];
+  private readonly recentSends = new Map<string, SlidingWindow>();
+  private readonly pairRate = new PairRate();
+  private readonly failures = new FailureQueue();
 
   constructor(
     options: RuntimeOptions,
@@ -135,21 +141,44 @@ export class SimState {
     return at !== undefined && this.now() - at < WINDOW_MS;
   }
 
-  /** Counts a send against the number's throughput; false when the last second is full. */
-  takeThroughput(phoneNumberId: string): boolean {
+  throughputOf(phoneNumberId: string): number {
+    return this.options.throughputPerNumber[phoneNumberId] ?? this.options.throughputPerSecond;
+  }
+
+  /**
+   * Counts a send against its number's throughput and the (number, user) pair rate, or names
+   * the limit that refuses it; a refused send is not counted against either.
+   */
+  admit(phoneNumberId: string, waId: string): 'throughput' | 'pair' | null {
     const now = this.now();
-    const recent = (this.recentSends.get(phoneNumberId) ?? []).filter((t) => now - t < 1000);
-    const allowed = recent.length < this.options.throughputPerSecond;
-    if (allowed) recent.push(now);
-    this.recentSends.set(phoneNumberId, recent);
-    return allowed;
+    let recent = this.recentSends.get(phoneNumberId);
+    if (!recent) {
+      recent = new SlidingWindow(1_000);
+      this.recentSends.set(phoneNumberId, recent);
+    }
+    if (recent.count(now) >= this.throughputOf(phoneNumberId)) return 'throughput';
+    const pair = `${phoneNumberId}:${waId}`;
+    if (!this.pairRate.available(pair, this.options.pairRate, now)) return 'pair';
+    recent.add(now);
+    this.pairRate.take(pair, this.options.pairRate, now);
+    return null;
   }
 
   failNext(count: number, failure: InjectedFailure) {
-    for (let i = 0; i < count; i++) this.failures.push(failure);
+    this.failures.push(count, failure);
   }
 
-  nextFailure(): InjectedFailure | undefined {
-    return this.failures.shift();
+  nextFailure(phoneNumberId: string): InjectedFailure | undefined {
+    return this.failures.next(phoneNumberId);
+  }
+
+  /** Forgets the traffic (logs, sends, rate windows, queued failures), not the setup. */
+  reset() {
+    this.requestLog.splice(0);
+    this.webhookLog.splice(0);
+    this.sendLog.clear();
+    this.recentSends.clear();
+    this.pairRate.clear();
+    this.failures.clear();
   }
 }

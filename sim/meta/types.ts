@@ -20,19 +20,38 @@ export interface WebhookRetryOptions {
   timeoutMs: number;
 }
 
+/**
+ * Meta's limit on messages from one business number to one user (131056 above it): a token
+ * bucket per (number, user) holding `burst` sends, refilled by one every `intervalMs`.
+ */
+export interface PairRateOptions {
+  /** 0 turns the limit off. */
+  intervalMs: number;
+  burst: number;
+}
+
 /** What can change while the simulator runs (`setOptions`, `POST /_sim/config`). */
 export interface RuntimeOptions {
   webhookUrl: string | null;
+  /** Accepted sends per number in any 1 s window; 130429 above it. */
   throughputPerSecond: number;
+  /** `throughputPerSecond` of some numbers, by phone_number_id. */
+  throughputPerNumber: Record<string, number>;
+  pairRate: PairRateOptions;
   latencyMs: number;
+  /** Pause between accepting a message and answering: the window in which a sender can die. */
+  answerLatencyMs: number;
   failureRate: number;
   statusWebhooks: StatusWebhookOptions;
   webhookRetry: WebhookRetryOptions;
 }
 
 export type RuntimeOptionsPatch = Partial<
-  Omit<RuntimeOptions, 'statusWebhooks' | 'webhookRetry'>
+  Omit<RuntimeOptions, 'throughputPerNumber' | 'pairRate' | 'statusWebhooks' | 'webhookRetry'>
 > & {
+  /** Merged into the current overrides; a null removes the number's override. */
+  throughputPerNumber?: Record<string, number | null>;
+  pairRate?: Partial<PairRateOptions>;
   statusWebhooks?: Partial<StatusWebhookOptions>;
   webhookRetry?: Partial<WebhookRetryOptions>;
 };
@@ -93,7 +112,7 @@ export interface Template {
 }
 
 /** An error answer the next sends get (`failNext`). */
-export type InjectedFailure =
+export type InjectedFailure = (
   | {
       kind?: 'error';
       httpStatus: number;
@@ -112,7 +131,11 @@ export type InjectedFailure =
       code?: number;
       message?: string;
       details?: string;
-    };
+    }
+) & {
+  /** Only sends from this number get it; absent, the next sends from any number. */
+  phoneNumberId?: string;
+};
 
 export interface RequestLogEntry {
   /** Simulator clock, ISO 8601. */
@@ -129,6 +152,28 @@ export interface RequestLogEntry {
   /** Set when the message was accepted, even if the client never got the answer. */
   wamid: string | null;
   outcome: 'answered' | 'dropped' | 'refused';
+}
+
+/** A message the simulator accepted (gave a wamid), for exactly-once and rate checks. */
+export interface SendLogEntry {
+  /** Simulator clock, ISO 8601. */
+  time: string;
+  phone_number_id: string;
+  /** The recipient's wa_id. */
+  recipient: string;
+  wamid: string;
+  biz_opaque_callback_data: string | null;
+  /** False when the connection was dropped after accepting (`failNext` with `drop`). */
+  answered: boolean;
+}
+
+export interface SendSummary {
+  total: number;
+  by_number: Record<string, { total: number; max_per_second: number }>;
+  /** Callback data of more than one accepted send, in the order they became duplicates. */
+  duplicates: { biz_opaque_callback_data: string; count: number }[];
+  /** With `full`: the newest 100,000 accepted sends, oldest first. */
+  sends?: SendLogEntry[];
 }
 
 export type MessageStatus = 'sent' | 'delivered' | 'read' | 'failed';

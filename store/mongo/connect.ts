@@ -1,3 +1,4 @@
+import { inProcessSignals } from '../signals';
 import { MongoClient } from 'mongodb';
 import type { AccountSettings } from '../accounts';
 import type { StoreHandle } from '../contract';
@@ -18,6 +19,8 @@ export async function openMongoStore(
   return {
     kind: 'mongo',
     store: createMongoStore(db, encryptionKey, accounts),
+    // MongoDB has no notifications that FerretDB serves: other processes find work by polling.
+    signals: inProcessSignals(),
     async ping() {
       await db.command({ ping: 1 });
     },

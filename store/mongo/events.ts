@@ -19,6 +19,26 @@ export function eventRepository(db: Db, feed: EventFeed): EventRepository {
         throw err;
       }
     },
+    /** One insert per event: FerretDB checks correctness here, not speed. */
+    async recordMany(events) {
+      const inserted: EventDoc[] = [];
+      const seen = new Set<string>();
+      try {
+        for (const doc of events) {
+          if (seen.has(doc._id)) continue;
+          seen.add(doc._id);
+          try {
+            await col.insertOne(doc);
+            inserted.push(doc);
+          } catch (err) {
+            if (!isDuplicateKey(err)) throw err;
+          }
+        }
+      } finally {
+        feed.publish(inserted);
+      }
+      return inserted;
+    },
     onRecorded(listener) {
       return feed.subscribe(listener);
     },

@@ -35,6 +35,15 @@ export function inboundWebhookRepository(db: Db): InboundWebhookRepository {
         .limit(limit)
         .toArray();
     },
+    /** On the `queue` index (processed_at, received_at). */
+    async pendingStats() {
+      const filter = { processed_at: null, attempts: { $lt: MAX_INBOUND_ATTEMPTS } };
+      const [count, oldest] = await Promise.all([
+        col.countDocuments(filter),
+        col.findOne(filter, { sort: { received_at: 1 }, projection: { received_at: 1 } }),
+      ]);
+      return { count, oldestReceivedAt: oldest?.received_at ?? null };
+    },
     get(id) {
       return col.findOne({ _id: id });
     },

@@ -5,11 +5,14 @@ import { EventFeed } from '../event-feed';
 import { accountRepository } from './accounts';
 import { apiKeyRepository } from './api-keys';
 import { contactRepository } from './contacts';
+import { counterRepository } from './counters';
 import { eventRepository } from './events';
 import { inboundWebhookRepository } from './inbound-webhooks';
 import { messageRepository } from './messages';
 import { organizationRepository } from './organizations';
 import { outboxRelay } from './outbox';
+import { sendLaneRepository } from './send-lanes';
+import { sendQueueRepository } from './send-queue';
 import { sessionRepository } from './sessions';
 import { templateRepository } from './templates';
 import { transferRepository } from './transfers';
@@ -37,5 +40,8 @@ export function createMongoStore(db: Db, encryptionKey: Buffer, accounts?: Accou
     webhookEndpoints: webhookEndpointRepository(db, encryptionKey),
     webhookDeliveries: webhookDeliveryRepository(db),
     webhookBacklog: webhookBacklogRepository(db),
+    sendQueue: sendQueueRepository(db, feed),
+    sendLanes: sendLaneRepository(db),
+    counters: counterRepository(db),
   };
 }

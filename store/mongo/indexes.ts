@@ -55,6 +55,11 @@ export const INDEXES: Record<string, IndexDescription[]> = {
   messages: [
     { key: { org_id: 1, contact_id: 1, created_at: -1 }, name: 'org_contact_created' },
     { key: { wamid: 1 }, name: 'wamid' },
+    {
+      key: { account_id: 1, 'dispatch.held': 1, 'dispatch.priority': 1, 'dispatch.seq': 1 },
+      name: 'dispatch_claim',
+    },
+    { key: { 'dispatch.held': 1, 'dispatch.not_before': 1 }, name: 'dispatch_due' },
   ],
 };
 

@@ -1,5 +1,5 @@
 import type { Db, Filter } from 'mongodb';
-import type { MessageRepository, StatusReason } from '../contract';
+import type { MessageRepository, StatusReason, StatusUpdate } from '../contract';
 import type { MessageDoc, MessageStatus } from '../documents';
 import { newMessageDoc, STATUS_RANK } from '../messages';
 import { isDuplicateKey, retryBusy } from './duplicate-key';
@@ -13,8 +13,8 @@ type StoredMessage = MessageDoc & {
 
 type Reason = StatusReason;
 
-/** What only this store needs stays out of what it returns. */
-const HIDDEN = { status_rank: 0, status_seen: 0 } as const;
+/** Store-internal fields (status order, send queue entry) stay out of what it returns. */
+const HIDDEN = { status_rank: 0, status_seen: 0, dispatch: 0 } as const;
 
 const historyEntry = (status: MessageStatus, at: Date, error: Reason | null) =>
   error ? { status, at, error } : { status, at };
@@ -73,6 +73,23 @@ export function messageRepository(db: Db): MessageRepository {
 
   const serially = keyedLock();
 
+  /** The message a status is about: by wamid, else by our id (recording the wamid there). */
+  async function target(u: StatusUpdate): Promise<string | null> {
+    const byWamid = await col.findOne(
+      { wamid: u.wamid, org_id: u.orgId },
+      { projection: { _id: 1 } },
+    );
+    if (byWamid) return byWamid._id;
+    if (!u.messageId) return null;
+    const byId = await col.findOne(
+      { _id: u.messageId, org_id: u.orgId },
+      { projection: { _id: 1 } },
+    );
+    if (!byId) return null;
+    await repo.setWamid(byId._id, u.wamid);
+    return byId._id;
+  }
+
   const repo: MessageRepository = {
     /** Inserts once; a second insert of the same id returns the stored message. */
     async insert(message, at = new Date()) {
@@ -127,6 +144,22 @@ export function messageRepository(db: Db): MessageRepository {
 
     applyStatus: (id, status, at, error = null) =>
       serially(id, () => retryBusy(() => apply(id, status, at, error))),
+
+    /** One status at a time: FerretDB checks correctness here, not speed. */
+    async applyStatuses(updates) {
+      const targets = new Map<string, string | null>();
+      const ids: (string | null)[] = [];
+      for (const u of updates) {
+        const key = JSON.stringify([u.orgId, u.wamid, u.messageId]);
+        if (!targets.has(key)) targets.set(key, await target(u));
+        const id = targets.get(key) ?? null;
+        ids.push(id);
+        if (id) await repo.applyStatus(id, u.status, u.at, u.error);
+      }
+      const docs = new Map<string, MessageDoc | null>();
+      for (const id of new Set(ids)) if (id) docs.set(id, await repo.byId(id));
+      return ids.map((id) => (id ? (docs.get(id) ?? null) : null));
+    },
 
     /**
      * A contact's messages, newest first. The cursor is the last item's time and id, so new

@@ -3,6 +3,7 @@ import type { StoreHandle } from '../contract';
 import { createPool } from './db';
 import { createPostgresStore } from './index';
 import { migrate } from './migrate';
+import { postgresSignals } from './signals';
 
 /** Connects, applies the migrations not applied yet, and returns the store on that database. */
 export async function openPostgresStore(
@@ -17,12 +18,17 @@ export async function openPostgresStore(
     await pool.end();
     throw err;
   }
+  const signals = postgresSignals(pool, o.url, o.schema);
   return {
     kind: 'postgres',
     store: createPostgresStore(pool, encryptionKey, accounts),
+    signals,
     async ping() {
       await pool.query('SELECT 1');
     },
-    close: () => pool.end(),
+    async close() {
+      await signals.close();
+      await pool.end();
+    },
   };
 }

@@ -6,6 +6,8 @@ import { eventDoc } from '../events';
 import { insertValues, many, one, type Queryable } from './db';
 
 const COLUMNS = ['id', 'org_id', 'type', 'timestamp', 'data', 'created_at'];
+/** Events per statement: 6 parameters each, well under PostgreSQL's 65,535. */
+const CHUNK = 5_000;
 
 /**
  * Inserts events, skipping ids already stored; returns those inserted. Called inside the
@@ -37,6 +39,18 @@ export function eventRepository(pool: pg.Pool, feed: EventFeed): EventRepository
       const inserted = await insertEvents(pool, [doc]);
       feed.publish(inserted);
       return inserted.length === 1;
+    },
+    async recordMany(events) {
+      const unique = [...new Map(events.map((e) => [e._id, e])).values()];
+      const inserted: EventDoc[] = [];
+      try {
+        for (let i = 0; i < unique.length; i += CHUNK) {
+          inserted.push(...(await insertEvents(pool, unique.slice(i, i + CHUNK))));
+        }
+      } finally {
+        feed.publish(inserted);
+      }
+      return inserted;
     },
     onRecorded: (listener) => feed.subscribe(listener),
     recordedBetween(from, to, limit, after) {

@@ -40,6 +40,15 @@ export function inboundWebhookRepository(pool: pg.Pool): InboundWebhookRepositor
          ORDER BY received_at LIMIT $3`,
         [new Date(Date.now() - olderThanMs), MAX_INBOUND_ATTEMPTS, limit],
       ),
+    async pendingStats() {
+      // On the partial index inbound_webhooks_pending (received_at WHERE processed_at IS NULL).
+      const { rows } = await pool.query<{ count: number; oldest: Date | null }>(
+        `SELECT count(*) AS count, min(received_at) AS oldest FROM inbound_webhooks
+         WHERE processed_at IS NULL AND attempts < $1`,
+        [MAX_INBOUND_ATTEMPTS],
+      );
+      return { count: rows[0]?.count ?? 0, oldestReceivedAt: rows[0]?.oldest ?? null };
+    },
     get: (id) => one(pool, 'SELECT * FROM inbound_webhooks WHERE id = $1', [id]),
     async purgeProcessed(before) {
       const res = await pool.query(

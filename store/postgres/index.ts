@@ -5,10 +5,13 @@ import { EventFeed } from '../event-feed';
 import { accountRepository } from './accounts';
 import { apiKeyRepository } from './api-keys';
 import { contactRepository } from './contacts';
+import { counterRepository } from './counters';
 import { eventRepository } from './events';
 import { inboundWebhookRepository } from './inbound-webhooks';
 import { messageRepository } from './messages';
 import { organizationRepository } from './organizations';
+import { sendLaneRepository } from './send-lanes';
+import { sendQueueRepository } from './send-queue';
 import { sessionRepository } from './sessions';
 import { templateRepository } from './templates';
 import { transferRepository } from './transfers';
@@ -46,5 +49,8 @@ export function createPostgresStore(
     webhookEndpoints: webhookEndpointRepository(pool, encryptionKey),
     webhookDeliveries: webhookDeliveryRepository(pool),
     webhookBacklog: webhookBacklogRepository(pool),
+    sendQueue: sendQueueRepository(pool, feed),
+    sendLanes: sendLaneRepository(pool),
+    counters: counterRepository(pool),
   };
 }

@@ -1,10 +1,10 @@
 import type pg from 'pg';
-import type { MessageRepository, StatusReason } from '../contract';
+import type { MessageRepository, StatusReason, StatusUpdate } from '../contract';
 import type { MessageDoc, MessageStatus } from '../documents';
 import { newMessageDoc, STATUS_RANK } from '../messages';
 import { fromRow, insertValues, json, type Queryable, type Row } from './db';
 
-const COLUMNS = [
+export const COLUMNS = [
   'id',
   'org_id',
   'account_id',
@@ -23,10 +23,10 @@ const COLUMNS = [
   'created_at',
   'updated_at',
 ];
-const JSON_COLUMNS = ['content', 'status_history', 'error'];
+export const JSON_COLUMNS = ['content', 'status_history', 'error'];
 
 /** History times come back from jsonb as text. */
-function toMessage(row: Row): MessageDoc {
+export function toMessage(row: Row): MessageDoc {
   const { status_rank, ...rest } = row;
   const doc = fromRow<MessageDoc>(rest);
   return {
@@ -61,6 +61,95 @@ function statusParams(status: MessageStatus, at: Date, error: StatusReason | nul
     json([{ status }]),
     error ? json(error) : null,
   ];
+}
+
+/**
+ * Applies a batch of statuses in one statement. Each update finds its message by wamid within
+ * its organization, else by our id (recording the wamid where none is). Per message, the
+ * batch's statuses are folded first, as an UPDATE ... FROM updates each row once: the history
+ * gets each status not yet in it once (the first of duplicates, in batch order), the status
+ * moves to the highest rank if that is forward, taking that update's error. The rows are
+ * locked in id order before any is updated, so concurrent batches over the same messages wait
+ * for each other instead of deadlocking; the SET and WHERE read the row's latest version (as
+ * in APPLY_STATUS), so no status is lost. Rows with nothing to change are returned unchanged.
+ */
+const APPLY_STATUSES = `
+  WITH input AS (
+    SELECT u.*, CASE u.status WHEN 'sent' THEN 1 WHEN 'delivered' THEN 2 WHEN 'read' THEN 3
+                  ELSE 4 END AS rank
+    FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[])
+      WITH ORDINALITY AS u(org_id, wamid, message_id, status, at, error, ord)
+  ), matched AS (
+    SELECT i.*, COALESCE(w.id, b.id) AS id, w.id IS NULL AS by_id,
+           row_number() OVER (PARTITION BY COALESCE(w.id, b.id), i.status ORDER BY i.ord) AS nth
+    FROM input i
+    -- By wamid alone, the organization checked after (past the LIMIT, so not pushed down):
+    -- with both in one WHERE and no statistics yet, the planner also scans the org's index.
+    LEFT JOIN LATERAL (
+      SELECT id FROM (SELECT id, org_id FROM messages WHERE wamid = i.wamid LIMIT 1) x
+      WHERE x.org_id = i.org_id
+    ) w ON true
+    LEFT JOIN LATERAL (
+      SELECT id FROM messages WHERE w.id IS NULL AND id = i.message_id AND org_id = i.org_id
+    ) b ON true
+  ), folded AS (
+    SELECT id,
+           array_agg(ord) AS ords,
+           max(rank) AS rank,
+           (array_agg(status ORDER BY rank DESC, ord))[1] AS status,
+           (array_agg(error ORDER BY rank DESC, ord))[1] AS error,
+           (array_agg(wamid ORDER BY ord) FILTER (WHERE by_id))[1] AS wamid,
+           jsonb_agg(CASE WHEN error IS NULL
+                          THEN jsonb_build_object('status', status, 'at', at)
+                          ELSE jsonb_build_object('status', status, 'at', at, 'error', error) END
+                     ORDER BY ord) FILTER (WHERE nth = 1) AS entries
+    FROM matched WHERE id IS NOT NULL GROUP BY id
+  ), locked AS (
+    SELECT m.* FROM messages m JOIN folded f ON f.id = m.id ORDER BY m.id FOR UPDATE OF m
+  ), updated AS (
+    UPDATE messages m SET
+      wamid = COALESCE(m.wamid, f.wamid),
+      status_history = m.status_history || COALESCE((
+        SELECT jsonb_agg(e ORDER BY n) FROM jsonb_array_elements(f.entries) WITH ORDINALITY x(e, n)
+        WHERE NOT m.status_history @> jsonb_build_array(jsonb_build_object('status', e->'status'))
+      ), '[]'::jsonb),
+      status = CASE WHEN m.status_rank < f.rank THEN f.status ELSE m.status END,
+      error = CASE WHEN m.status_rank < f.rank AND f.error IS NOT NULL THEN f.error ELSE m.error END,
+      updated_at = CASE WHEN m.status_rank < f.rank OR (m.wamid IS NULL AND f.wamid IS NOT NULL)
+                        THEN now() ELSE m.updated_at END
+    FROM folded f, locked l
+    WHERE m.id = f.id AND l.id = f.id AND (
+      m.status_rank < f.rank
+      OR (m.wamid IS NULL AND f.wamid IS NOT NULL)
+      OR EXISTS (
+        SELECT 1 FROM jsonb_array_elements(f.entries) e
+        WHERE NOT m.status_history @> jsonb_build_array(jsonb_build_object('status', e->'status'))
+      )
+    )
+    RETURNING m.*, f.ords
+  )
+  SELECT * FROM updated
+  UNION ALL
+  SELECT l.*, f.ords FROM locked l JOIN folded f ON f.id = l.id
+  WHERE NOT EXISTS (SELECT 1 FROM updated u WHERE u.id = l.id)`;
+
+async function applyStatuses(pool: pg.Pool, updates: StatusUpdate[]) {
+  const found: (MessageDoc | null)[] = updates.map(() => null);
+  if (!updates.length) return found;
+  const res = await pool.query(APPLY_STATUSES, [
+    updates.map((u) => u.orgId),
+    updates.map((u) => u.wamid),
+    updates.map((u) => u.messageId),
+    updates.map((u) => u.status),
+    updates.map((u) => u.at.toISOString()),
+    updates.map((u) => (u.error ? json(u.error) : null)),
+  ]);
+  for (const row of res.rows as Row[]) {
+    const { ords, ...rest } = row;
+    const doc = toMessage(rest);
+    for (const ord of ords as string[]) found[Number(ord) - 1] = doc;
+  }
+  return found;
 }
 
 export function messageRepository(pool: pg.Pool): MessageRepository {
@@ -104,6 +193,8 @@ export function messageRepository(pool: pg.Pool): MessageRepository {
         [id, ...statusParams(status, at, error)],
       );
     },
+
+    applyStatuses: (updates) => applyStatuses(pool, updates),
 
     async history(orgId, contactId, opts) {
       const values: unknown[] = [orgId, contactId];

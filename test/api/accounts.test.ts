@@ -1,7 +1,10 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { decryptSecret } from '../../lib/crypto';
 import { provisionOrganization } from '../../scripts/provision';
 import { sandboxDisplayNumber } from '../../lib/sandbox-ids';
 import { createMetaSimulator, type MetaSimulator } from '../../sim/meta';
+import type { NewMessage } from '../../store/contract';
 import { sandboxAccountIds } from '../../store/sandbox-account';
 import { createTestApp, type TestApp } from '../support/app';
 import { openRawStore } from '../support/raw-store';
@@ -161,6 +164,8 @@ describe('WhatsApp accounts', () => {
       access_token_set: true,
       app_secret_set: true,
       webhook_verify_token_set: true,
+      queue: { transactional: 0, bulk: 0 },
+      send_rate: 0,
       created_at: expect.any(String),
       updated_at: expect.any(String),
     });
@@ -474,6 +479,56 @@ describe('WhatsApp accounts', () => {
     expect((await list(other.api_key.key)).map((a) => a.id)).not.toContain(mine.id);
     const still = await t.call({ method: 'GET', url: `/api/accounts/${mine.id}` });
     expect(still.json().data.name).toBe(mine.name);
+  });
+});
+
+describe('what a number is sending', () => {
+  const message = (orgId: string, accountId: string): NewMessage => ({
+    _id: randomUUID(),
+    org_id: orgId,
+    account_id: accountId,
+    contact_id: randomUUID(),
+    direction: 'outbound',
+    phone_number: '+14155550100',
+    type: 'text',
+    content: { type: 'text', text: { body: 'Hello' } },
+    origin: 'api',
+    origin_id: null,
+    request_hash: null,
+    wamid: null,
+    status: 'queued',
+  });
+  type Activity = { id: string; queue: { transactional: number; bulk: number }; send_rate: number };
+  const activityOf = (view: Activity) => ({ queue: view.queue, send_rate: view.send_rate });
+
+  it("shows each number's queue by class and its send rate, in the account and the list", async () => {
+    const orgId = t.org.organization.id;
+    const busy = (await create(body())).json().data as Activity;
+    const idle = (await create(body())).json().data as Activity;
+    const { sendQueue, sendLanes } = t.app.store;
+    await sendQueue.enqueue([message(orgId, busy.id), message(orgId, busy.id)], 'transactional');
+    await sendQueue.enqueue([message(orgId, busy.id)], 'bulk');
+    expect(await sendLanes.acquire(busy.id, 'dispatcher-1', 60_000)).toBe(true);
+    await sendLanes.report(busy.id, 'dispatcher-1', 42);
+    // An expired lease says nothing about now: its owner stopped reporting.
+    expect(await sendLanes.acquire(idle.id, 'dispatcher-2', 1)).toBe(true);
+    await sendLanes.report(idle.id, 'dispatcher-2', 99);
+    await sleep(20);
+
+    const busyNow = { queue: { transactional: 2, bulk: 1 }, send_rate: 42 };
+    const idleNow = { queue: { transactional: 0, bulk: 0 }, send_rate: 0 };
+    const one = await t.call({ method: 'GET', url: `/api/accounts/${busy.id}` });
+    expect(one.statusCode).toBe(200);
+    expect(activityOf(one.json().data)).toEqual(busyNow);
+    const other = await t.call({ method: 'GET', url: `/api/accounts/${idle.id}` });
+    expect(activityOf(other.json().data)).toEqual(idleNow);
+
+    const listed = (await list()) as unknown as Activity[];
+    expect(activityOf(listed.find((a) => a.id === busy.id)!)).toEqual(busyNow);
+    expect(activityOf(listed.find((a) => a.id === idle.id)!)).toEqual(idleNow);
+
+    const renamed = await put(busy.id, { name: 'Renamed while sending' });
+    expect(activityOf(renamed.json().data)).toEqual(busyNow);
   });
 });
 

@@ -1013,7 +1013,7 @@ describe('replay', () => {
     rp = await createTestApp({ env: LOCAL_DELIVERY });
     // The worker's own store, as in its own process.
     workerDatabase = await openStore(rp.app.config);
-    worker = await startTestWorker(rp.app.config, workerDatabase.store);
+    worker = await startTestWorker(rp.app.config, workerDatabase);
   }, 120_000);
   afterAll(async () => {
     await worker?.stop();

@@ -181,3 +181,11 @@ export async function json<T>(res: Response): Promise<T> {
 export const errorOf = async (res: Response) => (await json<{ error: GraphError }>(res)).error;
 
 export const wamidOf = async (res: Response) => (await json<SendAnswer>(res)).messages[0]!.id;
+
+/** A call to the simulator's control API (`/_sim/*`). */
+export const control = (sim: MetaSimulator, method: string, path: string, body?: unknown) =>
+  fetch(`${sim.url}/_sim/${path}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { NewMessage, Store } from '../../store/contract';
+import type { NewMessage, Store, StatusUpdate } from '../../store/contract';
 import type { MessageStatus } from '../../store/documents';
 import { openTestStore, STORE_KINDS, type TestStore } from '../support/store';
 
@@ -183,6 +183,175 @@ describe.each(STORE_KINDS)('%s', (kind) => {
         });
       }
     }, 300_000);
+
+    describe('applyStatuses', () => {
+      const t = (s: number) => new Date(Date.UTC(2026, 1, 1, 0, 0, s));
+      const AT = { sent: t(1), delivered: t(2), read: t(3), failed: t(4) } as const;
+      const failure = { code: 131026, message: 'Message undeliverable' };
+      let n = 0;
+      /** A sent message with a wamid of its own. */
+      async function sentMessage(over: Partial<NewMessage> = {}) {
+        const m = message({ wamid: `wamid.batch.${kind}.${n++}`, status: 'sent', ...over });
+        await store.messages.insert(m, t(0));
+        return m;
+      }
+      const update = (
+        m: { wamid: string | null },
+        status: StatusUpdate['status'],
+        over: Partial<StatusUpdate> = {},
+      ): StatusUpdate => ({
+        orgId: 'org-1',
+        wamid: m.wamid!,
+        messageId: null,
+        status,
+        at: AT[status],
+        error: status === 'failed' ? failure : null,
+        ...over,
+      });
+      const statuses = (doc: { status_history: { status: string }[] } | null | undefined) =>
+        doc?.status_history.map((h) => h.status);
+
+      it('folds several statuses of one message, out of order and repeated, in one batch', async () => {
+        const a = await sentMessage();
+        const b = await sentMessage();
+        const updates = [
+          update(a, 'read'),
+          update(b, 'delivered'),
+          update(a, 'delivered'),
+          update(a, 'read', { at: t(9) }),
+          update(a, 'sent'),
+          update(b, 'delivered'),
+        ];
+        const docs = await store.messages.applyStatuses(updates);
+        expect(docs.map((d) => d?._id)).toEqual([a._id, b._id, a._id, a._id, a._id, b._id]);
+        expect(docs[0]).toEqual(docs[4]);
+
+        const stored = (await store.messages.get('org-1', a._id))!;
+        expect(docs[0]).toEqual(stored);
+        expect(stored.status).toBe('read');
+        // `sent` was in the history already; the first `read` of the batch is the one kept.
+        expect(stored.status_history).toEqual([
+          { status: 'sent', at: t(0) },
+          { status: 'read', at: AT.read },
+          { status: 'delivered', at: AT.delivered },
+        ]);
+        const other = (await store.messages.get('org-1', b._id))!;
+        expect(other.status).toBe('delivered');
+        expect(statuses(other)).toEqual(['sent', 'delivered']);
+      });
+
+      it('changes nothing for statuses a previous batch applied', async () => {
+        const m = await sentMessage();
+        await store.messages.applyStatuses([update(m, 'delivered')]);
+        const before = (await store.messages.get('org-1', m._id))!;
+        const again = await store.messages.applyStatuses([
+          update(m, 'delivered'),
+          update(m, 'sent'),
+          update(m, 'delivered'),
+        ]);
+        expect(again).toEqual([before, before, before]);
+        expect(await store.messages.get('org-1', m._id)).toEqual(before);
+
+        await store.messages.applyStatuses([update(m, 'read'), update(m, 'delivered')]);
+        const after = (await store.messages.get('org-1', m._id))!;
+        expect(after.status).toBe('read');
+        expect(statuses(after)).toEqual(['sent', 'delivered', 'read']);
+      });
+
+      it('ends in failed with its error, whatever comes with it or after', async () => {
+        const m = await sentMessage();
+        const [doc] = await store.messages.applyStatuses([
+          update(m, 'failed'),
+          update(m, 'delivered'),
+          update(m, 'failed', { error: { code: 1, message: 'later copy' } }),
+        ]);
+        expect(doc).toMatchObject({ status: 'failed', error: failure });
+        expect(doc!.status_history).toEqual([
+          { status: 'sent', at: t(0) },
+          { status: 'failed', at: AT.failed, error: failure },
+          { status: 'delivered', at: AT.delivered },
+        ]);
+        await store.messages.applyStatuses([update(m, 'read'), update(m, 'delivered')]);
+        const after = (await store.messages.get('org-1', m._id))!;
+        expect(after).toMatchObject({ status: 'failed', error: failure });
+        expect(statuses(after)).toEqual(['sent', 'failed', 'delivered', 'read']);
+      });
+
+      it('finds a message by our id when its wamid is not recorded yet, and records it', async () => {
+        const m = message();
+        await store.messages.insert(m, t(0));
+        const wamid = `wamid.early.${kind}.${n++}`;
+        const docs = await store.messages.applyStatuses([
+          update({ wamid }, 'delivered', { messageId: m._id }),
+          update({ wamid }, 'sent', { messageId: m._id }),
+        ]);
+        expect(docs.map((d) => d?._id)).toEqual([m._id, m._id]);
+        expect(docs[0]).toMatchObject({ wamid, status: 'delivered' });
+        expect((await store.messages.byWamid(wamid))?._id).toBe(m._id);
+        expect(statuses(docs[0])).toEqual(['queued', 'delivered', 'sent']);
+
+        // A wamid already recorded is never replaced.
+        const known = await sentMessage();
+        const [doc] = await store.messages.applyStatuses([
+          update({ wamid: `wamid.other.${kind}.${n++}` }, 'read', { messageId: known._id }),
+        ]);
+        expect(doc).toMatchObject({ _id: known._id, wamid: known.wamid, status: 'read' });
+      });
+
+      it("touches no other organization's message and returns null for what it cannot find", async () => {
+        const m = await sentMessage();
+        const docs = await store.messages.applyStatuses([
+          update(m, 'read', { orgId: 'org-2' }),
+          update({ wamid: `wamid.none.${kind}.${n++}` }, 'read', {
+            orgId: 'org-2',
+            messageId: m._id,
+          }),
+          update({ wamid: `wamid.none.${kind}.${n++}` }, 'read'),
+          update({ wamid: `wamid.none.${kind}.${n++}` }, 'read', { messageId: 'no-such-id' }),
+        ]);
+        expect(docs).toEqual([null, null, null, null]);
+        const doc = (await store.messages.get('org-1', m._id))!;
+        expect(doc).toMatchObject({ status: 'sent', wamid: m.wamid });
+        expect(statuses(doc)).toEqual(['sent']);
+        expect(await store.messages.applyStatuses([])).toEqual([]);
+      });
+
+      it('loses nothing when batches over the same messages run concurrently', async () => {
+        // The embedded FerretDB reads whole collections per query: fewer messages there.
+        const count = kind === 'postgres' ? 100 : 10;
+        const ms = await Promise.all(
+          Array.from({ length: count }, () => sentMessage({ status: 'queued' })),
+        );
+        const forward = ['sent', 'delivered', 'read'] as const;
+        // Every status of every message three times over, spread across concurrent batches.
+        const all = shuffle(
+          ms.flatMap((m) => [...forward, ...forward, ...forward].map((s) => update(m, s))),
+        );
+        const batches = Array.from({ length: 12 }, (_, i) => all.filter((_, j) => j % 12 === i));
+        const results = await Promise.all(batches.map((b) => store.messages.applyStatuses(b)));
+        expect(results.flat().every((d) => d !== null)).toBe(true);
+        for (const m of ms) {
+          const doc = (await store.messages.get('org-1', m._id))!;
+          expect(doc.status).toBe('read');
+          expect(statuses(doc)!.sort()).toEqual(['delivered', 'queued', 'read', 'sent']);
+        }
+
+        const late = shuffle(
+          ms.flatMap((m) => [
+            update(m, 'failed'),
+            update(m, 'failed'),
+            ...forward.map((s) => update(m, s)),
+          ]),
+        );
+        const lateBatches = Array.from({ length: 8 }, (_, i) => late.filter((_, j) => j % 8 === i));
+        await Promise.all(lateBatches.map((b) => store.messages.applyStatuses(b)));
+        for (const m of ms) {
+          const doc = (await store.messages.get('org-1', m._id))!;
+          expect(doc).toMatchObject({ status: 'failed', error: failure });
+          expect(statuses(doc)!.sort()).toEqual(['delivered', 'failed', 'queued', 'read', 'sent']);
+        }
+      });
+    });
 
     it('is scoped by organization', async () => {
       const m = message();

@@ -57,7 +57,7 @@ export async function createMessagingHarness(
   sim.setOptions({ webhookUrl: `http://127.0.0.1:${port}/api/webhooks/meta` });
   // The worker's store is not the API's, as in production, where they are two processes.
   const workerDatabase = await openStore(config);
-  const worker = await startTestWorker(config, workerDatabase.store);
+  const worker = await startTestWorker(config, workerDatabase);
   const org = await provisionOrganization(
     app.store,
     { name: 'Acme' },

@@ -3,7 +3,9 @@ import { NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import { createMetaClient } from '../../activities/meta/client';
 import type { Config } from '../../lib/config';
-import type { Store } from '../../store';
+import type { Store, StoreHandle } from '../../store';
+import { Dispatcher } from '../../sending/dispatcher';
+import { temporalRetryReporter } from '../../sending/retries';
 import { createWebhookEngine, type WebhookEngine } from '../../webhooks/engine';
 import { createWorker } from '../../worker/worker';
 
@@ -15,13 +17,19 @@ export interface TestWorker {
    */
   store: Store;
   webhooks: WebhookEngine;
+  dispatcher: Dispatcher;
+  /** Stops it; again, waits for the first stop. */
   stop(): Promise<void>;
 }
 
 const quiet = { warn() {}, error() {} };
 
-/** A real worker with every workflow and activity, on the config's own task queue. */
-export async function startTestWorker(config: Config, store: Store): Promise<TestWorker> {
+/**
+ * A real worker with every workflow and activity, on the config's own task queue, and the
+ * message dispatcher beside it, as the worker process runs them.
+ */
+export async function startTestWorker(config: Config, database: StoreHandle): Promise<TestWorker> {
+  const { store, signals } = database;
   const { address, namespace, taskQueue } = config.temporal;
   const nativeConnection = await NativeConnection.connect({ address });
   const connection = await Connection.connect({ address });
@@ -32,20 +40,40 @@ export async function startTestWorker(config: Config, store: Store): Promise<Tes
     connection: nativeConnection,
     namespace,
     taskQueue,
-    activities: createActivities({ config, store, meta, webhooks }),
+    activities: createActivities({ config, store, signals, meta, webhooks }),
   });
   const running = worker.run();
+  const { counters } = webhooks;
+  const retries = temporalRetryReporter(client, taskQueue);
+  const dispatcher = new Dispatcher({
+    config,
+    store,
+    signals,
+    meta,
+    retries,
+    counters,
+    log: quiet,
+  });
+  await dispatcher.start();
+  let stopping: Promise<void> | undefined;
   return {
     client,
     store,
     webhooks,
-    async stop() {
-      worker.shutdown();
-      await running;
-      await webhooks.close();
-      await meta.close();
-      await nativeConnection.close();
-      await connection.close();
+    dispatcher,
+    stop() {
+      stopping ??= stop();
+      return stopping;
     },
   };
+
+  async function stop() {
+    await dispatcher.close();
+    worker.shutdown();
+    await running;
+    await webhooks.close();
+    await meta.close();
+    await nativeConnection.close();
+    await connection.close();
+  }
 }

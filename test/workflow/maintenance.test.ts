@@ -21,7 +21,7 @@ beforeAll(async () => {
   [database, workerDatabase] = await Promise.all([openStore(config), openStore(config)]);
   store = database.store;
   raw = openRawStore(config);
-  worker = await startTestWorker(config, workerDatabase.store);
+  worker = await startTestWorker(config, workerDatabase);
   client = worker.client;
 });
 afterAll(async () => {

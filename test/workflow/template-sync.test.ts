@@ -33,6 +33,7 @@ beforeAll(async () => {
     activities: createActivities({
       config: t.app.config,
       store: t.app.store,
+      signals: t.app.database.signals,
       meta: metaClient,
       webhooks: t.app.webhooks,
     }),

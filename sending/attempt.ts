@@ -1,0 +1,59 @@
+import { MetaApiError } from '../activities/meta/errors';
+import type { MetaClient } from '../activities/meta/client';
+import { toWaId } from '../lib/phone';
+import type { StatusReason } from '../store/contract';
+import type { AccountDoc, MessageDoc } from '../store/documents';
+
+/** What one send to Meta came to, and so what the lane does next. */
+export type Attempt =
+  | { kind: 'sent'; wamid: string }
+  /** Sending again would fail again. */
+  | { kind: 'failed'; reason: StatusReason }
+  | { kind: 'disconnected'; reason: StatusReason }
+  /** 130429: the number is over its throughput. */
+  | { kind: 'throttled'; reason: StatusReason }
+  /** 131056: this recipient got too many messages from the number just now. */
+  | { kind: 'pair-limited'; reason: StatusReason }
+  /** Meta refused for now, or the answer was lost: the retry workflow takes it from here. */
+  | { kind: 'retry'; reason: StatusReason; ambiguous: boolean };
+
+export const DISCONNECTED: StatusReason = { code: 190, message: 'Account disconnected' };
+
+export async function attemptSend(
+  meta: MetaClient,
+  account: AccountDoc,
+  accessToken: string,
+  message: MessageDoc,
+): Promise<Attempt> {
+  try {
+    const { wamid } = await meta.sendMessage(
+      { graphUrl: account.graph_url, accessToken, phoneNumberId: account.phone_number_id },
+      {
+        recipient_type: 'individual',
+        to: toWaId(message.phone_number),
+        type: message.type,
+        [message.type]: message.content,
+        // Meta echoes it in the status webhooks: an answer lost on the way is found again.
+        biz_opaque_callback_data: message._id,
+      },
+    );
+    return { kind: 'sent', wamid };
+  } catch (err) {
+    if (!(err instanceof MetaApiError)) {
+      return { kind: 'retry', reason: { code: 0, message: String(err) }, ambiguous: true };
+    }
+    const reason = { code: err.code, message: err.message };
+    if (err.code === 130429) return { kind: 'throttled', reason };
+    if (err.code === 131056) return { kind: 'pair-limited', reason };
+    switch (err.kind) {
+      case 'fatal':
+        return { kind: 'failed', reason };
+      case 'disconnected':
+        return { kind: 'disconnected', reason };
+      case 'retryable':
+        return { kind: 'retry', reason, ambiguous: false };
+      case 'ambiguous':
+        return { kind: 'retry', reason, ambiguous: true };
+    }
+  }
+}

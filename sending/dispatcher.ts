@@ -1,0 +1,100 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { MetaClient } from '../activities/meta/client';
+import type { Config } from '../lib/config';
+import { TtlCache } from '../lib/ttl-cache';
+import type { Store } from '../store/contract';
+import type { AccountDoc } from '../store/documents';
+import type { Signals } from '../store/signals';
+import { Lane, type Counters } from './lane';
+import type { RetryReporter } from './retries';
+import { Settler } from './settler';
+
+/** Accounts change rarely; a lane reads its account from memory for this long. */
+const ACCOUNT_CACHE_MS = 5_000;
+/** Numbers looked at per poll. */
+const DUE_ACCOUNTS = 1_000;
+
+export interface DispatcherDeps {
+  config: Config;
+  store: Store;
+  signals: Signals;
+  meta: MetaClient;
+  retries: RetryReporter;
+  counters: Counters;
+  log: { warn(obj: object, msg: string): void };
+}
+
+/**
+ * Sends every queued outbound message. Each number with messages due gets a lane in the one
+ * process that holds its lease; lanes start when the API signals a queued message, and on a
+ * poll that also finds what signals missed, lanes other processes let go of, and retries due.
+ */
+export class Dispatcher {
+  readonly owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  private readonly lanes = new Map<string, Lane>();
+  private readonly running = new Set<Promise<void>>();
+  private readonly accounts = new TtlCache<string, AccountDoc | null>(ACCOUNT_CACHE_MS);
+  private readonly settler: Settler;
+  private timer: NodeJS.Timeout | null = null;
+  private unsubscribe: (() => Promise<void>) | null = null;
+  private closed = false;
+
+  constructor(private readonly deps: DispatcherDeps) {
+    this.settler = new Settler(deps.store, deps.signals, this.owner, deps.log);
+  }
+
+  async start(): Promise<void> {
+    this.unsubscribe = await this.deps.signals.subscribe('send_queued', (accountId) =>
+      this.wake(accountId),
+    );
+    void this.poll();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.unsubscribe?.();
+    for (const lane of this.lanes.values()) lane.stop();
+    await Promise.all(this.running);
+  }
+
+  private async poll(): Promise<void> {
+    if (this.closed) return;
+    try {
+      for (const id of await this.deps.store.sendQueue.dueAccounts(DUE_ACCOUNTS)) this.wake(id);
+    } catch (err) {
+      this.deps.log.warn({ err }, 'looking for queued messages failed');
+    }
+    if (!this.closed) this.timer = setTimeout(() => void this.poll(), this.deps.config.send.pollMs);
+  }
+
+  private wake(accountId: string): void {
+    if (this.closed || !accountId) return;
+    const existing = this.lanes.get(accountId);
+    if (existing) return existing.poke();
+    const { config, store, meta, retries, counters, log } = this.deps;
+    const lane = new Lane(accountId, {
+      store,
+      meta,
+      owner: this.owner,
+      settler: this.settler,
+      retries,
+      counters,
+      log,
+      send: config.send,
+      noAnswerRecheckMs: config.meta.noAnswerRecheckMs,
+      account: (id) => this.accounts.getOrLoad(id, () => store.accounts.findById(id)),
+      forgetAccount: (id) => this.accounts.deleteWhere((a) => a?._id === id),
+    });
+    this.lanes.set(accountId, lane);
+    const running = lane
+      .run()
+      .catch((err: unknown) => log.warn({ err, accountId }, 'send lane stopped'))
+      .finally(() => {
+        this.lanes.delete(accountId);
+        this.running.delete(running);
+      });
+    this.running.add(running);
+  }
+}

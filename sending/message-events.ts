@@ -1,0 +1,40 @@
+import type { StatusReason } from '../store/contract';
+import type { EventDoc, MessageDoc } from '../store/documents';
+import { eventDoc } from '../store/events';
+
+/** `message.sent`, under an id derived from the wamid, as the status webhook's would be. */
+export function sentEvent(m: MessageDoc, wamid: string, at: Date): EventDoc {
+  return eventDoc(m.org_id, {
+    id: `message.sent:${wamid}`,
+    type: 'message.sent',
+    timestamp: at,
+    data: {
+      message_id: wamid,
+      id: m._id,
+      to: m.phone_number,
+      type: m.type,
+      status: 'sent',
+      contact_id: m.contact_id,
+      whatsapp_account_id: m.account_id,
+    },
+  });
+}
+
+/** `message.failed` of a message Meta never accepted (it has no wamid). */
+export function failedEvent(m: MessageDoc, reason: StatusReason, at: Date): EventDoc {
+  return eventDoc(m.org_id, {
+    id: `message.failed:${m._id}`,
+    type: 'message.failed',
+    timestamp: at,
+    data: {
+      message_id: null,
+      id: m._id,
+      to: m.phone_number,
+      type: m.type,
+      contact_id: m.contact_id,
+      whatsapp_account_id: m.account_id,
+      error_code: reason.code,
+      error_message: reason.message,
+    },
+  });
+}

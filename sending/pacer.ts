@@ -1,0 +1,53 @@
+/** Below Meta's cap, so that network jitter never pushes a second over it. */
+const HEADROOM = 0.97;
+/** After a 130429 the rate halves, down to this fraction of the number's throughput. */
+const MIN_FACTOR = 1 / 16;
+/** Each second without a 130429 gives back this much of the throughput. */
+const RECOVERY_PER_SECOND = 0.1;
+
+/**
+ * Spaces a number's sends evenly at its throughput. Meta counts a number's sends per second,
+ * so even spacing (no bursts) is what keeps every second under the cap. Meta's 130429 halves
+ * the pace and pauses a second; it recovers linearly while Meta stays quiet.
+ */
+export class Pacer {
+  private nextSlot = 0;
+  private factor = 1;
+  private slowedAt = -Infinity;
+
+  constructor(
+    private perSecond: number,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
+
+  setThroughput(perSecond: number): void {
+    this.perSecond = perSecond;
+  }
+
+  /** Messages a second it paces at now. */
+  rate(at = this.now()): number {
+    return this.perSecond * HEADROOM * this.currentFactor(at);
+  }
+
+  /** Reserves the next send slot: the time (on `now`'s clock) to send at, now or later. */
+  reserve(): number {
+    const at = this.now();
+    const slot = Math.max(at, this.nextSlot);
+    this.nextSlot = slot + 1000 / this.rate(slot);
+    return slot;
+  }
+
+  /** Meta answered 130429. Several answers for one burst count once. */
+  slowDown(): void {
+    const at = this.now();
+    if (at - this.slowedAt < 1000) return;
+    this.factor = Math.max(MIN_FACTOR, this.currentFactor(at) / 2);
+    this.slowedAt = at;
+    this.nextSlot = Math.max(this.nextSlot, at + 1000);
+  }
+
+  private currentFactor(at: number): number {
+    const quietSeconds = Math.max(0, Math.floor((at - this.slowedAt) / 1000) - 1);
+    return Math.min(1, this.factor + quietSeconds * RECOVERY_PER_SECOND);
+  }
+}

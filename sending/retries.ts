@@ -1,0 +1,41 @@
+import type { Client } from '@temporalio/client';
+import type { MessageDoc } from '../store/documents';
+import {
+  sendReportSignal,
+  workflowIds,
+  type MessageRetryInput,
+  type SendReport,
+} from '../workflows/definitions';
+import type { messageRetryWorkflow } from '../workflows/message-retry';
+
+export interface RetryReporter {
+  /** Starts the message's retry workflow if it is not running, and reports the failure. */
+  retry(message: MessageDoc, report: Extract<SendReport, { kind: 'retry' }>): Promise<void>;
+  /** Tells a waiting retry workflow that the message left the queue. */
+  settled(messageId: string): Promise<void>;
+}
+
+export function temporalRetryReporter(client: Client, taskQueue: string): RetryReporter {
+  return {
+    async retry(message, report) {
+      const input: MessageRetryInput = { messageId: message._id, orgId: message.org_id };
+      await client.workflow.signalWithStart<typeof messageRetryWorkflow, [SendReport]>(
+        'messageRetryWorkflow',
+        {
+          workflowId: workflowIds.message(message._id),
+          taskQueue,
+          args: [input],
+          signal: sendReportSignal,
+          signalArgs: [report],
+        },
+      );
+    },
+    async settled(messageId) {
+      // Best effort: a workflow that misses it finds the message gone when it next looks.
+      await client.workflow
+        .getHandle(workflowIds.message(messageId))
+        .signal(sendReportSignal, { kind: 'settled' })
+        .catch(() => undefined);
+    },
+  };
+}

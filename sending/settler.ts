@@ -1,0 +1,69 @@
+import type { SendOutcome, Store } from '../store/contract';
+import type { EventDoc } from '../store/documents';
+import type { Signals } from '../store/signals';
+
+interface Pending {
+  outcome: SendOutcome;
+  events: EventDoc[];
+  done: () => void;
+}
+
+/** Settled ids per signal: well under PostgreSQL's 8,000-byte NOTIFY payload. */
+const IDS_PER_SIGNAL = 150;
+const WRITE_TRIES = 5;
+
+/**
+ * Records outcomes as they come, in one store write for everything that came while the
+ * previous write was in flight, then tells the API processes which messages settled.
+ * A failed write is tried a few times; after that the claims are left to expire, and are
+ * claimed again and checked against Meta's status webhooks (see the lane), as a dead process's.
+ */
+export class Settler {
+  private pending: Pending[] = [];
+  private writing = false;
+
+  constructor(
+    private readonly store: Store,
+    private readonly signals: Signals,
+    private readonly owner: string,
+    private readonly log: { warn(obj: object, msg: string): void },
+  ) {}
+
+  settle(outcome: SendOutcome, events: EventDoc[] = []): Promise<void> {
+    return new Promise((done) => {
+      this.pending.push({ outcome, events, done });
+      if (!this.writing) void this.write();
+    });
+  }
+
+  private async write(): Promise<void> {
+    this.writing = true;
+    while (this.pending.length) {
+      const batch = this.pending.splice(0);
+      for (let tries = 1; ; tries++) {
+        try {
+          await this.store.sendQueue.settle(
+            this.owner,
+            batch.map((p) => p.outcome),
+            batch.flatMap((p) => p.events),
+          );
+          break;
+        } catch (err) {
+          this.log.warn({ err, count: batch.length, tries }, 'recording send outcomes failed');
+          if (tries === WRITE_TRIES) break;
+          await new Promise((r) => setTimeout(r, 200 * tries));
+        }
+      }
+      batch.forEach((p) => p.done());
+      const ids = batch
+        .filter((p) => p.outcome.kind === 'sent' || p.outcome.kind === 'failed')
+        .map((p) => p.outcome.id);
+      for (let i = 0; i < ids.length; i += IDS_PER_SIGNAL) {
+        await this.signals
+          .publish('send_settled', ids.slice(i, i + IDS_PER_SIGNAL).join(','))
+          .catch(() => undefined);
+      }
+    }
+    this.writing = false;
+  }
+}

@@ -1,0 +1,295 @@
+import type pg from 'pg';
+import type {
+  ClaimedSend,
+  SendClass,
+  SendOutcome,
+  SendQueueEntry,
+  SendQueueRepository,
+} from '../contract';
+import type { EventDoc, MessageDoc } from '../documents';
+import type { EventFeed } from '../event-feed';
+import { newMessageDoc, STATUS_RANK } from '../messages';
+import { insertValues, json, transaction, type Row } from './db';
+import { insertEvents } from './events';
+import { COLUMNS, JSON_COLUMNS, toMessage } from './messages';
+
+/** Messages per statement: 17 parameters each, well under PostgreSQL's 65,535. */
+const CHUNK = 2_000;
+
+const PRIORITY: Record<SendClass, number> = { transactional: 0, bulk: 1 };
+const CLASS_OF: SendClass[] = ['transactional', 'bulk'];
+
+const ENTRY_COLUMNS = [
+  'message_id',
+  'account_id',
+  'priority',
+  'not_before',
+  'owner',
+  'lease_until',
+  'claims',
+  'held',
+  'retrying',
+  'created_at',
+];
+
+function toEntry(row: Row): SendQueueEntry {
+  return {
+    message_id: row.message_id as string,
+    account_id: row.account_id as string,
+    class: CLASS_OF[row.priority as number]!,
+    not_before: row.not_before as Date,
+    owner: row.owner as string | null,
+    lease_until: row.lease_until as Date | null,
+    claims: row.claims as number,
+    held: row.held as boolean,
+    retrying: row.retrying as boolean,
+    created_at: row.created_at as Date,
+  };
+}
+
+/** A claimed row: the entry's columns prefixed `q_`, then the message's. */
+function toClaimed(row: Row): ClaimedSend {
+  const entry: Row = {};
+  const message: Row = {};
+  for (const [key, value] of Object.entries(row)) {
+    if (key.startsWith('q_')) entry[key.slice(2)] = value;
+    else message[key] = value;
+  }
+  return { message: toMessage(message), entry: toEntry(entry) };
+}
+
+const CLAIM = `
+  WITH c AS (
+    UPDATE send_queue SET owner = $2,
+      lease_until = now() + $4::double precision * interval '1 millisecond',
+      claims = claims + 1
+    WHERE message_id IN (
+      SELECT message_id FROM send_queue
+      WHERE account_id = $1 AND NOT held AND not_before <= now()
+        AND (lease_until IS NULL OR lease_until < now())
+      ORDER BY priority, seq LIMIT $3
+      FOR UPDATE SKIP LOCKED)
+    RETURNING *)
+  SELECT ${ENTRY_COLUMNS.map((c) => `c.${c} AS q_${c}`).join(', ')}, m.*
+  FROM c JOIN messages m ON m.id = c.message_id
+  ORDER BY c.priority, c.seq`;
+
+/**
+ * Accounts with an entry due now, those whose first due entry comes first in claim order
+ * first. A loose index scan over send_queue_claim finds each account in one probe, so the
+ * cost follows the number of accounts, not the length of their queues.
+ */
+const DUE_ACCOUNTS = `
+  WITH RECURSIVE accounts AS (
+    (SELECT account_id FROM send_queue WHERE NOT held ORDER BY account_id LIMIT 1)
+    UNION ALL
+    SELECT (SELECT q.account_id FROM send_queue q
+            WHERE NOT q.held AND q.account_id > a.account_id
+            ORDER BY q.account_id LIMIT 1)
+    FROM accounts a WHERE a.account_id IS NOT NULL)
+  SELECT a.account_id FROM accounts a
+  CROSS JOIN LATERAL (
+    SELECT q.priority, q.seq FROM send_queue q
+    WHERE q.account_id = a.account_id AND NOT q.held AND q.not_before <= now()
+      AND (q.lease_until IS NULL OR q.lease_until < now())
+    ORDER BY q.priority, q.seq LIMIT 1) d
+  ORDER BY d.priority, d.seq
+  LIMIT $1`;
+
+/**
+ * The message side of `sent` and `failed`, as APPLY_STATUS in messages.ts with one row of `s`
+ * per message: the history gets the status once, the status moves only forward (taking the
+ * error with it), and a wamid already recorded is kept.
+ */
+const SETTLE_MESSAGES = `
+  UPDATE messages SET
+    wamid = COALESCE(wamid, s.s_wamid),
+    status_history = CASE WHEN status_history @> s.s_probe THEN status_history
+                          ELSE status_history || s.s_entry END,
+    status = CASE WHEN status_rank < s.s_rank THEN s.s_status ELSE status END,
+    error = CASE WHEN status_rank < s.s_rank AND s.s_error IS NOT NULL THEN s.s_error
+                 ELSE error END,
+    updated_at = CASE WHEN status_rank < s.s_rank THEN now() ELSE updated_at END
+  FROM unnest($1::text[], $2::text[], $3::smallint[], $4::text[], $5::jsonb[], $6::jsonb[],
+              $7::jsonb[]) AS s(s_id, s_status, s_rank, s_wamid, s_entry, s_probe, s_error)
+  WHERE id = s.s_id
+    AND (status_rank < s.s_rank OR NOT status_history @> s.s_probe
+         OR (wamid IS NULL AND s.s_wamid IS NOT NULL))`;
+
+type Final = Extract<SendOutcome, { kind: 'sent' | 'failed' }>;
+
+function finalParams(finals: Final[]): unknown[] {
+  const columns: unknown[][] = [[], [], [], [], [], [], []];
+  for (const o of finals) {
+    const status = o.kind;
+    const error = o.kind === 'failed' ? o.reason : null;
+    const row = [
+      o.id,
+      status,
+      STATUS_RANK[status],
+      o.kind === 'sent' ? o.wamid : null,
+      json([error ? { status, at: o.at, error } : { status, at: o.at }]),
+      json([{ status }]),
+      error ? json(error) : null,
+    ];
+    row.forEach((value, i) => columns[i]!.push(value));
+  }
+  return columns;
+}
+
+/** One outcome per message, the first given; sorted by id, the order rows are locked in. */
+function byMessage(outcomes: SendOutcome[]): SendOutcome[] {
+  const first = new Map<string, SendOutcome>();
+  for (const o of outcomes) if (!first.has(o.id)) first.set(o.id, o);
+  return [...first.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+/**
+ * Outbound messages waiting for their number's dispatcher. A message and its entry are written
+ * in one statement; claims lock rows with SKIP LOCKED, so concurrent claimers never share one.
+ */
+export function sendQueueRepository(pool: pg.Pool, feed: EventFeed): SendQueueRepository {
+  /** Inserts the messages not stored yet with their entries; returns the ids inserted. */
+  async function insertChunk(docs: MessageDoc[], cls: SendClass, at: Date): Promise<Set<string>> {
+    const { text, values } = insertValues(
+      'messages',
+      COLUMNS,
+      docs.map((d) => ({ ...d })),
+      JSON_COLUMNS,
+    );
+    const n = values.length;
+    // Entries take their seq in the order given: a campaign's messages go out in its order.
+    const res = await pool.query<{ message_id: string }>(
+      `WITH m AS (${text} ON CONFLICT (id) DO NOTHING RETURNING id, account_id)
+       INSERT INTO send_queue (message_id, account_id, priority, not_before, created_at)
+       SELECT m.id, m.account_id, $${n + 1}, LEAST($${n + 2}::timestamptz, now()), $${n + 2}
+       FROM m JOIN unnest($${n + 3}::text[]) WITH ORDINALITY AS o(id, ord) ON o.id = m.id
+       ORDER BY o.ord
+       RETURNING message_id`,
+      [...values, PRIORITY[cls], at, docs.map((d) => d._id)],
+    );
+    return new Set(res.rows.map((r) => r.message_id));
+  }
+
+  return {
+    async enqueue(messages, cls, at = new Date()) {
+      const docs = new Map<string, MessageDoc>();
+      for (const m of messages) {
+        if (!docs.has(m._id)) docs.set(m._id, newMessageDoc({ ...m, status: 'queued' }, at));
+      }
+      const all = [...docs.values()];
+      const created = new Set<string>();
+      for (let i = 0; i < all.length; i += CHUNK) {
+        for (const id of await insertChunk(all.slice(i, i + CHUNK), cls, at)) created.add(id);
+      }
+      const others = all.filter((d) => !created.has(d._id)).map((d) => d._id);
+      if (others.length) {
+        const res = await pool.query('SELECT * FROM messages WHERE id = ANY($1::text[])', [others]);
+        const read = (res.rows as Row[]).map(toMessage);
+        for (const doc of read) docs.set(doc._id, doc);
+        if (read.length < others.length) {
+          const found = new Set(read.map((d) => d._id));
+          const lost = others.find((id) => !found.has(id));
+          throw new Error(`Message ${lost} conflicted but cannot be read`);
+        }
+      }
+      const answered = new Set<string>();
+      return messages.map((m) => {
+        const first = !answered.has(m._id);
+        answered.add(m._id);
+        return { doc: docs.get(m._id)!, created: first && created.has(m._id) };
+      });
+    },
+
+    async claim(accountId, owner, { limit, leaseMs }) {
+      if (limit <= 0) return [];
+      const res = await pool.query(CLAIM, [accountId, owner, limit, leaseMs]);
+      return res.rows.map((r) => toClaimed(r as Row));
+    },
+
+    async settle(owner, outcomes, events) {
+      const unique = byMessage(outcomes);
+      const finals = unique.filter((o): o is Final => o.kind === 'sent' || o.kind === 'failed');
+      const later = unique.filter((o) => o.kind === 'later');
+      const held = unique.filter((o) => o.kind === 'held').map((o) => o.id);
+      if (!unique.length && !events.length) return;
+      let recorded: EventDoc[] = [];
+      await transaction(pool, async (client) => {
+        if (finals.length) {
+          const ids = finals.map((o) => o.id);
+          // In id order, as status batches lock them: the two never deadlock.
+          await client.query(
+            'SELECT id FROM messages WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE',
+            [ids],
+          );
+          await client.query(SETTLE_MESSAGES, finalParams(finals));
+          await client.query('DELETE FROM send_queue WHERE message_id = ANY($1::text[])', [ids]);
+        }
+        if (later.length) {
+          await client.query(
+            `UPDATE send_queue SET owner = NULL, lease_until = NULL, claims = 0,
+               not_before = s.not_before
+             FROM unnest($2::text[], $3::timestamptz[]) AS s(id, not_before)
+             WHERE message_id = s.id AND owner = $1`,
+            [owner, later.map((o) => o.id), later.map((o) => o.notBefore)],
+          );
+        }
+        if (held.length) {
+          await client.query(
+            `UPDATE send_queue SET held = true, retrying = true, owner = NULL, lease_until = NULL
+             WHERE message_id = ANY($2::text[]) AND owner = $1`,
+            [owner, held],
+          );
+        }
+        recorded = await insertEvents(client, events);
+      });
+      feed.publish(recorded);
+    },
+
+    async release(id, notBefore) {
+      // Only a held entry: one claimed meanwhile keeps its owner and lease.
+      const res = await pool.query<{ found: boolean }>(
+        `WITH u AS (
+           UPDATE send_queue SET held = false, claims = 0, not_before = $2,
+             owner = NULL, lease_until = NULL
+           WHERE message_id = $1 AND held RETURNING 1)
+         SELECT EXISTS (SELECT 1 FROM u)
+           OR EXISTS (SELECT 1 FROM send_queue WHERE message_id = $1) AS found`,
+        [id, notBefore],
+      );
+      return res.rows[0]!.found;
+    },
+
+    async entry(id) {
+      const res = await pool.query('SELECT * FROM send_queue WHERE message_id = $1', [id]);
+      return res.rows[0] ? toEntry(res.rows[0] as Row) : null;
+    },
+
+    async dueAccounts(limit) {
+      const res = await pool.query<{ account_id: string }>(DUE_ACCOUNTS, [limit]);
+      return res.rows.map((r) => r.account_id);
+    },
+
+    async depths(accountIds) {
+      const named = accountIds !== undefined;
+      const scope = named ? 'AND account_id = ANY($1::text[])' : '';
+      // Two halves so that each is served by its partial index (send_queue_claim, _held).
+      const res = await pool.query<{ account_id: string; priority: number; n: number }>(
+        `SELECT account_id, priority, count(*) AS n FROM send_queue
+         WHERE NOT held ${scope} GROUP BY account_id, priority
+         UNION ALL
+         SELECT account_id, priority, count(*) AS n FROM send_queue
+         WHERE held ${scope} GROUP BY account_id, priority`,
+        named ? [accountIds] : [],
+      );
+      const depths = new Map<string, Record<SendClass, number>>();
+      for (const id of accountIds ?? []) depths.set(id, { transactional: 0, bulk: 0 });
+      for (const r of res.rows) {
+        let d = depths.get(r.account_id);
+        if (!d) depths.set(r.account_id, (d = { transactional: 0, bulk: 0 }));
+        d[CLASS_OF[r.priority]!] += r.n;
+      }
+      return depths;
+    },
+  };
+}

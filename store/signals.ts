@@ -1,0 +1,37 @@
+/**
+ * Wake-ups between processes: the API tells dispatchers a number has messages to send, a
+ * dispatcher tells APIs which messages it settled. A lost signal only delays: every listener
+ * also polls.
+ */
+export interface Signals {
+  publish(channel: SignalChannel, payload: string): Promise<void>;
+  /** Resolves once listening; the returned function stops. */
+  subscribe(
+    channel: SignalChannel,
+    listener: (payload: string) => void,
+  ): Promise<() => Promise<void>>;
+  close(): Promise<void>;
+}
+
+export type SignalChannel = 'send_queued' | 'send_settled';
+
+/** Signals within one process: for a store that has no notifications of its own. */
+export function inProcessSignals(): Signals {
+  const listeners = new Map<string, Set<(payload: string) => void>>();
+  return {
+    publish(channel, payload) {
+      for (const l of listeners.get(channel) ?? []) l(payload);
+      return Promise.resolve();
+    },
+    subscribe(channel, listener) {
+      const set = listeners.get(channel) ?? new Set();
+      listeners.set(channel, set);
+      set.add(listener);
+      return Promise.resolve(() => {
+        set.delete(listener);
+        return Promise.resolve();
+      });
+    },
+    close: () => Promise.resolve(),
+  };
+}

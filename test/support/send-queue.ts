@@ -1,0 +1,70 @@
+import { randomUUID } from 'node:crypto';
+import type { NewMessage, SendClass, Store } from '../../store/contract';
+import type { AccountDoc } from '../../store/documents';
+
+/** A template message to `phone` from `account`, as the API or a campaign would queue it. */
+export function templateMessage(account: AccountDoc, phone: string, id = randomUUID()): NewMessage {
+  return {
+    _id: id,
+    org_id: account.org_id,
+    account_id: account._id,
+    contact_id: `contact-${phone}`,
+    direction: 'outbound',
+    phone_number: phone,
+    type: 'template',
+    content: {
+      name: 'order_confirmation',
+      language: { code: 'en' },
+      components: [
+        {
+          type: 'body',
+          parameters: [
+            { type: 'text', text: 'Ana' },
+            { type: 'text', text: 'ORD-1' },
+          ],
+        },
+      ],
+    },
+    origin: 'campaign',
+    origin_id: null,
+    request_hash: null,
+    wamid: null,
+    status: 'queued',
+  };
+}
+
+/** `count` messages to distinct numbers (`+1555<prefix><n>`), queued in one call. */
+export async function enqueueMany(
+  store: Store,
+  account: AccountDoc,
+  count: number,
+  cls: SendClass = 'bulk',
+  prefix = String(Math.floor(Math.random() * 900) + 100),
+): Promise<string[]> {
+  const messages = Array.from({ length: count }, (_, i) =>
+    templateMessage(account, `+1555${prefix}${String(i).padStart(4, '0')}`),
+  );
+  await store.sendQueue.enqueue(messages, cls);
+  return messages.map((m) => m._id);
+}
+
+/** Polls until `check` is true (or throws with `what` after `ms`). */
+export async function waitUntil(what: string, check: () => Promise<boolean>, ms = 60_000) {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting until ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Until the account's send queue is empty. */
+export function queueDrained(store: Store, accountId: string, ms?: number) {
+  return waitUntil(
+    `the send queue of ${accountId} is empty`,
+    async () => {
+      const depth = (await store.sendQueue.depths([accountId])).get(accountId);
+      return !depth || depth.transactional + depth.bulk === 0;
+    },
+    ms,
+  );
+}

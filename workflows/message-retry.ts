@@ -1,0 +1,49 @@
+import { condition, proxyActivities, setHandler, sleep } from '@temporalio/workflow';
+import type { MessageActivities } from '../activities/messages';
+import {
+  MESSAGE_RETRY_DELAYS_MS,
+  sendReportSignal,
+  type MessageRetryInput,
+  type SendReport,
+} from './definitions';
+
+const { releaseQueuedMessage, queuedMessageState, failQueuedMessage } =
+  proxyActivities<MessageActivities>({
+    startToCloseTimeout: '30 seconds',
+    retry: { maximumInterval: '1 minute' },
+  });
+
+/** A report can be lost with the process that was to send it: look at the queue this often. */
+const CHECK_EVERY = '10 minutes';
+
+/**
+ * The retries of one message, `message:<messageId>`: the dispatcher reports each failed
+ * attempt here; after the schedule's wait the message goes back to its number's queue, where
+ * the number's lane sends it again at its pace. The message fails once the schedule runs out.
+ */
+export async function messageRetryWorkflow(
+  input: MessageRetryInput,
+): Promise<'settled' | 'failed'> {
+  const reports: SendReport[] = [];
+  setHandler(sendReportSignal, (report) => void reports.push(report));
+  let failures = 0;
+  for (;;) {
+    if (!(await condition(() => reports.length > 0, CHECK_EVERY))) {
+      const state = await queuedMessageState(input.messageId);
+      if (state === 'gone') return 'settled';
+      if (state === 'held') {
+        reports.push({ kind: 'retry', reason: { code: 0, message: 'No answer from Meta' } });
+      }
+      continue;
+    }
+    const report = reports.shift()!;
+    if (report.kind === 'settled') return 'settled';
+    const wait = MESSAGE_RETRY_DELAYS_MS[failures++];
+    if (wait === undefined) {
+      await failQueuedMessage(input.messageId, report.reason);
+      return 'failed';
+    }
+    await sleep(report.delayMs ?? wait);
+    await releaseQueuedMessage(input.messageId);
+  }
+}
