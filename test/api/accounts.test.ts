@@ -1,13 +1,12 @@
-import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { decryptSecret } from '../../lib/crypto';
 import { provisionOrganization } from '../../scripts/provision';
 import { sandboxDisplayNumber } from '../../lib/sandbox-ids';
 import { createMetaSimulator, type MetaSimulator } from '../../sim/meta';
-import type { NewMessage } from '../../store/contract';
 import { sandboxAccountIds } from '../../store/sandbox-account';
 import { createTestApp, type TestApp } from '../support/app';
 import { openRawStore } from '../support/raw-store';
+import { queuedMessage } from '../support/send-queue';
 
 // Real accounts are checked at Meta before they are stored: the simulator stands in for it.
 let sim: MetaSimulator;
@@ -483,21 +482,7 @@ describe('WhatsApp accounts', () => {
 });
 
 describe('what a number is sending', () => {
-  const message = (orgId: string, accountId: string): NewMessage => ({
-    _id: randomUUID(),
-    org_id: orgId,
-    account_id: accountId,
-    contact_id: randomUUID(),
-    direction: 'outbound',
-    phone_number: '+14155550100',
-    type: 'text',
-    content: { type: 'text', text: { body: 'Hello' } },
-    origin: 'api',
-    origin_id: null,
-    request_hash: null,
-    wamid: null,
-    status: 'queued',
-  });
+  const message = (orgId: string, accountId: string) => queuedMessage(orgId, accountId);
   type Activity = { id: string; queue: { transactional: number; bulk: number }; send_rate: number };
   const activityOf = (view: Activity) => ({ queue: view.queue, send_rate: view.send_rate });
 

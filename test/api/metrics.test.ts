@@ -2,10 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CounterBuffer } from '../../metrics/counter-buffer';
 import { exposition } from '../../metrics/prometheus';
-import type { CounterRepository, CounterSample, NewMessage } from '../../store/contract';
+import type { CounterRepository, CounterSample } from '../../store/contract';
 import { MAX_INBOUND_ATTEMPTS } from '../../store/inbound-webhooks';
 import { createTestApp, type TestApp } from '../support/app';
 import { openRawStore } from '../support/raw-store';
+import { queuedMessage } from '../support/send-queue';
 import { openTestStore, STORE_KINDS } from '../support/store';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver';
 
@@ -209,21 +210,7 @@ function valueOf(text: string, series: string): number | null {
   return line === undefined ? null : Number(line.slice(series.length + 1));
 }
 
-const message = (orgId: string, accountId: string): NewMessage => ({
-  _id: randomUUID(),
-  org_id: orgId,
-  account_id: accountId,
-  contact_id: randomUUID(),
-  direction: 'outbound',
-  phone_number: '+14155550100',
-  type: 'text',
-  content: { type: 'text', text: { body: 'Hello' } },
-  origin: 'api',
-  origin_id: null,
-  request_hash: null,
-  wamid: null,
-  status: 'queued',
-});
+const message = (orgId: string, accountId: string) => queuedMessage(orgId, accountId);
 
 describe('GET /metrics', () => {
   it('answers the text format without an API key', async () => {

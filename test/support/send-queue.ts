@@ -2,14 +2,35 @@ import { randomUUID } from 'node:crypto';
 import type { NewMessage, SendClass, Store } from '../../store/contract';
 import type { AccountDoc } from '../../store/documents';
 
-/** A template message to `phone` from `account`, as the API or a campaign would queue it. */
-export function templateMessage(account: AccountDoc, phone: string, id = randomUUID()): NewMessage {
+/** A text message from `accountId` to `phone`, as `POST /api/messages/send` would queue it. */
+export function queuedMessage(
+  orgId: string,
+  accountId: string,
+  over: Partial<NewMessage> = {},
+): NewMessage {
   return {
-    _id: id,
-    org_id: account.org_id,
-    account_id: account._id,
-    contact_id: `contact-${phone}`,
+    _id: randomUUID(),
+    org_id: orgId,
+    account_id: accountId,
+    contact_id: randomUUID(),
     direction: 'outbound',
+    phone_number: '+14155550100',
+    type: 'text',
+    content: { body: 'Hello' },
+    origin: 'api',
+    origin_id: null,
+    request_hash: null,
+    wamid: null,
+    status: 'queued',
+    ...over,
+  };
+}
+
+/** A template message to `phone` from `account`, as a campaign would queue it. */
+export function templateMessage(account: AccountDoc, phone: string, id = randomUUID()): NewMessage {
+  return queuedMessage(account.org_id, account._id, {
+    _id: id,
+    contact_id: `contact-${phone}`,
     phone_number: phone,
     type: 'template',
     content: {
@@ -26,11 +47,7 @@ export function templateMessage(account: AccountDoc, phone: string, id = randomU
       ],
     },
     origin: 'campaign',
-    origin_id: null,
-    request_hash: null,
-    wamid: null,
-    status: 'queued',
-  };
+  });
 }
 
 /** `count` messages to distinct numbers (`+1555<prefix><n>`), queued in one call. */
