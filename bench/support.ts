@@ -418,19 +418,25 @@ function cpuSeconds(target: Metered): number | null {
 }
 
 /**
- * CPU time (seconds) every process on the machine has used so far, and what the host gave other
- * machines (steal), to tell the benchmark's own use from others'; null where /proc is missing.
+ * CPU time (user + system, seconds) every process on the machine has used so far, exited ones
+ * included through their parents, to tell the benchmark's own use from others'. Counted the way
+ * `CpuMeter` counts (the machine-wide figures of /proc/stat are sampled differently and disagree
+ * with it by a tenth under timer-driven load); null where /proc is missing.
  */
 export function machineCpuSeconds(): number | null {
   try {
     clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' })) || 100;
-    const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!;
-    const [user, nice, system, , , irq, softirq, steal] = line
-      .trim()
-      .split(/\s+/)
-      .slice(1)
-      .map(Number);
-    return (user! + nice! + system! + irq! + softirq! + steal!) / clockTicks;
+    let total = 0;
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const f = procStat(entry);
+        total += Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+      } catch {
+        // Gone since the listing.
+      }
+    }
+    return total / clockTicks;
   } catch {
     return null;
   }

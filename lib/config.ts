@@ -71,6 +71,7 @@ const EnvSchema = z.object({
   META_WEBHOOK_URL: z.url().optional(),
   SEND_NO_ANSWER_RECHECK_SECONDS: positiveInt.default(15),
   SEND_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
+  META_CONNECTIONS: positiveInt.default(512),
   SEND_LANE_LEASE_SECONDS: positiveInt.default(10),
   SEND_CLAIM_LEASE_SECONDS: positiveInt.default(30),
   SEND_POLL_MS: positiveInt.default(250),
@@ -171,6 +172,11 @@ export interface Config {
     pollMs: number;
     /** Meta's pair rate: one message per interval to the same user, after a burst. */
     pairRate: { intervalMs: number; burst: number };
+    /**
+     * Connections a worker opens to Meta: sends in flight are at most this, so 1,000/s at
+     * 250 ms a round trip needs 250.
+     */
+    connections: number;
   };
   meta: {
     apiVersion: string;
@@ -275,6 +281,7 @@ export function loadConfig(env: Env = process.env): Config {
       claimLeaseMs: e.SEND_CLAIM_LEASE_SECONDS * 1000,
       pollMs: e.SEND_POLL_MS,
       pairRate: { intervalMs: e.META_PAIR_RATE_INTERVAL_MS, burst: e.META_PAIR_RATE_BURST },
+      connections: e.META_CONNECTIONS,
     },
     meta: {
       apiVersion: e.META_API_VERSION,
@@ -321,6 +328,7 @@ export function configEnv(config: Config): Env {
     SEND_POLL_MS: String(config.send.pollMs),
     META_PAIR_RATE_INTERVAL_MS: String(config.send.pairRate.intervalMs),
     META_PAIR_RATE_BURST: String(config.send.pairRate.burst),
+    META_CONNECTIONS: String(config.send.connections),
   };
 }
 

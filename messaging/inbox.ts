@@ -26,8 +26,9 @@ export const INBOX_DEFAULTS = {
  * Where verified provider webhooks land. `accept` resolves once the webhook is stored (so the
  * provider can be answered), writing everything that arrived meanwhile in one insert; the
  * stored webhooks are then processed in the background, in batches of what queued meanwhile.
- * Past `maxQueued` waiting in memory, new ones are only stored: the worker's recovery sweep
- * processes them, as it does whatever a process that dies leaves.
+ * Past `maxQueued` waiting in memory, new ones are only stored, and read back from the store
+ * once the queue has drained; the worker's recovery sweep processes what a process that dies
+ * leaves.
  */
 export class Inbox {
   private waiting: Waiting[] = [];
@@ -37,6 +38,9 @@ export class Inbox {
   private processed: string[] = [];
   private marking = false;
   private idleWaiters: (() => void)[] = [];
+  /** Webhooks were stored but not queued here: read them back once the queue drains. */
+  private overflowed = false;
+  private refilling = false;
 
   constructor(
     private readonly store: Store,
@@ -69,7 +73,9 @@ export class Inbox {
           batch.map((w) => ({ provider: 'meta' as const, body: w.body })),
         );
         batch.forEach((w) => w.resolve());
-        this.queue.push(...docs.slice(0, Math.max(0, this.opts.maxQueued - this.queue.length)));
+        const room = Math.max(0, this.opts.maxQueued - this.queue.length);
+        if (docs.length > room) this.overflowed = true;
+        this.queue.push(...docs.slice(0, room));
         this.pump();
       } catch (err) {
         batch.forEach((w) => w.reject(err));
@@ -93,6 +99,31 @@ export class Inbox {
     }
   }
 
+  /**
+   * Reads back what overflowed, once everything processed so far is marked (so it is not read
+   * back too). Another process may read some of the same: processing is idempotent.
+   */
+  private async refill(): Promise<void> {
+    if (!this.overflowed || this.refilling || this.queue.length || this.active || this.marking) {
+      return;
+    }
+    this.refilling = true;
+    try {
+      // Failed ones wait for the sweep's pace, not this loop's.
+      const docs = (await this.store.inboundWebhooks.pending(0, this.opts.maxQueued)).filter(
+        (d) => d.attempts === 0,
+      );
+      this.overflowed = docs.length > 0;
+      this.queue.push(...docs);
+    } catch (err) {
+      this.log.warn({ err }, 'reading back stored webhooks failed; the recovery sweep will');
+      this.overflowed = false;
+    }
+    this.refilling = false;
+    this.pump();
+    this.settle();
+  }
+
   /** Marks what was processed meanwhile in one write; unmarked ones are only processed again. */
   private async markProcessed(): Promise<void> {
     if (this.marking) return;
@@ -106,6 +137,7 @@ export class Inbox {
         );
     }
     this.marking = false;
+    await this.refill();
     this.settle();
   }
 
@@ -113,6 +145,8 @@ export class Inbox {
     return (
       this.flushing ||
       this.marking ||
+      this.refilling ||
+      this.overflowed ||
       this.active > 0 ||
       this.waiting.length > 0 ||
       this.queue.length > 0 ||

@@ -17,7 +17,10 @@ async function main() {
   const database = await openStore(config);
   const connection = await NativeConnection.connect({ address });
   const clientConnection = await Connection.connect({ address });
-  const meta = createMetaClient({ apiVersion: config.meta.apiVersion });
+  const meta = createMetaClient({
+    apiVersion: config.meta.apiVersion,
+    connections: config.send.connections,
+  });
   try {
     const client = new Client({ connection: clientConnection, namespace });
     if (config.temporal.schedules) {
