@@ -70,12 +70,15 @@ export class Lane {
   /** Runs until the lane is idle, lost to another process, or stopped. */
   async run(): Promise<void> {
     const { store, owner, send } = this.deps;
-    let renewAt = 0;
+    const hold = () => store.sendLanes.acquire(this.accountId, owner, send.laneLeaseMs);
+    // Another process holds the lane: nothing to give back.
+    if (!(await hold())) return;
+    let renewAt = Date.now() + send.laneLeaseMs / 3;
     let idleSince = Date.now();
     try {
       while (!this.stopping) {
         if (Date.now() >= renewAt) {
-          if (!(await store.sendLanes.acquire(this.accountId, owner, send.laneLeaseMs))) return;
+          if (!(await hold())) return;
           renewAt = Date.now() + send.laneLeaseMs / 3;
           await store.sendLanes.report(this.accountId, owner, this.meter.rate());
         }
