@@ -2,6 +2,7 @@ import type { Config } from '../lib/config';
 import type { Store } from '../store';
 import type { Signals } from '../store/signals';
 import type { WebhookEngine } from '../webhooks/engine';
+import { campaignActivities } from './campaigns';
 import { maintenanceActivities } from './maintenance';
 import { messageActivities } from './messages';
 import type { MetaClient } from './meta/client';
@@ -22,6 +23,7 @@ export function createActivities(deps: ActivityDeps) {
     ...maintenanceActivities(deps),
     ...templateActivities(deps),
     ...messageActivities(deps),
+    ...campaignActivities(deps),
     ...webhookActivities({ store: deps.store, ...deps.webhooks }),
   };
 }

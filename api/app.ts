@@ -18,6 +18,7 @@ import { webhooksPlugin } from './plugins/webhooks';
 import { accountRoutes } from './routes/accounts';
 import { apiKeyRoutes } from './routes/api-keys';
 import { authRoutes } from './routes/auth';
+import { campaignRoutes } from './routes/campaigns';
 import { contactBulkRoutes } from './routes/contacts-bulk';
 import { contactRoutes } from './routes/contacts';
 import { healthRoutes } from './routes/health';
@@ -75,6 +76,7 @@ export async function buildApp(config: Config, opts: AppOptions = {}): Promise<F
     await app.register(contactBulkRoutes);
     await app.register(transferRoutes);
     await app.register(messageRoutes);
+    await app.register(campaignRoutes);
     await app.register(metaWebhookRoutes);
     await app.register(webhookEndpointRoutes);
     await app.register(webhookDeliveryRoutes);

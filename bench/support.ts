@@ -496,3 +496,51 @@ export function runMain(usage: string, main: (argv: string[], r: Resources) => P
       },
     );
 }
+
+/** Resident memory of a process now, in bytes; null once it is gone or where /proc is missing. */
+export function rssBytes(pid: number): number | null {
+  try {
+    const kb = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return kb ? Number(kb[1]) * 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The highest resident memory of each named process since the last `reset`, sampled every
+ * `everyMs`: a short peak between samples goes unseen, so the interval should be short.
+ */
+export class RssPeaks {
+  private peaks: Record<string, number> = {};
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    private readonly pids: Record<string, number>,
+    everyMs = 250,
+  ) {
+    this.sample();
+    this.timer = setInterval(() => this.sample(), everyMs);
+    this.timer.unref();
+  }
+
+  private sample(): void {
+    for (const [name, pid] of Object.entries(this.pids)) {
+      const bytes = rssBytes(pid);
+      if (bytes !== null) this.peaks[name] = Math.max(this.peaks[name] ?? 0, bytes);
+    }
+  }
+
+  /** The peaks so far (bytes), then starts again from the current sizes. */
+  take(): Record<string, number> {
+    this.sample();
+    const peaks = this.peaks;
+    this.peaks = {};
+    this.sample();
+    return peaks;
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+}

@@ -256,3 +256,72 @@ export interface WebhookBacklogDoc {
   event_at: Date;
   parked_at: Date;
 }
+
+export type CampaignStatus =
+  'scheduled' | 'running' | 'paused' | 'completed' | 'cancelled' | 'failed';
+
+/** Who a campaign goes to: every condition given must hold. Opted-out contacts never. */
+export interface CampaignAudience {
+  tags?: string[];
+  /** `any` (default): at least one of the tags; `all`: every one. */
+  tags_match?: 'any' | 'all';
+  stage?: string;
+  /** Country calling codes without `+` (`91`, `1`): the phone number starts with one. */
+  country_codes?: string[];
+  custom_field?: { key: string; value: string | number | boolean };
+  contact_ids?: string[];
+}
+
+/**
+ * What every recipient gets. Text may hold placeholders filled from the contact:
+ * `{{name}}`, `{{phone_number}}`, `{{email}}`, `{{stage}}`, `{{custom_fields.<key>}}`, each
+ * with an optional default after a bar (`{{name | there}}`).
+ */
+export type CampaignMessage =
+  | {
+      type: 'template';
+      template: {
+        name: string;
+        /** The template's language code (`en`, `en_US`). */
+        language: string;
+        components: Record<string, unknown>[];
+      };
+    }
+  | { type: 'text'; text: string };
+
+export interface CampaignDoc {
+  _id: string;
+  org_id: string;
+  account_id: string;
+  name: string;
+  audience: CampaignAudience;
+  message: CampaignMessage;
+  /** `anytime`: a template to everyone; `24h`: free-form, only where the window is open. */
+  mode: 'anytime' | '24h';
+  scheduled_at: Date | null;
+  /** Messages a second, below the number's own; null: the number's. */
+  throughput: number | null;
+  status: CampaignStatus;
+  /** Recipients, once the audience is snapshotted at start. */
+  total: number | null;
+  error: string | null;
+  created_at: Date;
+  started_at: Date | null;
+  completed_at: Date | null;
+  updated_at: Date;
+}
+
+/** `pending` until its message is queued, or `skipped` / `cancelled` without one. */
+export type RecipientSnapshotState = 'pending' | 'queued' | 'skipped' | 'cancelled';
+
+/** One contact of a campaign's audience as it was at start, in send order (`seq`). */
+export interface CampaignRecipientDoc {
+  campaign_id: string;
+  contact_id: string;
+  seq: number;
+  phone_number: string;
+  state: RecipientSnapshotState;
+  message_id: string | null;
+  /** Why it was skipped (`window closed`...). */
+  reason: string | null;
+}

@@ -1,4 +1,5 @@
-import { defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { CampaignStatus } from '../store/documents';
 
 /**
  * What the API and the worker share about workflows: their types' names, their business IDs,
@@ -12,6 +13,7 @@ export const workflowIds = {
   templateSyncOrg: (orgId: string) => `templates-sync:org:${orgId}`,
   templateSyncAll: () => 'templates-sync:all',
   message: (messageId: string) => `message:${messageId}`,
+  campaign: (campaignId: string) => `campaign:${campaignId}`,
   webhookDelivery: (endpointId: string, eventId: string) => `webhook:${endpointId}:${eventId}`,
   webhookCircuit: (endpointId: string) => `webhook-circuit:${endpointId}`,
 };
@@ -147,3 +149,26 @@ export interface WebhookCircuitInput {
  * by hand; backlog skipped).
  */
 export type WebhookCircuitOutcome = 'closed' | 'idle' | 'disabled' | 'gone' | 'skipped';
+
+/** A campaign's workflow input; `progress` carries a run's state into the next (continue-as-new). */
+export interface CampaignInput {
+  campaignId: string;
+  orgId: string;
+  progress?: CampaignProgress;
+}
+
+export interface CampaignProgress {
+  status: CampaignStatus;
+  /** The last recipient (by `seq`) handed to the send queue or skipped. */
+  cursor: number;
+  queued: number;
+  skipped: number;
+  /** Recipients, once the audience is snapshotted. */
+  total: number | null;
+}
+
+/** What pause, resume and cancel answer: the campaign's status once the workflow took it. */
+export const pauseCampaignUpdate = defineUpdate<CampaignStatus>('pauseCampaign');
+export const resumeCampaignUpdate = defineUpdate<CampaignStatus>('resumeCampaign');
+export const cancelCampaignUpdate = defineUpdate<CampaignStatus>('cancelCampaign');
+export const campaignProgressQuery = defineQuery<CampaignProgress>('campaignProgress');

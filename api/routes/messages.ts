@@ -3,6 +3,7 @@ import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { sha256Hex } from '../../lib/crypto';
+import { idFrom } from '../../lib/ids';
 import { ConflictError, NotFoundError, ValidationError } from '../../lib/errors';
 import { requirePhone } from '../../lib/phone';
 import { toMetaContent } from '../../messaging/meta-message';
@@ -20,10 +21,7 @@ import {
 import { orgOf } from '../types';
 
 /** A stable message id per organization and Idempotency-Key. */
-function idFromKey(orgId: string, key: string): string {
-  const h = sha256Hex(`${orgId}:${key}`);
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
-}
+const idFromKey = (orgId: string, key: string) => idFrom(`${orgId}:${key}`);
 
 function messageView(m: MessageDoc) {
   return {

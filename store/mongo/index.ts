@@ -4,6 +4,7 @@ import type { Store } from '../contract';
 import { EventFeed } from '../event-feed';
 import { accountRepository } from './accounts';
 import { apiKeyRepository } from './api-keys';
+import { campaignRepository } from './campaigns';
 import { contactRepository } from './contacts';
 import { counterRepository } from './counters';
 import { eventRepository } from './events';
@@ -43,5 +44,6 @@ export function createMongoStore(db: Db, encryptionKey: Buffer, accounts?: Accou
     sendQueue: sendQueueRepository(db, feed),
     sendLanes: sendLaneRepository(db),
     counters: counterRepository(db),
+    campaigns: campaignRepository(db),
   };
 }

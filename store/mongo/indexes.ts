@@ -31,6 +31,7 @@ export const INDEXES: Record<string, IndexDescription[]> = {
     { key: { org_id: 1, phone_number: 1 }, name: 'org_phone_unique', unique: true },
     { key: { org_id: 1, created_at: -1 }, name: 'org_created' },
     { key: { org_id: 1, tags: 1 }, name: 'org_tags' },
+    { key: { org_id: 1, stage: 1 }, name: 'org_stage' },
     { key: { outbox_pending: 1 }, name: 'outbox_pending' },
   ],
   transfers: [
@@ -51,6 +52,12 @@ export const INDEXES: Record<string, IndexDescription[]> = {
   webhook_attempts: [
     { key: { endpoint_id: 1, event_id: 1 }, name: 'delivery' },
     { key: { at: 1 }, name: 'at' },
+  ],
+  campaigns: [{ key: { org_id: 1, created_at: -1, _id: -1 }, name: 'org_created' }],
+  // `_id` is `<campaign_id>:<contact_id>`: one recipient per campaign and contact.
+  campaign_recipients: [
+    { key: { campaign_id: 1, seq: 1 }, name: 'campaign_seq_unique', unique: true },
+    { key: { campaign_id: 1, state: 1, seq: 1 }, name: 'campaign_state_seq' },
   ],
   messages: [
     { key: { org_id: 1, contact_id: 1, created_at: -1 }, name: 'org_contact_created' },

@@ -4,6 +4,7 @@ import type { OutboxRelay, Store } from '../contract';
 import { EventFeed } from '../event-feed';
 import { accountRepository } from './accounts';
 import { apiKeyRepository } from './api-keys';
+import { campaignRepository } from './campaigns';
 import { contactRepository } from './contacts';
 import { counterRepository } from './counters';
 import { eventRepository } from './events';
@@ -52,5 +53,6 @@ export function createPostgresStore(
     sendQueue: sendQueueRepository(pool, feed),
     sendLanes: sendLaneRepository(pool),
     counters: counterRepository(pool),
+    campaigns: campaignRepository(pool),
   };
 }

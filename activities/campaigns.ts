@@ -1,0 +1,172 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { idFrom } from '../lib/ids';
+import { renderCampaignMessage } from '../messaging/campaign-message';
+import { windowOpen } from '../messaging/window';
+import type { NewMessage } from '../store/contract';
+import type { CampaignDoc, CampaignStatus } from '../store/documents';
+import { eventDoc } from '../store/events';
+import type { ActivityDeps } from '.';
+
+/** The send queue holds this many seconds of a campaign's sends: what a pause lets go out. */
+const BACKLOG_SECONDS = 2;
+
+export const CampaignFailure = { gone: 'CampaignGone' } as const;
+
+/** One message per campaign and contact, whatever retries and restarts happen. */
+export const campaignMessageId = (campaignId: string, contactId: string) =>
+  idFrom(`campaign:${campaignId}:${contactId}`);
+
+export interface TopUp {
+  cursor: number;
+  queued: number;
+  skipped: number;
+  /** No pending recipient is left after the cursor. */
+  exhausted: boolean;
+}
+
+/** What a campaign's workflow does with the store and the send queue. */
+export function campaignActivities({ store, signals }: ActivityDeps) {
+  async function campaign(id: string): Promise<CampaignDoc> {
+    const doc = await store.campaigns.byId(id);
+    if (!doc)
+      throw ApplicationFailure.nonRetryable(`Campaign ${id} not found`, CampaignFailure.gone);
+    return doc;
+  }
+
+  return {
+    /** When it starts (epoch ms), or null for now. */
+    async campaignSchedule(campaignId: string): Promise<number | null> {
+      return (await campaign(campaignId)).scheduled_at?.getTime() ?? null;
+    },
+
+    /** Snapshots the audience (once) and marks the campaign running; returns the recipients. */
+    async startCampaign(campaignId: string): Promise<number> {
+      const doc = await campaign(campaignId);
+      const total = await store.campaigns.snapshot(doc);
+      await store.campaigns.update(campaignId, {
+        status: 'running',
+        total,
+        started_at: doc.started_at ?? new Date(),
+      });
+      return total;
+    },
+
+    /**
+     * Tops the campaign's share of the send queue up to a few seconds of sending, at most one
+     * second's worth at its throughput, from the recipients after `cursor`.
+     */
+    async topUpCampaign(campaignId: string, cursor: number): Promise<TopUp> {
+      const doc = await campaign(campaignId);
+      const account = await store.accounts.findById(doc.account_id);
+      if (!account) {
+        throw ApplicationFailure.nonRetryable('WhatsApp account not found', CampaignFailure.gone);
+      }
+      const rate = Math.min(doc.throughput ?? account.throughput, account.throughput);
+      const room = Math.max(
+        0,
+        rate * BACKLOG_SECONDS - (await store.campaigns.inQueue(campaignId)),
+      );
+      const limit = Math.min(room, rate);
+      if (!limit) return { cursor, queued: 0, skipped: 0, exhausted: false };
+
+      const next = await store.campaigns.nextRecipients(campaignId, cursor, limit);
+      const messages: NewMessage[] = [];
+      const skipped: { contact_id: string; reason: string }[] = [];
+      for (const { recipient, contact } of next) {
+        if (!contact) {
+          skipped.push({ contact_id: recipient.contact_id, reason: 'Contact deleted' });
+        } else if (doc.mode === '24h' && !windowOpen(contact.last_inbound_at)) {
+          skipped.push({ contact_id: contact._id, reason: 'Outside the 24-hour window' });
+        } else {
+          const { type, content } = renderCampaignMessage(doc.message, contact);
+          messages.push({
+            _id: campaignMessageId(campaignId, contact._id),
+            org_id: doc.org_id,
+            account_id: doc.account_id,
+            contact_id: contact._id,
+            direction: 'outbound',
+            phone_number: recipient.phone_number,
+            type,
+            content,
+            origin: 'campaign',
+            origin_id: campaignId,
+            request_hash: null,
+            wamid: null,
+            status: 'queued',
+          });
+        }
+      }
+      // Enqueued before they are marked: a retry finds them still pending, and enqueueing the
+      // same ids again stores nothing.
+      if (messages.length) {
+        await store.sendQueue.enqueue(messages, 'bulk');
+        await signals.publish('send_queued', doc.account_id).catch(() => undefined);
+      }
+      await store.campaigns.markRecipients(campaignId, [
+        ...messages.map((m) => ({
+          contact_id: m.contact_id,
+          state: 'queued' as const,
+          message_id: m._id,
+          reason: null,
+        })),
+        ...skipped.map((s) => ({ ...s, state: 'skipped' as const, message_id: null })),
+      ]);
+      return {
+        cursor: next.at(-1)?.recipient.seq ?? cursor,
+        queued: messages.length,
+        skipped: skipped.length,
+        exhausted: next.length < limit,
+      };
+    },
+
+    /** Recipients whose message still waits in the send queue. */
+    campaignBacklog(campaignId: string): Promise<number> {
+      return store.campaigns.inQueue(campaignId);
+    },
+
+    async setCampaignStatus(campaignId: string, status: CampaignStatus): Promise<void> {
+      await store.campaigns.update(campaignId, { status });
+    },
+
+    /** Pending recipients are cancelled; what is already queued goes out. */
+    async cancelCampaign(campaignId: string): Promise<void> {
+      await store.campaigns.cancelPending(campaignId);
+      await store.campaigns.update(campaignId, { status: 'cancelled', completed_at: new Date() });
+    },
+
+    async failCampaign(campaignId: string, error: string): Promise<void> {
+      await store.campaigns.cancelPending(campaignId);
+      await store.campaigns.update(campaignId, {
+        status: 'failed',
+        error,
+        completed_at: new Date(),
+      });
+    },
+
+    /** Completed, with `campaign.completed` and the reference's counts. */
+    async completeCampaign(campaignId: string): Promise<void> {
+      const doc = await campaign(campaignId);
+      const counts = await store.campaigns.counts(campaignId);
+      const at = new Date();
+      await store.campaigns.update(campaignId, { status: 'completed', completed_at: at });
+      await store.events.recordMany([
+        eventDoc(doc.org_id, {
+          id: `campaign.completed:${campaignId}`,
+          type: 'campaign.completed',
+          timestamp: at,
+          data: {
+            id: campaignId,
+            name: doc.name,
+            total: counts.total,
+            sent: counts.sent,
+            delivered: counts.delivered,
+            read: counts.read,
+            failed: counts.failed,
+          },
+        }),
+      ]);
+    },
+  };
+}
+
+export type CampaignActivities = ReturnType<typeof campaignActivities>;

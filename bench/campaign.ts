@@ -1,0 +1,869 @@
+import { setMaxListeners } from 'node:events';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import { Client, Connection } from '@temporalio/client';
+import pg from 'pg';
+import { buildApp } from '../api/app';
+import { configEnv, loadConfig, type Config, type Env } from '../lib/config';
+import { randomToken } from '../lib/crypto';
+import { sandboxWabaId } from '../lib/sandbox-ids';
+import { freePort, launch } from '../scripts/infra';
+import { provisionOrganization } from '../scripts/provision';
+import { createMetaSimulator } from '../sim/meta';
+import type { RuntimeOptionsPatch, SendSummary } from '../sim/meta/types';
+import { openStore, type Store } from '../store';
+import { accountSettings, DEFAULT_THROUGHPUT } from '../store/accounts';
+import type { AccountDoc } from '../store/documents';
+import { workflowIds, type TemplateSyncResult } from '../workflows/definitions';
+import {
+  CpuMeter,
+  forkServer,
+  listenOnLoopback,
+  loopbackUrl,
+  machineCpuSeconds,
+  positiveInt,
+  row,
+  RssPeaks,
+  runMain,
+  serveChild,
+  startInfrastructure,
+  tail,
+  UsageError,
+  type Resources,
+} from './support';
+
+const USAGE = `Usage: node dist/bench/campaign.js [--recipients <n>] [--big] [--drain-timeout <s>]
+
+Measures broadcast campaigns end to end, every server in its own process: PostgreSQL,
+Temporal, the API, the worker, the Meta simulator and this process. For each setting, one
+after the other, --recipients contacts (default 20,000; --big: 100,000, at most 100,000, all the
+simulator's send log keeps) are seeded under a tag of their own, and POST /api/campaigns sends
+them template order_confirmation (two body parameters from contact fields, mode anytime):
+  80/s       a number capped at 80 messages/s (account and simulator), the simulator posting
+             every message's sent, delivered and read status webhooks to the API
+  1000/s     a number capped at 1,000/s, with status webhooks (3,000 a second)
+  1000/s-q   another 1,000/s number without status webhooks: the pipeline's own pace
+Each runs until GET /api/campaigns/:id says completed. Reports the steady send rate and its ratio
+to the cap, duplicates and lost recipients in the simulator's send log (exit 1 if any), the time
+from POST to the first accepted message, peak worker and API RSS, history events per workflow
+run, statuses processed per second, and CPU per process. --drain-timeout (default 120) bounds
+each wait for the status webhooks to drain and, beyond the expected duration, for completion.`;
+
+const BIG_RECIPIENTS = 100_000;
+/** The simulator's send log keeps the newest 100,000 sends: the exactly-once check needs all. */
+const MAX_RECIPIENTS = 100_000;
+const RATE_GOAL = 0.9;
+const RSS_GOAL_MB = 512;
+/** Temporal warns about a workflow history from 10,240 events on. */
+const HISTORY_WARN_EVENTS = 10_240;
+/** A campaign's first second (snapshot done, first top-up landing) is not its pace. */
+const STEADY_SKIP_MS = 1_000;
+/** Counting a 100,000-recipient campaign costs the database: polling is kept infrequent. */
+const POLL_MS = 2_000;
+const RSS_SAMPLE_MS = 250;
+const QUEUE_SAMPLE_MS = 250;
+const STATUS_DELAY_MS = 10;
+const STATUSES_PER_MESSAGE = 3;
+const SIM_CALL_TIMEOUT_MS = 60_000;
+/** The worker adds its counters (Meta's refusals among them) to the store this often. */
+const COUNTER_FLUSH_MS = 5_000;
+const TEMPLATE = 'order_confirmation';
+const PROCESSES = ['api', 'worker', 'simulator', 'postgres', 'temporal', 'bench'];
+const FINISHED = new Set(['completed', 'cancelled', 'failed']);
+const MB = 1024 * 1024;
+
+interface Setting {
+  name: string;
+  cap: number;
+  statuses: boolean;
+  /** Digit of the seeded phone numbers: each setting has recipients of its own. */
+  digit: number;
+}
+
+const SETTINGS: Setting[] = [
+  { name: '80/s', cap: DEFAULT_THROUGHPUT, statuses: true, digit: 1 },
+  { name: '1000/s', cap: 1_000, statuses: true, digit: 2 },
+  { name: '1000/s-q', cap: 1_000, statuses: false, digit: 3 },
+];
+
+interface SimRequest {
+  port: number;
+  accessToken: string;
+  appSecret: string;
+}
+
+interface Options {
+  recipients: number;
+  drainMs: number;
+}
+
+/** Everything the settings share. */
+interface Bench {
+  config: Config;
+  store: Store;
+  sql: pg.Pool;
+  sim: SimControl;
+  temporal: Client;
+  meter: CpuMeter;
+  rss: RssPeaks;
+  orgId: string;
+  apiUrl: string;
+  apiKey: string;
+  drainMs: number;
+}
+
+const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
+const fixed = (x: number, digits = 0) => (Number.isFinite(x) ? x.toFixed(digits) : '-');
+const grouped = (x: number) => (Number.isFinite(x) ? Math.round(x).toLocaleString('en') : '-');
+const megabytes = (bytes: number | undefined) => (bytes === undefined ? NaN : bytes / MB);
+
+function options(argv: string[]): Options {
+  let values;
+  try {
+    values = parseArgs({
+      args: argv,
+      options: {
+        recipients: { type: 'string' },
+        big: { type: 'boolean', default: false },
+        'drain-timeout': { type: 'string', default: '120' },
+      },
+    }).values;
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  if (values.big && values.recipients !== undefined) {
+    throw new UsageError('--big and --recipients exclude each other');
+  }
+  const recipients = values.big
+    ? BIG_RECIPIENTS
+    : positiveInt(values.recipients ?? '20000', '--recipients');
+  if (recipients > MAX_RECIPIENTS) {
+    throw new UsageError(`--recipients must be at most ${grouped(MAX_RECIPIENTS)}`);
+  }
+  return {
+    recipients,
+    drainMs: positiveInt(values['drain-timeout'], '--drain-timeout') * 1000,
+  };
+}
+
+/** The simulator's control routes, from this process. */
+type SimControl = ReturnType<typeof simControl>;
+
+function simControl(url: string) {
+  const call = async <T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    ms = SIM_CALL_TIMEOUT_MS,
+  ) => {
+    const res = await fetch(`${url}/_sim/${path}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(ms),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`Simulator ${method} /_sim/${path}: ${res.status} ${text}`);
+    return (text ? JSON.parse(text) : undefined) as T;
+  };
+  return {
+    configure: (patch: RuntimeOptionsPatch) => call('POST', 'config', patch),
+    /** Resolves once every status webhook has been posted; rejects after `ms`. */
+    idle: (ms: number) => call('GET', 'idle', undefined, ms),
+    sends: () => call<SendSummary>('GET', 'sends?full=true'),
+    clear: () => call('DELETE', 'sends'),
+  };
+}
+
+/** The API as a client sees it. */
+async function api<T>(b: Bench, method: string, path: string, body?: unknown): Promise<T> {
+  const res = await fetch(`${b.apiUrl}${path}`, {
+    method,
+    headers: {
+      'x-api-key': b.apiKey,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(90_000),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${path} answered ${res.status}: ${text}`);
+  return (JSON.parse(text) as { data: T }).data;
+}
+
+const phonePrefix = (s: Setting) => `+166${s.digit}`;
+const tagOf = (s: Setting) => `bench-${s.name}`;
+
+/**
+ * `count` opted-in contacts tagged for the setting, written by the database in one statement:
+ * importing them through the API would take longer than a 1,000/s campaign sends them.
+ */
+async function seedContacts(b: Bench, s: Setting, count: number): Promise<string[]> {
+  const prefix = phonePrefix(s);
+  await b.sql.query(
+    `INSERT INTO contacts (id, org_id, phone_number, name, email, tags, stage, custom_fields,
+                           opted_in, last_inbound_at, source, created_at, updated_at)
+     SELECT md5('bench-campaign:' || $2 || n)::uuid::text, $1, $2 || lpad(n::text, 7, '0'),
+            'Customer ' || n, NULL, ARRAY[$3::text], 'customer',
+            jsonb_build_object('order', 'ORD-' || n), true, NULL, 'bulk', t, t
+       FROM generate_series(1, $4::int) AS n,
+            LATERAL (SELECT now() - ($4 - n) * interval '1 millisecond' AS t) AS at`,
+    [b.orgId, prefix, tagOf(s), count],
+  );
+  await b.sql.query('ANALYZE contacts');
+  return Array.from({ length: count }, (_, i) => `${prefix}${String(i + 1).padStart(7, '0')}`);
+}
+
+/** A number on the simulator with its own cap, an account of the organization. */
+async function number(b: Bench, s: Setting): Promise<AccountDoc> {
+  const sim = b.config.meta.simulator;
+  const phoneNumberId = `96${s.digit}${String(s.cap).padStart(12, '0')}`;
+  const account = await b.store.accounts.create(b.orgId, {
+    name: `bench ${s.name}`,
+    phoneNumberId,
+    wabaId: sandboxWabaId(phoneNumberId),
+    accessToken: sim.accessToken,
+    appSecret: sim.appSecret,
+    verifyToken: randomToken(),
+    throughput: s.cap,
+    graphUrl: sim.url,
+  });
+  await b.sim.configure({ throughputPerNumber: { [phoneNumberId]: s.cap } });
+  return account;
+}
+
+const campaignBody = (s: Setting, account: AccountDoc) => ({
+  name: `Bench ${s.name}`,
+  whatsapp_account: account._id,
+  audience: { tags: [tagOf(s)] },
+  mode: 'anytime',
+  message: {
+    type: 'template',
+    template: {
+      name: TEMPLATE,
+      language: 'en',
+      components: [
+        {
+          type: 'body',
+          parameters: [
+            { type: 'text', text: '{{name | there}}' },
+            { type: 'text', text: '{{custom_fields.order | ORD-1}}' },
+          ],
+        },
+      ],
+    },
+  },
+});
+
+interface CampaignView {
+  id: string;
+  status: string;
+  counts: Record<string, number>;
+}
+
+/** Polls the campaign until it finished or the deadline passed; the last view and when seen. */
+async function untilFinished(b: Bench, id: string, deadline: number) {
+  for (;;) {
+    const view = await api<CampaignView>(b, 'GET', `/api/campaigns/${id}`);
+    const at = Date.now();
+    if (FINISHED.has(view.status) || at > deadline) return { view, at };
+    await sleep(POLL_MS);
+  }
+}
+
+/**
+ * The number's send queue, sampled while the campaign runs: a queue often empty means the
+ * campaign's top-ups, not the number's lane, set the pace.
+ */
+class QueueWatch {
+  private readonly samples: { at: number; depth: number }[] = [];
+  private running = true;
+  private readonly done: Promise<void>;
+
+  constructor(
+    private readonly b: Bench,
+    private readonly accountId: string,
+  ) {
+    this.done = this.loop();
+  }
+
+  private async loop(): Promise<void> {
+    while (this.running) {
+      const depths = await this.b.store.sendQueue.depths([this.accountId]);
+      const d = depths.get(this.accountId);
+      this.samples.push({ at: Date.now(), depth: d ? d.transactional + d.bulk : 0 });
+      await sleep(QUEUE_SAMPLE_MS);
+    }
+  }
+
+  /** Stops sampling; the mean depth and the share of empty samples within `window`. */
+  async stop(window: { from: number; to: number }): Promise<QueueFigures> {
+    this.running = false;
+    await this.done;
+    const inside = this.samples.filter((x) => x.at >= window.from && x.at <= window.to);
+    const depths = inside.map((x) => x.depth);
+    return {
+      mean: depths.length ? sum(depths) / depths.length : NaN,
+      empty: depths.length ? depths.filter((d) => d === 0).length / depths.length : NaN,
+    };
+  }
+}
+
+interface QueueFigures {
+  mean: number;
+  /** Share of the samples that found the queue empty. */
+  empty: number;
+}
+
+interface SendFigures {
+  accepted: number;
+  /** Sends a second from the first second's end to the last send. */
+  rate: number;
+  /** Sends a second from the first send to the last. */
+  overall: number;
+  maxPerSecond: number;
+  first: number;
+  last: number;
+  window: { from: number; to: number };
+  duplicates: number;
+  lost: number;
+  unknown: number;
+  samples: string[];
+}
+
+/**
+ * Read off the simulator's log: the pace, and every expected phone accepted exactly once, by
+ * recipient and by our message id (Meta echoes it back as callback data).
+ */
+function sendFigures(summary: SendSummary, account: AccountDoc, phones: string[]): SendFigures {
+  const sends = (summary.sends ?? []).filter((e) => e.phone_number_id === account.phone_number_id);
+  const times = sends.map((e) => Date.parse(e.time)).sort((a, b) => a - b);
+  const perPhone = new Map<string, number>();
+  for (const e of sends) perPhone.set(e.recipient, (perPhone.get(e.recipient) ?? 0) + 1);
+  const expected = new Set(phones.map((p) => p.replace('+', '')));
+  const duplicated = [...perPhone].filter(([, n]) => n > 1);
+  const lost = [...expected].filter((p) => !perPhone.has(p));
+  const unknown = [...perPhone.keys()].filter((p) => !expected.has(p));
+  // Duplicates the kept log no longer shows still count, by callback data.
+  const duplicates = Math.max(duplicated.length, summary.duplicates.length);
+  const first = times[0] ?? NaN;
+  const last = times.at(-1) ?? NaN;
+  const from = first + STEADY_SKIP_MS;
+  const steady = times.filter((t) => t > from).length;
+  return {
+    accepted: times.length,
+    rate: last > from ? steady / ((last - from) / 1000) : 0,
+    overall: last > first ? (times.length - 1) / ((last - first) / 1000) : 0,
+    maxPerSecond: summary.by_number[account.phone_number_id]?.max_per_second ?? 0,
+    first,
+    last,
+    window: { from, to: last },
+    duplicates,
+    lost: lost.length,
+    unknown: unknown.length,
+    samples: [
+      ...duplicated.slice(0, 3).map(([p, n]) => `duplicate: +${p} accepted ${n}×`),
+      ...lost.slice(0, 3).map((p) => `lost: +${p} never accepted`),
+      ...unknown.slice(0, 3).map((p) => `unknown: +${p} is not a recipient`),
+      ...(sends.length < summary.total && summary.total > MAX_RECIPIENTS
+        ? [`the simulator kept ${sends.length} of ${summary.total} sends`]
+        : []),
+    ],
+  };
+}
+
+interface StatusFigures {
+  arrivedPerSecond: number;
+  processedPerSecond: number;
+  stored: number;
+  processed: number;
+  expected: number;
+  /** From the last send to the last status processed. */
+  lagMs: number;
+  drained: boolean;
+}
+
+/** Until the simulator has posted every status and the API has processed what it stored. */
+async function statusesDrained(b: Bench): Promise<boolean> {
+  const deadline = Date.now() + b.drainMs;
+  const idle = await b.sim.idle(b.drainMs).then(
+    () => true,
+    () => false,
+  );
+  if (!idle) return false;
+  for (;;) {
+    const { rows } = await b.sql.query<{ pending: number }>(
+      'SELECT count(*)::int AS pending FROM inbound_webhooks WHERE processed_at IS NULL',
+    );
+    if (rows[0]!.pending === 0) return true;
+    if (Date.now() > deadline) return false;
+    await sleep(250);
+  }
+}
+
+/**
+ * Read off the rows afterwards: each status webhook is stamped when stored and when processed.
+ * Rows since `since` only: the settings before left theirs.
+ */
+async function statusFigures(
+  b: Bench,
+  since: number,
+  window: { from: number; to: number },
+  accepted: number,
+): Promise<StatusFigures> {
+  const drained = await statusesDrained(b);
+  const seconds = (window.to - window.from) / 1000;
+  const { rows } = await b.sql.query<{
+    arrived: number;
+    processed_in: number;
+    stored: number;
+    processed: number;
+    last: Date | null;
+  }>(
+    `SELECT count(*) FILTER (WHERE received_at > $2 AND received_at <= $3)::int AS arrived,
+            count(*) FILTER (WHERE processed_at > $2 AND processed_at <= $3)::int AS processed_in,
+            count(*)::int AS stored, count(processed_at)::int AS processed,
+            max(processed_at) AS last
+     FROM inbound_webhooks WHERE received_at > $1`,
+    [new Date(since), new Date(window.from), new Date(window.to)],
+  );
+  const r = rows[0]!;
+  return {
+    arrivedPerSecond: r.arrived / seconds,
+    processedPerSecond: r.processed_in / seconds,
+    stored: r.stored,
+    processed: r.processed,
+    expected: accepted * STATUSES_PER_MESSAGE,
+    lagMs: r.last ? r.last.getTime() - window.to : NaN,
+    drained,
+  };
+}
+
+interface HistoryFigures {
+  runs: number;
+  max: number;
+  mean: number;
+}
+
+/**
+ * Events of every run of `campaign:<id>`, walked back from the last run through the run each
+ * continued: no wait for the visibility store to catch up.
+ */
+async function historyFigures(b: Bench, campaignId: string): Promise<HistoryFigures> {
+  const workflowId = workflowIds.campaign(campaignId);
+  await b.temporal.workflow.getHandle(workflowId).result();
+  const counts: number[] = [];
+  let runId: string | undefined;
+  do {
+    const history = await b.temporal.workflow.getHandle(workflowId, runId).fetchHistory();
+    const events = history.events ?? [];
+    counts.push(events.length);
+    runId =
+      events[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId || undefined;
+  } while (runId);
+  return { runs: counts.length, max: Math.max(...counts), mean: sum(counts) / counts.length };
+}
+
+/** Meta's 130429 answers to the account, from the counters the worker stores. */
+async function refusals(b: Bench, account: AccountDoc, lastSendAt: number): Promise<number> {
+  await sleep(Math.max(0, lastSendAt + COUNTER_FLUSH_MS + 1_000 - Date.now()));
+  let n = 0;
+  for (const c of await b.store.counters.list()) {
+    const ours = c.labels.account_id === account._id && c.labels.code === '130429';
+    if (c.name === 'waflow_meta_errors_total' && ours) n += c.value;
+  }
+  return n;
+}
+
+/** CPU seconds used so far by each process, and by the whole machine. */
+function readCpu(b: Bench): Record<string, number> {
+  return { ...b.meter.read(), machine: machineCpuSeconds() ?? NaN };
+}
+
+/** CPU milliseconds per message of each process, and how busy the machine's cores were. */
+function cpuPerMessage(cpu: Record<string, number>, messages: number, wallMs: number) {
+  const per = Object.fromEntries(PROCESSES.map((p) => [p, ((cpu[p] ?? 0) * 1000) / messages]));
+  const own = sum(PROCESSES.map((p) => cpu[p] ?? 0));
+  const cores = (seconds: number) => (seconds * 1000) / (wallMs * availableParallelism());
+  return {
+    per,
+    total: sum(Object.values(per)),
+    others: ((cpu.machine! - own) * 1000) / messages,
+    busy: cores(own),
+    machineBusy: cores(cpu.machine!),
+  };
+}
+
+type CpuFigures = ReturnType<typeof cpuPerMessage>;
+
+interface SettingFigures {
+  setting: Setting;
+  campaignId: string;
+  status: string;
+  counts: Record<string, number>;
+  postMs: number;
+  /** From sending the POST to the first message the simulator accepted. */
+  firstMs: number;
+  /** From sending the POST to the poll that saw it finished. */
+  wallMs: number;
+  sends: SendFigures;
+  queue: QueueFigures;
+  statuses: StatusFigures | null;
+  history: HistoryFigures;
+  rssMb: { worker: number; api: number };
+  refused: number;
+  cpu: CpuFigures;
+}
+
+/** Seeds the recipients, runs the campaign to its end and reads every figure off it. */
+async function runSetting(
+  b: Bench,
+  s: Setting,
+  account: AccountDoc,
+  recipients: number,
+): Promise<SettingFigures> {
+  const phones = await seedContacts(b, s, recipients);
+  await b.sim.configure({
+    statusWebhooks: {
+      enabled: s.statuses,
+      delayMs: STATUS_DELAY_MS,
+      deliveredRate: 1,
+      readRate: 1,
+      duplicateRate: 0,
+      reorderRate: 0,
+    },
+  });
+  await b.sim.clear();
+  b.rss.take();
+  const before = readCpu(b);
+  const queue = new QueueWatch(b, account._id);
+  const posted = Date.now();
+  const created = await api<CampaignView>(b, 'POST', '/api/campaigns', campaignBody(s, account));
+  const postMs = Date.now() - posted;
+  const deadline = posted + 2 * ((recipients / s.cap) * 1000) + b.drainMs;
+  const { view, at } = await untilFinished(b, created.id, deadline);
+  const cpu = CpuMeter.diff(before, readCpu(b));
+  const sends = sendFigures(await b.sim.sends(), account, phones);
+  const depth = await queue.stop(sends.window);
+  const statuses = s.statuses ? await statusFigures(b, posted, sends.window, sends.accepted) : null;
+  // After the statuses drained: the API's backlog of them is part of what it holds.
+  const rss = b.rss.take();
+  const history =
+    view.status === 'completed'
+      ? await historyFigures(b, created.id)
+      : { runs: NaN, max: NaN, mean: NaN };
+  return {
+    setting: s,
+    campaignId: created.id,
+    status: view.status,
+    counts: view.counts,
+    postMs,
+    firstMs: sends.first - posted,
+    wallMs: at - posted,
+    sends,
+    queue: depth,
+    statuses,
+    history,
+    rssMb: { worker: megabytes(rss.worker), api: megabytes(rss.api) },
+    refused: await refusals(b, account, sends.last),
+    cpu: cpuPerMessage(cpu, Math.max(1, sends.accepted), at - posted),
+  };
+}
+
+const INDENT = ' '.repeat(10);
+
+function printSetting(f: SettingFigures) {
+  const { sends: x, counts: c, setting: s, history: h } = f;
+  const lines = [
+    `${f.status} (seen ${fixed(f.wallMs / 1000, 1)} s after the POST): counts total ` +
+      `${c.total}, sent ${c.sent}, delivered ${c.delivered}, read ${c.read}, failed ` +
+      `${c.failed}, skipped ${c.skipped}, pending ${c.pending}`,
+    `pace: steady ${fixed(x.rate, 1)}/s of ${s.cap} (${fixed(x.rate / s.cap, 3)}), first to ` +
+      `last ${fixed(x.overall, 1)}/s, busiest second ${x.maxPerSecond}, 130429 answers ` +
+      `${f.refused}; send queue ${fixed(f.queue.mean)} deep on average, empty in ` +
+      `${fixed(f.queue.empty * 100)}% of samples`,
+    `start: POST answered in ${f.postMs} ms, first message accepted ${grouped(f.firstMs)} ms ` +
+      `after sending it`,
+    `simulator log: ${grouped(x.accepted)} accepted, ${x.duplicates} duplicates, ${x.lost} ` +
+      `lost, ${x.unknown} to phones outside the audience`,
+    `history: ${h.runs} runs, events per run max ${h.max}, mean ${fixed(h.mean)}; peak RSS ` +
+      `worker ${fixed(f.rssMb.worker)} MB, api ${fixed(f.rssMb.api)} MB`,
+    ...(f.statuses ? [statusLine(f.statuses)] : []),
+    ...x.samples,
+  ];
+  console.log(lines.map((l, i) => `${i ? INDENT : s.name.padEnd(10)}${l}`).join('\n'));
+}
+
+function statusLine(t: StatusFigures): string {
+  return (
+    `statuses in the steady window: ${grouped(t.arrivedPerSecond)}/s arrived, ` +
+    `${grouped(t.processedPerSecond)}/s processed; ${t.stored}/${t.expected} stored, ` +
+    `${t.processed} processed, the last ${fixed(t.lagMs / 1000, 2)} s after the last send` +
+    (t.drained ? '' : ' (NOT DRAINED within the timeout)')
+  );
+}
+
+function printCpu(all: SettingFigures[]) {
+  console.log(
+    `\nCPU ms per message accepted by the simulator, by process, from POST to completed; busy: ` +
+      `share of the ${availableParallelism()} cores the benchmark's processes used, and the ` +
+      `whole machine (others: the machine's use besides them)`,
+  );
+  const header = ['', ...PROCESSES, 'total', 'others', 'busy', 'machine'];
+  console.log(`  ${row(header, 10, 10)}`);
+  for (const { setting, cpu } of all) {
+    const cells = PROCESSES.map((p) => fixed(cpu.per[p]!, 3));
+    const busy = [cpu.busy, cpu.machineBusy].map((x) => `${fixed(x * 100)}%`);
+    const totals = [fixed(cpu.total, 3), fixed(cpu.others, 3), ...busy];
+    console.log(`  ${row([setting.name, ...cells, ...totals], 10, 10)}`);
+  }
+}
+
+type SummaryRow = [figure: string, value: string, goal: string, met: boolean | null];
+
+/** A saturated machine, rather than the pipeline, sets the pace: most cores busy. */
+const SATURATED = 0.9;
+
+function rateRow(f: SettingFigures): SummaryRow {
+  const ratio = f.sends.rate / f.setting.cap;
+  const { busy, machineBusy } = f.cpu;
+  const saturated =
+    machineBusy >= SATURATED
+      ? ` (machine ${fixed(machineBusy * 100)}% busy, ${fixed((machineBusy - busy) * 100)}% others)`
+      : '';
+  return [
+    `${f.setting.name}: messages/s, rate / cap`,
+    `${fixed(f.sends.rate, 1)}, ${fixed(ratio, 3)}${saturated}`,
+    `>= ${RATE_GOAL}`,
+    ratio >= RATE_GOAL,
+  ];
+}
+
+function settingRows(f: SettingFigures): SummaryRow[] {
+  const n = f.setting.name;
+  const rows: SummaryRow[] = [
+    rateRow(f),
+    [
+      `${n}: duplicates / lost (of ${grouped(f.counts.total ?? NaN)})`,
+      `${f.sends.duplicates} / ${f.sends.lost}`,
+      '0 / 0',
+      f.sends.duplicates === 0 && f.sends.lost === 0 && f.sends.unknown === 0,
+    ],
+    [`${n}: POST to first message (ms)`, grouped(f.firstMs), '-', null],
+    [
+      `${n}: history events/run max / mean`,
+      `${f.history.max} / ${fixed(f.history.mean)} (${f.history.runs} runs)`,
+      `< ${grouped(HISTORY_WARN_EVENTS)}`,
+      f.history.max < HISTORY_WARN_EVENTS,
+    ],
+  ];
+  if (f.statuses) {
+    const t = f.statuses;
+    rows.push([
+      `${n}: statuses processed/s (arrived/s)`,
+      `${grouped(t.processedPerSecond)} (${grouped(t.arrivedPerSecond)})`,
+      'all that arrive',
+      t.drained && t.processedPerSecond >= 0.99 * t.arrivedPerSecond,
+    ]);
+  }
+  return rows;
+}
+
+function summaryRows(all: SettingFigures[], recipients: number): SummaryRow[] {
+  const peak = (p: 'worker' | 'api') => Math.max(...all.map((f) => f.rssMb[p]));
+  const rssGoal = `< ${RSS_GOAL_MB}${recipients < BIG_RECIPIENTS ? ' at 100,000' : ''}`;
+  return [
+    ...all.flatMap(settingRows),
+    ...(['worker', 'api'] as const).map((p): SummaryRow => [
+      `peak ${p} RSS (MB)`,
+      fixed(peak(p)),
+      rssGoal,
+      recipients >= BIG_RECIPIENTS ? peak(p) < RSS_GOAL_MB : null,
+    ]),
+  ];
+}
+
+/** A summary line: the figure left-aligned, its value, goal and mark right-aligned. */
+const summaryLine = (cells: string[]) =>
+  `  ${cells[0]!.padEnd(42)}${cells[1]!.padStart(48)}${cells[2]!.padStart(20)}${cells[3]!.padStart(5)}`;
+
+function printSummary(all: SettingFigures[], recipients: number, command: string) {
+  console.log(`\nSummary (${grouped(recipients)} recipients per campaign)`);
+  console.log(summaryLine(['figure', 'value', 'goal', 'met']));
+  for (const [figure, value, goal, met] of summaryRows(all, recipients)) {
+    console.log(summaryLine([figure, value, goal, met === null ? '' : met ? 'yes' : 'NO']));
+  }
+  console.log(`\nCommand: ${command}`);
+}
+
+/** Exactly once, and every campaign completed: anything else is a failure. */
+const broken = (f: SettingFigures) =>
+  f.status !== 'completed' || f.sends.duplicates + f.sends.lost + f.sends.unknown > 0;
+
+/** A pool of its own for the seeding and the probes; closed before the schema drops. */
+function sqlPool(resources: Resources, config: Config): pg.Pool {
+  const sql = new pg.Pool({
+    connectionString: config.postgres.url,
+    max: 2,
+    options: `-c search_path=${config.postgres.schema}`,
+  });
+  sql.on('error', () => {});
+  resources.add(() => sql.end());
+  return sql;
+}
+
+async function temporalClient(resources: Resources, config: Config): Promise<Client> {
+  const connection = await Connection.connect({ address: config.temporal.address });
+  resources.add(() => connection.close());
+  return new Client({ connection, namespace: config.temporal.namespace });
+}
+
+async function provision(store: Store, config: Config) {
+  const p = await provisionOrganization(store, { name: 'bench' }, accountSettings(config).sandbox);
+  const orgId = p.organization.id;
+  // High enough that the limiter does all its bookkeeping but never refuses a request.
+  const { key } = await store.apiKeys.create(orgId, {
+    name: 'bench',
+    rateLimit: { per_minute: 100_000_000, per_second: 10_000_000 },
+  });
+  return { orgId, key };
+}
+
+/** The worker as production runs it: its own process, configured by environment. */
+function startWorker(resources: Resources, config: Config, env: Env, tmp: string) {
+  const log = join(tmp, 'worker.log');
+  const worker = resources.managed(
+    launch('worker', process.execPath, [join(__dirname, '..', 'worker', 'main.js')], {
+      env: { ...configEnv(config), LOG_LEVEL: env.LOG_LEVEL },
+      logFile: log,
+    }),
+  );
+  const exited = new Promise<string>((resolve) =>
+    worker.child.once('exit', (code, signal) =>
+      resolve(`The worker exited (${signal ?? code}):\n${tail(log)}`),
+    ),
+  );
+  return { pid: worker.child.pid!, log, exited };
+}
+
+/** Every account's templates, synced by the worker: a campaign names an approved one. */
+async function syncTemplates(b: Bench, workerExited: Promise<string>) {
+  const result = await Promise.race([
+    api<TemplateSyncResult>(b, 'POST', '/api/templates/sync', {}),
+    workerExited.then((why) => Promise.reject(new Error(why))),
+  ]);
+  const failed = result.accounts.filter((a) => a.error !== null);
+  if (failed.length) {
+    throw new Error(`Template sync failed: ${failed.map((a) => a.error).join('; ')}`);
+  }
+}
+
+/** Every server in its own process, the organization and its numbers with synced templates. */
+async function setUp(resources: Resources, o: Options) {
+  const simUrl = loopbackUrl(await freePort());
+  const { env, config, tmp, servers } = await startInfrastructure(resources, {
+    temporal: true,
+    store: 'postgres',
+    env: { SANDBOX_MODE: 'true', META_SIMULATOR_URL: simUrl, LOG_LEVEL: 'warn' },
+  });
+  const { accessToken, appSecret } = config.meta.simulator;
+  const simProcess = await forkServer<{ port: number }>(
+    resources,
+    'Meta simulator',
+    __filename,
+    ['serve', 'simulator'],
+    { port: Number(new URL(simUrl).port), accessToken, appSecret } satisfies SimRequest,
+  );
+  const sql = sqlPool(resources, config);
+  const database = await openStore(config);
+  resources.add(() => database.close());
+  const { store } = database;
+  const { orgId, key } = await provision(store, config);
+  const worker = startWorker(resources, config, env, tmp);
+  const apiProcess = await forkServer<{ port: number }>(
+    resources,
+    'API',
+    __filename,
+    ['serve', 'api'],
+    { env },
+  );
+  const apiUrl = loopbackUrl(apiProcess.port);
+  const sim = simControl(simUrl);
+  await sim.configure({ webhookUrl: `${apiUrl}/api/webhooks/meta` });
+  const rss = new RssPeaks({ worker: worker.pid, api: apiProcess.pid }, RSS_SAMPLE_MS);
+  resources.add(async () => rss.stop());
+  const b: Bench = {
+    config,
+    store,
+    sql,
+    sim,
+    temporal: await temporalClient(resources, config),
+    meter: new CpuMeter({
+      ...servers,
+      worker: worker.pid,
+      api: apiProcess.pid,
+      simulator: simProcess.pid,
+      bench: process.pid,
+    }),
+    rss,
+    orgId,
+    apiUrl,
+    apiKey: key,
+    drainMs: o.drainMs,
+  };
+  return { b, worker };
+}
+
+async function main(argv: string[], resources: Resources): Promise<number> {
+  const o = options(argv);
+  const { b, worker } = await setUp(resources, o);
+  const accounts = await Promise.all(SETTINGS.map((s) => number(b, s)));
+  await syncTemplates(b, worker.exited);
+  console.log(
+    `${grouped(o.recipients)} recipients per campaign, template ${TEMPLATE} with two body ` +
+      `parameters from contact fields, on ${availableParallelism()} cores; status webhooks ` +
+      `posted ${STATUS_DELAY_MS} ms apart where on.\n`,
+  );
+  const all: SettingFigures[] = [];
+  for (const [i, s] of SETTINGS.entries()) {
+    const f = await runSetting(b, s, accounts[i]!, o.recipients);
+    printSetting(f);
+    all.push(f);
+  }
+  printCpu(all);
+  printSummary(all, o.recipients, ['node dist/bench/campaign.js', ...argv].join(' '));
+  const failed = all.some(broken);
+  if (failed) console.log(`\nWorker log (last lines):\n${tail(worker.log)}`);
+  return failed ? 1 : 0;
+}
+
+const [command, role] = process.argv.slice(2);
+if (command === 'serve') {
+  if (role === 'api') {
+    serveChild<{ env: Env }, { port: number }>(async ({ env }) =>
+      listenOnLoopback(await buildApp(loadConfig(env), { logger: false })),
+    );
+  } else if (role === 'simulator') {
+    serveChild<SimRequest, { port: number }>(async (request) => {
+      // Every status webhook in flight listens on the simulator's one abort signal: thousands
+      // at a time here, which is expected, not a leak.
+      setMaxListeners(0);
+      const sim = await createMetaSimulator({
+        host: '127.0.0.1',
+        port: request.port,
+        accessToken: request.accessToken,
+        appSecret: request.appSecret,
+        webhookUrl: null,
+        throughputPerSecond: DEFAULT_THROUGHPUT,
+        statusWebhooks: { enabled: false },
+      });
+      return { reply: { port: request.port }, close: () => sim.close() };
+    });
+  } else {
+    throw new Error(`Unknown server '${role}'`);
+  }
+} else {
+  runMain(USAGE, main);
+}

@@ -1,0 +1,93 @@
+import type { CampaignRequest } from '../api/schemas/campaigns';
+import { NotFoundError, ValidationError } from '../lib/errors';
+import type { Store } from '../store';
+import type { AccountDoc, CampaignDoc, CampaignMessage } from '../store/documents';
+import { placeholderProblems } from './campaign-message';
+import { parameterMismatch } from './template-parameters';
+
+export interface CampaignPlan {
+  account: AccountDoc;
+  message: CampaignMessage;
+  mode: CampaignDoc['mode'];
+  audienceSize: number;
+}
+
+const PLACEHOLDER_HELP =
+  'placeholders are {{name}}, {{phone_number}}, {{email}}, {{stage}} and {{custom_fields.<key>}}';
+
+/**
+ * The checks a campaign passes before anything is created: the account can send, the template
+ * is approved and given its parameters, the placeholders are known, and the audience matches
+ * someone. Each failure is a 400 naming the problem.
+ */
+export async function preflight(
+  store: Store,
+  orgId: string,
+  req: CampaignRequest,
+): Promise<CampaignPlan> {
+  const problems = placeholderProblems(toCampaignMessage(req.message, ''));
+  if (problems.length)
+    throw new ValidationError(`message: ${problems.join(', ')}; ${PLACEHOLDER_HELP}`);
+
+  const account = await store.accounts.resolve(orgId, req.whatsapp_account ?? null);
+  if (!account) {
+    if (req.whatsapp_account) {
+      throw new NotFoundError(`WhatsApp account '${req.whatsapp_account}' not found`);
+    }
+    throw new ValidationError('No WhatsApp account: add one with POST /api/accounts');
+  }
+  if (account.status === 'disconnected') {
+    throw new ValidationError(
+      `Account disconnected${account.status_reason ? `: ${account.status_reason}` : ''}`,
+    );
+  }
+  if (req.throughput !== undefined && req.throughput > account.throughput) {
+    throw new ValidationError(
+      `throughput: at most ${account.throughput} messages per second, the number's own`,
+    );
+  }
+
+  let language = '';
+  if (req.message.type === 'template') {
+    const { name, language: asked, components } = req.message.template;
+    const code = typeof asked === 'string' ? asked : asked?.code;
+    const template = await store.templates.find(orgId, account._id, name, code);
+    if (!template) {
+      throw new ValidationError(
+        `Template '${name}'${code ? ` (${code})` : ''} not found for this WhatsApp account`,
+      );
+    }
+    if (template.status !== 'APPROVED') {
+      throw new ValidationError(`Template '${name}' is ${template.status}, not APPROVED`);
+    }
+    const mismatch = parameterMismatch(template, components);
+    if (mismatch) throw new ValidationError(mismatch);
+    language = template.language;
+  }
+
+  const audienceSize = await store.campaigns.audienceSize(orgId, req.audience);
+  if (audienceSize === 0) {
+    throw new ValidationError('audience: matches no opted-in contact');
+  }
+  return {
+    account,
+    message: toCampaignMessage(req.message, language),
+    mode: req.mode ?? (req.message.type === 'text' ? '24h' : 'anytime'),
+    audienceSize,
+  };
+}
+
+/** The stored message: the template's own language, button indexes as Meta wants them. */
+function toCampaignMessage(m: CampaignRequest['message'], language: string): CampaignMessage {
+  if (m.type === 'text') return { type: 'text', text: m.text };
+  return {
+    type: 'template',
+    template: {
+      name: m.template.name,
+      language,
+      components: m.template.components.map((c) =>
+        c.index === undefined ? { ...c } : { ...c, index: String(c.index) },
+      ),
+    },
+  };
+}

@@ -1,0 +1,193 @@
+import { randomUUID } from 'node:crypto';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import type { CampaignActivities } from '../../activities/campaigns';
+import type { CampaignStatus } from '../../store/documents';
+import {
+  campaignProgressQuery,
+  cancelCampaignUpdate,
+  pauseCampaignUpdate,
+  resumeCampaignUpdate,
+} from '../../workflows/definitions';
+import type { campaignWorkflow } from '../../workflows/campaign';
+import { createTimeSkippingEnv } from '../support/time-skipping';
+
+/**
+ * The campaign workflow's own logic on the time-skipping server: when it starts, what pause,
+ * resume and cancel do, and that a long campaign continues as new without losing its place.
+ * Its activities here are a recipient list in memory; the real ones run in test/campaigns.
+ */
+const taskQueue = 'campaign-workflow';
+const HOUR = 3_600_000;
+
+let env: TestWorkflowEnvironment;
+let worker: Worker;
+let running: Promise<void>;
+
+/** The campaign the activities see: its recipients, and each call made. */
+const world = {
+  scheduledAt: null as number | null,
+  recipients: 0,
+  perTick: 10,
+  queued: [] as number[],
+  calls: [] as string[],
+  status: 'scheduled' as CampaignStatus,
+};
+
+const activities: Partial<CampaignActivities> = {
+  async campaignSchedule() {
+    world.calls.push('schedule');
+    return world.scheduledAt;
+  },
+  async startCampaign() {
+    world.calls.push('start');
+    world.status = 'running';
+    return world.recipients;
+  },
+  async topUpCampaign(_id, cursor) {
+    world.calls.push('topUp');
+    const next = Array.from(
+      { length: Math.max(0, Math.min(world.perTick, world.recipients - cursor)) },
+      (_, i) => cursor + i + 1,
+    );
+    world.queued.push(...next);
+    return {
+      cursor: next.at(-1) ?? cursor,
+      queued: next.length,
+      skipped: 0,
+      exhausted: next.length < world.perTick,
+    };
+  },
+  async campaignBacklog() {
+    return 0;
+  },
+  async setCampaignStatus(_id, status) {
+    world.status = status;
+  },
+  async cancelCampaign() {
+    world.calls.push('cancel');
+    world.status = 'cancelled';
+  },
+  async failCampaign() {
+    world.status = 'failed';
+  },
+  async completeCampaign() {
+    world.calls.push('complete');
+    world.status = 'completed';
+  },
+};
+
+beforeAll(async () => {
+  env = await createTimeSkippingEnv();
+  worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowsPath: require.resolve('../../workflows'),
+    activities,
+  });
+  running = worker.run();
+}, 120_000);
+
+afterAll(async () => {
+  if (worker) {
+    worker.shutdown();
+    await running;
+  }
+  await env?.teardown();
+});
+
+beforeEach(() => {
+  Object.assign(world, {
+    scheduledAt: null,
+    recipients: 0,
+    perTick: 10,
+    queued: [],
+    calls: [],
+    status: 'scheduled',
+  });
+});
+
+async function start() {
+  return env.client.workflow.start<typeof campaignWorkflow>('campaignWorkflow', {
+    taskQueue,
+    workflowId: `campaign:${randomUUID()}`,
+    args: [{ campaignId: randomUUID(), orgId: 'org-1' }],
+  });
+}
+
+/** Until the workflow has a timer running: nothing but the test moves its clock then. */
+async function untilTimer(handle: Awaited<ReturnType<typeof start>>, timers = 1) {
+  for (;;) {
+    const { events } = await handle.fetchHistory();
+    if ((events ?? []).filter((e) => e.timerStartedEventAttributes).length >= timers) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+it('starts at its scheduled time, not before', async () => {
+  world.scheduledAt = (await env.currentTimeMs()) + 24 * HOUR;
+  world.recipients = 25;
+  const handle = await start();
+  await untilTimer(handle);
+  await env.sleep('23 hours');
+  expect(await handle.query(campaignProgressQuery)).toMatchObject({ status: 'scheduled' });
+  expect(world.calls).toEqual(['schedule']);
+
+  expect(await handle.result()).toBe('completed');
+  expect(world.calls.filter((c) => c === 'start')).toHaveLength(1);
+  expect(world.queued).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
+});
+
+it('is cancelled before its start without starting', async () => {
+  world.scheduledAt = (await env.currentTimeMs()) + 24 * HOUR;
+  const handle = await start();
+  await untilTimer(handle);
+  expect(await handle.executeUpdate(cancelCampaignUpdate)).toBe('cancelled');
+  expect(await handle.result()).toBe('cancelled');
+  expect(world.calls).not.toContain('start');
+  expect(world.status).toBe('cancelled');
+});
+
+it('stops topping up while paused and goes on where it was after resume', async () => {
+  world.recipients = 45;
+  const handle = await start();
+  await untilTimer(handle);
+  expect(await handle.executeUpdate(pauseCampaignUpdate)).toBe('paused');
+  const topUps = world.calls.filter((c) => c === 'topUp').length;
+  await env.sleep('1 hour');
+  expect(world.calls.filter((c) => c === 'topUp')).toHaveLength(topUps);
+  expect(world.status).toBe('paused');
+  await expect(handle.executeUpdate(pauseCampaignUpdate)).rejects.toBeInstanceOf(
+    WorkflowUpdateFailedError,
+  );
+
+  expect(await handle.executeUpdate(resumeCampaignUpdate)).toBe('running');
+  expect(await handle.result()).toBe('completed');
+  expect(world.queued).toEqual(Array.from({ length: 45 }, (_, i) => i + 1));
+  await expect(handle.executeUpdate(resumeCampaignUpdate)).rejects.toThrow();
+});
+
+it('cancels a running campaign: nothing more is queued', async () => {
+  world.recipients = 1_000;
+  const handle = await start();
+  await untilTimer(handle, 2);
+  expect(await handle.executeUpdate(cancelCampaignUpdate)).toBe('cancelled');
+  const queued = world.queued.length;
+  expect(await handle.result()).toBe('cancelled');
+  expect(world.queued).toHaveLength(queued);
+  expect(queued).toBeLessThan(1_000);
+  expect(world.calls).toContain('cancel');
+  expect(world.calls).not.toContain('complete');
+});
+
+it('continues as new on a long campaign, each recipient queued once, its history bounded', async () => {
+  world.recipients = 6_500;
+  const handle = await start();
+  expect(await handle.result()).toBe('completed');
+  expect(world.queued).toEqual(Array.from({ length: 6_500 }, (_, i) => i + 1));
+  const { events } = await handle.fetchHistory();
+  // 650 top-ups: the last run holds only what came after the second continue-as-new.
+  expect(events!.length).toBeLessThan(3_500);
+  expect((await handle.describe()).runId).not.toBe(handle.firstExecutionRunId);
+});
