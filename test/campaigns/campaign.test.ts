@@ -135,3 +135,50 @@ it('finishes through 130429 refusals and counts permanent failures', async () =>
   const rows = failed.json().data.recipients as { error_code: number }[];
   expect(rows.map((r) => r.error_code)).toEqual([131026, 131026, 131026]);
 });
+
+it('sends free-form text in 24h mode only where the window is open, counting the rest skipped', async () => {
+  await throughput(80);
+  const phones = await importContacts(h, 3, 'window', '500');
+  await h.sim.inbound({
+    phone_number_id: h.account.phone_number_id,
+    from: phones[1]!.replace('+', ''),
+    name: 'Bea',
+    type: 'text',
+    text: 'hi',
+  });
+  await h.settle();
+  const campaign = await createCampaign(h, {
+    name: 'Window',
+    audience: { tags: ['window'] },
+    mode: '24h',
+    message: { type: 'text', text: 'Hello {{name}}, your order shipped' },
+  });
+  await campaignEnds(h, campaign.id);
+  expect([...expectEachOnce(phones).keys()]).toEqual([phones[1]!.replace('+', '')]);
+  expect((await campaignView(h, campaign.id)).counts).toMatchObject({
+    total: 3,
+    sent: 1,
+    skipped: 2,
+  });
+  const skipped = await h.call({
+    method: 'GET',
+    url: `/api/campaigns/${campaign.id}/recipients?state=skipped`,
+  });
+  expect(skipped.json().data.recipients.map((r: { reason: string }) => r.reason)).toEqual([
+    'Outside the 24-hour window',
+    'Outside the 24-hour window',
+  ]);
+});
+
+it('keeps to a throughput below the number’s', async () => {
+  await throughput(100);
+  const phones = await importContacts(h, 60, 'slow', '600');
+  const campaign = await createCampaign(h, campaignBody('slow', { throughput: 10 }));
+  await campaignEnds(h, campaign.id);
+  expectEachOnce(phones);
+  const times = (h.sim.sends({ full: true }).sends ?? [])
+    .filter((s) => s.recipient.startsWith('1555600'))
+    .map((s) => Date.parse(s.time));
+  // Sixty at 10 a second take at least five seconds, whatever the number's own limit.
+  expect(Math.max(...times) - Math.min(...times)).toBeGreaterThanOrEqual(4_500);
+});
