@@ -3,7 +3,8 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { tsToMs } from '@temporalio/common/lib/time';
 import pg from 'pg';
 import { buildApp } from '../api/app';
 import { configEnv, loadConfig, type Config, type Env } from '../lib/config';
@@ -70,6 +71,8 @@ const SIM_CALL_TIMEOUT_MS = 60_000;
 /** The worker adds its counters (Meta's refusals among them) to the store this often. */
 const COUNTER_FLUSH_MS = 5_000;
 const TEMPLATE = 'order_confirmation';
+/** The campaign activity that moves recipients into the send queue. */
+const TOP_UP = 'topUpCampaign';
 const PROCESSES = ['api', 'worker', 'simulator', 'postgres', 'temporal', 'bench'];
 const FINISHED = new Set(['completed', 'cancelled', 'failed']);
 const MB = 1024 * 1024;
@@ -445,7 +448,38 @@ interface HistoryFigures {
   runs: number;
   max: number;
   mean: number;
+  /** The top-up activities: how long each took, and how often one started. */
+  topUps: number;
+  topUpMs: number;
+  cycleMs: number;
 }
+
+type HistoryEvent = NonNullable<Awaited<ReturnType<WorkflowHandle['fetchHistory']>>['events']>[0];
+
+/**
+ * The top-ups read off the histories: a campaign queues at most one second's worth per top-up,
+ * so one every `cycleMs` caps its pace at cap x 1,000 / cycleMs.
+ */
+function topUpTimes(events: HistoryEvent[]) {
+  const scheduled = new Map<string, number>();
+  const starts: number[] = [];
+  const durations: number[] = [];
+  for (const e of events) {
+    const at = tsToMs(e.eventTime);
+    const s = e.activityTaskScheduledEventAttributes;
+    if (s?.activityType?.name === TOP_UP) {
+      scheduled.set(String(e.eventId), at);
+      starts.push(at);
+    }
+    const done = e.activityTaskCompletedEventAttributes;
+    const from = done && scheduled.get(String(done.scheduledEventId));
+    if (from !== undefined && from !== null) durations.push(at - from);
+  }
+  const cycles = starts.slice(1).map((t, i) => t - starts[i]!);
+  return { durations, cycles };
+}
+
+const mean = (values: number[]) => (values.length ? sum(values) / values.length : NaN);
 
 /**
  * Events of every run of `campaign:<id>`, walked back from the last run through the run each
@@ -455,15 +489,27 @@ async function historyFigures(b: Bench, campaignId: string): Promise<HistoryFigu
   const workflowId = workflowIds.campaign(campaignId);
   await b.temporal.workflow.getHandle(workflowId).result();
   const counts: number[] = [];
+  const durations: number[] = [];
+  const cycles: number[] = [];
   let runId: string | undefined;
   do {
     const history = await b.temporal.workflow.getHandle(workflowId, runId).fetchHistory();
     const events = history.events ?? [];
     counts.push(events.length);
+    const t = topUpTimes(events);
+    durations.push(...t.durations);
+    cycles.push(...t.cycles);
     runId =
       events[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId || undefined;
   } while (runId);
-  return { runs: counts.length, max: Math.max(...counts), mean: sum(counts) / counts.length };
+  return {
+    runs: counts.length,
+    max: Math.max(...counts),
+    mean: mean(counts),
+    topUps: durations.length,
+    topUpMs: mean(durations),
+    cycleMs: mean(cycles),
+  };
 }
 
 /** Meta's 130429 answers to the account, from the counters the worker stores. */
@@ -553,7 +599,7 @@ async function runSetting(
   const history =
     view.status === 'completed'
       ? await historyFigures(b, created.id)
-      : { runs: NaN, max: NaN, mean: NaN };
+      : { runs: NaN, max: NaN, mean: NaN, topUps: NaN, topUpMs: NaN, cycleMs: NaN };
   return {
     setting: s,
     campaignId: created.id,
@@ -588,8 +634,10 @@ function printSetting(f: SettingFigures) {
       `after sending it`,
     `simulator log: ${grouped(x.accepted)} accepted, ${x.duplicates} duplicates, ${x.lost} ` +
       `lost, ${x.unknown} to phones outside the audience`,
-    `history: ${h.runs} runs, events per run max ${h.max}, mean ${fixed(h.mean)}; peak RSS ` +
-      `worker ${fixed(f.rssMb.worker)} MB, api ${fixed(f.rssMb.api)} MB`,
+    `history: ${h.runs} runs, events per run max ${h.max}, mean ${fixed(h.mean)}; ${h.topUps} ` +
+      `top-ups taking ${fixed(h.topUpMs)} ms on average, one every ${fixed(h.cycleMs)} ms ` +
+      `(at most ${fixed((s.cap * 1000) / h.cycleMs)}/s queued)`,
+    `peak RSS: worker ${fixed(f.rssMb.worker)} MB, api ${fixed(f.rssMb.api)} MB`,
     ...(f.statuses ? [statusLine(f.statuses)] : []),
     ...x.samples,
   ];
