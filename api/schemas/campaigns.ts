@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { CampaignCounts, RecipientView } from '../../store/contract';
 import type { CampaignDoc } from '../../store/documents';
 import { Id, NextCursor, Timestamp } from './common';
+import { TemplateComponent } from './messages';
 
 const Label = z.string().trim().min(1).max(100);
 const unique = <T>(values: T[]) => [...new Set(values)];
@@ -44,27 +45,6 @@ export const CampaignAudienceBody = z
       'excluded, and a phone number counts once',
   );
 
-const TemplateParameter = z.looseObject({
-  type: z.enum([
-    'text',
-    'currency',
-    'date_time',
-    'image',
-    'video',
-    'document',
-    'location',
-    'payload',
-    'coupon_code',
-    'action',
-  ]),
-});
-
-const TemplateComponent = z.object({
-  type: z.enum(['header', 'body', 'button']),
-  sub_type: z.enum(['url', 'quick_reply', 'copy_code', 'flow', 'catalog']).optional(),
-  index: z.union([z.number().int().min(0), z.string().regex(/^\d+$/)]).optional(),
-  parameters: z.array(TemplateParameter).default([]),
-});
 
 const placeholders =
   'Placeholders {{name}}, {{phone_number}}, {{email}}, {{stage}} and {{custom_fields.<key>}} ' +

@@ -27,7 +27,7 @@ const TemplateParameter = z.looseObject({
   ]),
 });
 
-const TemplateComponent = z.object({
+export const TemplateComponent = z.object({
   type: z.enum(['header', 'body', 'button']),
   sub_type: z.enum(['url', 'quick_reply', 'copy_code', 'flow', 'catalog']).optional(),
   index: z.union([z.number().int().min(0), z.string().regex(/^\d+$/)]).optional(),

@@ -1,6 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
-import { configEnv } from '../../lib/config';
 import {
   acceptedPerPhone,
   campaignBody,
@@ -8,8 +5,8 @@ import {
   createCampaign,
   importContacts,
 } from '../support/campaigns';
-import { createMessagingHarness, type MessagingHarness } from '../support/messaging';
 import { waitUntil } from '../support/send-queue';
+import { createKillableStack } from '../support/worker-process';
 
 /**
  * The worker process (the campaign's workflow and activities, and the dispatcher) killed with
@@ -17,50 +14,28 @@ import { waitUntil } from '../support/send-queue';
  */
 jest.setTimeout(240_000);
 
-const WORKER_ENTRY = join(__dirname, '..', '..', 'dist', 'worker', 'main.js');
 const RECIPIENTS = 600;
-let h: MessagingHarness;
-const children: ChildProcess[] = [];
+let stack: Awaited<ReturnType<typeof createKillableStack>>;
 
 beforeAll(async () => {
-  h = await createMessagingHarness({
-    env: { SEND_CLAIM_LEASE_SECONDS: '2', SEND_LANE_LEASE_SECONDS: '1', SEND_POLL_MS: '100' },
-  });
-  await h.worker.stop();
-  await h.app.store.accounts.update(h.account.org_id, h.account._id, { throughput: 100 });
-  // Answers 300 ms after accepting: the kill leaves some accepted but never recorded.
-  h.sim.setOptions({
-    throughputPerNumber: { [h.account.phone_number_id]: 100 },
-    answerLatencyMs: 300,
-  });
+  stack = await createKillableStack(100);
 });
 
-afterAll(async () => {
-  for (const child of children) child.kill('SIGKILL');
-  await h?.close();
-});
-
-function startWorker(): ChildProcess {
-  const child = spawn(process.execPath, [WORKER_ENTRY], {
-    env: { ...configEnv(h.config), LOG_LEVEL: 'silent', TEMPORAL_SCHEDULES: 'false' },
-    stdio: 'ignore',
-  });
-  children.push(child);
-  return child;
-}
+afterAll(() => stack?.close());
 
 it('sends to every recipient exactly once across a kill -9 of the worker', async () => {
-  const first = startWorker();
+  const { h } = stack;
+  const first = stack.startWorker();
+  // The template sync runs on the worker.
   const sync = await h.call({ method: 'POST', url: '/api/templates/sync', payload: {} });
   expect(sync.statusCode).toBe(200);
   const phones = await importContacts(h, RECIPIENTS, 'crash', '400');
   const campaign = await createCampaign(h, campaignBody('crash'));
   await waitUntil('the campaign is sending', async () => acceptedPerPhone(h, phones).size >= 150);
-  first.kill('SIGKILL');
-  await new Promise((resolve) => first.once('exit', resolve));
+  await stack.kill(first);
   expect(acceptedPerPhone(h, phones).size).toBeLessThan(RECIPIENTS);
 
-  startWorker();
+  stack.startWorker();
   await campaignEnds(h, campaign.id, 'completed', 180_000);
   const accepted = acceptedPerPhone(h, phones);
   expect([...accepted].filter(([, n]) => n > 1)).toEqual([]);
