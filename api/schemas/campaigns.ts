@@ -45,7 +45,6 @@ export const CampaignAudienceBody = z
       'excluded, and a phone number counts once',
   );
 
-
 const placeholders =
   'Placeholders {{name}}, {{phone_number}}, {{email}}, {{stage}} and {{custom_fields.<key>}} ' +
   'are filled from each contact; a default may follow a bar: {{name | there}}';
