@@ -52,8 +52,9 @@ export function campaignActivities({ store, signals }: ActivityDeps) {
     },
 
     /**
-     * Tops the campaign's share of the send queue up to a few seconds of sending, at most one
-     * second's worth at its throughput, from the recipients after `cursor`.
+     * Tops the campaign's share of the send queue up to a few seconds of sending, from the
+     * recipients after `cursor`. At the number's own pace the lane paces it; a campaign slower
+     * than its number is held to one second's worth a top-up.
      */
     async topUpCampaign(campaignId: string, cursor: number): Promise<TopUp> {
       const doc = await campaign(campaignId);
@@ -66,7 +67,7 @@ export function campaignActivities({ store, signals }: ActivityDeps) {
         0,
         rate * BACKLOG_SECONDS - (await store.campaigns.inQueue(campaignId)),
       );
-      const limit = Math.min(room, rate);
+      const limit = rate < account.throughput ? Math.min(room, rate) : room;
       if (!limit) return { cursor, queued: 0, skipped: 0, exhausted: false };
 
       const next = await store.campaigns.nextRecipients(campaignId, cursor, limit);

@@ -118,6 +118,7 @@ interface Bench {
 }
 
 const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
+const mean = (values: number[]) => (values.length ? sum(values) / values.length : NaN);
 const fixed = (x: number, digits = 0) => (Number.isFinite(x) ? x.toFixed(digits) : '-');
 const grouped = (x: number) => (Number.isFinite(x) ? Math.round(x).toLocaleString('en') : '-');
 const megabytes = (bytes: number | undefined) => (bytes === undefined ? NaN : bytes / MB);
@@ -294,9 +295,10 @@ class QueueWatch {
 
   private async loop(): Promise<void> {
     while (this.running) {
-      const depths = await this.b.store.sendQueue.depths([this.accountId]);
-      const d = depths.get(this.accountId);
-      this.samples.push({ at: Date.now(), depth: d ? d.transactional + d.bulk : 0 });
+      // A sample the database failed to answer is only a gap in the figures.
+      const depths = await this.b.store.sendQueue.depths([this.accountId]).catch(() => null);
+      const d = depths?.get(this.accountId);
+      if (depths) this.samples.push({ at: Date.now(), depth: d ? d.transactional + d.bulk : 0 });
       await sleep(QUEUE_SAMPLE_MS);
     }
   }
@@ -308,7 +310,7 @@ class QueueWatch {
     const inside = this.samples.filter((x) => x.at >= window.from && x.at <= window.to);
     const depths = inside.map((x) => x.depth);
     return {
-      mean: depths.length ? sum(depths) / depths.length : NaN,
+      mean: mean(depths),
       empty: depths.length ? depths.filter((d) => d === 0).length / depths.length : NaN,
     };
   }
@@ -478,8 +480,6 @@ function topUpTimes(events: HistoryEvent[]) {
   const cycles = starts.slice(1).map((t, i) => t - starts[i]!);
   return { durations, cycles };
 }
-
-const mean = (values: number[]) => (values.length ? sum(values) / values.length : NaN);
 
 /**
  * Events of every run of `campaign:<id>`, walked back from the last run through the run each
@@ -720,17 +720,18 @@ function settingRows(f: SettingFigures): SummaryRow[] {
 }
 
 function summaryRows(all: SettingFigures[], recipients: number): SummaryRow[] {
-  const peak = (p: 'worker' | 'api') => Math.max(...all.map((f) => f.rssMb[p]));
   const rssGoal = `< ${RSS_GOAL_MB}${recipients < BIG_RECIPIENTS ? ' at 100,000' : ''}`;
-  return [
-    ...all.flatMap(settingRows),
-    ...(['worker', 'api'] as const).map((p): SummaryRow => [
+  const rssRow = (p: 'worker' | 'api'): SummaryRow => {
+    const top = all.reduce((a, f) => (f.rssMb[p] > a.rssMb[p] ? f : a));
+    const mb = top.rssMb[p];
+    return [
       `peak ${p} RSS (MB)`,
-      fixed(peak(p)),
+      `${fixed(mb)} (in ${top.setting.name})`,
       rssGoal,
-      recipients >= BIG_RECIPIENTS ? peak(p) < RSS_GOAL_MB : null,
-    ]),
-  ];
+      recipients >= BIG_RECIPIENTS ? mb < RSS_GOAL_MB : null,
+    ];
+  };
+  return [...all.flatMap(settingRows), rssRow('worker'), rssRow('api')];
 }
 
 /** A summary line: the figure left-aligned, its value, goal and mark right-aligned. */
