@@ -1,4 +1,3 @@
-import { setMaxListeners } from 'node:events';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -6,29 +5,25 @@ import { parseArgs } from 'node:util';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { tsToMs } from '@temporalio/common/lib/time';
 import pg from 'pg';
-import { buildApp } from '../api/app';
-import { configEnv, loadConfig, type Config, type Env } from '../lib/config';
+import { configEnv, type Config, type Env } from '../lib/config';
 import { randomToken } from '../lib/crypto';
 import { sandboxWabaId } from '../lib/sandbox-ids';
 import { freePort, launch } from '../scripts/infra';
 import { provisionOrganization } from '../scripts/provision';
-import { createMetaSimulator } from '../sim/meta';
 import type { RuntimeOptionsPatch, SendSummary } from '../sim/meta/types';
 import { openStore, type Store } from '../store';
 import { accountSettings, DEFAULT_THROUGHPUT } from '../store/accounts';
 import type { AccountDoc } from '../store/documents';
 import { workflowIds, type TemplateSyncResult } from '../workflows/definitions';
+import { benchEntry, type SimRequest } from './servers';
 import {
   CpuMeter,
   forkServer,
-  listenOnLoopback,
   loopbackUrl,
   machineCpuSeconds,
   positiveInt,
   row,
   RssPeaks,
-  runMain,
-  serveChild,
   startInfrastructure,
   tail,
   UsageError,
@@ -90,12 +85,6 @@ const SETTINGS: Setting[] = [
   { name: '1000/s', cap: 1_000, statuses: true, digit: 2 },
   { name: '1000/s-q', cap: 1_000, statuses: false, digit: 3 },
 ];
-
-interface SimRequest {
-  port: number;
-  accessToken: string;
-  appSecret: string;
-}
 
 interface Options {
   recipients: number;
@@ -888,31 +877,4 @@ async function main(argv: string[], resources: Resources): Promise<number> {
   return failed ? 1 : 0;
 }
 
-const [command, role] = process.argv.slice(2);
-if (command === 'serve') {
-  if (role === 'api') {
-    serveChild<{ env: Env }, { port: number }>(async ({ env }) =>
-      listenOnLoopback(await buildApp(loadConfig(env), { logger: false })),
-    );
-  } else if (role === 'simulator') {
-    serveChild<SimRequest, { port: number }>(async (request) => {
-      // Every status webhook in flight listens on the simulator's one abort signal: thousands
-      // at a time here, which is expected, not a leak.
-      setMaxListeners(0);
-      const sim = await createMetaSimulator({
-        host: '127.0.0.1',
-        port: request.port,
-        accessToken: request.accessToken,
-        appSecret: request.appSecret,
-        webhookUrl: null,
-        throughputPerSecond: DEFAULT_THROUGHPUT,
-        statusWebhooks: { enabled: false },
-      });
-      return { reply: { port: request.port }, close: () => sim.close() };
-    });
-  } else {
-    throw new Error(`Unknown server '${role}'`);
-  }
-} else {
-  runMain(USAGE, main);
-}
+benchEntry(USAGE, main);

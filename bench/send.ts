@@ -1,34 +1,29 @@
 import { randomUUID } from 'node:crypto';
-import { setMaxListeners } from 'node:events';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { Agent, request } from 'undici';
-import { buildApp } from '../api/app';
-import { configEnv, loadConfig, type Config, type Env } from '../lib/config';
+import { configEnv, type Config, type Env } from '../lib/config';
 import { randomToken } from '../lib/crypto';
 import { sandboxWabaId } from '../lib/sandbox-ids';
 import { freePort, launch } from '../scripts/infra';
 import { provisionOrganization } from '../scripts/provision';
-import { createMetaSimulator } from '../sim/meta';
 import type { RuntimeOptionsPatch, SendLogEntry, SendSummary } from '../sim/meta/types';
 import { openStore, type Store } from '../store';
 import { accountSettings, DEFAULT_THROUGHPUT } from '../store/accounts';
 import type { NewMessage } from '../store/contract';
 import type { AccountDoc } from '../store/documents';
 import type { Signals } from '../store/signals';
+import { benchEntry, type SimRequest } from './servers';
 import {
   CpuMeter,
   forkServer,
-  listenOnLoopback,
   loopbackUrl,
   machineCpuSeconds,
   parseFlags,
   positiveInt,
   row,
-  runMain,
-  serveChild,
   startInfrastructure,
   tail,
   type Probe,
@@ -82,12 +77,6 @@ const BODY_PARAMETERS = [
 const PROCESSES = ['api', 'worker', 'simulator', 'postgres', 'temporal', 'load gen'];
 /** CPU the machine used besides the benchmark's processes: other work on a shared machine. */
 const OTHERS = 'others';
-
-interface SimRequest {
-  port: number;
-  accessToken: string;
-  appSecret: string;
-}
 
 /** Everything the phases share. */
 interface Bench {
@@ -912,31 +901,4 @@ async function main(argv: string[], resources: Resources): Promise<number> {
   return broken ? 1 : 0;
 }
 
-const [command, role] = process.argv.slice(2);
-if (command === 'serve') {
-  if (role === 'api') {
-    serveChild<{ env: Env }, { port: number }>(async ({ env }) =>
-      listenOnLoopback(await buildApp(loadConfig(env), { logger: false })),
-    );
-  } else if (role === 'simulator') {
-    serveChild<SimRequest, { port: number }>(async (request) => {
-      // Every status webhook in flight listens on the simulator's one abort signal: thousands
-      // at a time here, which is expected, not a leak.
-      setMaxListeners(0);
-      const sim = await createMetaSimulator({
-        host: '127.0.0.1',
-        port: request.port,
-        accessToken: request.accessToken,
-        appSecret: request.appSecret,
-        webhookUrl: null,
-        throughputPerSecond: API_CAP,
-        statusWebhooks: { enabled: false },
-      });
-      return { reply: { port: request.port }, close: () => sim.close() };
-    });
-  } else {
-    throw new Error(`Unknown server '${role}'`);
-  }
-} else {
-  runMain(USAGE, main);
-}
+benchEntry(USAGE, main);
