@@ -17,10 +17,13 @@ import type { AccountDoc } from '../store/documents';
 import { workflowIds, type TemplateSyncResult } from '../workflows/definitions';
 import { benchEntry, type SimRequest } from './servers';
 import {
+  cpuPerMessage,
+  readCpu,
+  sum,
+  type CpuFigures,
   CpuMeter,
   forkServer,
   loopbackUrl,
-  machineCpuSeconds,
   positiveInt,
   row,
   RssPeaks,
@@ -106,7 +109,6 @@ interface Bench {
   drainMs: number;
 }
 
-const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
 const mean = (values: number[]) => (values.length ? sum(values) / values.length : NaN);
 const fixed = (x: number, digits = 0) => (Number.isFinite(x) ? x.toFixed(digits) : '-');
 const grouped = (x: number) => (Number.isFinite(x) ? Math.round(x).toLocaleString('en') : '-');
@@ -512,27 +514,6 @@ async function refusals(b: Bench, account: AccountDoc, lastSendAt: number): Prom
   return n;
 }
 
-/** CPU seconds used so far by each process, and by the whole machine. */
-function readCpu(b: Bench): Record<string, number> {
-  return { ...b.meter.read(), machine: machineCpuSeconds() ?? NaN };
-}
-
-/** CPU milliseconds per message of each process, and how busy the machine's cores were. */
-function cpuPerMessage(cpu: Record<string, number>, messages: number, wallMs: number) {
-  const per = Object.fromEntries(PROCESSES.map((p) => [p, ((cpu[p] ?? 0) * 1000) / messages]));
-  const own = sum(PROCESSES.map((p) => cpu[p] ?? 0));
-  const cores = (seconds: number) => (seconds * 1000) / (wallMs * availableParallelism());
-  return {
-    per,
-    total: sum(Object.values(per)),
-    others: ((cpu.machine! - own) * 1000) / messages,
-    busy: cores(own),
-    machineBusy: cores(cpu.machine!),
-  };
-}
-
-type CpuFigures = ReturnType<typeof cpuPerMessage>;
-
 interface SettingFigures {
   setting: Setting;
   campaignId: string;
@@ -572,14 +553,14 @@ async function runSetting(
   });
   await b.sim.clear();
   b.rss.take();
-  const before = readCpu(b);
+  const before = readCpu(b.meter);
   const queue = new QueueWatch(b, account._id);
   const posted = Date.now();
   const created = await api<CampaignView>(b, 'POST', '/api/campaigns', campaignBody(s, account));
   const postMs = Date.now() - posted;
   const deadline = posted + 2 * ((recipients / s.cap) * 1000) + b.drainMs;
   const { view, at } = await untilFinished(b, created.id, deadline);
-  const cpu = CpuMeter.diff(before, readCpu(b));
+  const cpu = CpuMeter.diff(before, readCpu(b.meter));
   const sends = sendFigures(await b.sim.sends(), account, phones);
   const depth = await queue.stop(sends.window);
   const statuses = s.statuses ? await statusFigures(b, posted, sends.window, sends.accepted) : null;
@@ -603,7 +584,7 @@ async function runSetting(
     history,
     rssMb: { worker: megabytes(rss.worker), api: megabytes(rss.api) },
     refused: await refusals(b, account, sends.last),
-    cpu: cpuPerMessage(cpu, Math.max(1, sends.accepted), at - posted),
+    cpu: cpuPerMessage(PROCESSES, cpu, Math.max(1, sends.accepted), at - posted),
   };
 }
 

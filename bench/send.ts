@@ -17,10 +17,13 @@ import type { AccountDoc } from '../store/documents';
 import type { Signals } from '../store/signals';
 import { benchEntry, type SimRequest } from './servers';
 import {
+  cpuPerMessage,
+  readCpu,
+  sum,
+  type CpuFigures,
   CpuMeter,
   forkServer,
   loopbackUrl,
-  machineCpuSeconds,
   parseFlags,
   positiveInt,
   row,
@@ -100,8 +103,6 @@ const nextRecipient = () => `+1415${String(recipients++).padStart(7, '0')}`;
 const percentile = (sorted: number[], q: number) =>
   sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]! : NaN;
 
-const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
-
 /** The simulator's control routes, from this process. */
 type SimControl = ReturnType<typeof simControl>;
 
@@ -172,27 +173,6 @@ function steadyRate(times: number[]) {
   const count = times.filter((t) => t > from).length;
   return { rate: to > from ? count / ((to - from) / 1000) : 0, from, to };
 }
-
-/** CPU seconds used so far by each process, and by the whole machine. */
-function readCpu(b: Bench): Record<string, number> {
-  return { ...b.meter.read(), machine: machineCpuSeconds() ?? NaN };
-}
-
-/** CPU milliseconds per message of each process, and how busy the machine's cores were. */
-function cpuPerMessage(cpu: Record<string, number>, messages: number, wallMs: number) {
-  const per = Object.fromEntries(PROCESSES.map((p) => [p, ((cpu[p] ?? 0) * 1000) / messages]));
-  const own = sum(PROCESSES.map((p) => cpu[p] ?? 0));
-  const cores = (seconds: number) => (seconds * 1000) / (wallMs * availableParallelism());
-  return {
-    per,
-    total: sum(Object.values(per)),
-    others: ((cpu.machine! - own) * 1000) / messages,
-    busy: cores(own),
-    machineBusy: cores(cpu.machine!),
-  };
-}
-
-type CpuFigures = ReturnType<typeof cpuPerMessage>;
 
 /**
  * Until the accounts' queues are empty, waiting `expectMs` (what sending them takes at the cap)
@@ -291,12 +271,12 @@ async function apiPhase(
   let windowFrom = 0;
   await openLoop(rate, total, (n, due) => {
     if (n === warmup) {
-      before = readCpu(b);
+      before = readCpu(b.meter);
       windowFrom = Date.now();
     }
     pending.push(apiSend(b, agent, n, due));
   });
-  const cpu = CpuMeter.diff(before, readCpu(b));
+  const cpu = CpuMeter.diff(before, readCpu(b.meter));
   const windowTo = windowFrom + seconds * 1000;
   const answers = await Promise.all(pending);
   await agent.close();
@@ -321,7 +301,7 @@ async function apiPhase(
     queued: measured.filter((a) => a.kind === 'queued').length,
     errors: errors.length,
     errorSamples: errors.slice(0, 3).map((a) => a.detail),
-    cpu: cpuPerMessage(cpu, Math.max(1, inWindow), seconds * 1000),
+    cpu: cpuPerMessage(PROCESSES, cpu, Math.max(1, inWindow), seconds * 1000),
   };
 }
 
@@ -403,12 +383,12 @@ async function bulkPhase(
   seconds: number,
 ): Promise<BulkFigures> {
   const perAccount = cap * seconds;
-  const before = readCpu(b);
+  const before = readCpu(b.meter);
   const started = performance.now();
   const enqueuedPerSecond = await enqueueAll(b, accounts, perAccount);
   const ids = accounts.map((a) => a._id);
   const left = await drain(b, ids, seconds * 1000);
-  const cpu = CpuMeter.diff(before, readCpu(b));
+  const cpu = CpuMeter.diff(before, readCpu(b.meter));
   const wallMs = performance.now() - started;
   const sends = await b.sim.takeSends();
   b.ledger.see(sends);
@@ -422,7 +402,7 @@ async function bulkPhase(
     numbers,
     enqueuedPerSecond,
     left,
-    cpu: cpuPerMessage(cpu, Math.max(1, sends.length), wallMs),
+    cpu: cpuPerMessage(PROCESSES, cpu, Math.max(1, sends.length), wallMs),
     window: { from: first.from, to: first.to },
   };
 }

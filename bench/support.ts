@@ -9,7 +9,7 @@ import {
   rmSync,
 } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type autocannon from 'autocannon';
@@ -544,3 +544,34 @@ export class RssPeaks {
     clearInterval(this.timer);
   }
 }
+
+export const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
+
+/** CPU seconds used so far by each metered process, and by the whole machine. */
+export function readCpu(meter: CpuMeter): Record<string, number> {
+  return { ...meter.read(), machine: machineCpuSeconds() ?? NaN };
+}
+
+/**
+ * CPU milliseconds per message of each of `processes` (names in the meter), and how busy the
+ * machine's cores were over `wallMs`.
+ */
+export function cpuPerMessage(
+  processes: readonly string[],
+  cpu: Record<string, number>,
+  messages: number,
+  wallMs: number,
+) {
+  const per = Object.fromEntries(processes.map((p) => [p, ((cpu[p] ?? 0) * 1000) / messages]));
+  const own = sum(processes.map((p) => cpu[p] ?? 0));
+  const cores = (seconds: number) => (seconds * 1000) / (wallMs * availableParallelism());
+  return {
+    per,
+    total: sum(Object.values(per)),
+    others: ((cpu.machine! - own) * 1000) / messages,
+    busy: cores(own),
+    machineBusy: cores(cpu.machine!),
+  };
+}
+
+export type CpuFigures = ReturnType<typeof cpuPerMessage>;

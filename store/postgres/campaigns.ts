@@ -16,6 +16,7 @@ import type {
   RecipientSnapshotState,
 } from '../documents';
 import { audienceQuery } from './audience';
+import { COLUMNS as CONTACT_COLUMNS } from './contacts';
 import { fromRow, insertValues, many, one, transaction, type Queryable, type Row } from './db';
 
 const COLUMNS = [
@@ -39,21 +40,6 @@ const COLUMNS = [
 const JSON_COLUMNS = ['audience', 'message'];
 const SELECT = COLUMNS.join(', ');
 
-const CONTACT_COLUMNS = [
-  'id',
-  'org_id',
-  'phone_number',
-  'name',
-  'email',
-  'tags',
-  'stage',
-  'custom_fields',
-  'opted_in',
-  'last_inbound_at',
-  'source',
-  'created_at',
-  'updated_at',
-];
 const RECIPIENT_COLUMNS = [
   'campaign_id',
   'contact_id',

@@ -30,7 +30,7 @@ import {
 } from './db';
 import { insertEvents } from './events';
 
-const COLUMNS = [
+export const COLUMNS = [
   'id',
   'org_id',
   'phone_number',
