@@ -34,6 +34,7 @@ import {
 } from './support';
 
 const USAGE = `Usage: node dist/bench/campaign.js [--recipients <n>] [--big] [--drain-timeout <s>]
+                                     [--only <setting>[,<setting>...]] [--worker-node-options <flags>]
 
 Measures broadcast campaigns end to end, every server in its own process: PostgreSQL,
 Temporal, the API, the worker, the Meta simulator and this process. For each setting, one
@@ -48,7 +49,9 @@ Each runs until GET /api/campaigns/:id says completed. Reports the steady send r
 to the cap, duplicates and lost recipients in the simulator's send log (exit 1 if any), the time
 from POST to the first accepted message, peak worker and API RSS, history events per workflow
 run, statuses processed per second, and CPU per process. --drain-timeout (default 120) bounds
-each wait for the status webhooks to drain and, beyond the expected duration, for completion.`;
+each wait for the status webhooks to drain and, beyond the expected duration, for completion.
+--only runs the named settings alone; --worker-node-options passes Node flags to the worker (for
+example --max-old-space-size=256, or --heapsnapshot-signal=SIGUSR2 to take heap snapshots).`;
 
 const BIG_RECIPIENTS = 100_000;
 /** The simulator's send log keeps the newest 100,000 sends: the exactly-once check needs all. */
@@ -92,6 +95,8 @@ const SETTINGS: Setting[] = [
 interface Options {
   recipients: number;
   drainMs: number;
+  settings: Setting[];
+  workerNodeOptions: string | undefined;
 }
 
 /** Everything the settings share. */
@@ -123,6 +128,8 @@ function options(argv: string[]): Options {
         recipients: { type: 'string' },
         big: { type: 'boolean', default: false },
         'drain-timeout': { type: 'string', default: '120' },
+        only: { type: 'string' },
+        'worker-node-options': { type: 'string' },
       },
     }).values;
   } catch (err) {
@@ -137,9 +144,18 @@ function options(argv: string[]): Options {
   if (recipients > MAX_RECIPIENTS) {
     throw new UsageError(`--recipients must be at most ${grouped(MAX_RECIPIENTS)}`);
   }
+  const names = values.only?.split(',') ?? SETTINGS.map((s) => s.name);
+  const unknown = names.filter((n) => !SETTINGS.some((s) => s.name === n));
+  if (unknown.length) {
+    throw new UsageError(
+      `--only: no setting ${unknown.join(', ')} (settings: ${SETTINGS.map((s) => s.name).join(', ')})`,
+    );
+  }
   return {
     recipients,
     drainMs: positiveInt(values['drain-timeout'], '--drain-timeout') * 1000,
+    settings: SETTINGS.filter((s) => names.includes(s.name)),
+    workerNodeOptions: values['worker-node-options'],
   };
 }
 
@@ -751,11 +767,23 @@ async function provision(store: Store, config: Config) {
 }
 
 /** The worker as production runs it: its own process, configured by environment. */
-function startWorker(resources: Resources, config: Config, env: Env, tmp: string) {
+function startWorker(
+  resources: Resources,
+  config: Config,
+  env: Env,
+  tmp: string,
+  nodeOptions: string | undefined,
+) {
   const log = join(tmp, 'worker.log');
   const worker = resources.managed(
     launch('worker', process.execPath, [join(__dirname, '..', 'worker', 'main.js')], {
-      env: { ...configEnv(config), LOG_LEVEL: env.LOG_LEVEL },
+      env: {
+        ...configEnv(config),
+        LOG_LEVEL: env.LOG_LEVEL,
+        NODE_OPTIONS: nodeOptions,
+        MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX,
+      },
+      cwd: tmp,
       logFile: log,
     }),
   );
@@ -800,7 +828,7 @@ async function setUp(resources: Resources, o: Options) {
   resources.add(() => database.close());
   const { store } = database;
   const { orgId, key } = await provision(store, config);
-  const worker = startWorker(resources, config, env, tmp);
+  const worker = startWorker(resources, config, env, tmp, o.workerNodeOptions);
   const apiProcess = await forkServer<{ port: number }>(
     resources,
     'API',
@@ -838,7 +866,7 @@ async function setUp(resources: Resources, o: Options) {
 async function main(argv: string[], resources: Resources): Promise<number> {
   const o = options(argv);
   const { b, worker } = await setUp(resources, o);
-  const accounts = await Promise.all(SETTINGS.map((s) => number(b, s)));
+  const accounts = await Promise.all(o.settings.map((s) => number(b, s)));
   await syncTemplates(b, worker.exited);
   console.log(
     `${grouped(o.recipients)} recipients per campaign, template ${TEMPLATE} with two body ` +
@@ -846,7 +874,7 @@ async function main(argv: string[], resources: Resources): Promise<number> {
       `posted ${STATUS_DELAY_MS} ms apart where on.\n`,
   );
   const all: SettingFigures[] = [];
-  for (const [i, s] of SETTINGS.entries()) {
+  for (const [i, s] of o.settings.entries()) {
     const f = await runSetting(b, s, accounts[i]!, o.recipients);
     printSetting(f);
     all.push(f);
