@@ -17,12 +17,15 @@ export function wooOrderRepository(db: Db): WooOrderRepository {
       const set = { ...definedFields(fields), updated_at: now };
       // Inserted whole the first time (FerretDB leaves nulls out of an upsert's insert); after
       // that, or when another first record won the race, only the fields given are set.
-      const inserted = await retryBusy(() =>
-        col.insertOne({ ...newWooOrder(orgId, storeId, orderId, now), ...set }).then(
-          () => true,
-          (err: unknown) => (isDuplicateKey(err) ? false : Promise.reject(err)),
-        ),
-      );
+      const inserted = await retryBusy(async () => {
+        try {
+          await col.insertOne({ ...newWooOrder(orgId, storeId, orderId, now), ...set });
+          return true;
+        } catch (err) {
+          if (isDuplicateKey(err)) return false;
+          throw err;
+        }
+      });
       if (!inserted) {
         const res = await retryBusy(() => col.updateOne({ _id, org_id: orgId }, { $set: set }));
         if (!res.matchedCount) throw new Error(`Order ${_id} belongs to another organization`);
