@@ -76,8 +76,11 @@ export type WooOrderOutcome =
   | 'queued'
   /** A message would have gone and did not (`reason`). */
   | 'skipped'
-  /** Seen, sends nothing: no template mapped, a repeat, or out of order (`reason`). */
+  /** Handled, and the store maps no template to it. */
+  | 'unmapped'
+  /** Seen, sends nothing: already handled, out of order, or after the order ended (`reason`). */
   | 'ignored'
+  /** A reminder waits; its event's `at` is when it is due. */
   | 'scheduled'
   | 'cancelled';
 
