@@ -1,4 +1,5 @@
 import type { WooStoreSettings, WooTemplateMapping } from '../store/woocommerce';
+import { mappingProblems } from './parameters';
 
 const body = (...placeholders: string[]) => [
   { type: 'body', parameters: placeholders.map((text) => ({ type: 'text', text })) },
@@ -40,4 +41,39 @@ export function defaultWooSettings(): WooStoreSettings {
     opt_in: { required: false, meta_key: 'whatsapp_opt_in' },
     max_messages_per_order: 3,
   };
+}
+
+/** What the API takes: each part given replaces or (status templates) merges into the current. */
+export interface WooSettingsInput {
+  status_templates?: Record<string, WooTemplateMapping | null>;
+  pending_reminder?: { enabled?: boolean; delay_minutes?: number; template?: WooTemplateMapping };
+  opt_in?: { required?: boolean; meta_key?: string };
+  max_messages_per_order?: number;
+}
+
+export function mergeWooSettings(
+  current: WooStoreSettings,
+  input: WooSettingsInput,
+): WooStoreSettings {
+  return {
+    status_templates: { ...current.status_templates, ...input.status_templates },
+    pending_reminder: { ...current.pending_reminder, ...input.pending_reminder },
+    opt_in: { ...current.opt_in, ...input.opt_in },
+    max_messages_per_order: input.max_messages_per_order ?? current.max_messages_per_order,
+  };
+}
+
+/** Placeholders naming nothing, each as `<where>: unknown placeholder {{x}}`. */
+export function settingsProblems(settings: WooStoreSettings): string[] {
+  const problems: string[] = [];
+  for (const [status, mapping] of Object.entries(settings.status_templates)) {
+    if (mapping)
+      problems.push(...mappingProblems(mapping).map((p) => `status_templates.${status}: ${p}`));
+  }
+  problems.push(
+    ...mappingProblems(settings.pending_reminder.template).map(
+      (p) => `pending_reminder.template: ${p}`,
+    ),
+  );
+  return problems;
 }

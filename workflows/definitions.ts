@@ -48,6 +48,8 @@ export interface RecoveryResult {
   deliveriesDispatched: number;
   /** Webhook deliveries whose first attempt or retry workflow a crash had cut off. */
   deliveriesResumed: number;
+  /** WooCommerce deliveries stored but not given to their order's workflow by their API process. */
+  wooDeliveriesHandedOff: number;
 }
 
 /** One account, one organization's connected accounts, or (neither) every connected account. */
