@@ -1,21 +1,12 @@
 import type { WooOrderDoc } from '../store/woocommerce';
 import type { WooOrderState } from '../workflows/definitions';
-import { rankOf } from '../workflows/woo-order-statuses';
+import { freshWooOrderState, rankOf } from '../workflows/woo-order-statuses';
 
 const HANDLED = new Set(['queued', 'skipped', 'unmapped']);
 
 /** A new workflow run's state, from what earlier runs recorded on the order. */
 export function stateFromOrder(doc: WooOrderDoc | null, maxMessages: number): WooOrderState {
-  const state: WooOrderState = {
-    seenRaw: [],
-    handled: [],
-    rank: -1,
-    sent: 0,
-    maxMessages,
-    reminder: null,
-    lastDelivery: null,
-    deliveries: [],
-  };
+  const state = freshWooOrderState(maxMessages);
   for (const e of doc?.events ?? []) {
     if (e.outcome === 'queued') state.sent++;
     if (e.kind === 'reminder') {

@@ -1,3 +1,5 @@
+import type { WooOrderState } from './definitions';
+
 /**
  * How order statuses move: pending / on-hold (awaiting payment) → processing → shipped →
  * completed (delivered); cancelled, refunded and failed end an order. Pure, so the order
@@ -70,5 +72,19 @@ export function decideStatus(
       handled: [...state.handled, status],
       rank: rank === null ? state.rank : Math.max(rank, state.rank),
     },
+  };
+}
+
+/** An order no delivery has reached yet. */
+export function freshWooOrderState(maxMessages: number): WooOrderState {
+  return {
+    seenRaw: [],
+    handled: [],
+    rank: -1,
+    sent: 0,
+    maxMessages,
+    reminder: null,
+    lastDelivery: null,
+    deliveries: [],
   };
 }

@@ -1,6 +1,6 @@
 import { condition, continueAsNew, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { WooActivities } from '../activities/woocommerce';
-import { decideStatus, UNPAID_STATUSES } from './woo-order-statuses';
+import { decideStatus, freshWooOrderState, UNPAID_STATUSES } from './woo-order-statuses';
 import {
   wooDeliverySignal,
   wooOrderStateQuery,
@@ -31,8 +31,10 @@ export async function wooOrderWorkflow(input: WooOrderInput): Promise<WooOrderSt
   const ref = { orgId: input.orgId, storeId: input.storeId, orderId: input.orderId };
   const inbox: WooDeliverySignal[] = [];
   setHandler(wooDeliverySignal, (s) => void inbox.push(s));
-  let state: WooOrderState = input.state ?? (await acts.loadWooOrderState(ref));
+  // Answers queries while the stored state loads.
+  let state: WooOrderState = input.state ?? freshWooOrderState(0);
   setHandler(wooOrderStateQuery, () => state);
+  if (!input.state) state = await acts.loadWooOrderState(ref);
 
   for (let taken = 0; ;) {
     const reminderDue = state.reminder?.state === 'scheduled' ? state.reminder.dueAt : null;
