@@ -32,6 +32,10 @@ const WARMUP_SECONDS = 2;
 const TARGET_PER_SECOND = 1_000;
 const DRAIN_POLL_MS = 1_000;
 const EXPECTED_ACK = JSON.stringify({ data: { received: true }, status: 'success' });
+const DUPLICATE_ACK = JSON.stringify({
+  data: { received: true, duplicate: true },
+  status: 'success',
+});
 
 interface Signed {
   body: string;
@@ -102,6 +106,7 @@ async function measure(
   duration: number,
 ) {
   let wrong = 0;
+  let duplicates = 0;
   const samples: string[] = [];
   const r = await autocannon({
     url,
@@ -133,13 +138,17 @@ async function measure(
         },
         onResponse: (status, body) => {
           if (status === 200 && body === EXPECTED_ACK) return;
+          if (status === 200 && body === DUPLICATE_ACK) {
+            duplicates++;
+            return;
+          }
           wrong++;
           if (samples.length < 3) samples.push(`${status} ${body.slice(0, 200)}`);
         },
       },
     ],
   });
-  return { figures: figuresOf(r), completed: r.requests.total, wrong, samples };
+  return { figures: figuresOf(r), completed: r.requests.total, wrong, duplicates, samples };
 }
 
 async function pendingCount(store: Store): Promise<number> {
@@ -150,7 +159,7 @@ async function main(argv: string[], resources: Resources): Promise<number> {
   const flags = parseFlags(argv, {
     duration: '10',
     connections: '50',
-    bodies: '30000',
+    bodies: '60000',
     'drain-timeout': '60',
     store: 'postgres',
   });
@@ -194,6 +203,9 @@ async function main(argv: string[], resources: Resources): Promise<number> {
   const f: Figures = run.figures;
   console.log(row(['', 'acks/s', 'p50 ms', 'p99 ms', 'non-2xx', 'errors'], 10));
   console.log(row(['api', Math.round(f.rps), f.p50, f.p99, f.non2xx, f.errors], 10));
+  if (run.duplicates) {
+    console.log(`(${run.duplicates} of them repeated a delivery id: the pool of bodies ran out)`);
+  }
   console.log(
     `\nCPU seconds over the ${duration} s run: ${Object.entries(cpu)
       .map(([k, v]) => `${k} ${v.toFixed(1)}`)
