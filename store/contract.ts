@@ -34,11 +34,7 @@ import type {
 import type { EventListener } from './event-feed';
 import type { SandboxSettings } from './sandbox-account';
 import type { Signals } from './signals';
-import type {
-  WooDeliveryRepository,
-  WooOrderRepository,
-  WooStoreRepository,
-} from './woocommerce';
+import type { WooDeliveryRepository, WooOrderRepository, WooStoreRepository } from './woocommerce';
 
 /**
  * The store: the only way the rest of Waflow reaches its data. PostgreSQL (store/postgres) and
