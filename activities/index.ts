@@ -8,6 +8,7 @@ import { messageActivities } from './messages';
 import type { MetaClient } from './meta/client';
 import { templateActivities } from './templates';
 import { webhookActivities } from './webhooks';
+import { wooActivities } from './woocommerce';
 
 export interface ActivityDeps {
   config: Config;
@@ -24,6 +25,7 @@ export function createActivities(deps: ActivityDeps) {
     ...templateActivities(deps),
     ...messageActivities(deps),
     ...campaignActivities(deps),
+    ...wooActivities(deps),
     ...webhookActivities({ store: deps.store, ...deps.webhooks }),
   };
 }

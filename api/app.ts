@@ -15,6 +15,7 @@ import { sendingPlugin } from './plugins/sending';
 import { storePlugin } from './plugins/store';
 import { temporalPlugin } from './plugins/temporal';
 import { webhooksPlugin } from './plugins/webhooks';
+import { wooIntakePlugin } from './plugins/woo-intake';
 import { accountRoutes } from './routes/accounts';
 import { apiKeyRoutes } from './routes/api-keys';
 import { authRoutes } from './routes/auth';
@@ -29,6 +30,8 @@ import { transferRoutes } from './routes/transfers';
 import { webhookDeliveryRoutes } from './routes/webhook-deliveries';
 import { webhookEndpointRoutes } from './routes/webhook-endpoints';
 import { metaWebhookRoutes } from './routes/webhooks-meta';
+import { wooWebhookRoutes } from './routes/webhooks-woocommerce';
+import { wooStoreRoutes } from './routes/woocommerce-stores';
 import './types';
 
 export interface AppOptions {
@@ -66,6 +69,7 @@ export async function buildApp(config: Config, opts: AppOptions = {}): Promise<F
     await app.register(webhooksPlugin);
     await app.register(inboxPlugin);
     await app.register(sendingPlugin);
+    await app.register(wooIntakePlugin);
 
     await app.register(healthRoutes);
     await app.register(authRoutes);
@@ -78,6 +82,8 @@ export async function buildApp(config: Config, opts: AppOptions = {}): Promise<F
     await app.register(messageRoutes);
     await app.register(campaignRoutes);
     await app.register(metaWebhookRoutes);
+    await app.register(wooWebhookRoutes);
+    await app.register(wooStoreRoutes);
     await app.register(webhookEndpointRoutes);
     await app.register(webhookDeliveryRoutes);
     await app.register(metricsRoutes);

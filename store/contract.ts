@@ -34,6 +34,7 @@ import type {
 import type { EventListener } from './event-feed';
 import type { SandboxSettings } from './sandbox-account';
 import type { Signals } from './signals';
+import type { WooDeliveryRepository, WooOrderRepository, WooStoreRepository } from './woocommerce';
 
 /**
  * The store: the only way the rest of Waflow reaches its data. PostgreSQL (store/postgres) and
@@ -60,6 +61,9 @@ export interface Store {
   sendLanes: SendLaneRepository;
   counters: CounterRepository;
   campaigns: CampaignRepository;
+  wooStores: WooStoreRepository;
+  wooDeliveries: WooDeliveryRepository;
+  wooOrders: WooOrderRepository;
 }
 
 /** An open store with its connection: what processes hold and close. */

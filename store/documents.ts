@@ -98,7 +98,7 @@ export interface ContactDoc {
   opted_in: boolean;
   /** The 24 h customer service window runs from the last inbound message. */
   last_inbound_at: Date | null;
-  source: 'api' | 'bulk' | 'whatsapp_webhook';
+  source: 'api' | 'bulk' | 'whatsapp_webhook' | 'woocommerce';
   created_at: Date;
   updated_at: Date;
 }

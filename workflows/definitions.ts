@@ -16,6 +16,7 @@ export const workflowIds = {
   campaign: (campaignId: string) => `campaign:${campaignId}`,
   webhookDelivery: (endpointId: string, eventId: string) => `webhook:${endpointId}:${eventId}`,
   webhookCircuit: (endpointId: string) => `webhook-circuit:${endpointId}`,
+  wooOrder: (storeId: string, orderId: string) => `woo:${storeId}:${orderId}`,
 };
 
 /**
@@ -47,6 +48,8 @@ export interface RecoveryResult {
   deliveriesDispatched: number;
   /** Webhook deliveries whose first attempt or retry workflow a crash had cut off. */
   deliveriesResumed: number;
+  /** WooCommerce deliveries stored but not given to their order's workflow by their API process. */
+  wooDeliveriesHandedOff: number;
 }
 
 /** One account, one organization's connected accounts, or (neither) every connected account. */
@@ -172,3 +175,37 @@ export const pauseCampaignUpdate = defineUpdate<CampaignStatus>('pauseCampaign')
 export const resumeCampaignUpdate = defineUpdate<CampaignStatus>('resumeCampaign');
 export const cancelCampaignUpdate = defineUpdate<CampaignStatus>('cancelCampaign');
 export const campaignProgressQuery = defineQuery<CampaignProgress>('campaignProgress');
+
+/** One WooCommerce order's notifications, `woo:<storeId>:<orderId>`. */
+export interface WooOrderInput {
+  orgId: string;
+  storeId: string;
+  orderId: string;
+  /** Carried across continue-as-new; a new run otherwise reads it from the store. */
+  state?: WooOrderState;
+}
+
+export interface WooOrderState {
+  /** WooCommerce statuses received. */
+  seenRaw: string[];
+  /** Statuses handled (sent, skipped or unmapped), each once. */
+  handled: string[];
+  /** The furthest status rank handled (woocommerce/statuses.ts); -1 before any. */
+  rank: number;
+  /** Messages queued for the order, reminder included, and the store's maximum. */
+  sent: number;
+  maxMessages: number;
+  reminder: { state: 'scheduled' | 'sent' | 'skipped' | 'cancelled'; dueAt: number } | null;
+  /** The latest delivery handled: what a reminder is written from. */
+  lastDelivery: string | null;
+  /** Delivery ids already taken (the newest few): a hand-off repeated after a crash. */
+  deliveries: string[];
+}
+
+/** A stored delivery (`<storeId>:<deliveryId>`) for the order's workflow. */
+export interface WooDeliverySignal {
+  delivery: string;
+}
+
+export const wooDeliverySignal = defineSignal<[WooDeliverySignal]>('wooDelivery');
+export const wooOrderStateQuery = defineQuery<WooOrderState>('wooOrderState');

@@ -1,6 +1,7 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { MaintenanceActivities } from '../activities/maintenance';
 import type { WebhookActivities } from '../activities/webhooks';
+import type { WooActivities } from '../activities/woocommerce';
 import type { RecoveryResult } from './definitions';
 
 const { sweepOutbox, processAbandonedWebhooks } = proxyActivities<MaintenanceActivities>({
@@ -13,19 +14,26 @@ const { recoverWebhookDeliveries } = proxyActivities<WebhookActivities>({
   retry: { initialInterval: '5 seconds', maximumAttempts: 3 },
 });
 
+const { handOffAbandonedWooDeliveries } = proxyActivities<WooActivities>({
+  startToCloseTimeout: '5 minutes',
+  retry: { initialInterval: '5 seconds', maximumAttempts: 3 },
+});
+
 /**
  * Finishes what a process that died left half done: events still in outboxes, provider
- * webhooks stored but not processed, and outbound webhook deliveries. Run every minute by a
+ * webhooks stored but not processed, WooCommerce deliveries not handed to their orders, and outbound webhook deliveries. Run every minute by a
  * schedule.
  */
 export async function recoveryWorkflow(): Promise<RecoveryResult> {
   const eventsRecovered = await sweepOutbox();
   const webhooksRecovered = await processAbandonedWebhooks();
   const deliveries = await recoverWebhookDeliveries();
+  const wooDeliveriesHandedOff = await handOffAbandonedWooDeliveries();
   return {
     eventsRecovered,
     webhooksRecovered,
     deliveriesDispatched: deliveries.dispatched,
     deliveriesResumed: deliveries.resumed,
+    wooDeliveriesHandedOff,
   };
 }

@@ -88,7 +88,7 @@ export const ContactView = z.object({
   stage: z.string().nullable(),
   custom_fields: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),
   opted_in: z.boolean(),
-  source: z.enum(['api', 'bulk', 'whatsapp_webhook']),
+  source: z.enum(['api', 'bulk', 'whatsapp_webhook', 'woocommerce']),
   last_inbound_at: Timestamp.nullable().describe("The customer's last message to you"),
   window_open: z.boolean().describe('Free-form messages can be sent (24 h after the last one)'),
   window_expires_at: Timestamp.nullable(),

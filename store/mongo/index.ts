@@ -21,6 +21,9 @@ import { userRepository } from './users';
 import { webhookBacklogRepository } from './webhook-backlog';
 import { webhookDeliveryRepository } from './webhook-deliveries';
 import { webhookEndpointRepository } from './webhook-endpoints';
+import { wooDeliveryRepository } from './woo-deliveries';
+import { wooOrderRepository } from './woo-orders';
+import { wooStoreRepository } from './woo-stores';
 
 export function createMongoStore(db: Db, encryptionKey: Buffer, accounts?: AccountSettings): Store {
   const feed = new EventFeed();
@@ -45,5 +48,8 @@ export function createMongoStore(db: Db, encryptionKey: Buffer, accounts?: Accou
     sendLanes: sendLaneRepository(db),
     counters: counterRepository(db),
     campaigns: campaignRepository(db),
+    wooStores: wooStoreRepository(db, encryptionKey),
+    wooDeliveries: wooDeliveryRepository(db),
+    wooOrders: wooOrderRepository(db),
   };
 }

@@ -59,6 +59,9 @@ export const INDEXES: Record<string, IndexDescription[]> = {
     { key: { campaign_id: 1, seq: 1 }, name: 'campaign_seq_unique', unique: true },
     { key: { campaign_id: 1, state: 1, seq: 1 }, name: 'campaign_state_seq' },
   ],
+  woo_stores: [{ key: { org_id: 1, created_at: 1 }, name: 'org_created' }],
+  woo_deliveries: [{ key: { handed_off_at: 1, received_at: 1 }, name: 'handoff_queue' }],
+  woo_orders: [{ key: { store_id: 1, updated_at: -1, _id: -1 }, name: 'store_updated' }],
   messages: [
     { key: { org_id: 1, contact_id: 1, created_at: -1 }, name: 'org_contact_created' },
     { key: { wamid: 1 }, name: 'wamid' },

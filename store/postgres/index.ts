@@ -20,6 +20,9 @@ import { userRepository } from './users';
 import { webhookBacklogRepository } from './webhook-backlog';
 import { webhookDeliveryRepository } from './webhook-deliveries';
 import { webhookEndpointRepository } from './webhook-endpoints';
+import { wooDeliveryRepository } from './woo-deliveries';
+import { wooOrderRepository } from './woo-orders';
+import { wooStoreRepository } from './woo-stores';
 
 /** Events are written in their change's transaction here: there is never anything to flush. */
 const committedWithTheirChange: OutboxRelay = {
@@ -54,5 +57,8 @@ export function createPostgresStore(
     sendLanes: sendLaneRepository(pool),
     counters: counterRepository(pool),
     campaigns: campaignRepository(pool),
+    wooStores: wooStoreRepository(pool, encryptionKey),
+    wooDeliveries: wooDeliveryRepository(pool),
+    wooOrders: wooOrderRepository(pool),
   };
 }

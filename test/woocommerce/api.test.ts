@@ -1,0 +1,449 @@
+import { createMessagingHarness, type MessagingHarness } from '../support/messaging';
+import { waitUntil } from '../support/send-queue';
+import { WOO_TEMPLATES, wooDelivery, wooOrder } from '../support/woocommerce';
+
+/**
+ * WooCommerce order notifications on the real stack: signed deliveries to the API, the order's
+ * workflow on Temporal, the send pipeline and the simulator, whose log says what was sent.
+ */
+jest.setTimeout(120_000);
+
+let h: MessagingHarness;
+
+beforeAll(async () => {
+  h = await createMessagingHarness({ sim: { templates: WOO_TEMPLATES } });
+  const sync = await h.call({ method: 'POST', url: '/api/templates/sync', payload: {} });
+  expect(sync.statusCode).toBe(200);
+});
+
+afterAll(() => h?.close());
+
+const BASE = '/api/integrations/woocommerce/stores';
+
+/** The simulator's order_shipped has an image header: the store maps it so. */
+const SHIPPED = {
+  name: 'order_shipped',
+  language: 'en',
+  components: [
+    {
+      type: 'header',
+      parameters: [
+        { type: 'image', image: { link: '{{first_item_image | https://shop.example/box.jpg}}' } },
+      ],
+    },
+    {
+      type: 'body',
+      parameters: [
+        { type: 'text', text: '{{first_name}}' },
+        { type: 'text', text: '{{order_number}}' },
+        { type: 'text', text: '{{tracking_provider | tracking_url | our courier}}' },
+      ],
+    },
+  ],
+};
+
+async function createStore(over: Record<string, unknown> = {}) {
+  const res = await h.call({
+    method: 'POST',
+    url: BASE,
+    payload: {
+      name: 'Shop',
+      site_url: 'https://shop.example',
+      status_templates: { shipped: SHIPPED },
+      ...over,
+    },
+  });
+  expect(res.statusCode).toBe(201);
+  return res.json().data as { id: string; webhook_secret: string; delivery_url: string };
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- assertions read the JSON view
+type Json = any;
+
+const orderView = async (storeId: string, orderId: number | string): Promise<Json> => {
+  const res = await h.call({ method: 'GET', url: `${BASE}/${storeId}/orders/${orderId}` });
+  return res.statusCode === 200 ? res.json().data : null;
+};
+
+/** Template sends the simulator accepted for `phone` (E.164), oldest first, by template name. */
+const templatesSentTo = (phone: string) =>
+  h.sim.log
+    .filter(
+      (e) => e.status === 200 && (e.body as { to?: string } | null)?.to === phone.replace('+', ''),
+    )
+    .map((e) => (e.body as { template: { name: string } }).template.name);
+
+const idle = () => h.app.woo.intake.idle();
+
+describe('stores', () => {
+  it('creates a store with defaults, a generated secret and its delivery URL', async () => {
+    const shop = await createStore({ status_templates: undefined });
+    expect(shop.webhook_secret.length).toBeGreaterThanOrEqual(32);
+    expect(shop.delivery_url).toMatch(new RegExp(`/api/webhooks/woocommerce/${shop.id}$`));
+    expect(shop).toMatchObject({
+      status_templates: {
+        processing: { name: 'order_confirmation' },
+        shipped: { name: 'order_shipped' },
+        completed: { name: 'order_delivered' },
+      },
+      pending_reminder: {
+        enabled: true,
+        delay_minutes: 60,
+        template: { name: 'payment_reminder' },
+      },
+      opt_in: { required: false, meta_key: 'whatsapp_opt_in' },
+      max_messages_per_order: 3,
+    });
+    const got = await h.call({ method: 'GET', url: `${BASE}/${shop.id}` });
+    expect(got.json().data.webhook_secret).toBe(shop.webhook_secret);
+    const list = await h.call({ method: 'GET', url: BASE });
+    const listed = (list.json().data as { id: string }[]).find((s) => s.id === shop.id);
+    expect(listed).toBeDefined();
+    expect(listed).not.toHaveProperty('webhook_secret');
+  });
+
+  it('updates by merging templates, keeps a given secret, and deletes', async () => {
+    const shop = await createStore({ webhook_secret: 'a-secret-of-mine' });
+    expect(shop.webhook_secret).toBe('a-secret-of-mine');
+    const res = await h.call({
+      method: 'PATCH',
+      url: `${BASE}/${shop.id}`,
+      payload: {
+        status_templates: {
+          completed: null,
+          cancelled: { name: 'hello_world', language: 'en_US' },
+        },
+        max_messages_per_order: 2,
+      },
+    });
+    expect(res.statusCode).toBe(200);
+    const data = res.json().data;
+    expect(data.status_templates.completed).toBeNull();
+    expect(data.status_templates.processing.name).toBe('order_confirmation');
+    expect(data.status_templates.cancelled).toEqual({
+      name: 'hello_world',
+      language: 'en_US',
+      components: [],
+    });
+    expect(data.max_messages_per_order).toBe(2);
+    expect((await h.call({ method: 'DELETE', url: `${BASE}/${shop.id}` })).statusCode).toBe(204);
+    expect((await h.call({ method: 'GET', url: `${BASE}/${shop.id}` })).statusCode).toBe(404);
+    expect((await h.call({ method: 'DELETE', url: `${BASE}/${shop.id}` })).statusCode).toBe(404);
+  });
+
+  it('refuses bad input naming what is wrong', async () => {
+    const bad = async (payload: unknown, status = 400) => {
+      const res = await h.call({ method: 'POST', url: BASE, payload: payload as object });
+      expect(res.statusCode).toBe(status);
+      return res.json().message as string;
+    };
+    expect(await bad({ site_url: 'https://shop.example' })).toMatch(/name/);
+    expect(await bad({ name: 'x', site_url: 'not a url' })).toMatch(/site_url/);
+    expect(
+      await bad({
+        name: 'x',
+        site_url: 'https://shop.example',
+        status_templates: {
+          processing: {
+            name: 't',
+            components: [{ type: 'body', parameters: [{ type: 'text', text: '{{shoe_size}}' }] }],
+          },
+        },
+      }),
+    ).toBe('status_templates.processing: unknown placeholder {{shoe_size}}');
+    expect(
+      await bad({ name: 'x', site_url: 'https://shop.example', max_messages_per_order: 0 }),
+    ).toMatch(/max_messages_per_order/);
+    expect(
+      await bad({ name: 'x', site_url: 'https://shop.example', whatsapp_account: 'nope' }, 404),
+    ).toMatch(/nope/);
+  });
+});
+
+describe('the webhook', () => {
+  it("answers WooCommerce's ping, and 404 for an unknown store", async () => {
+    const shop = await createStore();
+    const ping = await h.app.inject({
+      method: 'POST',
+      url: `/api/webhooks/woocommerce/${shop.id}`,
+      payload: 'webhook_id=17',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(ping.statusCode).toBe(200);
+    const unknown = await h.app.inject(
+      wooDelivery({ storeId: 'no-such-store', secret: 'x', body: wooOrder() }),
+    );
+    expect(unknown.statusCode).toBe(404);
+  });
+
+  it('refuses a bad or missing signature with 401 and stores nothing', async () => {
+    const shop = await createStore();
+    const order = wooOrder();
+    for (const signature of ['bm90IHRoZSBzaWduYXR1cmU=', null]) {
+      const res = await h.app.inject(
+        wooDelivery({
+          storeId: shop.id,
+          secret: shop.webhook_secret,
+          body: order,
+          signature,
+          deliveryId: 'd-bad',
+        }),
+      );
+      expect(res.statusCode).toBe(401);
+      expect(res.json().message).toMatch(/signature/i);
+    }
+    const signedWithOther = await h.app.inject(
+      wooDelivery({ storeId: shop.id, secret: 'other-secret', body: order }),
+    );
+    expect(signedWithOther.statusCode).toBe(401);
+    expect(await h.app.store.wooDeliveries.get(`${shop.id}:d-bad`)).toBeNull();
+    await idle();
+    expect(await orderView(shop.id, order.id)).toBeNull();
+  });
+
+  it('acknowledges other topics without acting, and refuses a signed body that is no order', async () => {
+    const shop = await createStore();
+    const other = await h.app.inject(
+      wooDelivery({
+        storeId: shop.id,
+        secret: shop.webhook_secret,
+        body: { id: 5 },
+        topic: 'product.updated',
+      }),
+    );
+    expect(other.statusCode).toBe(200);
+    expect(other.json().data).toEqual({ received: true, ignored: true });
+    const notJson = await h.app.inject(
+      wooDelivery({ storeId: shop.id, secret: shop.webhook_secret, body: '{oops' }),
+    );
+    expect(notJson.statusCode).toBe(400);
+    const noId = await h.app.inject(
+      wooDelivery({
+        storeId: shop.id,
+        secret: shop.webhook_secret,
+        body: { status: 'processing' },
+      }),
+    );
+    expect(noId.statusCode).toBe(400);
+    expect(noId.json().message).toMatch(/id/);
+  });
+});
+
+describe('order notifications', () => {
+  it('confirms, ships and delivers an order once each, its customer a contact with a national number made E.164', async () => {
+    const shop = await createStore();
+    const order = wooOrder({ billing: { ...wooOrder().billing, phone: '07700 900001' } });
+    const phone = '+447700900001';
+    const post = (body: object, deliveryId?: string, topic?: string) =>
+      h.app.inject(
+        wooDelivery({ storeId: shop.id, secret: shop.webhook_secret, body, deliveryId, topic }),
+      );
+
+    const first = await post(order, 'delivery-1', 'order.created');
+    expect(first.statusCode).toBe(200);
+    const again = await post(order, 'delivery-1', 'order.created');
+    expect(again.json().data).toEqual({ received: true, duplicate: true });
+    await idle();
+    await waitUntil('confirmation sent', async () => templatesSentTo(phone).length === 1);
+
+    const contact = await h.app.store.contacts.findByPhone(h.account.org_id, phone);
+    expect(contact).toMatchObject({
+      name: 'Asha Patel',
+      email: 'asha@example.com',
+      tags: ['woocommerce'],
+      source: 'woocommerce',
+      custom_fields: { last_order_number: String(order.id), last_order_total: '£54.99' },
+    });
+
+    const tracking = [
+      {
+        id: 90,
+        key: '_wc_shipment_tracking_items',
+        value: [
+          { tracking_provider: 'Royal Mail', tracking_number: 'RM123', date_shipped: '1740823200' },
+        ],
+      },
+    ];
+    await post({
+      ...order,
+      status: 'completed',
+      meta_data: tracking,
+      date_completed: '2025-03-02T09:00:00',
+    });
+    await idle();
+    await waitUntil('shipping update sent', async () => templatesSentTo(phone).length === 2);
+    // Another edit of the order with the same status sends nothing, nor does an unmapped one.
+    await post({
+      ...order,
+      status: 'completed',
+      meta_data: tracking,
+      customer_note: 'Leave at door',
+    });
+    await post({ ...order, status: 'delivered', meta_data: tracking });
+    await idle();
+    await waitUntil(
+      'order recorded',
+      async () => (await orderView(shop.id, order.id))?.statuses.length === 3,
+    );
+    expect(templatesSentTo(phone)).toEqual(['order_confirmation', 'order_shipped']);
+
+    const shipped = h.sim.log.find(
+      (e) =>
+        e.status === 200 &&
+        (e.body as { template?: { name: string } } | null)?.template?.name === 'order_shipped' &&
+        (e.body as { to?: string } | null)?.to === '447700900001',
+    )?.body as { template: { components: { parameters: Record<string, unknown>[] }[] } };
+    expect(shipped.template.components[1]!.parameters.map((p) => p.text)).toEqual([
+      'Asha',
+      String(order.id),
+      'Royal Mail',
+    ]);
+    expect(shipped.template.components[0]!.parameters[0]).toEqual({
+      type: 'image',
+      image: { link: 'https://shop.example/img/shoes.jpg' },
+    });
+
+    await h.settle();
+    const view = await orderView(shop.id, order.id);
+    expect(view).toMatchObject({
+      number: String(order.id),
+      status: 'delivered',
+      phone_number: phone,
+      contact_id: contact!._id,
+      total: '54.99',
+      currency: 'GBP',
+    });
+    expect(
+      view.statuses.map((s: { status: string; raw_status: string }) => [s.status, s.raw_status]),
+    ).toEqual([
+      ['processing', 'processing'],
+      ['shipped', 'completed'],
+      ['delivered', 'delivered'],
+    ]);
+    expect(view.messages.map((m: { template: string }) => m.template)).toEqual([
+      'order_confirmation',
+      'order_shipped',
+    ]);
+    expect(
+      view.messages.every((m: { message_status: string }) =>
+        ['sent', 'delivered', 'read'].includes(m.message_status),
+      ),
+    ).toBe(true);
+    expect(
+      view.skipped.map((s: { outcome: string; reason: string }) => [s.outcome, s.reason]),
+    ).toEqual([['unmapped', 'No template is mapped to delivered']]);
+    const list = await h.call({ method: 'GET', url: `${BASE}/${shop.id}/orders` });
+    expect(list.json().data.orders.map((o: { order_id: string }) => o.order_id)).toEqual([
+      String(order.id),
+    ]);
+  });
+
+  it('sends nothing for a status that arrives after a later one', async () => {
+    const shop = await createStore();
+    const order = wooOrder({ billing: { ...wooOrder().billing, phone: '+447700900006' } });
+    const post = (status: string) =>
+      h.app.inject(
+        wooDelivery({ storeId: shop.id, secret: shop.webhook_secret, body: { ...order, status } }),
+      );
+    await post('completed');
+    await idle();
+    await waitUntil('delivered sent', async () => templatesSentTo('+447700900006').length === 1);
+    await post('processing');
+    await idle();
+    await waitUntil(
+      'late one recorded',
+      async () => (await orderView(shop.id, order.id))?.skipped.length === 1,
+    );
+    const view = await orderView(shop.id, order.id);
+    expect(view.skipped[0]).toMatchObject({
+      status: 'processing',
+      outcome: 'ignored',
+      reason: 'Out of order: the order is already past processing',
+    });
+    expect(view.status).toBe('completed');
+    expect(templatesSentTo('+447700900006')).toEqual(['order_delivered']);
+  });
+
+  it('sends nothing without opt-in when the store requires it, and records why', async () => {
+    const shop = await createStore({ opt_in: { required: true, meta_key: 'whatsapp_opt_in' } });
+    const refused = wooOrder({ billing: { ...wooOrder().billing, phone: '+44 7700 900002' } });
+    const agreed = wooOrder({
+      billing: { ...wooOrder().billing, phone: '+44 7700 900003' },
+      meta_data: [{ id: 1, key: 'whatsapp_opt_in', value: 'yes' }],
+    });
+    for (const body of [refused, agreed]) {
+      await h.app.inject(wooDelivery({ storeId: shop.id, secret: shop.webhook_secret, body }));
+    }
+    await idle();
+    await waitUntil(
+      'opted-in customer notified',
+      async () => templatesSentTo('+447700900003').length === 1,
+    );
+    await waitUntil(
+      'refusal recorded',
+      async () => (await orderView(shop.id, refused.id))?.skipped.length === 1,
+    );
+    const view = await orderView(shop.id, refused.id);
+    expect(view.messages).toEqual([]);
+    expect(view.skipped[0]).toMatchObject({
+      status: 'processing',
+      outcome: 'skipped',
+      reason: 'No opt-in: the order has no whatsapp_opt_in and the contact has not opted in',
+    });
+    expect(templatesSentTo('+447700900002')).toEqual([]);
+    expect(
+      (await h.app.store.contacts.findByPhone(h.account.org_id, '+447700900003'))?.opted_in,
+    ).toBe(true);
+  });
+
+  it('stops at the per-order maximum', async () => {
+    const shop = await createStore({ max_messages_per_order: 1 });
+    const order = wooOrder({ billing: { ...wooOrder().billing, phone: '+447700900004' } });
+    const post = (status: string) =>
+      h.app.inject(
+        wooDelivery({ storeId: shop.id, secret: shop.webhook_secret, body: { ...order, status } }),
+      );
+    await post('processing');
+    await idle();
+    await waitUntil(
+      'confirmation recorded',
+      async () => (await orderView(shop.id, order.id))?.messages.length === 1,
+    );
+    await post('completed');
+    await idle();
+    await waitUntil(
+      'cap recorded',
+      async () => (await orderView(shop.id, order.id))?.skipped.length === 1,
+    );
+    const view = await orderView(shop.id, order.id);
+    expect(view.skipped[0].reason).toBe("The order has had its 1 messages (the store's maximum)");
+    expect(templatesSentTo('+447700900004')).toEqual(['order_confirmation']);
+  });
+
+  it('hands off, through the recovery sweep, a delivery whose API process died before handing it off', async () => {
+    const shop = await createStore();
+    const order = wooOrder({ billing: { ...wooOrder().billing, phone: '+447700900005' } });
+    const id = `${shop.id}:left-behind`;
+    await h.app.store.wooDeliveries.saveMany([
+      {
+        _id: id,
+        org_id: h.account.org_id,
+        store_id: shop.id,
+        order_id: String(order.id),
+        topic: 'order.created',
+        body: JSON.stringify(order),
+        received_at: new Date(Date.now() - 5 * 60_000),
+        handed_off_at: null,
+        attempts: 0,
+        last_error: null,
+      },
+    ]);
+    const result = await h.worker.client.workflow.execute('recoveryWorkflow', {
+      taskQueue: h.config.temporal.taskQueue,
+      workflowId: `recovery-woo-${shop.id}`,
+    });
+    expect(result).toMatchObject({ wooDeliveriesHandedOff: 1 });
+    expect((await h.app.store.wooDeliveries.get(id))?.handed_off_at).toBeInstanceOf(Date);
+    await waitUntil('confirmation sent', async () => templatesSentTo('+447700900005').length === 1);
+  });
+});

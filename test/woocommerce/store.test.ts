@@ -1,0 +1,216 @@
+import { randomUUID } from 'node:crypto';
+import type { Store } from '../../store/contract';
+import {
+  MAX_WOO_HANDOFF_ATTEMPTS,
+  type WooDeliveryDoc,
+  type WooOrderEvent,
+  type WooStoreSettings,
+} from '../../store/woocommerce';
+import { defaultWooSettings } from '../../woocommerce/settings';
+import { openTestStore, STORE_KINDS, type TestStore } from '../support/store';
+
+const settings = (): WooStoreSettings => defaultWooSettings();
+
+function delivery(storeId: string, over: Partial<WooDeliveryDoc> = {}): WooDeliveryDoc {
+  const id = randomUUID();
+  return {
+    _id: `${storeId}:${id}`,
+    org_id: 'org-1',
+    store_id: storeId,
+    order_id: '1042',
+    topic: 'order.updated',
+    body: '{"id":1042,"status":"processing"}',
+    received_at: new Date(Date.now() - 60_000),
+    handed_off_at: null,
+    attempts: 0,
+    last_error: null,
+    ...over,
+  };
+}
+
+const event = (id: string, over: Partial<WooOrderEvent> = {}): WooOrderEvent => ({
+  id,
+  kind: 'status',
+  at: new Date('2025-03-01T10:00:00Z'),
+  status: 'processing',
+  raw_status: 'processing',
+  outcome: 'queued',
+  reason: null,
+  template: 'order_confirmation',
+  message_id: 'm-1',
+  delivery_id: 'd-1',
+  ...over,
+});
+
+describe.each(STORE_KINDS)('%s', (kind) => {
+  let t: TestStore;
+  let store: Store;
+  beforeAll(async () => {
+    t = await openTestStore(kind);
+    store = t.store;
+  });
+  afterAll(() => t?.handle.close());
+
+  const newOrg = async () => (await store.organizations.create('Acme'))._id;
+
+  describe('stores', () => {
+    it('keeps the secret sealed, generates one when none is given, and scopes by organization', async () => {
+      const org = await newOrg();
+      const other = await newOrg();
+      const given = await store.wooStores.create(org, {
+        name: 'Shop',
+        site_url: 'https://shop.example',
+        secret: 'my-secret',
+        settings: settings(),
+      });
+      expect(given.secret).toBe('my-secret');
+      expect(given.store.secret_enc).not.toContain('my-secret');
+      expect(store.wooStores.secretOf(given.store)).toBe('my-secret');
+      const generated = await store.wooStores.create(org, {
+        name: 'Second',
+        site_url: 'https://two.example',
+        settings: settings(),
+      });
+      expect(generated.secret.length).toBeGreaterThanOrEqual(32);
+      const read = await store.wooStores.get(org, given.store._id);
+      expect(read).toEqual(given.store);
+      expect(store.wooStores.secretOf(read!)).toBe('my-secret');
+      expect(await store.wooStores.get(other, given.store._id)).toBeNull();
+      expect((await store.wooStores.byId(given.store._id))?._id).toBe(given.store._id);
+      expect((await store.wooStores.list(org)).map((s) => s.name)).toEqual(['Shop', 'Second']);
+      expect(await store.wooStores.list(other)).toEqual([]);
+    });
+
+    it('updates only the fields given, a new secret sealed, and deletes within the organization', async () => {
+      const org = await newOrg();
+      const { store: shop } = await store.wooStores.create(org, {
+        name: 'Shop',
+        site_url: 'https://shop.example',
+        settings: settings(),
+      });
+      const changed = { ...settings(), max_messages_per_order: 2 };
+      const updated = await store.wooStores.update(org, shop._id, {
+        name: 'Renamed',
+        secret: 'rotated',
+        settings: changed,
+      });
+      expect(updated).toMatchObject({ name: 'Renamed', site_url: 'https://shop.example' });
+      expect(updated!.settings.max_messages_per_order).toBe(2);
+      expect(store.wooStores.secretOf(updated!)).toBe('rotated');
+      expect(await store.wooStores.update(await newOrg(), shop._id, { name: 'x' })).toBeNull();
+      expect(await store.wooStores.delete(await newOrg(), shop._id)).toBe(false);
+      expect(await store.wooStores.delete(org, shop._id)).toBe(true);
+      expect(await store.wooStores.get(org, shop._id)).toBeNull();
+    });
+  });
+
+  describe('deliveries', () => {
+    it('stores each delivery id once, even within one write', async () => {
+      const storeId = randomUUID();
+      const a = delivery(storeId);
+      const b = delivery(storeId);
+      expect(await store.wooDeliveries.saveMany([a, b])).toEqual(new Set([a._id, b._id]));
+      const again = delivery(storeId);
+      const stored = await store.wooDeliveries.saveMany([{ ...a, body: 'changed' }, again]);
+      expect(stored).toEqual(new Set([again._id]));
+      expect((await store.wooDeliveries.get(a._id))?.body).toBe(a.body);
+    });
+
+    it('lists what is not handed off, oldest first, until handed off or failed too often', async () => {
+      const storeId = randomUUID();
+      const old = delivery(storeId, { received_at: new Date(Date.now() - 10 * 60_000) });
+      const fresh = delivery(storeId, { received_at: new Date() });
+      const failing = delivery(storeId, { received_at: new Date(Date.now() - 9 * 60_000) });
+      await store.wooDeliveries.saveMany([old, fresh, failing]);
+      const mine = async (ms: number) =>
+        (await store.wooDeliveries.pending(ms, 10_000))
+          .filter((d) => d.store_id === storeId)
+          .map((d) => d._id);
+      expect(await mine(60_000)).toEqual([old._id, failing._id]);
+      for (let i = 0; i < MAX_WOO_HANDOFF_ATTEMPTS; i++) {
+        await store.wooDeliveries.markFailed(failing._id, 'Temporal unavailable');
+      }
+      expect(await store.wooDeliveries.get(failing._id)).toMatchObject({
+        attempts: MAX_WOO_HANDOFF_ATTEMPTS,
+        last_error: 'Temporal unavailable',
+      });
+      expect(await mine(60_000)).toEqual([old._id]);
+      await store.wooDeliveries.markHandedOff([old._id]);
+      expect(await mine(0)).toEqual([fresh._id]);
+      expect((await store.wooDeliveries.get(old._id))?.handed_off_at).toBeInstanceOf(Date);
+      expect(await store.wooDeliveries.purgeHandedOff(new Date(Date.now() + 1_000))).toBe(1);
+      expect(await store.wooDeliveries.get(old._id)).toBeNull();
+      expect(await store.wooDeliveries.get(fresh._id)).not.toBeNull();
+    });
+  });
+
+  describe('orders', () => {
+    it('creates the order on its first record, sets fields given, and appends each event once', async () => {
+      const org = await newOrg();
+      const storeId = randomUUID();
+      const first = await store.wooOrders.record(
+        org,
+        storeId,
+        '1042',
+        { number: '1042', status: 'processing', total: '25.00', currency: 'USD' },
+        event('e1'),
+      );
+      expect(first).toMatchObject({
+        _id: `${storeId}:1042`,
+        org_id: org,
+        store_id: storeId,
+        order_id: '1042',
+        number: '1042',
+        status: 'processing',
+        contact_id: null,
+      });
+      expect(first.events).toEqual([event('e1')]);
+      const second = await store.wooOrders.record(
+        org,
+        storeId,
+        '1042',
+        { status: 'shipped' },
+        event('e1'),
+      );
+      expect(second.events).toHaveLength(1);
+      const third = await store.wooOrders.record(
+        org,
+        storeId,
+        '1042',
+        { contact_id: 'c-1' },
+        event('e2', { outcome: 'skipped', reason: 'No opt-in', message_id: null }),
+      );
+      expect(third).toMatchObject({ status: 'shipped', total: '25.00', contact_id: 'c-1' });
+      expect(third.events.map((e) => [e.id, e.outcome, e.reason])).toEqual([
+        ['e1', 'queued', null],
+        ['e2', 'skipped', 'No opt-in'],
+      ]);
+      const noEvent = await store.wooOrders.record(org, storeId, '1042', { number: '1042-A' });
+      expect(noEvent.events).toHaveLength(2);
+      expect(await store.wooOrders.get(org, storeId, '1042')).toEqual(noEvent);
+      expect(await store.wooOrders.get(await newOrg(), storeId, '1042')).toBeNull();
+      await expect(store.wooOrders.record(await newOrg(), storeId, '1042', {})).rejects.toThrow();
+    });
+
+    it("lists a store's orders, most recently updated first, a page at a time", async () => {
+      const org = await newOrg();
+      const storeId = randomUUID();
+      const tick = () => new Promise((r) => setTimeout(r, 5));
+      for (const id of ['1', '2', '3']) {
+        await store.wooOrders.record(org, storeId, id, {});
+        await tick();
+      }
+      await store.wooOrders.record(org, randomUUID(), '9', {});
+      await store.wooOrders.record(org, storeId, '1', { status: 'completed' });
+      const page1 = await store.wooOrders.list(org, storeId, { limit: 2 });
+      expect(page1.map((o) => o.order_id)).toEqual(['1', '3']);
+      const last = page1[1]!;
+      const page2 = await store.wooOrders.list(org, storeId, {
+        limit: 2,
+        before: { updated_at: last.updated_at, id: last._id },
+      });
+      expect(page2.map((o) => o.order_id)).toEqual(['2']);
+      expect(await store.wooOrders.list(await newOrg(), storeId, { limit: 10 })).toEqual([]);
+    });
+  });
+});

@@ -1,0 +1,56 @@
+import type { Client } from '@temporalio/client';
+import type { WooDeliveryDoc } from '../store/woocommerce';
+import type { Store } from '../store';
+import { mapLimit } from '../lib/concurrency';
+import { workflowIds, wooDeliverySignal, type WooOrderInput } from '../workflows/definitions';
+
+/** Signal-with-starts in flight at once: each is a round trip to Temporal. */
+export const HANDOFF_CONCURRENCY = 16;
+
+export interface HandoffLogger {
+  warn(obj: object, msg: string): void;
+}
+
+/** Gives one stored delivery to its order's workflow, starting the workflow if it is not running. */
+export async function handOffDelivery(
+  client: Client,
+  taskQueue: string,
+  d: Pick<WooDeliveryDoc, '_id' | 'org_id' | 'store_id' | 'order_id'>,
+): Promise<void> {
+  await client.workflow.signalWithStart('wooOrderWorkflow', {
+    workflowId: workflowIds.wooOrder(d.store_id, d.order_id),
+    taskQueue,
+    args: [{ orgId: d.org_id, storeId: d.store_id, orderId: d.order_id } satisfies WooOrderInput],
+    signal: wooDeliverySignal,
+    signalArgs: [{ delivery: d._id }],
+  });
+}
+
+/**
+ * Hands deliveries to their workflows and marks those that went in one write; a failed one is
+ * recorded failed for the recovery sweep. Never throws. A delivery handed off twice (a crash
+ * before the mark) reaches its workflow twice, which ignores the repeat.
+ */
+export async function handOffStored(
+  store: Store,
+  client: Client,
+  taskQueue: string,
+  deliveries: WooDeliveryDoc[],
+  log: HandoffLogger,
+): Promise<string[]> {
+  const done = await mapLimit(deliveries, HANDOFF_CONCURRENCY, async (d) => {
+    try {
+      await handOffDelivery(client, taskQueue, d);
+      return d._id;
+    } catch (err) {
+      log.warn({ delivery: d._id, err }, 'WooCommerce hand-off failed; the recovery sweep retries');
+      await store.wooDeliveries.markFailed(d._id, (err as Error).message).catch(() => undefined);
+      return null;
+    }
+  });
+  const ids = done.filter((id): id is string => id !== null);
+  await store.wooDeliveries
+    .markHandedOff(ids)
+    .catch((err: unknown) => log.warn({ err, count: ids.length }, 'marking hand-offs failed'));
+  return ids;
+}

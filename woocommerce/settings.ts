@@ -1,0 +1,79 @@
+import type { WooStoreSettings, WooTemplateMapping } from '../store/woocommerce';
+import { mappingProblems } from './parameters';
+
+const body = (...placeholders: string[]) => [
+  { type: 'body', parameters: placeholders.map((text) => ({ type: 'text', text })) },
+];
+
+const template = (name: string, ...placeholders: string[]): WooTemplateMapping => ({
+  name,
+  language: 'en',
+  components: body(...placeholders),
+});
+
+/**
+ * What a new store sends unless told otherwise: the reference's three order updates (confirmed,
+ * shipped, delivered), one payment reminder an hour after an unpaid order, at most 3 messages
+ * per order, no opt-in required.
+ */
+export function defaultWooSettings(): WooStoreSettings {
+  return {
+    status_templates: {
+      processing: template('order_confirmation', '{{first_name | there}}', '{{order_number}}'),
+      shipped: template(
+        'order_shipped',
+        '{{first_name | there}}',
+        '{{order_number}}',
+        '{{tracking_url | tracking_number | on its way}}',
+      ),
+      completed: template('order_delivered', '{{first_name | there}}', '{{order_number}}'),
+    },
+    pending_reminder: {
+      enabled: true,
+      delay_minutes: 60,
+      template: template(
+        'payment_reminder',
+        '{{first_name | there}}',
+        '{{total_with_currency}}',
+        '{{payment_url}}',
+      ),
+    },
+    opt_in: { required: false, meta_key: 'whatsapp_opt_in' },
+    max_messages_per_order: 3,
+  };
+}
+
+/** What the API takes: each part given replaces or (status templates) merges into the current. */
+export interface WooSettingsInput {
+  status_templates?: Record<string, WooTemplateMapping | null>;
+  pending_reminder?: { enabled?: boolean; delay_minutes?: number; template?: WooTemplateMapping };
+  opt_in?: { required?: boolean; meta_key?: string };
+  max_messages_per_order?: number;
+}
+
+export function mergeWooSettings(
+  current: WooStoreSettings,
+  input: WooSettingsInput,
+): WooStoreSettings {
+  return {
+    status_templates: { ...current.status_templates, ...input.status_templates },
+    pending_reminder: { ...current.pending_reminder, ...input.pending_reminder },
+    opt_in: { ...current.opt_in, ...input.opt_in },
+    max_messages_per_order: input.max_messages_per_order ?? current.max_messages_per_order,
+  };
+}
+
+/** Placeholders naming nothing, each as `<where>: unknown placeholder {{x}}`. */
+export function settingsProblems(settings: WooStoreSettings): string[] {
+  const problems: string[] = [];
+  for (const [status, mapping] of Object.entries(settings.status_templates)) {
+    if (mapping)
+      problems.push(...mappingProblems(mapping).map((p) => `status_templates.${status}: ${p}`));
+  }
+  problems.push(
+    ...mappingProblems(settings.pending_reminder.template).map(
+      (p) => `pending_reminder.template: ${p}`,
+    ),
+  );
+  return problems;
+}
