@@ -30,10 +30,14 @@ export function maintenanceActivities({
     async purgeExpiredSessions(): Promise<number> {
       return store.sessions.purgeExpired();
     },
+    /** Provider webhooks (Meta, WooCommerce) that were processed or handed off long enough ago. */
     async purgeProcessedWebhooks(): Promise<number> {
-      return store.inboundWebhooks.purgeProcessed(
-        new Date(Date.now() - KEEP_PROCESSED_WEBHOOKS_MS),
-      );
+      const before = new Date(Date.now() - KEEP_PROCESSED_WEBHOOKS_MS);
+      const counts = await Promise.all([
+        store.inboundWebhooks.purgeProcessed(before),
+        store.wooDeliveries.purgeHandedOff(before),
+      ]);
+      return counts.reduce((a, b) => a + b, 0);
     },
     /** Events, webhook deliveries and their attempts past the retention period. */
     async purgeOldEvents(): Promise<{ events: number; deliveries: number }> {

@@ -53,6 +53,26 @@ describe('periodic jobs on the real Temporal server', () => {
       { _id: old!._id },
       { processed_at: new Date(Date.now() - 8 * 86_400_000) },
     );
+    // WooCommerce deliveries handed off to their order: one a week old, one recent.
+    const delivery = (id: string) => ({
+      _id: id,
+      org_id: org._id,
+      store_id: 's',
+      order_id: '1',
+      topic: 'order.updated',
+      body: '{}',
+      received_at: new Date(),
+      handed_off_at: null,
+      attempts: 0,
+      last_error: null,
+    });
+    await store.wooDeliveries.saveMany([delivery('s:old'), delivery('s:recent')]);
+    await store.wooDeliveries.markHandedOff(['s:old', 's:recent']);
+    await raw.update(
+      'woo_deliveries',
+      { _id: 's:old' },
+      { handed_off_at: new Date(Date.now() - 8 * 86_400_000) },
+    );
 
     // Events and webhook deliveries: one past the 30-day retention, one within it.
     const days = (n: number) => new Date(Date.now() - n * 86_400_000);
@@ -97,13 +117,15 @@ describe('periodic jobs on the real Temporal server', () => {
 
     expect(result).toEqual({
       sessionsPurged: 2,
-      webhooksPurged: 1,
+      webhooksPurged: 2,
       eventsPurged: 1,
       deliveriesPurged: 1,
     });
     expect(await store.sessions.findActive(live.token)).not.toBeNull();
     expect(await store.inboundWebhooks.get(old!._id)).toBeNull();
     expect(await store.inboundWebhooks.get(recent!._id)).not.toBeNull();
+    expect(await store.wooDeliveries.get('s:old')).toBeNull();
+    expect(await store.wooDeliveries.get('s:recent')).not.toBeNull();
     expect((await store.events.list(org._id)).map((e) => e._id)).toEqual([
       'contact.created:recent',
     ]);
