@@ -59,6 +59,8 @@ export const INDEXES: Record<string, IndexDescription[]> = {
     { key: { campaign_id: 1, seq: 1 }, name: 'campaign_seq_unique', unique: true },
     { key: { campaign_id: 1, state: 1, seq: 1 }, name: 'campaign_state_seq' },
   ],
+  actions: [{ key: { org_id: 1, name: 1 }, name: 'org_name_unique', unique: true }],
+  action_runs: [{ key: { action_id: 1, created_at: -1, _id: -1 }, name: 'action_created' }],
   messages: [
     { key: { org_id: 1, contact_id: 1, created_at: -1 }, name: 'org_contact_created' },
     { key: { wamid: 1 }, name: 'wamid' },

@@ -3,6 +3,7 @@ import type { AccountSettings } from '../accounts';
 import type { OutboxRelay, Store } from '../contract';
 import { EventFeed } from '../event-feed';
 import { accountRepository } from './accounts';
+import { actionRepository } from './actions';
 import { apiKeyRepository } from './api-keys';
 import { campaignRepository } from './campaigns';
 import { contactRepository } from './contacts';
@@ -54,5 +55,6 @@ export function createPostgresStore(
     sendLanes: sendLaneRepository(pool),
     counters: counterRepository(pool),
     campaigns: campaignRepository(pool),
+    actions: actionRepository(pool),
   };
 }
