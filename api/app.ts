@@ -5,6 +5,7 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import type { Config } from '../lib/config';
+import { actionsPlugin } from './plugins/actions';
 import { authPlugin } from './plugins/auth';
 import { clientErrorHandler, errorsPlugin, frameworkErrors } from './plugins/errors';
 import { inboxPlugin } from './plugins/inbox';
@@ -16,6 +17,7 @@ import { storePlugin } from './plugins/store';
 import { temporalPlugin } from './plugins/temporal';
 import { webhooksPlugin } from './plugins/webhooks';
 import { accountRoutes } from './routes/accounts';
+import { actionRoutes } from './routes/actions';
 import { apiKeyRoutes } from './routes/api-keys';
 import { authRoutes } from './routes/auth';
 import { campaignRoutes } from './routes/campaigns';
@@ -66,6 +68,7 @@ export async function buildApp(config: Config, opts: AppOptions = {}): Promise<F
     await app.register(webhooksPlugin);
     await app.register(inboxPlugin);
     await app.register(sendingPlugin);
+    await app.register(actionsPlugin);
 
     await app.register(healthRoutes);
     await app.register(authRoutes);
@@ -77,6 +80,7 @@ export async function buildApp(config: Config, opts: AppOptions = {}): Promise<F
     await app.register(transferRoutes);
     await app.register(messageRoutes);
     await app.register(campaignRoutes);
+    await app.register(actionRoutes);
     await app.register(metaWebhookRoutes);
     await app.register(webhookEndpointRoutes);
     await app.register(webhookDeliveryRoutes);

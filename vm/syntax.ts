@@ -19,6 +19,13 @@ export function fromCompileError(err: unknown): RunError {
   return at ? syntaxError(message, Number(at[1]), Number(at[2])) : syntaxError(message);
 }
 
+/** An error found on the wrapper's closing line is at the end of the code. */
+function withinCode(error: RunError, code: string): RunError {
+  const lines = code.split('\n');
+  if (error.line === null || error.line <= lines.length) return error;
+  return { ...error, line: lines.length, column: lines[lines.length - 1]!.length + 1 };
+}
+
 /**
  * Null when `code` is a valid body of an async function. Two checks in the isolate, never in
  * the host: the wrapped source gives a SyntaxError its line and column, and the Function
@@ -32,7 +39,7 @@ export async function checkSyntax(isolate: ivm.Isolate, code: string): Promise<R
     });
     script.release();
   } catch (err) {
-    return fromCompileError(err);
+    return withinCode(fromCompileError(err), code);
   }
   const context = await isolate.createContext();
   try {

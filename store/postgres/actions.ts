@@ -37,7 +37,10 @@ const fromRunRow = (r: Row): ActionRunDoc => ({
   _id: r.id as string,
   org_id: r.org_id as string,
   action_id: r.action_id as string,
-  caller: { type: r.caller_type as ActionRunDoc['caller']['type'], id: r.caller_id as string | null },
+  caller: {
+    type: r.caller_type as ActionRunDoc['caller']['type'],
+    id: r.caller_id as string | null,
+  },
   outcome: r.outcome as ActionRunDoc['outcome'],
   error: r.error as string | null,
   duration_ms: r.duration_ms as number,
