@@ -286,8 +286,10 @@ export type CampaignMessage =
         language: string;
         components: Record<string, unknown>[];
       };
+      /** The action whose result fills `{{action.<key>}}` placeholders, run per recipient. */
+      action_id?: string;
     }
-  | { type: 'text'; text: string };
+  | { type: 'text'; text: string; action_id?: string };
 
 export interface CampaignDoc {
   _id: string;
