@@ -57,7 +57,12 @@ export class ProcessEngine implements Engine {
       if (this.child === child) this.child = null;
       const lost = [...this.pending.values()];
       this.pending.clear();
-      const err = new SandboxCrashedError(`The sandbox process exited (${signal ?? code})`);
+      const err = new SandboxCrashedError(
+        signal === 'SIGABRT'
+          ? 'The sandbox process aborted on a V8 fatal error (such as one allocation far ' +
+              'beyond the memory limit); runs in it at the time were lost'
+          : `The sandbox process exited (${signal ?? code})`,
+      );
       for (const waiter of lost) waiter.reject(err);
     });
     child.on('error', () => undefined);
