@@ -117,7 +117,9 @@ export class ProcessEngine implements Engine {
   async close(): Promise<void> {
     const child = this.child;
     this.child = null;
-    if (!child || child.exitCode !== null) return;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    // Held until it is gone: an idle child is unreferenced, and this process must wait.
+    child.ref();
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGKILL');
     await exited;

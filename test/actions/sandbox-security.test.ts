@@ -285,6 +285,8 @@ describe.each<Isolation>(['process', 'inline'])('sandbox (%s)', (isolation) => {
   });
 });
 
+const errorType = (o: RunOutcome) => (o.ok ? null : o.error.type);
+
 describe('the sandbox process', () => {
   it('takes a V8 fatal error (one huge allocation) alone: the host lives, the next run gets a new process', async () => {
     // In-process, this one line aborts the whole process (measured): why isolates live in a
@@ -319,7 +321,7 @@ describe('the sandbox process', () => {
       const pid = engine.pid!;
       const running = sandbox.run({ key: 'o', context: context(), code: 'while (true) {}' });
       process.kill(pid, 'SIGKILL');
-      expect((await running).ok ? null : (await running).error?.type).toBe('crashed');
+      expect(errorType(await running)).toBe('crashed');
       expect(await sandbox.run({ key: 'o', context: context(), code: 'return 2' })).toMatchObject({
         ok: true,
         result: 2,
