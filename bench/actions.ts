@@ -113,6 +113,7 @@ async function bombs(sb: Sandbox, n: number, pid: () => number) {
   await throughput(sb, 1, 1, 4);
   global.gc?.();
   const before = rssBytes(pid()) ?? 0;
+  const hostBefore = rssBytes(process.pid) ?? 0;
   let done = 0;
   let memoryErrors = 0;
   let peak = before;
@@ -128,7 +129,13 @@ async function bombs(sb: Sandbox, n: number, pid: () => number) {
   );
   await throughput(sb, 1, 1, 4);
   global.gc?.();
-  return { before, peak, after: rssBytes(pid()) ?? 0, memoryErrors };
+  return {
+    before,
+    peak,
+    after: rssBytes(pid()) ?? 0,
+    memoryErrors,
+    host: { before: hostBefore, after: rssBytes(process.pid) ?? 0 },
+  };
 }
 
 async function measure(
@@ -183,8 +190,15 @@ async function main(argv: string[], _r: Resources): Promise<number> {
     console.log(
       `  RSS over ${fmt(o.bombs)} memory bombs:  ${fmt(f.rss.before / MB, 1)} MB before, peak ` +
         `${fmt(f.rss.peak / MB, 1)} MB, ${fmt(f.rss.after / MB, 1)} MB after ` +
-        `(${fmt(f.rss.memoryErrors)} memory errors)\n`,
+        `(${fmt(f.rss.memoryErrors)} memory errors)`,
     );
+    if (isolation === 'process') {
+      console.log(
+        `  RSS of this process meanwhile:  ${fmt(f.rss.host.before / MB, 1)} MB before, ` +
+          `${fmt(f.rss.host.after / MB, 1)} MB after`,
+      );
+    }
+    console.log('');
   }
   return 0;
 }
