@@ -36,6 +36,8 @@ RUN npm run build \
 # ---------------------------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production
+# isolated-vm (custom actions) needs the startup snapshot off on Node 20+, in every process.
+ENV NODE_OPTIONS=--no-node-snapshot
 WORKDIR /app
 
 # Owned by root and read-only to the app user: the processes never write their own code.
@@ -50,4 +52,4 @@ EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/api/health', { signal: AbortSignal.timeout(4000) }).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 
-CMD ["node", "dist/api/server.js"]
+CMD ["node", "--no-node-snapshot", "dist/api/server.js"]

@@ -4,6 +4,12 @@
  */
 const esmOnly = ['cookie', '@fastify/cookie', 'content-disposition'];
 
+// isolated-vm (custom actions) needs the startup snapshot off on Node 20+: jest's workers and
+// every process a test spawns inherit this.
+if (!(process.env.NODE_OPTIONS ?? '').includes('--no-node-snapshot')) {
+  process.env.NODE_OPTIONS = `--no-node-snapshot ${process.env.NODE_OPTIONS ?? ''}`.trim();
+}
+
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',

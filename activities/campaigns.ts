@@ -3,9 +3,11 @@ import { idFrom } from '../lib/ids';
 import { renderCampaignMessage } from '../messaging/campaign-message';
 import { windowOpen } from '../messaging/window';
 import type { NewMessage } from '../store/contract';
-import type { CampaignDoc, CampaignStatus } from '../store/documents';
+import type { CampaignDoc, CampaignStatus, ContactDoc } from '../store/documents';
 import { eventDoc } from '../store/events';
+import { sharedSandbox } from '../vm/from-config';
 import type { ActivityDeps } from '.';
+import { campaignActionValues } from './campaign-actions';
 
 /** The send queue holds this many seconds of a campaign's sends: what a pause lets go out. */
 const BACKLOG_SECONDS = 2;
@@ -25,7 +27,7 @@ export interface TopUp {
 }
 
 /** What a campaign's workflow does with the store and the send queue. */
-export function campaignActivities({ store, signals }: ActivityDeps) {
+export function campaignActivities({ store, signals, config, sandbox }: ActivityDeps) {
   async function campaign(id: string): Promise<CampaignDoc> {
     const doc = await store.campaigns.byId(id);
     if (!doc)
@@ -70,16 +72,31 @@ export function campaignActivities({ store, signals }: ActivityDeps) {
       const limit = rate < account.throughput ? Math.min(room, rate) : room;
       if (!limit) return { cursor, queued: 0, skipped: 0, exhausted: false };
 
-      const next = await store.campaigns.nextRecipients(campaignId, cursor, limit);
+      const fetched = await store.campaigns.nextRecipients(campaignId, cursor, limit);
+      const sendable = (c: ContactDoc | null): c is ContactDoc =>
+        !!c && (doc.mode !== '24h' || windowOpen(c.last_inbound_at));
+      const fromAction = await campaignActionValues(
+        { store, sandbox: sandbox ?? sharedSandbox(config) },
+        doc,
+        fetched.map((r) => r.contact).filter(sendable),
+      );
+      // Recipients after the first one the action did not get to wait for the next top-up.
+      const cut = fetched.findIndex(
+        (r) => sendable(r.contact) && fromAction && !fromAction.has(r.contact._id),
+      );
+      const next = cut < 0 ? fetched : fetched.slice(0, cut);
       const messages: NewMessage[] = [];
       const skipped: { contact_id: string; reason: string }[] = [];
       for (const { recipient, contact } of next) {
+        const values = contact ? fromAction?.get(contact._id) : undefined;
         if (!contact) {
           skipped.push({ contact_id: recipient.contact_id, reason: 'Contact deleted' });
         } else if (doc.mode === '24h' && !windowOpen(contact.last_inbound_at)) {
           skipped.push({ contact_id: contact._id, reason: 'Outside the 24-hour window' });
+        } else if (values && 'skip' in values) {
+          skipped.push({ contact_id: contact._id, reason: values.skip });
         } else {
-          const { type, content } = renderCampaignMessage(doc.message, contact);
+          const { type, content } = renderCampaignMessage(doc.message, contact, values?.values);
           messages.push({
             _id: campaignMessageId(campaignId, contact._id),
             org_id: doc.org_id,
@@ -116,7 +133,7 @@ export function campaignActivities({ store, signals }: ActivityDeps) {
         cursor: next.at(-1)?.recipient.seq ?? cursor,
         queued: messages.length,
         skipped: skipped.length,
-        exhausted: next.length < limit,
+        exhausted: cut < 0 && next.length < limit,
       };
     },
 

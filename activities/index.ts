@@ -1,7 +1,9 @@
 import type { Config } from '../lib/config';
 import type { Store } from '../store';
 import type { Signals } from '../store/signals';
+import type { Sandbox } from '../vm/types';
 import type { WebhookEngine } from '../webhooks/engine';
+import { actionActivities } from './actions';
 import { campaignActivities } from './campaigns';
 import { maintenanceActivities } from './maintenance';
 import { messageActivities } from './messages';
@@ -16,6 +18,8 @@ export interface ActivityDeps {
   signals: Signals;
   meta: MetaClient;
   webhooks: Pick<WebhookEngine, 'deliverer' | 'dispatcher'>;
+  /** Custom actions' sandbox; the process's shared one (vm/from-config.ts) when not given. */
+  sandbox?: Sandbox;
 }
 
 /** Every activity, built from its dependencies so tests can pass their own. */
@@ -26,6 +30,7 @@ export function createActivities(deps: ActivityDeps) {
     ...messageActivities(deps),
     ...campaignActivities(deps),
     ...wooActivities(deps),
+    ...actionActivities(deps),
     ...webhookActivities({ store: deps.store, ...deps.webhooks }),
   };
 }

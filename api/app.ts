@@ -5,6 +5,7 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import type { Config } from '../lib/config';
+import { actionsPlugin } from './plugins/actions';
 import { authPlugin } from './plugins/auth';
 import { clientErrorHandler, errorsPlugin, frameworkErrors } from './plugins/errors';
 import { inboxPlugin } from './plugins/inbox';
@@ -17,6 +18,7 @@ import { temporalPlugin } from './plugins/temporal';
 import { webhooksPlugin } from './plugins/webhooks';
 import { wooIntakePlugin } from './plugins/woo-intake';
 import { accountRoutes } from './routes/accounts';
+import { actionRoutes } from './routes/actions';
 import { apiKeyRoutes } from './routes/api-keys';
 import { authRoutes } from './routes/auth';
 import { campaignRoutes } from './routes/campaigns';
@@ -70,6 +72,7 @@ export async function buildApp(config: Config, opts: AppOptions = {}): Promise<F
     await app.register(inboxPlugin);
     await app.register(sendingPlugin);
     await app.register(wooIntakePlugin);
+    await app.register(actionsPlugin);
 
     await app.register(healthRoutes);
     await app.register(authRoutes);
@@ -81,6 +84,7 @@ export async function buildApp(config: Config, opts: AppOptions = {}): Promise<F
     await app.register(transferRoutes);
     await app.register(messageRoutes);
     await app.register(campaignRoutes);
+    await app.register(actionRoutes);
     await app.register(metaWebhookRoutes);
     await app.register(wooWebhookRoutes);
     await app.register(wooStoreRoutes);

@@ -103,6 +103,12 @@ const EnvSchema = z.object({
     .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
     .optional(),
   METRICS_FLUSH_INTERVAL_MS: positiveInt.default(5_000),
+
+  ACTIONS_ISOLATION: z.enum(['process', 'inline']).default('process'),
+  ACTIONS_TIMEOUT_MS: z.coerce.number().int().min(10).max(60_000).default(5_000),
+  ACTIONS_MEMORY_MB: z.coerce.number().int().min(8).max(1_024).default(10),
+  ACTIONS_POOL_SIZE: z.coerce.number().int().min(1).max(64).default(2),
+  ACTIONS_MAX_QUEUED_PER_ORG: positiveInt.default(200),
 });
 
 export type Env = Record<string, string | undefined>;
@@ -140,6 +146,17 @@ export interface Config {
     token: string | null;
     /** How often each process adds the counts it gathered to the stored counters. */
     flushIntervalMs: number;
+  };
+  /** Custom JavaScript actions (vm/). */
+  actions: {
+    /** `process`: isolates in a sandbox process of their own; `inline`: in the calling one. */
+    isolation: 'process' | 'inline';
+    timeoutMs: number;
+    memoryMb: number;
+    /** Isolates running at once, per process. */
+    poolSize: number;
+    /** Runs of one organization that may wait for an isolate; more are refused. */
+    maxQueuedPerOrg: number;
   };
   webhooks: {
     /** Plain http and private destinations are refused unless allowed here. */
@@ -260,6 +277,13 @@ export function loadConfig(env: Env = process.env): Config {
     eventRetentionDays: e.EVENT_RETENTION_DAYS,
     templateSyncIntervalMinutes: e.TEMPLATE_SYNC_INTERVAL_MINUTES,
     metrics: { token: e.METRICS_TOKEN ?? null, flushIntervalMs: e.METRICS_FLUSH_INTERVAL_MS },
+    actions: {
+      isolation: e.ACTIONS_ISOLATION,
+      timeoutMs: e.ACTIONS_TIMEOUT_MS,
+      memoryMb: e.ACTIONS_MEMORY_MB,
+      poolSize: e.ACTIONS_POOL_SIZE,
+      maxQueuedPerOrg: e.ACTIONS_MAX_QUEUED_PER_ORG,
+    },
     webhooks: {
       allowHttp: e.WEBHOOK_ALLOW_HTTP,
       allowedNetworks: e.WEBHOOK_ALLOWED_NETWORKS,

@@ -13,7 +13,8 @@ export interface CampaignPlan {
 }
 
 const PLACEHOLDER_HELP =
-  'placeholders are {{name}}, {{phone_number}}, {{email}}, {{stage}} and {{custom_fields.<key>}}';
+  'placeholders are {{name}}, {{phone_number}}, {{email}}, {{stage}}, {{custom_fields.<key>}} ' +
+  'and, with an action_id, {{action.<key>}}';
 
 /**
  * The checks a campaign passes before anything is created: the account can send, the template
@@ -28,6 +29,10 @@ export async function preflight(
   const problems = placeholderProblems(toCampaignMessage(req.message, ''));
   if (problems.length)
     throw new ValidationError(`message: ${problems.join(', ')}; ${PLACEHOLDER_HELP}`);
+
+  if (req.message.action_id && !(await store.actions.get(orgId, req.message.action_id))) {
+    throw new NotFoundError(`Action '${req.message.action_id}' not found`);
+  }
 
   const account = await store.accounts.resolve(orgId, req.whatsapp_account ?? null);
   if (!account) {
@@ -79,8 +84,10 @@ export async function preflight(
 
 /** The stored message: the template's own language, button indexes as Meta wants them. */
 function toCampaignMessage(m: CampaignRequest['message'], language: string): CampaignMessage {
-  if (m.type === 'text') return { type: 'text', text: m.text };
+  const action = m.action_id ? { action_id: m.action_id } : {};
+  if (m.type === 'text') return { type: 'text', text: m.text, ...action };
   return {
+    ...action,
     type: 'template',
     template: {
       name: m.template.name,

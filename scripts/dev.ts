@@ -67,7 +67,9 @@ async function main() {
     // Waflow's own processes come back after a crash; the servers they need stop everything.
     const node = (name: string, script: string) =>
       supervisor.supervise(name, () =>
-        launch(name, process.execPath, [join(__dirname, '..', script)], { env }),
+        launch(name, process.execPath, ['--no-node-snapshot', join(__dirname, '..', script)], {
+          env,
+        }),
       );
     if (config.sandbox) {
       const { port, url } = config.meta.simulator;

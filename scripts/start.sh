@@ -5,4 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 npm run --silent build >/dev/null
-exec node dist/scripts/dev.js
+# isolated-vm (custom actions) needs the startup snapshot off on Node 20+.
+exec node --no-node-snapshot dist/scripts/dev.js

@@ -286,8 +286,10 @@ export type CampaignMessage =
         language: string;
         components: Record<string, unknown>[];
       };
+      /** The action whose result fills `{{action.<key>}}` placeholders, run per recipient. */
+      action_id?: string;
     }
-  | { type: 'text'; text: string };
+  | { type: 'text'; text: string; action_id?: string };
 
 export interface CampaignDoc {
   _id: string;
@@ -324,4 +326,39 @@ export interface CampaignRecipientDoc {
   message_id: string | null;
   /** Why it was skipped (`window closed`...). */
   reason: string | null;
+}
+
+/** A custom JavaScript action: its code is the body of an async function (see vm/). */
+export interface ActionDoc {
+  _id: string;
+  org_id: string;
+  /** Unique within the organization. */
+  name: string;
+  description: string | null;
+  code: string;
+  created_at: Date;
+  updated_at: Date;
+}
+
+/** How a run of an action ended: `ok`, or its error type (vm/types.ts). */
+export type ActionRunOutcome =
+  'ok' | 'syntax' | 'runtime' | 'timeout' | 'memory' | 'output' | 'busy' | 'crashed';
+
+/** Who ran an action: an API key or session, a campaign, a workflow step. */
+export interface ActionCaller {
+  type: 'api' | 'campaign' | 'sequence' | 'woocommerce' | 'workflow';
+  id: string | null;
+}
+
+/** One run of an action, as recorded (its result is not kept). */
+export interface ActionRunDoc {
+  _id: string;
+  org_id: string;
+  action_id: string;
+  caller: ActionCaller;
+  outcome: ActionRunOutcome;
+  /** The error's message when the run did not return a result. */
+  error: string | null;
+  duration_ms: number;
+  created_at: Date;
 }

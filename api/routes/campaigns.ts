@@ -5,6 +5,7 @@ import {
 } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { campaignActionValues } from '../../activities/campaign-actions';
 import { mapLimit } from '../../lib/concurrency';
 import { ConflictError, DomainError, NotFoundError, ValidationError } from '../../lib/errors';
 import { missingPlaceholders, renderCampaignMessage } from '../../messaging/campaign-message';
@@ -180,15 +181,25 @@ export const campaignRoutes: FastifyPluginAsyncZod = async (app) => {
         PREVIEW_SAMPLES,
       );
       const now = new Date();
+      const fromAction = await campaignActionValues(
+        { store, sandbox: app.sandbox },
+        { _id: null, org_id: orgId, message: plan.message },
+        contacts,
+      );
       return ok({
         audience_size: plan.audienceSize,
-        samples: contacts.map((contact) => ({
-          contact_id: contact._id,
-          phone_number: contact.phone_number,
-          window_open: windowOpen(contact.last_inbound_at, now),
-          ...renderCampaignMessage(plan.message, contact),
-          missing: missingPlaceholders(plan.message, contact),
-        })),
+        samples: contacts.map((contact) => {
+          const action = fromAction?.get(contact._id);
+          const values = action && 'values' in action ? action.values : undefined;
+          return {
+            contact_id: contact._id,
+            phone_number: contact.phone_number,
+            window_open: windowOpen(contact.last_inbound_at, now),
+            ...renderCampaignMessage(plan.message, contact, values),
+            missing: missingPlaceholders(plan.message, contact, values),
+            ...(action ? { action: 'skip' in action ? { error: action.skip } : action } : {}),
+          };
+        }),
       });
     },
   );

@@ -45,6 +45,11 @@ export const CampaignAudienceBody = z
       'excluded, and a phone number counts once',
   );
 
+const ActionId = Id.optional().describe(
+  'A custom action run for each recipient with its contact: the object it returns fills ' +
+    '{{action.<key>}} placeholders. A recipient whose run fails is skipped with the reason',
+);
+
 const placeholders =
   'Placeholders {{name}}, {{phone_number}}, {{email}}, {{stage}} and {{custom_fields.<key>}} ' +
   'are filled from each contact; a default may follow a bar: {{name | there}}';
@@ -60,10 +65,12 @@ export const CampaignMessageBody = z.discriminatedUnion('type', [
         .describe('Language code, like en or en_US; defaults to the template English variant'),
       components: z.array(TemplateComponent).max(20).default([]).describe(placeholders),
     }),
+    action_id: ActionId,
   }),
   z.object({
     type: z.literal('text'),
     text: z.string().min(1).max(4096).describe(placeholders),
+    action_id: ActionId,
   }),
 ]);
 export type CampaignMessageRequest = z.infer<typeof CampaignMessageBody>;
@@ -143,8 +150,9 @@ const MessageView = z.discriminatedUnion('type', [
       language: z.string(),
       components: z.array(z.record(z.string(), z.unknown())),
     }),
+    action_id: z.string().optional(),
   }),
-  z.object({ type: z.literal('text'), text: z.string() }),
+  z.object({ type: z.literal('text'), text: z.string(), action_id: z.string().optional() }),
 ]);
 
 export const CampaignView = z.object({
@@ -288,6 +296,13 @@ export const CampaignPreview = z.object({
           'Placeholders with neither a value for this contact nor a default: they render ' +
             'empty, and Meta refuses an empty template parameter',
         ),
+      action: z
+        .union([
+          z.object({ values: z.record(z.string(), z.string()) }),
+          z.object({ error: z.string() }),
+        ])
+        .optional()
+        .describe('With an action_id: the values its run gave this contact, or why it is skipped'),
     }),
   ),
 });

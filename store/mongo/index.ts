@@ -3,6 +3,7 @@ import type { AccountSettings } from '../accounts';
 import type { Store } from '../contract';
 import { EventFeed } from '../event-feed';
 import { accountRepository } from './accounts';
+import { actionRepository } from './actions';
 import { apiKeyRepository } from './api-keys';
 import { campaignRepository } from './campaigns';
 import { contactRepository } from './contacts';
@@ -51,5 +52,6 @@ export function createMongoStore(db: Db, encryptionKey: Buffer, accounts?: Accou
     wooStores: wooStoreRepository(db, encryptionKey),
     wooDeliveries: wooDeliveryRepository(db),
     wooOrders: wooOrderRepository(db),
+    actions: actionRepository(db),
   };
 }

@@ -62,6 +62,8 @@ export const INDEXES: Record<string, IndexDescription[]> = {
   woo_stores: [{ key: { org_id: 1, created_at: 1 }, name: 'org_created' }],
   woo_deliveries: [{ key: { handed_off_at: 1, received_at: 1 }, name: 'handoff_queue' }],
   woo_orders: [{ key: { store_id: 1, updated_at: -1, _id: -1 }, name: 'store_updated' }],
+  actions: [{ key: { org_id: 1, name: 1 }, name: 'org_name_unique', unique: true }],
+  action_runs: [{ key: { action_id: 1, created_at: -1, _id: -1 }, name: 'action_created' }],
   messages: [
     { key: { org_id: 1, contact_id: 1, created_at: -1 }, name: 'org_contact_created' },
     { key: { wamid: 1 }, name: 'wamid' },

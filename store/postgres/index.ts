@@ -3,6 +3,7 @@ import type { AccountSettings } from '../accounts';
 import type { OutboxRelay, Store } from '../contract';
 import { EventFeed } from '../event-feed';
 import { accountRepository } from './accounts';
+import { actionRepository } from './actions';
 import { apiKeyRepository } from './api-keys';
 import { campaignRepository } from './campaigns';
 import { contactRepository } from './contacts';
@@ -60,5 +61,6 @@ export function createPostgresStore(
     wooStores: wooStoreRepository(pool, encryptionKey),
     wooDeliveries: wooDeliveryRepository(pool),
     wooOrders: wooOrderRepository(pool),
+    actions: actionRepository(pool),
   };
 }

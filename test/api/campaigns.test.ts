@@ -326,7 +326,8 @@ describe('preflight', () => {
   it('refuses unknown placeholders, naming them', async () => {
     expect(await refused(body(tag, { message: saleMessage('{{first_name}}', '{{plan}}') }))).toBe(
       'message: unknown placeholder {{first_name}}, unknown placeholder {{plan}}; placeholders ' +
-        'are {{name}}, {{phone_number}}, {{email}}, {{stage}} and {{custom_fields.<key>}}',
+        'are {{name}}, {{phone_number}}, {{email}}, {{stage}}, {{custom_fields.<key>}} and, ' +
+        'with an action_id, {{action.<key>}}',
     );
   });
 

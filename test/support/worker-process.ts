@@ -25,7 +25,7 @@ export async function createKillableStack(throughput: number) {
   return {
     h,
     startWorker(): ChildProcess {
-      const child = spawn(process.execPath, [WORKER_ENTRY], {
+      const child = spawn(process.execPath, ['--no-node-snapshot', WORKER_ENTRY], {
         // The schedules belong to the namespace: other suites on this server keep theirs.
         env: { ...configEnv(h.config), LOG_LEVEL: 'silent', TEMPORAL_SCHEDULES: 'false' },
         stdio: 'ignore',

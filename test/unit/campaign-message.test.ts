@@ -157,3 +157,29 @@ describe('missingPlaceholders', () => {
     ]);
   });
 });
+
+describe('action placeholders', () => {
+  const withAction = (m: CampaignMessage): CampaignMessage => ({ ...m, action_id: 'a1' });
+
+  it('fills {{action.<key>}} from the values an action gave the recipient, defaults when missing', () => {
+    const message = withAction(
+      template([body('{{action.greeting}}', '{{action.code | NONE}}', '{{name}}')]),
+    );
+    const rendered = renderCampaignMessage(message, contact(), { greeting: 'Dear ANA' });
+    expect(rendered.content.components).toEqual([body('Dear ANA', 'NONE', 'Ana')]);
+    expect(missingPlaceholders(message, contact(), { code: 'X' })).toEqual(['action.greeting']);
+    // Only the values' own keys: nothing from a prototype.
+    expect(
+      renderCampaignMessage(withAction(text('{{action.toString|-}}')), contact(), {}).content,
+    ).toEqual({ body: '-' });
+  });
+
+  it('refuses action placeholders in a message without an action', () => {
+    expect(placeholderProblems(text('Hi {{action.greeting}}'))).toEqual([
+      'placeholder {{action.greeting}} needs an action_id',
+    ]);
+    expect(placeholderProblems(withAction(text('Hi {{action.greeting}} {{action.}}')))).toEqual([
+      'unknown placeholder {{action.}}',
+    ]);
+  });
+});
