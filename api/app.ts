@@ -10,6 +10,7 @@ import { clientErrorHandler, errorsPlugin, frameworkErrors } from './plugins/err
 import { inboxPlugin } from './plugins/inbox';
 import { metaPlugin } from './plugins/meta';
 import { openapiPlugin } from './plugins/openapi';
+import { paymentsPlugin } from './plugins/payments';
 import { rateLimitPlugin } from './plugins/rate-limit';
 import { sendingPlugin } from './plugins/sending';
 import { storePlugin } from './plugins/store';
@@ -22,13 +23,16 @@ import { campaignRoutes } from './routes/campaigns';
 import { contactBulkRoutes } from './routes/contacts-bulk';
 import { contactRoutes } from './routes/contacts';
 import { healthRoutes } from './routes/health';
+import { integrationRoutes } from './routes/integrations';
 import { messageRoutes } from './routes/messages';
 import { metricsRoutes } from './routes/metrics';
+import { paymentLinkRoutes } from './routes/payment-links';
 import { templateRoutes } from './routes/templates';
 import { transferRoutes } from './routes/transfers';
 import { webhookDeliveryRoutes } from './routes/webhook-deliveries';
 import { webhookEndpointRoutes } from './routes/webhook-endpoints';
 import { metaWebhookRoutes } from './routes/webhooks-meta';
+import { paymentWebhookRoutes } from './routes/webhooks-payments';
 import './types';
 
 export interface AppOptions {
@@ -66,6 +70,7 @@ export async function buildApp(config: Config, opts: AppOptions = {}): Promise<F
     await app.register(webhooksPlugin);
     await app.register(inboxPlugin);
     await app.register(sendingPlugin);
+    await app.register(paymentsPlugin);
 
     await app.register(healthRoutes);
     await app.register(authRoutes);
@@ -77,7 +82,10 @@ export async function buildApp(config: Config, opts: AppOptions = {}): Promise<F
     await app.register(transferRoutes);
     await app.register(messageRoutes);
     await app.register(campaignRoutes);
+    await app.register(integrationRoutes);
+    await app.register(paymentLinkRoutes);
     await app.register(metaWebhookRoutes);
+    await app.register(paymentWebhookRoutes);
     await app.register(webhookEndpointRoutes);
     await app.register(webhookDeliveryRoutes);
     await app.register(metricsRoutes);

@@ -1,5 +1,9 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { CampaignStatus } from '../store/documents';
+import type {
+  CampaignStatus,
+  PaymentEventKind,
+  PaymentLinkStatus,
+} from '../store/documents';
 
 /**
  * What the API and the worker share about workflows: their types' names, their business IDs,
@@ -14,6 +18,7 @@ export const workflowIds = {
   templateSyncAll: () => 'templates-sync:all',
   message: (messageId: string) => `message:${messageId}`,
   campaign: (campaignId: string) => `campaign:${campaignId}`,
+  payment: (paymentLinkId: string) => `payment:${paymentLinkId}`,
   webhookDelivery: (endpointId: string, eventId: string) => `webhook:${endpointId}:${eventId}`,
   webhookCircuit: (endpointId: string) => `webhook-circuit:${endpointId}`,
 };
@@ -47,6 +52,8 @@ export interface RecoveryResult {
   deliveriesDispatched: number;
   /** Webhook deliveries whose first attempt or retry workflow a crash had cut off. */
   deliveriesResumed: number;
+  /** Gateway webhooks stored but not handed to their payment links' workflows. */
+  paymentEventsRecovered: number;
 }
 
 /** One account, one organization's connected accounts, or (neither) every connected account. */
@@ -172,3 +179,24 @@ export const pauseCampaignUpdate = defineUpdate<CampaignStatus>('pauseCampaign')
 export const resumeCampaignUpdate = defineUpdate<CampaignStatus>('resumeCampaign');
 export const cancelCampaignUpdate = defineUpdate<CampaignStatus>('cancelCampaign');
 export const campaignProgressQuery = defineQuery<CampaignProgress>('campaignProgress');
+
+/** A payment link's workflow input. */
+export interface PaymentLinkInput {
+  linkId: string;
+  orgId: string;
+}
+
+/** A gateway webhook, handed to its link's workflow. */
+export interface PaymentGatewayEvent {
+  /** `<gateway>:<gateway event id>` */
+  eventId: string;
+  kind: PaymentEventKind;
+  paymentId: string | null;
+  reason: string | null;
+  /** When Waflow received it, epoch ms. */
+  at: number;
+}
+
+export const paymentEventSignal = defineSignal<[PaymentGatewayEvent]>('paymentEvent');
+/** Cancels an unpaid link; answers the link's status once the workflow took it. */
+export const cancelPaymentLinkUpdate = defineUpdate<PaymentLinkStatus>('cancelPaymentLink');

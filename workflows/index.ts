@@ -5,3 +5,4 @@ export { campaignWorkflow } from './campaign';
 export { messageRetryWorkflow } from './message-retry';
 export { webhookDeliveryWorkflow } from './webhook-delivery';
 export { webhookCircuitWorkflow } from './webhook-circuit';
+export { paymentLinkWorkflow } from './payment-link';

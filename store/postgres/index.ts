@@ -8,9 +8,12 @@ import { campaignRepository } from './campaigns';
 import { contactRepository } from './contacts';
 import { counterRepository } from './counters';
 import { eventRepository } from './events';
+import { gatewaySettingsRepository } from './gateway-settings';
 import { inboundWebhookRepository } from './inbound-webhooks';
 import { messageRepository } from './messages';
 import { organizationRepository } from './organizations';
+import { paymentEventRepository } from './payment-events';
+import { paymentLinkRepository } from './payment-links';
 import { sendLaneRepository } from './send-lanes';
 import { sendQueueRepository } from './send-queue';
 import { sessionRepository } from './sessions';
@@ -54,5 +57,8 @@ export function createPostgresStore(
     sendLanes: sendLaneRepository(pool),
     counters: counterRepository(pool),
     campaigns: campaignRepository(pool),
+    gatewaySettings: gatewaySettingsRepository(pool, encryptionKey),
+    paymentLinks: paymentLinkRepository(pool),
+    paymentEvents: paymentEventRepository(pool),
   };
 }
