@@ -82,7 +82,7 @@ describe('Meta simulator: template listing', () => {
   it('pages back with the before cursor, and defaults to 25 per page', async () => {
     const base = `${h.sim.url}/v21.0/555/message_templates`;
     const all = await json<TemplatePage>(await list(base));
-    expect(all.data).toHaveLength(8);
+    expect(all.data).toHaveLength(10);
     expect(all.paging.next).toBeUndefined();
     const second = await json<TemplatePage>(
       await list(`${base}?limit=3&after=${all.paging.cursors.before}`),
