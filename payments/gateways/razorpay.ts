@@ -77,9 +77,12 @@ export function razorpayGateway(keyId: string, keySecret: string, baseUrl: strin
       try {
         await rp.paymentLink.cancel(gatewayLinkId);
       } catch (err) {
+        if ((err as RazorpayError).statusCode !== 400) rejectedOrThrow(err);
         // Already paid, expired or cancelled: nothing left to deactivate.
-        if ((err as RazorpayError).statusCode === 400) return;
-        rejectedOrThrow(err);
+        const link = (await rp.paymentLink
+          .fetch(gatewayLinkId)
+          .catch(rejectedOrThrow)) as unknown as { status: string };
+        if (link.status === 'created' || link.status === 'partially_paid') rejectedOrThrow(err);
       }
     },
   };

@@ -90,6 +90,20 @@ export async function createRazorpaySimulator(
   }
 
   const app = Fastify({ logger: opts.logger ?? false });
+  // Razorpay takes JSON or form bodies; the SDK posts a cancel as an empty form.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    try {
+      done(null, body ? JSON.parse(body as string) : {});
+    } catch {
+      done(badRequest('The request body is not valid JSON'), undefined);
+    }
+  });
+  app.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'string' },
+    (_req, body, done) => done(null, Object.fromEntries(new URLSearchParams(body as string))),
+  );
   app.setErrorHandler((err, _request, reply) => {
     if (err instanceof RazorpayApiError) return reply.code(err.statusCode).send(err.body());
     const status = (err as { statusCode?: number }).statusCode ?? 500;
