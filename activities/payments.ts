@@ -31,7 +31,8 @@ export function paymentActivities({ store, signals, config }: ActivityDeps) {
 
   async function link(id: string): Promise<PaymentLinkDoc> {
     const doc = await store.paymentLinks.byId(id);
-    if (!doc) throw ApplicationFailure.nonRetryable(`Payment link ${id} not found`, PaymentFailure.gone);
+    if (!doc)
+      throw ApplicationFailure.nonRetryable(`Payment link ${id} not found`, PaymentFailure.gone);
     return doc;
   }
 
@@ -44,7 +45,11 @@ export function paymentActivities({ store, signals, config }: ActivityDeps) {
     /** Hands stored gateway events that no API process delivered to their links' workflows. */
     async deliverAbandonedPaymentEvents(): Promise<number> {
       const pending = await store.paymentEvents.pending(ABANDONED_AFTER_MS, EVENTS_PER_RUN);
-      const logger = { warn: (meta: object, msg: string) => log.warn(msg, { ...meta }) };
+      const logger = {
+        warn(meta: object, msg: string) {
+          log.warn(msg, { ...meta });
+        },
+      };
       const done = await deliverPaymentEvents(
         { store, temporal: Context.current().client, outcomes, log: logger },
         pending,
@@ -144,11 +149,7 @@ export function paymentActivities({ store, signals, config }: ActivityDeps) {
           log.warn('the gateway refused to deactivate the link', { linkId, error: err.message });
         }
       }
-      await outcomes.closed(
-        linkId,
-        to,
-        deactivate ? null : `${to} at the gateway`,
-      );
+      await outcomes.closed(linkId, to, deactivate ? null : `${to} at the gateway`);
     },
   };
 }

@@ -71,7 +71,11 @@ async function main(argv: string[], resources: Parameters<Parameters<typeof benc
   });
   const config = loadConfig(infra.env);
   resources.managed(
-    await startStripeMock({ bin: binPath(config.cacheDir, 'stripe-mock'), port: stripePort }),
+    await startStripeMock({
+      bin: binPath(config.cacheDir, 'stripe-mock'),
+      port: stripePort,
+      logFile: join(infra.tmp, 'stripe-mock.log'),
+    }),
   );
   const razorpay = await createRazorpaySimulator({ port: razorpayPort, webhookUrl: null });
   resources.add(() => razorpay.close());

@@ -53,19 +53,24 @@ export async function deliverPaymentEvents(
         return e._id;
       }
       try {
-        await temporal.workflow.getHandle(workflowIds.payment(link._id)).signal(paymentEventSignal, {
-          eventId: e._id,
-          kind: e.kind,
-          paymentId: e.payment_id,
-          reason: e.reason,
-          at: e.received_at.getTime(),
-        });
+        await temporal.workflow
+          .getHandle(workflowIds.payment(link._id))
+          .signal(paymentEventSignal, {
+            eventId: e._id,
+            kind: e.kind,
+            paymentId: e.payment_id,
+            reason: e.reason,
+            at: e.received_at.getTime(),
+          });
       } catch (err) {
         if (!(err instanceof WorkflowNotFoundError)) throw err;
         if (e.kind === 'paid') {
           await outcomes.paid(link._id, { paymentId: e.payment_id, at: e.received_at });
         } else {
-          log.warn({ event: e._id, link: link._id, status: link.status }, 'payment event after the link closed');
+          log.warn(
+            { event: e._id, link: link._id, status: link.status },
+            'payment event after the link closed',
+          );
         }
       }
       return e._id;

@@ -78,7 +78,11 @@ async function main() {
       const razorpay = config.payments.razorpaySimulator;
       await assertPortFree('127.0.0.1', razorpay.port, 'the Razorpay simulator');
       say(`starting the Razorpay simulator on ${razorpay.url}`);
-      await waitForPort('127.0.0.1', razorpay.port, node('razorpay-simulator', 'sim/razorpay/main.js'));
+      await waitForPort(
+        '127.0.0.1',
+        razorpay.port,
+        node('razorpay-simulator', 'sim/razorpay/main.js'),
+      );
     }
     node('worker', 'worker/main.js');
     const api = node('api', 'api/server.js');

@@ -1,9 +1,5 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type {
-  CampaignStatus,
-  PaymentEventKind,
-  PaymentLinkStatus,
-} from '../store/documents';
+import type { CampaignStatus, PaymentEventKind, PaymentLinkStatus } from '../store/documents';
 
 /**
  * What the API and the worker share about workflows: their types' names, their business IDs,

@@ -25,7 +25,11 @@ const acts = proxyActivities<PaymentActivities>({
 /** Creating at the gateway is given up after about ten minutes: the link has failed then. */
 const create = proxyActivities<PaymentActivities>({
   startToCloseTimeout: '1 minute',
-  retry: { maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE },
+  retry: {
+    maximumInterval: '1 minute',
+    maximumAttempts: 10,
+    nonRetryableErrorTypes: NON_RETRYABLE,
+  },
 });
 
 const OPEN: PaymentLinkStatus[] = ['created', 'failed'];
@@ -37,7 +41,9 @@ const OPEN: PaymentLinkStatus[] = ['created', 'failed'];
  * at the gateway. A payment reported while it closes is still recorded (the gateway is the
  * truth); one reported after it ended is recorded by the webhook's processing directly.
  */
-export async function paymentLinkWorkflow({ linkId }: PaymentLinkInput): Promise<PaymentLinkStatus> {
+export async function paymentLinkWorkflow({
+  linkId,
+}: PaymentLinkInput): Promise<PaymentLinkStatus> {
   const events: PaymentGatewayEvent[] = [];
   let status: PaymentLinkStatus = 'created';
   let cancelRequested = false;
@@ -80,10 +86,7 @@ export async function paymentLinkWorkflow({ linkId }: PaymentLinkInput): Promise
 
   for (;;) {
     const next = reminded ? link.expiresAt : Math.min(link.expiresAt, link.remindAt!);
-    await condition(
-      () => events.length > 0 || cancelRequested,
-      Math.max(1, next - Date.now()),
-    );
+    await condition(() => events.length > 0 || cancelRequested, Math.max(1, next - Date.now()));
     while (events.length) {
       const e = events.shift()!;
       if (e.kind === 'paid') {

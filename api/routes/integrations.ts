@@ -66,7 +66,9 @@ export const integrationRoutes: FastifyPluginAsyncZod = async (app) => {
       const body = request.body;
       const mode = modeOf(body.secret_key);
       if (modeOf(body.publishable_key) !== mode) {
-        throw new ValidationError('publishable_key: must be of the same mode (test/live) as secret_key');
+        throw new ValidationError(
+          'publishable_key: must be of the same mode (test/live) as secret_key',
+        );
       }
       const doc = await store.gatewaySettings.put(orgOf(request.principal), 'stripe', body, mode);
       app.forgetGatewaySecrets('stripe');

@@ -65,7 +65,7 @@ export const paymentLinkRoutes: FastifyPluginAsyncZod = async (app) => {
         tags: ['payment-links'],
         summary: 'Create a payment link and send it to the contact on WhatsApp',
         description:
-          'The amount is in the currency\'s minor unit (paise, cents). The link is created at the ' +
+          "The amount is in the currency's minor unit (paise, cents). The link is created at the " +
           'gateway and sent right after this answers: `url` is null until then. Repeating a ' +
           'request with the same Idempotency-Key returns the first link.',
         headers: z.object({
@@ -156,7 +156,9 @@ export const paymentLinkRoutes: FastifyPluginAsyncZod = async (app) => {
         now,
       );
       if (!created && (doc.org_id !== orgId || doc.request_hash !== requestHash)) {
-        throw new ConflictError(`Idempotency-Key '${key}' was already used for a different request`);
+        throw new ConflictError(
+          `Idempotency-Key '${key}' was already used for a different request`,
+        );
       }
       try {
         await startWorkflow(doc);
@@ -192,7 +194,9 @@ export const paymentLinkRoutes: FastifyPluginAsyncZod = async (app) => {
         limit: q.limit,
         status: q.status,
         contactId: q.contact_id,
-        before: q.before_time ? { created_at: new Date(q.before_time), id: q.before_id! } : undefined,
+        before: q.before_time
+          ? { created_at: new Date(q.before_time), id: q.before_id! }
+          : undefined,
       });
       const last = docs.length === q.limit ? docs.at(-1) : undefined;
       return ok({
@@ -214,8 +218,7 @@ export const paymentLinkRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: envelope(PaymentLinkView), 404: ErrorSchema, ...protectedErrors },
       },
     },
-    async (request) =>
-      ok(paymentLinkView(await find(orgOf(request.principal), request.params.id))),
+    async (request) => ok(paymentLinkView(await find(orgOf(request.principal), request.params.id))),
   );
 
   app.post(

@@ -48,7 +48,9 @@ export const paymentWebhookRoutes: FastifyPluginAsyncZod = async (app) => {
     '/api/webhooks/stripe',
     {
       config: open,
-      schema: schema('Stripe events (Stripe-Signature verified): checkout completed, payment failed'),
+      schema: schema(
+        'Stripe events (Stripe-Signature verified): checkout completed, payment failed',
+      ),
     },
     async (request) => {
       const raw = request.body as Buffer;

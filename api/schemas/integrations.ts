@@ -5,11 +5,9 @@ const key = (pattern: RegExp, example: string) =>
 
 export const StripeKeysBody = z.object({
   secret_key: key(/^(sk|rk)_(test|live)_[A-Za-z0-9]+$/, 'sk_test_...').describe('Secret key'),
-  publishable_key: key(/^pk_(test|live)_[A-Za-z0-9]+$/, 'pk_test_...').describe(
-    'Publishable key',
-  ),
+  publishable_key: key(/^pk_(test|live)_[A-Za-z0-9]+$/, 'pk_test_...').describe('Publishable key'),
   webhook_secret: key(/^whsec_[A-Za-z0-9+/=]+$/, 'whsec_...').describe(
-    "The signing secret of the webhook endpoint pointing at /api/webhooks/stripe",
+    'The signing secret of the webhook endpoint pointing at /api/webhooks/stripe',
   ),
 });
 

@@ -19,7 +19,7 @@ export const CreatePaymentLinkBody = z
       .int('amount must be an integer number of minor units')
       .positive('amount must be positive')
       .max(99_999_999)
-      .describe('In the currency\'s minor unit: paise for INR, cents for USD (49900 is ₹499.00)'),
+      .describe("In the currency's minor unit: paise for INR, cents for USD (49900 is ₹499.00)"),
     currency: z
       .string()
       .regex(/^[A-Za-z]{3}$/, 'must be a 3-letter ISO 4217 code')
@@ -45,7 +45,12 @@ export const CreatePaymentLinkBody = z
       .optional()
       .describe('When the unpaid reminder goes; default half the expiry; null for none'),
     reference_id: z.string().trim().min(1).max(40).optional().describe('Your own reference'),
-    whatsapp_account: z.string().min(1).max(100).optional().describe('Default: the default account'),
+    whatsapp_account: z
+      .string()
+      .min(1)
+      .max(100)
+      .optional()
+      .describe('Default: the default account'),
   })
   .refine((b) => (b.contact_id === undefined) !== (b.phone_number === undefined), {
     message: 'give either contact_id or phone_number',

@@ -20,8 +20,9 @@ interface RazorpayLink {
  */
 export function razorpaySdk(keyId: string, keySecret: string, baseUrl: string): Razorpay {
   const rp = new Razorpay({ key_id: keyId, key_secret: keySecret });
-  const rq = (rp as unknown as { api: { rq: { defaults: { baseURL?: string; timeout?: number } } } })
-    .api.rq;
+  const rq = (
+    rp as unknown as { api: { rq: { defaults: { baseURL?: string; timeout?: number } } } }
+  ).api.rq;
   rq.defaults.baseURL = baseUrl;
   rq.defaults.timeout = TIMEOUT_MS;
   return rp;
@@ -52,7 +53,10 @@ export function razorpayGateway(keyId: string, keySecret: string, baseUrl: strin
           amount: req.amount,
           currency: req.currency,
           description: req.description,
-          customer: { contact: req.customer.phone, ...(req.customer.name ? { name: req.customer.name } : {}) },
+          customer: {
+            contact: req.customer.phone,
+            ...(req.customer.name ? { name: req.customer.name } : {}),
+          },
           // Waflow sends the link and the reminder on WhatsApp itself.
           notify: { sms: false, email: false },
           reminder_enable: false,

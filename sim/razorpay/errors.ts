@@ -29,5 +29,4 @@ export const badRequest = (description: string, field: string | null = null) =>
 
 export const authFailed = () => new RazorpayApiError(401, 'Authentication failed');
 
-export const notFound = () =>
-  new RazorpayApiError(400, 'The id provided does not exist', 'id');
+export const notFound = () => new RazorpayApiError(400, 'The id provided does not exist', 'id');

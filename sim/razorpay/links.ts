@@ -33,7 +33,10 @@ function validate(body: Body, nowS: number) {
       throw badRequest('expire_by should be at least 15 minutes after current time', 'expire_by');
     }
   }
-  if (reference_id !== undefined && (typeof reference_id !== 'string' || reference_id.length > 40)) {
+  if (
+    reference_id !== undefined &&
+    (typeof reference_id !== 'string' || reference_id.length > 40)
+  ) {
     throw badRequest('The reference id may not be greater than 40 characters.', 'reference_id');
   }
 }
@@ -50,7 +53,10 @@ export class LinkBook {
     validate(body, nowS);
     const reference = typeof body.reference_id === 'string' ? body.reference_id : '';
     if (reference && this.byReference.has(reference)) {
-      throw badRequest(`payment link with given reference_id ${reference} already exists`, 'reference_id');
+      throw badRequest(
+        `payment link with given reference_id ${reference} already exists`,
+        'reference_id',
+      );
     }
     const id = razorpayId('plink');
     const notify = (body.notify ?? {}) as { sms?: boolean; email?: boolean };
@@ -64,7 +70,7 @@ export class LinkBook {
       cancelled_at: 0,
       created_at: nowS,
       currency: (body.currency as string | undefined) ?? 'INR',
-      customer: (body.customer ?? {}) as RazorpayLink['customer'],
+      customer: body.customer ?? {},
       description: (body.description as string | undefined) ?? '',
       expire_by: (body.expire_by as number | undefined) ?? 0,
       expired_at: 0,

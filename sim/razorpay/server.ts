@@ -24,9 +24,15 @@ export interface RazorpaySimulator {
   setWebhookUrl(url: string | null): void;
   link(id: string): RazorpayLink;
   /** The customer pays the link in full: `payment_link.paid` is posted. */
-  pay(linkId: string, method?: string): Promise<{ paymentId: string; webhook: RazorpayWebhookLogEntry }>;
+  pay(
+    linkId: string,
+    method?: string,
+  ): Promise<{ paymentId: string; webhook: RazorpayWebhookLogEntry }>;
   /** A payment attempt fails: `payment.failed` is posted; the link stays payable. */
-  fail(linkId: string, method?: string): Promise<{ paymentId: string; webhook: RazorpayWebhookLogEntry }>;
+  fail(
+    linkId: string,
+    method?: string,
+  ): Promise<{ paymentId: string; webhook: RazorpayWebhookLogEntry }>;
   /** Expires the links past their expire_by now, posting `payment_link.expired` for each. */
   expireDue(): Promise<RazorpayLink[]>;
   close(): Promise<void>;
@@ -177,7 +183,12 @@ export async function createRazorpaySimulator(
     if (!b.key_id || !b.key_secret || !b.webhook_secret) {
       throw badRequest('key_id, key_secret and webhook_secret are required');
     }
-    register({ key_id: b.key_id, key_secret: b.key_secret, webhook_secret: b.webhook_secret, webhook_url: b.webhook_url ?? null });
+    register({
+      key_id: b.key_id,
+      key_secret: b.key_secret,
+      webhook_secret: b.webhook_secret,
+      webhook_url: b.webhook_url ?? null,
+    });
     return { registered: b.key_id };
   });
   app.post<{ Params: { id: string } }>('/__sim/payment_links/:id/pay', async (request) =>

@@ -3,10 +3,7 @@ import { razorpayId } from './ids';
 import type { RazorpayAccount, RazorpayLink, RazorpayWebhookLogEntry } from './types';
 
 export type RazorpayEventType =
-  | 'payment_link.paid'
-  | 'payment_link.expired'
-  | 'payment_link.cancelled'
-  | 'payment.failed';
+  'payment_link.paid' | 'payment_link.expired' | 'payment_link.cancelled' | 'payment.failed';
 
 export const signRazorpayBody = (body: string, secret: string) =>
   createHmac('sha256', secret).update(body).digest('hex');
@@ -87,7 +84,14 @@ export function razorpayEvent(
     };
     contains.push('payment');
   }
-  return { entity: 'event', account_id: accountId, event: type, contains, payload, created_at: atS };
+  return {
+    entity: 'event',
+    account_id: accountId,
+    event: type,
+    contains,
+    payload,
+    created_at: atS,
+  };
 }
 
 /** Posts a signed event; records the attempt. Razorpay's headers and signature. */

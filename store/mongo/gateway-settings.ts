@@ -4,7 +4,10 @@ import type { GatewaySettingsDoc } from '../documents';
 import { gatewaySettingsId, openKeys, sealKeys } from '../gateway-settings';
 import { retryBusy } from './duplicate-key';
 
-export function gatewaySettingsRepository(db: Db, encryptionKey: Buffer): GatewaySettingsRepository {
+export function gatewaySettingsRepository(
+  db: Db,
+  encryptionKey: Buffer,
+): GatewaySettingsRepository {
   const col = db.collection<GatewaySettingsDoc>('gateway_settings');
   return {
     async put(orgId, gateway, keys, mode) {

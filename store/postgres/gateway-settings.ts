@@ -17,7 +17,14 @@ export function gatewaySettingsRepository(
          VALUES ($1, $2, $3, $4, $5, $6, $6)
          ON CONFLICT (id) DO UPDATE SET mode = $4, keys_enc = $5, updated_at = $6
          RETURNING *`,
-        [gatewaySettingsId(orgId, gateway), orgId, gateway, mode, sealKeys(keys, encryptionKey), now],
+        [
+          gatewaySettingsId(orgId, gateway),
+          orgId,
+          gateway,
+          mode,
+          sealKeys(keys, encryptionKey),
+          now,
+        ],
       );
       return doc!;
     },

@@ -33,7 +33,10 @@ export function paymentEventRepository(pool: pg.Pool): PaymentEventRepository {
           COLUMNS,
           docs.slice(i, i + CHUNK).map((d) => ({ ...d })),
         );
-        const { rows } = await pool.query(`${text} ON CONFLICT (id) DO NOTHING RETURNING *`, values);
+        const { rows } = await pool.query(
+          `${text} ON CONFLICT (id) DO NOTHING RETURNING *`,
+          values,
+        );
         saved.push(...rows.map((r) => fromRow<PaymentEventDoc>(r as Row)));
       }
       return saved;

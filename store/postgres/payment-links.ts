@@ -51,9 +51,12 @@ export function paymentLinkRepository(pool: pg.Pool): PaymentLinkRepository {
   return {
     async create(link, at = new Date()) {
       const doc = newPaymentLinkDoc(link, at);
-      const { text, values } = insertValues('payment_links', COLUMNS, [{ ...doc }], [
-        'status_history',
-      ]);
+      const { text, values } = insertValues(
+        'payment_links',
+        COLUMNS,
+        [{ ...doc }],
+        ['status_history'],
+      );
       const res = await pool.query(`${text} ON CONFLICT (id) DO NOTHING`, values);
       if (res.rowCount) return { doc, created: true };
       const stored = await oneLink(pool, 'SELECT * FROM payment_links WHERE id = $1', [doc._id]);
@@ -115,7 +118,11 @@ export function paymentLinkRepository(pool: pg.Pool): PaymentLinkRepository {
       );
     },
     transition(id, from, to, at, detail, fields = {}) {
-      const sets = ['status = $3', 'status_history = status_history || $4::jsonb', 'updated_at = $5'];
+      const sets = [
+        'status = $3',
+        'status_history = status_history || $4::jsonb',
+        'updated_at = $5',
+      ];
       const values: unknown[] = [id, from, to, json([{ status: to, at, detail }]), at];
       for (const [key, value] of Object.entries(fields)) {
         values.push(value);

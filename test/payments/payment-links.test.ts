@@ -73,13 +73,15 @@ async function waitFor(id: string, ok: (l: LinkView) => boolean): Promise<LinkVi
 }
 
 /** The message as Meta received it, once the dispatcher has sent it. */
-async function sentBody(messageId: string) {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- Meta's message objects, read loosely
+type SentBody = Record<string, any>;
+async function sentBody(messageId: string): Promise<SentBody> {
   let msg: MessageDoc | null = null;
   await waitUntil(`message ${messageId} sent`, async () => {
     msg = await h.app.store.messages.get(orgId, messageId);
     return !!msg?.wamid;
   });
-  return h.sim.log.find((e) => e.wamid === msg!.wamid)?.body as Record<string, any>;
+  return h.sim.log.find((e) => e.wamid === msg!.wamid)?.body as SentBody;
 }
 
 const eventsOf = async (type: string, linkId: string) =>

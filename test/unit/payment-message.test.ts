@@ -46,7 +46,7 @@ describe('payment messages', () => {
     });
     const reminder = paymentMessage(
       'reminder',
-      { ...link, currency: 'USD', amount: 2_500 } as PaymentLinkDoc,
+      { ...link, currency: 'USD', amount: 2_500 },
       null,
       now,
     );
