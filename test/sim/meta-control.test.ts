@@ -50,8 +50,10 @@ describe('Meta simulator: template listing', () => {
       'abandoned_cart',
       'promo_pending',
       'promo_rejected',
+      'payment_link',
+      'payment_receipt',
     ]);
-    expect(pages).toHaveLength(4);
+    expect(pages).toHaveLength(5);
     expect(pages[0]!.paging.previous).toBeUndefined();
     expect(pages[1]!.paging.previous).toEqual(expect.stringContaining('before='));
     expect(pages[1]!.paging.next).toMatch(
