@@ -8,6 +8,7 @@ import { campaignActivities } from './campaigns';
 import { maintenanceActivities } from './maintenance';
 import { messageActivities } from './messages';
 import type { MetaClient } from './meta/client';
+import { paymentActivities } from './payments';
 import { templateActivities } from './templates';
 import { webhookActivities } from './webhooks';
 import { wooActivities } from './woocommerce';
@@ -31,6 +32,7 @@ export function createActivities(deps: ActivityDeps) {
     ...campaignActivities(deps),
     ...wooActivities(deps),
     ...actionActivities(deps),
+    ...paymentActivities(deps),
     ...webhookActivities({ store: deps.store, ...deps.webhooks }),
   };
 }

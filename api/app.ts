@@ -11,6 +11,7 @@ import { clientErrorHandler, errorsPlugin, frameworkErrors } from './plugins/err
 import { inboxPlugin } from './plugins/inbox';
 import { metaPlugin } from './plugins/meta';
 import { openapiPlugin } from './plugins/openapi';
+import { paymentsPlugin } from './plugins/payments';
 import { rateLimitPlugin } from './plugins/rate-limit';
 import { sendingPlugin } from './plugins/sending';
 import { storePlugin } from './plugins/store';
@@ -25,8 +26,10 @@ import { campaignRoutes } from './routes/campaigns';
 import { contactBulkRoutes } from './routes/contacts-bulk';
 import { contactRoutes } from './routes/contacts';
 import { healthRoutes } from './routes/health';
+import { integrationRoutes } from './routes/integrations';
 import { messageRoutes } from './routes/messages';
 import { metricsRoutes } from './routes/metrics';
+import { paymentLinkRoutes } from './routes/payment-links';
 import { templateRoutes } from './routes/templates';
 import { transferRoutes } from './routes/transfers';
 import { webhookDeliveryRoutes } from './routes/webhook-deliveries';
@@ -34,6 +37,7 @@ import { webhookEndpointRoutes } from './routes/webhook-endpoints';
 import { metaWebhookRoutes } from './routes/webhooks-meta';
 import { wooWebhookRoutes } from './routes/webhooks-woocommerce';
 import { wooStoreRoutes } from './routes/woocommerce-stores';
+import { paymentWebhookRoutes } from './routes/webhooks-payments';
 import './types';
 
 export interface AppOptions {
@@ -73,6 +77,7 @@ export async function buildApp(config: Config, opts: AppOptions = {}): Promise<F
     await app.register(sendingPlugin);
     await app.register(wooIntakePlugin);
     await app.register(actionsPlugin);
+    await app.register(paymentsPlugin);
 
     await app.register(healthRoutes);
     await app.register(authRoutes);
@@ -88,6 +93,10 @@ export async function buildApp(config: Config, opts: AppOptions = {}): Promise<F
     await app.register(metaWebhookRoutes);
     await app.register(wooWebhookRoutes);
     await app.register(wooStoreRoutes);
+    await app.register(integrationRoutes);
+    await app.register(paymentLinkRoutes);
+    await app.register(metaWebhookRoutes);
+    await app.register(paymentWebhookRoutes);
     await app.register(webhookEndpointRoutes);
     await app.register(webhookDeliveryRoutes);
     await app.register(metricsRoutes);

@@ -69,6 +69,12 @@ const EnvSchema = z.object({
   META_SIMULATOR_PORT: port.default(3100),
   META_SIMULATOR_URL: z.url().optional(),
   META_WEBHOOK_URL: z.url().optional(),
+  STRIPE_API_URL: z.url().default('https://api.stripe.com'),
+  STRIPE_MOCK_PORT: port.default(12111),
+  STRIPE_MOCK_URL: z.url().optional(),
+  RAZORPAY_API_URL: z.url().default('https://api.razorpay.com'),
+  RAZORPAY_SIMULATOR_PORT: port.default(3200),
+  RAZORPAY_SIMULATOR_URL: z.url().optional(),
   SEND_NO_ANSWER_RECHECK_SECONDS: positiveInt.default(15),
   SEND_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
   META_CONNECTIONS: positiveInt.default(512),
@@ -214,6 +220,15 @@ export interface Config {
       verifyToken: string;
     };
   };
+  /** Where the payment gateways' APIs are: stripe-mock and the Razorpay simulator in sandbox mode. */
+  payments: {
+    stripeUrl: string;
+    razorpayUrl: string;
+    stripeMock: { port: number; url: string };
+    razorpaySimulator: { port: number; url: string };
+    /** Where the Razorpay simulator posts its webhooks: the engine's /api/webhooks/razorpay. */
+    razorpayWebhookUrl: string;
+  };
 }
 
 export class ConfigError extends Error {}
@@ -323,6 +338,23 @@ export function loadConfig(env: Env = process.env): Config {
         verifyToken: derive('verify-token'),
       },
     },
+    payments: paymentsConfig(e),
+  };
+}
+
+function paymentsConfig(e: z.infer<typeof EnvSchema>): Config['payments'] {
+  const sandbox = e.SANDBOX_MODE ?? e.NODE_ENV !== 'production';
+  const trim = (u: string) => u.replace(/\/$/, '');
+  const stripeMock = trim(e.STRIPE_MOCK_URL ?? `http://127.0.0.1:${e.STRIPE_MOCK_PORT}`);
+  const razorpaySim = trim(
+    e.RAZORPAY_SIMULATOR_URL ?? `http://127.0.0.1:${e.RAZORPAY_SIMULATOR_PORT}`,
+  );
+  return {
+    stripeUrl: sandbox ? stripeMock : trim(e.STRIPE_API_URL),
+    razorpayUrl: sandbox ? razorpaySim : trim(e.RAZORPAY_API_URL),
+    stripeMock: { port: e.STRIPE_MOCK_PORT, url: stripeMock },
+    razorpaySimulator: { port: e.RAZORPAY_SIMULATOR_PORT, url: razorpaySim },
+    razorpayWebhookUrl: `${trim(e.PUBLIC_URL ?? `http://127.0.0.1:${e.PORT}`)}/api/webhooks/razorpay`,
   };
 }
 
@@ -353,6 +385,8 @@ export function configEnv(config: Config): Env {
     META_PAIR_RATE_INTERVAL_MS: String(config.send.pairRate.intervalMs),
     META_PAIR_RATE_BURST: String(config.send.pairRate.burst),
     META_CONNECTIONS: String(config.send.connections),
+    STRIPE_MOCK_URL: config.payments.stripeMock.url,
+    RAZORPAY_SIMULATOR_URL: config.payments.razorpaySimulator.url,
   };
 }
 

@@ -9,6 +9,7 @@ import {
   binPath,
   launch,
   startFerret,
+  startStripeMock,
   startTemporal,
   waitForPort,
   waitForTemporal,
@@ -76,6 +77,14 @@ async function main() {
       await assertPortFree('127.0.0.1', port, 'the Meta simulator');
       say(`starting the Meta simulator on ${url}`);
       await waitForPort('127.0.0.1', port, node('meta-simulator', 'sim/meta/main.js'));
+      const razorpay = config.payments.razorpaySimulator;
+      await assertPortFree('127.0.0.1', razorpay.port, 'the Razorpay simulator');
+      say(`starting the Razorpay simulator on ${razorpay.url}`);
+      await waitForPort(
+        '127.0.0.1',
+        razorpay.port,
+        node('razorpay-simulator', 'sim/razorpay/main.js'),
+      );
     }
     node('worker', 'worker/main.js');
     const api = node('api', 'api/server.js');
@@ -139,6 +148,17 @@ async function startInfrastructure(config: Config, watch: (m: Managed) => Manage
     );
   }
   await waitForTemporal(config.temporal.address, config.temporal.namespace);
+  if (config.sandbox && !process.env.STRIPE_MOCK_URL) {
+    const { port, url } = config.payments.stripeMock;
+    say(`starting stripe-mock on ${url}`);
+    watch(
+      await startStripeMock({
+        bin: binPath(config.cacheDir, 'stripe-mock'),
+        port,
+        logFile: join(logs, 'stripe-mock.log'),
+      }),
+    );
+  }
 }
 
 /**
@@ -214,6 +234,8 @@ function printBanner(config: Config, c: DevCredentials) {
     `  Store          ${storeLine(config)}`,
     config.temporal.embedded ? `  Temporal UI    http://localhost:${config.temporal.uiPort}` : '',
     config.sandbox ? `  Meta simulator ${config.meta.simulator.url}` : '',
+    config.sandbox ? `  Razorpay sim   ${config.payments.razorpaySimulator.url}` : '',
+    config.sandbox ? `  stripe-mock    ${config.payments.stripeMock.url}` : '',
     `  Organization   ${c.organization_id}`,
     `  API key        ${c.api_key}`,
     c.email ? `  Login          ${c.email} / ${c.password}` : '',

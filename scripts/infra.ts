@@ -10,7 +10,10 @@ export interface Managed {
   stop(): Promise<void>;
 }
 
-export function binPath(cacheDir: string, name: 'temporal' | 'ferretdb' | 'st'): string {
+export function binPath(
+  cacheDir: string,
+  name: 'temporal' | 'ferretdb' | 'st' | 'stripe-mock',
+): string {
   const path = join(cacheDir, 'bin', name);
   if (!existsSync(path)) {
     throw new Error(`${path} is missing: run \`npm run setup\` (or set the server's address)`);
@@ -186,4 +189,18 @@ export async function waitForTemporal(address: string, namespace: string, timeou
       await new Promise((r) => setTimeout(r, 250));
     }
   }
+}
+
+/** stripe-mock: Stripe's API shapes, stateless, over plain HTTP on loopback. */
+export async function startStripeMock(o: {
+  bin: string;
+  port: number;
+  logFile?: string;
+}): Promise<Managed> {
+  await assertPortFree('127.0.0.1', o.port, 'stripe-mock');
+  // Its HTTPS listener would take port 12112 on every interface unless told otherwise.
+  const args = ['-http-addr', `127.0.0.1:${o.port}`, '-https-addr', '127.0.0.1:'];
+  const proc = launch('stripe-mock', o.bin, args, { logFile: o.logFile });
+  await waitForPort('127.0.0.1', o.port, proc);
+  return proc;
 }

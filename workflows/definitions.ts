@@ -1,5 +1,5 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { CampaignStatus } from '../store/documents';
+import type { CampaignStatus, PaymentEventKind, PaymentLinkStatus } from '../store/documents';
 
 /**
  * What the API and the worker share about workflows: their types' names, their business IDs,
@@ -14,6 +14,7 @@ export const workflowIds = {
   templateSyncAll: () => 'templates-sync:all',
   message: (messageId: string) => `message:${messageId}`,
   campaign: (campaignId: string) => `campaign:${campaignId}`,
+  payment: (paymentLinkId: string) => `payment:${paymentLinkId}`,
   webhookDelivery: (endpointId: string, eventId: string) => `webhook:${endpointId}:${eventId}`,
   webhookCircuit: (endpointId: string) => `webhook-circuit:${endpointId}`,
   wooOrder: (storeId: string, orderId: string) => `woo:${storeId}:${orderId}`,
@@ -50,6 +51,8 @@ export interface RecoveryResult {
   deliveriesResumed: number;
   /** WooCommerce deliveries stored but not given to their order's workflow by their API process. */
   wooDeliveriesHandedOff: number;
+  /** Gateway webhooks stored but not handed to their payment links' workflows. */
+  paymentEventsRecovered: number;
 }
 
 /** One account, one organization's connected accounts, or (neither) every connected account. */
@@ -209,3 +212,23 @@ export interface WooDeliverySignal {
 
 export const wooDeliverySignal = defineSignal<[WooDeliverySignal]>('wooDelivery');
 export const wooOrderStateQuery = defineQuery<WooOrderState>('wooOrderState');
+/** A payment link's workflow input. */
+export interface PaymentLinkInput {
+  linkId: string;
+  orgId: string;
+}
+
+/** A gateway webhook, handed to its link's workflow. */
+export interface PaymentGatewayEvent {
+  /** `<gateway>:<gateway event id>` */
+  eventId: string;
+  kind: PaymentEventKind;
+  paymentId: string | null;
+  reason: string | null;
+  /** When Waflow received it, epoch ms. */
+  at: number;
+}
+
+export const paymentEventSignal = defineSignal<[PaymentGatewayEvent]>('paymentEvent');
+/** Cancels an unpaid link; answers the link's status once the workflow took it. */
+export const cancelPaymentLinkUpdate = defineUpdate<PaymentLinkStatus>('cancelPaymentLink');

@@ -6,3 +6,4 @@ export { messageRetryWorkflow } from './message-retry';
 export { webhookDeliveryWorkflow } from './webhook-delivery';
 export { webhookCircuitWorkflow } from './webhook-circuit';
 export { wooOrderWorkflow } from './woo-order';
+export { paymentLinkWorkflow } from './payment-link';

@@ -1,5 +1,6 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { MaintenanceActivities } from '../activities/maintenance';
+import type { PaymentActivities } from '../activities/payments';
 import type { WebhookActivities } from '../activities/webhooks';
 import type { WooActivities } from '../activities/woocommerce';
 import type { RecoveryResult } from './definitions';
@@ -19,21 +20,29 @@ const { handOffAbandonedWooDeliveries } = proxyActivities<WooActivities>({
   retry: { initialInterval: '5 seconds', maximumAttempts: 3 },
 });
 
+const { deliverAbandonedPaymentEvents } = proxyActivities<PaymentActivities>({
+  startToCloseTimeout: '5 minutes',
+  retry: { initialInterval: '5 seconds', maximumAttempts: 3 },
+});
+
 /**
  * Finishes what a process that died left half done: events still in outboxes, provider
- * webhooks stored but not processed, WooCommerce deliveries not handed to their orders, and outbound webhook deliveries. Run every minute by a
- * schedule.
+ * webhooks stored but not processed, WooCommerce deliveries not handed to their orders, payment
+ * gateway events not given to their links, and outbound webhook deliveries. Run every minute by
+ * a schedule.
  */
 export async function recoveryWorkflow(): Promise<RecoveryResult> {
   const eventsRecovered = await sweepOutbox();
   const webhooksRecovered = await processAbandonedWebhooks();
   const deliveries = await recoverWebhookDeliveries();
   const wooDeliveriesHandedOff = await handOffAbandonedWooDeliveries();
+  const paymentEventsRecovered = await deliverAbandonedPaymentEvents();
   return {
     eventsRecovered,
     webhooksRecovered,
     deliveriesDispatched: deliveries.dispatched,
     deliveriesResumed: deliveries.resumed,
     wooDeliveriesHandedOff,
+    paymentEventsRecovered,
   };
 }

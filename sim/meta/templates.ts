@@ -1,5 +1,6 @@
 import { parameterMismatch, templateNotFound, invalidParameter } from './errors';
 import { templateId } from './ids';
+import { PAYMENT_TEMPLATES } from './payment-templates';
 import type { Template, TemplateComponent, TemplateInput } from './types';
 import type { TemplateSend } from './validate-template';
 
@@ -115,6 +116,7 @@ export const DEFAULT_TEMPLATES: TemplateInput[] = [
     status: 'REJECTED',
     components: [{ type: 'BODY', text: 'WIN A FREE PHONE!!! Reply {{1}} now' }],
   },
+  ...PAYMENT_TEMPLATES,
 ];
 
 export function toTemplate(wabaId: string, input: TemplateInput): Template {

@@ -9,9 +9,12 @@ import { campaignRepository } from './campaigns';
 import { contactRepository } from './contacts';
 import { counterRepository } from './counters';
 import { eventRepository } from './events';
+import { gatewaySettingsRepository } from './gateway-settings';
 import { inboundWebhookRepository } from './inbound-webhooks';
 import { messageRepository } from './messages';
 import { organizationRepository } from './organizations';
+import { paymentEventRepository } from './payment-events';
+import { paymentLinkRepository } from './payment-links';
 import { outboxRelay } from './outbox';
 import { sendLaneRepository } from './send-lanes';
 import { sendQueueRepository } from './send-queue';
@@ -53,5 +56,8 @@ export function createMongoStore(db: Db, encryptionKey: Buffer, accounts?: Accou
     wooDeliveries: wooDeliveryRepository(db),
     wooOrders: wooOrderRepository(db),
     actions: actionRepository(db),
+    gatewaySettings: gatewaySettingsRepository(db, encryptionKey),
+    paymentLinks: paymentLinkRepository(db),
+    paymentEvents: paymentEventRepository(db),
   };
 }

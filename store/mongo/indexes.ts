@@ -54,6 +54,13 @@ export const INDEXES: Record<string, IndexDescription[]> = {
     { key: { at: 1 }, name: 'at' },
   ],
   campaigns: [{ key: { org_id: 1, created_at: -1, _id: -1 }, name: 'org_created' }],
+  gateway_settings: [{ key: { gateway: 1 }, name: 'gateway' }],
+  payment_links: [
+    { key: { org_id: 1, created_at: -1, _id: -1 }, name: 'org_created' },
+    { key: { org_id: 1, contact_id: 1, created_at: -1 }, name: 'org_contact_created' },
+    { key: { org_id: 1, gateway: 1, gateway_link_id: 1 }, name: 'org_gateway_link' },
+  ],
+  payment_events: [{ key: { processed_at: 1, received_at: 1 }, name: 'queue' }],
   // `_id` is `<campaign_id>:<contact_id>`: one recipient per campaign and contact.
   campaign_recipients: [
     { key: { campaign_id: 1, seq: 1 }, name: 'campaign_seq_unique', unique: true },

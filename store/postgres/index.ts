@@ -9,9 +9,12 @@ import { campaignRepository } from './campaigns';
 import { contactRepository } from './contacts';
 import { counterRepository } from './counters';
 import { eventRepository } from './events';
+import { gatewaySettingsRepository } from './gateway-settings';
 import { inboundWebhookRepository } from './inbound-webhooks';
 import { messageRepository } from './messages';
 import { organizationRepository } from './organizations';
+import { paymentEventRepository } from './payment-events';
+import { paymentLinkRepository } from './payment-links';
 import { sendLaneRepository } from './send-lanes';
 import { sendQueueRepository } from './send-queue';
 import { sessionRepository } from './sessions';
@@ -62,5 +65,8 @@ export function createPostgresStore(
     wooDeliveries: wooDeliveryRepository(pool),
     wooOrders: wooOrderRepository(pool),
     actions: actionRepository(pool),
+    gatewaySettings: gatewaySettingsRepository(pool, encryptionKey),
+    paymentLinks: paymentLinkRepository(pool),
+    paymentEvents: paymentEventRepository(pool),
   };
 }

@@ -50,8 +50,10 @@ describe('Meta simulator: template listing', () => {
       'abandoned_cart',
       'promo_pending',
       'promo_rejected',
+      'payment_link',
+      'payment_receipt',
     ]);
-    expect(pages).toHaveLength(4);
+    expect(pages).toHaveLength(5);
     expect(pages[0]!.paging.previous).toBeUndefined();
     expect(pages[1]!.paging.previous).toEqual(expect.stringContaining('before='));
     expect(pages[1]!.paging.next).toMatch(
@@ -82,7 +84,7 @@ describe('Meta simulator: template listing', () => {
   it('pages back with the before cursor, and defaults to 25 per page', async () => {
     const base = `${h.sim.url}/v21.0/555/message_templates`;
     const all = await json<TemplatePage>(await list(base));
-    expect(all.data).toHaveLength(8);
+    expect(all.data).toHaveLength(10);
     expect(all.paging.next).toBeUndefined();
     const second = await json<TemplatePage>(
       await list(`${base}?limit=3&after=${all.paging.cursors.before}`),

@@ -33,6 +33,7 @@ export function testConfig(overrides: Env = {}): Config {
     TEMPORAL_ADDRESS: temporalAddress,
     TEMPORAL_TASK_QUEUE: `test-${id}`,
     ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    STRIPE_MOCK_URL: process.env.WAFLOW_TEST_STRIPE_MOCK_URL || undefined,
     ...overrides,
   });
 }

@@ -6,6 +6,7 @@ import {
   binPath,
   freePort,
   startFerret,
+  startStripeMock,
   startTemporal,
   waitForTemporal,
   type Managed,
@@ -30,6 +31,7 @@ export default async function globalSetup(): Promise<void> {
   let databaseUrl = config.postgres.embedded ? '' : config.postgres.url;
   let mongoUri = config.mongo.embedded ? '' : config.mongo.uri;
   let temporalAddress = config.temporal.embedded ? '' : config.temporal.address;
+  let stripeMockUrl = process.env.STRIPE_MOCK_URL ?? '';
 
   try {
     if (!databaseUrl) {
@@ -67,6 +69,17 @@ export default async function globalSetup(): Promise<void> {
       temporalAddress = `127.0.0.1:${port}`;
     }
     await waitForTemporal(temporalAddress, config.temporal.namespace);
+    if (!process.env.STRIPE_MOCK_URL) {
+      const port = await freePort();
+      started.push(
+        await startStripeMock({
+          bin: binPath(config.cacheDir, 'stripe-mock'),
+          port,
+          logFile: join(dir, 'stripe-mock.log'),
+        }),
+      );
+      stripeMockUrl = `http://127.0.0.1:${port}`;
+    }
   } catch (err) {
     // jest skips the teardown when the setup fails: stop what did start.
     for (const proc of started.reverse()) await proc.stop();
@@ -80,4 +93,5 @@ export default async function globalSetup(): Promise<void> {
   process.env.WAFLOW_TEST_MONGODB_URI = mongoUri;
   process.env.WAFLOW_TEST_TEMPORAL_ADDRESS = temporalAddress;
   process.env.WAFLOW_TEST_DIR = dir;
+  process.env.WAFLOW_TEST_STRIPE_MOCK_URL = stripeMockUrl;
 }

@@ -198,6 +198,7 @@ describe('periodic jobs on the real Temporal server', () => {
       deliveriesDispatched: 0,
       deliveriesResumed: 0,
       wooDeliveriesHandedOff: 0,
+      paymentEventsRecovered: 0,
     });
     const created = await store.events.list(org._id, { type: 'contact.created' });
     expect(created.map((e) => e.data.id)).toContain(contact._id);
@@ -216,6 +217,7 @@ describe('periodic jobs on the real Temporal server', () => {
       deliveriesDispatched: 0,
       deliveriesResumed: 0,
       wooDeliveriesHandedOff: 0,
+      paymentEventsRecovered: 0,
     });
   });
 

@@ -1,0 +1,32 @@
+import { z } from 'zod';
+
+const key = (pattern: RegExp, example: string) =>
+  z.string().trim().regex(pattern, `must look like ${example}`);
+
+export const StripeKeysBody = z.object({
+  secret_key: key(/^(sk|rk)_(test|live)_[A-Za-z0-9]+$/, 'sk_test_...').describe('Secret key'),
+  publishable_key: key(/^pk_(test|live)_[A-Za-z0-9]+$/, 'pk_test_...').describe('Publishable key'),
+  webhook_secret: key(/^whsec_[A-Za-z0-9+/=]+$/, 'whsec_...').describe(
+    'The signing secret of the webhook endpoint pointing at /api/webhooks/stripe',
+  ),
+});
+
+export const RazorpayKeysBody = z.object({
+  key_id: key(/^rzp_(test|live)_[A-Za-z0-9]+$/, 'rzp_test_...').describe('Key ID'),
+  key_secret: z.string().trim().min(8).max(200).describe('Key secret'),
+  webhook_secret: z
+    .string()
+    .trim()
+    .min(8)
+    .max(200)
+    .describe('The secret of the webhook pointing at /api/webhooks/razorpay'),
+});
+
+export const IntegrationView = z.object({
+  gateway: z.enum(['stripe', 'razorpay']),
+  mode: z.enum(['test', 'live']),
+  /** Each key masked: its prefix and last four characters. */
+  keys: z.record(z.string(), z.string()).describe('Masked: prefix and last four characters'),
+  created_at: z.string(),
+  updated_at: z.string(),
+});

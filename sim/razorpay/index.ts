@@ -1,0 +1,3 @@
+export { createRazorpaySimulator, type RazorpaySimulator } from './server';
+export { signRazorpayBody } from './webhooks';
+export type * from './types';

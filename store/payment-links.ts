@@ -1,0 +1,34 @@
+import type { NewPaymentEvent, NewPaymentLink } from './contract';
+import type { PaymentEventDoc, PaymentLinkDoc } from './documents';
+
+/** After this many failed processing attempts a payment event stays parked, with its error. */
+export const MAX_PAYMENT_EVENT_ATTEMPTS = 10;
+
+export function newPaymentLinkDoc(link: NewPaymentLink, at: Date): PaymentLinkDoc {
+  return {
+    ...link,
+    gateway_link_id: null,
+    url: null,
+    reminders_sent: 0,
+    status: 'created',
+    status_history: [{ status: 'created', at, detail: null }],
+    payment_id: null,
+    paid_at: null,
+    paid_after_close: false,
+    error: null,
+    link_message_id: null,
+    receipt_message_id: null,
+    created_at: at,
+    updated_at: at,
+  };
+}
+
+export function newPaymentEventDocs(events: NewPaymentEvent[], at: Date): PaymentEventDoc[] {
+  return events.map((e) => ({
+    ...e,
+    received_at: at,
+    processed_at: null,
+    attempts: 0,
+    last_error: null,
+  }));
+}
