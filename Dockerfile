@@ -2,7 +2,7 @@
 #
 # One image for both Waflow processes:
 #   api     node dist/api/server.js   (default command)
-#   worker  node dist/worker/main.js
+#   worker  node --no-node-snapshot --max-old-space-size=384 dist/worker/main.js
 #
 # Debian (glibc), not Alpine: the Temporal worker's native core bridge ships glibc builds only.
 # Production configuration comes from the environment (see lib/config.ts); ENCRYPTION_KEY,
@@ -38,6 +38,8 @@ FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production
 # isolated-vm (custom actions) needs the startup snapshot off on Node 20+, in every process.
 ENV NODE_OPTIONS=--no-node-snapshot
+# Fewer malloc arenas: the worker's many threads would each keep freed memory.
+ENV MALLOC_ARENA_MAX=2
 WORKDIR /app
 
 # Owned by root and read-only to the app user: the processes never write their own code.

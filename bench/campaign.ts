@@ -1,3 +1,4 @@
+import { WORKER_ENV, WORKER_NODE_FLAGS } from '../worker/process';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -50,8 +51,9 @@ to the cap, duplicates and lost recipients in the simulator's send log (exit 1 i
 from POST to the first accepted message, peak worker and API RSS, history events per workflow
 run, statuses processed per second, and CPU per process. --drain-timeout (default 120) bounds
 each wait for the status webhooks to drain and, beyond the expected duration, for completion.
---only runs the named settings alone; --worker-node-options passes Node flags to the worker (for
-example --max-old-space-size=256, or --heapsnapshot-signal=SIGUSR2 to take heap snapshots).`;
+--only runs the named settings alone; --worker-node-options passes more Node flags to the worker (for
+example --heapsnapshot-signal=SIGWINCH for heap snapshots; Temporal's runtime stops the worker
+on SIGUSR2).`;
 
 const BIG_RECIPIENTS = 100_000;
 /** The simulator's send log keeps the newest 100,000 sends: the exactly-once check needs all. */
@@ -776,16 +778,21 @@ function startWorker(
 ) {
   const log = join(tmp, 'worker.log');
   const worker = resources.managed(
-    launch('worker', process.execPath, [join(__dirname, '..', 'worker', 'main.js')], {
-      env: {
-        ...configEnv(config),
-        LOG_LEVEL: env.LOG_LEVEL,
-        NODE_OPTIONS: nodeOptions,
-        MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX,
+    launch(
+      'worker',
+      process.execPath,
+      [...WORKER_NODE_FLAGS, join(__dirname, '..', 'worker', 'main.js')],
+      {
+        env: {
+          ...configEnv(config),
+          ...WORKER_ENV,
+          LOG_LEVEL: env.LOG_LEVEL,
+          NODE_OPTIONS: nodeOptions,
+        },
+        cwd: tmp,
+        logFile: log,
       },
-      cwd: tmp,
-      logFile: log,
-    }),
+    ),
   );
   const exited = new Promise<string>((resolve) =>
     worker.child.once('exit', (code, signal) =>

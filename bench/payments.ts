@@ -1,3 +1,4 @@
+import { WORKER_ENV, WORKER_NODE_FLAGS } from '../worker/process';
 import { createHmac, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -118,10 +119,15 @@ async function main(argv: string[], resources: Parameters<Parameters<typeof benc
   });
   const base = loopbackUrl(api.port);
   const worker = resources.managed(
-    launch('worker', process.execPath, [join(__dirname, '..', 'worker', 'main.js')], {
-      env: { ...process.env, ...infra.env },
-      logFile: join(infra.tmp, 'worker.log'),
-    }),
+    launch(
+      'worker',
+      process.execPath,
+      [...WORKER_NODE_FLAGS, join(__dirname, '..', 'worker', 'main.js')],
+      {
+        env: { ...process.env, ...infra.env, ...WORKER_ENV },
+        logFile: join(infra.tmp, 'worker.log'),
+      },
+    ),
   );
 
   // 1. Webhooks.

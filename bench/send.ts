@@ -1,3 +1,4 @@
+import { WORKER_ENV, WORKER_NODE_FLAGS } from '../worker/process';
 import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
@@ -575,10 +576,15 @@ async function syncTemplates(apiUrl: string, key: string, workerExited: Promise<
 function startWorker(resources: Resources, config: Config, env: Env, tmp: string) {
   const log = join(tmp, 'worker.log');
   const worker = resources.managed(
-    launch('worker', process.execPath, [join(__dirname, '..', 'worker', 'main.js')], {
-      env: { ...configEnv(config), LOG_LEVEL: env.LOG_LEVEL },
-      logFile: log,
-    }),
+    launch(
+      'worker',
+      process.execPath,
+      [...WORKER_NODE_FLAGS, join(__dirname, '..', 'worker', 'main.js')],
+      {
+        env: { ...configEnv(config), LOG_LEVEL: env.LOG_LEVEL, ...WORKER_ENV },
+        logFile: log,
+      },
+    ),
   );
   const exited = new Promise<string>((resolve) =>
     worker.child.once('exit', (code, signal) =>

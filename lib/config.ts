@@ -44,6 +44,7 @@ const EnvSchema = z.object({
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('waflow'),
   TEMPORAL_SCHEDULES: z.stringbool().default(true),
+  TEMPORAL_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(200),
 
   ENCRYPTION_KEY: z
     .string()
@@ -135,6 +136,12 @@ export interface Config {
     taskQueue: string;
     /** This worker creates and updates the periodic jobs' schedules at start. */
     schedules: boolean;
+    /**
+     * Workflows kept in the worker's memory between tasks (each task queue's worker). The SDK's
+     * default grows with the heap limit (2,000+ on a large machine, about a third of a MB each):
+     * sleeping payment links and sequences would fill it. Evicted ones replay their history.
+     */
+    maxCachedWorkflows: number;
     embedded: boolean;
     port: number;
     uiPort: number;
@@ -277,6 +284,7 @@ export function loadConfig(env: Env = process.env): Config {
       namespace: e.TEMPORAL_NAMESPACE,
       taskQueue: e.TEMPORAL_TASK_QUEUE,
       schedules: e.TEMPORAL_SCHEDULES,
+      maxCachedWorkflows: e.TEMPORAL_MAX_CACHED_WORKFLOWS,
       embedded: e.TEMPORAL_ADDRESS === undefined,
       port: e.TEMPORAL_PORT,
       uiPort: e.TEMPORAL_UI_PORT,
@@ -372,6 +380,7 @@ export function configEnv(config: Config): Env {
     TEMPORAL_ADDRESS: config.temporal.address,
     TEMPORAL_NAMESPACE: config.temporal.namespace,
     TEMPORAL_TASK_QUEUE: config.temporal.taskQueue,
+    TEMPORAL_MAX_CACHED_WORKFLOWS: String(config.temporal.maxCachedWorkflows),
     ENCRYPTION_KEY: config.encryptionKey.toString('base64'),
     SANDBOX_MODE: String(config.sandbox),
     META_SIMULATOR_URL: config.meta.simulator.url,

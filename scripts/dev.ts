@@ -1,3 +1,4 @@
+import { WORKER_ENV, WORKER_NODE_FLAGS } from '../worker/process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { configEnv, loadConfig, type Config } from '../lib/config';
@@ -66,10 +67,10 @@ async function main() {
     const credentials = await ensureDevCredentials(config);
     const env = configEnv(config);
     // Waflow's own processes come back after a crash; the servers they need stop everything.
-    const node = (name: string, script: string) =>
+    const node = (name: string, script: string, flags = ['--no-node-snapshot'], extraEnv = {}) =>
       supervisor.supervise(name, () =>
-        launch(name, process.execPath, ['--no-node-snapshot', join(__dirname, '..', script)], {
-          env,
+        launch(name, process.execPath, [...flags, join(__dirname, '..', script)], {
+          env: { ...env, ...extraEnv },
         }),
       );
     if (config.sandbox) {
@@ -86,7 +87,7 @@ async function main() {
         node('razorpay-simulator', 'sim/razorpay/main.js'),
       );
     }
-    node('worker', 'worker/main.js');
+    node('worker', 'worker/main.js', WORKER_NODE_FLAGS, WORKER_ENV);
     const api = node('api', 'api/server.js');
     await waitForPort('127.0.0.1', config.http.port, api);
     if (config.sandbox) {

@@ -37,7 +37,14 @@ async function main() {
     };
     const webhooks = createWebhookEngine({ config, store, client, log });
     const activities = createActivities({ config, store, signals, meta, webhooks });
-    const worker = await createWorker({ connection, namespace, taskQueue, activities });
+    const { maxCachedWorkflows } = config.temporal;
+    const worker = await createWorker({
+      connection,
+      namespace,
+      taskQueue,
+      activities,
+      maxCachedWorkflows,
+    });
     const retries = temporalRetryReporter(client, taskQueue);
     const { counters } = webhooks;
     const dispatcher = new Dispatcher({ config, store, signals, meta, retries, counters, log });

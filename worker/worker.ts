@@ -18,6 +18,8 @@ export async function createWorker(opts: {
   namespace: string;
   taskQueue: string;
   activities: Activities;
+  /** Unset: the SDK's default, which grows with the heap limit. */
+  maxCachedWorkflows?: number;
 }): Promise<Worker> {
   const workflowBundle = existsSync(WORKFLOW_BUNDLE_PATH)
     ? { codePath: WORKFLOW_BUNDLE_PATH }
@@ -29,6 +31,7 @@ export async function createWorker(opts: {
       taskQueue,
       activities: opts.activities,
       workflowBundle,
+      maxCachedWorkflows: opts.maxCachedWorkflows,
     });
   const [main, webhooks] = await Promise.all([
     create(opts.taskQueue),

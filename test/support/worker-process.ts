@@ -1,3 +1,4 @@
+import { WORKER_ENV, WORKER_NODE_FLAGS } from '../../worker/process';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { configEnv } from '../../lib/config';
@@ -25,9 +26,14 @@ export async function createKillableStack(throughput: number) {
   return {
     h,
     startWorker(): ChildProcess {
-      const child = spawn(process.execPath, ['--no-node-snapshot', WORKER_ENTRY], {
+      const child = spawn(process.execPath, [...WORKER_NODE_FLAGS, WORKER_ENTRY], {
         // The schedules belong to the namespace: other suites on this server keep theirs.
-        env: { ...configEnv(h.config), LOG_LEVEL: 'silent', TEMPORAL_SCHEDULES: 'false' },
+        env: {
+          ...configEnv(h.config),
+          ...WORKER_ENV,
+          LOG_LEVEL: 'silent',
+          TEMPORAL_SCHEDULES: 'false',
+        },
         stdio: 'ignore',
       });
       children.push(child);
