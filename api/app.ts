@@ -95,7 +95,6 @@ export async function buildApp(config: Config, opts: AppOptions = {}): Promise<F
     await app.register(wooStoreRoutes);
     await app.register(integrationRoutes);
     await app.register(paymentLinkRoutes);
-    await app.register(metaWebhookRoutes);
     await app.register(paymentWebhookRoutes);
     await app.register(webhookEndpointRoutes);
     await app.register(webhookDeliveryRoutes);

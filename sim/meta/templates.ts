@@ -117,6 +117,19 @@ export const DEFAULT_TEMPLATES: TemplateInput[] = [
     components: [{ type: 'BODY', text: 'WIN A FREE PHONE!!! Reply {{1}} now' }],
   },
   ...PAYMENT_TEMPLATES,
+  // WooCommerce's default mapping sends it when an order is completed.
+  {
+    name: 'order_delivered',
+    language: 'en',
+    category: 'UTILITY',
+    components: [
+      {
+        type: 'BODY',
+        text: 'Hi {{1}}, your order {{2}} has been delivered!',
+        example: { body_text: [['Asha', '#1042']] },
+      },
+    ],
+  },
 ];
 
 export function toTemplate(wabaId: string, input: TemplateInput): Template {

@@ -52,8 +52,9 @@ describe('Meta simulator: template listing', () => {
       'promo_rejected',
       'payment_link',
       'payment_receipt',
+      'order_delivered',
     ]);
-    expect(pages).toHaveLength(5);
+    expect(pages).toHaveLength(6);
     expect(pages[0]!.paging.previous).toBeUndefined();
     expect(pages[1]!.paging.previous).toEqual(expect.stringContaining('before='));
     expect(pages[1]!.paging.next).toMatch(
@@ -84,7 +85,7 @@ describe('Meta simulator: template listing', () => {
   it('pages back with the before cursor, and defaults to 25 per page', async () => {
     const base = `${h.sim.url}/v21.0/555/message_templates`;
     const all = await json<TemplatePage>(await list(base));
-    expect(all.data).toHaveLength(10);
+    expect(all.data).toHaveLength(11);
     expect(all.paging.next).toBeUndefined();
     const second = await json<TemplatePage>(
       await list(`${base}?limit=3&after=${all.paging.cursors.before}`),

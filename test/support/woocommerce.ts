@@ -1,23 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
-import type { TemplateInput } from '../../sim/meta/types';
 import { wooSignature } from '../../woocommerce/signature';
-
-/** Templates the default mapping sends that the simulator does not start with. */
-export const WOO_TEMPLATES: TemplateInput[] = [
-  {
-    name: 'order_delivered',
-    language: 'en',
-    category: 'UTILITY',
-    components: [
-      {
-        type: 'BODY',
-        text: 'Hi {{1}}, your order {{2}} has been delivered!',
-        example: { body_text: [['Asha', '#1042']] },
-      },
-    ],
-  },
-];
 
 /** An order as WooCommerce's REST API v3 (and its webhooks) shape it. */
 export function wooOrder(over: Record<string, unknown> = {}) {

@@ -1,6 +1,6 @@
 import { createMessagingHarness, type MessagingHarness } from '../support/messaging';
 import { waitUntil } from '../support/send-queue';
-import { WOO_TEMPLATES, wooDelivery, wooOrder } from '../support/woocommerce';
+import { wooDelivery, wooOrder } from '../support/woocommerce';
 
 /**
  * WooCommerce order notifications on the real stack: signed deliveries to the API, the order's
@@ -11,7 +11,7 @@ jest.setTimeout(120_000);
 let h: MessagingHarness;
 
 beforeAll(async () => {
-  h = await createMessagingHarness({ sim: { templates: WOO_TEMPLATES } });
+  h = await createMessagingHarness();
   const sync = await h.call({ method: 'POST', url: '/api/templates/sync', payload: {} });
   expect(sync.statusCode).toBe(200);
 });
