@@ -33,6 +33,7 @@ import type {
 } from './documents';
 import type { EventListener } from './event-feed';
 import type { SandboxSettings } from './sandbox-account';
+import type { SequenceRepository, SubscriptionRepository } from './sequence-types';
 import type { Signals } from './signals';
 
 /**
@@ -60,6 +61,8 @@ export interface Store {
   sendLanes: SendLaneRepository;
   counters: CounterRepository;
   campaigns: CampaignRepository;
+  sequences: SequenceRepository;
+  sequenceSubscriptions: SubscriptionRepository;
 }
 
 /** An open store with its connection: what processes hold and close. */

@@ -14,6 +14,8 @@ import { organizationRepository } from './organizations';
 import { outboxRelay } from './outbox';
 import { sendLaneRepository } from './send-lanes';
 import { sendQueueRepository } from './send-queue';
+import { subscriptionRepository } from './sequence-subscriptions';
+import { sequenceRepository } from './sequences';
 import { sessionRepository } from './sessions';
 import { templateRepository } from './templates';
 import { transferRepository } from './transfers';
@@ -45,5 +47,7 @@ export function createMongoStore(db: Db, encryptionKey: Buffer, accounts?: Accou
     sendLanes: sendLaneRepository(db),
     counters: counterRepository(db),
     campaigns: campaignRepository(db),
+    sequences: sequenceRepository(db),
+    sequenceSubscriptions: subscriptionRepository(db),
   };
 }

@@ -59,6 +59,16 @@ export const INDEXES: Record<string, IndexDescription[]> = {
     { key: { campaign_id: 1, seq: 1 }, name: 'campaign_seq_unique', unique: true },
     { key: { campaign_id: 1, state: 1, seq: 1 }, name: 'campaign_state_seq' },
   ],
+  sequences: [{ key: { org_id: 1, created_at: -1, _id: -1 }, name: 'org_created' }],
+  sequence_versions: [
+    { key: { sequence_id: 1, version: 1 }, name: 'sequence_version_unique', unique: true },
+  ],
+  // `_id` is `<sequence_id>:<contact_id>`: one subscription per sequence and contact.
+  sequence_subscriptions: [
+    { key: { sequence_id: 1, contact_id: 1 }, name: 'sequence_contact' },
+    { key: { org_id: 1, contact_id: 1, state: 1 }, name: 'org_contact_state' },
+    { key: { state: 1, subscribed_at: 1 }, name: 'state_subscribed' },
+  ],
   messages: [
     { key: { org_id: 1, contact_id: 1, created_at: -1 }, name: 'org_contact_created' },
     { key: { wamid: 1 }, name: 'wamid' },

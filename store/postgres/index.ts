@@ -13,6 +13,8 @@ import { messageRepository } from './messages';
 import { organizationRepository } from './organizations';
 import { sendLaneRepository } from './send-lanes';
 import { sendQueueRepository } from './send-queue';
+import { subscriptionRepository } from './sequence-subscriptions';
+import { sequenceRepository } from './sequences';
 import { sessionRepository } from './sessions';
 import { templateRepository } from './templates';
 import { transferRepository } from './transfers';
@@ -54,5 +56,7 @@ export function createPostgresStore(
     sendLanes: sendLaneRepository(pool),
     counters: counterRepository(pool),
     campaigns: campaignRepository(pool),
+    sequences: sequenceRepository(pool),
+    sequenceSubscriptions: subscriptionRepository(pool),
   };
 }
