@@ -6,6 +6,7 @@ import { campaignActivities } from './campaigns';
 import { maintenanceActivities } from './maintenance';
 import { messageActivities } from './messages';
 import type { MetaClient } from './meta/client';
+import { sequenceActivities } from './sequences';
 import { templateActivities } from './templates';
 import { webhookActivities } from './webhooks';
 
@@ -24,6 +25,7 @@ export function createActivities(deps: ActivityDeps) {
     ...templateActivities(deps),
     ...messageActivities(deps),
     ...campaignActivities(deps),
+    ...sequenceActivities(deps),
     ...webhookActivities({ store: deps.store, ...deps.webhooks }),
   };
 }

@@ -12,6 +12,7 @@ import { metaPlugin } from './plugins/meta';
 import { openapiPlugin } from './plugins/openapi';
 import { rateLimitPlugin } from './plugins/rate-limit';
 import { sendingPlugin } from './plugins/sending';
+import { sequencesPlugin } from './plugins/sequences';
 import { storePlugin } from './plugins/store';
 import { temporalPlugin } from './plugins/temporal';
 import { webhooksPlugin } from './plugins/webhooks';
@@ -19,6 +20,7 @@ import { accountRoutes } from './routes/accounts';
 import { apiKeyRoutes } from './routes/api-keys';
 import { authRoutes } from './routes/auth';
 import { campaignRoutes } from './routes/campaigns';
+import { sequenceRoutes } from './routes/sequences';
 import { contactBulkRoutes } from './routes/contacts-bulk';
 import { contactRoutes } from './routes/contacts';
 import { healthRoutes } from './routes/health';
@@ -64,6 +66,7 @@ export async function buildApp(config: Config, opts: AppOptions = {}): Promise<F
     await app.register(rateLimitPlugin, { now: opts.now });
     await app.register(openapiPlugin);
     await app.register(webhooksPlugin);
+    await app.register(sequencesPlugin);
     await app.register(inboxPlugin);
     await app.register(sendingPlugin);
 
@@ -77,6 +80,7 @@ export async function buildApp(config: Config, opts: AppOptions = {}): Promise<F
     await app.register(transferRoutes);
     await app.register(messageRoutes);
     await app.register(campaignRoutes);
+    await app.register(sequenceRoutes);
     await app.register(metaWebhookRoutes);
     await app.register(webhookEndpointRoutes);
     await app.register(webhookDeliveryRoutes);

@@ -103,6 +103,12 @@ const EnvSchema = z.object({
     .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
     .optional(),
   METRICS_FLUSH_INTERVAL_MS: positiveInt.default(5_000),
+
+  SEQUENCE_OPT_OUT_WORDS: z
+    .string()
+    .default('STOP,UNSUBSCRIBE')
+    .transform((v) => v.split(',').map((w) => w.trim()).filter(Boolean)),
+  SEQUENCE_START_CONCURRENCY: positiveInt.default(16),
 });
 
 export type Env = Record<string, string | undefined>;
@@ -177,6 +183,12 @@ export interface Config {
      * 250 ms a round trip needs 250.
      */
     connections: number;
+  };
+  sequences: {
+    /** Whole inbound messages (any case) that opt the contact out and end its sequences. */
+    optOutWords: string[];
+    /** Subscription workflows started at once after a bulk subscribe. */
+    startConcurrency: number;
   };
   meta: {
     apiVersion: string;
@@ -282,6 +294,10 @@ export function loadConfig(env: Env = process.env): Config {
       pollMs: e.SEND_POLL_MS,
       pairRate: { intervalMs: e.META_PAIR_RATE_INTERVAL_MS, burst: e.META_PAIR_RATE_BURST },
       connections: e.META_CONNECTIONS,
+    },
+    sequences: {
+      optOutWords: e.SEQUENCE_OPT_OUT_WORDS,
+      startConcurrency: e.SEQUENCE_START_CONCURRENCY,
     },
     meta: {
       apiVersion: e.META_API_VERSION,

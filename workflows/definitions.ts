@@ -14,6 +14,7 @@ export const workflowIds = {
   templateSyncAll: () => 'templates-sync:all',
   message: (messageId: string) => `message:${messageId}`,
   campaign: (campaignId: string) => `campaign:${campaignId}`,
+  sequence: (sequenceId: string, contactId: string) => `sequence:${sequenceId}:${contactId}`,
   webhookDelivery: (endpointId: string, eventId: string) => `webhook:${endpointId}:${eventId}`,
   webhookCircuit: (endpointId: string) => `webhook-circuit:${endpointId}`,
 };
@@ -47,6 +48,8 @@ export interface RecoveryResult {
   deliveriesDispatched: number;
   /** Webhook deliveries whose first attempt or retry workflow a crash had cut off. */
   deliveriesResumed: number;
+  /** Sequence subscriptions recorded but left unstarted by their API process. */
+  subscriptionsStarted: number;
 }
 
 /** One account, one organization's connected accounts, or (neither) every connected account. */
@@ -172,3 +175,35 @@ export const pauseCampaignUpdate = defineUpdate<CampaignStatus>('pauseCampaign')
 export const resumeCampaignUpdate = defineUpdate<CampaignStatus>('resumeCampaign');
 export const cancelCampaignUpdate = defineUpdate<CampaignStatus>('cancelCampaign');
 export const campaignProgressQuery = defineQuery<CampaignProgress>('campaignProgress');
+
+/** One contact's run of a sequence: `sequence:<sequenceId>:<contactId>`. */
+export interface SequenceInput {
+  orgId: string;
+  sequenceId: string;
+  contactId: string;
+  run: number;
+  /** When its first step is due (epoch ms, the delivery schedule applied). */
+  firstAt: number;
+}
+
+export interface SequenceStepInput {
+  sequenceId: string;
+  contactId: string;
+  run: number;
+  step: number;
+  /** The workflow's time (epoch ms): everything the step decides is as of then. */
+  at: number;
+}
+
+export type SequenceStepResult =
+  /** Wait until `at` (epoch ms), then run `step`. */
+  | { kind: 'wait'; step: number; at: number }
+  | { kind: 'done'; state: 'completed' | 'exited'; reason: string | null };
+
+export interface SequenceOutcome {
+  state: 'completed' | 'exited';
+  reason: string | null;
+}
+
+/** An exit rule was met (opt-out, reply, goal tag, unsubscribed): the run stops at once. */
+export const exitSequenceSignal = defineSignal<[string]>('exitSequence');

@@ -175,6 +175,7 @@ describe('periodic jobs on the real Temporal server', () => {
       webhooksRecovered: 1,
       deliveriesDispatched: 0,
       deliveriesResumed: 0,
+      subscriptionsStarted: 0,
     });
     const created = await store.events.list(org._id, { type: 'contact.created' });
     expect(created.map((e) => e.data.id)).toContain(contact._id);
@@ -192,6 +193,7 @@ describe('periodic jobs on the real Temporal server', () => {
       webhooksRecovered: 0,
       deliveriesDispatched: 0,
       deliveriesResumed: 0,
+      subscriptionsStarted: 0,
     });
   });
 
