@@ -107,7 +107,12 @@ const EnvSchema = z.object({
   SEQUENCE_OPT_OUT_WORDS: z
     .string()
     .default('STOP,UNSUBSCRIBE')
-    .transform((v) => v.split(',').map((w) => w.trim()).filter(Boolean)),
+    .transform((v) =>
+      v
+        .split(',')
+        .map((w) => w.trim())
+        .filter(Boolean),
+    ),
   SEQUENCE_START_CONCURRENCY: positiveInt.default(16),
 });
 

@@ -78,7 +78,10 @@ export async function preflight(
 }
 
 /** The stored message: the template's own language, button indexes as Meta wants them. */
-export function toCampaignMessage(m: CampaignRequest['message'], language: string): CampaignMessage {
+export function toCampaignMessage(
+  m: CampaignRequest['message'],
+  language: string,
+): CampaignMessage {
   if (m.type === 'text') return { type: 'text', text: m.text };
   return {
     type: 'template',

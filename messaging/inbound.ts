@@ -24,7 +24,9 @@ export interface InboundHooks {
    * Called once per processed batch with its inbound messages, after they are stored. Its
    * failure is reported, never the batch's: the messages are kept either way.
    */
-  onMessages?: (messages: { orgId: string; contactId: string; text: string | null }[]) => Promise<void>;
+  onMessages?: (
+    messages: { orgId: string; contactId: string; text: string | null }[],
+  ) => Promise<void>;
   onHookError?: (err: unknown) => void;
 }
 
@@ -194,7 +196,8 @@ export function inboundProcessor(store: Store, hooks: InboundHooks = {}) {
           contactId: e.data.contact_id as string,
           text: (e.data.text as string | null) ?? null,
         }));
-      if (messages.length) await hooks.onMessages(messages).catch((err) => hooks.onHookError?.(err));
+      if (messages.length)
+        await hooks.onMessages(messages).catch((err) => hooks.onHookError?.(err));
     }
     return results;
   }

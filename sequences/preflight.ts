@@ -34,7 +34,13 @@ export async function sequencePlan(
   for (const [i, s] of req.steps.entries()) {
     const message = await checked(store, orgId, account, s.message, `steps.${i}.message`);
     const fallback = s.fallback
-      ? ((await checked(store, orgId, account, s.fallback, `steps.${i}.fallback`)) as TemplateMessage)
+      ? ((await checked(
+          store,
+          orgId,
+          account,
+          s.fallback,
+          `steps.${i}.fallback`,
+        )) as TemplateMessage)
       : null;
     steps.push({
       delay: s.delay.trim(),
@@ -64,7 +70,8 @@ async function checked(
   path: string,
 ): Promise<CampaignMessage> {
   const problems = placeholderProblems(toCampaignMessage(m, ''));
-  if (problems.length) throw new ValidationError(`${path}: ${problems.join(', ')}; ${PLACEHOLDER_HELP}`);
+  if (problems.length)
+    throw new ValidationError(`${path}: ${problems.join(', ')}; ${PLACEHOLDER_HELP}`);
   if (m.type === 'text') return toCampaignMessage(m, '');
   const { name, language: asked, components } = m.template;
   const code = typeof asked === 'string' ? asked : asked?.code;

@@ -102,9 +102,9 @@ export class SubscriptionStarter {
     let retry = false;
     const skip = new Set<string>();
     for (;;) {
-      const page = (await store.sequenceSubscriptions.pendingStart(PAGE + skip.size, before)).filter(
-        (s) => !skip.has(`${s._id}:${s.run}`),
-      );
+      const page = (
+        await store.sequenceSubscriptions.pendingStart(PAGE + skip.size, before)
+      ).filter((s) => !skip.has(`${s._id}:${s.run}`));
       if (!page.length) break;
       const done = await mapLimit(page, this.deps.concurrency, async (sub) => {
         const def = await definition(sub);

@@ -104,7 +104,8 @@ export const sequenceRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: envelope(SequenceView), ...errors },
       },
     },
-    async (request) => ok(await viewOf(app, await find(orgOf(request.principal), request.params.id))),
+    async (request) =>
+      ok(await viewOf(app, await find(orgOf(request.principal), request.params.id))),
   );
 
   app.put(
@@ -183,10 +184,7 @@ export const sequenceRoutes: FastifyPluginAsyncZod = async (app) => {
         const contact = phone ? await store.contacts.findByPhone(orgId, phone) : null;
         return { given, phone, contactId: contact?._id ?? null };
       });
-      const ids = [
-        ...contact_ids,
-        ...byPhone.flatMap((p) => (p.contactId ? [p.contactId] : [])),
-      ];
+      const ids = [...contact_ids, ...byPhone.flatMap((p) => (p.contactId ? [p.contactId] : []))];
       const results = new Map(
         (await store.sequenceSubscriptions.subscribe(seq, ids, 'api')).map((r) => [
           r.contact_id,
@@ -252,7 +250,8 @@ export const sequenceRoutes: FastifyPluginAsyncZod = async (app) => {
       const seq = await find(orgId, request.params.id);
       const { contactId } = request.params;
       const sub = await store.sequenceSubscriptions.get(seq._id, contactId);
-      if (!sub) throw new NotFoundError(`Contact '${contactId}' is not subscribed to this sequence`);
+      if (!sub)
+        throw new NotFoundError(`Contact '${contactId}' is not subscribed to this sequence`);
       const ended = await exitRuns(
         store,
         app.temporal,

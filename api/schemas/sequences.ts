@@ -19,7 +19,9 @@ export const StepBody = z
     delay: z
       .string()
       .refine((d) => parseDelay(d) !== null, 'a delay like 30m, 2h or 3d (at most 365d)')
-      .describe('How long after the previous step (or the subscription): 30m, 2h, 3d; 0m for at once'),
+      .describe(
+        'How long after the previous step (or the subscription): 30m, 2h, 3d; 0m for at once',
+      ),
     after: z
       .enum(['previous', 'subscription'])
       .default('previous')

@@ -1,4 +1,5 @@
 import type { Store } from '../../store/contract';
+import type { ContactInput } from '../../store/contact-fields';
 import type { ContactDoc } from '../../store/documents';
 import type { SequenceDoc, StepRecord } from '../../store/sequence-types';
 import { openTestStore, STORE_KINDS, type TestStore } from '../support/store';
@@ -15,7 +16,7 @@ describe.each(STORE_KINDS)('%s', (kind) => {
 
   const newOrg = async () => (await store.organizations.create('Acme'))._id;
   let phone = 0;
-  const contact = (orgId: string, over: Partial<ContactDoc> = {}) =>
+  const contact = (orgId: string, over: Partial<ContactInput> = {}) =>
     store.contacts.create(orgId, {
       phone_number: `+1555700${String(++phone).padStart(4, '0')}`,
       opted_in: true,
