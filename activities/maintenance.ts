@@ -29,8 +29,10 @@ export function maintenanceActivities({
     starter: null,
   });
   const processor = inboundProcessor(store, {
-    onMessages: triggers.onMessages,
-    onHookError: (err) => log.warn('sequence triggers failed', { err: String(err) }),
+    onMessages: (messages) => triggers.onMessages(messages),
+    onHookError: (err) => {
+      log.warn('sequence triggers failed', { err: String(err) });
+    },
   });
   const logger = {
     warn(meta: object, msg: string) {

@@ -51,7 +51,11 @@ export function sequenceActivities(
         client: () => Context.current().client,
         taskQueue: config.temporal.taskQueue,
         concurrency: config.sequences.startConcurrency,
-        log: { warn: (obj, msg) => log.warn(msg, { ...obj }) },
+        log: {
+          warn: (obj, msg) => {
+            log.warn(msg, { ...obj });
+          },
+        },
       });
       return starter.drain(new Date(Date.now() - ABANDONED_AFTER_MS));
     },

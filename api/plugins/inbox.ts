@@ -13,7 +13,7 @@ declare module 'fastify' {
 export const inboxPlugin = fp(
   (app: FastifyInstance) => {
     const processor = inboundProcessor(app.store, {
-      onMessages: app.sequenceTriggers.onMessages,
+      onMessages: (messages) => app.sequenceTriggers.onMessages(messages),
       onHookError: (err) => app.log.warn({ err }, 'sequence triggers failed'),
     });
     const inbox = new Inbox(app.store, processor, app.log);
