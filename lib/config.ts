@@ -114,6 +114,7 @@ const EnvSchema = z.object({
         .filter(Boolean),
     ),
   SEQUENCE_START_CONCURRENCY: positiveInt.default(16),
+  WORKER_MAX_CACHED_WORKFLOWS: positiveInt.default(1_000),
 });
 
 export type Env = Record<string, string | undefined>;
@@ -137,6 +138,8 @@ export interface Config {
     embedded: boolean;
     port: number;
     uiPort: number;
+    /** Workflows a worker keeps in memory between their tasks; the rest replay when they wake. */
+    maxCachedWorkflows: number;
   };
   encryptionKey: Buffer;
   rateLimit: { perMinute: number; perSecond: number };
@@ -265,6 +268,7 @@ export function loadConfig(env: Env = process.env): Config {
       embedded: e.TEMPORAL_ADDRESS === undefined,
       port: e.TEMPORAL_PORT,
       uiPort: e.TEMPORAL_UI_PORT,
+      maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
     },
     encryptionKey,
     rateLimit: { perMinute: e.RATE_LIMIT_PER_MINUTE, perSecond: e.RATE_LIMIT_PER_SECOND },

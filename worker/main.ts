@@ -37,7 +37,13 @@ async function main() {
     };
     const webhooks = createWebhookEngine({ config, store, client, log });
     const activities = createActivities({ config, store, signals, meta, webhooks });
-    const worker = await createWorker({ connection, namespace, taskQueue, activities });
+    const worker = await createWorker({
+      connection,
+      namespace,
+      taskQueue,
+      activities,
+      maxCachedWorkflows: config.temporal.maxCachedWorkflows,
+    });
     const retries = temporalRetryReporter(client, taskQueue);
     const { counters } = webhooks;
     const dispatcher = new Dispatcher({ config, store, signals, meta, retries, counters, log });

@@ -18,6 +18,12 @@ export async function createWorker(opts: {
   namespace: string;
   taskQueue: string;
   activities: Activities;
+  /**
+   * Workflows kept in memory between their tasks. Sleeping ones (sequence subscriptions wait
+   * days) beyond it are evicted and replayed from their short histories when they wake, so
+   * the worker's memory does not grow with how many sleep.
+   */
+  maxCachedWorkflows?: number;
 }): Promise<Worker> {
   const workflowBundle = existsSync(WORKFLOW_BUNDLE_PATH)
     ? { codePath: WORKFLOW_BUNDLE_PATH }
@@ -29,6 +35,7 @@ export async function createWorker(opts: {
       taskQueue,
       activities: opts.activities,
       workflowBundle,
+      ...(opts.maxCachedWorkflows ? { maxCachedWorkflows: opts.maxCachedWorkflows } : {}),
     });
   const [main, webhooks] = await Promise.all([
     create(opts.taskQueue),
