@@ -343,6 +343,8 @@ describe('exits', () => {
 
     const unwatch = watchContactChanges(store, () => env.client, quiet);
     await store.contacts.update(orgId, signalled._id, { tags: ['purchased'] });
+    // As the contacts API does: MongoDB makes the change's event visible once flushed.
+    await store.outbox.flush('contacts', signalled._id);
     expect(await result(seq, signalled)).toEqual({
       state: 'exited',
       reason: 'tag_added:purchased',
