@@ -50,7 +50,10 @@ export function sequenceTriggers(deps: TriggerDeps) {
 
   async function optOut(facts: InboundFact[]): Promise<void> {
     for (const [orgId, ids] of byOrg(facts)) {
-      for (const id of ids) await store.contacts.update(orgId, id, { opted_in: false });
+      for (const id of ids) {
+        await store.contacts.update(orgId, id, { opted_in: false });
+        await store.outbox.flush('contacts', id);
+      }
       await exitRuns(store, deps.client(), { orgId, contactIds: [...ids] }, ExitReason.optedOut);
     }
   }
