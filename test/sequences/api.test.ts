@@ -1,6 +1,8 @@
+import { createHmac } from 'node:crypto';
 import { importContacts } from '../support/campaigns';
 import { createMessagingHarness, type MessagingHarness } from '../support/messaging';
 import { waitUntil } from '../support/send-queue';
+import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver';
 
 /**
  * Sequences through the API on the real stack: the API records subscriptions and starts their
@@ -10,14 +12,34 @@ import { waitUntil } from '../support/send-queue';
 jest.setTimeout(180_000);
 
 let h: MessagingHarness;
+let receiver: WebhookReceiver;
+let secret: string;
 
 beforeAll(async () => {
-  h = await createMessagingHarness({ env: { SEND_POLL_MS: '100' } });
+  receiver = await startWebhookReceiver();
+  h = await createMessagingHarness({
+    env: {
+      SEND_POLL_MS: '100',
+      WEBHOOK_ALLOW_HTTP: 'true',
+      WEBHOOK_ALLOWED_NETWORKS: '127.0.0.1/32',
+      WEBHOOK_ENDPOINT_CACHE_MS: '0',
+    },
+  });
+  const endpoint = await h.call({
+    method: 'POST',
+    url: '/api/webhook-endpoints',
+    payload: { name: 'Sequences', url: `${receiver.url}/hooks`, events: ['sequence.completed'] },
+  });
+  expect(endpoint.statusCode).toBe(201);
+  secret = endpoint.json().data.secret;
   const sync = await h.call({ method: 'POST', url: '/api/templates/sync', payload: {} });
   expect(sync.statusCode).toBe(200);
 });
 
-afterAll(() => h?.close());
+afterAll(async () => {
+  await h?.close();
+  await receiver?.close();
+});
 
 const order = {
   type: 'template',
@@ -287,9 +309,25 @@ it('fires sequence.completed when a run ends', async () => {
   await waitUntil('completed', async () =>
     (await subscribers(seq.id)).some((s) => s.state === 'completed'),
   );
-  const events = await h.app.store.events.list(h.org.organization.id, {
-    type: 'sequence.completed',
+  const contact = await contactId(phone!);
+  await waitUntil('sequence.completed delivered', async () =>
+    receiver.received.some((r) => r.body.includes(seq.id)),
+  );
+  const hook = receiver.received.find((r) => r.body.includes(seq.id))!;
+  expect(hook.headers['x-webhook-signature']).toBe(
+    createHmac('sha256', secret).update(hook.body).digest('hex'),
+  );
+  const payload = JSON.parse(hook.body) as { event: string; data: Record<string, unknown> };
+  expect(payload.event).toBe('sequence.completed');
+  expect(payload.data).toEqual({
+    sequence_id: seq.id,
+    contact_id: contact,
+    phone_number: phone,
+    run: 1,
+    version: 1,
+    steps: 1,
+    sent: 1,
+    skipped: 0,
   });
-  expect(events.map((e) => e.data.sequence_id)).toContain(seq.id);
   await waitUntil('sent', async () => acceptedTo(phone!) === 1);
 });
