@@ -160,6 +160,20 @@ describe('validation', () => {
   });
 });
 
+it('documents every sequence route in the OpenAPI document', async () => {
+  const res = await h.app.inject({ method: 'GET', url: '/api/openapi.json' });
+  expect(res.statusCode).toBe(200);
+  const paths = Object.keys(res.json<{ paths: Record<string, unknown> }>().paths);
+  expect(paths).toEqual(
+    expect.arrayContaining([
+      '/api/sequences',
+      '/api/sequences/{id}',
+      '/api/sequences/{id}/subscribers',
+      '/api/sequences/{id}/subscribers/{contactId}',
+    ]),
+  );
+});
+
 it('creates, lists, edits (a new version) and deletes a sequence', async () => {
   const seq = await create({
     name: 'Edit me',
