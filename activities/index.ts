@@ -9,6 +9,7 @@ import { maintenanceActivities } from './maintenance';
 import { messageActivities } from './messages';
 import type { MetaClient } from './meta/client';
 import { paymentActivities } from './payments';
+import { sequenceActivities } from './sequences';
 import { templateActivities } from './templates';
 import { webhookActivities } from './webhooks';
 import { wooActivities } from './woocommerce';
@@ -33,6 +34,7 @@ export function createActivities(deps: ActivityDeps) {
     ...wooActivities(deps),
     ...actionActivities(deps),
     ...paymentActivities(deps),
+    ...sequenceActivities(deps),
     ...webhookActivities({ store: deps.store, ...deps.webhooks }),
   };
 }

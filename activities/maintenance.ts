@@ -1,7 +1,8 @@
-import { log } from '@temporalio/activity';
+import { Context, log } from '@temporalio/activity';
 import { inboundProcessor } from '../messaging/inbound';
 import { processStored } from '../messaging/inbox';
 import type { Store } from '../store';
+import { sequenceTriggers } from '../sequences/inbound-triggers';
 
 /**
  * Stored webhooks this old and still unprocessed were left behind: their API process died, or
@@ -18,9 +19,21 @@ export function maintenanceActivities({
   config,
 }: {
   store: Store;
-  config: { eventRetentionDays: number };
+  config: { eventRetentionDays: number; sequences?: { optOutWords: string[] } };
 }) {
-  const processor = inboundProcessor(store);
+  // Keyword subscriptions made here are started by the recovery sweep's next pass.
+  const triggers = sequenceTriggers({
+    store,
+    client: () => Context.current().client,
+    optOutWords: config.sequences?.optOutWords ?? [],
+    starter: null,
+  });
+  const processor = inboundProcessor(store, {
+    onMessages: (messages) => triggers.onMessages(messages),
+    onHookError: (err) => {
+      log.warn('sequence triggers failed', { err: String(err) });
+    },
+  });
   const logger = {
     warn(meta: object, msg: string) {
       log.warn(msg, { ...meta });

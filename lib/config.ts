@@ -116,6 +116,16 @@ const EnvSchema = z.object({
   ACTIONS_MEMORY_MB: z.coerce.number().int().min(8).max(1_024).default(10),
   ACTIONS_POOL_SIZE: z.coerce.number().int().min(1).max(64).default(2),
   ACTIONS_MAX_QUEUED_PER_ORG: positiveInt.default(200),
+  SEQUENCE_OPT_OUT_WORDS: z
+    .string()
+    .default('STOP,UNSUBSCRIBE')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((w) => w.trim())
+        .filter(Boolean),
+    ),
+  SEQUENCE_START_CONCURRENCY: positiveInt.default(16),
 });
 
 export type Env = Record<string, string | undefined>;
@@ -207,6 +217,12 @@ export interface Config {
      * 250 ms a round trip needs 250.
      */
     connections: number;
+  };
+  sequences: {
+    /** Whole inbound messages (any case) that opt the contact out and end its sequences. */
+    optOutWords: string[];
+    /** Subscription workflows started at once after a bulk subscribe. */
+    startConcurrency: number;
   };
   meta: {
     apiVersion: string;
@@ -329,6 +345,10 @@ export function loadConfig(env: Env = process.env): Config {
       pollMs: e.SEND_POLL_MS,
       pairRate: { intervalMs: e.META_PAIR_RATE_INTERVAL_MS, burst: e.META_PAIR_RATE_BURST },
       connections: e.META_CONNECTIONS,
+    },
+    sequences: {
+      optOutWords: e.SEQUENCE_OPT_OUT_WORDS,
+      startConcurrency: e.SEQUENCE_START_CONCURRENCY,
     },
     meta: {
       apiVersion: e.META_API_VERSION,

@@ -83,7 +83,10 @@ export async function preflight(
 }
 
 /** The stored message: the template's own language, button indexes as Meta wants them. */
-function toCampaignMessage(m: CampaignRequest['message'], language: string): CampaignMessage {
+export function toCampaignMessage(
+  m: CampaignRequest['message'],
+  language: string,
+): CampaignMessage {
   const action = m.action_id ? { action_id: m.action_id } : {};
   if (m.type === 'text') return { type: 'text', text: m.text, ...action };
   return {

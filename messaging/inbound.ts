@@ -18,6 +18,18 @@ const ACCOUNT_CACHE_MS = 5_000;
 /** Inbound messages of one batch stored at once: each costs a few round trips of its own. */
 const INBOUND_CONCURRENCY = 8;
 
+/** What else reacts to stored inbound messages (sequences' keywords, opt-outs and exits). */
+export interface InboundHooks {
+  /**
+   * Called once per processed batch with its inbound messages, after they are stored. Its
+   * failure is reported, never the batch's: the messages are kept either way.
+   */
+  onMessages?: (
+    messages: { orgId: string; contactId: string; text: string | null }[],
+  ) => Promise<void>;
+  onHookError?: (err: unknown) => void;
+}
+
 const fromUnix = (ts: string | undefined) => {
   const n = Number(ts);
   return Number.isFinite(n) && n > 0 ? new Date(n * 1000) : new Date();
@@ -29,13 +41,14 @@ const fromUnix = (ts: string | undefined) => {
  * event under an id derived from it. Every step is idempotent, so a webhook may be processed
  * again after any failure.
  */
-export function inboundProcessor(store: Store) {
+export function inboundProcessor(store: Store, hooks: InboundHooks = {}) {
   const accounts = new TtlCache<string, AccountDoc | null>(ACCOUNT_CACHE_MS);
   const accountFor = (phoneNumberId: string) =>
     accounts.getOrLoad(phoneNumberId, () => store.accounts.findByPhoneNumberId(phoneNumberId));
 
   /** Stores an inbound message; returns its event, recorded with the batch's others. */
   async function message(
+    fresh: Set<string>,
     account: AccountDoc,
     m: MetaInboundMessage,
     name: string | null,
@@ -50,7 +63,7 @@ export function inboundProcessor(store: Store) {
       Object.fromEntries(
         Object.entries(m).filter(([k]) => !['id', 'from', 'timestamp', 'type'].includes(k)),
       );
-    await store.messages.insert(
+    const { created } = await store.messages.insert(
       {
         _id: `in:${m.id}`,
         org_id: account.org_id,
@@ -68,6 +81,8 @@ export function inboundProcessor(store: Store) {
       },
       at,
     );
+    // Hooks see each message once, however often Meta delivers it.
+    if (created) fresh.add(`message.incoming:${m.id}`);
     return eventDoc(account.org_id, {
       id: `message.incoming:${m.id}`,
       type: 'message.incoming',
@@ -153,9 +168,10 @@ export function inboundProcessor(store: Store) {
       }
     }
     const results = payloads.map(() => ({ unknownStatuses: [] as string[] }));
+    const fresh = new Set<string>();
     // Statuses do not wait for the few inbound messages: both go to the store at once.
     const [incoming, applied] = await Promise.allSettled([
-      mapLimit(inbound, INBOUND_CONCURRENCY, (i) => message(i.account, i.m, i.name)),
+      mapLimit(inbound, INBOUND_CONCURRENCY, (i) => message(fresh, i.account, i.m, i.name)),
       store.messages.applyStatuses(statuses.map((s) => s.update)),
     ]);
     if (incoming.status === 'rejected') throw incoming.reason;
@@ -172,6 +188,17 @@ export function inboundProcessor(store: Store) {
       }
     });
     await store.events.recordMany([...events.values()]);
+    if (hooks.onMessages) {
+      const messages = incoming.value
+        .filter((e): e is EventDoc => e !== null && fresh.has(e._id))
+        .map((e) => ({
+          orgId: e.org_id,
+          contactId: e.data.contact_id as string,
+          text: (e.data.text as string | null) ?? null,
+        }));
+      if (messages.length)
+        await hooks.onMessages(messages).catch((err) => hooks.onHookError?.(err));
+    }
     return results;
   }
 

@@ -40,6 +40,7 @@ import type {
 } from './documents';
 import type { EventListener } from './event-feed';
 import type { SandboxSettings } from './sandbox-account';
+import type { SequenceRepository, SubscriptionRepository } from './sequence-types';
 import type { Signals } from './signals';
 import type { WooDeliveryRepository, WooOrderRepository, WooStoreRepository } from './woocommerce';
 
@@ -75,6 +76,8 @@ export interface Store {
   gatewaySettings: GatewaySettingsRepository;
   paymentLinks: PaymentLinkRepository;
   paymentEvents: PaymentEventRepository;
+  sequences: SequenceRepository;
+  sequenceSubscriptions: SubscriptionRepository;
 }
 
 /** An open store with its connection: what processes hold and close. */

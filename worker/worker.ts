@@ -18,7 +18,12 @@ export async function createWorker(opts: {
   namespace: string;
   taskQueue: string;
   activities: Activities;
-  /** Unset: the SDK's default, which grows with the heap limit. */
+  /**
+   * Workflows kept in memory between their tasks. Sleeping ones (sequence subscriptions wait
+   * days) beyond it are evicted and replayed from their short histories when they wake, so
+   * the worker's memory does not grow with how many sleep. Unset: the SDK's default, which
+   * grows with the heap limit.
+   */
   maxCachedWorkflows?: number;
 }): Promise<Worker> {
   const workflowBundle = existsSync(WORKFLOW_BUNDLE_PATH)

@@ -15,6 +15,7 @@ export const workflowIds = {
   message: (messageId: string) => `message:${messageId}`,
   campaign: (campaignId: string) => `campaign:${campaignId}`,
   payment: (paymentLinkId: string) => `payment:${paymentLinkId}`,
+  sequence: (sequenceId: string, contactId: string) => `sequence:${sequenceId}:${contactId}`,
   webhookDelivery: (endpointId: string, eventId: string) => `webhook:${endpointId}:${eventId}`,
   webhookCircuit: (endpointId: string) => `webhook-circuit:${endpointId}`,
   wooOrder: (storeId: string, orderId: string) => `woo:${storeId}:${orderId}`,
@@ -53,6 +54,8 @@ export interface RecoveryResult {
   wooDeliveriesHandedOff: number;
   /** Gateway webhooks stored but not handed to their payment links' workflows. */
   paymentEventsRecovered: number;
+  /** Sequence subscriptions recorded but left unstarted by their API process. */
+  subscriptionsStarted: number;
 }
 
 /** One account, one organization's connected accounts, or (neither) every connected account. */
@@ -232,3 +235,34 @@ export interface PaymentGatewayEvent {
 export const paymentEventSignal = defineSignal<[PaymentGatewayEvent]>('paymentEvent');
 /** Cancels an unpaid link; answers the link's status once the workflow took it. */
 export const cancelPaymentLinkUpdate = defineUpdate<PaymentLinkStatus>('cancelPaymentLink');
+/** One contact's run of a sequence: `sequence:<sequenceId>:<contactId>`. */
+export interface SequenceInput {
+  orgId: string;
+  sequenceId: string;
+  contactId: string;
+  run: number;
+  /** When its first step is due (epoch ms, the delivery schedule applied). */
+  firstAt: number;
+}
+
+export interface SequenceStepInput {
+  sequenceId: string;
+  contactId: string;
+  run: number;
+  step: number;
+  /** The workflow's time (epoch ms): everything the step decides is as of then. */
+  at: number;
+}
+
+export type SequenceStepResult =
+  /** Wait until `at` (epoch ms), then run `step`. */
+  | { kind: 'wait'; step: number; at: number }
+  | { kind: 'done'; state: 'completed' | 'exited'; reason: string | null };
+
+export interface SequenceOutcome {
+  state: 'completed' | 'exited';
+  reason: string | null;
+}
+
+/** An exit rule was met (opt-out, reply, goal tag, unsubscribed): the run stops at once. */
+export const exitSequenceSignal = defineSignal<[string]>('exitSequence');

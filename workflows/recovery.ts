@@ -1,35 +1,26 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { MaintenanceActivities } from '../activities/maintenance';
 import type { PaymentActivities } from '../activities/payments';
+import type { SequenceActivities } from '../activities/sequences';
 import type { WebhookActivities } from '../activities/webhooks';
 import type { WooActivities } from '../activities/woocommerce';
 import type { RecoveryResult } from './definitions';
 
-const { sweepOutbox, processAbandonedWebhooks } = proxyActivities<MaintenanceActivities>({
+const options = {
   startToCloseTimeout: '5 minutes',
   retry: { initialInterval: '5 seconds', maximumAttempts: 3 },
-});
-
-const { recoverWebhookDeliveries } = proxyActivities<WebhookActivities>({
-  startToCloseTimeout: '5 minutes',
-  retry: { initialInterval: '5 seconds', maximumAttempts: 3 },
-});
-
-const { handOffAbandonedWooDeliveries } = proxyActivities<WooActivities>({
-  startToCloseTimeout: '5 minutes',
-  retry: { initialInterval: '5 seconds', maximumAttempts: 3 },
-});
-
-const { deliverAbandonedPaymentEvents } = proxyActivities<PaymentActivities>({
-  startToCloseTimeout: '5 minutes',
-  retry: { initialInterval: '5 seconds', maximumAttempts: 3 },
-});
+} as const;
+const { sweepOutbox, processAbandonedWebhooks } = proxyActivities<MaintenanceActivities>(options);
+const { recoverWebhookDeliveries } = proxyActivities<WebhookActivities>(options);
+const { handOffAbandonedWooDeliveries } = proxyActivities<WooActivities>(options);
+const { deliverAbandonedPaymentEvents } = proxyActivities<PaymentActivities>(options);
+const { startPendingSubscriptions } = proxyActivities<SequenceActivities>(options);
 
 /**
  * Finishes what a process that died left half done: events still in outboxes, provider
  * webhooks stored but not processed, WooCommerce deliveries not handed to their orders, payment
- * gateway events not given to their links, and outbound webhook deliveries. Run every minute by
- * a schedule.
+ * gateway events not given to their links, sequence subscriptions recorded but not started, and
+ * outbound webhook deliveries. Run every minute by a schedule.
  */
 export async function recoveryWorkflow(): Promise<RecoveryResult> {
   const eventsRecovered = await sweepOutbox();
@@ -37,6 +28,7 @@ export async function recoveryWorkflow(): Promise<RecoveryResult> {
   const deliveries = await recoverWebhookDeliveries();
   const wooDeliveriesHandedOff = await handOffAbandonedWooDeliveries();
   const paymentEventsRecovered = await deliverAbandonedPaymentEvents();
+  const subscriptionsStarted = await startPendingSubscriptions();
   return {
     eventsRecovered,
     webhooksRecovered,
@@ -44,5 +36,6 @@ export async function recoveryWorkflow(): Promise<RecoveryResult> {
     deliveriesResumed: deliveries.resumed,
     wooDeliveriesHandedOff,
     paymentEventsRecovered,
+    subscriptionsStarted,
   };
 }

@@ -12,9 +12,13 @@ declare module 'fastify' {
 /** Verified provider webhooks are stored, answered, then processed here in the background. */
 export const inboxPlugin = fp(
   (app: FastifyInstance) => {
-    const inbox = new Inbox(app.store, inboundProcessor(app.store), app.log);
+    const processor = inboundProcessor(app.store, {
+      onMessages: (messages) => app.sequenceTriggers.onMessages(messages),
+      onHookError: (err) => app.log.warn({ err }, 'sequence triggers failed'),
+    });
+    const inbox = new Inbox(app.store, processor, app.log);
     app.decorate('inbox', inbox);
     app.addHook('onClose', () => inbox.idle());
   },
-  { name: 'inbox', dependencies: ['store'] },
+  { name: 'inbox', dependencies: ['store', 'sequences'] },
 );

@@ -18,6 +18,8 @@ import { paymentLinkRepository } from './payment-links';
 import { outboxRelay } from './outbox';
 import { sendLaneRepository } from './send-lanes';
 import { sendQueueRepository } from './send-queue';
+import { subscriptionRepository } from './sequence-subscriptions';
+import { sequenceRepository } from './sequences';
 import { sessionRepository } from './sessions';
 import { templateRepository } from './templates';
 import { transferRepository } from './transfers';
@@ -59,5 +61,7 @@ export function createMongoStore(db: Db, encryptionKey: Buffer, accounts?: Accou
     gatewaySettings: gatewaySettingsRepository(db, encryptionKey),
     paymentLinks: paymentLinkRepository(db),
     paymentEvents: paymentEventRepository(db),
+    sequences: sequenceRepository(db),
+    sequenceSubscriptions: subscriptionRepository(db),
   };
 }

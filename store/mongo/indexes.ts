@@ -71,6 +71,16 @@ export const INDEXES: Record<string, IndexDescription[]> = {
   woo_orders: [{ key: { store_id: 1, updated_at: -1, _id: -1 }, name: 'store_updated' }],
   actions: [{ key: { org_id: 1, name: 1 }, name: 'org_name_unique', unique: true }],
   action_runs: [{ key: { action_id: 1, created_at: -1, _id: -1 }, name: 'action_created' }],
+  sequences: [{ key: { org_id: 1, created_at: -1, _id: -1 }, name: 'org_created' }],
+  sequence_versions: [
+    { key: { sequence_id: 1, version: 1 }, name: 'sequence_version_unique', unique: true },
+  ],
+  // `_id` is `<sequence_id>:<contact_id>`: one subscription per sequence and contact.
+  sequence_subscriptions: [
+    { key: { sequence_id: 1, contact_id: 1 }, name: 'sequence_contact' },
+    { key: { org_id: 1, contact_id: 1, state: 1 }, name: 'org_contact_state' },
+    { key: { state: 1, subscribed_at: 1 }, name: 'state_subscribed' },
+  ],
   messages: [
     { key: { org_id: 1, contact_id: 1, created_at: -1 }, name: 'org_contact_created' },
     { key: { wamid: 1 }, name: 'wamid' },

@@ -17,6 +17,8 @@ import { paymentEventRepository } from './payment-events';
 import { paymentLinkRepository } from './payment-links';
 import { sendLaneRepository } from './send-lanes';
 import { sendQueueRepository } from './send-queue';
+import { subscriptionRepository } from './sequence-subscriptions';
+import { sequenceRepository } from './sequences';
 import { sessionRepository } from './sessions';
 import { templateRepository } from './templates';
 import { transferRepository } from './transfers';
@@ -68,5 +70,7 @@ export function createPostgresStore(
     gatewaySettings: gatewaySettingsRepository(pool, encryptionKey),
     paymentLinks: paymentLinkRepository(pool),
     paymentEvents: paymentEventRepository(pool),
+    sequences: sequenceRepository(pool),
+    sequenceSubscriptions: subscriptionRepository(pool),
   };
 }

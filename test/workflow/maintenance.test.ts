@@ -199,6 +199,7 @@ describe('periodic jobs on the real Temporal server', () => {
       deliveriesResumed: 0,
       wooDeliveriesHandedOff: 0,
       paymentEventsRecovered: 0,
+      subscriptionsStarted: 0,
     });
     const created = await store.events.list(org._id, { type: 'contact.created' });
     expect(created.map((e) => e.data.id)).toContain(contact._id);
@@ -218,6 +219,7 @@ describe('periodic jobs on the real Temporal server', () => {
       deliveriesResumed: 0,
       wooDeliveriesHandedOff: 0,
       paymentEventsRecovered: 0,
+      subscriptionsStarted: 0,
     });
   });
 

@@ -1,0 +1,90 @@
+import type { SequenceRequest } from '../api/schemas/sequences';
+import { NotFoundError, ValidationError } from '../lib/errors';
+import { parseDelay } from '../lib/duration';
+import { placeholderProblems } from '../messaging/campaign-message';
+import { toCampaignMessage } from '../messaging/campaign-preflight';
+import { parameterMismatch } from '../messaging/template-parameters';
+import type { Store } from '../store';
+import type { AccountDoc, CampaignMessage } from '../store/documents';
+import type { NewSequence, SequenceStep, TemplateMessage } from '../store/sequence-types';
+
+type MessageRequest = SequenceRequest['steps'][number]['message'];
+
+const PLACEHOLDER_HELP =
+  'placeholders are {{name}}, {{phone_number}}, {{email}}, {{stage}} and {{custom_fields.<key>}}';
+
+/**
+ * The checks a sequence passes before it is stored (or edited): the account can send, every
+ * template is approved and given its parameters, every placeholder is known. Each failure is
+ * a 400 naming the step.
+ */
+export async function sequencePlan(
+  store: Store,
+  orgId: string,
+  req: SequenceRequest,
+): Promise<NewSequence> {
+  const account = await store.accounts.resolve(orgId, req.whatsapp_account ?? null);
+  if (!account) {
+    if (req.whatsapp_account) {
+      throw new NotFoundError(`WhatsApp account '${req.whatsapp_account}' not found`);
+    }
+    throw new ValidationError('No WhatsApp account: add one with POST /api/accounts');
+  }
+  const steps: SequenceStep[] = [];
+  for (const [i, s] of req.steps.entries()) {
+    const message = await checked(store, orgId, account, s.message, `steps.${i}.message`);
+    const fallback = s.fallback
+      ? ((await checked(
+          store,
+          orgId,
+          account,
+          s.fallback,
+          `steps.${i}.fallback`,
+        )) as TemplateMessage)
+      : null;
+    steps.push({
+      delay: s.delay.trim(),
+      delay_ms: parseDelay(s.delay)!,
+      after: s.after,
+      type: s.type,
+      message,
+      fallback,
+    });
+  }
+  return {
+    name: req.name,
+    account_id: account._id,
+    steps,
+    schedule: req.schedule,
+    reentry: req.reentry,
+    exit: req.exit,
+    keywords: req.keywords,
+  };
+}
+
+async function checked(
+  store: Store,
+  orgId: string,
+  account: AccountDoc,
+  m: MessageRequest,
+  path: string,
+): Promise<CampaignMessage> {
+  const problems = placeholderProblems(toCampaignMessage(m, ''));
+  if (problems.length)
+    throw new ValidationError(`${path}: ${problems.join(', ')}; ${PLACEHOLDER_HELP}`);
+  if (m.type === 'text') return toCampaignMessage(m, '');
+  const { name, language: asked, components } = m.template;
+  const code = typeof asked === 'string' ? asked : asked?.code;
+  const template = await store.templates.find(orgId, account._id, name, code);
+  if (!template) {
+    throw new ValidationError(
+      `${path}: template '${name}'${code ? ` (${code})` : ''} not found for this WhatsApp account`,
+    );
+  }
+  if (template.status !== 'APPROVED') {
+    throw new ValidationError(`${path}: template '${name}' is ${template.status}, not APPROVED`);
+  }
+  const mismatch = parameterMismatch(template, components);
+  if (mismatch) throw new ValidationError(`${path}: ${mismatch}`);
+  return toCampaignMessage(m, template.language);
+}
