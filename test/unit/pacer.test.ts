@@ -53,12 +53,23 @@ describe('Pacer', () => {
     expect(burst.length).toBe(Math.floor((CATCH_UP_MS * 80 * 0.95) / 1000) + 1);
   });
 
-  it('halves the pace and pauses a second after a 130429', () => {
+  it('takes a quarter off the pace and pauses after a 130429, then recovers', () => {
     const clock = { t: 0 };
     const pacer = new Pacer(100, () => clock.t);
     pacer.reserve();
     pacer.slowDown();
-    expect(pacer.reserve()).toBeGreaterThanOrEqual(1000);
-    expect(pacer.rate()).toBeCloseTo(47.5);
+    expect(pacer.reserve()).toBeGreaterThanOrEqual(250);
+    expect(pacer.rate()).toBeCloseTo(71.25);
+    // Refusals of one burst count once; a second later they count again.
+    pacer.slowDown();
+    expect(pacer.rate()).toBeCloseTo(71.25);
+    clock.t = 1_000;
+    pacer.slowDown();
+    expect(pacer.rate()).toBeCloseTo(53.44);
+    // A tenth of the throughput back each quiet second after the first.
+    clock.t = 3_000;
+    expect(pacer.rate()).toBeCloseTo(95 * (0.5625 + 0.1));
+    clock.t = 10_000;
+    expect(pacer.rate()).toBeCloseTo(95);
   });
 });
