@@ -1,14 +1,9 @@
+import { BatchedIntake } from '../lib/batched-intake';
 import { mapLimit } from '../lib/concurrency';
 import type { Store } from '../store';
 import type { InboundWebhookDoc } from '../store/documents';
 import type { InboundProcessor } from './inbound';
 import type { MetaWebhook } from './meta-webhook';
-
-interface Waiting {
-  body: string;
-  resolve: () => void;
-  reject: (err: unknown) => void;
-}
 
 export interface InboxLogger {
   warn(obj: object, msg: string): void;
@@ -31,72 +26,47 @@ export const INBOX_DEFAULTS = {
  * leaves.
  */
 export class Inbox {
-  private waiting: Waiting[] = [];
-  private flushing = false;
-  private readonly queue: InboundWebhookDoc[] = [];
-  private active = 0;
+  private readonly intake: BatchedIntake<string, InboundWebhookDoc>;
   private processed: string[] = [];
   private marking = false;
-  private idleWaiters: (() => void)[] = [];
   /** Webhooks were stored but not queued here: read them back once the queue drains. */
   private overflowed = false;
   private refilling = false;
 
   constructor(
     private readonly store: Store,
-    private readonly processor: InboundProcessor,
+    processor: InboundProcessor,
     private readonly log: InboxLogger,
     private readonly opts = INBOX_DEFAULTS,
-  ) {}
+  ) {
+    this.intake = new BatchedIntake(
+      {
+        save: async (bodies) => ({
+          docs: await store.inboundWebhooks.saveMany(
+            bodies.map((body) => ({ provider: 'meta' as const, body })),
+          ),
+        }),
+        // One batch's statuses cost a few writes in all.
+        process: async (docs) => {
+          this.processed.push(...(await processStored(store, processor, docs, log)));
+        },
+        dropped: () => {
+          this.overflowed = true;
+        },
+        processed: () => void this.markProcessed(),
+        busy: () => this.marking || this.refilling || this.overflowed || this.processed.length > 0,
+      },
+      { ...opts, processBatch: opts.maxBatch },
+    );
+  }
 
   accept(body: string): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.waiting.push({ body, resolve, reject });
-      if (!this.flushing) {
-        this.flushing = true;
-        setImmediate(() => void this.flush());
-      }
-    });
+    return this.intake.accept(body);
   }
 
   /** Resolves when everything accepted so far has been processed (tests, shutdown). */
   idle(): Promise<void> {
-    if (!this.busy()) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
-  }
-
-  private async flush(): Promise<void> {
-    while (this.waiting.length) {
-      const batch = this.waiting.splice(0, this.opts.maxBatch);
-      try {
-        const docs = await this.store.inboundWebhooks.saveMany(
-          batch.map((w) => ({ provider: 'meta' as const, body: w.body })),
-        );
-        batch.forEach((w) => w.resolve());
-        const room = Math.max(0, this.opts.maxQueued - this.queue.length);
-        if (docs.length > room) this.overflowed = true;
-        this.queue.push(...docs.slice(0, room));
-        this.pump();
-      } catch (err) {
-        batch.forEach((w) => w.reject(err));
-      }
-    }
-    this.flushing = false;
-    this.settle();
-  }
-
-  /** Takes what is queued in batches: one batch's statuses cost a few writes in all. */
-  private pump(): void {
-    while (this.active < this.opts.concurrency && this.queue.length) {
-      const batch = this.queue.splice(0, this.opts.maxBatch);
-      this.active++;
-      void processStored(this.store, this.processor, batch, this.log).then((ids) => {
-        this.processed.push(...ids);
-        this.active--;
-        this.pump();
-        void this.markProcessed();
-      });
-    }
+    return this.intake.idle();
   }
 
   /**
@@ -104,24 +74,24 @@ export class Inbox {
    * back too). Another process may read some of the same: processing is idempotent.
    */
   private async refill(): Promise<void> {
-    if (!this.overflowed || this.refilling || this.queue.length || this.active || this.marking) {
+    if (!this.overflowed || this.refilling || this.intake.processing() || this.marking) {
       return;
     }
     this.refilling = true;
+    let docs: InboundWebhookDoc[] = [];
     try {
       // Failed ones wait for the sweep's pace, not this loop's.
-      const docs = (await this.store.inboundWebhooks.pending(0, this.opts.maxQueued)).filter(
+      docs = (await this.store.inboundWebhooks.pending(0, this.opts.maxQueued)).filter(
         (d) => d.attempts === 0,
       );
       this.overflowed = docs.length > 0;
-      this.queue.push(...docs);
     } catch (err) {
       this.log.warn({ err }, 'reading back stored webhooks failed; the recovery sweep will');
       this.overflowed = false;
     }
     this.refilling = false;
-    this.pump();
-    this.settle();
+    this.intake.enqueue(docs);
+    this.intake.settle();
   }
 
   /** Marks what was processed meanwhile in one write; unmarked ones are only processed again. */
@@ -138,24 +108,7 @@ export class Inbox {
     }
     this.marking = false;
     await this.refill();
-    this.settle();
-  }
-
-  private busy(): boolean {
-    return (
-      this.flushing ||
-      this.marking ||
-      this.refilling ||
-      this.overflowed ||
-      this.active > 0 ||
-      this.waiting.length > 0 ||
-      this.queue.length > 0 ||
-      this.processed.length > 0
-    );
-  }
-
-  private settle(): void {
-    if (!this.busy()) this.idleWaiters.splice(0).forEach((r) => r());
+    this.intake.settle();
   }
 }
 

@@ -1,11 +1,6 @@
+import { BatchedIntake } from '../lib/batched-intake';
 import type { Store } from '../store';
 import type { WooDeliveryDoc } from '../store/woocommerce';
-
-interface Waiting {
-  doc: WooDeliveryDoc;
-  resolve: (created: boolean) => void;
-  reject: (err: unknown) => void;
-}
 
 export const INTAKE_DEFAULTS = {
   /** Deliveries per insert. */
@@ -24,77 +19,41 @@ export const INTAKE_DEFAULTS = {
  * the background. The worker's recovery sweep hands off what a process that dies leaves.
  */
 export class WooIntake {
-  private waiting: Waiting[] = [];
-  private flushing = false;
-  private readonly queue: WooDeliveryDoc[] = [];
-  private active = 0;
-  private idleWaiters: (() => void)[] = [];
+  private readonly intake: BatchedIntake<WooDeliveryDoc, WooDeliveryDoc, boolean>;
 
   constructor(
-    private readonly store: Store,
-    private readonly handOff: (docs: WooDeliveryDoc[]) => Promise<unknown>,
-    private readonly opts = INTAKE_DEFAULTS,
-  ) {}
+    store: Store,
+    handOff: (docs: WooDeliveryDoc[]) => Promise<unknown>,
+    opts = INTAKE_DEFAULTS,
+  ) {
+    this.intake = new BatchedIntake(
+      {
+        save: async (docs) => {
+          const stored = await store.wooDeliveries.saveMany(docs);
+          const fresh: WooDeliveryDoc[] = [];
+          // The same delivery twice in one batch: the first is the one stored.
+          const results = docs.map((doc) => {
+            const created = stored.delete(doc._id);
+            if (created) fresh.push(doc);
+            return created;
+          });
+          return { docs: fresh, results };
+        },
+        process: async (docs) => {
+          await handOff(docs);
+        },
+      },
+      { ...opts, processBatch: opts.handoffBatch },
+    );
+  }
 
   /** Resolves once stored: true for a new delivery, false for a delivery id seen before. */
   accept(doc: WooDeliveryDoc): Promise<boolean> {
-    return new Promise((resolve, reject) => {
-      this.waiting.push({ doc, resolve, reject });
-      if (!this.flushing) {
-        this.flushing = true;
-        setImmediate(() => void this.flush());
-      }
-    });
+    return this.intake.accept(doc);
   }
 
   /** Resolves when everything accepted so far has been handed off or given up (tests, shutdown). */
   idle(): Promise<void> {
-    if (!this.busy()) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
-  }
-
-  private async flush(): Promise<void> {
-    while (this.waiting.length) {
-      const batch = this.waiting.splice(0, this.opts.maxBatch);
-      try {
-        const stored = await this.store.wooDeliveries.saveMany(batch.map((w) => w.doc));
-        const fresh: WooDeliveryDoc[] = [];
-        for (const w of batch) {
-          // The same delivery twice in one batch: the first is the one stored.
-          const created = stored.delete(w.doc._id);
-          if (created) fresh.push(w.doc);
-          w.resolve(created);
-        }
-        const room = Math.max(0, this.opts.maxQueued - this.queue.length);
-        this.queue.push(...fresh.slice(0, room));
-        this.pump();
-      } catch (err) {
-        batch.forEach((w) => w.reject(err));
-      }
-    }
-    this.flushing = false;
-    this.settle();
-  }
-
-  private pump(): void {
-    while (this.active < this.opts.concurrency && this.queue.length) {
-      const batch = this.queue.splice(0, this.opts.handoffBatch);
-      this.active++;
-      void this.handOff(batch)
-        .catch(() => undefined)
-        .then(() => {
-          this.active--;
-          this.pump();
-          this.settle();
-        });
-    }
-  }
-
-  private busy(): boolean {
-    return this.flushing || this.active > 0 || this.waiting.length > 0 || this.queue.length > 0;
-  }
-
-  private settle(): void {
-    if (!this.busy()) this.idleWaiters.splice(0).forEach((r) => r());
+    return this.intake.idle();
   }
 }
