@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
 import { loadConfig } from '../../lib/config';
 
 /**
@@ -35,4 +36,40 @@ export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> 
       if (attempt >= START_ATTEMPTS || !/did not start/i.test(String(err))) throw err;
     }
   }
+}
+
+export interface TimeSkippingWorkerOptions {
+  taskQueue: string;
+  workflowsPath: string;
+  activities: object;
+}
+
+/**
+ * Gives the test file a time-skipping env with a worker running on it: started in `beforeAll`,
+ * shut down and torn down in `afterAll`. Read `env` inside tests and hooks, once it is started.
+ */
+export function useTimeSkippingWorker(options: TimeSkippingWorkerOptions): {
+  readonly env: TestWorkflowEnvironment;
+} {
+  let env: TestWorkflowEnvironment | undefined;
+  let worker: Worker | undefined;
+  let running: Promise<void>;
+  beforeAll(async () => {
+    env = await createTimeSkippingEnv();
+    worker = await Worker.create({ connection: env.nativeConnection, ...options });
+    running = worker.run();
+  }, 120_000);
+  afterAll(async () => {
+    if (worker) {
+      worker.shutdown();
+      await running;
+    }
+    await env?.teardown();
+  });
+  return {
+    get env() {
+      if (!env) throw new Error('the time-skipping env is not started yet');
+      return env;
+    },
+  };
 }

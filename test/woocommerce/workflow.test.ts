@@ -1,6 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import type { WooActivities, WooDeliveryFacts } from '../../activities/woocommerce';
 import {
   wooDeliverySignal,
@@ -9,7 +7,7 @@ import {
   type WooOrderState,
 } from '../../workflows/definitions';
 import type { wooOrderWorkflow } from '../../workflows/woo-order';
-import { createTimeSkippingEnv } from '../support/time-skipping';
+import { useTimeSkippingWorker } from '../support/time-skipping';
 
 /**
  * The order workflow's rules on the time-skipping server: which statuses send, in what order,
@@ -18,10 +16,6 @@ import { createTimeSkippingEnv } from '../support/time-skipping';
  */
 const taskQueue = 'woo-order-workflow';
 const HOUR = 3_600_000;
-
-let env: TestWorkflowEnvironment;
-let worker: Worker;
-let running: Promise<void>;
 
 const world = {
   deliveries: new Map<string, WooDeliveryFacts>(),
@@ -73,23 +67,10 @@ const activities: Partial<WooActivities> = {
   },
 };
 
-beforeAll(async () => {
-  env = await createTimeSkippingEnv();
-  worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowsPath: require.resolve('../../workflows'),
-    activities,
-  });
-  running = worker.run();
-}, 120_000);
-
-afterAll(async () => {
-  if (worker) {
-    worker.shutdown();
-    await running;
-  }
-  await env?.teardown();
+const temporal = useTimeSkippingWorker({
+  taskQueue,
+  workflowsPath: require.resolve('../../workflows'),
+  activities,
 });
 
 beforeEach(() => {
@@ -109,19 +90,19 @@ function order() {
     id = randomUUID(),
   ) => {
     world.deliveries.set(id, facts(status, over));
-    await env.client.workflow.signalWithStart<typeof wooOrderWorkflow, [{ delivery: string }]>(
-      'wooOrderWorkflow',
-      {
-        taskQueue,
-        workflowId,
-        args: [input],
-        signal: wooDeliverySignal,
-        signalArgs: [{ delivery: id }],
-      },
-    );
+    await temporal.env.client.workflow.signalWithStart<
+      typeof wooOrderWorkflow,
+      [{ delivery: string }]
+    >('wooOrderWorkflow', {
+      taskQueue,
+      workflowId,
+      args: [input],
+      signal: wooDeliverySignal,
+      signalArgs: [{ delivery: id }],
+    });
     return id;
   };
-  const handle = () => env.client.workflow.getHandle<typeof wooOrderWorkflow>(workflowId);
+  const handle = () => temporal.env.client.workflow.getHandle<typeof wooOrderWorkflow>(workflowId);
   /** Until the workflow has taken `n` deliveries (it answers queries between them). */
   const taken = async (n: number) => {
     for (;;) {
@@ -201,9 +182,9 @@ describe('the pending-payment reminder', () => {
     const o = order();
     await o.deliver('pending');
     await o.taken(1);
-    await env.sleep('59 minutes');
+    await temporal.env.sleep('59 minutes');
     expect(world.calls).toEqual(['notify:pending', 'reminder:scheduled']);
-    await env.sleep('2 minutes');
+    await temporal.env.sleep('2 minutes');
     await o.deliver('on-hold');
     const state = await o.handle().result();
     expect(world.calls).toEqual([
@@ -219,7 +200,7 @@ describe('the pending-payment reminder', () => {
     const o = order();
     await o.deliver('pending');
     await o.taken(1);
-    await env.sleep('30 minutes');
+    await temporal.env.sleep('30 minutes');
     await o.deliver('processing');
     const state = await o.handle().result();
     expect(world.calls).toEqual([

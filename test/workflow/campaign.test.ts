@@ -1,7 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import type { CampaignActivities } from '../../activities/campaigns';
 import type { CampaignStatus } from '../../store/documents';
 import {
@@ -11,7 +9,7 @@ import {
   resumeCampaignUpdate,
 } from '../../workflows/definitions';
 import type { campaignWorkflow } from '../../workflows/campaign';
-import { createTimeSkippingEnv } from '../support/time-skipping';
+import { useTimeSkippingWorker } from '../support/time-skipping';
 
 /**
  * The campaign workflow's own logic on the time-skipping server: when it starts, what pause,
@@ -20,10 +18,6 @@ import { createTimeSkippingEnv } from '../support/time-skipping';
  */
 const taskQueue = 'campaign-workflow';
 const HOUR = 3_600_000;
-
-let env: TestWorkflowEnvironment;
-let worker: Worker;
-let running: Promise<void>;
 
 /** The campaign the activities see: its recipients, and each call made. */
 const world = {
@@ -78,23 +72,10 @@ const activities: Partial<CampaignActivities> = {
   },
 };
 
-beforeAll(async () => {
-  env = await createTimeSkippingEnv();
-  worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowsPath: require.resolve('../../workflows'),
-    activities,
-  });
-  running = worker.run();
-}, 120_000);
-
-afterAll(async () => {
-  if (worker) {
-    worker.shutdown();
-    await running;
-  }
-  await env?.teardown();
+const temporal = useTimeSkippingWorker({
+  taskQueue,
+  workflowsPath: require.resolve('../../workflows'),
+  activities,
 });
 
 beforeEach(() => {
@@ -109,7 +90,7 @@ beforeEach(() => {
 });
 
 async function start() {
-  return env.client.workflow.start<typeof campaignWorkflow>('campaignWorkflow', {
+  return temporal.env.client.workflow.start<typeof campaignWorkflow>('campaignWorkflow', {
     taskQueue,
     workflowId: `campaign:${randomUUID()}`,
     args: [{ campaignId: randomUUID(), orgId: 'org-1' }],
@@ -126,11 +107,11 @@ async function untilTimer(handle: Awaited<ReturnType<typeof start>>, timers = 1)
 }
 
 it('starts at its scheduled time, not before', async () => {
-  world.scheduledAt = (await env.currentTimeMs()) + 24 * HOUR;
+  world.scheduledAt = (await temporal.env.currentTimeMs()) + 24 * HOUR;
   world.recipients = 25;
   const handle = await start();
   await untilTimer(handle);
-  await env.sleep('23 hours');
+  await temporal.env.sleep('23 hours');
   expect(await handle.query(campaignProgressQuery)).toMatchObject({ status: 'scheduled' });
   expect(world.calls).toEqual(['schedule']);
 
@@ -140,7 +121,7 @@ it('starts at its scheduled time, not before', async () => {
 });
 
 it('is cancelled before its start without starting', async () => {
-  world.scheduledAt = (await env.currentTimeMs()) + 24 * HOUR;
+  world.scheduledAt = (await temporal.env.currentTimeMs()) + 24 * HOUR;
   const handle = await start();
   await untilTimer(handle);
   expect(await handle.executeUpdate(cancelCampaignUpdate)).toBe('cancelled');
@@ -155,7 +136,7 @@ it('stops topping up while paused and goes on where it was after resume', async 
   await untilTimer(handle);
   expect(await handle.executeUpdate(pauseCampaignUpdate)).toBe('paused');
   const topUps = world.calls.filter((c) => c === 'topUp').length;
-  await env.sleep('1 hour');
+  await temporal.env.sleep('1 hour');
   expect(world.calls.filter((c) => c === 'topUp')).toHaveLength(topUps);
   expect(world.status).toBe('paused');
   await expect(handle.executeUpdate(pauseCampaignUpdate)).rejects.toBeInstanceOf(

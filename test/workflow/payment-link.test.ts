@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import type { PaymentActivities } from '../../activities/payments';
 import {
   cancelPaymentLinkUpdate,
@@ -10,7 +8,7 @@ import {
   type PaymentGatewayEvent,
 } from '../../workflows/definitions';
 import type { paymentLinkWorkflow } from '../../workflows/payment-link';
-import { createTimeSkippingEnv } from '../support/time-skipping';
+import { useTimeSkippingWorker } from '../support/time-skipping';
 
 /**
  * The payment link workflow's own logic on the time-skipping server: every branch between the
@@ -19,10 +17,6 @@ import { createTimeSkippingEnv } from '../support/time-skipping';
  */
 const taskQueue = 'payment-link-workflow';
 const HOUR = 3_600_000;
-
-let env: TestWorkflowEnvironment;
-let worker: Worker;
-let running: Promise<void>;
 
 const world = {
   calls: [] as string[],
@@ -44,7 +38,7 @@ const activities: Partial<PaymentActivities> = {
       );
     }
     // The server's clock, which the tests skip ahead: the workflow's timers run on it.
-    const now = await env.currentTimeMs();
+    const now = await temporal.env.currentTimeMs();
     return {
       expiresAt: now + world.expiresInMs,
       remindAt: world.remindInMs === null ? null : now + world.remindInMs,
@@ -72,23 +66,10 @@ const activities: Partial<PaymentActivities> = {
   },
 };
 
-beforeAll(async () => {
-  env = await createTimeSkippingEnv();
-  worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowsPath: require.resolve('../../workflows'),
-    activities,
-  });
-  running = worker.run();
-}, 120_000);
-
-afterAll(async () => {
-  if (worker) {
-    worker.shutdown();
-    await running;
-  }
-  await env?.teardown();
+const temporal = useTimeSkippingWorker({
+  taskQueue,
+  workflowsPath: require.resolve('../../workflows'),
+  activities,
 });
 
 beforeEach(() => {
@@ -103,7 +84,7 @@ beforeEach(() => {
 
 async function start() {
   const linkId = randomUUID();
-  return env.client.workflow.start<typeof paymentLinkWorkflow>('paymentLinkWorkflow', {
+  return temporal.env.client.workflow.start<typeof paymentLinkWorkflow>('paymentLinkWorkflow', {
     taskQueue,
     workflowId: `payment:${linkId}`,
     args: [{ linkId, orgId: 'org-1' }],
@@ -132,7 +113,7 @@ const event = (kind: PaymentGatewayEvent['kind'], paymentId: string | null = nul
 it('sends the link, and ends paid when the gateway reports a payment: no reminder', async () => {
   const handle = await start();
   await untilWaiting(handle);
-  await env.sleep('1 hour');
+  await temporal.env.sleep('1 hour');
   await handle.signal(paymentEventSignal, event('paid', 'pay_1'));
   expect(await handle.result()).toBe('paid');
   expect(world.calls).toEqual(['create', 'send:link', 'paid:pay_1']);
@@ -141,7 +122,7 @@ it('sends the link, and ends paid when the gateway reports a payment: no reminde
 it('reminds once at half time, then expires and deactivates at the gateway', async () => {
   const handle = await start();
   await untilWaiting(handle);
-  await env.sleep('11 hours');
+  await temporal.env.sleep('11 hours');
   expect(world.calls).toEqual(['create', 'send:link']);
   expect(await handle.result()).toBe('expired');
   expect(world.calls).toEqual(['create', 'send:link', 'send:reminder', 'close:expired:deactivate']);
@@ -160,7 +141,7 @@ it('stays payable after a failed attempt: a later payment wins', async () => {
   await untilWaiting(handle);
   await handle.signal(paymentEventSignal, event('failed', 'pay_bad'));
   await untilWaiting(handle, 2);
-  await env.sleep('13 hours');
+  await temporal.env.sleep('13 hours');
   await handle.signal(paymentEventSignal, event('paid', 'pay_good'));
   expect(await handle.result()).toBe('paid');
   expect(world.calls).toEqual([

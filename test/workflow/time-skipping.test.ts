@@ -1,17 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Context } from '@temporalio/activity';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
-import { createTimeSkippingEnv } from '../support/time-skipping';
+import { useTimeSkippingWorker } from '../support/time-skipping';
 import type { SleepyActivities, sleepyActivities } from '../support/workflows/sleepy-activities';
 import type { sleepy } from '../support/workflows/sleepy';
 
 const MINUTE = 60_000;
 const taskQueue = 'time-skipping';
 
-let env: TestWorkflowEnvironment;
-let worker: Worker;
-let running: Promise<void>;
 const calls: { text: string; attempt: number; local: boolean }[] = [];
 
 const activities: SleepyActivities = {
@@ -23,22 +18,10 @@ const activities: SleepyActivities = {
   },
 };
 
-beforeAll(async () => {
-  env = await createTimeSkippingEnv();
-  worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowsPath: require.resolve('../support/workflows'),
-    activities,
-  });
-  running = worker.run();
-}, 120_000);
-afterAll(async () => {
-  if (worker) {
-    worker.shutdown();
-    await running;
-  }
-  await env?.teardown();
+const temporal = useTimeSkippingWorker({
+  taskQueue,
+  workflowsPath: require.resolve('../support/workflows'),
+  activities,
 });
 
 const options = () => ({ taskQueue, workflowId: `time-skipping-${randomUUID()}` });
@@ -46,16 +29,16 @@ const options = () => ({ taskQueue, workflowId: `time-skipping-${randomUUID()}` 
 // Time is the server's and global to it: these run one at a time, as jest runs a file's tests.
 describe('the time-skipping test server', () => {
   it("skips a workflow's timer while the test awaits its result", async () => {
-    const before = await env.currentTimeMs();
+    const before = await temporal.env.currentTimeMs();
 
-    const result = await env.client.workflow.execute<typeof sleepy>('sleepy', options());
+    const result = await temporal.env.client.workflow.execute<typeof sleepy>('sleepy', options());
 
     expect(result.wokeAt - result.startedAt).toBeGreaterThanOrEqual(5 * MINUTE);
-    expect((await env.currentTimeMs()) - before).toBeGreaterThanOrEqual(5 * MINUTE);
+    expect((await temporal.env.currentTimeMs()) - before).toBeGreaterThanOrEqual(5 * MINUTE);
   });
 
   it('skips only on env.sleep while nobody awaits a result', async () => {
-    const handle = await env.client.workflow.start<typeof sleepy>('sleepy', options());
+    const handle = await temporal.env.client.workflow.start<typeof sleepy>('sleepy', options());
     // Once the timer is in the history, nothing but the test can make it fire.
     for (;;) {
       const { events } = await handle.fetchHistory();
@@ -64,7 +47,7 @@ describe('the time-skipping test server', () => {
     }
     expect((await handle.describe()).status.name).toBe('RUNNING');
 
-    await env.sleep('5 minutes');
+    await temporal.env.sleep('5 minutes');
 
     const result = await handle.result();
     expect(result.wokeAt - result.startedAt).toBeGreaterThanOrEqual(5 * MINUTE);
@@ -73,10 +56,13 @@ describe('the time-skipping test server', () => {
   it('runs local and normal activities, retries after minutes included, around a timer', async () => {
     calls.length = 0;
 
-    const result = await env.client.workflow.execute<typeof sleepyActivities>('sleepyActivities', {
-      ...options(),
-      args: ['hi'],
-    });
+    const result = await temporal.env.client.workflow.execute<typeof sleepyActivities>(
+      'sleepyActivities',
+      {
+        ...options(),
+        args: ['hi'],
+      },
+    );
 
     expect(result).toMatchObject({ local: 'local hi', remote: 'remote hi' });
     expect(result.endedAt - result.startedAt).toBeGreaterThanOrEqual(9 * MINUTE);
