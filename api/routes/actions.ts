@@ -1,3 +1,4 @@
+import { beforeOf, nextCursor } from '../time-cursor';
 import type { FastifyInstance } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -233,17 +234,11 @@ export const actionRoutes: FastifyPluginAsyncZod = async (app) => {
       const q = request.query;
       const runs = await store.actions.runs(orgId, action._id, {
         limit: q.limit,
-        before:
-          q.before_time && q.before_id
-            ? { created_at: new Date(q.before_time), id: q.before_id }
-            : undefined,
+        before: beforeOf(q),
       });
-      const last = runs.length === q.limit ? runs[runs.length - 1] : undefined;
       return ok({
         runs: runs.map(runRecordView),
-        next_cursor: last
-          ? { before_time: last.created_at.toISOString(), before_id: last._id }
-          : null,
+        next_cursor: nextCursor(runs, q.limit),
       });
     },
   );

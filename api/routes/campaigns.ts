@@ -1,3 +1,4 @@
+import { beforeOf, nextCursor } from '../time-cursor';
 import {
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
@@ -218,17 +219,11 @@ export const campaignRoutes: FastifyPluginAsyncZod = async (app) => {
       const q = request.query;
       const docs = await store.campaigns.list(orgOf(request.principal), {
         limit: q.limit,
-        before:
-          q.before_time && q.before_id
-            ? { created_at: new Date(q.before_time), id: q.before_id }
-            : undefined,
+        before: beforeOf(q),
       });
-      const last = docs.length === q.limit ? docs[docs.length - 1] : undefined;
       return ok({
         campaigns: await mapLimit(docs, COUNTS_IN_FLIGHT, (d) => viewOf(app, d)),
-        next_cursor: last
-          ? { before_time: last.created_at.toISOString(), before_id: last._id }
-          : null,
+        next_cursor: nextCursor(docs, q.limit),
       });
     },
   );

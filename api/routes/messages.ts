@@ -1,3 +1,4 @@
+import { nextCursor } from '../time-cursor';
 import { randomUUID } from 'node:crypto';
 import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
@@ -188,12 +189,9 @@ export const messageRoutes: FastifyPluginAsyncZod = async (app) => {
         beforeTime: q.before_time ? new Date(q.before_time) : undefined,
         beforeId: q.before_id,
       });
-      const last = docs.length === q.limit ? docs[docs.length - 1] : undefined;
       return ok({
         messages: docs.map(messageView),
-        next_cursor: last
-          ? { before_time: last.created_at.toISOString(), before_id: last._id }
-          : null,
+        next_cursor: nextCursor(docs, q.limit),
       });
     },
   );

@@ -1,3 +1,4 @@
+import { beforeOf, nextCursor } from '../time-cursor';
 import { randomUUID } from 'node:crypto';
 import {
   WorkflowExecutionAlreadyStartedError,
@@ -194,16 +195,11 @@ export const paymentLinkRoutes: FastifyPluginAsyncZod = async (app) => {
         limit: q.limit,
         status: q.status,
         contactId: q.contact_id,
-        before: q.before_time
-          ? { created_at: new Date(q.before_time), id: q.before_id! }
-          : undefined,
+        before: beforeOf(q),
       });
-      const last = docs.length === q.limit ? docs.at(-1) : undefined;
       return ok({
         payment_links: docs.map(paymentLinkView),
-        next_cursor: last
-          ? { before_time: last.created_at.toISOString(), before_id: last._id }
-          : null,
+        next_cursor: nextCursor(docs, q.limit),
       });
     },
   );

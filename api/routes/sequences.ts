@@ -1,3 +1,4 @@
+import { beforeOf, nextCursor } from '../time-cursor';
 import type { FastifyInstance } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -79,17 +80,11 @@ export const sequenceRoutes: FastifyPluginAsyncZod = async (app) => {
       const q = request.query;
       const docs = await store.sequences.list(orgOf(request.principal), {
         limit: q.limit,
-        before:
-          q.before_time && q.before_id
-            ? { created_at: new Date(q.before_time), id: q.before_id }
-            : undefined,
+        before: beforeOf(q),
       });
-      const last = docs.length === q.limit ? docs[docs.length - 1] : undefined;
       return ok({
         sequences: await mapLimit(docs, COUNTS_IN_FLIGHT, (d) => viewOf(app, d)),
-        next_cursor: last
-          ? { before_time: last.created_at.toISOString(), before_id: last._id }
-          : null,
+        next_cursor: nextCursor(docs, q.limit),
       });
     },
   );

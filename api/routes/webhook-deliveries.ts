@@ -1,3 +1,4 @@
+import { beforeOf, nextCursor } from '../time-cursor';
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -55,16 +56,12 @@ export const webhookDeliveryRoutes: FastifyPluginAsyncZod = async (app) => {
       const endpoint = await endpointOf(app, orgId, id);
       const dispatches = await store.webhookDeliveries.listForEndpoint(orgId, id, {
         limit: q.limit,
-        after:
-          q.before_time && q.before_id
-            ? { created_at: new Date(q.before_time), id: q.before_id }
-            : undefined,
+        after: beforeOf(q),
       });
       const attempts = await store.webhookDeliveries.attemptsOf(
         id,
         dispatches.map((d) => d._id),
       );
-      const last = dispatches.length === q.limit ? dispatches.at(-1) : undefined;
       const parked = await parkedIn(endpoint, attempts, dispatches);
       return ok({
         deliveries: dispatches.map((d) =>
@@ -74,9 +71,7 @@ export const webhookDeliveryRoutes: FastifyPluginAsyncZod = async (app) => {
             parked.get(d._id) ?? null,
           ),
         ),
-        next_cursor: last
-          ? { before_time: last.created_at.toISOString(), before_id: last._id }
-          : null,
+        next_cursor: nextCursor(dispatches, q.limit),
       });
     },
   );
