@@ -1,15 +1,13 @@
-import { WORKER_ENV, WORKER_NODE_FLAGS } from '../worker/process';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { tsToMs } from '@temporalio/common/lib/time';
 import pg from 'pg';
-import { configEnv, type Config, type Env } from '../lib/config';
+import { configEnv, type Config } from '../lib/config';
 import { randomToken } from '../lib/crypto';
 import { sandboxWabaId } from '../lib/sandbox-ids';
-import { freePort, launch } from '../scripts/infra';
+import { freePort } from '../scripts/infra';
 import { provisionOrganization } from '../scripts/provision';
 import type { RuntimeOptionsPatch, SendSummary } from '../sim/meta/types';
 import { openStore, type Store } from '../store';
@@ -32,6 +30,7 @@ import {
   tail,
   UsageError,
   type Resources,
+  launchWorker,
 } from './support';
 
 const USAGE = `Usage: node dist/bench/campaign.js [--recipients <n>] [--big] [--drain-timeout <s>]
@@ -768,40 +767,6 @@ async function provision(store: Store, config: Config) {
   return { orgId, key };
 }
 
-/** The worker as production runs it: its own process, configured by environment. */
-function startWorker(
-  resources: Resources,
-  config: Config,
-  env: Env,
-  tmp: string,
-  nodeOptions: string | undefined,
-) {
-  const log = join(tmp, 'worker.log');
-  const worker = resources.managed(
-    launch(
-      'worker',
-      process.execPath,
-      [...WORKER_NODE_FLAGS, join(__dirname, '..', 'worker', 'main.js')],
-      {
-        env: {
-          ...configEnv(config),
-          ...WORKER_ENV,
-          LOG_LEVEL: env.LOG_LEVEL,
-          NODE_OPTIONS: nodeOptions,
-        },
-        cwd: tmp,
-        logFile: log,
-      },
-    ),
-  );
-  const exited = new Promise<string>((resolve) =>
-    worker.child.once('exit', (code, signal) =>
-      resolve(`The worker exited (${signal ?? code}):\n${tail(log)}`),
-    ),
-  );
-  return { pid: worker.child.pid!, log, exited };
-}
-
 /** Every account's templates, synced by the worker: a campaign names an approved one. */
 async function syncTemplates(b: Bench, workerExited: Promise<string>) {
   const result = await Promise.race([
@@ -835,7 +800,12 @@ async function setUp(resources: Resources, o: Options) {
   resources.add(() => database.close());
   const { store } = database;
   const { orgId, key } = await provision(store, config);
-  const worker = startWorker(resources, config, env, tmp, o.workerNodeOptions);
+  const worker = launchWorker(
+    resources,
+    { ...configEnv(config), LOG_LEVEL: env.LOG_LEVEL },
+    tmp,
+    o.workerNodeOptions,
+  );
   const apiProcess = await forkServer<{ port: number }>(
     resources,
     'API',

@@ -1,4 +1,3 @@
-import { WORKER_ENV, WORKER_NODE_FLAGS } from '../worker/process';
 import { createHmac, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -7,7 +6,7 @@ import autocannon from 'autocannon';
 import Stripe from 'stripe';
 import { mapLimit } from '../lib/concurrency';
 import { loadConfig } from '../lib/config';
-import { binPath, freePort, launch, startStripeMock } from '../scripts/infra';
+import { binPath, freePort, startStripeMock } from '../scripts/infra';
 import { provisionOrganization } from '../scripts/provision';
 import { createRazorpaySimulator } from '../sim/razorpay';
 import { openStore } from '../store';
@@ -24,6 +23,7 @@ import {
   rssBytes,
   startInfrastructure,
   storeKind,
+  launchWorker,
 } from './support';
 
 const USAGE = `Usage: node dist/bench/payments.js [--duration <s>] [--connections <n>] [--links <n>]
@@ -118,17 +118,7 @@ async function main(argv: string[], resources: Parameters<Parameters<typeof benc
     env: infra.env,
   });
   const base = loopbackUrl(api.port);
-  const worker = resources.managed(
-    launch(
-      'worker',
-      process.execPath,
-      [...WORKER_NODE_FLAGS, join(__dirname, '..', 'worker', 'main.js')],
-      {
-        env: { ...process.env, ...infra.env, ...WORKER_ENV },
-        logFile: join(infra.tmp, 'worker.log'),
-      },
-    ),
-  );
+  const worker = launchWorker(resources, { ...process.env, ...infra.env }, infra.tmp);
 
   // 1. Webhooks.
   const stripe = new Stripe('sk_test_helpers_only');
@@ -201,7 +191,7 @@ async function main(argv: string[], resources: Parameters<Parameters<typeof benc
   }
 
   // 2. Open links waiting on their timers.
-  const rssBefore = rssBytes(worker.child.pid!);
+  const rssBefore = rssBytes(worker.pid);
   const started = Date.now();
   const ids = await mapLimit(
     Array.from({ length: links }, (_, i) => i),
@@ -230,7 +220,7 @@ async function main(argv: string[], resources: Parameters<Parameters<typeof benc
     await new Promise((r) => setTimeout(r, 2_000));
   }
   const waitingMs = Date.now() - started;
-  const rssAfter = rssBytes(worker.child.pid!);
+  const rssAfter = rssBytes(worker.pid);
 
   const connection = await Connection.connect({ address: config.temporal.address });
   resources.add(() => connection.close());

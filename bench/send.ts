@@ -1,14 +1,12 @@
-import { WORKER_ENV, WORKER_NODE_FLAGS } from '../worker/process';
 import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { Agent, request } from 'undici';
-import { configEnv, type Config, type Env } from '../lib/config';
+import { configEnv, type Config } from '../lib/config';
 import { randomToken } from '../lib/crypto';
 import { sandboxWabaId } from '../lib/sandbox-ids';
-import { freePort, launch } from '../scripts/infra';
+import { freePort } from '../scripts/infra';
 import { provisionOrganization } from '../scripts/provision';
 import type { RuntimeOptionsPatch, SendLogEntry, SendSummary } from '../sim/meta/types';
 import { openStore, type Store } from '../store';
@@ -32,6 +30,7 @@ import {
   tail,
   type Probe,
   type Resources,
+  launchWorker,
 } from './support';
 
 const USAGE = `Usage: node dist/bench/send.js [--duration <s>] [--rate <n>] [--drain-timeout <s>]
@@ -572,28 +571,6 @@ async function syncTemplates(apiUrl: string, key: string, workerExited: Promise<
   if (res.status !== 200) throw new Error(`Template sync answered ${res.status}: ${body}`);
 }
 
-/** The worker as production runs it: its own process, configured by environment. */
-function startWorker(resources: Resources, config: Config, env: Env, tmp: string) {
-  const log = join(tmp, 'worker.log');
-  const worker = resources.managed(
-    launch(
-      'worker',
-      process.execPath,
-      [...WORKER_NODE_FLAGS, join(__dirname, '..', 'worker', 'main.js')],
-      {
-        env: { ...configEnv(config), LOG_LEVEL: env.LOG_LEVEL, ...WORKER_ENV },
-        logFile: log,
-      },
-    ),
-  );
-  const exited = new Promise<string>((resolve) =>
-    worker.child.once('exit', (code, signal) =>
-      resolve(`The worker exited (${signal ?? code}):\n${tail(log)}`),
-    ),
-  );
-  return { pid: worker.child.pid!, log, exited };
-}
-
 const fixed = (x: number, digits = 0) => (Number.isFinite(x) ? x.toFixed(digits) : '-');
 const grouped = (x: number) => (Number.isFinite(x) ? Math.round(x).toLocaleString('en') : '-');
 
@@ -799,7 +776,7 @@ async function setUp(resources: Resources, o: Options) {
   const { store, signals } = database;
   const { orgId, account, key } = await provision(store, config);
 
-  const worker = startWorker(resources, config, env, tmp);
+  const worker = launchWorker(resources, { ...configEnv(config), LOG_LEVEL: env.LOG_LEVEL }, tmp);
   const api = await forkServer<{ port: number }>(resources, 'API', __filename, ['serve', 'api'], {
     env,
   });

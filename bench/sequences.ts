@@ -1,11 +1,10 @@
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import pg from 'pg';
-import { configEnv, type Config, type Env } from '../lib/config';
-import { freePort, launch } from '../scripts/infra';
+import { configEnv } from '../lib/config';
+import { freePort } from '../scripts/infra';
 import { provisionOrganization } from '../scripts/provision';
 import { openStore } from '../store';
 import { accountSettings } from '../store/accounts';
@@ -23,6 +22,7 @@ import {
   tail,
   UsageError,
   type Resources,
+  launchWorker,
 } from './support';
 
 const USAGE = `Usage: node dist/bench/sequences.js [--subscribers <n>] [--timeout <s>]
@@ -80,17 +80,6 @@ async function call<T>(url: string, key: string, method: string, path: string, b
   return (JSON.parse(text) as { data: T }).data;
 }
 
-function startWorker(resources: Resources, config: Config, env: Env, tmp: string) {
-  const log = join(tmp, 'worker.log');
-  const worker = resources.managed(
-    launch('worker', process.execPath, [join(__dirname, '..', 'worker', 'main.js')], {
-      env: { ...configEnv(config), LOG_LEVEL: env.LOG_LEVEL },
-      logFile: log,
-    }),
-  );
-  return { pid: worker.child.pid!, log };
-}
-
 const template = {
   type: 'template',
   template: {
@@ -143,7 +132,7 @@ async function main(argv: string[], resources: Resources): Promise<number> {
     name: 'bench',
     rateLimit: { per_minute: 100_000_000, per_second: 10_000_000 },
   });
-  const worker = startWorker(resources, config, env, tmp);
+  const worker = launchWorker(resources, { ...configEnv(config), LOG_LEVEL: env.LOG_LEVEL }, tmp);
   const api = await forkServer<{ port: number }>(resources, 'API', __filename, ['serve', 'api'], {
     env,
   });

@@ -20,12 +20,14 @@ import { loadConfig, type Config, type Env } from '../lib/config';
 import {
   binPath,
   freePort,
+  launch,
   startFerret,
   startTemporal,
   waitForTemporal,
   type Managed,
 } from '../scripts/infra';
 import { startThrowawayPostgres } from '../scripts/postgres';
+import { WORKER_ENV, WORKER_NODE_FLAGS } from '../worker/process';
 
 /** Shared by the benchmarks: flags, processes, embedded servers, autocannon figures. */
 
@@ -575,3 +577,29 @@ export function cpuPerMessage(
 }
 
 export type CpuFigures = ReturnType<typeof cpuPerMessage>;
+
+/**
+ * The worker as production runs it (its own process, its Node flags, configured by `env`),
+ * logging to `<dir>/worker.log`. `exited` settles with the log's tail if it stops.
+ */
+export function launchWorker(resources: Resources, env: Env, dir: string, nodeOptions?: string) {
+  const log = join(dir, 'worker.log');
+  const worker = resources.managed(
+    launch(
+      'worker',
+      process.execPath,
+      [...WORKER_NODE_FLAGS, join(__dirname, '..', 'worker', 'main.js')],
+      {
+        env: { ...env, ...WORKER_ENV, NODE_OPTIONS: nodeOptions },
+        cwd: dir,
+        logFile: log,
+      },
+    ),
+  );
+  const exited = new Promise<string>((resolve) =>
+    worker.child.once('exit', (code, signal) =>
+      resolve(`The worker exited (${signal ?? code}):\n${tail(log)}`),
+    ),
+  );
+  return { pid: worker.child.pid!, log, exited };
+}
