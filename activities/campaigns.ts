@@ -7,7 +7,7 @@ import type { CampaignDoc, CampaignStatus, ContactDoc } from '../store/documents
 import { eventDoc } from '../store/events';
 import { sharedSandbox } from '../vm/from-config';
 import type { ActivityDeps } from '.';
-import { campaignActionValues } from './campaign-actions';
+import { messageActionValues } from './message-actions';
 
 /**
  * The send queue holds this many seconds of a campaign's sends: what a pause lets go out, and
@@ -78,9 +78,9 @@ export function campaignActivities({ store, signals, config, sandbox }: Activity
       const fetched = await store.campaigns.nextRecipients(campaignId, cursor, limit);
       const sendable = (c: ContactDoc | null): c is ContactDoc =>
         !!c && (doc.mode !== '24h' || windowOpen(c.last_inbound_at));
-      const fromAction = await campaignActionValues(
+      const fromAction = await messageActionValues(
         { store, sandbox: sandbox ?? sharedSandbox(config) },
-        doc,
+        { ...doc, caller: { type: 'campaign', id: doc._id } },
         fetched.map((r) => r.contact).filter(sendable),
       );
       // Recipients after the first one the action did not get to wait for the next top-up.

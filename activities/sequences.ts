@@ -13,7 +13,9 @@ import { eventDoc } from '../store/events';
 import type { RunId, StepRecord } from '../store/sequence-types';
 import type { SequenceStepInput, SequenceStepResult } from '../workflows/definitions';
 import { SubscriptionStarter } from '../sequences/starter';
+import { sharedSandbox } from '../vm/from-config';
 import type { ActivityDeps } from '.';
+import { messageActionValues } from './message-actions';
 
 /** Subscriptions pending this long were left by a process that died before starting them. */
 const ABANDONED_AFTER_MS = 60_000;
@@ -38,7 +40,12 @@ export const ExitReason = {
  * under a test server's skipped time.
  */
 export function sequenceActivities(
-  { store, signals, config }: Pick<ActivityDeps, 'store' | 'signals' | 'config'>,
+  {
+    store,
+    signals,
+    config,
+    sandbox,
+  }: Pick<ActivityDeps, 'store' | 'signals' | 'config' | 'sandbox'>,
   messageSource: StepMessageSource = stepAsWritten,
 ) {
   const subs = store.sequenceSubscriptions;
@@ -101,15 +108,27 @@ export function sequenceActivities(
 
       const step = def.steps[input.step];
       if (!step) return exit(ExitReason.sequenceDeleted);
-      const plan = planStep(step, contact, at);
+      let plan = planStep(step, contact, at);
       let messageId: string | null = null;
-      if (plan.message) {
-        const message = await messageSource(plan.message, {
-          contact,
-          step: input.step,
-          sequenceId: input.sequenceId,
-        });
-        const { type, content } = renderStep(message, contact);
+      const message = plan.message
+        ? await messageSource(plan.message, {
+            contact,
+            step: input.step,
+            sequenceId: input.sequenceId,
+          })
+        : null;
+      const fromAction = message
+        ? await messageActionValues(
+            { store, sandbox: sandbox ?? sharedSandbox(config) },
+            { org_id: sub.org_id, message, caller: { type: 'sequence', id: input.sequenceId } },
+            [contact],
+          )
+        : null;
+      const got = fromAction?.get(contact._id);
+      if (got && 'skip' in got) plan = { outcome: 'skipped', message: null, reason: got.skip };
+      if (message && plan.message) {
+        const values = got && 'values' in got ? got.values : undefined;
+        const { type, content } = renderStep(message, contact, values);
         const doc: NewMessage = {
           _id: sequenceMessageId(id, input.step),
           org_id: sub.org_id,

@@ -27,6 +27,9 @@ import {
   type ParameterSource,
 } from '../woocommerce/parameters';
 import type { WooOrderState } from '../workflows/definitions';
+import type { ContactDoc } from '../store/documents';
+import { actionValuesForContacts } from '../actions/contact-values';
+import { sharedSandbox } from '../vm/from-config';
 import type { ActivityDeps } from '.';
 
 /** Deliveries this old and not handed off were left behind by their API process. */
@@ -78,9 +81,34 @@ function event(
  * (transactional: ahead of campaigns). `sources` add template parameter values (custom actions).
  */
 export function wooActivities(
-  { store, signals, config }: Pick<ActivityDeps, 'store' | 'signals' | 'config'>,
+  {
+    store,
+    signals,
+    config,
+    sandbox,
+  }: Pick<ActivityDeps, 'store' | 'signals' | 'config' | 'sandbox'>,
   sources: readonly ParameterSource[] = [],
 ) {
+  /** The mapping's action run for the customer, the order as its input. */
+  async function actionValues(
+    actionId: string,
+    orgId: string,
+    contact: ContactDoc,
+    order: WooOrder,
+  ): Promise<{ values: Record<string, string> } | { skip: string }> {
+    const action = await store.actions.get(orgId, actionId);
+    if (!action) return { skip: `The mapping's action '${actionId}' was deleted` };
+    const results = await actionValuesForContacts(
+      { store, sandbox: sandbox ?? sharedSandbox(config) },
+      { action, contacts: [contact], caller: { type: 'woocommerce', id: null }, input: order },
+    );
+    const r = results.get(contact._id);
+    if (!r) return { skip: 'The action did not run' };
+    return r.ok
+      ? { values: r.values }
+      : { skip: `Action ${r.error.type} error: ${r.error.message}` };
+  }
+
   async function shopOf(ref: WooOrderRef): Promise<WooStoreDoc | null> {
     return store.wooStores.get(ref.orgId, ref.storeId);
   }
@@ -146,7 +174,13 @@ export function wooActivities(
         reason: `Template '${mapping.name}' (${mapping.language}) not found or not approved`,
       };
     }
-    const components = renderMapping(mapping, order, await parameterValues(order, shop, sources));
+    const values = await parameterValues(order, shop, sources);
+    if (mapping.action_id) {
+      const got = await actionValues(mapping.action_id, ref.orgId, customer.contact, order);
+      if ('skip' in got) return { reason: got.skip };
+      for (const [k, v] of Object.entries(got.values)) values[`action.${k}`] = v;
+    }
+    const components = renderMapping(mapping, order, values);
     const mismatch = parameterMismatch(
       template,
       components as unknown as Parameters<typeof parameterMismatch>[1],

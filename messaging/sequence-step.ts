@@ -1,6 +1,6 @@
 import type { ContactDoc, CampaignMessage } from '../store/documents';
 import type { SequenceStep } from '../store/sequence-types';
-import { renderCampaignMessage } from './campaign-message';
+import { renderCampaignMessage, type ActionValues } from './campaign-message';
 import type { MetaContent } from './meta-message';
 import { windowOpen } from './window';
 import { isTimezone } from './delivery-schedule';
@@ -36,8 +36,11 @@ export function planStep(step: SequenceStep, contact: ContactDoc, at: Date): Ste
   return { outcome: 'skipped', message: null, reason: WINDOW_CLOSED };
 }
 
-export const renderStep = (message: CampaignMessage, contact: ContactDoc): MetaContent =>
-  renderCampaignMessage(message, contact);
+export const renderStep = (
+  message: CampaignMessage,
+  contact: ContactDoc,
+  actionValues?: ActionValues,
+): MetaContent => renderCampaignMessage(message, contact, actionValues);
 
 /** A contact's own timezone: its `timezone` custom field, when it names a real zone. */
 export function contactZone(contact: ContactDoc): string | null {

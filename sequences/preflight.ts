@@ -11,7 +11,8 @@ import type { NewSequence, SequenceStep, TemplateMessage } from '../store/sequen
 type MessageRequest = SequenceRequest['steps'][number]['message'];
 
 const PLACEHOLDER_HELP =
-  'placeholders are {{name}}, {{phone_number}}, {{email}}, {{stage}} and {{custom_fields.<key>}}';
+  'placeholders are {{name}}, {{phone_number}}, {{email}}, {{stage}}, {{custom_fields.<key>}} ' +
+  'and, with an action_id, {{action.<key>}}';
 
 /**
  * The checks a sequence passes before it is stored (or edited): the account can send, every
@@ -72,6 +73,9 @@ async function checked(
   const problems = placeholderProblems(toCampaignMessage(m, ''));
   if (problems.length)
     throw new ValidationError(`${path}: ${problems.join(', ')}; ${PLACEHOLDER_HELP}`);
+  if (m.action_id && !(await store.actions.get(orgId, m.action_id))) {
+    throw new NotFoundError(`${path}.action_id: action '${m.action_id}' not found`);
+  }
   if (m.type === 'text') return toCampaignMessage(m, '');
   const { name, language: asked, components } = m.template;
   const code = typeof asked === 'string' ? asked : asked?.code;

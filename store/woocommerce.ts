@@ -11,6 +11,8 @@ export interface WooTemplateMapping {
   /** The template's language code (`en`, `en_US`). */
   language: string;
   components: Record<string, unknown>[];
+  /** A custom action run with the customer's contact and the order (`input`): its result's values fill `{{action.<key>}}`. */
+  action_id?: string;
 }
 
 export interface WooStoreSettings {

@@ -68,12 +68,21 @@ export function settingsProblems(settings: WooStoreSettings): string[] {
   const problems: string[] = [];
   for (const [status, mapping] of Object.entries(settings.status_templates)) {
     if (mapping)
-      problems.push(...mappingProblems(mapping).map((p) => `status_templates.${status}: ${p}`));
+      problems.push(...problemsOf(mapping).map((p) => `status_templates.${status}: ${p}`));
   }
   problems.push(
-    ...mappingProblems(settings.pending_reminder.template).map(
-      (p) => `pending_reminder.template: ${p}`,
-    ),
+    ...problemsOf(settings.pending_reminder.template).map((p) => `pending_reminder.template: ${p}`),
   );
   return problems;
+}
+
+const problemsOf = (m: WooTemplateMapping) => mappingProblems(m, m.action_id ? ['action'] : []);
+
+/** The actions the store's mappings name, to check they exist. */
+export function settingsActions(settings: WooStoreSettings): string[] {
+  const mappings = [
+    ...Object.values(settings.status_templates),
+    settings.pending_reminder.template,
+  ];
+  return [...new Set(mappings.flatMap((m) => (m?.action_id ? [m.action_id] : [])))];
 }

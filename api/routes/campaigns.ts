@@ -6,7 +6,7 @@ import {
 } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { campaignActionValues } from '../../activities/campaign-actions';
+import { messageActionValues } from '../../activities/message-actions';
 import { mapLimit } from '../../lib/concurrency';
 import { ConflictError, DomainError, NotFoundError, ValidationError } from '../../lib/errors';
 import { missingPlaceholders, renderCampaignMessage } from '../../messaging/campaign-message';
@@ -182,9 +182,9 @@ export const campaignRoutes: FastifyPluginAsyncZod = async (app) => {
         PREVIEW_SAMPLES,
       );
       const now = new Date();
-      const fromAction = await campaignActionValues(
+      const fromAction = await messageActionValues(
         { store, sandbox: app.sandbox },
-        { _id: null, org_id: orgId, message: plan.message },
+        { org_id: orgId, message: plan.message, caller: { type: 'campaign', id: null } },
         contacts,
       );
       return ok({

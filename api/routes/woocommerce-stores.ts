@@ -4,7 +4,12 @@ import { z } from 'zod';
 import { NotFoundError, ValidationError } from '../../lib/errors';
 import type { MessageDoc } from '../../store/documents';
 import type { WooOrderDoc, WooStoreDoc, WooStoreSettings } from '../../store/woocommerce';
-import { defaultWooSettings, mergeWooSettings, settingsProblems } from '../../woocommerce/settings';
+import {
+  defaultWooSettings,
+  mergeWooSettings,
+  settingsActions,
+  settingsProblems,
+} from '../../woocommerce/settings';
 import { envelope, ErrorSchema, IdParams, ok, protectedErrors } from '../schemas/common';
 import {
   CreateWooStoreBody,
@@ -39,6 +44,11 @@ async function settingsFrom(
   const settings = mergeWooSettings(current, body);
   const [problem] = settingsProblems(settings);
   if (problem) throw new ValidationError(problem);
+  for (const actionId of settingsActions(settings)) {
+    if (!(await app.store.actions.get(orgId, actionId))) {
+      throw new NotFoundError(`Action '${actionId}' not found`);
+    }
+  }
   if (body.whatsapp_account && !(await app.store.accounts.get(orgId, body.whatsapp_account))) {
     throw new NotFoundError(`WhatsApp account '${body.whatsapp_account}' not found`);
   }

@@ -16,6 +16,14 @@ export const TemplateMapping = z.object({
   name: z.string().trim().min(1).max(512).describe('Template name'),
   language: z.string().trim().min(2).max(15).default('en').describe('Template language code'),
   components: Components.default([]),
+  action_id: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      'A custom action run with the customer as `contact` and the order as `input`: the ' +
+        'object it returns fills {{action.<key>}} placeholders',
+    ),
 });
 
 const StatusKey = z

@@ -149,6 +149,17 @@ describe('validation', () => {
       const res = await h.call({ method, url, payload: method === 'PUT' ? body() : undefined });
       expect(res.statusCode).toBe(404);
     }
+    const noAction = await h.call({
+      method: 'POST',
+      url: '/api/sequences',
+      payload: body({
+        steps: [
+          { delay: '1h', type: '24h', message: { type: 'text', text: 'hi', action_id: 'nope' } },
+        ],
+      }),
+    });
+    expect(noAction.statusCode).toBe(404);
+    expect(noAction.json().message).toBe("steps.0.message.action_id: action 'nope' not found");
     const seq = await create();
     const res = await h.call({
       method: 'POST',

@@ -338,6 +338,54 @@ describe('order notifications', () => {
     ]);
   });
 
+  it("fills a mapping's {{action.<key>}} placeholders from its action, run with the customer and the order", async () => {
+    const action = await h.app.store.actions.create(h.org.organization.id, {
+      name: `woo-greeting-${Date.now()}`,
+      description: null,
+      code: 'return { hello: `Hey ${contact.name}`, ref: `#${input.number}-${input.currency}` }',
+    });
+    const missing = await h.call({
+      method: 'POST',
+      url: BASE,
+      payload: {
+        name: 'Shop',
+        site_url: 'https://shop.example',
+        status_templates: { processing: { name: 'order_confirmation', action_id: 'nope' } },
+      },
+    });
+    expect(missing.statusCode).toBe(404);
+    expect(missing.json().message).toBe("Action 'nope' not found");
+    const shop = await createStore({
+      status_templates: {
+        processing: {
+          name: 'order_confirmation',
+          action_id: action._id,
+          components: [
+            {
+              type: 'body',
+              parameters: [
+                { type: 'text', text: '{{action.hello}}' },
+                { type: 'text', text: '{{action.ref}}' },
+              ],
+            },
+          ],
+        },
+      },
+    });
+    const order = wooOrder({ billing: { ...wooOrder().billing, phone: '+447700900009' } });
+    await h.app.inject(wooDelivery({ storeId: shop.id, secret: shop.webhook_secret, body: order }));
+    await idle();
+    await waitUntil('confirmation sent', async () => templatesSentTo('+447700900009').length === 1);
+    const sent = h.sim.log.find(
+      (e) => e.status === 200 && (e.body as { to?: string } | null)?.to === '447700900009',
+    )!.body as { template: { components: { parameters: { text: string }[] }[] } };
+    const name = `${order.billing.first_name} ${order.billing.last_name}`;
+    expect(sent.template.components[0]!.parameters.map((p) => p.text)).toEqual([
+      `Hey ${name}`,
+      `#${order.number}-${order.currency}`,
+    ]);
+  });
+
   it('sends nothing for a status that arrives after a later one', async () => {
     const shop = await createStore();
     const order = wooOrder({ billing: { ...wooOrder().billing, phone: '+447700900006' } });

@@ -14,6 +14,7 @@ import { workflowIds, type SequenceOutcome } from '../../workflows/definitions';
 import { sequenceInput, step, textStep } from '../support/sequences';
 import { openTestStore, type StoreKind, type TestStore } from '../support/store';
 import { createTimeSkippingEnv } from '../support/time-skipping';
+import { createSandbox } from '../../vm';
 
 /**
  * Subscriptions' workflows on the time-skipping server with their real activities on a real
@@ -34,6 +35,7 @@ let running: Promise<void>;
 let starter: SubscriptionStarter;
 let orgId: string;
 const quiet = { warn() {} };
+const sandbox = createSandbox({ isolation: 'inline' });
 
 beforeAll(async () => {
   [env, t] = await Promise.all([createTimeSkippingEnv(), openTestStore(kind)]);
@@ -43,7 +45,7 @@ beforeAll(async () => {
     connection: env.nativeConnection,
     taskQueue,
     workflowsPath: require.resolve('../../workflows'),
-    activities: sequenceActivities({ store, signals: t.handle.signals, config }),
+    activities: sequenceActivities({ store, signals: t.handle.signals, config, sandbox }),
   });
   running = worker.run();
   starter = new SubscriptionStarter({
@@ -64,6 +66,7 @@ afterAll(async () => {
   }
   await env?.teardown();
   await t?.handle.close();
+  await sandbox.close();
 });
 
 let n = 0;
@@ -381,6 +384,41 @@ it('24h steps: sent while the window is open, else the fallback template or skip
     ['queued', null],
     ['skipped', 'Outside the 24-hour window'],
     ['fallback', 'Outside the 24-hour window'],
+  ]);
+});
+
+it("fills a step's {{action.<key>}} placeholders from its action, and skips it when the action fails", async () => {
+  const action = (name: string, code: string) =>
+    store.actions.create(orgId, { name: `${name}-${randomUUID()}`, description: null, code });
+  const greet = await action('greet', 'return { greeting: `Hello ${contact.name}!` }');
+  const broken = await action('broken', "throw new Error('no stock')");
+  const withAction = (text: string, actionId: string) => {
+    const s = textStep('0m', text);
+    return { ...s, message: { ...s.message, action_id: actionId } };
+  };
+  const seq = await sequence({
+    steps: [
+      withAction('{{action.greeting}}', greet._id),
+      withAction('{{action.code | none}}', broken._id),
+    ],
+  });
+  const c = await contact();
+  await store.contacts.recordInbound(orgId, c.phone_number, {
+    at: new Date(await env.currentTimeMs()),
+  });
+  await subscribe(seq, c);
+  expect(await result(seq, c)).toEqual({ state: 'completed', reason: null });
+
+  const messages = await sent(seq, c);
+  expect(messages.map((m) => m.content)).toEqual([{ body: `Hello ${c.name}!` }]);
+  const sub = await store.sequenceSubscriptions.get(seq._id, c._id);
+  expect(sub!.history.map((h) => [h.outcome, h.reason])).toEqual([
+    ['queued', null],
+    ['skipped', 'Action runtime error: Error: no stock'],
+  ]);
+  const runs = await store.actions.runs(orgId, greet._id, { limit: 10 });
+  expect(runs.map((r) => [r.caller, r.outcome])).toEqual([
+    [{ type: 'sequence', id: seq._id }, 'ok'],
   ]);
 });
 
