@@ -3,9 +3,12 @@ import type { PaymentLinkRepository } from '../contract';
 import type { PaymentLinkDoc } from '../documents';
 import { newPaymentLinkDoc } from '../payment-links';
 import { isDuplicateKey, retryBusy } from './duplicate-key';
+import { keyedLock } from './keyed-lock';
 
 export function paymentLinkRepository(db: Db): PaymentLinkRepository {
   const col = db.collection<PaymentLinkDoc>('payment_links');
+  // Conditional updates of one link run one at a time (see keyedLock: FerretDB's are not atomic).
+  const serially = keyedLock();
   return {
     async create(link, at = new Date()) {
       const doc = newPaymentLinkDoc(link, at);
@@ -37,10 +40,12 @@ export function paymentLinkRepository(db: Db): PaymentLinkRepository {
       return col.find(filter).sort({ created_at: -1, _id: -1 }).limit(q.limit).toArray();
     },
     async setGatewayLink(id, gatewayLinkId, url) {
-      await retryBusy(() =>
-        col.updateOne(
-          { _id: id, gateway_link_id: null },
-          { $set: { gateway_link_id: gatewayLinkId, url, updated_at: new Date() } },
+      await serially(id, () =>
+        retryBusy(() =>
+          col.updateOne(
+            { _id: id, gateway_link_id: null },
+            { $set: { gateway_link_id: gatewayLinkId, url, updated_at: new Date() } },
+          ),
         ),
       );
       return col.findOne({ _id: id });
@@ -52,22 +57,26 @@ export function paymentLinkRepository(db: Db): PaymentLinkRepository {
       );
     },
     async countReminder(id, n) {
-      await retryBusy(() =>
-        col.updateOne(
-          { _id: id, reminders_sent: { $lt: n } },
-          { $set: { reminders_sent: n, updated_at: new Date() } },
+      await serially(id, () =>
+        retryBusy(() =>
+          col.updateOne(
+            { _id: id, reminders_sent: { $lt: n } },
+            { $set: { reminders_sent: n, updated_at: new Date() } },
+          ),
         ),
       );
     },
     transition(id, from, to, at, detail, fields = {}) {
-      return retryBusy(() =>
-        col.findOneAndUpdate(
-          { _id: id, status: { $in: from } },
-          {
-            $set: { ...fields, status: to, updated_at: at },
-            $push: { status_history: { status: to, at, detail } },
-          },
-          { returnDocument: 'after' },
+      return serially(id, () =>
+        retryBusy(() =>
+          col.findOneAndUpdate(
+            { _id: id, status: { $in: from } },
+            {
+              $set: { ...fields, status: to, updated_at: at },
+              $push: { status_history: { status: to, at, detail } },
+            },
+            { returnDocument: 'after' },
+          ),
         ),
       );
     },
