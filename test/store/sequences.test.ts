@@ -58,6 +58,8 @@ describe.each(STORE_KINDS)('%s', (kind) => {
     it('lists newest first by cursor, finds keyword sequences, and deletes with versions and subscriptions', async () => {
       const org = await newOrg();
       const a = await store.sequences.create(org, sequenceInput({ name: 'a' }));
+      // Created in another millisecond: the same one would order them by id instead.
+      await new Promise((r) => setTimeout(r, 5));
       const b = await store.sequences.create(org, sequenceInput({ name: 'b', keywords: ['GO'] }));
       const [first] = await store.sequences.list(org, { limit: 1 });
       expect(first!._id).toBe(b._id);
