@@ -4,7 +4,7 @@ import { runAndRecord } from '../actions/run';
 import type { ActionCaller } from '../store/documents';
 import { sharedSandbox } from '../vm/from-config';
 import type { RunError } from '../vm/types';
-import type { ActivityDeps } from '.';
+import type { ActivityDeps } from './deps';
 
 export const ActionFailure = { gone: 'ActionGone', busy: 'ActionBusy' } as const;
 

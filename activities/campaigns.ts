@@ -1,13 +1,13 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { idFrom } from '../lib/ids';
-import { renderCampaignMessage } from '../messaging/campaign-message';
-import { windowOpen } from '../messaging/window';
+import { renderCampaignMessage } from '../campaigns/message';
+import { windowOpen } from '../meta/window';
 import type { NewMessage } from '../store/contract';
 import type { CampaignDoc, CampaignStatus, ContactDoc } from '../store/documents';
 import { eventDoc } from '../store/events';
 import { sharedSandbox } from '../vm/from-config';
-import type { ActivityDeps } from '.';
-import { messageActionValues } from './message-actions';
+import type { ActivityDeps } from './deps';
+import { messageActionValues } from '../actions/message-values';
 
 /**
  * The send queue holds this many seconds of a campaign's sends: what a pause lets go out, and

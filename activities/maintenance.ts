@@ -1,6 +1,6 @@
 import { Context, log } from '@temporalio/activity';
-import { inboundProcessor } from '../messaging/inbound';
-import { processStored } from '../messaging/inbox';
+import { inboundProcessor } from '../inbound/processor';
+import { processStored } from '../inbound/inbox';
 import type { Store } from '../store';
 import { sequenceTriggers } from '../sequences/inbound-triggers';
 

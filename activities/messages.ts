@@ -1,6 +1,6 @@
 import { failedEvent } from '../sending/message-events';
 import type { StatusReason } from '../store/contract';
-import type { ActivityDeps } from '.';
+import type { ActivityDeps } from './deps';
 
 /** Who settles a message its retry workflow gave up on (not a dispatcher's claim). */
 const RETRY_OWNER = 'retry-workflow';

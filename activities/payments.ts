@@ -4,7 +4,7 @@ import { deliverPaymentEvents } from '../payments/deliver-events';
 import { gatewayFor, GatewayRejectedError } from '../payments/gateways';
 import { paymentOutcomes } from '../payments/outcomes';
 import type { PaymentLinkDoc } from '../store/documents';
-import type { ActivityDeps } from '.';
+import type { ActivityDeps } from './deps';
 
 export const PaymentFailure = {
   rejected: 'PaymentGatewayRejected',

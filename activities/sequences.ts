@@ -1,21 +1,22 @@
 import { Context, log } from '@temporalio/activity';
 import { idFrom } from '../lib/ids';
-import { nextAllowedMoment } from '../messaging/delivery-schedule';
+import { nextAllowedMoment } from '../lib/delivery-schedule';
 import {
   contactZone,
   planStep,
   renderStep,
   stepAsWritten,
   type StepMessageSource,
-} from '../messaging/sequence-step';
+} from '../sequences/step';
 import type { NewMessage } from '../store/contract';
 import { eventDoc } from '../store/events';
 import type { RunId, StepRecord } from '../store/sequence-types';
-import type { SequenceStepInput, SequenceStepResult } from '../workflows/definitions';
+import type { SequenceStepInput, SequenceStepResult } from '../workflows/contracts/sequence';
+import { ExitReason } from '../sequences/exits';
 import { SubscriptionStarter } from '../sequences/starter';
 import { sharedSandbox } from '../vm/from-config';
-import type { ActivityDeps } from '.';
-import { messageActionValues } from './message-actions';
+import type { ActivityDeps } from './deps';
+import { messageActionValues } from '../actions/message-values';
 
 /** Subscriptions pending this long were left by a process that died before starting them. */
 const ABANDONED_AFTER_MS = 60_000;
@@ -23,16 +24,6 @@ const ABANDONED_AFTER_MS = 60_000;
 /** One message per sequence, contact, run and step, whatever retries happen. */
 export const sequenceMessageId = (r: RunId, step: number) =>
   idFrom(`sequence:${r.sequence_id}:${r.contact_id}:${r.run}:${step}`);
-
-export const ExitReason = {
-  replaced: 'replaced',
-  sequenceDeleted: 'sequence_deleted',
-  contactDeleted: 'contact_deleted',
-  optedOut: 'opted_out',
-  unsubscribed: 'unsubscribed',
-  replied: 'replied',
-  tag: (tag: string) => `tag_added:${tag}`,
-} as const;
 
 /**
  * What a subscription's workflow does at each due step. Time is the workflow's (`input.at`),

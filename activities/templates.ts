@@ -1,11 +1,14 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { headerFormat, parameterCounts } from '../messaging/template-parameters';
+import { headerFormat, parameterCounts } from '../meta/template-parameters';
 import type { Store } from '../store';
 import type { AccountDoc, TemplateDoc } from '../store/documents';
 import { templateId } from '../store/templates';
-import { TemplateSyncFailure, type AccountTemplateSync } from '../workflows/definitions';
-import type { MetaClient, MetaTemplate } from './meta/client';
-import { MetaApiError } from './meta/errors';
+import {
+  type AccountTemplateSync,
+  TemplateSyncFailure,
+} from '../workflows/contracts/template-sync';
+import type { MetaClient, MetaTemplate } from '../meta/client';
+import { MetaApiError } from '../meta/errors';
 
 /** A WABA has at most a few thousand templates; a longer list means a cursor that loops. */
 const MAX_PAGES = 500;

@@ -2,11 +2,11 @@ import type { CircuitDeadline } from '../webhooks/circuit';
 import type { Deliverer } from '../webhooks/deliverer';
 import type { WebhookDispatcher } from '../webhooks/dispatcher';
 import type { Store } from '../store';
+import type { WebhookCircuitInput } from '../workflows/contracts/webhook-circuit';
 import type {
   WebhookAttemptResult,
-  WebhookCircuitInput,
   WebhookDeliveryInput,
-} from '../workflows/definitions';
+} from '../workflows/contracts/webhook-delivery';
 
 /** The sweep looks this far back on its first run, and this much before where it stopped. */
 const FIRST_SWEEP_MS = 60 * 60_000;

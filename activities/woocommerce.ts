@@ -1,6 +1,6 @@
 import { Context, log } from '@temporalio/activity';
 import { idFrom } from '../lib/ids';
-import { parameterMismatch } from '../messaging/template-parameters';
+import { parameterMismatch } from '../meta/template-parameters';
 import {
   wooOrderKey,
   type WooOrderEvent,
@@ -26,11 +26,11 @@ import {
   renderMapping,
   type ParameterSource,
 } from '../woocommerce/parameters';
-import type { WooOrderState } from '../workflows/definitions';
+import type { WooOrderState } from '../workflows/contracts/woo-order';
 import type { ContactDoc } from '../store/documents';
 import { actionValuesForContacts } from '../actions/contact-values';
 import { sharedSandbox } from '../vm/from-config';
-import type { ActivityDeps } from '.';
+import type { ActivityDeps } from './deps';
 
 /** Deliveries this old and not handed off were left behind by their API process. */
 const ABANDONED_AFTER_MS = 2 * 60_000;

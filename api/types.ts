@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import type { MetaClient } from '../activities/meta/client';
+import type { MetaClient } from '../meta/client';
 import type { Config } from '../lib/config';
 import type { Store, StoreHandle } from '../store';
 

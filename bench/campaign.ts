@@ -13,7 +13,8 @@ import type { RuntimeOptionsPatch, SendSummary } from '../sim/meta/types';
 import { openStore, type Store } from '../store';
 import { accountSettings, DEFAULT_THROUGHPUT } from '../store/accounts';
 import type { AccountDoc } from '../store/documents';
-import { workflowIds, type TemplateSyncResult } from '../workflows/definitions';
+import { campaignWorkflowId } from '../workflows/contracts/campaign';
+import type { TemplateSyncResult } from '../workflows/contracts/template-sync';
 import { benchEntry, type SimRequest } from './servers';
 import {
   cpuPerMessage,
@@ -494,7 +495,7 @@ function topUpTimes(events: HistoryEvent[]) {
  * continued: no wait for the visibility store to catch up.
  */
 async function historyFigures(b: Bench, campaignId: string): Promise<HistoryFigures> {
-  const workflowId = workflowIds.campaign(campaignId);
+  const workflowId = campaignWorkflowId(campaignId);
   await b.temporal.workflow.getHandle(workflowId).result();
   const counts: number[] = [];
   const durations: number[] = [];

@@ -11,7 +11,7 @@ import { provisionOrganization } from '../scripts/provision';
 import { createRazorpaySimulator } from '../sim/razorpay';
 import { openStore } from '../store';
 import { accountSettings } from '../store/accounts';
-import { workflowIds } from '../workflows/definitions';
+import { paymentLinkWorkflowId } from '../workflows/contracts/payment-link';
 import { benchEntry, type SimRequest } from './servers';
 import {
   figuresOf,
@@ -227,7 +227,7 @@ async function main(argv: string[], resources: Parameters<Parameters<typeof benc
   const client = new Client({ connection, namespace: config.temporal.namespace });
   const sample = ids.slice(0, HISTORY_SAMPLE);
   const histories = await mapLimit(sample, 4, async (id) => {
-    const h = await client.workflow.getHandle(workflowIds.payment(id)).fetchHistory();
+    const h = await client.workflow.getHandle(paymentLinkWorkflowId(id)).fetchHistory();
     return {
       events: h.events?.length ?? 0,
       bytes: temporal.api.history.v1.History.encode(h).finish().byteLength,

@@ -8,7 +8,7 @@ import { freePort } from '../scripts/infra';
 import { provisionOrganization } from '../scripts/provision';
 import { openStore } from '../store';
 import { accountSettings } from '../store/accounts';
-import { workflowIds } from '../workflows/definitions';
+import { sequenceWorkflowId } from '../workflows/contracts/sequence';
 import { benchEntry, type SimRequest } from './servers';
 import {
   CpuMeter,
@@ -204,9 +204,7 @@ async function main(argv: string[], resources: Resources): Promise<number> {
   const sample = rows.slice(0, HISTORY_SAMPLE);
   const lengths = await Promise.all(
     sample.map(async (r) => {
-      const h = await temporal.workflow
-        .getHandle(workflowIds.sequence(seq.id, r.id))
-        .fetchHistory();
+      const h = await temporal.workflow.getHandle(sequenceWorkflowId(seq.id, r.id)).fetchHistory();
       return h.events?.length ?? NaN;
     }),
   );

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../activities';
-import { createMetaClient } from '../activities/meta/client';
+import { createMetaClient } from '../meta/client';
 import { mapLimit } from '../lib/concurrency';
 import { loadConfig } from '../lib/config';
 import { openStore } from '../store';

@@ -2,7 +2,7 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { mapLimit } from '../lib/concurrency';
 import type { Store } from '../store';
 import type { PaymentEventDoc, PaymentLinkDoc } from '../store/documents';
-import { paymentEventSignal, workflowIds } from '../workflows/definitions';
+import { paymentEventSignal, paymentLinkWorkflowId } from '../workflows/contracts/payment-link';
 import type { PaymentOutcomes } from './outcomes';
 
 export interface PaymentEventLogger {
@@ -54,7 +54,7 @@ export async function deliverPaymentEvents(
       }
       try {
         await temporal.workflow
-          .getHandle(workflowIds.payment(link._id))
+          .getHandle(paymentLinkWorkflowId(link._id))
           .signal(paymentEventSignal, {
             eventId: e._id,
             kind: e.kind,

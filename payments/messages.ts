@@ -1,5 +1,5 @@
-import type { MetaContent } from '../messaging/meta-message';
-import { windowOpen } from '../messaging/window';
+import type { MetaContent } from '../meta/messages';
+import { windowOpen } from '../meta/window';
 import type { ContactDoc, PaymentLinkDoc } from '../store/documents';
 import { formatAmount } from './currencies';
 

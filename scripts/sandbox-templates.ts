@@ -2,7 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import { executeOrJoin } from '../api/workflow-run';
 import type { Config } from '../lib/config';
 import type { templateSyncWorkflow } from '../workflows/template-sync';
-import { workflowIds } from '../workflows/definitions';
+import { templateSyncIds } from '../workflows/contracts/template-sync';
 
 /**
  * Fetches an organization's templates from the simulator now, so a new sandbox account can send
@@ -18,7 +18,7 @@ export async function syncSandboxTemplates(
   try {
     const client = new Client({ connection, namespace: config.temporal.namespace });
     const run = executeOrJoin<typeof templateSyncWorkflow>(client, 'templateSyncWorkflow', {
-      workflowId: workflowIds.templateSyncOrg(orgId),
+      workflowId: templateSyncIds.org(orgId),
       taskQueue: config.temporal.taskQueue,
       args: [{ orgId }],
     });

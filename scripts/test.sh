@@ -9,6 +9,8 @@ step "build"
 npm run --silent build >/dev/null
 step "typecheck"
 npx tsc --noEmit
+step "layers (no upward import, no cycle)"
+npm run --silent deps
 step "lint"
 npx eslint .
 npx prettier --check . >/dev/null || { npx prettier --check .; exit 1; }

@@ -1,5 +1,5 @@
-import { MetaApiError } from '../activities/meta/errors';
-import type { MetaClient } from '../activities/meta/client';
+import { MetaApiError } from '../meta/errors';
+import type { MetaClient } from '../meta/client';
 import { toWaId } from '../lib/phone';
 import type { StatusReason } from '../store/contract';
 import type { AccountDoc, MessageDoc } from '../store/documents';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { MetaClient } from '../activities/meta/client';
+import type { MetaClient } from '../meta/client';
 import type { Config } from '../lib/config';
 import { TtlCache } from '../lib/ttl-cache';
 import type { Store } from '../store/contract';

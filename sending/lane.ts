@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { MetaClient } from '../activities/meta/client';
+import type { MetaClient } from '../meta/client';
 import type { Config } from '../lib/config';
 import type { ClaimedSend, SendOutcome, Store } from '../store/contract';
 import type { AccountDoc } from '../store/documents';

@@ -1,12 +1,13 @@
 import type { Client } from '@temporalio/client';
 import type { MessageDoc } from '../store/documents';
 import {
-  sendReportSignal,
-  workflowIds,
+  MESSAGE_RETRY_WORKFLOW,
   type MessageRetryInput,
+  type MessageRetryWorkflow,
   type SendReport,
-} from '../workflows/definitions';
-import type { messageRetryWorkflow } from '../workflows/message-retry';
+  messageRetryWorkflowId,
+  sendReportSignal,
+} from '../workflows/contracts/message-retry';
 
 export interface RetryReporter {
   /** Starts the message's retry workflow if it is not running, and reports the failure. */
@@ -19,10 +20,10 @@ export function temporalRetryReporter(client: Client, taskQueue: string): RetryR
   return {
     async retry(message, report) {
       const input: MessageRetryInput = { messageId: message._id, orgId: message.org_id };
-      await client.workflow.signalWithStart<typeof messageRetryWorkflow, [SendReport]>(
-        'messageRetryWorkflow',
+      await client.workflow.signalWithStart<MessageRetryWorkflow, [SendReport]>(
+        MESSAGE_RETRY_WORKFLOW,
         {
-          workflowId: workflowIds.message(message._id),
+          workflowId: messageRetryWorkflowId(message._id),
           taskQueue,
           args: [input],
           signal: sendReportSignal,
@@ -33,7 +34,7 @@ export function temporalRetryReporter(client: Client, taskQueue: string): RetryR
     async settled(messageId) {
       // Best effort: a workflow that misses it finds the message gone when it next looks.
       await client.workflow
-        .getHandle(workflowIds.message(messageId))
+        .getHandle(messageRetryWorkflowId(messageId))
         .signal(sendReportSignal, { kind: 'settled' })
         .catch(() => undefined);
     },

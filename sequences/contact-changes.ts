@@ -1,8 +1,7 @@
 import type { Client } from '@temporalio/client';
-import { ExitReason } from '../activities/sequences';
 import type { Store } from '../store';
 import type { EventDoc } from '../store/documents';
-import { exitRuns } from './exits';
+import { ExitReason, exitRuns } from './exits';
 
 export interface ChangeLog {
   warn(obj: object, msg: string): void;

@@ -2,7 +2,18 @@ import type { Client } from '@temporalio/client';
 import { mapLimit } from '../lib/concurrency';
 import type { Store } from '../store';
 import type { EndedRun, ExitMatch } from '../store/sequence-types';
-import { exitSequenceSignal, workflowIds } from '../workflows/definitions';
+import { exitSequenceSignal, sequenceWorkflowId } from '../workflows/contracts/sequence';
+
+/** Why a subscription ended early. */
+export const ExitReason = {
+  replaced: 'replaced',
+  sequenceDeleted: 'sequence_deleted',
+  contactDeleted: 'contact_deleted',
+  optedOut: 'opted_out',
+  unsubscribed: 'unsubscribed',
+  replied: 'replied',
+  tag: (tag: string) => `tag_added:${tag}`,
+} as const;
 
 const SIGNALS_IN_FLIGHT = 8;
 
@@ -25,7 +36,7 @@ export async function exitRuns(
 export async function signalExits(client: Client, runs: EndedRun[], reason: string) {
   await mapLimit(runs, SIGNALS_IN_FLIGHT, (r) =>
     client.workflow
-      .getHandle(workflowIds.sequence(r.sequence_id, r.contact_id))
+      .getHandle(sequenceWorkflowId(r.sequence_id, r.contact_id))
       .signal(exitSequenceSignal, reason)
       .catch(() => undefined),
   );

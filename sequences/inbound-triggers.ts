@@ -2,8 +2,7 @@ import type { Client } from '@temporalio/client';
 import { TtlCache } from '../lib/ttl-cache';
 import type { Store } from '../store';
 import type { SequenceDoc } from '../store/sequence-types';
-import { ExitReason } from '../activities/sequences';
-import { exitRuns } from './exits';
+import { ExitReason, exitRuns } from './exits';
 
 /** An inbound message as sequences see it. */
 export interface InboundFact {

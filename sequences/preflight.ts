@@ -1,9 +1,9 @@
 import type { SequenceRequest } from '../api/schemas/sequences';
 import { NotFoundError, ValidationError } from '../lib/errors';
 import { parseDelay } from '../lib/duration';
-import { placeholderProblems } from '../messaging/campaign-message';
-import { toCampaignMessage } from '../messaging/campaign-preflight';
-import { parameterMismatch } from '../messaging/template-parameters';
+import { placeholderProblems } from '../campaigns/message';
+import { toCampaignMessage } from '../campaigns/preflight';
+import { parameterMismatch } from '../meta/template-parameters';
 import type { Store } from '../store';
 import type { AccountDoc, CampaignMessage } from '../store/documents';
 import type { NewSequence, SequenceStep, TemplateMessage } from '../store/sequence-types';

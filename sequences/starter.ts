@@ -4,10 +4,10 @@ import {
   type WorkflowIdReusePolicy,
 } from '@temporalio/client';
 import { mapLimit } from '../lib/concurrency';
-import { nextAllowedMoment } from '../messaging/delivery-schedule';
+import { nextAllowedMoment } from '../lib/delivery-schedule';
 import type { Store } from '../store';
 import type { SequenceDefinition, SequenceReentry, SubscriptionDoc } from '../store/sequence-types';
-import { workflowIds, type SequenceInput } from '../workflows/definitions';
+import { type SequenceInput, sequenceWorkflowId } from '../workflows/contracts/sequence';
 
 /** Re-entry rules as Temporal's workflow ID reuse policy: the store decides first, this backs it. */
 export const REUSE_POLICY: Record<SequenceReentry, WorkflowIdReusePolicy> = {
@@ -138,7 +138,7 @@ export class SubscriptionStarter {
     firstAt: number,
   ): Promise<'started' | 'later' | 'failed'> {
     const client = this.deps.client();
-    const workflowId = workflowIds.sequence(sub.sequence_id, sub.contact_id);
+    const workflowId = sequenceWorkflowId(sub.sequence_id, sub.contact_id);
     try {
       await client.workflow.start('sequenceWorkflow', {
         workflowId,

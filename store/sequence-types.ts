@@ -1,4 +1,4 @@
-import type { DeliverySchedule } from '../messaging/delivery-schedule';
+import type { DeliverySchedule } from '../lib/delivery-schedule';
 import type { CampaignMessage } from './documents';
 
 /**

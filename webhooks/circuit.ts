@@ -2,7 +2,7 @@ import type { Store } from '../store';
 import type { ParkedDelivery } from '../store/contract';
 import type { WebhookEndpointStatus } from '../store/documents';
 import { endedWithoutPost } from '../store/webhook-endpoints';
-import type { WebhookCircuitInput } from '../workflows/definitions';
+import type { WebhookCircuitInput } from '../workflows/contracts/webhook-circuit';
 import type { AttemptWriter } from './attempt-writer';
 import type { Deliverer } from './deliverer';
 import type { EndpointDirectory } from './endpoint-directory';

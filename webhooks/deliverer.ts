@@ -1,6 +1,6 @@
 import type { Store } from '../store';
 import type { WebhookAttemptDoc } from '../store/documents';
-import type { WebhookAttemptResult } from '../workflows/definitions';
+import type { WebhookAttemptResult } from '../workflows/contracts/webhook-delivery';
 import type { EndpointDirectory, LiveEndpoint } from './endpoint-directory';
 import type { WebhookHttp, WebhookResponse } from './http';
 import { webhookHeaders } from './signing';

@@ -5,7 +5,7 @@ import {
   WEBHOOK_RETRY_DELAYS_MS,
   type WebhookAttemptResult,
   type WebhookDeliveryInput,
-} from '../workflows/definitions';
+} from '../workflows/contracts/webhook-delivery';
 import type { AttemptReport, Deliverer, DeliveryTarget } from './deliverer';
 import type { EndpointDirectory } from './endpoint-directory';
 import { attemptWriter } from './attempt-writer';

@@ -7,13 +7,19 @@ import type { Config } from '../lib/config';
 import { CounterBuffer } from '../metrics/counter-buffer';
 import { METRICS } from '../metrics/names';
 import type { Store } from '../store';
-import type { webhookCircuitWorkflow, webhookDeliveryWorkflow } from '../workflows';
 import {
-  webhookTaskQueue,
-  workflowIds,
+  WEBHOOK_CIRCUIT_WORKFLOW,
   type WebhookCircuitInput,
+  type WebhookCircuitWorkflow,
+  webhookCircuitWorkflowId,
+} from '../workflows/contracts/webhook-circuit';
+import {
+  WEBHOOK_DELIVERY_WORKFLOW,
   type WebhookDeliveryInput,
-} from '../workflows/definitions';
+  type WebhookDeliveryWorkflow,
+  webhookDeliveryWorkflowId,
+  webhookTaskQueue,
+} from '../workflows/contracts/webhook-delivery';
 import { createDeliverer } from './deliverer';
 import {
   createWebhookDispatcher,
@@ -34,8 +40,8 @@ export function workflowStarter(client: Client, taskQueue: string) {
     reuse: WorkflowIdReusePolicy = WorkflowIdReusePolicy.REJECT_DUPLICATE,
   ): Promise<boolean> => {
     try {
-      await client.workflow.start<typeof webhookDeliveryWorkflow>('webhookDeliveryWorkflow', {
-        workflowId: workflowIds.webhookDelivery(input.endpointId, input.eventId),
+      await client.workflow.start<WebhookDeliveryWorkflow>(WEBHOOK_DELIVERY_WORKFLOW, {
+        workflowId: webhookDeliveryWorkflowId(input.endpointId, input.eventId),
         taskQueue,
         args: [input],
         workflowIdReusePolicy: reuse,
@@ -64,8 +70,8 @@ export function circuitSchedule(webhooks: Config['webhooks']): CircuitSchedule {
 export function circuitStarter(client: Client, taskQueue: string, schedule: CircuitSchedule) {
   return async (target: CircuitTarget): Promise<boolean> => {
     try {
-      await client.workflow.start<typeof webhookCircuitWorkflow>('webhookCircuitWorkflow', {
-        workflowId: workflowIds.webhookCircuit(target.endpointId),
+      await client.workflow.start<WebhookCircuitWorkflow>(WEBHOOK_CIRCUIT_WORKFLOW, {
+        workflowId: webhookCircuitWorkflowId(target.endpointId),
         taskQueue,
         args: [{ orgId: target.orgId, endpointId: target.endpointId, ...schedule }],
         workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,

@@ -2,7 +2,11 @@ import type { Client } from '@temporalio/client';
 import type { WooDeliveryDoc } from '../store/woocommerce';
 import type { Store } from '../store';
 import { mapLimit } from '../lib/concurrency';
-import { workflowIds, wooDeliverySignal, type WooOrderInput } from '../workflows/definitions';
+import {
+  type WooOrderInput,
+  wooDeliverySignal,
+  wooOrderWorkflowId,
+} from '../workflows/contracts/woo-order';
 
 /** Signal-with-starts in flight at once: each is a round trip to Temporal. */
 export const HANDOFF_CONCURRENCY = 16;
@@ -18,7 +22,7 @@ export async function handOffDelivery(
   d: Pick<WooDeliveryDoc, '_id' | 'org_id' | 'store_id' | 'order_id'>,
 ): Promise<void> {
   await client.workflow.signalWithStart('wooOrderWorkflow', {
-    workflowId: workflowIds.wooOrder(d.store_id, d.order_id),
+    workflowId: wooOrderWorkflowId(d.store_id, d.order_id),
     taskQueue,
     args: [{ orgId: d.org_id, storeId: d.store_id, orderId: d.order_id } satisfies WooOrderInput],
     signal: wooDeliverySignal,

@@ -1,6 +1,6 @@
 import type { WooOrderDoc } from '../store/woocommerce';
-import type { WooOrderState } from '../workflows/definitions';
-import { freshWooOrderState, rankOf } from '../workflows/woo-order-statuses';
+import type { WooOrderState } from '../workflows/contracts/woo-order';
+import { freshWooOrderState, rankOf } from '../workflows/contracts/woo-order-statuses';
 
 const HANDLED = new Set(['queued', 'skipped', 'unmapped']);
 

@@ -1,7 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../activities';
-import { createMetaClient } from '../activities/meta/client';
+import { createMetaClient } from '../meta/client';
 import { loadConfig } from '../lib/config';
 import { openStore } from '../store';
 import { Dispatcher } from '../sending/dispatcher';

@@ -1,5 +1,10 @@
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
-import { scheduleIds, workflowIds } from '../workflows/definitions';
+import {
+  cleanupWorkflowId,
+  recoveryWorkflowId,
+  scheduleIds,
+} from '../workflows/contracts/maintenance';
+import { templateSyncIds } from '../workflows/contracts/template-sync';
 
 export interface ScheduleIntervals {
   cleanupIntervalMinutes: number;
@@ -12,21 +17,21 @@ function periodicJobs(i: ScheduleIntervals) {
     {
       id: scheduleIds.recovery,
       workflowType: 'recoveryWorkflow',
-      workflowId: workflowIds.recovery(),
+      workflowId: recoveryWorkflowId(),
       args: [],
       minutes: 1,
     },
     {
       id: scheduleIds.cleanup,
       workflowType: 'cleanupWorkflow',
-      workflowId: workflowIds.cleanup(),
+      workflowId: cleanupWorkflowId(),
       args: [],
       minutes: i.cleanupIntervalMinutes,
     },
     {
       id: scheduleIds.templateSync,
       workflowType: 'templateSyncWorkflow',
-      workflowId: workflowIds.templateSyncAll(),
+      workflowId: templateSyncIds.all(),
       args: [{}],
       minutes: i.templateSyncIntervalMinutes,
     },

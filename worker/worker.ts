@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { bundleWorkflowCode, Worker, type NativeConnection } from '@temporalio/worker';
 import type { Activities } from '../activities';
-import { webhookTaskQueue } from '../workflows/definitions';
+import { webhookTaskQueue } from '../workflows/contracts/webhook-delivery';
 
 /** Built by `npm run build`; without it (tests, ts sources) the worker bundles at start. */
 export const WORKFLOW_BUNDLE_PATH = join(__dirname, '..', 'workflow-bundle.js');

@@ -10,13 +10,13 @@ import {
 import type { CampaignActivities } from '../activities/campaigns';
 import type { CampaignStatus } from '../store/documents';
 import {
+  type CampaignInput,
+  type CampaignProgress,
   campaignProgressQuery,
   cancelCampaignUpdate,
   pauseCampaignUpdate,
   resumeCampaignUpdate,
-  type CampaignInput,
-  type CampaignProgress,
-} from './definitions';
+} from './contracts/campaign';
 
 const acts = proxyActivities<CampaignActivities>({
   startToCloseTimeout: '2 minutes',

@@ -1,6 +1,6 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { MaintenanceActivities } from '../activities/maintenance';
-import type { CleanupResult } from './definitions';
+import type { CleanupResult } from './contracts/maintenance';
 
 const { purgeExpiredSessions, purgeProcessedWebhooks, purgeOldEvents } =
   proxyActivities<MaintenanceActivities>({

@@ -2,10 +2,10 @@ import { condition, proxyActivities, setHandler, sleep } from '@temporalio/workf
 import type { MessageActivities } from '../activities/messages';
 import {
   MESSAGE_RETRY_DELAYS_MS,
-  sendReportSignal,
   type MessageRetryInput,
   type SendReport,
-} from './definitions';
+  sendReportSignal,
+} from './contracts/message-retry';
 
 const { releaseQueuedMessage, queuedMessageState, failQueuedMessage } =
   proxyActivities<MessageActivities>({

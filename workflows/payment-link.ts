@@ -9,11 +9,11 @@ import {
 import type { GatewayLinkCreated, PaymentActivities } from '../activities/payments';
 import type { PaymentLinkStatus } from '../store/documents';
 import {
-  cancelPaymentLinkUpdate,
-  paymentEventSignal,
   type PaymentGatewayEvent,
   type PaymentLinkInput,
-} from './definitions';
+  cancelPaymentLinkUpdate,
+  paymentEventSignal,
+} from './contracts/payment-link';
 
 const NON_RETRYABLE = ['PaymentGatewayRejected', 'PaymentLinkGone'];
 

@@ -4,7 +4,7 @@ import type { PaymentActivities } from '../activities/payments';
 import type { SequenceActivities } from '../activities/sequences';
 import type { WebhookActivities } from '../activities/webhooks';
 import type { WooActivities } from '../activities/woocommerce';
-import type { RecoveryResult } from './definitions';
+import type { RecoveryResult } from './contracts/maintenance';
 
 const options = {
   startToCloseTimeout: '5 minutes',

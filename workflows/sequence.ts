@@ -1,6 +1,6 @@
 import { condition, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { SequenceActivities } from '../activities/sequences';
-import { exitSequenceSignal, type SequenceInput, type SequenceOutcome } from './definitions';
+import { type SequenceInput, type SequenceOutcome, exitSequenceSignal } from './contracts/sequence';
 
 const acts = proxyActivities<SequenceActivities>({
   startToCloseTimeout: '1 minute',

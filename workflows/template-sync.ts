@@ -1,6 +1,10 @@
 import { ActivityFailure, ApplicationFailure, proxyActivities } from '@temporalio/workflow';
 import type { TemplateActivities } from '../activities/templates';
-import type { AccountTemplateSync, TemplateSyncInput, TemplateSyncResult } from './definitions';
+import type {
+  AccountTemplateSync,
+  TemplateSyncInput,
+  TemplateSyncResult,
+} from './contracts/template-sync';
 
 const { listTemplateSyncAccounts } = proxyActivities<TemplateActivities>({
   startToCloseTimeout: '30 seconds',

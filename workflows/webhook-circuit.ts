@@ -6,7 +6,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { WebhookActivities } from '../activities/webhooks';
-import type { WebhookCircuitInput, WebhookCircuitOutcome } from './definitions';
+import type { WebhookCircuitInput, WebhookCircuitOutcome } from './contracts/webhook-circuit';
 
 // Retried however long the worker or the store fails: the circuit is what eventually settles
 // the backlog.

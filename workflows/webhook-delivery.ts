@@ -4,7 +4,7 @@ import {
   WEBHOOK_RETRY_DELAYS_MS,
   type WebhookAttemptResult,
   type WebhookDeliveryInput,
-} from './definitions';
+} from './contracts/webhook-delivery';
 
 // An attempt is one short POST (5 s at most) and one write: a local activity, retried only
 // when the worker itself failed (the POST's own failures are answers, handled below).

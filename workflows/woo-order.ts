@@ -1,13 +1,13 @@
 import { condition, continueAsNew, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { WooActivities } from '../activities/woocommerce';
-import { decideStatus, freshWooOrderState, UNPAID_STATUSES } from './woo-order-statuses';
+import { decideStatus, freshWooOrderState, UNPAID_STATUSES } from './contracts/woo-order-statuses';
 import {
-  wooDeliverySignal,
-  wooOrderStateQuery,
   type WooDeliverySignal,
   type WooOrderInput,
   type WooOrderState,
-} from './definitions';
+  wooDeliverySignal,
+  wooOrderStateQuery,
+} from './contracts/woo-order';
 
 const acts = proxyActivities<WooActivities>({
   startToCloseTimeout: '1 minute',

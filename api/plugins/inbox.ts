@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { inboundProcessor } from '../../messaging/inbound';
-import { Inbox } from '../../messaging/inbox';
+import { inboundProcessor } from '../../inbound/processor';
+import { Inbox } from '../../inbound/inbox';
 
 declare module 'fastify' {
   interface FastifyInstance {

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { createMetaClient } from '../../activities/meta/client';
+import { createMetaClient } from '../../meta/client';
 
 /** The API's Meta client, for the calls it makes itself (checking a number before storing it). */
 export const metaPlugin = fp(

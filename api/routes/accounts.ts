@@ -1,8 +1,8 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { MetaApiError } from '../../activities/meta/errors';
-import type { MetaClient, MetaPhoneNumber } from '../../activities/meta/client';
+import { MetaApiError } from '../../meta/errors';
+import type { MetaClient, MetaPhoneNumber } from '../../meta/client';
 import { randomToken } from '../../lib/crypto';
 import { NotFoundError, ServiceUnavailableError, ValidationError } from '../../lib/errors';
 import { sendRatesByAccount } from '../../metrics/send-rate';

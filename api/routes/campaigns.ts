@@ -6,20 +6,20 @@ import {
 } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { messageActionValues } from '../../activities/message-actions';
+import { messageActionValues } from '../../actions/message-values';
 import { mapLimit } from '../../lib/concurrency';
 import { ConflictError, DomainError, NotFoundError, ValidationError } from '../../lib/errors';
-import { missingPlaceholders, renderCampaignMessage } from '../../messaging/campaign-message';
-import { preflight } from '../../messaging/campaign-preflight';
-import { windowOpen } from '../../messaging/window';
+import { missingPlaceholders, renderCampaignMessage } from '../../campaigns/message';
+import { preflight } from '../../campaigns/preflight';
+import { windowOpen } from '../../meta/window';
 import type { CampaignDoc, CampaignStatus } from '../../store/documents';
 import {
+  type CampaignInput,
+  campaignWorkflowId,
   cancelCampaignUpdate,
   pauseCampaignUpdate,
   resumeCampaignUpdate,
-  workflowIds,
-  type CampaignInput,
-} from '../../workflows/definitions';
+} from '../../workflows/contracts/campaign';
 import {
   CampaignBody,
   CampaignList,
@@ -69,7 +69,7 @@ async function control(
   campaign: CampaignDoc,
   action: keyof typeof CONTROLS,
 ): Promise<CampaignStatus> {
-  const handle = app.temporal.workflow.getHandle(workflowIds.campaign(campaign._id));
+  const handle = app.temporal.workflow.getHandle(campaignWorkflowId(campaign._id));
   try {
     return await app.temporal.withDeadline(Date.now() + UPDATE_DEADLINE_MS, () =>
       handle.executeUpdate(CONTROLS[action].update),
@@ -139,7 +139,7 @@ export const campaignRoutes: FastifyPluginAsyncZod = async (app) => {
       });
       try {
         await app.temporal.workflow.start('campaignWorkflow', {
-          workflowId: workflowIds.campaign(campaign._id),
+          workflowId: campaignWorkflowId(campaign._id),
           taskQueue: app.config.temporal.taskQueue,
           args: [{ campaignId: campaign._id, orgId } satisfies CampaignInput],
         });

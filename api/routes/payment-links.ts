@@ -15,10 +15,10 @@ import { requirePhone } from '../../lib/phone';
 import { defaultGateway, gatewaySupports, SUPPORTED_CURRENCIES } from '../../payments/currencies';
 import type { ContactDoc, PaymentLinkDoc } from '../../store/documents';
 import {
-  cancelPaymentLinkUpdate,
-  workflowIds,
   type PaymentLinkInput,
-} from '../../workflows/definitions';
+  cancelPaymentLinkUpdate,
+  paymentLinkWorkflowId,
+} from '../../workflows/contracts/payment-link';
 import { flushEvents } from '../flush-events';
 import { envelope, ErrorSchema, IdParams, ok, protectedErrors } from '../schemas/common';
 import {
@@ -48,7 +48,7 @@ export const paymentLinkRoutes: FastifyPluginAsyncZod = async (app) => {
   async function startWorkflow(link: PaymentLinkDoc) {
     try {
       await app.temporal.workflow.start('paymentLinkWorkflow', {
-        workflowId: workflowIds.payment(link._id),
+        workflowId: paymentLinkWorkflowId(link._id),
         taskQueue: app.config.temporal.taskQueue,
         // One workflow per link, ever: a replayed create must not run it again.
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
@@ -236,7 +236,7 @@ export const paymentLinkRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request) => {
       const orgId = orgOf(request.principal);
       const link = await find(orgId, request.params.id);
-      const handle = app.temporal.workflow.getHandle(workflowIds.payment(link._id));
+      const handle = app.temporal.workflow.getHandle(paymentLinkWorkflowId(link._id));
       try {
         await app.temporal.withDeadline(Date.now() + UPDATE_DEADLINE_MS, () =>
           handle.executeUpdate(cancelPaymentLinkUpdate),

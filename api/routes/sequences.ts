@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { mapLimit } from '../../lib/concurrency';
 import { ConflictError, NotFoundError } from '../../lib/errors';
 import { normalizePhone } from '../../lib/phone';
-import { ExitReason } from '../../activities/sequences';
+import { ExitReason } from '../../sequences/exits';
 import { exitRuns } from '../../sequences/exits';
 import { sequencePlan } from '../../sequences/preflight';
 import type { SequenceDoc } from '../../store/sequence-types';

@@ -4,9 +4,9 @@ import { z } from 'zod';
 import { NotFoundError, ServiceUnavailableError, ValidationError } from '../../lib/errors';
 import {
   TemplateSyncFailure,
-  workflowIds,
   type TemplateSyncInput,
-} from '../../workflows/definitions';
+  templateSyncIds,
+} from '../../workflows/contracts/template-sync';
 import type { templateSyncWorkflow } from '../../workflows/template-sync';
 import { envelope, ErrorSchema, ok, protectedErrors } from '../schemas/common';
 import {
@@ -87,11 +87,11 @@ export const templateRoutes: FastifyPluginAsyncZod = async (app) => {
         if (!(await app.store.accounts.get(orgId, accountId))) {
           throw new NotFoundError(`Account '${accountId}' not found`);
         }
-        workflowId = workflowIds.templateSyncAccount(accountId);
+        workflowId = templateSyncIds.account(accountId);
         input = { accountId };
       } else {
         await app.store.accounts.ensureSandbox(orgId);
-        workflowId = workflowIds.templateSyncOrg(orgId);
+        workflowId = templateSyncIds.org(orgId);
         input = { orgId };
       }
       try {

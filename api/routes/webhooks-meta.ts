@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { safeEqual } from '../../lib/crypto';
 import { TtlCache } from '../../lib/ttl-cache';
 import { UnauthorizedError, ValidationError, ForbiddenError } from '../../lib/errors';
-import { phoneNumberIds, type MetaWebhook } from '../../messaging/meta-webhook';
+import { phoneNumberIds, type MetaWebhook } from '../../meta/webhook-payload';
 import { envelope, ErrorSchema, ok } from '../schemas/common';
 
 const open = { public: true, rateLimit: false };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { windowExpiresAt, windowOpen } from '../../messaging/window';
+import { windowExpiresAt, windowOpen } from '../../meta/window';
 import type { ContactDoc } from '../../store/documents';
 import { Timestamp } from './common';
 

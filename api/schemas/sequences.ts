@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parseDelay } from '../../lib/duration';
-import { isTimezone, minutesOf, WEEKDAYS } from '../../messaging/delivery-schedule';
+import { isTimezone, minutesOf, WEEKDAYS } from '../../lib/delivery-schedule';
 import type { SubscriptionState } from '../../store/sequence-types';
 import type { SequenceDoc, SubscriptionDoc } from '../../store/sequence-types';
 import { CampaignMessageBody } from './campaigns';

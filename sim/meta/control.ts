@@ -11,7 +11,7 @@ import {
   RegisterNumber,
   SendsQuery,
 } from './schemas';
-import type { MetaSimulator } from './server';
+import type { MetaSimulator } from './simulator';
 
 /** `/_sim/*`: inspection and control for tests and the sandbox. No auth: bind it to loopback. */
 export function controlRoutes(sim: MetaSimulator) {

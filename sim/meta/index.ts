@@ -1,4 +1,5 @@
-export { createMetaSimulator, type MetaSimulator } from './server';
+export { createMetaSimulator } from './server';
+export type { MetaSimulator } from './simulator';
 export { sandboxDisplayNumber, sandboxWabaId } from './ids';
 export { signBody } from './webhooks';
 export type { InboundInput, InboundType } from './inbound';

@@ -6,6 +6,7 @@ import { inboundPayload, type InboundInput } from './inbound';
 import { DEFAULT_OPTIONS, mergeOptions } from './options';
 import { openEntry } from './request-log';
 import { OptionsPatch, parse } from './schemas';
+import type { MetaSimulator } from './simulator';
 import { SimState, type PhoneNumber } from './state';
 import type {
   InjectedFailure,
@@ -19,48 +20,6 @@ import type {
   WebhookLogEntry,
 } from './types';
 import { WebhookDispatcher } from './webhooks';
-
-export interface MetaSimulator {
-  /** Base URL, the Graph API's stand-in: `${url}/v21.0/<phone-number-id>/messages`. */
-  url: string;
-  app: FastifyInstance;
-  /** Graph API requests received, oldest first (live; the newest 10,000 are kept). */
-  readonly log: readonly RequestLogEntry[];
-  /** Webhooks posted or attempted, oldest first (live; the newest 10,000 are kept). */
-  readonly webhookLog: readonly WebhookLogEntry[];
-  readonly options: RuntimeOptions;
-  /** A customer writes to a business number: opens the 24 h window and posts the webhook. */
-  inbound(input: InboundInput): Promise<{ wamid: string }>;
-  /**
-   * The next `count` sends (from `failure.phoneNumberId` only, if given) fail this way, in the
-   * order queued, before any other check but auth.
-   */
-  failNext(count: number, failure: InjectedFailure): void;
-  /** Accepted sends: totals, the busiest second per number, repeated callback data. */
-  sends(opts?: { full?: boolean }): SendSummary;
-  setOptions(patch: RuntimeOptionsPatch): void;
-  addTemplate(wabaId: string, template: TemplateInput): Template;
-  /** A number's WABA and display number (registered on first use if unknown). */
-  phoneNumber(phoneNumberId: string): PhoneNumber;
-  /** With `accessToken`, the number is that token's: other tokens but the sandbox's cannot use it. */
-  registerNumber(n: {
-    phoneNumberId: string;
-    wabaId?: string;
-    displayPhoneNumber?: string;
-    accessToken?: string;
-  }): PhoneNumber;
-  /** The simulator's clock, epoch ms: the injected clock plus any advance. */
-  now(): number;
-  advanceClock(ms: number): void;
-  clearLog(): void;
-  clearWebhookLog(): void;
-  clearSends(): void;
-  /** Clears the logs, the send log, rate-limit windows and queued failures; keeps the setup. */
-  reset(): void;
-  /** Resolves when no webhook is waiting, being posted or being retried. */
-  idle(): Promise<void>;
-  close(): Promise<void>;
-}
 
 function baseUrl(host: string, port: number) {
   const reachable = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;

@@ -1,6 +1,6 @@
 import type { AnyBulkWriteOperation, Db, Filter } from 'mongodb';
 import { mapLimit } from '../../lib/concurrency';
-import { isTimezone } from '../../messaging/delivery-schedule';
+import { isTimezone } from '../../lib/delivery-schedule';
 import type {
   SubscribeResult,
   SubscriptionDoc,

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { isTimezone } from '../../messaging/delivery-schedule';
+import { isTimezone } from '../../lib/delivery-schedule';
 import type {
   SubscribeResult,
   SubscriptionDoc,

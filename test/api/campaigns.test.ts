@@ -9,7 +9,7 @@ import { provisionOrganization, type Provisioned } from '../../scripts/provision
 import type { CampaignViewData } from '../../api/schemas/campaigns';
 import type { NewCampaign } from '../../store/contract';
 import type { AccountDoc, CampaignDoc, TemplateDoc } from '../../store/documents';
-import { workflowIds } from '../../workflows/definitions';
+import { campaignWorkflowId } from '../../workflows/contracts/campaign';
 import { createTestApp, type TestApp } from '../support/app';
 
 type Caller = (o: InjectOptions) => Promise<LightMyRequestResponse>;
@@ -57,7 +57,7 @@ afterAll(async () => {
   await Promise.all(
     started.map((id) =>
       t.app.temporal.workflow
-        .getHandle(workflowIds.campaign(id))
+        .getHandle(campaignWorkflowId(id))
         .terminate('test over')
         .catch(() => undefined),
     ),
@@ -163,7 +163,7 @@ describe('POST /api/campaigns', () => {
     });
 
     const description = await t.app.temporal.workflow
-      .getHandle(workflowIds.campaign(campaign.id))
+      .getHandle(campaignWorkflowId(campaign.id))
       .describe();
     expect(description).toMatchObject({
       type: 'campaignWorkflow',
@@ -598,7 +598,7 @@ describe('pause, resume and cancel', () => {
       const res = await t.call({ method: 'POST', url: `/api/campaigns/${campaign._id}/resume` });
       expect(res.statusCode).toBe(409);
       expect(res.json().message).toBe('Only a paused campaign can be resumed; it is running');
-      expect(getHandle).toHaveBeenCalledWith(workflowIds.campaign(campaign._id));
+      expect(getHandle).toHaveBeenCalledWith(campaignWorkflowId(campaign._id));
     } finally {
       getHandle.mockRestore();
     }

@@ -15,7 +15,10 @@ import type { Env } from '../../lib/config';
 import { provisionOrganization } from '../../scripts/provision';
 import { openStore, type StoreHandle } from '../../store';
 import type { EventDoc, WebhookEndpointDoc } from '../../store/documents';
-import { workflowIds, type WebhookDeliveryInput } from '../../workflows/definitions';
+import {
+  type WebhookDeliveryInput,
+  webhookDeliveryWorkflowId,
+} from '../../workflows/contracts/webhook-delivery';
 import { createTestApp, type TestApp } from '../support/app';
 import { openRawStore, type RawStore } from '../support/raw-store';
 import {
@@ -164,7 +167,7 @@ function plainSignatureMatches(secret: string, hook: ReceivedWebhook): boolean {
 /** The retry workflow the dispatcher started for a failed first attempt, and its input. */
 async function retryWorkflow(app: TestApp, endpointId: string, eventId: string) {
   const handle = app.app.temporal.workflow.getHandle(
-    workflowIds.webhookDelivery(endpointId, eventId),
+    webhookDeliveryWorkflowId(endpointId, eventId),
   );
   const { status } = await handle.describe();
   const history = await handle.fetchHistory();
@@ -1051,7 +1054,7 @@ describe('replay', () => {
     );
     expect(plainSignatureMatches(ep.secret, second)).toBe(true);
 
-    const handle = worker!.client.workflow.getHandle(workflowIds.webhookDelivery(ep.id, id));
+    const handle = worker!.client.workflow.getHandle(webhookDeliveryWorkflowId(ep.id, id));
     expect(await handle.result()).toBe('delivered');
     const delivery = await deliveryOf(org, ep.id, id);
     expect(delivery.state).toBe('delivered');
@@ -1095,7 +1098,7 @@ describe('replay', () => {
     expect(unknown.statusCode).toBe(404);
 
     await expect(
-      worker!.client.workflow.getHandle(workflowIds.webhookDelivery(ep.id, id)).describe(),
+      worker!.client.workflow.getHandle(webhookDeliveryWorkflowId(ep.id, id)).describe(),
     ).rejects.toBeInstanceOf(WorkflowNotFoundError);
     expect(r.received).toHaveLength(1);
     expect((await deliveryOf(org, ep.id, id)).attempts).toHaveLength(1);

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { maintenanceActivities } from '../../activities/maintenance';
-import { inboundProcessor, type InboundProcessor } from '../../messaging/inbound';
-import { Inbox } from '../../messaging/inbox';
-import type { MetaWebhook } from '../../messaging/meta-webhook';
+import { inboundProcessor, type InboundProcessor } from '../../inbound/processor';
+import { Inbox } from '../../inbound/inbox';
+import type { MetaWebhook } from '../../meta/webhook-payload';
 import { openStore, type Store, type StoreHandle } from '../../store';
 import type { AccountDoc } from '../../store/documents';
 import { testConfig } from '../support/config';

@@ -1,5 +1,5 @@
-import { inboundProcessor } from '../../messaging/inbound';
-import { Inbox } from '../../messaging/inbox';
+import { inboundProcessor } from '../../inbound/processor';
+import { Inbox } from '../../inbound/inbox';
 import { openStore, type Store, type StoreHandle } from '../../store';
 import { testConfig } from '../support/config';
 import { openRawStore, type RawStore } from '../support/raw-store';

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createMetaClient, type MetaClient } from '../../activities/meta/client';
-import { MetaApiError } from '../../activities/meta/errors';
+import { createMetaClient, type MetaClient } from '../../meta/client';
+import { MetaApiError } from '../../meta/errors';
 import { freePort } from '../../scripts/infra';
 
 type Handler = (req: IncomingMessage, body: string, res: ServerResponse) => void;

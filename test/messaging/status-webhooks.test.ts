@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { createMetaClient, type MetaClient } from '../../activities/meta/client';
+import { createMetaClient, type MetaClient } from '../../meta/client';
 import { buildApp } from '../../api/app';
 import type { Config } from '../../lib/config';
 import { freePort } from '../../scripts/infra';

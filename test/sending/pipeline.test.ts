@@ -1,4 +1,4 @@
-import { createMetaClient } from '../../activities/meta/client';
+import { createMetaClient } from '../../meta/client';
 import { CounterBuffer } from '../../metrics/counter-buffer';
 import { Dispatcher } from '../../sending/dispatcher';
 import { temporalRetryReporter } from '../../sending/retries';

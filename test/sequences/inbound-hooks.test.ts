@@ -1,5 +1,5 @@
-import { inboundProcessor } from '../../messaging/inbound';
-import type { MetaWebhook } from '../../messaging/meta-webhook';
+import { inboundProcessor } from '../../inbound/processor';
+import type { MetaWebhook } from '../../meta/webhook-payload';
 import { sequenceTriggers } from '../../sequences/inbound-triggers';
 import type { Store } from '../../store/contract';
 import type { AccountDoc } from '../../store/documents';

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { MetaTemplate } from '../../activities/meta/client';
+import type { MetaTemplate } from '../../meta/client';
 
 interface Waba {
   templates: MetaTemplate[];

@@ -1,7 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../../activities';
-import { createMetaClient } from '../../activities/meta/client';
+import { createMetaClient } from '../../meta/client';
 import type { Config } from '../../lib/config';
 import type { Store, StoreHandle } from '../../store';
 import { Dispatcher } from '../../sending/dispatcher';

@@ -2,7 +2,7 @@ import {
   missingPlaceholders,
   placeholderProblems,
   renderCampaignMessage,
-} from '../../messaging/campaign-message';
+} from '../../campaigns/message';
 import type { CampaignMessage, ContactDoc } from '../../store/documents';
 
 const at = new Date('2026-01-01T00:00:00Z');

@@ -1,9 +1,5 @@
 import { parseDelay } from '../../lib/duration';
-import {
-  localTime,
-  nextAllowedMoment,
-  type DeliverySchedule,
-} from '../../messaging/delivery-schedule';
+import { localTime, nextAllowedMoment, type DeliverySchedule } from '../../lib/delivery-schedule';
 
 const weekdays: DeliverySchedule = {
   timezone: 'America/New_York',

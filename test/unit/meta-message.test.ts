@@ -1,5 +1,5 @@
 import { SendMessageBody } from '../../api/schemas/messages';
-import { toMetaContent } from '../../messaging/meta-message';
+import { toMetaContent } from '../../meta/messages';
 
 const parse = (body: unknown) => SendMessageBody.parse(body);
 

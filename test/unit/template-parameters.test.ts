@@ -3,7 +3,7 @@ import {
   headerFormat,
   parameterCounts,
   parameterMismatch,
-} from '../../messaging/template-parameters';
+} from '../../meta/template-parameters';
 
 describe('template parameter counts', () => {
   it('counts distinct positional and named placeholders', () => {

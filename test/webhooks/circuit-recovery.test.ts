@@ -10,7 +10,7 @@ import {
 } from '../../webhooks/dispatcher';
 import { endpointDirectory } from '../../webhooks/endpoint-directory';
 import { createWebhookHttp, type WebhookHttp } from '../../webhooks/http';
-import type { WebhookDeliveryInput } from '../../workflows/definitions';
+import type { WebhookDeliveryInput } from '../../workflows/contracts/webhook-delivery';
 import { testConfig } from '../support/config';
 import { openRawStore, type RawStore } from '../support/raw-store';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver';

@@ -11,7 +11,7 @@ import {
 import { endpointDirectory, type EndpointDirectory } from '../../webhooks/endpoint-directory';
 import { createWebhookHttp, type WebhookHttp } from '../../webhooks/http';
 import { webhookBody } from '../../webhooks/signing';
-import type { WebhookDeliveryInput } from '../../workflows/definitions';
+import type { WebhookDeliveryInput } from '../../workflows/contracts/webhook-delivery';
 import { testConfig } from '../support/config';
 import { openRawStore, type RawStore } from '../support/raw-store';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver';

@@ -2,7 +2,10 @@ import { createServer, type Server } from 'node:http';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { mapLimit } from '../../lib/concurrency';
 import { freePort } from '../../scripts/infra';
-import { WEBHOOK_RETRY_DELAYS_MS, webhookTaskQueue } from '../../workflows/definitions';
+import {
+  WEBHOOK_RETRY_DELAYS_MS,
+  webhookTaskQueue,
+} from '../../workflows/contracts/webhook-delivery';
 import { createMessagingHarness, type MessagingHarness } from '../support/messaging';
 import { openRawStore, type RawStore } from '../support/raw-store';
 

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { WooActivities, WooDeliveryFacts } from '../../activities/woocommerce';
 import {
-  wooDeliverySignal,
-  wooOrderStateQuery,
   type WooOrderInput,
   type WooOrderState,
-} from '../../workflows/definitions';
+  wooDeliverySignal,
+  wooOrderStateQuery,
+} from '../../workflows/contracts/woo-order';
 import type { wooOrderWorkflow } from '../../workflows/woo-order';
 import { useTimeSkippingWorker } from '../support/time-skipping';
 

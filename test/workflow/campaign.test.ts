@@ -7,7 +7,7 @@ import {
   cancelCampaignUpdate,
   pauseCampaignUpdate,
   resumeCampaignUpdate,
-} from '../../workflows/definitions';
+} from '../../workflows/contracts/campaign';
 import type { campaignWorkflow } from '../../workflows/campaign';
 import { useTimeSkippingWorker } from '../support/time-skipping';
 

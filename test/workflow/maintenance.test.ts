@@ -3,7 +3,11 @@ import type { Client } from '@temporalio/client';
 import type { Config } from '../../lib/config';
 import { openStore, type Store, type StoreHandle } from '../../store';
 import { ensureSchedules } from '../../worker/schedules';
-import { scheduleIds, workflowIds } from '../../workflows/definitions';
+import {
+  cleanupWorkflowId,
+  recoveryWorkflowId,
+  scheduleIds,
+} from '../../workflows/contracts/maintenance';
 import { testConfig } from '../support/config';
 import { openRawStore, type RawStore } from '../support/raw-store';
 import { startTestWorker, type TestWorker } from '../support/worker';
@@ -113,7 +117,7 @@ describe('periodic jobs on the real Temporal server', () => {
       ]);
     }
 
-    const result = await run('cleanupWorkflow', workflowIds.cleanup());
+    const result = await run('cleanupWorkflow', cleanupWorkflowId());
 
     expect(result).toEqual({
       sessionsPurged: 2,
@@ -189,7 +193,7 @@ describe('periodic jobs on the real Temporal server', () => {
       { received_at: new Date(Date.now() - 3 * 60_000) },
     );
 
-    const result = await run('recoveryWorkflow', workflowIds.recovery());
+    const result = await run('recoveryWorkflow', recoveryWorkflowId());
 
     expect(result).toEqual({
       // PostgreSQL records the event with the contact, MongoDB leaves it for this sweep.
@@ -212,7 +216,7 @@ describe('periodic jobs on the real Temporal server', () => {
     expect((await store.inboundWebhooks.get(stored!._id))?.processed_at).not.toBeNull();
 
     // Nothing left: a second run finds no work.
-    expect(await run('recoveryWorkflow', `${workflowIds.recovery()}-again`)).toEqual({
+    expect(await run('recoveryWorkflow', `${recoveryWorkflowId()}-again`)).toEqual({
       eventsRecovered: 0,
       webhooksRecovered: 0,
       deliveriesDispatched: 0,

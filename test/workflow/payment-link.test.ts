@@ -3,10 +3,10 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { PaymentActivities } from '../../activities/payments';
 import {
+  type PaymentGatewayEvent,
   cancelPaymentLinkUpdate,
   paymentEventSignal,
-  type PaymentGatewayEvent,
-} from '../../workflows/definitions';
+} from '../../workflows/contracts/payment-link';
 import type { paymentLinkWorkflow } from '../../workflows/payment-link';
 import { useTimeSkippingWorker } from '../support/time-skipping';
 

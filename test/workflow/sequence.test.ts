@@ -10,7 +10,7 @@ import type { ContactInput } from '../../store/contact-fields';
 import type { Store } from '../../store/contract';
 import type { ContactDoc, MessageDoc } from '../../store/documents';
 import type { NewSequence, SequenceDoc } from '../../store/sequence-types';
-import { workflowIds, type SequenceOutcome } from '../../workflows/definitions';
+import { type SequenceOutcome, sequenceWorkflowId } from '../../workflows/contracts/sequence';
 import { sequenceInput, step, textStep } from '../support/sequences';
 import { openTestStore, type StoreKind, type TestStore } from '../support/store';
 import { createTimeSkippingEnv } from '../support/time-skipping';
@@ -95,7 +95,7 @@ async function subscribe(seq: SequenceDoc, ...contacts: ContactDoc[]) {
 }
 
 const handle = (seq: SequenceDoc, c: ContactDoc) =>
-  env.client.workflow.getHandle(workflowIds.sequence(seq._id, c._id));
+  env.client.workflow.getHandle(sequenceWorkflowId(seq._id, c._id));
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

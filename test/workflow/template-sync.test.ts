@@ -1,10 +1,10 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
-import { createMetaClient, type MetaTemplate } from '../../activities/meta/client';
+import { createMetaClient, type MetaTemplate } from '../../meta/client';
 import { provisionOrganization } from '../../scripts/provision';
 import { createWorker } from '../../worker/worker';
-import { workflowIds, type TemplateSyncResult } from '../../workflows/definitions';
+import { type TemplateSyncResult, templateSyncIds } from '../../workflows/contracts/template-sync';
 import { createTestApp, type TestApp } from '../support/app';
 import { startTemplateServer, type TemplateServer } from '../support/template-server';
 
@@ -307,7 +307,7 @@ describe('template sync', () => {
 
     const result = await client.workflow.execute('templateSyncWorkflow', {
       taskQueue: t.app.config.temporal.taskQueue,
-      workflowId: `${workflowIds.templateSyncAll()}-${t.app.config.temporal.taskQueue}`,
+      workflowId: `${templateSyncIds.all()}-${t.app.config.temporal.taskQueue}`,
       args: [{}],
     });
     const ids = (result as TemplateSyncResult).accounts.map((a) => a.account_id);

@@ -13,7 +13,11 @@ import { endpointDirectory } from '../../webhooks/endpoint-directory';
 import { circuitStarter, workflowStarter, type CircuitSchedule } from '../../webhooks/engine';
 import { createWebhookHttp, type WebhookHttp } from '../../webhooks/http';
 import type { webhookCircuitWorkflow } from '../../workflows';
-import { workflowIds, type WebhookDeliveryInput } from '../../workflows/definitions';
+import { webhookCircuitWorkflowId } from '../../workflows/contracts/webhook-circuit';
+import {
+  type WebhookDeliveryInput,
+  webhookDeliveryWorkflowId,
+} from '../../workflows/contracts/webhook-delivery';
 import { testConfig } from '../support/config';
 import { createTimeSkippingEnv } from '../support/time-skipping';
 import { protoMs } from '../support/webhook-fixtures';
@@ -144,11 +148,11 @@ const endpointOf = async (ep: Endpoint) =>
   (await store.webhookEndpoints.get(ep.orgId, ep.endpointId))!;
 
 const circuitOf = (ep: Endpoint): WorkflowHandle<typeof webhookCircuitWorkflow> =>
-  env.client.workflow.getHandle(workflowIds.webhookCircuit(ep.endpointId));
+  env.client.workflow.getHandle(webhookCircuitWorkflowId(ep.endpointId));
 
 /** The latest circuit's timers in order, through its runs (continue-as-new), and its runs. */
 async function circuitTimers(ep: Endpoint): Promise<{ timersMs: number[]; runs: number }> {
-  const workflowId = workflowIds.webhookCircuit(ep.endpointId);
+  const workflowId = webhookCircuitWorkflowId(ep.endpointId);
   const perRun: number[][] = [];
   let runId: string | undefined;
   do {
@@ -207,7 +211,7 @@ describe('webhook circuit on the time-skipping server', () => {
 
     // The retry workflows find the circuit open at their next attempt: they park and end.
     for (const id of events.slice(0, 4)) {
-      const retry = env.client.workflow.getHandle(workflowIds.webhookDelivery(ep.endpointId, id));
+      const retry = env.client.workflow.getHandle(webhookDeliveryWorkflowId(ep.endpointId, id));
       expect(await retry.result()).toBe('held');
       // Without a POST: parked for its second attempt (awaiting skips time, so the circuit may
       // have probed the oldest meanwhile).
@@ -287,7 +291,7 @@ describe('webhook circuit on the time-skipping server', () => {
     const events = await dispatchEvents(dead, 7);
     const failingSince = (await endpointOf(dead)).failing_since!.getTime();
     for (const id of events.slice(0, 4)) {
-      const retry = env.client.workflow.getHandle(workflowIds.webhookDelivery(dead.endpointId, id));
+      const retry = env.client.workflow.getHandle(webhookDeliveryWorkflowId(dead.endpointId, id));
       expect(await retry.result()).toBe('held');
     }
 
@@ -374,7 +378,7 @@ describe('webhook circuit on the time-skipping server', () => {
     });
     const events = await dispatchEvents(ep, 8);
     for (const id of events.slice(0, 4)) {
-      const retry = env.client.workflow.getHandle(workflowIds.webhookDelivery(ep.endpointId, id));
+      const retry = env.client.workflow.getHandle(webhookDeliveryWorkflowId(ep.endpointId, id));
       expect(await retry.result()).toBe('held');
     }
 
@@ -401,7 +405,7 @@ describe('webhook circuit on the time-skipping server', () => {
 
     expect(await circuitOf(ep).result()).toBe('skipped');
     for (const id of events.slice(0, 4)) {
-      const retry = env.client.workflow.getHandle(workflowIds.webhookDelivery(ep.endpointId, id));
+      const retry = env.client.workflow.getHandle(webhookDeliveryWorkflowId(ep.endpointId, id));
       expect(await retry.result()).toBe('skipped');
     }
     expect(await store.webhookBacklog.count(ep.endpointId)).toBe(0);

@@ -13,7 +13,10 @@ import { workflowStarter } from '../../webhooks/engine';
 import { createWebhookHttp, type WebhookHttp } from '../../webhooks/http';
 import { webhookBody } from '../../webhooks/signing';
 import type { webhookDeliveryWorkflow } from '../../workflows';
-import { workflowIds, type WebhookDeliveryInput } from '../../workflows/definitions';
+import {
+  type WebhookDeliveryInput,
+  webhookDeliveryWorkflowId,
+} from '../../workflows/contracts/webhook-delivery';
 import { testConfig } from '../support/config';
 import { createTimeSkippingEnv } from '../support/time-skipping';
 import {
@@ -136,7 +139,7 @@ function deliveryInput(
 function startWorkflow(input: WebhookDeliveryInput): Promise<WorkflowHandle> {
   return env.client.workflow.start<typeof webhookDeliveryWorkflow>('webhookDeliveryWorkflow', {
     taskQueue,
-    workflowId: workflowIds.webhookDelivery(input.endpointId, input.eventId),
+    workflowId: webhookDeliveryWorkflowId(input.endpointId, input.eventId),
     args: [input],
   });
 }
@@ -419,7 +422,7 @@ describe('webhook delivery workflow on the time-skipping server', () => {
   it('replays a finished delivery as a new run, and only once no run is going', async () => {
     const ep = await newEndpoint();
     const input = deliveryInput(ep);
-    const workflowId = workflowIds.webhookDelivery(ep.endpointId, input.eventId);
+    const workflowId = webhookDeliveryWorkflowId(ep.endpointId, input.eventId);
     const handle = env.client.workflow.getHandle(workflowId);
     answerInTurn(receiver, input.eventId, [{ status: 200 }]);
 

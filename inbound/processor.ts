@@ -10,7 +10,7 @@ import {
   type MetaInboundMessage,
   type MetaStatus,
   type MetaWebhook,
-} from './meta-webhook';
+} from '../meta/webhook-payload';
 
 const STATUSES = new Set<MessageStatus>(['sent', 'delivered', 'read', 'failed']);
 /** Every webhook names its number; its account is read once in this long, not per webhook. */

@@ -1,4 +1,4 @@
-import type { WooOrderState } from './definitions';
+import type { WooOrderState } from './woo-order';
 
 /**
  * How order statuses move: pending / on-hold (awaiting payment) → processing → shipped →

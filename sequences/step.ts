@@ -1,9 +1,9 @@
 import type { ContactDoc, CampaignMessage } from '../store/documents';
 import type { SequenceStep } from '../store/sequence-types';
-import { renderCampaignMessage, type ActionValues } from './campaign-message';
-import type { MetaContent } from './meta-message';
-import { windowOpen } from './window';
-import { isTimezone } from './delivery-schedule';
+import { renderCampaignMessage, type ActionValues } from '../campaigns/message';
+import type { MetaContent } from '../meta/messages';
+import { windowOpen } from '../meta/window';
+import { isTimezone } from '../lib/delivery-schedule';
 
 /**
  * Where a step's message comes from before it is rendered for the contact. Today it is the

@@ -2,8 +2,8 @@ import type { CampaignRequest } from '../api/schemas/campaigns';
 import { NotFoundError, ValidationError } from '../lib/errors';
 import type { Store } from '../store';
 import type { AccountDoc, CampaignDoc, CampaignMessage } from '../store/documents';
-import { placeholderProblems } from './campaign-message';
-import { parameterMismatch } from './template-parameters';
+import { placeholderProblems } from './message';
+import { parameterMismatch } from '../meta/template-parameters';
 
 export interface CampaignPlan {
   account: AccountDoc;

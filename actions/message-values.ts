@@ -1,6 +1,6 @@
-import { actionValuesForContacts } from '../actions/contact-values';
-import type { ActionRunDeps } from '../actions/run';
-import type { ActionValues } from '../messaging/campaign-message';
+import { actionValuesForContacts } from './contact-values';
+import type { ActionRunDeps } from './run';
+import type { ActionValues } from '../campaigns/message';
 import type { ActionCaller, CampaignMessage, ContactDoc } from '../store/documents';
 
 /** Time one call may spend running recipients' action; the rest waits for the next call. */

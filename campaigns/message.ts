@@ -1,5 +1,5 @@
 import type { CampaignMessage, ContactDoc } from '../store/documents';
-import type { MetaContent } from './meta-message';
+import type { MetaContent } from '../meta/messages';
 
 /**
  * Campaign placeholders: `{{name}}`, `{{phone_number}}`, `{{email}}`, `{{stage}}`,

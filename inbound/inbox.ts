@@ -2,8 +2,8 @@ import { BatchedIntake } from '../lib/batched-intake';
 import { mapLimit } from '../lib/concurrency';
 import type { Store } from '../store';
 import type { InboundWebhookDoc } from '../store/documents';
-import type { InboundProcessor } from './inbound';
-import type { MetaWebhook } from './meta-webhook';
+import type { InboundProcessor } from './processor';
+import type { MetaWebhook } from '../meta/webhook-payload';
 
 export interface InboxLogger {
   warn(obj: object, msg: string): void;

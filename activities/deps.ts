@@ -1,0 +1,16 @@
+import type { Config } from '../lib/config';
+import type { Store } from '../store';
+import type { Signals } from '../store/signals';
+import type { Sandbox } from '../vm/types';
+import type { WebhookEngine } from '../webhooks/engine';
+import type { MetaClient } from '../meta/client';
+
+export interface ActivityDeps {
+  config: Config;
+  store: Store;
+  signals: Signals;
+  meta: MetaClient;
+  webhooks: Pick<WebhookEngine, 'deliverer' | 'dispatcher'>;
+  /** Custom actions' sandbox; the process's shared one (vm/from-config.ts) when not given. */
+  sandbox?: Sandbox;
+}

@@ -1,0 +1,29 @@
+import { defineSignal } from '@temporalio/workflow';
+
+/** The retries of one message, `message:<messageId>`. */
+
+export const MESSAGE_RETRY_WORKFLOW = 'messageRetryWorkflow';
+
+export const messageRetryWorkflowId = (messageId: string) => `message:${messageId}`;
+
+/** A message that Meta refused for now, or whose send's outcome is unknown. */
+export interface MessageRetryInput {
+  messageId: string;
+  orgId: string;
+}
+
+export type SendReport =
+  /** The attempt failed and can be made again, after `delayMs` or the retry schedule's wait. */
+  | { kind: 'retry'; reason: { code: number; message: string }; delayMs?: number }
+  /** The message left the queue: sent, or failed for good. */
+  | { kind: 'settled' };
+
+/** What the dispatcher reports to a message's retry workflow. */
+export const sendReportSignal = defineSignal<[SendReport]>('sendReport');
+
+/** Waits after the 1st, 2nd, ... failed attempt of a message: about 10 minutes in all. */
+export const MESSAGE_RETRY_DELAYS_MS = [
+  1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 64_000, 120_000, 120_000,
+] as const;
+
+export type MessageRetryWorkflow = (input: MessageRetryInput) => Promise<'settled' | 'failed'>;
