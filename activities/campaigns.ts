@@ -2,7 +2,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { idFrom } from '../lib/ids';
 import { renderCampaignMessage } from '../campaigns/message';
 import { windowOpen } from '../meta/window';
-import type { NewMessage } from '../store/contract';
+import type { NewMessage } from '../store/contract/messages';
 import type { CampaignDoc, CampaignStatus, ContactDoc } from '../store/documents';
 import { eventDoc } from '../store/events';
 import { sharedSandbox } from '../vm/from-config';

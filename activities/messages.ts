@@ -1,5 +1,5 @@
 import { failedEvent } from '../sending/message-events';
-import type { StatusReason } from '../store/contract';
+import type { StatusReason } from '../store/contract/messages';
 import type { ActivityDeps } from './deps';
 
 /** Who settles a message its retry workflow gave up on (not a dispatcher's claim). */

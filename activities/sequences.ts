@@ -8,9 +8,9 @@ import {
   stepAsWritten,
   type StepMessageSource,
 } from '../sequences/step';
-import type { NewMessage } from '../store/contract';
+import type { NewMessage } from '../store/contract/messages';
 import { eventDoc } from '../store/events';
-import type { RunId, StepRecord } from '../store/sequence-types';
+import type { RunId, StepRecord } from '../store/contract/sequences';
 import type { SequenceStepInput, SequenceStepResult } from '../workflows/contracts/sequence';
 import { ExitReason } from '../sequences/exits';
 import { SubscriptionStarter } from '../sequences/starter';

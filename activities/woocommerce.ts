@@ -1,13 +1,13 @@
 import { Context, log } from '@temporalio/activity';
 import { idFrom } from '../lib/ids';
 import { parameterMismatch } from '../meta/template-parameters';
-import {
-  wooOrderKey,
-  type WooOrderEvent,
-  type WooOrderOutcome,
-  type WooStoreDoc,
-  type WooTemplateMapping,
-} from '../store/woocommerce';
+import type {
+  WooOrderEvent,
+  WooOrderOutcome,
+  WooStoreDoc,
+  WooTemplateMapping,
+} from '../store/contract/woocommerce';
+import { wooOrderKey } from '../store/woocommerce';
 import { upsertCustomer } from '../woocommerce/customer';
 import { handOffStored } from '../woocommerce/handoff';
 import {

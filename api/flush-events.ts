@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
-import type { OutboxCollection } from '../store/contract';
+import type { OutboxCollection } from '../store/contract/events';
 
 /**
  * Copies the pending events of the documents a request just wrote. The changes are already

@@ -11,7 +11,7 @@ import { provisionOrganization } from '../scripts/provision';
 import type { RuntimeOptionsPatch, SendLogEntry, SendSummary } from '../sim/meta/types';
 import { openStore, type Store } from '../store';
 import { accountSettings, DEFAULT_THROUGHPUT } from '../store/accounts';
-import type { NewMessage } from '../store/contract';
+import type { NewMessage } from '../store/contract/messages';
 import type { AccountDoc } from '../store/documents';
 import type { Signals } from '../store/signals';
 import { benchEntry, type SimRequest } from './servers';

@@ -2,7 +2,7 @@ import { mapLimit } from '../lib/concurrency';
 import { normalizePhone } from '../lib/phone';
 import { TtlCache } from '../lib/ttl-cache';
 import type { Store } from '../store';
-import type { StatusUpdate } from '../store/contract';
+import type { StatusUpdate } from '../store/contract/messages';
 import type { AccountDoc, EventDoc, MessageDoc, MessageStatus } from '../store/documents';
 import { eventDoc } from '../store/events';
 import {

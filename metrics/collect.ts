@@ -1,4 +1,5 @@
-import type { SendClass, Store } from '../store/contract';
+import type { Store } from '../store/contract';
+import type { SendClass } from '../store/contract/send-queue';
 import { HELP, METRICS } from './names';
 import type { MetricFamily } from './prometheus';
 import { sendRatesByAccount } from './send-rate';

@@ -1,4 +1,4 @@
-import type { CounterRepository, CounterSample } from '../store/contract';
+import type { CounterRepository, CounterSample } from '../store/contract/counters';
 
 export interface CounterBufferLog {
   warn(obj: object, msg: string): void;

@@ -1,4 +1,4 @@
-import type { SendLaneDoc } from '../store/contract';
+import type { SendLaneDoc } from '../store/contract/send-queue';
 
 /**
  * What a number is sending now, in messages a second: its lane's last reported rate while

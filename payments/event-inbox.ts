@@ -1,5 +1,5 @@
 import { BatchedIntake } from '../lib/batched-intake';
-import type { NewPaymentEvent } from '../store/contract';
+import type { NewPaymentEvent } from '../store/contract/payments';
 import type { PaymentEventDoc } from '../store/documents';
 import { deliverPaymentEvents, type DeliverDeps } from './deliver-events';
 

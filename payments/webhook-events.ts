@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import type Stripe from 'stripe';
 import { sha256Hex } from '../lib/crypto';
-import type { NewPaymentEvent } from '../store/contract';
+import type { NewPaymentEvent } from '../store/contract/payments';
 import type { PaymentEventKind } from '../store/documents';
 import { LINK_ID_KEY } from './gateways/types';
 

@@ -1,7 +1,7 @@
 import { MetaApiError } from '../meta/errors';
 import type { MetaClient } from '../meta/client';
 import { toWaId } from '../lib/phone';
-import type { StatusReason } from '../store/contract';
+import type { StatusReason } from '../store/contract/messages';
 import type { AccountDoc, MessageDoc } from '../store/documents';
 
 /** What one send to Meta came to, and so what the lane does next. */

@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { MetaClient } from '../meta/client';
 import type { Config } from '../lib/config';
-import type { ClaimedSend, SendOutcome, Store } from '../store/contract';
+import type { Store } from '../store/contract';
+import type { ClaimedSend, SendOutcome } from '../store/contract/send-queue';
 import type { AccountDoc } from '../store/documents';
 import { attemptSend, DISCONNECTED, type Attempt } from './attempt';
 import { failedEvent, sentEvent } from './message-events';

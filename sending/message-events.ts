@@ -1,4 +1,4 @@
-import type { StatusReason } from '../store/contract';
+import type { StatusReason } from '../store/contract/messages';
 import type { EventDoc, MessageDoc } from '../store/documents';
 import { eventDoc } from '../store/events';
 

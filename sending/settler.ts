@@ -1,4 +1,5 @@
-import type { SendOutcome, Store } from '../store/contract';
+import type { Store } from '../store/contract';
+import type { SendOutcome } from '../store/contract/send-queue';
 import type { EventDoc } from '../store/documents';
 import type { Signals } from '../store/signals';
 

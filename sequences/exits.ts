@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { mapLimit } from '../lib/concurrency';
 import type { Store } from '../store';
-import type { EndedRun, ExitMatch } from '../store/sequence-types';
+import type { EndedRun, ExitMatch } from '../store/contract/sequences';
 import { exitSequenceSignal, sequenceWorkflowId } from '../workflows/contracts/sequence';
 
 /** Why a subscription ended early. */

@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { TtlCache } from '../lib/ttl-cache';
 import type { Store } from '../store';
-import type { SequenceDoc } from '../store/sequence-types';
+import type { SequenceDoc } from '../store/contract/sequences';
 import { ExitReason, exitRuns } from './exits';
 
 /** An inbound message as sequences see it. */

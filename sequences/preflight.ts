@@ -6,7 +6,7 @@ import { toCampaignMessage } from '../campaigns/preflight';
 import { parameterMismatch } from '../meta/template-parameters';
 import type { Store } from '../store';
 import type { AccountDoc, CampaignMessage } from '../store/documents';
-import type { NewSequence, SequenceStep, TemplateMessage } from '../store/sequence-types';
+import type { NewSequence, SequenceStep, TemplateMessage } from '../store/contract/sequences';
 
 type MessageRequest = SequenceRequest['steps'][number]['message'];
 

@@ -6,7 +6,11 @@ import {
 import { mapLimit } from '../lib/concurrency';
 import { nextAllowedMoment } from '../lib/delivery-schedule';
 import type { Store } from '../store';
-import type { SequenceDefinition, SequenceReentry, SubscriptionDoc } from '../store/sequence-types';
+import type {
+  SequenceDefinition,
+  SequenceReentry,
+  SubscriptionDoc,
+} from '../store/contract/sequences';
 import { type SequenceInput, sequenceWorkflowId } from '../workflows/contracts/sequence';
 
 /** Re-entry rules as Temporal's workflow ID reuse policy: the store decides first, this backs it. */

@@ -1,5 +1,5 @@
 import type { ContactDoc, CampaignMessage } from '../store/documents';
-import type { SequenceStep } from '../store/sequence-types';
+import type { SequenceStep } from '../store/contract/sequences';
 import { renderCampaignMessage, type ActionValues } from '../campaigns/message';
 import type { MetaContent } from '../meta/messages';
 import { windowOpen } from '../meta/window';

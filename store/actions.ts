@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { NewAction } from './contract';
+import type { NewAction } from './contract/actions';
 import type { ActionCaller, ActionDoc, ActionRunDoc, ActionRunOutcome } from './documents';
 
 export function newAction(orgId: string, input: NewAction, at = new Date()): ActionDoc {

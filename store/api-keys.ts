@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { randomToken, sha256Hex } from '../lib/crypto';
-import type { NewApiKey } from './contract';
+import type { NewApiKey } from './contract/organizations';
 import type { ApiKeyDoc } from './documents';
 
 export const API_KEY_PREFIX = 'wf_';

@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { cleanTags } from './contact-fields';
-import type { CampaignCounts, CampaignRepository, NewCampaign, RecipientState } from './contract';
+import type {
+  CampaignCounts,
+  CampaignRepository,
+  NewCampaign,
+  RecipientState,
+} from './contract/campaigns';
 import type {
   CampaignAudience,
   CampaignDoc,

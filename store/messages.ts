@@ -1,4 +1,4 @@
-import type { NewMessage } from './contract';
+import type { NewMessage } from './contract/messages';
 import type { MessageDoc, MessageStatus } from './documents';
 
 /** Statuses only move forward; `failed` is final. */

@@ -1,4 +1,4 @@
-import type { NewPaymentEvent, NewPaymentLink } from './contract';
+import type { NewPaymentEvent, NewPaymentLink } from './contract/payments';
 import type { PaymentEventDoc, PaymentLinkDoc } from './documents';
 
 /** After this many failed processing attempts a payment event stays parked, with its error. */

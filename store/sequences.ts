@@ -6,7 +6,7 @@ import type {
   SequenceVersionDoc,
   SubscriptionDoc,
   SubscriptionState,
-} from './sequence-types';
+} from './contract/sequences';
 
 export const sequenceVersionId = (sequenceId: string, version: number) =>
   `${sequenceId}:${version}`;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { NewTransfer } from './contract';
+import type { NewTransfer } from './contract/contacts';
 import type { OutboxEvent, TransferDoc } from './documents';
 import { newEvent } from './events';
 

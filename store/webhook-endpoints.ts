@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { encryptSecret } from '../lib/crypto';
-import type { NewWebhookEndpoint } from './contract';
+import type { NewWebhookEndpoint } from './contract/webhooks';
 import type {
   WebhookAttemptDoc,
   WebhookAttemptOutcome,

@@ -1,5 +1,5 @@
 import type { Store } from '../store';
-import type { ParkedDelivery } from '../store/contract';
+import type { ParkedDelivery } from '../store/contract/webhooks';
 import type { WebhookEndpointStatus } from '../store/documents';
 import { endedWithoutPost } from '../store/webhook-endpoints';
 import type { WebhookCircuitInput } from '../workflows/contracts/webhook-circuit';

@@ -1,5 +1,5 @@
 import type { Store } from '../store';
-import type { AttemptSummary } from '../store/contract';
+import type { AttemptSummary } from '../store/contract/webhooks';
 import type { EventDoc, WebhookDispatchDoc } from '../store/documents';
 import {
   WEBHOOK_RETRY_DELAYS_MS,

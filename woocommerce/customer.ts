@@ -2,7 +2,7 @@ import { ConflictError } from '../lib/errors';
 import type { Store } from '../store';
 import type { ContactPatch } from '../store/contact-fields';
 import type { ContactDoc } from '../store/documents';
-import type { WooStoreDoc } from '../store/woocommerce';
+import type { WooStoreDoc } from '../store/contract/woocommerce';
 import { isTruthy, metaValue, type WooOrder } from './order';
 import { orderValues } from './parameters';
 import { billingPhone } from './phone';

@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import type { WooDeliveryDoc } from '../store/woocommerce';
+import type { WooDeliveryDoc } from '../store/contract/woocommerce';
 import type { Store } from '../store';
 import { mapLimit } from '../lib/concurrency';
 import {

@@ -1,6 +1,6 @@
 import { BatchedIntake } from '../lib/batched-intake';
 import type { Store } from '../store';
-import type { WooDeliveryDoc } from '../store/woocommerce';
+import type { WooDeliveryDoc } from '../store/contract/woocommerce';
 
 export const INTAKE_DEFAULTS = {
   /** Deliveries per insert. */

@@ -1,4 +1,4 @@
-import type { WooOrderDoc } from '../store/woocommerce';
+import type { WooOrderDoc } from '../store/contract/woocommerce';
 import type { WooOrderState } from '../workflows/contracts/woo-order';
 import { freshWooOrderState, rankOf } from '../workflows/contracts/woo-order-statuses';
 

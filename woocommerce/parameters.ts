@@ -1,4 +1,4 @@
-import type { WooStoreDoc, WooTemplateMapping } from '../store/woocommerce';
+import type { WooStoreDoc, WooTemplateMapping } from '../store/contract/woocommerce';
 import { type WooOrder, metaValue, statusOf, trackingOf } from './order';
 
 /**

@@ -1,4 +1,4 @@
-import type { WooStoreSettings, WooTemplateMapping } from '../store/woocommerce';
+import type { WooStoreSettings, WooTemplateMapping } from '../store/contract/woocommerce';
 import { mappingProblems } from './parameters';
 
 const body = (...placeholders: string[]) => [

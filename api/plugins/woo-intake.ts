@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { TtlCache } from '../../lib/ttl-cache';
-import type { WooStoreDoc } from '../../store/woocommerce';
+import type { WooStoreDoc } from '../../store/contract/woocommerce';
 import { handOffStored } from '../../woocommerce/handoff';
 import { WooIntake } from '../../woocommerce/intake';
 

@@ -8,7 +8,7 @@ import { normalizePhone } from '../../lib/phone';
 import { ExitReason } from '../../sequences/exits';
 import { exitRuns } from '../../sequences/exits';
 import { sequencePlan } from '../../sequences/preflight';
-import type { SequenceDoc } from '../../store/sequence-types';
+import type { SequenceDoc } from '../../store/contract/sequences';
 import { envelope, ErrorSchema, IdParams, ok, protectedErrors } from '../schemas/common';
 import {
   ListSequencesQuery,

@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { NotFoundError, ValidationError } from '../../lib/errors';
 import type { MessageDoc } from '../../store/documents';
-import type { WooOrderDoc, WooStoreDoc, WooStoreSettings } from '../../store/woocommerce';
+import type { WooOrderDoc, WooStoreDoc, WooStoreSettings } from '../../store/contract/woocommerce';
 import {
   defaultWooSettings,
   mergeWooSettings,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { SendClass } from '../../store/contract';
+import type { SendClass } from '../../store/contract/send-queue';
 import type { AccountDoc } from '../../store/documents';
 import { Timestamp } from './common';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { CampaignCounts, RecipientView } from '../../store/contract';
+import type { CampaignCounts, RecipientView } from '../../store/contract/campaigns';
 import type { CampaignDoc } from '../../store/documents';
 import { Id, NextCursor, Timestamp } from './common';
 import { TemplateComponent } from './messages';

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { parseDelay } from '../../lib/duration';
 import { isTimezone, minutesOf, WEEKDAYS } from '../../lib/delivery-schedule';
-import type { SubscriptionState } from '../../store/sequence-types';
-import type { SequenceDoc, SubscriptionDoc } from '../../store/sequence-types';
+import type { SubscriptionState } from '../../store/contract/sequences';
+import type { SequenceDoc, SubscriptionDoc } from '../../store/contract/sequences';
 import { CampaignMessageBody } from './campaigns';
 import { Id, NextCursor, Timestamp } from './common';
 

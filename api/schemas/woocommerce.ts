@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { WooOrderDoc, WooStoreDoc } from '../../store/woocommerce';
+import type { WooOrderDoc, WooStoreDoc } from '../../store/contract/woocommerce';
 import type { MessageDoc } from '../../store/documents';
 import { Timestamp } from './common';
 

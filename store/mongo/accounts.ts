@@ -9,7 +9,7 @@ import {
   sandboxAccountDoc,
   type AccountSettings,
 } from '../accounts';
-import type { AccountRepository } from '../contract';
+import type { AccountRepository } from '../contract/accounts';
 import type { AccountDoc } from '../documents';
 import { sandboxAccountIds } from '../sandbox-account';
 import { isDuplicateKey } from './duplicate-key';

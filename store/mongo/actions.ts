@@ -1,7 +1,7 @@
 import type { Db, Filter } from 'mongodb';
 import { ConflictError } from '../../lib/errors';
 import { ACTION_FIELDS, duplicateActionName, newAction } from '../actions';
-import type { ActionRepository } from '../contract';
+import type { ActionRepository } from '../contract/actions';
 import type { ActionDoc, ActionRunDoc } from '../documents';
 import { insertManyNew, isDuplicateKey, retryBusy } from './duplicate-key';
 

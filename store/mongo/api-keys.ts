@@ -1,7 +1,7 @@
 import type { Db } from 'mongodb';
 import { sha256Hex } from '../../lib/crypto';
 import { newApiKey } from '../api-keys';
-import type { ApiKeyRepository } from '../contract';
+import type { ApiKeyRepository } from '../contract/organizations';
 import type { ApiKeyDoc } from '../documents';
 
 export function apiKeyRepository(db: Db): ApiKeyRepository {

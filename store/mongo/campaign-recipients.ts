@@ -1,6 +1,6 @@
 import type { Db } from 'mongodb';
 import { campaignCounts, isMessageStatus, recipientState } from '../campaigns';
-import type { CampaignRepository, RecipientState, RecipientView } from '../contract';
+import type { CampaignRepository, RecipientState, RecipientView } from '../contract/campaigns';
 import type { CampaignRecipientDoc, MessageDoc } from '../documents';
 
 export type StoredRecipient = CampaignRecipientDoc & { _id: string };

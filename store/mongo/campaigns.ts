@@ -1,6 +1,6 @@
 import type { AnyBulkWriteOperation, Db, Filter } from 'mongodb';
 import { audienceFilter, CAMPAIGN_PATCH_FIELDS, newCampaign } from '../campaigns';
-import type { CampaignRepository } from '../contract';
+import type { CampaignRepository } from '../contract/campaigns';
 import type { CampaignDoc, ContactDoc } from '../documents';
 import { audienceContacts, audienceMatch, CONTACT_PROJECTION } from './audience';
 import { recipientViews, type StoredRecipient } from './campaign-recipients';

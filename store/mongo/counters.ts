@@ -1,5 +1,5 @@
 import { MongoBulkWriteError, type AnyBulkWriteOperation, type Db } from 'mongodb';
-import type { CounterRepository, CounterSample } from '../contract';
+import type { CounterRepository, CounterSample } from '../contract/counters';
 import { isDuplicateKey, retryBusy } from './duplicate-key';
 import { keyedLock } from './keyed-lock';
 

@@ -1,5 +1,5 @@
 import type { Db } from 'mongodb';
-import type { EventRepository } from '../contract';
+import type { EventRepository } from '../contract/events';
 import type { EventDoc } from '../documents';
 import type { EventFeed } from '../event-feed';
 import { eventDoc } from '../events';

@@ -1,5 +1,5 @@
 import type { Db } from 'mongodb';
-import type { GatewaySettingsRepository } from '../contract';
+import type { GatewaySettingsRepository } from '../contract/payments';
 import type { GatewaySettingsDoc } from '../documents';
 import { gatewaySettingsId, openKeys, sealKeys } from '../gateway-settings';
 import { retryBusy } from './duplicate-key';

@@ -1,5 +1,5 @@
 import type { Db } from 'mongodb';
-import type { InboundWebhookRepository } from '../contract';
+import type { InboundWebhookRepository } from '../contract/inbound-webhooks';
 import type { InboundWebhookDoc } from '../documents';
 import { MAX_INBOUND_ATTEMPTS, newInboundWebhooks } from '../inbound-webhooks';
 

@@ -1,5 +1,5 @@
 import type { Db, Filter } from 'mongodb';
-import type { MessageRepository, StatusReason, StatusUpdate } from '../contract';
+import type { MessageRepository, StatusReason, StatusUpdate } from '../contract/messages';
 import type { MessageDoc, MessageStatus } from '../documents';
 import { newMessageDoc, STATUS_RANK } from '../messages';
 import { isDuplicateKey, retryBusy } from './duplicate-key';

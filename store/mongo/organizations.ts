@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from 'mongodb';
-import type { OrganizationRepository } from '../contract';
+import type { OrganizationRepository } from '../contract/organizations';
 import type { OrganizationDoc } from '../documents';
 
 export function organizationRepository(db: Db): OrganizationRepository {

@@ -1,5 +1,5 @@
 import type { Collection, Db } from 'mongodb';
-import type { OutboxCollection, OutboxRelay } from '../contract';
+import type { OutboxCollection, OutboxRelay } from '../contract/events';
 import type { ContactDoc, EventDoc, OutboxEvent } from '../documents';
 import type { EventFeed } from '../event-feed';
 import { eventDoc } from '../events';

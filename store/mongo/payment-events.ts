@@ -1,5 +1,5 @@
 import type { Db } from 'mongodb';
-import type { PaymentEventRepository } from '../contract';
+import type { PaymentEventRepository } from '../contract/payments';
 import type { PaymentEventDoc } from '../documents';
 import { MAX_PAYMENT_EVENT_ATTEMPTS, newPaymentEventDocs } from '../payment-links';
 import { insertManyNew, retryBusy } from './duplicate-key';

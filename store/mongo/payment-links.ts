@@ -1,5 +1,5 @@
 import type { Db, Filter } from 'mongodb';
-import type { PaymentLinkRepository } from '../contract';
+import type { PaymentLinkRepository } from '../contract/payments';
 import type { PaymentLinkDoc } from '../documents';
 import { newPaymentLinkDoc } from '../payment-links';
 import { isDuplicateKey, retryBusy } from './duplicate-key';

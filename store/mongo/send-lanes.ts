@@ -1,5 +1,5 @@
 import type { Db } from 'mongodb';
-import type { SendLaneDoc, SendLaneRepository } from '../contract';
+import type { SendLaneDoc, SendLaneRepository } from '../contract/send-queue';
 import { isDuplicateKey, retryBusy } from './duplicate-key';
 import { keyedLock } from './keyed-lock';
 

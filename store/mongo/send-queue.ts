@@ -5,7 +5,7 @@ import type {
   SendOutcome,
   SendQueueEntry,
   SendQueueRepository,
-} from '../contract';
+} from '../contract/send-queue';
 import type { EventDoc, MessageDoc, MessageStatus } from '../documents';
 import type { EventFeed } from '../event-feed';
 import { newMessageDoc, STATUS_RANK } from '../messages';

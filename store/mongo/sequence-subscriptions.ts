@@ -6,7 +6,7 @@ import type {
   SubscriptionDoc,
   SubscriptionRepository,
   SubscriptionState,
-} from '../sequence-types';
+} from '../contract/sequences';
 import { emptyCounts, newRun, reentryAllows, RUNNING_STATES, subscriptionId } from '../sequences';
 import type { StoredContact } from './contact-writes';
 import { insertManyNew, retryBusy } from './duplicate-key';

@@ -1,7 +1,7 @@
 import type { Db, Filter } from 'mongodb';
-import type { SequenceDoc, SequenceRepository, SequenceVersionDoc } from '../sequence-types';
+import type { SequenceDoc, SequenceRepository, SequenceVersionDoc } from '../contract/sequences';
 import { definitionOf, newSequence, versionDoc } from '../sequences';
-import type { SubscriptionDoc } from '../sequence-types';
+import type { SubscriptionDoc } from '../contract/sequences';
 import { retryBusy } from './duplicate-key';
 
 /**

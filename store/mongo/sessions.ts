@@ -1,6 +1,6 @@
 import type { Db } from 'mongodb';
 import { sha256Hex } from '../../lib/crypto';
-import type { SessionRepository } from '../contract';
+import type { SessionRepository } from '../contract/organizations';
 import type { SessionDoc } from '../documents';
 import { newSession } from '../sessions';
 

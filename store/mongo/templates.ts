@@ -1,5 +1,5 @@
 import type { Db, Filter } from 'mongodb';
-import type { TemplateRepository } from '../contract';
+import type { TemplateRepository } from '../contract/accounts';
 import type { TemplateDoc } from '../documents';
 import { pickTemplate } from '../templates';
 

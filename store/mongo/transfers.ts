@@ -1,5 +1,5 @@
 import type { Db } from 'mongodb';
-import type { TransferRepository } from '../contract';
+import type { TransferRepository } from '../contract/contacts';
 import type { TransferDoc } from '../documents';
 import { newTransfer } from '../transfers';
 import { outboxFields, type WithOutbox } from './outbox';

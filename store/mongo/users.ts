@@ -1,5 +1,5 @@
 import type { Db } from 'mongodb';
-import type { UserRepository } from '../contract';
+import type { UserRepository } from '../contract/organizations';
 import type { UserDoc } from '../documents';
 import { emailTaken, newUser, normalizeEmail } from '../users';
 import { isDuplicateKey } from './duplicate-key';

@@ -1,5 +1,5 @@
 import type { Db } from 'mongodb';
-import type { WebhookBacklogRepository } from '../contract';
+import type { WebhookBacklogRepository } from '../contract/webhooks';
 import type { WebhookAttemptDoc, WebhookBacklogDoc, WebhookDispatchDoc } from '../documents';
 import { insertManyNew } from './duplicate-key';
 import { endedWithoutPost } from '../webhook-endpoints';

@@ -1,5 +1,5 @@
 import type { Collection, Db, OptionalUnlessRequiredId } from 'mongodb';
-import type { WebhookDeliveryRepository } from '../contract';
+import type { WebhookDeliveryRepository } from '../contract/webhooks';
 import type { WebhookAttemptDoc, WebhookDispatchDoc } from '../documents';
 import { insertManyNew } from './duplicate-key';
 

@@ -1,6 +1,6 @@
 import type { Db } from 'mongodb';
 import { decryptSecret, encryptSecret } from '../../lib/crypto';
-import type { WebhookEndpointRepository } from '../contract';
+import type { WebhookEndpointRepository } from '../contract/webhooks';
 import type { WebhookEndpointDoc } from '../documents';
 import { newWebhookEndpoint, newWebhookSecret } from '../webhook-endpoints';
 

@@ -1,9 +1,6 @@
 import type { Db } from 'mongodb';
-import {
-  MAX_WOO_HANDOFF_ATTEMPTS,
-  type WooDeliveryDoc,
-  type WooDeliveryRepository,
-} from '../woocommerce';
+import type { WooDeliveryDoc, WooDeliveryRepository } from '../contract/woocommerce';
+import { MAX_WOO_HANDOFF_ATTEMPTS } from '../woocommerce';
 import { insertManyNew, retryBusy } from './duplicate-key';
 
 export function wooDeliveryRepository(db: Db): WooDeliveryRepository {

@@ -1,11 +1,6 @@
 import type { Db, Filter } from 'mongodb';
-import {
-  definedFields,
-  newWooOrder,
-  wooOrderKey,
-  type WooOrderDoc,
-  type WooOrderRepository,
-} from '../woocommerce';
+import type { WooOrderDoc, WooOrderRepository } from '../contract/woocommerce';
+import { definedFields, newWooOrder, wooOrderKey } from '../woocommerce';
 import { isDuplicateKey, retryBusy } from './duplicate-key';
 
 export function wooOrderRepository(db: Db): WooOrderRepository {

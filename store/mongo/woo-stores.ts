@@ -1,11 +1,7 @@
 import type { Db } from 'mongodb';
 import { decryptSecret } from '../../lib/crypto';
-import {
-  newWooStore,
-  wooStoreSet,
-  type WooStoreDoc,
-  type WooStoreRepository,
-} from '../woocommerce';
+import type { WooStoreDoc, WooStoreRepository } from '../contract/woocommerce';
+import { newWooStore, wooStoreSet } from '../woocommerce';
 import { retryBusy } from './duplicate-key';
 
 export function wooStoreRepository(db: Db, encryptionKey: Buffer): WooStoreRepository {

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { sha256Hex } from '../../lib/crypto';
 import { newApiKey } from '../api-keys';
-import type { ApiKeyRepository } from '../contract';
+import type { ApiKeyRepository } from '../contract/organizations';
 import { insertValues, many, one } from './db';
 
 const COLUMNS = [

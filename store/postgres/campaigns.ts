@@ -7,7 +7,7 @@ import {
   newCampaign,
   recipientState,
 } from '../campaigns';
-import type { CampaignRepository, RecipientState, RecipientView } from '../contract';
+import type { CampaignRepository, RecipientState, RecipientView } from '../contract/campaigns';
 import type {
   CampaignDoc,
   CampaignRecipientDoc,

@@ -15,7 +15,7 @@ import {
   type ContactPatch,
   type EditableField,
 } from '../contact-fields';
-import type { ContactRepository, ContactListQuery } from '../contract';
+import type { ContactRepository, ContactListQuery } from '../contract/contacts';
 import type { ContactDoc, EventDoc, OutboxEvent } from '../documents';
 import type { EventFeed } from '../event-feed';
 import { eventDoc } from '../events';

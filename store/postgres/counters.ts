@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { CounterRepository, CounterSample } from '../contract';
+import type { CounterRepository, CounterSample } from '../contract/counters';
 import { json } from './db';
 
 /**

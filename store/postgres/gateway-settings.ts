@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { GatewaySettingsRepository } from '../contract';
+import type { GatewaySettingsRepository } from '../contract/payments';
 import type { GatewaySettingsDoc } from '../documents';
 import { gatewaySettingsId, openKeys, sealKeys } from '../gateway-settings';
 import { many, one } from './db';

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { InboundWebhookRepository } from '../contract';
+import type { InboundWebhookRepository } from '../contract/inbound-webhooks';
 import { MAX_INBOUND_ATTEMPTS, newInboundWebhooks } from '../inbound-webhooks';
 import { insertValues, many, one } from './db';
 

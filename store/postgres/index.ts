@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { AccountSettings } from '../accounts';
-import type { OutboxRelay, Store } from '../contract';
+import type { OutboxRelay } from '../contract/events';
+import type { Store } from '../contract';
 import { EventFeed } from '../event-feed';
 import { accountRepository } from './accounts';
 import { actionRepository } from './actions';

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { MessageRepository, StatusReason, StatusUpdate } from '../contract';
+import type { MessageRepository, StatusReason, StatusUpdate } from '../contract/messages';
 import type { MessageDoc, MessageStatus } from '../documents';
 import { newMessageDoc, STATUS_RANK } from '../messages';
 import { fromRow, insertValues, json, type Queryable, type Row } from './db';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
-import type { OrganizationRepository } from '../contract';
+import type { OrganizationRepository } from '../contract/organizations';
 import type { OrganizationDoc } from '../documents';
 import { one } from './db';
 

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { PaymentLinkRepository } from '../contract';
+import type { PaymentLinkRepository } from '../contract/payments';
 import type { PaymentLinkDoc } from '../documents';
 import { newPaymentLinkDoc } from '../payment-links';
 import { fromRow, insertValues, json, type Row } from './db';

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { SendLaneDoc, SendLaneRepository } from '../contract';
+import type { SendLaneDoc, SendLaneRepository } from '../contract/send-queue';
 
 /** The lease is held (and compared) on the database's clock, the one all processes share. */
 const LEASE_UNTIL = `now() + $3::double precision * interval '1 millisecond'`;

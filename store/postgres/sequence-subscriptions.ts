@@ -5,7 +5,7 @@ import type {
   SubscriptionDoc,
   SubscriptionRepository,
   SubscriptionState,
-} from '../sequence-types';
+} from '../contract/sequences';
 import { emptyCounts, subscriptionId } from '../sequences';
 import { json, type Row } from './db';
 

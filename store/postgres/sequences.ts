@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { SequenceDoc, SequenceRepository, SequenceVersionDoc } from '../sequence-types';
+import type { SequenceDoc, SequenceRepository, SequenceVersionDoc } from '../contract/sequences';
 import { newSequence, versionDoc } from '../sequences';
 import { insertValues, json, many, one, transaction } from './db';
 

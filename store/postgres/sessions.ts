@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { sha256Hex } from '../../lib/crypto';
-import type { SessionRepository } from '../contract';
+import type { SessionRepository } from '../contract/organizations';
 import { newSession } from '../sessions';
 import { insertValues, one } from './db';
 

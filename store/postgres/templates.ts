@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { TemplateRepository } from '../contract';
+import type { TemplateRepository } from '../contract/accounts';
 import type { TemplateDoc } from '../documents';
 import { pickTemplate } from '../templates';
 import { insertValues, many } from './db';

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { TransferRepository } from '../contract';
+import type { TransferRepository } from '../contract/contacts';
 import type { EventFeed } from '../event-feed';
 import { eventDoc } from '../events';
 import { newTransfer } from '../transfers';

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { UserRepository } from '../contract';
+import type { UserRepository } from '../contract/organizations';
 import { emailTaken, newUser, normalizeEmail } from '../users';
 import { insertValues, isUniqueViolation, one } from './db';
 

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { ParkedDelivery, WebhookBacklogRepository } from '../contract';
+import type { ParkedDelivery, WebhookBacklogRepository } from '../contract/webhooks';
 import { insertValues, many } from './db';
 
 const COLUMNS = [

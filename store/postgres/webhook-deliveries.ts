@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { AttemptSummary, WebhookDeliveryRepository } from '../contract';
+import type { AttemptSummary, WebhookDeliveryRepository } from '../contract/webhooks';
 import type { WebhookDispatchDoc } from '../documents';
 import { insertValues, many, one } from './db';
 

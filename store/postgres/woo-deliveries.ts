@@ -1,5 +1,6 @@
 import type pg from 'pg';
-import { MAX_WOO_HANDOFF_ATTEMPTS, type WooDeliveryRepository } from '../woocommerce';
+import type { WooDeliveryRepository } from '../contract/woocommerce';
+import { MAX_WOO_HANDOFF_ATTEMPTS } from '../woocommerce';
 import { insertValues, many, one } from './db';
 
 const COLUMNS = [

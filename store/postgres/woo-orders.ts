@@ -1,12 +1,6 @@
 import type pg from 'pg';
-import {
-  definedFields,
-  newWooOrder,
-  wooOrderKey,
-  type WooOrderDoc,
-  type WooOrderEvent,
-  type WooOrderRepository,
-} from '../woocommerce';
+import type { WooOrderDoc, WooOrderEvent, WooOrderRepository } from '../contract/woocommerce';
+import { definedFields, newWooOrder, wooOrderKey } from '../woocommerce';
 import { fromRow, type Row } from './db';
 
 const FIELDS = ['number', 'status', 'contact_id', 'phone_number', 'total', 'currency'] as const;

@@ -1,11 +1,7 @@
 import type pg from 'pg';
 import { decryptSecret } from '../../lib/crypto';
-import {
-  newWooStore,
-  wooStoreSet,
-  type WooStoreDoc,
-  type WooStoreRepository,
-} from '../woocommerce';
+import type { WooStoreDoc, WooStoreRepository } from '../contract/woocommerce';
+import { newWooStore, wooStoreSet } from '../woocommerce';
 import { insertValues, many, one } from './db';
 
 const COLUMNS = [

@@ -7,7 +7,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { provisionOrganization, type Provisioned } from '../../scripts/provision';
 import type { CampaignViewData } from '../../api/schemas/campaigns';
-import type { NewCampaign } from '../../store/contract';
+import type { NewCampaign } from '../../store/contract/campaigns';
 import type { AccountDoc, CampaignDoc, TemplateDoc } from '../../store/documents';
 import { campaignWorkflowId } from '../../workflows/contracts/campaign';
 import { createTestApp, type TestApp } from '../support/app';

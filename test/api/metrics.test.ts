@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CounterBuffer } from '../../metrics/counter-buffer';
 import { exposition } from '../../metrics/prometheus';
-import type { CounterRepository, CounterSample } from '../../store/contract';
+import type { CounterRepository, CounterSample } from '../../store/contract/counters';
 import { MAX_INBOUND_ATTEMPTS } from '../../store/inbound-webhooks';
 import { createTestApp, type TestApp } from '../support/app';
 import { openRawStore } from '../support/raw-store';

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { ContactInput } from '../../store/contact-fields';
-import type { NewCampaign, NewMessage, RecipientView, Store } from '../../store/contract';
+import type { NewCampaign, RecipientView } from '../../store/contract/campaigns';
+import type { Store } from '../../store/contract';
+import type { NewMessage } from '../../store/contract/messages';
 import type { CampaignAudience, CampaignDoc, ContactDoc } from '../../store/documents';
 import { openRawStore, type RawStore } from '../support/raw-store';
 import { openTestStore, STORE_KINDS, type TestStore } from '../support/store';

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { NewMessage, Store, StatusUpdate } from '../../store/contract';
+import type { Store } from '../../store/contract';
+import type { NewMessage, StatusUpdate } from '../../store/contract/messages';
 import type { MessageStatus } from '../../store/documents';
 import { openTestStore, STORE_KINDS, type TestStore } from '../support/store';
 

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { NewPaymentEvent, NewPaymentLink, Store } from '../../store/contract';
+import type { Store } from '../../store/contract';
+import type { NewPaymentEvent, NewPaymentLink } from '../../store/contract/payments';
 import { openRawStore, type RawStore } from '../support/raw-store';
 import { openTestStore, STORE_KINDS, type TestStore } from '../support/store';
 

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { ClaimedSend, NewMessage, SendOutcome, Store } from '../../store/contract';
+import type { Store } from '../../store/contract';
+import type { NewMessage } from '../../store/contract/messages';
+import type { ClaimedSend, SendOutcome } from '../../store/contract/send-queue';
 import type { EventDoc, MessageDoc } from '../../store/documents';
 import { eventDoc } from '../../store/events';
 import { createPool } from '../../store/postgres/db';

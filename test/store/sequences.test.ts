@@ -1,7 +1,7 @@
 import type { Store } from '../../store/contract';
 import type { ContactInput } from '../../store/contact-fields';
 import type { ContactDoc } from '../../store/documents';
-import type { SequenceDoc, StepRecord } from '../../store/sequence-types';
+import type { SequenceDoc, StepRecord } from '../../store/contract/sequences';
 import { openTestStore, STORE_KINDS, type TestStore } from '../support/store';
 import { sequenceInput, step } from '../support/sequences';
 

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { NewMessage, SendClass, Store } from '../../store/contract';
+import type { Store } from '../../store/contract';
+import type { NewMessage } from '../../store/contract/messages';
+import type { SendClass } from '../../store/contract/send-queue';
 import type { AccountDoc } from '../../store/documents';
 
 /** A text message from `accountId` to `phone`, as `POST /api/messages/send` would queue it. */

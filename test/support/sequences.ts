@@ -1,4 +1,4 @@
-import type { NewSequence, SequenceStep } from '../../store/sequence-types';
+import type { NewSequence, SequenceStep } from '../../store/contract/sequences';
 import { parseDelay } from '../../lib/duration';
 
 /** A step as the store keeps it, from what the API takes. */

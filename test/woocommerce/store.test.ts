@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Store } from '../../store/contract';
-import {
-  MAX_WOO_HANDOFF_ATTEMPTS,
-  type WooDeliveryDoc,
-  type WooOrderEvent,
-  type WooStoreSettings,
-} from '../../store/woocommerce';
+import type {
+  WooDeliveryDoc,
+  WooOrderEvent,
+  WooStoreSettings,
+} from '../../store/contract/woocommerce';
+import { MAX_WOO_HANDOFF_ATTEMPTS } from '../../store/woocommerce';
 import { defaultWooSettings } from '../../woocommerce/settings';
 import { openTestStore, STORE_KINDS, type TestStore } from '../support/store';
 

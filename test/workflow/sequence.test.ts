@@ -9,7 +9,7 @@ import { SubscriptionStarter } from '../../sequences/starter';
 import type { ContactInput } from '../../store/contact-fields';
 import type { Store } from '../../store/contract';
 import type { ContactDoc, MessageDoc } from '../../store/documents';
-import type { NewSequence, SequenceDoc } from '../../store/sequence-types';
+import type { NewSequence, SequenceDoc } from '../../store/contract/sequences';
 import { type SequenceOutcome, sequenceWorkflowId } from '../../workflows/contracts/sequence';
 import { sequenceInput, step, textStep } from '../support/sequences';
 import { openTestStore, type StoreKind, type TestStore } from '../support/store';

@@ -1,5 +1,5 @@
-import type { DeliverySchedule } from '../lib/delivery-schedule';
-import type { CampaignMessage } from './documents';
+import type { DeliverySchedule } from '../../lib/delivery-schedule';
+import type { CampaignMessage } from '../documents';
 
 /**
  * Drip sequences: their stored shapes and repositories. Kept apart from documents.ts and

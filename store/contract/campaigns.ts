@@ -1,0 +1,101 @@
+import type {
+  CampaignAudience,
+  CampaignDoc,
+  CampaignMessage,
+  CampaignRecipientDoc,
+  ContactDoc,
+  MessageStatus,
+  RecipientSnapshotState,
+} from '../documents';
+import type { StatusReason } from './messages';
+
+export interface NewCampaign {
+  name: string;
+  accountId: string;
+  audience: CampaignAudience;
+  message: CampaignMessage;
+  mode: CampaignDoc['mode'];
+  scheduledAt: Date | null;
+  throughput: number | null;
+}
+
+/**
+ * A recipient as the API shows it: its snapshot state, and once queued its message's status
+ * (`queued` in the send queue, `sent`, `delivered`, `read`, `failed`).
+ */
+export type RecipientState = Exclude<RecipientSnapshotState, 'queued'> | MessageStatus;
+
+export interface RecipientView {
+  contact_id: string;
+  seq: number;
+  phone_number: string;
+  state: RecipientState;
+  message_id: string | null;
+  wamid: string | null;
+  error: StatusReason | null;
+  reason: string | null;
+}
+
+export type CampaignCounts = Record<
+  | 'total'
+  | 'pending'
+  | 'queued'
+  | 'sent'
+  | 'delivered'
+  | 'read'
+  | 'failed'
+  | 'skipped'
+  | 'cancelled',
+  number
+>;
+
+export interface CampaignRepository {
+  create(orgId: string, input: NewCampaign): Promise<CampaignDoc>;
+  get(orgId: string, id: string): Promise<CampaignDoc | null>;
+  /** Unscoped: the campaign's workflow knows only its id. */
+  byId(id: string): Promise<CampaignDoc | null>;
+  /** Newest first, after a (created_at, id) cursor. */
+  list(
+    orgId: string,
+    page: { limit: number; before?: { created_at: Date; id: string } },
+  ): Promise<CampaignDoc[]>;
+  update(
+    id: string,
+    patch: Partial<Pick<CampaignDoc, 'status' | 'started_at' | 'completed_at' | 'error' | 'total'>>,
+  ): Promise<CampaignDoc | null>;
+  /** Contacts the audience matches now (opted-out excluded, one per phone number). */
+  audienceSize(orgId: string, audience: CampaignAudience): Promise<number>;
+  /** The first `limit` of them, in send order. */
+  audienceSample(orgId: string, audience: CampaignAudience, limit: number): Promise<ContactDoc[]>;
+  /**
+   * Writes the recipients, the audience as it is now in send order, once: a second call writes
+   * nothing. Returns how many recipients the campaign has.
+   */
+  snapshot(campaign: CampaignDoc): Promise<number>;
+  /** Pending recipients after `afterSeq`, in order, with their contacts as they are now. */
+  nextRecipients(
+    campaignId: string,
+    afterSeq: number,
+    limit: number,
+  ): Promise<{ recipient: CampaignRecipientDoc; contact: ContactDoc | null }[]>;
+  /** Records what became of recipients: queued (with their message), skipped or cancelled. */
+  markRecipients(
+    campaignId: string,
+    updates: {
+      contact_id: string;
+      state: Exclude<RecipientSnapshotState, 'pending'>;
+      message_id: string | null;
+      reason: string | null;
+    }[],
+  ): Promise<void>;
+  /** Every pending recipient becomes cancelled; returns how many. */
+  cancelPending(campaignId: string): Promise<number>;
+  /** Recipients whose message is still in the send queue. */
+  inQueue(campaignId: string): Promise<number>;
+  counts(campaignId: string): Promise<CampaignCounts>;
+  /** In send order after `afterSeq`, optionally of one state. */
+  recipients(
+    campaignId: string,
+    q: { limit: number; afterSeq?: number; state?: RecipientState },
+  ): Promise<RecipientView[]>;
+}

@@ -1,0 +1,68 @@
+import type {
+  BulkRowResult,
+  ChangeResult,
+  ContactInput,
+  ContactPatch,
+  ContactSource,
+} from '../contact-fields';
+import type { ContactDoc, TransferDoc } from '../documents';
+import type { OutboxRelay } from './events';
+
+export interface ContactListQuery {
+  page: number;
+  limit: number;
+  /** Part of the name (any case) or of the phone number (with or without '+'). */
+  search?: string;
+  tag?: string;
+  stage?: string;
+}
+
+/**
+ * Contacts, unique by phone number within an organization. Every change is recorded with its
+ * contact.created / contact.updated event; see OutboxRelay for when the event is visible.
+ */
+export interface ContactRepository {
+  get(orgId: string, id: string): Promise<ContactDoc | null>;
+  findByPhone(orgId: string, phone: string): Promise<ContactDoc | null>;
+  /** Newest first; `total` counts every contact the filters match. */
+  list(orgId: string, q: ContactListQuery): Promise<{ contacts: ContactDoc[]; total: number }>;
+  /** Throws a ConflictError when the organization already has the phone number. */
+  create(orgId: string, input: ContactInput, source?: ContactSource): Promise<ContactDoc>;
+  /** The organization's contact for `phone`, created from `source` when there is none. */
+  ensure(orgId: string, phone: string, source: ContactSource): Promise<ContactDoc>;
+  /** Applies the given fields; null when the contact does not exist in the organization. */
+  update(orgId: string, id: string, patch: ContactPatch): Promise<ChangeResult | null>;
+  /**
+   * Upserts by phone number, a result per row: the first row for an unknown number creates
+   * the contact (source 'bulk'), the others update it in their order; a failing row never
+   * affects the others.
+   */
+  upsertMany(orgId: string, rows: readonly ContactInput[]): Promise<BulkRowResult[]>;
+  /** Deletes for good, never losing a change's event with it. */
+  delete(orgId: string, id: string): Promise<boolean>;
+  /**
+   * An inbound WhatsApp message from `phone` at `at`: a new number becomes an opted-in contact
+   * named from the profile; a known one gets its last inbound time moved forward (never back)
+   * and its name filled if it had none. Concurrent calls for a new number create one contact.
+   * Its events are visible when this returns.
+   */
+  recordInbound(
+    orgId: string,
+    phone: string,
+    opts: { name?: string | null; at: Date },
+  ): Promise<{ contact: ContactDoc; created: boolean }>;
+}
+
+export interface NewTransfer {
+  contactId: string;
+  fromAgentId?: string | null;
+  toAgentId?: string | null;
+  toTeamId?: string | null;
+  notes?: string | null;
+}
+
+export interface TransferRepository {
+  /** Recorded with its transfer.created event; the caller checks the contact's organization. */
+  create(orgId: string, input: NewTransfer): Promise<TransferDoc>;
+  get(orgId: string, id: string): Promise<TransferDoc | null>;
+}

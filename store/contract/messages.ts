@@ -1,0 +1,53 @@
+import type { MessageDoc, MessageStatus } from '../documents';
+
+export type NewMessage = Omit<MessageDoc, 'created_at' | 'updated_at' | 'status_history' | 'error'>;
+
+export type StatusReason = { code: number; message: string };
+
+export interface MessageRepository {
+  /** Inserts once; a second insert of the same id returns the stored message. */
+  insert(message: NewMessage, at?: Date): Promise<{ doc: MessageDoc; created: boolean }>;
+  get(orgId: string, id: string): Promise<MessageDoc | null>;
+  /** Unscoped: status webhooks name the message only by its wamid. */
+  byWamid(wamid: string): Promise<MessageDoc | null>;
+  /** Unscoped, by our own id (echoed back by Meta in biz_opaque_callback_data). */
+  byId(id: string): Promise<MessageDoc | null>;
+  /** Records Meta's id for a message; never replaces one already recorded. */
+  setWamid(id: string, wamid: string): Promise<void>;
+  /** Meta accepted the message: its wamid and the `sent` status. */
+  recordSent(id: string, wamid: string, at?: Date): Promise<void>;
+  /**
+   * Applies a status atomically: the history gets each status once, the current status only
+   * moves forward (`failed` is final). Safe to repeat, concurrently and in any order.
+   */
+  applyStatus(
+    id: string,
+    status: MessageStatus,
+    at: Date,
+    error?: StatusReason | null,
+  ): Promise<void>;
+  /**
+   * Applies many statuses in as few writes as the store allows, with the same guarantees as
+   * `applyStatus`; a status whose message is found only by `messageId` records its wamid.
+   * Returns, per update (same order), the message it applied to, or null when none matched.
+   */
+  applyStatuses(updates: StatusUpdate[]): Promise<(MessageDoc | null)[]>;
+  /** A contact's messages, newest first, after a (time, id) cursor. */
+  history(
+    orgId: string,
+    contactId: string,
+    opts: { limit: number; beforeTime?: Date; beforeId?: string },
+  ): Promise<MessageDoc[]>;
+}
+
+/** One status fact from a Meta webhook, for `applyStatuses`. */
+export interface StatusUpdate {
+  /** The organization of the number the webhook came for: a message of another is not touched. */
+  orgId: string;
+  wamid: string;
+  /** Our message id, echoed by Meta in biz_opaque_callback_data. */
+  messageId: string | null;
+  status: Exclude<MessageStatus, 'queued'>;
+  at: Date;
+  error: StatusReason | null;
+}
