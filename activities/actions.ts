@@ -2,7 +2,6 @@ import { ApplicationFailure } from '@temporalio/common';
 import { contactContext, messageContext, organizationContext } from '../actions/context';
 import { runAndRecord } from '../actions/run';
 import type { ActionCaller } from '../store/documents';
-import { sharedSandbox } from '../vm/from-config';
 import type { RunError } from '../vm/types';
 import type { ActivityDeps } from './deps';
 
@@ -30,11 +29,8 @@ export type ActionStepResult =
  * results for the workflow to branch on, not retried; a missing action or contact is a
  * non-retryable failure; a full sandbox is retried.
  */
-export function actionActivities(
-  deps: Pick<ActivityDeps, 'config' | 'store'> & { sandbox?: ActivityDeps['sandbox'] },
-) {
-  const { store, config } = deps;
-  const sandbox = () => deps.sandbox ?? sharedSandbox(config);
+export function actionActivities(deps: Pick<ActivityDeps, 'config' | 'store' | 'sandbox'>) {
+  const { store, config, sandbox } = deps;
 
   return {
     async runAction(step: ActionStepInput): Promise<ActionStepResult> {
@@ -63,7 +59,7 @@ export function actionActivities(
       }
       const org = await store.organizations.get(step.orgId);
       const { outcome, run } = await runAndRecord(
-        { store, sandbox: sandbox() },
+        { store, sandbox },
         action,
         {
           contact,

@@ -5,7 +5,6 @@ import { windowOpen } from '../meta/window';
 import type { NewMessage } from '../store/contract/messages';
 import type { CampaignDoc, CampaignStatus, ContactDoc } from '../store/documents';
 import { eventDoc } from '../store/events';
-import { sharedSandbox } from '../vm/from-config';
 import type { ActivityDeps } from './deps';
 import { messageActionValues } from '../actions/message-values';
 
@@ -79,7 +78,7 @@ export function campaignActivities({ store, signals, config, sandbox }: Activity
       const sendable = (c: ContactDoc | null): c is ContactDoc =>
         !!c && (doc.mode !== '24h' || windowOpen(c.last_inbound_at));
       const fromAction = await messageActionValues(
-        { store, sandbox: sandbox ?? sharedSandbox(config) },
+        { store, sandbox: sandbox },
         { ...doc, caller: { type: 'campaign', id: doc._id } },
         fetched.map((r) => r.contact).filter(sendable),
       );

@@ -11,6 +11,6 @@ export interface ActivityDeps {
   signals: Signals;
   meta: MetaClient;
   webhooks: Pick<WebhookEngine, 'deliverer' | 'dispatcher'>;
-  /** Custom actions' sandbox; the process's shared one (vm/from-config.ts) when not given. */
-  sandbox?: Sandbox;
+  /** Custom actions' sandbox, built and closed by the worker. */
+  sandbox: Sandbox;
 }

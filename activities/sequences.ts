@@ -14,7 +14,6 @@ import type { RunId, StepRecord } from '../store/contract/sequences';
 import type { SequenceStepInput, SequenceStepResult } from '../workflows/contracts/sequence';
 import { ExitReason } from '../sequences/exits';
 import { SubscriptionStarter } from '../sequences/starter';
-import { sharedSandbox } from '../vm/from-config';
 import type { ActivityDeps } from './deps';
 import { messageActionValues } from '../actions/message-values';
 
@@ -110,7 +109,7 @@ export function sequenceActivities(
         : null;
       const fromAction = message
         ? await messageActionValues(
-            { store, sandbox: sandbox ?? sharedSandbox(config) },
+            { store, sandbox: sandbox },
             { org_id: sub.org_id, message, caller: { type: 'sequence', id: input.sequenceId } },
             [contact],
           )

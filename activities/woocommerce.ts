@@ -29,7 +29,6 @@ import {
 import type { WooOrderState } from '../workflows/contracts/woo-order';
 import type { ContactDoc } from '../store/documents';
 import { actionValuesForContacts } from '../actions/contact-values';
-import { sharedSandbox } from '../vm/from-config';
 import type { ActivityDeps } from './deps';
 
 /** Deliveries this old and not handed off were left behind by their API process. */
@@ -99,7 +98,7 @@ export function wooActivities(
     const action = await store.actions.get(orgId, actionId);
     if (!action) return { skip: `The mapping's action '${actionId}' was deleted` };
     const results = await actionValuesForContacts(
-      { store, sandbox: sandbox ?? sharedSandbox(config) },
+      { store, sandbox: sandbox },
       { action, contacts: [contact], caller: { type: 'woocommerce', id: null }, input: order },
     );
     const r = results.get(contact._id);

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../activities';
+import { sandboxFromConfig } from '../vm/from-config';
 import { createMetaClient } from '../meta/client';
 import { mapLimit } from '../lib/concurrency';
 import { loadConfig } from '../lib/config';
@@ -211,6 +212,8 @@ async function main(argv: string[], resources: Resources): Promise<number> {
   resources.add(() => nativeConnection.close());
   const meta = createMetaClient({ apiVersion: config.meta.apiVersion });
   resources.add(() => meta.close());
+  const sandbox = sandboxFromConfig(config);
+  resources.add(() => sandbox.close());
   const worker = await createWorker({
     connection: nativeConnection,
     namespace,
@@ -221,6 +224,7 @@ async function main(argv: string[], resources: Resources): Promise<number> {
       signals: inProcessSignals(),
       meta,
       webhooks: engine,
+      sandbox,
     }),
   });
   const running = worker.run();

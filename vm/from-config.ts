@@ -15,14 +15,3 @@ export function sandboxFromConfig(config: Config): Sandbox {
     },
   });
 }
-
-let shared: { config: Config; sandbox: Sandbox } | null = null;
-
-/**
- * One sandbox per process and configuration, for activities built without one: its sandbox
- * process starts on the first run and never keeps this process alive on its own.
- */
-export function sharedSandbox(config: Config): Sandbox {
-  if (shared?.config !== config) shared = { config, sandbox: sandboxFromConfig(config) };
-  return shared.sandbox;
-}

@@ -8,6 +8,7 @@ import { Dispatcher } from '../sending/dispatcher';
 import { temporalRetryReporter } from '../sending/retries';
 import { createWebhookEngine } from '../webhooks/engine';
 import { ensureSchedules } from './schedules';
+import { sandboxFromConfig } from '../vm/from-config';
 import { createWorker } from './worker';
 
 /** Composition root: config -> connections -> activities -> Worker. */
@@ -36,7 +37,8 @@ async function main() {
       error: (obj: object, msg: string) => console.error(msg, obj),
     };
     const webhooks = createWebhookEngine({ config, store, client, log });
-    const activities = createActivities({ config, store, signals, meta, webhooks });
+    const sandbox = sandboxFromConfig(config);
+    const activities = createActivities({ config, store, signals, meta, webhooks, sandbox });
     const { maxCachedWorkflows } = config.temporal;
     const worker = await createWorker({
       connection,
@@ -55,6 +57,7 @@ async function main() {
     } finally {
       await dispatcher.close();
       await webhooks.close();
+      await sandbox.close();
     }
   } finally {
     await meta.close();

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { z } from 'zod';
 import type { ContactInput } from '../../store/contact-fields';
-import { flushEvents } from '../flush-events';
+import { flushOutbox } from '../../contacts/outbox';
 import {
   BulkContactsBody,
   BulkResultView,
@@ -59,7 +59,7 @@ export const contactBulkRoutes: FastifyPluginAsyncZod = async (app) => {
           if (res.changed) changed.push(res.id);
         }
       });
-      await flushEvents(app, request.log, 'contacts', [...new Set(changed)]);
+      await flushOutbox(app.store, request.log, 'contacts', [...new Set(changed)]);
 
       const count = (status: RowResult['status']) =>
         results.filter((r) => r.status === status).length;

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { NotFoundError } from '../../lib/errors';
-import { flushEvents } from '../flush-events';
+import { flushOutbox } from '../../contacts/outbox';
 import {
   ContactList,
   contactView,
@@ -51,7 +51,7 @@ export const contactRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       const doc = await app.store.contacts.create(orgOf(request.principal), request.body);
-      await flushEvents(app, request.log, 'contacts', doc._id);
+      await flushOutbox(app.store, request.log, 'contacts', doc._id);
       return reply.code(201).send(ok(contactView(doc)));
     },
   );
@@ -99,7 +99,7 @@ export const contactRoutes: FastifyPluginAsyncZod = async (app) => {
       const { id } = request.params;
       const res = await app.store.contacts.update(orgOf(request.principal), id, request.body);
       if (!res) throw notFound(id);
-      if (res.changes.length) await flushEvents(app, request.log, 'contacts', id);
+      if (res.changes.length) await flushOutbox(app.store, request.log, 'contacts', id);
       return ok(contactView(res.contact));
     },
   );

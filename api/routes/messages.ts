@@ -11,7 +11,7 @@ import { toMetaContent } from '../../meta/messages';
 import { parameterMismatch } from '../../meta/template-parameters';
 import { windowOpen } from '../../meta/window';
 import type { MessageDoc } from '../../store/documents';
-import { flushEvents } from '../flush-events';
+import { flushOutbox } from '../../contacts/outbox';
 import { envelope, ErrorSchema, NextCursor, ok, protectedErrors } from '../schemas/common';
 import {
   MessageHistoryQuery,
@@ -113,7 +113,7 @@ export const messageRoutes: FastifyPluginAsyncZod = async (app) => {
       }
       if (!contact) {
         contact = await store.contacts.ensure(orgId, phone, 'api');
-        await flushEvents(app, request.log, 'contacts', contact._id);
+        await flushOutbox(app.store, request.log, 'contacts', contact._id);
       }
 
       const key = request.headers['idempotency-key'];

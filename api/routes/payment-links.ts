@@ -19,7 +19,7 @@ import {
   cancelPaymentLinkUpdate,
   paymentLinkWorkflowId,
 } from '../../workflows/contracts/payment-link';
-import { flushEvents } from '../flush-events';
+import { flushOutbox } from '../../contacts/outbox';
 import { envelope, ErrorSchema, IdParams, ok, protectedErrors } from '../schemas/common';
 import {
   CreatePaymentLinkBody,
@@ -131,7 +131,7 @@ export const paymentLinkRoutes: FastifyPluginAsyncZod = async (app) => {
         contact = await store.contacts.findByPhone(orgId, phone);
         if (!contact) {
           contact = await store.contacts.ensure(orgId, phone, 'api');
-          await flushEvents(app, request.log, 'contacts', contact._id);
+          await flushOutbox(app.store, request.log, 'contacts', contact._id);
         }
       }
 

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { NotFoundError } from '../../lib/errors';
-import { flushEvents } from '../flush-events';
+import { flushOutbox } from '../../contacts/outbox';
 import { envelope, ErrorSchema, IdParams, ok, protectedErrors } from '../schemas/common';
 import { TransferBody, transferView, TransferView } from '../schemas/transfers';
 import { orgOf } from '../types';
@@ -36,7 +36,7 @@ export const transferRoutes: FastifyPluginAsyncZod = async (app) => {
         fromAgentId: from_agent_id,
         notes: notes || null,
       });
-      await flushEvents(app, request.log, 'transfers', doc._id);
+      await flushOutbox(app.store, request.log, 'transfers', doc._id);
       return reply.code(201).send(ok(transferView(doc)));
     },
   );

@@ -32,3 +32,13 @@ export const NextCursor = z
   .object({ before_time: z.string(), before_id: z.string() })
   .nullable()
   .describe('Pass both as query parameters for the next (older) page');
+
+/**
+ * The schema, proven at compile time to parse into the domain's request type: the domain
+ * declares what a use case takes, the API only how it is spelled on the wire.
+ * `checked<CampaignRequest>()(z.object({...}))`
+ */
+export const checked =
+  <Domain>() =>
+  <S extends z.ZodType<Domain>>(schema: S): S =>
+    schema;

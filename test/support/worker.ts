@@ -1,6 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../../activities';
+import { sandboxFromConfig } from '../../vm/from-config';
 import { createMetaClient } from '../../meta/client';
 import type { Config } from '../../lib/config';
 import type { Store, StoreHandle } from '../../store';
@@ -36,11 +37,12 @@ export async function startTestWorker(config: Config, database: StoreHandle): Pr
   const client = new Client({ connection, namespace });
   const meta = createMetaClient({ apiVersion: config.meta.apiVersion, timeoutMs: 5_000 });
   const webhooks = createWebhookEngine({ config, store, client, log: quiet });
+  const sandbox = sandboxFromConfig(config);
   const worker = await createWorker({
     connection: nativeConnection,
     namespace,
     taskQueue,
-    activities: createActivities({ config, store, signals, meta, webhooks }),
+    activities: createActivities({ config, store, signals, meta, webhooks, sandbox }),
   });
   const running = worker.run();
   const { counters } = webhooks;
@@ -72,6 +74,7 @@ export async function startTestWorker(config: Config, database: StoreHandle): Pr
     worker.shutdown();
     await running;
     await webhooks.close();
+    await sandbox.close();
     await meta.close();
     await nativeConnection.close();
     await connection.close();

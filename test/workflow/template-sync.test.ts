@@ -36,6 +36,7 @@ beforeAll(async () => {
       signals: t.app.database.signals,
       meta: metaClient,
       webhooks: t.app.webhooks,
+      sandbox: t.app.sandbox,
     }),
   });
   running = worker.run();
