@@ -1,4 +1,3 @@
-import type { SequenceRequest } from '../api/schemas/sequences';
 import { NotFoundError, ValidationError } from '../lib/errors';
 import { parseDelay } from '../lib/duration';
 import { placeholderProblems } from '../campaigns/message';
@@ -7,8 +6,7 @@ import { parameterMismatch } from '../meta/template-parameters';
 import type { Store } from '../store';
 import type { AccountDoc, CampaignMessage } from '../store/documents';
 import type { NewSequence, SequenceStep, TemplateMessage } from '../store/contract/sequences';
-
-type MessageRequest = SequenceRequest['steps'][number]['message'];
+import type { SequenceRequest, StepMessageRequest } from './request';
 
 const PLACEHOLDER_HELP =
   'placeholders are {{name}}, {{phone_number}}, {{email}}, {{stage}}, {{custom_fields.<key>}} ' +
@@ -67,7 +65,7 @@ async function checked(
   store: Store,
   orgId: string,
   account: AccountDoc,
-  m: MessageRequest,
+  m: StepMessageRequest,
   path: string,
 ): Promise<CampaignMessage> {
   const problems = placeholderProblems(toCampaignMessage(m, ''));

@@ -11,7 +11,11 @@ import type {
   SequenceReentry,
   SubscriptionDoc,
 } from '../store/contract/sequences';
-import { type SequenceInput, sequenceWorkflowId } from '../workflows/contracts/sequence';
+import {
+  SEQUENCE_WORKFLOW,
+  type SequenceWorkflow,
+  sequenceWorkflowId,
+} from '../workflows/contracts/sequence';
 
 /** Re-entry rules as Temporal's workflow ID reuse policy: the store decides first, this backs it. */
 export const REUSE_POLICY: Record<SequenceReentry, WorkflowIdReusePolicy> = {
@@ -21,6 +25,8 @@ export const REUSE_POLICY: Record<SequenceReentry, WorkflowIdReusePolicy> = {
 };
 
 const PAGE = 500;
+/** Subscriptions pending this long were left by a process that died before starting them. */
+const ABANDONED_AFTER_MS = 60_000;
 /** A run whose previous one is still closing is tried again after this. */
 const RETRY_MS = 1_000;
 
@@ -144,7 +150,7 @@ export class SubscriptionStarter {
     const client = this.deps.client();
     const workflowId = sequenceWorkflowId(sub.sequence_id, sub.contact_id);
     try {
-      await client.workflow.start('sequenceWorkflow', {
+      await client.workflow.start<SequenceWorkflow>(SEQUENCE_WORKFLOW, {
         workflowId,
         taskQueue: this.deps.taskQueue,
         workflowIdReusePolicy: REUSE_POLICY[reentry],
@@ -156,7 +162,7 @@ export class SubscriptionStarter {
             contactId: sub.contact_id,
             run: sub.run,
             firstAt,
-          } satisfies SequenceInput,
+          },
         ],
       });
       return 'started';
@@ -177,4 +183,9 @@ export class SubscriptionStarter {
       return 'failed';
     }
   }
+}
+
+/** Starts the workflows of subscriptions that an API process recorded but did not start. */
+export function startAbandonedSubscriptions(deps: StarterDeps, now = Date.now()): Promise<number> {
+  return new SubscriptionStarter(deps).drain(new Date(now - ABANDONED_AFTER_MS));
 }

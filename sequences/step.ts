@@ -1,9 +1,10 @@
 import type { ContactDoc, CampaignMessage } from '../store/documents';
-import type { SequenceStep } from '../store/contract/sequences';
+import type { SequenceDefinition, SequenceStep } from '../store/contract/sequences';
 import { renderCampaignMessage, type ActionValues } from '../campaigns/message';
 import type { MetaContent } from '../meta/messages';
 import { windowOpen } from '../meta/window';
 import { isTimezone } from '../lib/delivery-schedule';
+import { ExitReason } from './exits';
 
 /**
  * Where a step's message comes from before it is rendered for the contact. Today it is the
@@ -46,4 +47,14 @@ export const renderStep = (
 export function contactZone(contact: ContactDoc): string | null {
   const zone = contact.custom_fields.timezone;
   return isTimezone(zone) ? zone : null;
+}
+
+/** Why the contact leaves before its next step (opted out, or reached a goal tag), if it does. */
+export function exitReasonFor(
+  contact: ContactDoc,
+  def: Pick<SequenceDefinition, 'exit'>,
+): string | null {
+  if (!contact.opted_in) return ExitReason.optedOut;
+  const goal = def.exit.tags.find((t) => contact.tags.includes(t));
+  return goal ? ExitReason.tag(goal) : null;
 }

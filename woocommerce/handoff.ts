@@ -3,13 +3,18 @@ import type { WooDeliveryDoc } from '../store/contract/woocommerce';
 import type { Store } from '../store';
 import { mapLimit } from '../lib/concurrency';
 import {
-  type WooOrderInput,
+  WOO_ORDER_WORKFLOW,
+  type WooDeliverySignal,
   wooDeliverySignal,
+  type WooOrderWorkflow,
   wooOrderWorkflowId,
 } from '../workflows/contracts/woo-order';
 
 /** Signal-with-starts in flight at once: each is a round trip to Temporal. */
 export const HANDOFF_CONCURRENCY = 16;
+/** Deliveries this old and not handed off were left behind by their API process. */
+const ABANDONED_AFTER_MS = 2 * 60_000;
+const DELIVERIES_PER_SWEEP = 500;
 
 export interface HandoffLogger {
   warn(obj: object, msg: string): void;
@@ -21,10 +26,10 @@ export async function handOffDelivery(
   taskQueue: string,
   d: Pick<WooDeliveryDoc, '_id' | 'org_id' | 'store_id' | 'order_id'>,
 ): Promise<void> {
-  await client.workflow.signalWithStart('wooOrderWorkflow', {
+  await client.workflow.signalWithStart<WooOrderWorkflow, [WooDeliverySignal]>(WOO_ORDER_WORKFLOW, {
     workflowId: wooOrderWorkflowId(d.store_id, d.order_id),
     taskQueue,
-    args: [{ orgId: d.org_id, storeId: d.store_id, orderId: d.order_id } satisfies WooOrderInput],
+    args: [{ orgId: d.org_id, storeId: d.store_id, orderId: d.order_id }],
     signal: wooDeliverySignal,
     signalArgs: [{ delivery: d._id }],
   });
@@ -57,4 +62,16 @@ export async function handOffStored(
     .markHandedOff(ids)
     .catch((err: unknown) => log.warn({ err, count: ids.length }, 'marking hand-offs failed'));
   return ids;
+}
+
+/** Hands deliveries that no API process handed off to their orders' workflows; returns how many. */
+export async function handOffAbandoned(
+  store: Store,
+  client: Client,
+  taskQueue: string,
+  log: HandoffLogger,
+): Promise<number> {
+  const pending = await store.wooDeliveries.pending(ABANDONED_AFTER_MS, DELIVERIES_PER_SWEEP);
+  if (!pending.length) return 0;
+  return (await handOffStored(store, client, taskQueue, pending, log)).length;
 }

@@ -1,14 +1,10 @@
-import { beforeOf, nextCursor } from '../time-cursor';
-import type { FastifyInstance } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { mapLimit } from '../../lib/concurrency';
-import { ConflictError, NotFoundError } from '../../lib/errors';
-import { normalizePhone } from '../../lib/phone';
-import { ExitReason } from '../../sequences/exits';
-import { exitRuns } from '../../sequences/exits';
-import { sequencePlan } from '../../sequences/preflight';
-import type { SequenceDoc } from '../../store/contract/sequences';
+import { deleteSequence } from '../../sequences/delete';
+import { getSequence, listSequences, type SequenceWithCounts } from '../../sequences/read';
+import { createSequence, updateSequence } from '../../sequences/save';
+import { subscribeContacts } from '../../sequences/subscribe';
+import { listSubscribers, unsubscribeContact } from '../../sequences/subscribers';
 import { envelope, ErrorSchema, IdParams, ok, protectedErrors } from '../schemas/common';
 import {
   ListSequencesQuery,
@@ -24,24 +20,14 @@ import {
   subscriberView,
   SubscriberView,
 } from '../schemas/sequences';
+import { beforeOf, nextCursor } from '../time-cursor';
 import { orgOf } from '../types';
 
-/** Phone numbers looked up at once in a bulk subscribe. */
-const LOOKUPS_IN_FLIGHT = 8;
-const COUNTS_IN_FLIGHT = 4;
-
-async function viewOf(app: FastifyInstance, doc: SequenceDoc) {
-  return sequenceView(doc, await app.store.sequenceSubscriptions.counts(doc._id));
-}
+const viewOf = (s: SequenceWithCounts) => sequenceView(s.doc, s.counts);
 
 export const sequenceRoutes: FastifyPluginAsyncZod = async (app) => {
   const { store } = app;
-
-  const find = async (orgId: string, id: string) => {
-    const doc = await store.sequences.get(orgId, id);
-    if (!doc) throw new NotFoundError(`Sequence '${id}' not found`);
-    return doc;
-  };
+  const triggers = app.sequenceTriggers;
 
   const errors = { 400: ErrorSchema, 404: ErrorSchema, ...protectedErrors };
 
@@ -56,13 +42,12 @@ export const sequenceRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const orgId = orgOf(request.principal);
-      const doc = await store.sequences.create(
-        orgId,
-        await sequencePlan(store, orgId, request.body),
+      const created = await createSequence(
+        { store, triggers },
+        orgOf(request.principal),
+        request.body,
       );
-      app.sequenceTriggers.forget(orgId);
-      return reply.code(201).send(ok(await viewOf(app, doc)));
+      return reply.code(201).send(ok(viewOf(created)));
     },
   );
 
@@ -78,13 +63,16 @@ export const sequenceRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => {
       const q = request.query;
-      const docs = await store.sequences.list(orgOf(request.principal), {
+      const found = await listSequences({ store }, orgOf(request.principal), {
         limit: q.limit,
         before: beforeOf(q),
       });
       return ok({
-        sequences: await mapLimit(docs, COUNTS_IN_FLIGHT, (d) => viewOf(app, d)),
-        next_cursor: nextCursor(docs, q.limit),
+        sequences: found.map(viewOf),
+        next_cursor: nextCursor(
+          found.map((s) => s.doc),
+          q.limit,
+        ),
       });
     },
   );
@@ -100,7 +88,7 @@ export const sequenceRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) =>
-      ok(await viewOf(app, await find(orgOf(request.principal), request.params.id))),
+      ok(viewOf(await getSequence({ store }, orgOf(request.principal), request.params.id))),
   );
 
   app.put(
@@ -116,13 +104,13 @@ export const sequenceRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => {
-      const orgId = orgOf(request.principal);
-      await find(orgId, request.params.id);
-      const plan = await sequencePlan(store, orgId, request.body);
-      const doc = await store.sequences.update(orgId, request.params.id, plan);
-      if (!doc) throw new NotFoundError(`Sequence '${request.params.id}' not found`);
-      app.sequenceTriggers.forget(orgId);
-      return ok(await viewOf(app, doc));
+      const updated = await updateSequence(
+        { store, triggers },
+        orgOf(request.principal),
+        request.params.id,
+        request.body,
+      );
+      return ok(viewOf(updated));
     },
   );
 
@@ -140,19 +128,12 @@ export const sequenceRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => {
-      const orgId = orgOf(request.principal);
-      const doc = await find(orgId, request.params.id);
-      const ended = await exitRuns(
-        store,
-        app.temporal,
-        { orgId, sequenceId: doc._id },
-        ExitReason.sequenceDeleted,
+      const { id, ended } = await deleteSequence(
+        { store, temporal: app.temporal, triggers },
+        orgOf(request.principal),
+        request.params.id,
       );
-      if (!(await store.sequences.delete(orgId, doc._id))) {
-        throw new NotFoundError(`Sequence '${doc._id}' not found`);
-      }
-      app.sequenceTriggers.forget(orgId);
-      return ok({ id: doc._id, deleted: true as const, ended: ended.length });
+      return ok({ id, deleted: true as const, ended });
     },
   );
 
@@ -170,42 +151,15 @@ export const sequenceRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: envelope(SubscribeResultView), ...errors },
       },
     },
-    async (request) => {
-      const orgId = orgOf(request.principal);
-      const seq = await find(orgId, request.params.id);
-      const { contact_ids = [], phone_numbers = [] } = request.body;
-      const byPhone = await mapLimit(phone_numbers, LOOKUPS_IN_FLIGHT, async (given) => {
-        const phone = normalizePhone(given);
-        const contact = phone ? await store.contacts.findByPhone(orgId, phone) : null;
-        return { given, phone, contactId: contact?._id ?? null };
-      });
-      const ids = [...contact_ids, ...byPhone.flatMap((p) => (p.contactId ? [p.contactId] : []))];
-      const results = new Map(
-        (await store.sequenceSubscriptions.subscribe(seq, ids, 'api')).map((r) => [
-          r.contact_id,
-          r,
-        ]),
-      );
-      app.sequenceStarter.kick();
-      const rows = [
-        ...contact_ids.map((id) => ({
-          contact_id: id,
-          phone_number: null,
-          outcome: results.get(id)!.outcome,
-        })),
-        ...byPhone.map((p) => ({
-          contact_id: p.contactId,
-          phone_number: p.given,
-          outcome: !p.phone
-            ? ('invalid_phone_number' as const)
-            : p.contactId
-              ? results.get(p.contactId)!.outcome
-              : ('contact_not_found' as const),
-        })),
-      ];
-      const subscribed = [...results.values()].filter((r) => r.run !== null).length;
-      return ok({ subscribed, results: rows });
-    },
+    async (request) =>
+      ok(
+        await subscribeContacts(
+          { store, starter: app.sequenceStarter },
+          orgOf(request.principal),
+          request.params.id,
+          request.body,
+        ),
+      ),
   );
 
   app.get(
@@ -220,9 +174,8 @@ export const sequenceRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => {
-      const seq = await find(orgOf(request.principal), request.params.id);
       const q = request.query;
-      const rows = await store.sequenceSubscriptions.list(seq._id, q);
+      const rows = await listSubscribers({ store }, orgOf(request.principal), request.params.id, q);
       return ok({
         subscribers: rows.map(subscriberView),
         next_after: rows.length === q.limit ? rows[rows.length - 1]!.contact_id : null,
@@ -241,20 +194,13 @@ export const sequenceRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => {
-      const orgId = orgOf(request.principal);
-      const seq = await find(orgId, request.params.id);
-      const { contactId } = request.params;
-      const sub = await store.sequenceSubscriptions.get(seq._id, contactId);
-      if (!sub)
-        throw new NotFoundError(`Contact '${contactId}' is not subscribed to this sequence`);
-      const ended = await exitRuns(
-        store,
-        app.temporal,
-        { orgId, sequenceId: seq._id, contactIds: [contactId] },
-        ExitReason.unsubscribed,
+      const sub = await unsubscribeContact(
+        { store, temporal: app.temporal },
+        orgOf(request.principal),
+        request.params.id,
+        request.params.contactId,
       );
-      if (!ended.length) throw new ConflictError(`The subscription is already ${sub.state}`);
-      return ok(subscriberView((await store.sequenceSubscriptions.get(seq._id, contactId)) ?? sub));
+      return ok(subscriberView(sub));
     },
   );
 };

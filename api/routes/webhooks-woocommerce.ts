@@ -1,28 +1,14 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { sha256Hex } from '../../lib/crypto';
-import { NotFoundError, UnauthorizedError, ValidationError } from '../../lib/errors';
-import { wooDeliveryKey } from '../../store/woocommerce';
-import { orderIdOf } from '../../woocommerce/order';
-import { isWooPing, validWooSignature } from '../../woocommerce/signature';
+import { receiveWooWebhook } from '../../woocommerce/receive';
 import { envelope, ErrorSchema, ok } from '../schemas/common';
 
 const open = { public: true, rateLimit: false };
-/** The order topics handled; WooCommerce's others are acknowledged and dropped. */
-const TOPICS = new Set(['order.created', 'order.updated']);
-const MAX_DELIVERY_ID = 200;
-
 const header = (value: string | string[] | undefined) =>
   typeof value === 'string' ? value.trim() : undefined;
 
 /** WooCommerce's webhooks: its ping, and signed order deliveries stored before they are answered. */
 export const wooWebhookRoutes: FastifyPluginAsyncZod = async (app) => {
-  const storeOf = (id: string) =>
-    app.woo.stores.getOrLoad(id, async () => {
-      const store = await app.store.wooStores.byId(id);
-      return store && { store, secret: app.store.wooStores.secretOf(store) };
-    });
-
   // The signature covers the exact bytes WooCommerce sent, so this route keeps the raw body.
   app.removeContentTypeParser('application/json');
   const raw = { parseAs: 'buffer' as const };
@@ -53,51 +39,19 @@ export const wooWebhookRoutes: FastifyPluginAsyncZod = async (app) => {
         },
       },
     },
-    async (request) => {
-      const known = await storeOf(request.params.storeId);
-      if (!known)
-        throw new NotFoundError(`WooCommerce store '${request.params.storeId}' not found`);
-      const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-      const signature = header(request.headers['x-wc-webhook-signature']);
-      if (!signature && isWooPing(body, request.headers['content-type'])) {
-        return ok({ received: true as const });
-      }
-      if (!signature) throw new UnauthorizedError('Missing X-WC-Webhook-Signature');
-      if (!validWooSignature(known.secret, body, signature)) {
-        throw new UnauthorizedError('Invalid webhook signature');
-      }
-      const topic = header(request.headers['x-wc-webhook-topic']) ?? '';
-      if (!TOPICS.has(topic)) return ok({ received: true as const, ignored: true });
-
-      let order: unknown;
-      try {
-        order = JSON.parse(body.toString('utf8'));
-      } catch {
-        throw new ValidationError('Body is not valid JSON');
-      }
-      const orderId = orderIdOf(order);
-      if (!orderId) throw new ValidationError('id: the order has no valid id');
-      const deliveryId =
-        header(request.headers['x-wc-webhook-delivery-id']) || sha256Hex(body.toString('utf8'));
-      if (deliveryId.length > MAX_DELIVERY_ID) {
-        throw new ValidationError(
-          `X-WC-Webhook-Delivery-ID: at most ${MAX_DELIVERY_ID} characters`,
-        );
-      }
-      const { store } = known;
-      const created = await app.woo.intake.accept({
-        _id: wooDeliveryKey(store._id, deliveryId),
-        org_id: store.org_id,
-        store_id: store._id,
-        order_id: orderId,
-        topic,
-        body: body.toString('utf8'),
-        received_at: new Date(),
-        handed_off_at: null,
-        attempts: 0,
-        last_error: null,
-      });
-      return ok({ received: true as const, ...(created ? {} : { duplicate: true }) });
-    },
+    async (request) =>
+      ok(
+        await receiveWooWebhook(
+          { store: app.store, cached: app.woo.stores, intake: app.woo.intake },
+          {
+            storeId: request.params.storeId,
+            body: Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0),
+            contentType: request.headers['content-type'],
+            signature: header(request.headers['x-wc-webhook-signature']),
+            topic: header(request.headers['x-wc-webhook-topic']),
+            deliveryId: header(request.headers['x-wc-webhook-delivery-id']),
+          },
+        ),
+      ),
   );
 };

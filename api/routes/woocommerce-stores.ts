@@ -1,15 +1,14 @@
-import type { FastifyInstance } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { NotFoundError, ValidationError } from '../../lib/errors';
-import type { MessageDoc } from '../../store/documents';
-import type { WooOrderDoc, WooStoreDoc, WooStoreSettings } from '../../store/contract/woocommerce';
+import type { WooStoreDoc } from '../../store/contract/woocommerce';
+import { getWooOrder, listWooOrders, type WooOrderWithMessages } from '../../woocommerce/orders';
 import {
-  defaultWooSettings,
-  mergeWooSettings,
-  settingsActions,
-  settingsProblems,
-} from '../../woocommerce/settings';
+  createWooStore,
+  deleteWooStore,
+  getWooStore,
+  listWooStores,
+  updateWooStore,
+} from '../../woocommerce/stores';
 import { envelope, ErrorSchema, IdParams, ok, protectedErrors } from '../schemas/common';
 import {
   CreateWooStoreBody,
@@ -21,52 +20,19 @@ import {
   wooOrderView,
   WooStoreView,
   wooStoreView,
-  type WooStoreBody,
 } from '../schemas/woocommerce';
 import { orgOf } from '../types';
 
 const tags = ['woocommerce'];
 const BASE = '/api/integrations/woocommerce/stores';
 
-async function storeOf(app: FastifyInstance, orgId: string, id: string): Promise<WooStoreDoc> {
-  const doc = await app.store.wooStores.get(orgId, id);
-  if (!doc) throw new NotFoundError(`WooCommerce store '${id}' not found`);
-  return doc;
-}
-
-/** The settings the body makes of `current`; refuses unknown placeholders and accounts. */
-async function settingsFrom(
-  app: FastifyInstance,
-  orgId: string,
-  current: WooStoreSettings,
-  body: WooStoreBody,
-): Promise<{ settings: WooStoreSettings; accountId: string | null | undefined }> {
-  const settings = mergeWooSettings(current, body);
-  const [problem] = settingsProblems(settings);
-  if (problem) throw new ValidationError(problem);
-  for (const actionId of settingsActions(settings)) {
-    if (!(await app.store.actions.get(orgId, actionId))) {
-      throw new NotFoundError(`Action '${actionId}' not found`);
-    }
-  }
-  if (body.whatsapp_account && !(await app.store.accounts.get(orgId, body.whatsapp_account))) {
-    throw new NotFoundError(`WhatsApp account '${body.whatsapp_account}' not found`);
-  }
-  return { settings, accountId: body.whatsapp_account };
-}
-
-async function orderView(app: FastifyInstance, doc: WooOrderDoc) {
-  const ids = doc.events.flatMap((e) => (e.message_id ? [e.message_id] : []));
-  const messages = new Map<string, MessageDoc | null>();
-  for (const id of ids) messages.set(id, await app.store.messages.get(doc.org_id, id));
-  return wooOrderView(doc, messages);
-}
+const orderView = (o: WooOrderWithMessages) => wooOrderView(o.doc, o.messages);
 
 export const wooStoreRoutes: FastifyPluginAsyncZod = async (app) => {
   const { store } = app;
   const view = (doc: WooStoreDoc, secret?: string) =>
     wooStoreView(doc, app.config.http.publicUrl, secret);
-  const forget = (id: string) => app.woo.stores.delete(id);
+  const deps = { store, cached: app.woo.stores };
 
   app.post(
     BASE,
@@ -84,16 +50,7 @@ export const wooStoreRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const orgId = orgOf(request.principal);
-      const body = request.body;
-      const { settings, accountId } = await settingsFrom(app, orgId, defaultWooSettings(), body);
-      const { store: doc, secret } = await store.wooStores.create(orgId, {
-        name: body.name,
-        site_url: body.site_url,
-        secret: body.webhook_secret,
-        account_id: accountId ?? null,
-        settings,
-      });
+      const { doc, secret } = await createWooStore(deps, orgOf(request.principal), request.body);
       return reply.code(201).send(ok(view(doc, secret)));
     },
   );
@@ -108,7 +65,7 @@ export const wooStoreRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) =>
-      ok((await store.wooStores.list(orgOf(request.principal))).map((d) => view(d))),
+      ok((await listWooStores(deps, orgOf(request.principal))).map((d) => view(d))),
   );
 
   app.get(
@@ -122,8 +79,8 @@ export const wooStoreRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => {
-      const doc = await storeOf(app, orgOf(request.principal), request.params.id);
-      return ok(view(doc, store.wooStores.secretOf(doc)));
+      const { doc, secret } = await getWooStore(deps, orgOf(request.principal), request.params.id);
+      return ok(view(doc, secret));
     },
   );
 
@@ -144,20 +101,13 @@ export const wooStoreRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => {
-      const orgId = orgOf(request.principal);
-      const current = await storeOf(app, orgId, request.params.id);
-      const body = request.body;
-      const { settings, accountId } = await settingsFrom(app, orgId, current.settings, body);
-      const doc = await store.wooStores.update(orgId, current._id, {
-        name: body.name,
-        site_url: body.site_url,
-        secret: body.webhook_secret,
-        account_id: accountId,
-        settings,
-      });
-      if (!doc) throw new NotFoundError(`WooCommerce store '${current._id}' not found`);
-      forget(doc._id);
-      return ok(view(doc, store.wooStores.secretOf(doc)));
+      const { doc, secret } = await updateWooStore(
+        deps,
+        orgOf(request.principal),
+        request.params.id,
+        request.body,
+      );
+      return ok(view(doc, secret));
     },
   );
 
@@ -172,10 +122,7 @@ export const wooStoreRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      if (!(await store.wooStores.delete(orgOf(request.principal), request.params.id))) {
-        throw new NotFoundError(`WooCommerce store '${request.params.id}' not found`);
-      }
-      forget(request.params.id);
+      await deleteWooStore(deps, orgOf(request.principal), request.params.id);
       return reply.code(204).send(null);
     },
   );
@@ -197,23 +144,11 @@ export const wooStoreRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => {
-      const orgId = orgOf(request.principal);
-      const shop = await storeOf(app, orgId, request.params.id);
       const q = request.query;
-      if ((q.before_time === undefined) !== (q.before_id === undefined)) {
-        throw new ValidationError('before_time and before_id go together');
-      }
-      const docs = await store.wooOrders.list(orgId, shop._id, {
-        limit: q.limit,
-        before: q.before_time
-          ? { updated_at: new Date(q.before_time), id: q.before_id! }
-          : undefined,
-      });
-      const last = docs.length === q.limit ? docs[docs.length - 1] : undefined;
-      const orders = [];
-      for (const doc of docs) orders.push(await orderView(app, doc));
+      const orders = await listWooOrders(deps, orgOf(request.principal), request.params.id, q);
+      const last = orders.length === q.limit ? orders[orders.length - 1]!.doc : undefined;
       return ok({
-        orders,
+        orders: orders.map(orderView),
         next_cursor: last
           ? { before_time: last.updated_at.toISOString(), before_id: last._id }
           : null,
@@ -232,11 +167,8 @@ export const wooStoreRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => {
-      const orgId = orgOf(request.principal);
-      const shop = await storeOf(app, orgId, request.params.id);
-      const doc = await store.wooOrders.get(orgId, shop._id, request.params.orderId);
-      if (!doc) throw new NotFoundError(`Order '${request.params.orderId}' not found`);
-      return ok(await orderView(app, doc));
+      const { id, orderId } = request.params;
+      return ok(orderView(await getWooOrder(deps, orgOf(request.principal), id, orderId)));
     },
   );
 };

@@ -4,7 +4,8 @@ import { isTimezone, minutesOf, WEEKDAYS } from '../../lib/delivery-schedule';
 import type { SubscriptionState } from '../../store/contract/sequences';
 import type { SequenceDoc, SubscriptionDoc } from '../../store/contract/sequences';
 import { CampaignMessageBody } from './campaigns';
-import { Id, NextCursor, Timestamp } from './common';
+import type { SequenceRequest, SubscribeRequest } from '../../sequences/request';
+import { checked, Id, NextCursor, Timestamp } from './common';
 
 const unique = <T>(values: T[]) => [...new Set(values)];
 const Label = z.string().trim().min(1).max(100);
@@ -61,41 +62,42 @@ export const ScheduleBody = z
     path: ['end'],
   });
 
-export const SequenceBody = z.strictObject({
-  name: z.string().trim().min(1).max(200),
-  whatsapp_account: z
-    .uuid()
-    .optional()
-    .describe('Account to send from; default account if omitted'),
-  steps: z.array(StepBody).min(1).max(50),
-  schedule: ScheduleBody.nullable()
-    .default(null)
-    .describe('Allowed days and hours; a step due outside waits for the next allowed moment'),
-  reentry: z
-    .enum(['never', 'after_completion', 'always'])
-    .default('never')
-    .describe(
-      'never: a contact runs it once; after_completion: again once its run ended; always: ' +
-        'subscribing again restarts it',
-    ),
-  exit: z
-    .strictObject({
-      tags: z.array(Label).max(50).default([]).transform(unique),
-      on_reply: z.boolean().default(false),
-    })
-    .default({ tags: [], on_reply: false })
-    .describe(
-      'Besides unsubscribing and opting out (always): a tag added to the contact (the goal), ' +
-        'and optionally any message from it',
-    ),
-  keywords: z
-    .array(z.string().trim().min(1).max(100))
-    .max(20)
-    .default([])
-    .transform(unique)
-    .describe('An inbound message that is exactly one of these (any case) subscribes its sender'),
-});
-export type SequenceRequest = z.infer<typeof SequenceBody>;
+export const SequenceBody = checked<SequenceRequest>()(
+  z.strictObject({
+    name: z.string().trim().min(1).max(200),
+    whatsapp_account: z
+      .uuid()
+      .optional()
+      .describe('Account to send from; default account if omitted'),
+    steps: z.array(StepBody).min(1).max(50),
+    schedule: ScheduleBody.nullable()
+      .default(null)
+      .describe('Allowed days and hours; a step due outside waits for the next allowed moment'),
+    reentry: z
+      .enum(['never', 'after_completion', 'always'])
+      .default('never')
+      .describe(
+        'never: a contact runs it once; after_completion: again once its run ended; always: ' +
+          'subscribing again restarts it',
+      ),
+    exit: z
+      .strictObject({
+        tags: z.array(Label).max(50).default([]).transform(unique),
+        on_reply: z.boolean().default(false),
+      })
+      .default({ tags: [], on_reply: false })
+      .describe(
+        'Besides unsubscribing and opting out (always): a tag added to the contact (the goal), ' +
+          'and optionally any message from it',
+      ),
+    keywords: z
+      .array(z.string().trim().min(1).max(100))
+      .max(20)
+      .default([])
+      .transform(unique)
+      .describe('An inbound message that is exactly one of these (any case) subscribes its sender'),
+  }),
+);
 
 const MessageView = z.record(z.string(), z.unknown());
 
@@ -171,19 +173,21 @@ export const SequenceList = z.object({ sequences: z.array(SequenceView), next_cu
 /** Each subscribe call takes up to this many contacts. */
 export const MAX_SUBSCRIBE = 10_000;
 
-export const SubscribeBody = z
-  .strictObject({
-    contact_ids: z.array(Id).max(MAX_SUBSCRIBE).optional(),
-    phone_numbers: z.array(z.string().min(1).max(32)).max(MAX_SUBSCRIBE).optional(),
-  })
-  .refine((b) => (b.contact_ids?.length ?? 0) + (b.phone_numbers?.length ?? 0) > 0, {
-    error: 'give contact_ids or phone_numbers',
-    path: ['contact_ids'],
-  })
-  .refine((b) => (b.contact_ids?.length ?? 0) + (b.phone_numbers?.length ?? 0) <= MAX_SUBSCRIBE, {
-    error: `at most ${MAX_SUBSCRIBE} contacts a call`,
-    path: ['contact_ids'],
-  });
+export const SubscribeBody = checked<SubscribeRequest>()(
+  z
+    .strictObject({
+      contact_ids: z.array(Id).max(MAX_SUBSCRIBE).optional(),
+      phone_numbers: z.array(z.string().min(1).max(32)).max(MAX_SUBSCRIBE).optional(),
+    })
+    .refine((b) => (b.contact_ids?.length ?? 0) + (b.phone_numbers?.length ?? 0) > 0, {
+      error: 'give contact_ids or phone_numbers',
+      path: ['contact_ids'],
+    })
+    .refine((b) => (b.contact_ids?.length ?? 0) + (b.phone_numbers?.length ?? 0) <= MAX_SUBSCRIBE, {
+      error: `at most ${MAX_SUBSCRIBE} contacts a call`,
+      path: ['contact_ids'],
+    }),
+);
 
 const Outcome = z.enum([
   'subscribed',

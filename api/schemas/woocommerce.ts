@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { WooOrderDoc, WooStoreDoc } from '../../store/contract/woocommerce';
 import type { MessageDoc } from '../../store/documents';
-import { Timestamp } from './common';
+import type { NewWooStoreRequest, WooStoreRequest } from '../../woocommerce/stores';
+import { checked, Timestamp } from './common';
 
 const Components = z
   .array(z.record(z.string(), z.unknown()))
@@ -74,25 +75,27 @@ const Secret = z
   .max(255)
   .describe("The webhook's secret in WooCommerce; generated when not given");
 
-export const CreateWooStoreBody = z.object({
-  name: Name,
-  site_url: SiteUrl,
-  webhook_secret: Secret.optional(),
-  ...Settings,
-});
-
-export const UpdateWooStoreBody = z
-  .object({
-    name: Name.optional(),
-    site_url: SiteUrl.optional(),
+export const CreateWooStoreBody = checked<NewWooStoreRequest>()(
+  z.object({
+    name: Name,
+    site_url: SiteUrl,
     webhook_secret: Secret.optional(),
     ...Settings,
-  })
-  .refine((b) => Object.values(b).some((v) => v !== undefined), {
-    message: 'Nothing to update',
-  });
+  }),
+);
 
-export type WooStoreBody = z.infer<typeof UpdateWooStoreBody>;
+export const UpdateWooStoreBody = checked<WooStoreRequest>()(
+  z
+    .object({
+      name: Name.optional(),
+      site_url: SiteUrl.optional(),
+      webhook_secret: Secret.optional(),
+      ...Settings,
+    })
+    .refine((b) => Object.values(b).some((v) => v !== undefined), {
+      message: 'Nothing to update',
+    }),
+);
 
 const MappingView = z.object({
   name: z.string(),

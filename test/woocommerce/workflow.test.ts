@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { WooActivities, WooDeliveryFacts } from '../../activities/woocommerce';
+import type { WooActivities } from '../../activities/woocommerce';
+import type { WooDeliveryFacts } from '../../woocommerce/delivery';
 import {
   type WooOrderInput,
   type WooOrderState,

@@ -1,0 +1,59 @@
+import { mapLimit } from '../lib/concurrency';
+import { normalizePhone } from '../lib/phone';
+import type { Store } from '../store';
+import type { SubscribeOutcome } from '../store/contract/sequences';
+import { findSequence } from './read';
+import type { SubscribeRequest } from './request';
+
+/** Phone numbers looked up at once in a bulk subscribe. */
+const LOOKUPS_IN_FLIGHT = 8;
+
+export interface SubscribeRow {
+  contact_id: string | null;
+  /** As given, for rows given by phone number. */
+  phone_number: string | null;
+  outcome: SubscribeOutcome | 'invalid_phone_number';
+}
+
+/**
+ * Records the subscriptions (the re-entry rule deciding about contacts already subscribed),
+ * then has their workflows started in the background; a result per row given.
+ */
+export async function subscribeContacts(
+  deps: { store: Store; starter: { kick(): void } },
+  orgId: string,
+  id: string,
+  req: SubscribeRequest,
+): Promise<{ subscribed: number; results: SubscribeRow[] }> {
+  const { store } = deps;
+  const seq = await findSequence(deps, orgId, id);
+  const { contact_ids = [], phone_numbers = [] } = req;
+  const byPhone = await mapLimit(phone_numbers, LOOKUPS_IN_FLIGHT, async (given) => {
+    const phone = normalizePhone(given);
+    const contact = phone ? await store.contacts.findByPhone(orgId, phone) : null;
+    return { given, phone, contactId: contact?._id ?? null };
+  });
+  const ids = [...contact_ids, ...byPhone.flatMap((p) => (p.contactId ? [p.contactId] : []))];
+  const results = new Map(
+    (await store.sequenceSubscriptions.subscribe(seq, ids, 'api')).map((r) => [r.contact_id, r]),
+  );
+  deps.starter.kick();
+  const rows: SubscribeRow[] = [
+    ...contact_ids.map((id) => ({
+      contact_id: id,
+      phone_number: null,
+      outcome: results.get(id)!.outcome,
+    })),
+    ...byPhone.map((p) => ({
+      contact_id: p.contactId,
+      phone_number: p.given,
+      outcome: !p.phone
+        ? ('invalid_phone_number' as const)
+        : p.contactId
+          ? results.get(p.contactId)!.outcome
+          : ('contact_not_found' as const),
+    })),
+  ];
+  const subscribed = [...results.values()].filter((r) => r.run !== null).length;
+  return { subscribed, results: rows };
+}

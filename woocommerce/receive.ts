@@ -1,0 +1,92 @@
+import { sha256Hex } from '../lib/crypto';
+import { NotFoundError, UnauthorizedError, ValidationError } from '../lib/errors';
+import type { Store } from '../store';
+import type { WooDeliveryDoc, WooStoreDoc } from '../store/contract/woocommerce';
+import { wooDeliveryKey } from '../store/woocommerce';
+import { orderIdOf } from './order';
+import { isWooPing, validWooSignature } from './signature';
+
+/** The order topics handled; WooCommerce's others are acknowledged and dropped. */
+const TOPICS = new Set(['order.created', 'order.updated']);
+const MAX_DELIVERY_ID = 200;
+
+/** A store as its webhooks verify it. */
+export interface KnownWooStore {
+  store: WooStoreDoc;
+  secret: string;
+}
+
+export interface ReceiveDeps {
+  store: Store;
+  /** Stores and their secrets, reused a while: a sale day sends thousands of webhooks a second. */
+  cached: {
+    getOrLoad(id: string, load: () => Promise<KnownWooStore | null>): Promise<KnownWooStore | null>;
+  };
+  intake: { accept(doc: WooDeliveryDoc): Promise<boolean> };
+}
+
+/** A webhook call as WooCommerce made it: the exact bytes it signed, and its headers. */
+export interface WooWebhookRequest {
+  storeId: string;
+  body: Buffer;
+  contentType?: string;
+  signature?: string;
+  topic?: string;
+  deliveryId?: string;
+}
+
+export interface WooWebhookReceipt {
+  received: true;
+  duplicate?: boolean;
+  ignored?: boolean;
+}
+
+/**
+ * WooCommerce's ping, or a signed order delivery: stored (a delivery id seen before is a
+ * duplicate) before it is answered, then handed to its order's workflow in the background.
+ */
+export async function receiveWooWebhook(
+  deps: ReceiveDeps,
+  req: WooWebhookRequest,
+): Promise<WooWebhookReceipt> {
+  const known = await deps.cached.getOrLoad(req.storeId, async () => {
+    const store = await deps.store.wooStores.byId(req.storeId);
+    return store && { store, secret: deps.store.wooStores.secretOf(store) };
+  });
+  if (!known) throw new NotFoundError(`WooCommerce store '${req.storeId}' not found`);
+  const { body, signature } = req;
+  if (!signature && isWooPing(body, req.contentType)) return { received: true };
+  if (!signature) throw new UnauthorizedError('Missing X-WC-Webhook-Signature');
+  if (!validWooSignature(known.secret, body, signature)) {
+    throw new UnauthorizedError('Invalid webhook signature');
+  }
+  const topic = req.topic ?? '';
+  if (!TOPICS.has(topic)) return { received: true, ignored: true };
+
+  let order: unknown;
+  try {
+    order = JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new ValidationError('Body is not valid JSON');
+  }
+  const orderId = orderIdOf(order);
+  if (!orderId) throw new ValidationError('id: the order has no valid id');
+  const deliveryId = req.deliveryId || sha256Hex(body.toString('utf8'));
+  if (deliveryId.length > MAX_DELIVERY_ID) {
+    throw new ValidationError(`X-WC-Webhook-Delivery-ID: at most ${MAX_DELIVERY_ID} characters`);
+  }
+  const { store } = known;
+  const created = await deps.intake.accept({
+    _id: wooDeliveryKey(store._id, deliveryId),
+    org_id: store.org_id,
+    store_id: store._id,
+    order_id: orderId,
+    topic,
+    body: body.toString('utf8'),
+    received_at: new Date(),
+    handed_off_at: null,
+    attempts: 0,
+    last_error: null,
+  });
+  return { received: true, ...(created ? {} : { duplicate: true }) };
+}
