@@ -1,6 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { contactContext, messageContext, organizationContext } from '../actions/context';
-import { runAndRecord } from '../actions/run';
+import { invokeAction, RunSubjectNotFoundError, SandboxBusyError } from '../actions/invoke';
 import type { ActionCaller } from '../store/documents';
 import type { RunError } from '../vm/types';
 import type { ActivityDeps } from './deps';
@@ -30,50 +29,36 @@ export type ActionStepResult =
  * non-retryable failure; a full sandbox is retried.
  */
 export function actionActivities(deps: Pick<ActivityDeps, 'config' | 'store' | 'sandbox'>) {
-  const { store, config, sandbox } = deps;
+  const { store, sandbox } = deps;
 
   return {
     async runAction(step: ActionStepInput): Promise<ActionStepResult> {
-      const action = await store.actions.get(step.orgId, step.actionId);
-      if (!action) {
-        throw ApplicationFailure.nonRetryable(
-          `Action ${step.actionId} not found`,
-          ActionFailure.gone,
+      try {
+        const { outcome, run } = await invokeAction(
+          { store, sandbox },
+          step.orgId,
+          step.actionId,
+          {
+            contact_id: step.contactId || undefined,
+            message: step.message ?? undefined,
+            agent: step.agent ?? undefined,
+            input: step.input,
+          },
+          step.caller ?? { type: 'workflow', id: null },
         );
-      }
-      let contact = null;
-      let message = step.message ?? null;
-      if (step.contactId) {
-        const doc = await store.contacts.get(step.orgId, step.contactId);
-        if (!doc) {
+        return { ...outcome, runId: run._id };
+      } catch (err) {
+        if (err instanceof RunSubjectNotFoundError) {
           throw ApplicationFailure.nonRetryable(
-            `Contact ${step.contactId} not found`,
+            `${err.subject} ${err.id} not found`,
             ActionFailure.gone,
           );
         }
-        contact = contactContext(doc);
-        if (!message) {
-          const [last] = await store.messages.history(step.orgId, doc._id, { limit: 1 });
-          message = last ? messageContext(last) : null;
+        if (err instanceof SandboxBusyError) {
+          throw ApplicationFailure.retryable('The sandbox is busy', ActionFailure.busy);
         }
+        throw err;
       }
-      const org = await store.organizations.get(step.orgId);
-      const { outcome, run } = await runAndRecord(
-        { store, sandbox },
-        action,
-        {
-          contact,
-          message,
-          agent: step.agent ?? null,
-          organization: org ? organizationContext(org) : { id: step.orgId, name: null },
-          input: step.input ?? null,
-        },
-        step.caller ?? { type: 'workflow', id: null },
-      );
-      if (!run) {
-        throw ApplicationFailure.retryable('The sandbox is busy', ActionFailure.busy);
-      }
-      return { ...outcome, runId: run._id };
     },
   };
 }

@@ -1,9 +1,9 @@
-import type { CampaignRequest } from '../api/schemas/campaigns';
 import { NotFoundError, ValidationError } from '../lib/errors';
 import type { Store } from '../store';
 import type { AccountDoc, CampaignDoc, CampaignMessage } from '../store/documents';
 import { placeholderProblems } from './message';
 import { parameterMismatch } from '../meta/template-parameters';
+import type { CampaignMessageRequest, CampaignRequest } from './request';
 
 export interface CampaignPlan {
   account: AccountDoc;
@@ -83,10 +83,7 @@ export async function preflight(
 }
 
 /** The stored message: the template's own language, button indexes as Meta wants them. */
-export function toCampaignMessage(
-  m: CampaignRequest['message'],
-  language: string,
-): CampaignMessage {
+export function toCampaignMessage(m: CampaignMessageRequest, language: string): CampaignMessage {
   const action = m.action_id ? { action_id: m.action_id } : {};
   if (m.type === 'text') return { type: 'text', text: m.text, ...action };
   return {

@@ -1,12 +1,10 @@
 import { beforeOf, nextCursor } from '../time-cursor';
-import type { FastifyInstance } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { contactContext, messageContext, organizationContext } from '../../actions/context';
-import { runAndRecord } from '../../actions/run';
-import { DomainError, NotFoundError, ValidationError } from '../../lib/errors';
+import { createAction, deleteAction, updateAction } from '../../actions/definitions';
+import { invokeAction } from '../../actions/invoke';
+import { actionRuns, findAction, listActions } from '../../actions/queries';
 import type { ActionCaller } from '../../store/documents';
-import type { RunError } from '../../vm/types';
 import {
   ActionBody,
   ActionPatch,
@@ -22,19 +20,6 @@ import {
 import { envelope, ErrorSchema, IdParams, ok, protectedErrors } from '../schemas/common';
 import { orgOf, type Principal } from '../types';
 
-const BUSY_RETRY_AFTER_SECONDS = 1;
-
-function where(e: RunError): string {
-  if (e.line === null) return '';
-  return e.column === null ? ` (line ${e.line})` : ` (line ${e.line}, column ${e.column})`;
-}
-
-/** The code compiles as an action's body, or a 400 naming the line and column. */
-async function checkCode(app: FastifyInstance, code: string): Promise<void> {
-  const problem = await app.sandbox.check(code);
-  if (problem) throw new ValidationError(`code: ${problem.message}${where(problem)}`);
-}
-
 const callerOf = (p: Principal | null): ActionCaller => ({
   type: 'api',
   id: p?.kind === 'api_key' ? p.keyId : p?.kind === 'session' ? p.userId : null,
@@ -43,12 +28,6 @@ const callerOf = (p: Principal | null): ActionCaller => ({
 export const actionRoutes: FastifyPluginAsyncZod = async (app) => {
   const { store } = app;
   const tags = ['actions'];
-
-  const find = async (orgId: string, id: string) => {
-    const doc = await store.actions.get(orgId, id);
-    if (!doc) throw new NotFoundError(`Action '${id}' not found`);
-    return doc;
-  };
 
   app.post(
     '/api/actions',
@@ -66,13 +45,11 @@ export const actionRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const { name, description, code } = request.body;
-      await checkCode(app, code);
-      const doc = await store.actions.create(orgOf(request.principal), {
-        name,
-        description: description || null,
-        code,
-      });
+      const doc = await createAction(
+        { store, sandbox: app.sandbox },
+        orgOf(request.principal),
+        request.body,
+      );
       return reply.code(201).send(ok(actionView(doc)));
     },
   );
@@ -86,7 +63,7 @@ export const actionRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: envelope(ActionView.array()), ...protectedErrors },
       },
     },
-    async (request) => ok((await store.actions.list(orgOf(request.principal))).map(actionView)),
+    async (request) => ok((await listActions(store, orgOf(request.principal))).map(actionView)),
   );
 
   app.get(
@@ -99,7 +76,8 @@ export const actionRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: envelope(ActionView), 404: ErrorSchema, ...protectedErrors },
       },
     },
-    async (request) => ok(actionView(await find(orgOf(request.principal), request.params.id))),
+    async (request) =>
+      ok(actionView(await findAction(store, orgOf(request.principal), request.params.id))),
   );
 
   app.patch(
@@ -120,16 +98,12 @@ export const actionRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => {
-      const orgId = orgOf(request.principal);
-      await find(orgId, request.params.id);
-      const { name, description, code } = request.body;
-      if (code !== undefined) await checkCode(app, code);
-      const doc = await store.actions.update(orgId, request.params.id, {
-        name,
-        description: description === undefined ? undefined : description || null,
-        code,
-      });
-      if (!doc) throw new NotFoundError(`Action '${request.params.id}' not found`);
+      const doc = await updateAction(
+        { store, sandbox: app.sandbox },
+        orgOf(request.principal),
+        request.params.id,
+        request.body,
+      );
       return ok(actionView(doc));
     },
   );
@@ -150,9 +124,7 @@ export const actionRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => {
       const { id } = request.params;
-      if (!(await store.actions.delete(orgOf(request.principal), id))) {
-        throw new NotFoundError(`Action '${id}' not found`);
-      }
+      await deleteAction(store, orgOf(request.principal), id);
       return ok({ id, deleted: true as const });
     },
   );
@@ -176,38 +148,13 @@ export const actionRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => {
-      const orgId = orgOf(request.principal);
-      const action = await find(orgId, request.params.id);
-      const body = request.body;
-      let contact = null;
-      let message = body.message ?? null;
-      if (body.contact_id !== undefined) {
-        const doc = await store.contacts.get(orgId, body.contact_id);
-        if (!doc) throw new NotFoundError(`Contact '${body.contact_id}' not found`);
-        contact = contactContext(doc);
-        if (!message) {
-          const [last] = await store.messages.history(orgId, doc._id, { limit: 1 });
-          message = last ? messageContext(last) : null;
-        }
-      }
-      const org = await store.organizations.get(orgId);
-      const { outcome, run } = await runAndRecord(
+      const { outcome, run } = await invokeAction(
         { store, sandbox: app.sandbox },
-        action,
-        {
-          contact,
-          message,
-          agent: body.agent ?? null,
-          organization: org ? organizationContext(org) : { id: orgId, name: null },
-          input: body.input ?? null,
-        },
+        orgOf(request.principal),
+        request.params.id,
+        request.body,
         callerOf(request.principal),
       );
-      if (!run) {
-        throw new DomainError(outcome.ok ? 'Busy' : outcome.error.message, 429, {
-          'retry-after': String(BUSY_RETRY_AFTER_SECONDS),
-        });
-      }
       return ok(runView(run._id, outcome));
     },
   );
@@ -229,17 +176,12 @@ export const actionRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => {
-      const orgId = orgOf(request.principal);
-      const action = await find(orgId, request.params.id);
       const q = request.query;
-      const runs = await store.actions.runs(orgId, action._id, {
+      const runs = await actionRuns(store, orgOf(request.principal), request.params.id, {
         limit: q.limit,
         before: beforeOf(q),
       });
-      return ok({
-        runs: runs.map(runRecordView),
-        next_cursor: nextCursor(runs, q.limit),
-      });
+      return ok({ runs: runs.map(runRecordView), next_cursor: nextCursor(runs, q.limit) });
     },
   );
 };

@@ -1,25 +1,15 @@
 import { beforeOf, nextCursor } from '../time-cursor';
-import {
-  WorkflowNotFoundError,
-  WorkflowUpdateFailedError,
-  WorkflowUpdateRPCTimeoutOrCancelledError,
-} from '@temporalio/client';
-import type { FastifyInstance } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { messageActionValues } from '../../actions/message-values';
-import { mapLimit } from '../../lib/concurrency';
-import { ConflictError, DomainError, NotFoundError, ValidationError } from '../../lib/errors';
-import { missingPlaceholders, renderCampaignMessage } from '../../campaigns/message';
-import { preflight } from '../../campaigns/preflight';
-import { windowOpen } from '../../meta/window';
-import type { CampaignDoc, CampaignStatus } from '../../store/documents';
+import type { RecipientValues } from '../../actions/message-values';
+import { controlCampaign, type CampaignControl } from '../../campaigns/control';
+import { createCampaign } from '../../campaigns/create';
+import { previewCampaign, type PreviewSample } from '../../campaigns/preview';
 import {
-  type CampaignInput,
-  campaignWorkflowId,
-  cancelCampaignUpdate,
-  pauseCampaignUpdate,
-  resumeCampaignUpdate,
-} from '../../workflows/contracts/campaign';
+  campaignRecipients,
+  type CampaignWithCounts,
+  getCampaign,
+  listCampaigns,
+} from '../../campaigns/queries';
 import {
   CampaignBody,
   CampaignList,
@@ -34,78 +24,28 @@ import {
 import { envelope, ErrorSchema, IdParams, ok, protectedErrors } from '../schemas/common';
 import { orgOf } from '../types';
 
-const FINISHED = new Set<CampaignStatus>(['completed', 'cancelled', 'failed']);
-const PREVIEW_SAMPLES = 3;
-/** Counts queries a list page runs at once: a page must not take the whole pool. */
-const COUNTS_IN_FLIGHT = 4;
-const MAX_SCHEDULE_AHEAD_MS = 366 * 24 * 3_600_000;
-/** How long pause, resume and cancel wait for the workflow to take the update. */
-const UPDATE_DEADLINE_MS = 10_000;
-const RETRY_AFTER_SECONDS = 5;
+const CONTROLS: Record<CampaignControl, { summary: string }> = {
+  pause: { summary: 'Pause a running campaign' },
+  resume: { summary: 'Resume a paused campaign' },
+  cancel: { summary: 'Cancel a campaign; queued messages still go' },
+};
 
-const CONTROLS = {
-  pause: { update: pauseCampaignUpdate, summary: 'Pause a running campaign' },
-  resume: { update: resumeCampaignUpdate, summary: 'Resume a paused campaign' },
-  cancel: { update: cancelCampaignUpdate, summary: 'Cancel a campaign; queued messages still go' },
-} as const;
+const viewOf = ({ campaign, counts }: CampaignWithCounts) => campaignView(campaign, counts);
 
-function checkSchedule(scheduledAt: string | undefined, now = Date.now()): Date | null {
-  if (scheduledAt === undefined) return null;
-  const at = new Date(scheduledAt);
-  if (at.getTime() <= now) throw new ValidationError('scheduled_at: must be in the future');
-  if (at.getTime() - now > MAX_SCHEDULE_AHEAD_MS) {
-    throw new ValidationError('scheduled_at: must be within a year');
-  }
-  return at;
-}
+const actionView = (a: RecipientValues) => ('skip' in a ? { error: a.skip } : a);
 
-async function viewOf(app: FastifyInstance, doc: CampaignDoc) {
-  return campaignView(doc, await app.store.campaigns.counts(doc._id));
-}
-
-/** Runs a control update; the workflow's refusals and absence are conflicts, not failures. */
-async function control(
-  app: FastifyInstance,
-  campaign: CampaignDoc,
-  action: keyof typeof CONTROLS,
-): Promise<CampaignStatus> {
-  const handle = app.temporal.workflow.getHandle(campaignWorkflowId(campaign._id));
-  try {
-    return await app.temporal.withDeadline(Date.now() + UPDATE_DEADLINE_MS, () =>
-      handle.executeUpdate(CONTROLS[action].update),
-    );
-  } catch (err) {
-    if (err instanceof WorkflowUpdateFailedError) {
-      throw new ConflictError(err.cause?.message ?? `Campaign cannot be ${action}d`);
-    }
-    if (err instanceof WorkflowNotFoundError) {
-      // It may have finished since the store was read.
-      const now = await app.store.campaigns.get(campaign.org_id, campaign._id);
-      const status = now?.status ?? campaign.status;
-      throw new ConflictError(
-        FINISHED.has(status) ? `Campaign is ${status}` : 'Campaign is not running',
-      );
-    }
-    if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
-      throw new DomainError(
-        `The campaign did not answer in time; the ${action} may still take effect. ` +
-          `Check its status, or try again in ${RETRY_AFTER_SECONDS} seconds.`,
-        503,
-        { 'retry-after': String(RETRY_AFTER_SECONDS) },
-      );
-    }
-    throw err;
-  }
-}
+const sampleView = (s: PreviewSample) => ({
+  contact_id: s.contact._id,
+  phone_number: s.contact.phone_number,
+  window_open: s.windowOpen,
+  type: s.type,
+  content: s.content,
+  missing: s.missing,
+  ...(s.action ? { action: actionView(s.action) } : {}),
+});
 
 export const campaignRoutes: FastifyPluginAsyncZod = async (app) => {
   const { store } = app;
-
-  const find = async (orgId: string, id: string) => {
-    const doc = await store.campaigns.get(orgId, id);
-    if (!doc) throw new NotFoundError(`Campaign '${id}' not found`);
-    return doc;
-  };
 
   app.post(
     '/api/campaigns',
@@ -124,37 +64,12 @@ export const campaignRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const orgId = orgOf(request.principal);
-      const body = request.body;
-      const scheduledAt = checkSchedule(body.scheduled_at);
-      const plan = await preflight(store, orgId, body);
-      const campaign = await store.campaigns.create(orgId, {
-        name: body.name,
-        accountId: plan.account._id,
-        audience: body.audience,
-        message: plan.message,
-        mode: plan.mode,
-        scheduledAt,
-        throughput: body.throughput ?? null,
-      });
-      try {
-        await app.temporal.workflow.start('campaignWorkflow', {
-          workflowId: campaignWorkflowId(campaign._id),
-          taskQueue: app.config.temporal.taskQueue,
-          args: [{ campaignId: campaign._id, orgId } satisfies CampaignInput],
-        });
-      } catch (err) {
-        const reason = err instanceof Error ? err.message : String(err);
-        await store.campaigns
-          .update(campaign._id, {
-            status: 'failed',
-            error: `The campaign could not be started: ${reason}`,
-            completed_at: new Date(),
-          })
-          .catch((e: unknown) => request.log.error({ err: e }, 'campaign not marked failed'));
-        throw err;
-      }
-      return reply.code(201).send(ok(await viewOf(app, campaign)));
+      const created = await createCampaign(
+        { store, temporal: app.temporal, config: app.config, log: request.log },
+        orgOf(request.principal),
+        request.body,
+      );
+      return reply.code(201).send(ok(viewOf(created)));
     },
   );
 
@@ -174,33 +89,14 @@ export const campaignRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => {
-      const orgId = orgOf(request.principal);
-      const plan = await preflight(store, orgId, request.body);
-      const contacts = await store.campaigns.audienceSample(
-        orgId,
-        request.body.audience,
-        PREVIEW_SAMPLES,
-      );
-      const now = new Date();
-      const fromAction = await messageActionValues(
+      const preview = await previewCampaign(
         { store, sandbox: app.sandbox },
-        { org_id: orgId, message: plan.message, caller: { type: 'campaign', id: null } },
-        contacts,
+        orgOf(request.principal),
+        request.body,
       );
       return ok({
-        audience_size: plan.audienceSize,
-        samples: contacts.map((contact) => {
-          const action = fromAction?.get(contact._id);
-          const values = action && 'values' in action ? action.values : undefined;
-          return {
-            contact_id: contact._id,
-            phone_number: contact.phone_number,
-            window_open: windowOpen(contact.last_inbound_at, now),
-            ...renderCampaignMessage(plan.message, contact, values),
-            missing: missingPlaceholders(plan.message, contact, values),
-            ...(action ? { action: 'skip' in action ? { error: action.skip } : action } : {}),
-          };
-        }),
+        audience_size: preview.audienceSize,
+        samples: preview.samples.map(sampleView),
       });
     },
   );
@@ -217,13 +113,16 @@ export const campaignRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => {
       const q = request.query;
-      const docs = await store.campaigns.list(orgOf(request.principal), {
+      const page = await listCampaigns(store, orgOf(request.principal), {
         limit: q.limit,
         before: beforeOf(q),
       });
       return ok({
-        campaigns: await mapLimit(docs, COUNTS_IN_FLIGHT, (d) => viewOf(app, d)),
-        next_cursor: nextCursor(docs, q.limit),
+        campaigns: page.map(viewOf),
+        next_cursor: nextCursor(
+          page.map((c) => c.campaign),
+          q.limit,
+        ),
       });
     },
   );
@@ -243,10 +142,8 @@ export const campaignRoutes: FastifyPluginAsyncZod = async (app) => {
         },
       },
     },
-    async (request) => {
-      const doc = await find(orgOf(request.principal), request.params.id);
-      return ok(await viewOf(app, doc));
-    },
+    async (request) =>
+      ok(viewOf(await getCampaign(store, orgOf(request.principal), request.params.id))),
   );
 
   app.get(
@@ -266,9 +163,8 @@ export const campaignRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => {
-      const doc = await find(orgOf(request.principal), request.params.id);
       const q = request.query;
-      const rows = await store.campaigns.recipients(doc._id, {
+      const rows = await campaignRecipients(store, orgOf(request.principal), request.params.id, {
         limit: q.limit,
         afterSeq: q.after_seq,
         state: q.state,
@@ -280,7 +176,7 @@ export const campaignRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   );
 
-  for (const action of Object.keys(CONTROLS) as (keyof typeof CONTROLS)[]) {
+  for (const action of Object.keys(CONTROLS) as CampaignControl[]) {
     app.post(
       `/api/campaigns/:id/${action}`,
       {
@@ -299,14 +195,13 @@ export const campaignRoutes: FastifyPluginAsyncZod = async (app) => {
         },
       },
       async (request) => {
-        const orgId = orgOf(request.principal);
-        const campaign = await find(orgId, request.params.id);
-        if (FINISHED.has(campaign.status)) {
-          throw new ConflictError(`Campaign is ${campaign.status}`);
-        }
-        const status = await control(app, campaign, action);
-        const now = (await store.campaigns.get(orgId, campaign._id)) ?? campaign;
-        return ok(await viewOf(app, { ...now, status }));
+        const campaign = await controlCampaign(
+          { store, temporal: app.temporal },
+          orgOf(request.principal),
+          request.params.id,
+          action,
+        );
+        return ok(viewOf(campaign));
       },
     );
   }

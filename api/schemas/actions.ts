@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import type { ActionDoc, ActionRunDoc } from '../../store/documents';
 import type { RunOutcome } from '../../vm/types';
-import { Id, NextCursor, Timestamp } from './common';
+import type { ActionPatchRequest, ActionRequest } from '../../actions/definitions';
+import type { RunActionRequest } from '../../actions/invoke';
+import { checked, Id, NextCursor, Timestamp } from './common';
 
 const MAX_CODE_CHARS = 64 * 1024;
 
@@ -17,17 +19,21 @@ const Code = z
       'or system APIs',
   );
 
-export const ActionBody = z.object({
-  name: Name,
-  description: Description.optional(),
-  code: Code,
-});
+export const ActionBody = checked<ActionRequest>()(
+  z.object({
+    name: Name,
+    description: Description.optional(),
+    code: Code,
+  }),
+);
 
-export const ActionPatch = z
-  .object({ name: Name.optional(), description: Description.optional(), code: Code.optional() })
-  .refine((b) => Object.values(b).some((v) => v !== undefined), {
-    error: 'give at least one of name, description, code',
-  });
+export const ActionPatch = checked<ActionPatchRequest>()(
+  z
+    .object({ name: Name.optional(), description: Description.optional(), code: Code.optional() })
+    .refine((b) => Object.values(b).some((v) => v !== undefined), {
+      error: 'give at least one of name, description, code',
+    }),
+);
 
 export const ActionView = z.object({
   id: z.string(),
@@ -49,14 +55,16 @@ export const actionView = (a: ActionDoc): z.infer<typeof ActionView> => ({
 
 const JsonObject = z.record(z.string(), z.unknown());
 
-export const RunBody = z.strictObject({
-  contact_id: Id.optional().describe(
-    'The contact the action sees as `contact`; its last message is `message` unless one is given',
-  ),
-  message: JsonObject.optional().describe('The message the action sees as `message`'),
-  agent: JsonObject.optional().describe('The agent the action sees as `agent`'),
-  input: z.unknown().optional().describe('Extra input, as `input`'),
-});
+export const RunBody = checked<RunActionRequest>()(
+  z.strictObject({
+    contact_id: Id.optional().describe(
+      'The contact the action sees as `contact`; its last message is `message` unless one is given',
+    ),
+    message: JsonObject.optional().describe('The message the action sees as `message`'),
+    agent: JsonObject.optional().describe('The agent the action sees as `agent`'),
+    input: z.unknown().optional().describe('Extra input, as `input`'),
+  }),
+);
 
 const ErrorType = z.enum(['syntax', 'runtime', 'timeout', 'memory', 'output', 'crashed']);
 

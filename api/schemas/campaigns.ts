@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { CampaignCounts, RecipientView } from '../../store/contract/campaigns';
 import type { CampaignDoc } from '../../store/documents';
-import { Id, NextCursor, Timestamp } from './common';
+import type { CampaignMessageRequest, CampaignRequest } from '../../campaigns/request';
+import { checked, Id, NextCursor, Timestamp } from './common';
 import { TemplateComponent } from './messages';
 
 const Label = z.string().trim().min(1).max(100);
@@ -54,26 +55,27 @@ const placeholders =
   'Placeholders {{name}}, {{phone_number}}, {{email}}, {{stage}} and {{custom_fields.<key>}} ' +
   'are filled from each contact; a default may follow a bar: {{name | there}}';
 
-export const CampaignMessageBody = z.discriminatedUnion('type', [
-  z.object({
-    type: z.literal('template'),
-    template: z.object({
-      name: z.string().min(1).max(512),
-      language: z
-        .union([z.string().min(2), z.object({ code: z.string().min(2) })])
-        .optional()
-        .describe('Language code, like en or en_US; defaults to the template English variant'),
-      components: z.array(TemplateComponent).max(20).default([]).describe(placeholders),
+export const CampaignMessageBody = checked<CampaignMessageRequest>()(
+  z.discriminatedUnion('type', [
+    z.object({
+      type: z.literal('template'),
+      template: z.object({
+        name: z.string().min(1).max(512),
+        language: z
+          .union([z.string().min(2), z.object({ code: z.string().min(2) })])
+          .optional()
+          .describe('Language code, like en or en_US; defaults to the template English variant'),
+        components: z.array(TemplateComponent).max(20).default([]).describe(placeholders),
+      }),
+      action_id: ActionId,
     }),
-    action_id: ActionId,
-  }),
-  z.object({
-    type: z.literal('text'),
-    text: z.string().min(1).max(4096).describe(placeholders),
-    action_id: ActionId,
-  }),
-]);
-export type CampaignMessageRequest = z.infer<typeof CampaignMessageBody>;
+    z.object({
+      type: z.literal('text'),
+      text: z.string().min(1).max(4096).describe(placeholders),
+      action_id: ActionId,
+    }),
+  ]),
+);
 
 const CampaignFields = z.object({
   name: z.string().trim().min(1).max(200),
@@ -104,14 +106,12 @@ const CampaignFields = z.object({
     .describe("Messages per second, up to the number's own; the number's if omitted"),
 });
 
-export const CampaignBody = CampaignFields.refine(
-  (b) => !(b.message.type === 'text' && b.mode === 'anytime'),
-  {
+export const CampaignBody = checked<CampaignRequest>()(
+  CampaignFields.refine((b) => !(b.message.type === 'text' && b.mode === 'anytime'), {
     error: 'free-form text can only be sent in 24h mode; anytime needs a template',
     path: ['mode'],
-  },
+  }),
 );
-export type CampaignRequest = z.infer<typeof CampaignBody>;
 
 const CampaignStatusEnum = z.enum([
   'scheduled',
