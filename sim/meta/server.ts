@@ -1,24 +1,14 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify from 'fastify';
 import { controlRoutes } from './control';
 import { unknownPath } from './errors';
 import { graphRoutes } from './graph';
-import { inboundPayload, type InboundInput } from './inbound';
+import { inboundPayload } from './inbound';
 import { DEFAULT_OPTIONS, mergeOptions } from './options';
 import { openEntry } from './request-log';
 import { OptionsPatch, parse } from './schemas';
 import type { MetaSimulator } from './simulator';
-import { SimState, type PhoneNumber } from './state';
-import type {
-  InjectedFailure,
-  MetaSimulatorOptions,
-  RequestLogEntry,
-  RuntimeOptions,
-  RuntimeOptionsPatch,
-  SendSummary,
-  Template,
-  TemplateInput,
-  WebhookLogEntry,
-} from './types';
+import { SimState } from './state';
+import type { MetaSimulatorOptions, RuntimeOptionsPatch } from './types';
 import { WebhookDispatcher } from './webhooks';
 
 function baseUrl(host: string, port: number) {

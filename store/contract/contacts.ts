@@ -6,7 +6,6 @@ import type {
   ContactSource,
 } from '../contact-fields';
 import type { ContactDoc, TransferDoc } from '../documents';
-import type { OutboxRelay } from './events';
 
 export interface ContactListQuery {
   page: number;

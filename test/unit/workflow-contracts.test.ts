@@ -1,50 +1,37 @@
 import * as workflows from '../../workflows';
+import type { CAMPAIGN_WORKFLOW } from '../../workflows/contracts/campaign';
+import { campaignWorkflowId, type CampaignWorkflow } from '../../workflows/contracts/campaign';
+import type { CLEANUP_WORKFLOW, RECOVERY_WORKFLOW } from '../../workflows/contracts/maintenance';
+import { type CleanupWorkflow, type RecoveryWorkflow } from '../../workflows/contracts/maintenance';
+import type { MESSAGE_RETRY_WORKFLOW } from '../../workflows/contracts/message-retry';
 import {
-  CAMPAIGN_WORKFLOW,
-  campaignWorkflowId,
-  type CampaignWorkflow,
-} from '../../workflows/contracts/campaign';
-import {
-  CLEANUP_WORKFLOW,
-  RECOVERY_WORKFLOW,
-  type CleanupWorkflow,
-  type RecoveryWorkflow,
-} from '../../workflows/contracts/maintenance';
-import {
-  MESSAGE_RETRY_WORKFLOW,
   messageRetryWorkflowId,
   type MessageRetryWorkflow,
 } from '../../workflows/contracts/message-retry';
+import type { PAYMENT_LINK_WORKFLOW } from '../../workflows/contracts/payment-link';
 import {
-  PAYMENT_LINK_WORKFLOW,
   paymentLinkWorkflowId,
   type PaymentLinkWorkflow,
 } from '../../workflows/contracts/payment-link';
+import type { SEQUENCE_WORKFLOW } from '../../workflows/contracts/sequence';
+import { sequenceWorkflowId, type SequenceWorkflow } from '../../workflows/contracts/sequence';
+import type { TEMPLATE_SYNC_WORKFLOW } from '../../workflows/contracts/template-sync';
 import {
-  SEQUENCE_WORKFLOW,
-  sequenceWorkflowId,
-  type SequenceWorkflow,
-} from '../../workflows/contracts/sequence';
-import {
-  TEMPLATE_SYNC_WORKFLOW,
   templateSyncIds,
   type TemplateSyncWorkflow,
 } from '../../workflows/contracts/template-sync';
+import type { WEBHOOK_CIRCUIT_WORKFLOW } from '../../workflows/contracts/webhook-circuit';
 import {
-  WEBHOOK_CIRCUIT_WORKFLOW,
   webhookCircuitWorkflowId,
   type WebhookCircuitWorkflow,
 } from '../../workflows/contracts/webhook-circuit';
+import type { WEBHOOK_DELIVERY_WORKFLOW } from '../../workflows/contracts/webhook-delivery';
 import {
-  WEBHOOK_DELIVERY_WORKFLOW,
   webhookDeliveryWorkflowId,
   type WebhookDeliveryWorkflow,
 } from '../../workflows/contracts/webhook-delivery';
-import {
-  WOO_ORDER_WORKFLOW,
-  wooOrderWorkflowId,
-  type WooOrderWorkflow,
-} from '../../workflows/contracts/woo-order';
+import type { WOO_ORDER_WORKFLOW } from '../../workflows/contracts/woo-order';
+import { wooOrderWorkflowId, type WooOrderWorkflow } from '../../workflows/contracts/woo-order';
 
 /**
  * The API and the domain start workflows by the name and signature their contract declares;
