@@ -59,6 +59,10 @@ export interface DispatcherOptions {
  * event, unique by event id) is stored before any POST; every attempt is stored, a parked
  * delivery's place in the backlog before its held record. What a crash interrupts,
  * `recover()` finds by comparing them and resumes, a bounded amount per run.
+ *
+ * Its parts: fan-out.ts (events to dispatches), first-attempt.ts (the in-memory queue and
+ * first attempts), hand-off.ts (storing, parking, and starting workflows) and recovery.ts (the
+ * sweep).
  */
 export function createWebhookDispatcher(deps: {
   store: Store;
