@@ -2,15 +2,12 @@ import type { CircuitDeadline } from '../webhooks/circuit';
 import type { Deliverer } from '../webhooks/deliverer';
 import type { WebhookDispatcher } from '../webhooks/dispatcher';
 import type { Store } from '../store';
+import { sweepWebhookDeliveries } from '../webhooks/sweep';
 import type { WebhookCircuitInput } from '../workflows/contracts/webhook-circuit';
 import type {
   WebhookAttemptResult,
   WebhookDeliveryInput,
 } from '../workflows/contracts/webhook-delivery';
-
-/** The sweep looks this far back on its first run, and this much before where it stopped. */
-const FIRST_SWEEP_MS = 60 * 60_000;
-const SWEEP_OVERLAP_MS = 2 * 60_000;
 
 export function webhookActivities(deps: {
   store: Store;
@@ -29,13 +26,9 @@ export function webhookActivities(deps: {
       return dispatcher.attemptRetry(input, attempt, retryDelayMs);
     },
 
-    /** Resumes webhook deliveries a crash interrupted (see WebhookDispatcher.recover). */
-    async recoverWebhookDeliveries(): Promise<{ dispatched: number; resumed: number }> {
-      const last = await store.webhookDeliveries.recoveredThrough();
-      const from = new Date(last ? last.getTime() - SWEEP_OVERLAP_MS : Date.now() - FIRST_SWEEP_MS);
-      const { dispatched, resumed, through } = await dispatcher.recover(from);
-      await store.webhookDeliveries.setRecoveredThrough(through);
-      return { dispatched, resumed };
+    /** Resumes webhook deliveries a crash interrupted (webhooks/sweep.ts). */
+    recoverWebhookDeliveries(): Promise<{ dispatched: number; resumed: number }> {
+      return sweepWebhookDeliveries({ store, dispatcher });
     },
 
     // The circuit workflow's steps (webhooks/circuit.ts).

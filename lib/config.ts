@@ -103,6 +103,11 @@ const EnvSchema = z.object({
   WEBHOOK_PROBE_MAX_SECONDS: z.coerce.number().positive().default(3_600),
   // Fractional hours are accepted (tests use seconds' worth).
   WEBHOOK_DISABLE_AFTER_HOURS: z.coerce.number().positive().default(120),
+  WEBHOOK_RETRY_DELAYS_MS: z
+    .string()
+    .default('10000,60000,300000')
+    .transform((v) => v.split(',').map((s) => Number(s.trim())))
+    .pipe(z.array(z.number().int().positive()).min(1)),
 
   // Unset leaves /metrics open, as Prometheus usually scrapes.
   METRICS_TOKEN: z
@@ -198,6 +203,11 @@ export interface Config {
       /** An endpoint failing this long is disabled (Svix: 5 days). */
       disableAfterMs: number;
     };
+    /**
+     * Waits before a delivery's 2nd, 3rd... attempt; after the last one it has failed. Each
+     * delivery's workflow is given the schedule when it starts.
+     */
+    retryDelaysMs: number[];
   };
   /** Talk to the built-in Meta and payment gateway simulators instead of the real providers. */
   sandbox: boolean;
@@ -336,6 +346,7 @@ export function loadConfig(env: Env = process.env): Config {
         ),
         disableAfterMs: Math.round(e.WEBHOOK_DISABLE_AFTER_HOURS * 3_600_000),
       },
+      retryDelaysMs: e.WEBHOOK_RETRY_DELAYS_MS,
     },
     sandbox: e.SANDBOX_MODE ?? !production,
     send: {

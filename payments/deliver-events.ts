@@ -18,6 +18,12 @@ export interface DeliverDeps {
 
 /** Signals in flight at once. */
 const CONCURRENCY = 16;
+/**
+ * Stored gateway events this old and still undelivered were left behind: their API process
+ * died, or its queue was full. (Delivering twice is harmless: outcomes apply once.)
+ */
+const ABANDONED_AFTER_MS = 2 * 60_000;
+const EVENTS_PER_RUN = 200;
 
 /** The link an event is about: by the id we gave the gateway, else by the gateway's own id. */
 async function linkOf(store: Store, e: PaymentEventDoc): Promise<PaymentLinkDoc | null> {
@@ -81,4 +87,12 @@ export async function deliverPaymentEvents(
     }
   });
   return handled.filter((id): id is string => id !== null);
+}
+
+/** Hands stored gateway events that no API process delivered to their links' workflows. */
+export async function deliverAbandonedPaymentEvents(deps: DeliverDeps): Promise<number> {
+  const pending = await deps.store.paymentEvents.pending(ABANDONED_AFTER_MS, EVENTS_PER_RUN);
+  const done = await deliverPaymentEvents(deps, pending);
+  await deps.store.paymentEvents.markProcessed(done);
+  return done.length;
 }

@@ -1,4 +1,3 @@
-import { createHmac } from 'node:crypto';
 import type Stripe from 'stripe';
 import { sha256Hex } from '../lib/crypto';
 import type { NewPaymentEvent } from '../store/contract/payments';
@@ -54,10 +53,6 @@ const RAZORPAY_KINDS: Record<string, PaymentEventKind> = {
   'payment_link.cancelled': 'cancelled',
   'payment.failed': 'failed',
 };
-
-/** Razorpay's signature: hex HMAC-SHA256 of the raw body with the webhook secret. */
-export const razorpaySignature = (raw: Buffer, secret: string) =>
-  createHmac('sha256', secret).update(raw).digest('hex');
 
 /**
  * Razorpay: `payment_link.paid|expired|cancelled` and `payment.failed`. Its event id comes in

@@ -125,6 +125,7 @@ export function createWebhookEngine(deps: {
     deliverer,
     startWorkflow: (input) => startWorkflow(input),
     startCircuit: circuitStarter(deps.client, taskQueue, circuitSchedule(config.webhooks)),
+    retryDelaysMs: config.webhooks.retryDelaysMs,
     log: deps.log,
     options: deps.options,
   });
@@ -135,9 +136,15 @@ export function createWebhookEngine(deps: {
     dispatcher,
     /** The counters this engine counts in (its own unless it was given one). */
     counters,
-    /** Replays a delivery as a new run of its workflow; false while a run is still going. */
-    replay: (input: WebhookDeliveryInput) =>
-      startWorkflow(input, WorkflowIdReusePolicy.ALLOW_DUPLICATE),
+    /**
+     * Replays a delivery as a new run of its workflow, with the configured retry schedule;
+     * false while a run is still going.
+     */
+    replay: (input: Omit<WebhookDeliveryInput, 'retryDelaysMs'>) =>
+      startWorkflow(
+        { ...input, retryDelaysMs: config.webhooks.retryDelaysMs },
+        WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+      ),
     async close(): Promise<void> {
       unsubscribe();
       await dispatcher.drain();

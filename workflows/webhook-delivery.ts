@@ -1,7 +1,7 @@
 import { proxyLocalActivities, sleep } from '@temporalio/workflow';
 import type { WebhookActivities } from '../activities/webhooks';
 import {
-  WEBHOOK_RETRY_DELAYS_MS,
+  DEFAULT_WEBHOOK_RETRY_DELAYS_MS,
   type WebhookAttemptResult,
   type WebhookDeliveryInput,
 } from './contracts/webhook-delivery';
@@ -14,8 +14,9 @@ const { attemptWebhookDelivery } = proxyLocalActivities<WebhookActivities>({
 });
 
 /**
- * Delivers one event to one endpoint: attempts after 0 s, 10 s, 60 s and 5 min (each wait
- * counted from the previous attempt, shortened by a Retry-After), then gives up. Its ID,
+ * Delivers one event to one endpoint: attempts after 0 s, then after each of the input's retry
+ * delays (by default 10 s, 60 s and 5 min; each wait counted from the previous attempt,
+ * shortened by a Retry-After), then gives up. Its ID,
  * `webhook:<endpointId>:<eventId>`, makes the delivery unique; a replay is a new run of it.
  * It ends `held` when the endpoint's circuit is open: the delivery then waits in the endpoint's
  * backlog, and the circuit's workflow sends it.
@@ -24,9 +25,10 @@ export async function webhookDeliveryWorkflow(
   input: WebhookDeliveryInput,
 ): Promise<WebhookAttemptResult['outcome']> {
   let { attempt, waitMs } = input;
+  const delays = input.retryDelaysMs ?? DEFAULT_WEBHOOK_RETRY_DELAYS_MS;
   for (;;) {
     if (waitMs > 0) await sleep(waitMs);
-    const retryDelayMs = WEBHOOK_RETRY_DELAYS_MS[attempt - 1] ?? null;
+    const retryDelayMs = delays[attempt - 1] ?? null;
     const { outcome, nextWaitMs } = await attemptWebhookDelivery(input, attempt, retryDelayMs);
     if (nextWaitMs === null) return outcome;
     waitMs = nextWaitMs;

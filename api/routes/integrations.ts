@@ -1,21 +1,17 @@
 import type { FastifyInstance } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { NotFoundError, ValidationError } from '../../lib/errors';
-import type { GatewaySettingsDoc, PaymentGateway } from '../../store/documents';
+import { gatewaySettingsOf, putRazorpayKeys, putStripeKeys } from '../../payments/gateway-settings';
+import type { GatewaySettingsDoc } from '../../store/documents';
 import { envelope, ErrorSchema, ok, protectedErrors } from '../schemas/common';
 import { IntegrationView, RazorpayKeysBody, StripeKeysBody } from '../schemas/integrations';
 import { orgOf } from '../types';
-
-const NAMES: Record<PaymentGateway, string> = { stripe: 'Stripe', razorpay: 'Razorpay' };
 
 /** `sk_test_…4242`: the prefix up to its last underscore, and the last four characters. */
 export function maskKey(value: string): string {
   const prefix = value.slice(0, value.lastIndexOf('_') + 1);
   return `${prefix}…${value.slice(-4)}`;
 }
-
-const modeOf = (key: string): 'test' | 'live' => (key.includes('_live_') ? 'live' : 'test');
 
 function view(app: FastifyInstance, doc: GatewaySettingsDoc) {
   const keys = app.store.gatewaySettings.keysOf(doc);
@@ -28,28 +24,10 @@ function view(app: FastifyInstance, doc: GatewaySettingsDoc) {
   };
 }
 
-/**
- * In sandbox mode the Razorpay simulator learns the keys too, so it accepts them and signs its
- * webhooks with the secret given here (as Razorpay's dashboard would).
- */
-async function registerAtSimulator(app: FastifyInstance, keys: z.infer<typeof RazorpayKeysBody>) {
-  if (!app.config.sandbox) return;
-  try {
-    const res = await fetch(`${app.config.payments.razorpaySimulator.url}/__sim/accounts`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(keys),
-      signal: AbortSignal.timeout(5_000),
-    });
-    if (!res.ok) throw new Error(`HTTP ${res.status}`);
-  } catch (err) {
-    app.log.warn({ err }, 'the Razorpay simulator did not take the keys');
-  }
-}
-
 /** Payment gateway keys: replaced whole, shown masked, sealed at rest. */
 export const integrationRoutes: FastifyPluginAsyncZod = async (app) => {
   const { store } = app;
+  const deps = { store, secrets: app.gatewaySecrets, config: app.config, log: app.log };
   const Params = z.object({ gateway: z.enum(['stripe', 'razorpay']) });
 
   app.put(
@@ -62,18 +40,8 @@ export const integrationRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: envelope(IntegrationView), 400: ErrorSchema, ...protectedErrors },
       },
     },
-    async (request) => {
-      const body = request.body;
-      const mode = modeOf(body.secret_key);
-      if (modeOf(body.publishable_key) !== mode) {
-        throw new ValidationError(
-          'publishable_key: must be of the same mode (test/live) as secret_key',
-        );
-      }
-      const doc = await store.gatewaySettings.put(orgOf(request.principal), 'stripe', body, mode);
-      app.forgetGatewaySecrets('stripe');
-      return ok(view(app, doc));
-    },
+    async (request) =>
+      ok(view(app, await putStripeKeys(deps, orgOf(request.principal), request.body))),
   );
 
   app.put(
@@ -86,18 +54,8 @@ export const integrationRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: envelope(IntegrationView), 400: ErrorSchema, ...protectedErrors },
       },
     },
-    async (request) => {
-      const body = request.body;
-      const doc = await store.gatewaySettings.put(
-        orgOf(request.principal),
-        'razorpay',
-        body,
-        modeOf(body.key_id),
-      );
-      app.forgetGatewaySecrets('razorpay');
-      await registerAtSimulator(app, body);
-      return ok(view(app, doc));
-    },
+    async (request) =>
+      ok(view(app, await putRazorpayKeys(deps, orgOf(request.principal), request.body))),
   );
 
   app.get(
@@ -110,11 +68,9 @@ export const integrationRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: envelope(IntegrationView), 404: ErrorSchema, ...protectedErrors },
       },
     },
-    async (request) => {
-      const { gateway } = request.params;
-      const doc = await store.gatewaySettings.get(orgOf(request.principal), gateway);
-      if (!doc) throw new NotFoundError(`${NAMES[gateway]} is not configured`);
-      return ok(view(app, doc));
-    },
+    async (request) =>
+      ok(
+        view(app, await gatewaySettingsOf(store, orgOf(request.principal), request.params.gateway)),
+      ),
   );
 };

@@ -1,9 +1,13 @@
-import type { FastifyInstance } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { NotFoundError, ValidationError } from '../../lib/errors';
-import type { WebhookEndpointDoc } from '../../store/documents';
-import { checkDestination, DestinationRefused, parseWebhookUrl } from '../../webhooks/destination';
+import {
+  createWebhookEndpoint,
+  deleteWebhookEndpoint,
+  listWebhookEndpoints,
+  rotateWebhookSecret,
+  updateWebhookEndpoint,
+  webhookEndpointOf,
+} from '../../webhooks/endpoints';
 import { envelope, ErrorSchema, IdParams, ok, protectedErrors } from '../schemas/common';
 import {
   CreatedWebhookEndpointView,
@@ -17,33 +21,10 @@ import { orgOf } from '../types';
 
 export const webhookTags = ['webhook endpoints'];
 const tags = webhookTags;
-const endpointNotFound = (id: string) => new NotFoundError(`Webhook endpoint '${id}' not found`);
-
-/** The organization's endpoint, or 404. */
-export async function endpointOf(
-  app: FastifyInstance,
-  orgId: string,
-  id: string,
-): Promise<WebhookEndpointDoc> {
-  const endpoint = await app.store.webhookEndpoints.get(orgId, id);
-  if (!endpoint) throw endpointNotFound(id);
-  return endpoint;
-}
-
-/** HTTPS (unless allowed otherwise), and every address it resolves to is public or allowed. */
-async function checkedUrl(app: FastifyInstance, raw: string): Promise<string> {
-  try {
-    const url = parseWebhookUrl(raw, app.config.webhooks);
-    await checkDestination(url, app.config.webhooks);
-    return url.href;
-  } catch (err) {
-    if (err instanceof DestinationRefused) throw new ValidationError(err.message);
-    throw err;
-  }
-}
 
 export const webhookEndpointRoutes: FastifyPluginAsyncZod = async (app) => {
   const { store } = app;
+  const deps = { store, config: app.config, directory: app.webhooks.directory };
 
   app.post(
     '/api/webhook-endpoints',
@@ -60,15 +41,11 @@ export const webhookEndpointRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const orgId = orgOf(request.principal);
-      const { name, events } = request.body;
-      const url = await checkedUrl(app, request.body.url);
-      const { endpoint, secret } = await store.webhookEndpoints.create(orgId, {
-        name,
-        url,
-        events,
-      });
-      app.webhooks.directory.invalidate(orgId);
+      const { endpoint, secret } = await createWebhookEndpoint(
+        deps,
+        orgOf(request.principal),
+        request.body,
+      );
       return reply.code(201).send(ok({ ...webhookEndpointView(endpoint), secret }));
     },
   );
@@ -83,7 +60,7 @@ export const webhookEndpointRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => {
-      const endpoints = await store.webhookEndpoints.list(orgOf(request.principal));
+      const endpoints = await listWebhookEndpoints(store, orgOf(request.principal));
       return ok(endpoints.map(webhookEndpointView));
     },
   );
@@ -104,7 +81,11 @@ export const webhookEndpointRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) =>
-      ok(webhookEndpointView(await endpointOf(app, orgOf(request.principal), request.params.id))),
+      ok(
+        webhookEndpointView(
+          await webhookEndpointOf(store, orgOf(request.principal), request.params.id),
+        ),
+      ),
   );
 
   app.patch(
@@ -124,13 +105,12 @@ export const webhookEndpointRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => {
-      const orgId = orgOf(request.principal);
-      const { id } = request.params;
-      const changes = { ...request.body };
-      if (changes.url !== undefined) changes.url = await checkedUrl(app, changes.url);
-      const updated = await store.webhookEndpoints.update(orgId, id, changes);
-      if (!updated) throw endpointNotFound(id);
-      app.webhooks.directory.invalidate(orgId);
+      const updated = await updateWebhookEndpoint(
+        deps,
+        orgOf(request.principal),
+        request.params.id,
+        request.body,
+      );
       return ok(webhookEndpointView(updated));
     },
   );
@@ -151,10 +131,8 @@ export const webhookEndpointRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => {
-      const orgId = orgOf(request.principal);
       const { id } = request.params;
-      if (!(await store.webhookEndpoints.delete(orgId, id))) throw endpointNotFound(id);
-      app.webhooks.directory.invalidate(orgId);
+      await deleteWebhookEndpoint(deps, orgOf(request.principal), id);
       return ok({ id, deleted: true as const });
     },
   );
@@ -175,11 +153,8 @@ export const webhookEndpointRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => {
-      const orgId = orgOf(request.principal);
       const { id } = request.params;
-      const secret = await store.webhookEndpoints.rotateSecret(orgId, id);
-      if (!secret) throw endpointNotFound(id);
-      app.webhooks.directory.invalidate(orgId);
+      const secret = await rotateWebhookSecret(deps, orgOf(request.principal), id);
       return ok({ id, secret });
     },
   );

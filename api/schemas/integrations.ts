@@ -1,26 +1,34 @@
 import { z } from 'zod';
+import type { RazorpayKeys, StripeKeys } from '../../payments/gateway-settings';
+import { checked } from './common';
 
 const key = (pattern: RegExp, example: string) =>
   z.string().trim().regex(pattern, `must look like ${example}`);
 
-export const StripeKeysBody = z.object({
-  secret_key: key(/^(sk|rk)_(test|live)_[A-Za-z0-9]+$/, 'sk_test_...').describe('Secret key'),
-  publishable_key: key(/^pk_(test|live)_[A-Za-z0-9]+$/, 'pk_test_...').describe('Publishable key'),
-  webhook_secret: key(/^whsec_[A-Za-z0-9+/=]+$/, 'whsec_...').describe(
-    'The signing secret of the webhook endpoint pointing at /api/webhooks/stripe',
-  ),
-});
+export const StripeKeysBody = checked<StripeKeys>()(
+  z.object({
+    secret_key: key(/^(sk|rk)_(test|live)_[A-Za-z0-9]+$/, 'sk_test_...').describe('Secret key'),
+    publishable_key: key(/^pk_(test|live)_[A-Za-z0-9]+$/, 'pk_test_...').describe(
+      'Publishable key',
+    ),
+    webhook_secret: key(/^whsec_[A-Za-z0-9+/=]+$/, 'whsec_...').describe(
+      'The signing secret of the webhook endpoint pointing at /api/webhooks/stripe',
+    ),
+  }),
+);
 
-export const RazorpayKeysBody = z.object({
-  key_id: key(/^rzp_(test|live)_[A-Za-z0-9]+$/, 'rzp_test_...').describe('Key ID'),
-  key_secret: z.string().trim().min(8).max(200).describe('Key secret'),
-  webhook_secret: z
-    .string()
-    .trim()
-    .min(8)
-    .max(200)
-    .describe('The secret of the webhook pointing at /api/webhooks/razorpay'),
-});
+export const RazorpayKeysBody = checked<RazorpayKeys>()(
+  z.object({
+    key_id: key(/^rzp_(test|live)_[A-Za-z0-9]+$/, 'rzp_test_...').describe('Key ID'),
+    key_secret: z.string().trim().min(8).max(200).describe('Key secret'),
+    webhook_secret: z
+      .string()
+      .trim()
+      .min(8)
+      .max(200)
+      .describe('The secret of the webhook pointing at /api/webhooks/razorpay'),
+  }),
+);
 
 export const IntegrationView = z.object({
   gateway: z.enum(['stripe', 'razorpay']),

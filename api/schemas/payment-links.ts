@@ -1,61 +1,64 @@
 import { z } from 'zod';
 import { formatAmount, SUPPORTED_CURRENCIES } from '../../payments/currencies';
 import type { PaymentLinkDoc } from '../../store/documents';
-import { NextCursor, Timestamp } from './common';
+import type { CreatePaymentLinkRequest } from '../../payments/create-link';
+import { checked, NextCursor, Timestamp } from './common';
 
 const STATUSES = ['created', 'paid', 'failed', 'expired', 'cancelled'] as const;
 
-export const CreatePaymentLinkBody = z
-  .object({
-    contact_id: z.string().min(1).max(100).optional().describe('The contact to send it to'),
-    phone_number: z
-      .string()
-      .min(1)
-      .max(32)
-      .optional()
-      .describe('Or their phone number (E.164); a new number becomes a contact'),
-    amount: z
-      .number()
-      .int('amount must be an integer number of minor units')
-      .positive('amount must be positive')
-      .max(99_999_999)
-      .describe("In the currency's minor unit: paise for INR, cents for USD (49900 is ₹499.00)"),
-    currency: z
-      .string()
-      .regex(/^[A-Za-z]{3}$/, 'must be a 3-letter ISO 4217 code')
-      .transform((c) => c.toUpperCase())
-      .describe(`One of ${SUPPORTED_CURRENCIES.join(', ')}`),
-    description: z.string().trim().min(1).max(255).describe('What the payment is for'),
-    gateway: z
-      .enum(['stripe', 'razorpay'])
-      .optional()
-      .describe('Default: Razorpay for INR, Stripe otherwise'),
-    expires_in_minutes: z
-      .number()
-      .int()
-      .min(15)
-      .max(48 * 60)
-      .default(24 * 60)
-      .describe('15 minutes to 48 hours; default 24 hours'),
-    reminder_after_minutes: z
-      .number()
-      .int()
-      .positive()
-      .nullable()
-      .optional()
-      .describe('When the unpaid reminder goes; default half the expiry; null for none'),
-    reference_id: z.string().trim().min(1).max(40).optional().describe('Your own reference'),
-    whatsapp_account: z
-      .string()
-      .min(1)
-      .max(100)
-      .optional()
-      .describe('Default: the default account'),
-  })
-  .refine((b) => (b.contact_id === undefined) !== (b.phone_number === undefined), {
-    message: 'give either contact_id or phone_number',
-    path: ['contact_id'],
-  });
+export const CreatePaymentLinkBody = checked<CreatePaymentLinkRequest>()(
+  z
+    .object({
+      contact_id: z.string().min(1).max(100).optional().describe('The contact to send it to'),
+      phone_number: z
+        .string()
+        .min(1)
+        .max(32)
+        .optional()
+        .describe('Or their phone number (E.164); a new number becomes a contact'),
+      amount: z
+        .number()
+        .int('amount must be an integer number of minor units')
+        .positive('amount must be positive')
+        .max(99_999_999)
+        .describe("In the currency's minor unit: paise for INR, cents for USD (49900 is ₹499.00)"),
+      currency: z
+        .string()
+        .regex(/^[A-Za-z]{3}$/, 'must be a 3-letter ISO 4217 code')
+        .transform((c) => c.toUpperCase())
+        .describe(`One of ${SUPPORTED_CURRENCIES.join(', ')}`),
+      description: z.string().trim().min(1).max(255).describe('What the payment is for'),
+      gateway: z
+        .enum(['stripe', 'razorpay'])
+        .optional()
+        .describe('Default: Razorpay for INR, Stripe otherwise'),
+      expires_in_minutes: z
+        .number()
+        .int()
+        .min(15)
+        .max(48 * 60)
+        .default(24 * 60)
+        .describe('15 minutes to 48 hours; default 24 hours'),
+      reminder_after_minutes: z
+        .number()
+        .int()
+        .positive()
+        .nullable()
+        .optional()
+        .describe('When the unpaid reminder goes; default half the expiry; null for none'),
+      reference_id: z.string().trim().min(1).max(40).optional().describe('Your own reference'),
+      whatsapp_account: z
+        .string()
+        .min(1)
+        .max(100)
+        .optional()
+        .describe('Default: the default account'),
+    })
+    .refine((b) => (b.contact_id === undefined) !== (b.phone_number === undefined), {
+      message: 'give either contact_id or phone_number',
+      path: ['contact_id'],
+    }),
+);
 
 export const ListPaymentLinksQuery = z.object({
   status: z.enum(STATUSES).optional(),

@@ -6,7 +6,12 @@ import type {
   WebhookEndpointDoc,
 } from '../../store/documents';
 import { WEBHOOK_EVENT_TYPES } from '../../webhooks/event-types';
-import { Id, Timestamp } from './common';
+import type { ParkedDelivery } from '../../webhooks/deliveries';
+import type {
+  CreateWebhookEndpointRequest,
+  UpdateWebhookEndpointRequest,
+} from '../../webhooks/endpoints';
+import { checked, Id, Timestamp } from './common';
 
 const EventName = z.enum([...WEBHOOK_EVENT_TYPES, '*']);
 
@@ -20,21 +25,25 @@ const Events = z
 const Name = z.string().trim().min(1).max(100);
 const Url = z.string().trim().min(1).max(2048).describe('HTTPS URL that receives the POSTs');
 
-export const CreateWebhookEndpointBody = z.object({ name: Name, url: Url, events: Events });
+export const CreateWebhookEndpointBody = checked<CreateWebhookEndpointRequest>()(
+  z.object({ name: Name, url: Url, events: Events }),
+);
 
-export const UpdateWebhookEndpointBody = z
-  .object({
-    name: Name.optional(),
-    url: Url.optional(),
-    events: Events.optional(),
-    status: z
-      .enum(['active', 'disabled'])
-      .optional()
-      .describe('Disable by hand, or enable again (also after a 410)'),
-  })
-  .refine((b) => Object.values(b).some((v) => v !== undefined), {
-    message: 'Nothing to update: give name, url, events or status',
-  });
+export const UpdateWebhookEndpointBody = checked<UpdateWebhookEndpointRequest>()(
+  z
+    .object({
+      name: Name.optional(),
+      url: Url.optional(),
+      events: Events.optional(),
+      status: z
+        .enum(['active', 'disabled'])
+        .optional()
+        .describe('Disable by hand, or enable again (also after a 410)'),
+    })
+    .refine((b) => Object.values(b).some((v) => v !== undefined), {
+      message: 'Nothing to update: give name, url, events or status',
+    }),
+);
 
 export const WebhookEndpointView = z.object({
   id: z.uuid(),
@@ -121,18 +130,11 @@ const STATE_OF: Record<WebhookAttemptOutcome, z.infer<typeof DeliveryState>> = {
   held: 'retrying',
 };
 
-/** Where a delivery waits in its failing endpoint's backlog. */
-export interface ParkedView {
-  run: number;
-  /** The endpoint's next probe. */
-  nextProbeAt: Date | null;
-}
-
 /** `attempts` are this delivery's, ordered by run then attempt. */
 export function deliveryView(
   dispatch: Omit<WebhookDispatchDoc, 'body'>,
   attempts: WebhookAttemptDoc[],
-  parked: ParkedView | null = null,
+  parked: ParkedDelivery | null = null,
 ): z.infer<typeof DeliveryView> {
   const last = attempts.at(-1);
   const waiting = parked !== null && (!last || last.run <= parked.run);

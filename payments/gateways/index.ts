@@ -2,10 +2,20 @@ import type { Config } from '../../lib/config';
 import type { Store } from '../../store';
 import type { PaymentGateway } from '../../store/documents';
 import { razorpayGateway } from './razorpay';
+import { verifyRazorpayWebhook } from './razorpay-webhook';
 import { stripeGateway } from './stripe';
+import { verifyStripeWebhook } from './stripe-webhook';
+import type { VerifyGatewayWebhook } from './verify';
 import { GatewayRejectedError, type GatewayClient } from './types';
 
 export * from './types';
+export type { GatewaySecret, VerifyGatewayWebhook, WebhookHeaders } from './verify';
+
+/** Each gateway's webhook signature check. */
+export const verifyWebhook: Record<PaymentGateway, VerifyGatewayWebhook> = {
+  stripe: verifyStripeWebhook,
+  razorpay: verifyRazorpayWebhook,
+};
 
 /** The organization's client for `gateway`; a GatewayRejectedError when it has no keys. */
 export async function gatewayFor(

@@ -1,5 +1,11 @@
 import type { PaymentGateway } from '../../store/documents';
 
+/** How messages name each gateway. */
+export const GATEWAY_NAMES: Record<PaymentGateway, string> = {
+  stripe: 'Stripe',
+  razorpay: 'Razorpay',
+};
+
 export interface GatewayLinkRequest {
   /** Our link id: the gateway's idempotency key and the id its webhooks carry back. */
   linkId: string;
@@ -31,7 +37,7 @@ export class GatewayRejectedError extends Error {
     readonly gateway: PaymentGateway,
     message: string,
   ) {
-    super(`${gateway === 'stripe' ? 'Stripe' : 'Razorpay'}: ${message}`);
+    super(`${GATEWAY_NAMES[gateway]}: ${message}`);
     this.name = 'GatewayRejectedError';
   }
 }

@@ -782,6 +782,7 @@ describe('delivery', () => {
       run: 0,
       attempt: 2,
       waitMs: 10_000,
+      retryDelaysMs: [10_000, 60_000, 300_000],
     });
 
     const replay = await org.call({

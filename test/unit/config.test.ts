@@ -93,6 +93,19 @@ describe('loadConfig', () => {
     expect(config.auth.cookieSecure).toBe(true);
   });
 
+  it('reads the webhook retry schedule, 10 s, 60 s and 5 min unless set', () => {
+    expect(loadConfig({ DATA_DIR: tempDir() }).webhooks.retryDelaysMs).toEqual([
+      10_000, 60_000, 300_000,
+    ]);
+    const config = loadConfig({ DATA_DIR: tempDir(), WEBHOOK_RETRY_DELAYS_MS: '1000, 5000' });
+    expect(config.webhooks.retryDelaysMs).toEqual([1_000, 5_000]);
+    for (const bad of ['', '1000,', '0', '-5', '1.5', 'ten']) {
+      expect(() => loadConfig({ DATA_DIR: tempDir(), WEBHOOK_RETRY_DELAYS_MS: bad })).toThrow(
+        /WEBHOOK_RETRY_DELAYS_MS/,
+      );
+    }
+  });
+
   it('names each invalid variable', () => {
     const attempt = () =>
       loadConfig({

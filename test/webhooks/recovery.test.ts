@@ -201,6 +201,7 @@ it('starts the workflow at attempt 1 for a claimed delivery that has no attempt'
       run: 0,
       attempt: 1,
       waitMs: 0,
+      retryDelaysMs: [10_000, 60_000, 300_000],
     },
   ]);
   // The workflow makes the attempts, not the sweep.

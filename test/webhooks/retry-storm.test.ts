@@ -3,7 +3,7 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { mapLimit } from '../../lib/concurrency';
 import { freePort } from '../../scripts/infra';
 import {
-  WEBHOOK_RETRY_DELAYS_MS,
+  DEFAULT_WEBHOOK_RETRY_DELAYS_MS,
   webhookTaskQueue,
 } from '../../workflows/contracts/webhook-delivery';
 import { createMessagingHarness, type MessagingHarness } from '../support/messaging';
@@ -250,7 +250,7 @@ it('keeps Temporal responsive and settles every delivery while 200 endpoints ref
   await deletions;
 
   // Settled: nothing parked, no webhook workflow running, every delivery at a final outcome.
-  const deadline = DISABLE_AFTER_MS + 2 * WEBHOOK_RETRY_DELAYS_MS[0] + 60_000;
+  const deadline = DISABLE_AFTER_MS + 2 * DEFAULT_WEBHOOK_RETRY_DELAYS_MS[0] + 60_000;
   let settledAt: number | undefined;
   while (elapsed() < deadline) {
     const parked = await raw.count('webhook_backlog');

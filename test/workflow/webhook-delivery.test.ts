@@ -419,6 +419,72 @@ describe('webhook delivery workflow on the time-skipping server', () => {
     expect(after.status.name).toBe('COMPLETED');
   });
 
+  it('follows the retry schedule its input carries', async () => {
+    const ep = await newEndpoint();
+    const input = deliveryInput(ep, { retryDelaysMs: [2 * SECOND, 5 * SECOND] });
+    answerInTurn(receiver, input.eventId, [{ status: 500 }]);
+
+    const handle = await startWorkflow(input);
+    expect(await handle.result()).toBe('failed');
+
+    expect(postsOf(receiver, input.eventId)).toHaveLength(3);
+    const schedule = await deliverySchedule(handle);
+    expect(schedule.timersMs).toEqual([2 * SECOND, 5 * SECOND]);
+    expectWaitsBetweenAttempts(schedule);
+    expect((await attemptsOf(input)).map((a) => [a.attempt, a.outcome])).toEqual([
+      [1, 'retrying'],
+      [2, 'retrying'],
+      [3, 'failed'],
+    ]);
+  });
+
+  it("hands a failed inline first attempt to its workflow with the dispatcher's schedule", async () => {
+    const ep = await newEndpoint(['contact.created']);
+    const eventId = `evt_${randomUUID()}`;
+    answerInTurn(receiver, eventId, [{ status: 500 }, { status: 500 }]);
+    const started: WebhookDeliveryInput[] = [];
+    const directory = endpointDirectory(store, 0);
+    const configured = createWebhookDispatcher({
+      store,
+      directory,
+      deliverer: createDeliverer({ store, directory, http }),
+      startWorkflow: async (input) => {
+        started.push(input);
+        return startDelivery(input);
+      },
+      retryDelaysMs: [3 * SECOND],
+      log: quiet,
+    });
+
+    const event: EventDoc = {
+      _id: eventId,
+      org_id: ep.orgId,
+      type: 'contact.created',
+      timestamp: new Date(),
+      data: { id: 'contact-1', phone_number: '+14155550100' },
+      created_at: new Date(),
+    };
+    expect(await configured.dispatch([event])).toBe(1);
+
+    expect(started).toEqual([
+      expect.objectContaining({
+        eventId,
+        attempt: 2,
+        waitMs: 3 * SECOND,
+        retryDelaysMs: [3 * SECOND],
+      }),
+    ]);
+    const handle = env.client.workflow.getHandle(webhookDeliveryWorkflowId(ep.endpointId, eventId));
+    expect(await handle.result()).toBe('failed');
+    expect((await deliverySchedule(handle)).timersMs).toEqual([3 * SECOND]);
+    expect(
+      (await attemptsOf({ endpointId: ep.endpointId, eventId })).map((a) => [a.attempt, a.outcome]),
+    ).toEqual([
+      [1, 'retrying'],
+      [2, 'failed'],
+    ]);
+  });
+
   it('replays a finished delivery as a new run, and only once no run is going', async () => {
     const ep = await newEndpoint();
     const input = deliveryInput(ep);

@@ -25,10 +25,18 @@ export interface WebhookDeliveryInput {
   attempt: number;
   /** How long to wait before that attempt. */
   waitMs: number;
+  /**
+   * Waits before the 2nd, 3rd... attempt (`webhooks.retryDelaysMs` when the run started); after
+   * the last one the delivery has failed.
+   */
+  retryDelaysMs?: readonly number[];
 }
 
-/** Waits before the 2nd, 3rd and 4th attempt of a webhook delivery; then it has failed. */
-export const WEBHOOK_RETRY_DELAYS_MS = [10_000, 60_000, 300_000] as const;
+/**
+ * The schedule of runs started without one in their input (before it was configurable): their
+ * waits before the 2nd, 3rd and 4th attempt. The configured default is in lib/config.ts.
+ */
+export const DEFAULT_WEBHOOK_RETRY_DELAYS_MS = [10_000, 60_000, 300_000] as const;
 
 export interface WebhookAttemptResult {
   /** `held`: the endpoint's circuit is open, and the delivery waits in its backlog. */

@@ -1,0 +1,93 @@
+import type { Config } from '../lib/config';
+import { NotFoundError, ValidationError } from '../lib/errors';
+import type { Log } from '../lib/log';
+import type { Store } from '../store';
+import type { GatewaySettingsDoc, PaymentGateway } from '../store/documents';
+import type { GatewaySecretCache } from './gateway-secrets';
+import { GATEWAY_NAMES } from './gateways';
+
+export interface StripeKeys {
+  secret_key: string;
+  publishable_key: string;
+  webhook_secret: string;
+}
+
+export interface RazorpayKeys {
+  key_id: string;
+  key_secret: string;
+  webhook_secret: string;
+}
+
+interface SettingsDeps {
+  store: Store;
+  secrets: Pick<GatewaySecretCache, 'forget'>;
+}
+
+const modeOf = (key: string): 'test' | 'live' => (key.includes('_live_') ? 'live' : 'test');
+
+/** Replaces the organization's Stripe keys, whose secret and publishable keys share a mode. */
+export async function putStripeKeys(
+  { store, secrets }: SettingsDeps,
+  orgId: string,
+  keys: StripeKeys,
+): Promise<GatewaySettingsDoc> {
+  const mode = modeOf(keys.secret_key);
+  if (modeOf(keys.publishable_key) !== mode) {
+    throw new ValidationError(
+      'publishable_key: must be of the same mode (test/live) as secret_key',
+    );
+  }
+  const doc = await store.gatewaySettings.put(orgId, 'stripe', { ...keys }, mode);
+  secrets.forget('stripe');
+  return doc;
+}
+
+/** Replaces the organization's Razorpay keys; in sandbox mode the simulator learns them too. */
+export async function putRazorpayKeys(
+  deps: SettingsDeps & { config: Pick<Config, 'sandbox' | 'payments'>; log: Log },
+  orgId: string,
+  keys: RazorpayKeys,
+): Promise<GatewaySettingsDoc> {
+  const doc = await deps.store.gatewaySettings.put(
+    orgId,
+    'razorpay',
+    { ...keys },
+    modeOf(keys.key_id),
+  );
+  deps.secrets.forget('razorpay');
+  await registerAtSimulator(deps, keys);
+  return doc;
+}
+
+/** The organization's keys for the gateway, or 404. */
+export async function gatewaySettingsOf(
+  store: Store,
+  orgId: string,
+  gateway: PaymentGateway,
+): Promise<GatewaySettingsDoc> {
+  const doc = await store.gatewaySettings.get(orgId, gateway);
+  if (!doc) throw new NotFoundError(`${GATEWAY_NAMES[gateway]} is not configured`);
+  return doc;
+}
+
+/**
+ * In sandbox mode the Razorpay simulator learns the keys too, so it accepts them and signs its
+ * webhooks with the secret given here (as Razorpay's dashboard would).
+ */
+async function registerAtSimulator(
+  { config, log }: { config: Pick<Config, 'sandbox' | 'payments'>; log: Log },
+  keys: RazorpayKeys,
+) {
+  if (!config.sandbox) return;
+  try {
+    const res = await fetch(`${config.payments.razorpaySimulator.url}/__sim/accounts`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(keys),
+      signal: AbortSignal.timeout(5_000),
+    });
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+  } catch (err) {
+    log.warn({ err }, 'the Razorpay simulator did not take the keys');
+  }
+}
