@@ -28,3 +28,8 @@ export async function logout(
 ): Promise<boolean> {
   return token ? store.sessions.delete(token) : false;
 }
+
+/** Deletes the sessions past their expiry; how many. */
+export function purgeExpiredSessions({ store }: { store: Store }): Promise<number> {
+  return store.sessions.purgeExpired();
+}
