@@ -7,6 +7,11 @@ import { z } from 'zod';
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
 
+/** Waits after the 1st, 2nd, ... failed attempt of a message: about 10 minutes in all. */
+const DEFAULT_RETRY_DELAYS_MS = [
+  1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 64_000, 120_000, 120_000,
+];
+
 const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -78,6 +83,11 @@ const EnvSchema = z.object({
   RAZORPAY_SIMULATOR_URL: z.url().optional(),
   SEND_NO_ANSWER_RECHECK_SECONDS: positiveInt.default(15),
   SEND_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
+  MESSAGE_RETRY_DELAYS_MS: z
+    .string()
+    .default(DEFAULT_RETRY_DELAYS_MS.join(','))
+    .transform((v) => v.split(',').map((ms) => Number(ms.trim())))
+    .pipe(z.array(z.number().int().positive()).min(1, 'give at least one delay')),
   META_CONNECTIONS: positiveInt.default(512),
   SEND_LANE_LEASE_SECONDS: positiveInt.default(10),
   SEND_CLAIM_LEASE_SECONDS: positiveInt.default(30),
@@ -204,6 +214,11 @@ export interface Config {
   send: {
     /** How long `POST /api/messages/send` waits for Meta's answer before answering `queued`. */
     waitMs: number;
+    /**
+     * Waits after the 1st, 2nd, ... failed attempt of a message; it fails after the last. Each
+     * message's retry workflow gets the schedule when it starts.
+     */
+    retryDelaysMs: number[];
     /** A dispatcher holds a number's lane this long between renewals. */
     laneLeaseMs: number;
     /** A claimed message is claimable again after this long without an outcome (a dead process). */
@@ -340,6 +355,7 @@ export function loadConfig(env: Env = process.env): Config {
     sandbox: e.SANDBOX_MODE ?? !production,
     send: {
       waitMs: e.SEND_WAIT_MS,
+      retryDelaysMs: e.MESSAGE_RETRY_DELAYS_MS,
       laneLeaseMs: e.SEND_LANE_LEASE_SECONDS * 1000,
       claimLeaseMs: e.SEND_CLAIM_LEASE_SECONDS * 1000,
       pollMs: e.SEND_POLL_MS,
@@ -408,6 +424,7 @@ export function configEnv(config: Config): Env {
     META_GRAPH_URL: config.meta.graphUrl,
     SEND_NO_ANSWER_RECHECK_SECONDS: String(config.meta.noAnswerRecheckMs / 1000),
     SEND_WAIT_MS: String(config.send.waitMs),
+    MESSAGE_RETRY_DELAYS_MS: config.send.retryDelaysMs.join(','),
     SEND_LANE_LEASE_SECONDS: String(config.send.laneLeaseMs / 1000),
     SEND_CLAIM_LEASE_SECONDS: String(config.send.claimLeaseMs / 1000),
     SEND_POLL_MS: String(config.send.pollMs),
