@@ -1,18 +1,10 @@
 import { Context, log } from '@temporalio/activity';
+import { purgeExpiredSessions } from '../accounts/sessions';
+import { sweepOutbox } from '../contacts/outbox';
+import { processAbandonedWebhooks, purgeProcessedWebhooks } from '../inbound/cleanup';
 import { inboundProcessor } from '../inbound/processor';
-import { processStored } from '../inbound/inbox';
 import type { Store } from '../store';
 import { sequenceTriggers } from '../sequences/inbound-triggers';
-
-/**
- * Stored webhooks this old and still unprocessed were left behind: their API process died, or
- * its queue was full. (Processing twice is harmless, only wasted work.)
- */
-const ABANDONED_AFTER_MS = 2 * 60_000;
-/** Per run, so one run fits well within its activity timeout even on a slow store. */
-const WEBHOOKS_PER_RUN = 100;
-/** Processed webhooks are kept this long, for investigation. */
-const KEEP_PROCESSED_WEBHOOKS_MS = 7 * 24 * 3_600_000;
 
 export function maintenanceActivities({
   store,
@@ -41,16 +33,10 @@ export function maintenanceActivities({
   };
   return {
     async purgeExpiredSessions(): Promise<number> {
-      return store.sessions.purgeExpired();
+      return purgeExpiredSessions({ store });
     },
-    /** Provider webhooks (Meta, WooCommerce) that were processed or handed off long enough ago. */
     async purgeProcessedWebhooks(): Promise<number> {
-      const before = new Date(Date.now() - KEEP_PROCESSED_WEBHOOKS_MS);
-      const counts = await Promise.all([
-        store.inboundWebhooks.purgeProcessed(before),
-        store.wooDeliveries.purgeHandedOff(before),
-      ]);
-      return counts.reduce((a, b) => a + b, 0);
+      return purgeProcessedWebhooks({ store });
     },
     /** Events, webhook deliveries and their attempts past the retention period. */
     async purgeOldEvents(): Promise<{ events: number; deliveries: number }> {
@@ -58,16 +44,11 @@ export function maintenanceActivities({
       const deliveries = await store.webhookDeliveries.purgeBefore(before);
       return { events: await store.events.purgeBefore(before), deliveries };
     },
-    /** Delivers events left in outboxes by a crash between a write and its flush. */
     async sweepOutbox(): Promise<number> {
-      return store.outbox.sweep();
+      return sweepOutbox({ store });
     },
-    /** Processes stored provider webhooks that no API process finished. */
     async processAbandonedWebhooks(): Promise<number> {
-      const pending = await store.inboundWebhooks.pending(ABANDONED_AFTER_MS, WEBHOOKS_PER_RUN);
-      const processed = await processStored(store, processor, pending, logger);
-      await store.inboundWebhooks.markProcessed(processed);
-      return processed.length;
+      return processAbandonedWebhooks({ store, processor, log: logger });
     },
   };
 }

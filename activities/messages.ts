@@ -1,37 +1,24 @@
-import { failedEvent } from '../sending/message-events';
+import {
+  failQueuedMessage,
+  queuedMessageState,
+  releaseQueuedMessage,
+} from '../sending/retry-queue';
 import type { StatusReason } from '../store/contract/messages';
 import type { ActivityDeps } from './deps';
 
-/** Who settles a message its retry workflow gave up on (not a dispatcher's claim). */
-const RETRY_OWNER = 'retry-workflow';
-
 /** What a message's retry workflow does to its queue entry. */
-export function messageActivities({ store, signals }: ActivityDeps) {
+export function messageActivities(deps: Pick<ActivityDeps, 'store' | 'signals'>) {
   return {
-    /** Back into its number's queue, claimable now; tells the dispatchers. */
     async releaseQueuedMessage(messageId: string): Promise<void> {
-      const entry = await store.sendQueue.entry(messageId);
-      if (!entry || !(await store.sendQueue.release(messageId, new Date()))) return;
-      await signals.publish('send_queued', entry.account_id);
+      return releaseQueuedMessage(deps, messageId);
     },
 
-    /** `held` while the queue waits for the workflow, `gone` once settled. */
     async queuedMessageState(messageId: string): Promise<'held' | 'queued' | 'gone'> {
-      const entry = await store.sendQueue.entry(messageId);
-      return !entry ? 'gone' : entry.held ? 'held' : 'queued';
+      return queuedMessageState(deps, messageId);
     },
 
-    /** The retry schedule ran out: the message is failed with Meta's last answer. */
     async failQueuedMessage(messageId: string, reason: StatusReason): Promise<void> {
-      const message = await store.messages.byId(messageId);
-      if (!message) return;
-      const at = new Date();
-      await store.sendQueue.settle(
-        RETRY_OWNER,
-        [{ id: messageId, kind: 'failed', reason, at }],
-        [failedEvent(message, reason, at)],
-      );
-      await signals.publish('send_settled', messageId);
+      return failQueuedMessage(deps, messageId, reason);
     },
   };
 }

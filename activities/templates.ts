@@ -1,96 +1,30 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { headerFormat, parameterCounts } from '../meta/template-parameters';
-import type { Store } from '../store';
-import type { AccountDoc, TemplateDoc } from '../store/documents';
-import { templateId } from '../store/templates';
 import {
-  type AccountTemplateSync,
-  TemplateSyncFailure,
-} from '../workflows/contracts/template-sync';
-import type { MetaClient, MetaTemplate } from '../meta/client';
-import { MetaApiError } from '../meta/errors';
+  syncAccountTemplates,
+  TemplateSyncError,
+  templateSyncAccounts,
+} from '../templates/sync-account';
+import type { AccountTemplateSync } from '../workflows/contracts/template-sync';
+import type { ActivityDeps } from './deps';
 
-/** A WABA has at most a few thousand templates; a longer list means a cursor that loops. */
-const MAX_PAGES = 500;
-
-function toDoc(account: AccountDoc, t: MetaTemplate, syncedAt: Date): TemplateDoc {
-  const components = Array.isArray(t.components) ? t.components : [];
-  return {
-    _id: templateId(account._id, t.name, t.language),
-    org_id: account.org_id,
-    account_id: account._id,
-    meta_id: t.id,
-    name: t.name,
-    language: t.language,
-    category: t.category,
-    status: t.status,
-    components,
-    parameter_counts: parameterCounts(components),
-    header_format: headerFormat(components),
-    synced_at: syncedAt,
-  };
-}
-
-const failure = (type: string, message: string) =>
-  ApplicationFailure.create({ type, message, nonRetryable: true });
-
-export function templateActivities({ store, meta }: { store: Store; meta: MetaClient }) {
+export function templateActivities(deps: Pick<ActivityDeps, 'store' | 'meta'>) {
   return {
     async listTemplateSyncAccounts(orgId: string | null): Promise<string[]> {
-      return (await store.accounts.listConnected(orgId)).map((a) => a._id);
+      return templateSyncAccounts(deps, orgId);
     },
 
-    /**
-     * Copies the account's templates from Meta, page by page, then deletes the local ones Meta
-     * no longer lists. Every write is an idempotent upsert, so a retry after a failed page
-     * simply starts over.
-     */
+    /** A sync that cannot succeed by trying again fails the activity for good. */
     async syncAccountTemplates(accountId: string): Promise<AccountTemplateSync> {
-      const account = await store.accounts.findById(accountId);
-      if (!account) throw failure(TemplateSyncFailure.notFound, `Account '${accountId}' not found`);
-      const target = {
-        graphUrl: account.graph_url,
-        accessToken: store.accounts.credentials(account).accessToken,
-        wabaId: account.waba_id,
-      };
-      const syncedAt = new Date();
-      const seen = new Set<string>();
-      let after: string | null = null;
       try {
-        for (let pages = 0; ; pages++) {
-          if (pages === MAX_PAGES) {
-            throw failure(
-              TemplateSyncFailure.rejected,
-              `Meta's template list did not end after ${MAX_PAGES} pages`,
-            );
-          }
-          const page = await meta.listTemplates(target, { after });
-          const docs = page.templates.map((t) => toDoc(account, t, syncedAt));
-          await store.templates.upsert(docs);
-          for (const d of docs) seen.add(d._id);
-          if (!page.after) break;
-          after = page.after;
-        }
+        return await syncAccountTemplates(deps, accountId);
       } catch (err) {
-        if (!(err instanceof MetaApiError)) throw err;
-        if (err.kind === 'disconnected') {
-          await store.accounts.markDisconnected(account._id, err.metaMessage);
-          throw failure(
-            TemplateSyncFailure.disconnected,
-            `Account disconnected: ${err.metaMessage}. Update the account's access_token to reconnect it.`,
-          );
-        }
-        if (err.kind === 'fatal') {
-          throw failure(
-            TemplateSyncFailure.rejected,
-            `Meta refused the template list: ${err.message}`,
-          );
-        }
-        // Throttling, server errors and lost connections: Temporal retries the whole sync.
-        throw err;
+        if (!(err instanceof TemplateSyncError)) throw err;
+        throw ApplicationFailure.create({
+          type: err.type,
+          message: err.message,
+          nonRetryable: true,
+        });
       }
-      const removed = await store.templates.removeOthers(account._id, [...seen]);
-      return { account_id: account._id, synced: seen.size, removed, error: null };
     },
   };
 }

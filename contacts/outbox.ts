@@ -20,3 +20,8 @@ export async function flushOutbox(
     log.error({ err, collection, ids }, 'event flush failed; the outbox sweep will deliver them');
   }
 }
+
+/** Delivers events left in outboxes by a crash between a write and its flush; how many. */
+export function sweepOutbox({ store }: { store: Store }): Promise<number> {
+  return store.outbox.sweep();
+}

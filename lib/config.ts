@@ -7,6 +7,21 @@ import { z } from 'zod';
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
 
+/** Waits after the 1st, 2nd, ... failed attempt of a message: about 10 minutes in all. */
+const MESSAGE_RETRY_DELAYS_MS = [
+  1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 64_000, 120_000, 120_000,
+];
+/** Waits before the 2nd, 3rd and 4th attempt of an outbound webhook, as the reference says. */
+const WEBHOOK_RETRY_DELAYS_MS = [10_000, 60_000, 300_000];
+
+/** A retry schedule: comma-separated waits in ms, positive integers, at least one. */
+const delaysMs = (defaults: readonly number[]) =>
+  z
+    .string()
+    .default(defaults.join(','))
+    .transform((v) => v.split(',').map((ms) => Number(ms.trim())))
+    .pipe(z.array(z.number().int().positive()).min(1, 'give at least one delay'));
+
 const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -78,6 +93,7 @@ const EnvSchema = z.object({
   RAZORPAY_SIMULATOR_URL: z.url().optional(),
   SEND_NO_ANSWER_RECHECK_SECONDS: positiveInt.default(15),
   SEND_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
+  MESSAGE_RETRY_DELAYS_MS: delaysMs(MESSAGE_RETRY_DELAYS_MS),
   META_CONNECTIONS: positiveInt.default(512),
   SEND_LANE_LEASE_SECONDS: positiveInt.default(10),
   SEND_CLAIM_LEASE_SECONDS: positiveInt.default(30),
@@ -103,11 +119,7 @@ const EnvSchema = z.object({
   WEBHOOK_PROBE_MAX_SECONDS: z.coerce.number().positive().default(3_600),
   // Fractional hours are accepted (tests use seconds' worth).
   WEBHOOK_DISABLE_AFTER_HOURS: z.coerce.number().positive().default(120),
-  WEBHOOK_RETRY_DELAYS_MS: z
-    .string()
-    .default('10000,60000,300000')
-    .transform((v) => v.split(',').map((s) => Number(s.trim())))
-    .pipe(z.array(z.number().int().positive()).min(1)),
+  WEBHOOK_RETRY_DELAYS_MS: delaysMs(WEBHOOK_RETRY_DELAYS_MS),
 
   // Unset leaves /metrics open, as Prometheus usually scrapes.
   METRICS_TOKEN: z
@@ -214,6 +226,11 @@ export interface Config {
   send: {
     /** How long `POST /api/messages/send` waits for Meta's answer before answering `queued`. */
     waitMs: number;
+    /**
+     * Waits after the 1st, 2nd, ... failed attempt of a message; it fails after the last. Each
+     * message's retry workflow gets the schedule when it starts.
+     */
+    retryDelaysMs: number[];
     /** A dispatcher holds a number's lane this long between renewals. */
     laneLeaseMs: number;
     /** A claimed message is claimable again after this long without an outcome (a dead process). */
@@ -351,6 +368,7 @@ export function loadConfig(env: Env = process.env): Config {
     sandbox: e.SANDBOX_MODE ?? !production,
     send: {
       waitMs: e.SEND_WAIT_MS,
+      retryDelaysMs: e.MESSAGE_RETRY_DELAYS_MS,
       laneLeaseMs: e.SEND_LANE_LEASE_SECONDS * 1000,
       claimLeaseMs: e.SEND_CLAIM_LEASE_SECONDS * 1000,
       pollMs: e.SEND_POLL_MS,
@@ -419,6 +437,7 @@ export function configEnv(config: Config): Env {
     META_GRAPH_URL: config.meta.graphUrl,
     SEND_NO_ANSWER_RECHECK_SECONDS: String(config.meta.noAnswerRecheckMs / 1000),
     SEND_WAIT_MS: String(config.send.waitMs),
+    MESSAGE_RETRY_DELAYS_MS: config.send.retryDelaysMs.join(','),
     SEND_LANE_LEASE_SECONDS: String(config.send.laneLeaseMs / 1000),
     SEND_CLAIM_LEASE_SECONDS: String(config.send.claimLeaseMs / 1000),
     SEND_POLL_MS: String(config.send.pollMs),

@@ -1,4 +1,56 @@
-import type { SendMessageRequest } from '../api/schemas/messages';
+/** A media message: a link to the file (Meta's name) or the same as `url`. */
+export interface MediaRequest {
+  url?: string;
+  link?: string;
+  caption?: string;
+  filename?: string;
+}
+
+export interface TemplateComponentRequest {
+  type: 'header' | 'body' | 'button';
+  sub_type?: 'url' | 'quick_reply' | 'copy_code' | 'flow' | 'catalog';
+  index?: number | string;
+  parameters: ({ type: string } & Record<string, unknown>)[];
+}
+
+export interface TemplateRequest {
+  name: string;
+  /** A language code, like en or en_US; the template's English variant when absent. */
+  language?: string | { code: string };
+  components: TemplateComponentRequest[];
+}
+
+interface InteractiveCommon {
+  body: { text: string };
+  header?: { type: 'text' | 'image' | 'video' | 'document' } & Record<string, unknown>;
+  footer?: { text: string };
+}
+
+export type InteractiveRequest =
+  | (InteractiveCommon & {
+      type: 'button';
+      action: { buttons: { type: 'reply'; reply: { id: string; title: string } }[] };
+    })
+  | (InteractiveCommon & {
+      type: 'list';
+      action: {
+        button: string;
+        sections: {
+          title?: string;
+          rows: { id: string; title: string; description?: string }[];
+        }[];
+      };
+    });
+
+/** What a message says, by type, in the product API's shape. */
+export type MessageContentRequest =
+  | { type: 'text'; text: string | { body: string; preview_url?: boolean } }
+  | { type: 'template'; template: TemplateRequest }
+  | { type: 'image'; image: MediaRequest }
+  | { type: 'video'; video: MediaRequest }
+  | { type: 'document'; document: MediaRequest }
+  | { type: 'audio'; audio: MediaRequest }
+  | { type: 'interactive'; interactive: InteractiveRequest };
 
 /** The part of Meta's message object that depends on the type: `{type, [type]: object}`. */
 export interface MetaContent {
@@ -7,7 +59,7 @@ export interface MetaContent {
 }
 
 /** Translates Waflow's send request (the product API's shape) into Meta's message object. */
-export function toMetaContent(req: SendMessageRequest, defaultLanguage = 'en'): MetaContent {
+export function toMetaContent(req: MessageContentRequest, defaultLanguage = 'en'): MetaContent {
   switch (req.type) {
     case 'text':
       return {
@@ -51,9 +103,12 @@ export function toMetaContent(req: SendMessageRequest, defaultLanguage = 'en'): 
   }
 }
 
-type MediaRequest = Extract<SendMessageRequest, { type: 'image' | 'video' | 'document' | 'audio' }>;
+type MediaMessage = Extract<
+  MessageContentRequest,
+  { type: 'image' | 'video' | 'document' | 'audio' }
+>;
 
-function mediaOf(req: MediaRequest) {
+function mediaOf(req: MediaMessage): MediaRequest {
   switch (req.type) {
     case 'image':
       return req.image;

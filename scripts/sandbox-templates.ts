@@ -1,5 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
-import { executeOrJoin } from '../api/workflow-run';
+import { executeOrJoin } from '../lib/workflow-run';
 import type { Config } from '../lib/config';
 import type { templateSyncWorkflow } from '../workflows/template-sync';
 import { templateSyncIds } from '../workflows/contracts/template-sync';

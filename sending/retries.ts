@@ -16,10 +16,19 @@ export interface RetryReporter {
   settled(messageId: string): Promise<void>;
 }
 
-export function temporalRetryReporter(client: Client, taskQueue: string): RetryReporter {
+/** `delaysMs`: the retry schedule (`send.retryDelaysMs`), given to each workflow it starts. */
+export function temporalRetryReporter(
+  client: Client,
+  taskQueue: string,
+  delaysMs: readonly number[],
+): RetryReporter {
   return {
     async retry(message, report) {
-      const input: MessageRetryInput = { messageId: message._id, orgId: message.org_id };
+      const input: MessageRetryInput = {
+        messageId: message._id,
+        orgId: message.org_id,
+        delaysMs: [...delaysMs],
+      };
       await client.workflow.signalWithStart<MessageRetryWorkflow, [SendReport]>(
         MESSAGE_RETRY_WORKFLOW,
         {

@@ -47,7 +47,7 @@ async function main() {
       activities,
       maxCachedWorkflows,
     });
-    const retries = temporalRetryReporter(client, taskQueue);
+    const retries = temporalRetryReporter(client, taskQueue, config.send.retryDelaysMs);
     const { counters } = webhooks;
     const dispatcher = new Dispatcher({ config, store, signals, meta, retries, counters, log });
     await dispatcher.start();

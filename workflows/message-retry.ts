@@ -1,7 +1,7 @@
 import { condition, proxyActivities, setHandler, sleep } from '@temporalio/workflow';
 import type { MessageActivities } from '../activities/messages';
 import {
-  MESSAGE_RETRY_DELAYS_MS,
+  DEFAULT_MESSAGE_RETRY_DELAYS_MS,
   type MessageRetryInput,
   type SendReport,
   sendReportSignal,
@@ -26,6 +26,7 @@ export async function messageRetryWorkflow(
 ): Promise<'settled' | 'failed'> {
   const reports: SendReport[] = [];
   setHandler(sendReportSignal, (report) => void reports.push(report));
+  const delays = input.delaysMs ?? DEFAULT_MESSAGE_RETRY_DELAYS_MS;
   let failures = 0;
   for (;;) {
     if (!(await condition(() => reports.length > 0, CHECK_EVERY))) {
@@ -38,7 +39,7 @@ export async function messageRetryWorkflow(
     }
     const report = reports.shift()!;
     if (report.kind === 'settled') return 'settled';
-    const wait = MESSAGE_RETRY_DELAYS_MS[failures++];
+    const wait = delays[failures++];
     if (wait === undefined) {
       await failQueuedMessage(input.messageId, report.reason);
       return 'failed';

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { NotFoundError, ValidationError } from '../../lib/errors';
+import { createApiKey, listApiKeys, revokeApiKey } from '../../accounts/api-keys';
 import { apiKeyView, ApiKeyView, CreateApiKeyBody, CreatedApiKeyView } from '../schemas/api-keys';
 import { envelope, ErrorSchema, IdParams, ok, protectedErrors } from '../schemas/common';
 import { orgOf } from '../types';
@@ -17,16 +17,8 @@ export const apiKeyRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const { name, expires_at, rate_limit } = request.body;
-      const expiresAt = expires_at ? new Date(expires_at) : null;
-      if (expiresAt && expiresAt.getTime() <= Date.now()) {
-        throw new ValidationError('expires_at must be in the future');
-      }
-      const { doc, key } = await app.store.apiKeys.create(orgOf(request.principal), {
-        name,
-        expiresAt,
-        rateLimit: rate_limit ?? null,
-      });
+      const orgId = orgOf(request.principal);
+      const { doc, key } = await createApiKey({ store: app.store }, orgId, request.body);
       return reply.code(201).send(ok({ ...apiKeyView(doc), key }));
     },
   );
@@ -44,7 +36,7 @@ export const apiKeyRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => {
-      const docs = await app.store.apiKeys.list(orgOf(request.principal));
+      const docs = await listApiKeys({ store: app.store }, orgOf(request.principal));
       const now = new Date();
       return ok({ api_keys: docs.map((d) => apiKeyView(d, now)) });
     },
@@ -66,9 +58,8 @@ export const apiKeyRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => {
-      const doc = await app.store.apiKeys.revoke(orgOf(request.principal), request.params.id);
-      if (!doc) throw new NotFoundError(`API key '${request.params.id}' not found`);
-      app.apiKeyCache.deleteWhere((cached) => cached?._id === doc._id);
+      const deps = { store: app.store, cache: app.apiKeyCache };
+      const doc = await revokeApiKey(deps, orgOf(request.principal), request.params.id);
       return ok(apiKeyView(doc));
     },
   );

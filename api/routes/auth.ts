@@ -1,7 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { DUMMY_PASSWORD_HASH, verifyPassword } from '../../lib/crypto';
-import { UnauthorizedError } from '../../lib/errors';
+import { login, logout } from '../../accounts/sessions';
 import { SESSION_COOKIE } from '../plugins/auth';
 import { LoginBody, SessionView, WhoAmIView } from '../schemas/auth';
 import { envelope, ErrorSchema, ok, protectedErrors } from '../schemas/common';
@@ -26,21 +25,13 @@ export const authRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const { email, password } = request.body;
-      const user = await app.store.users.findByEmail(email);
-      // Verify against a dummy hash when there is no such user, so timing does not tell.
-      const valid = await verifyPassword(password, user?.password_hash ?? DUMMY_PASSWORD_HASH);
-      if (!user || !valid) throw new UnauthorizedError('Invalid email or password');
-      const { doc, token } = await app.store.sessions.create(
-        user.org_id,
-        user._id,
-        app.config.auth.sessionTtlMs,
-      );
-      app.setSessionCookie(reply, token, doc.expires_at);
+      const deps = { store: app.store, sessionTtlMs: app.config.auth.sessionTtlMs };
+      const { user, session, token } = await login(deps, request.body);
+      app.setSessionCookie(reply, token, session.expires_at);
       return ok({
         user: { id: user._id, email: user.email, name: user.name },
         organization_id: user.org_id,
-        expires_at: doc.expires_at.toISOString(),
+        expires_at: session.expires_at.toISOString(),
       });
     },
   );
@@ -55,8 +46,7 @@ export const authRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const token = request.cookies[SESSION_COOKIE];
-      const loggedOut = token ? await app.store.sessions.delete(token) : false;
+      const loggedOut = await logout({ store: app.store }, request.cookies[SESSION_COOKIE]);
       app.clearSessionCookie(reply);
       return ok({ logged_out: loggedOut });
     },

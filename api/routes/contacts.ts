@@ -1,7 +1,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { NotFoundError } from '../../lib/errors';
-import { flushOutbox } from '../../contacts/outbox';
+import { createContact } from '../../contacts/create';
+import { deleteContact } from '../../contacts/delete';
+import { getContact, listContacts } from '../../contacts/read';
+import { updateContact } from '../../contacts/update';
 import {
   ContactList,
   contactView,
@@ -12,8 +14,6 @@ import {
 } from '../schemas/contacts';
 import { envelope, ErrorSchema, IdParams, ok, protectedErrors } from '../schemas/common';
 import { orgOf } from '../types';
-
-const notFound = (id: string) => new NotFoundError(`Contact '${id}' not found`);
 
 export const contactRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
@@ -28,7 +28,11 @@ export const contactRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => {
       const q = request.query;
-      const { contacts, total } = await app.store.contacts.list(orgOf(request.principal), q);
+      const { contacts, total } = await listContacts(
+        { store: app.store },
+        orgOf(request.principal),
+        q,
+      );
       const now = new Date();
       return ok({ contacts: contacts.map((c) => contactView(c, now)), total, page: q.page });
     },
@@ -50,8 +54,8 @@ export const contactRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const doc = await app.store.contacts.create(orgOf(request.principal), request.body);
-      await flushOutbox(app.store, request.log, 'contacts', doc._id);
+      const deps = { store: app.store, log: request.log };
+      const doc = await createContact(deps, orgOf(request.principal), request.body);
       return reply.code(201).send(ok(contactView(doc)));
     },
   );
@@ -72,8 +76,11 @@ export const contactRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => {
-      const doc = await app.store.contacts.get(orgOf(request.principal), request.params.id);
-      if (!doc) throw notFound(request.params.id);
+      const doc = await getContact(
+        { store: app.store },
+        orgOf(request.principal),
+        request.params.id,
+      );
       return ok(contactView(doc));
     },
   );
@@ -96,11 +103,10 @@ export const contactRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => {
-      const { id } = request.params;
-      const res = await app.store.contacts.update(orgOf(request.principal), id, request.body);
-      if (!res) throw notFound(id);
-      if (res.changes.length) await flushOutbox(app.store, request.log, 'contacts', id);
-      return ok(contactView(res.contact));
+      const deps = { store: app.store, log: request.log };
+      const orgId = orgOf(request.principal);
+      const doc = await updateContact(deps, orgId, request.params.id, request.body);
+      return ok(contactView(doc));
     },
   );
 
@@ -121,7 +127,7 @@ export const contactRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => {
       const { id } = request.params;
-      if (!(await app.store.contacts.delete(orgOf(request.principal), id))) throw notFound(id);
+      await deleteContact({ store: app.store }, orgOf(request.principal), id);
       return ok({ id, deleted: true as const });
     },
   );

@@ -1,17 +1,10 @@
-import { nextCursor } from '../time-cursor';
-import { randomUUID } from 'node:crypto';
 import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { sha256Hex } from '../../lib/crypto';
-import { idFrom } from '../../lib/ids';
-import { ConflictError, NotFoundError, ValidationError } from '../../lib/errors';
-import { requirePhone } from '../../lib/phone';
-import { toMetaContent } from '../../meta/messages';
-import { parameterMismatch } from '../../meta/template-parameters';
-import { windowOpen } from '../../meta/window';
+import { ValidationError } from '../../lib/errors';
+import { messageHistory } from '../../sending/message-history';
+import { sendMessage } from '../../sending/send-message';
 import type { MessageDoc } from '../../store/documents';
-import { flushOutbox } from '../../contacts/outbox';
 import { envelope, ErrorSchema, NextCursor, ok, protectedErrors } from '../schemas/common';
 import {
   MessageHistoryQuery,
@@ -19,10 +12,8 @@ import {
   SendMessageBody,
   SendMessageResult,
 } from '../schemas/messages';
+import { nextCursor } from '../time-cursor';
 import { orgOf } from '../types';
-
-/** A stable message id per organization and Idempotency-Key. */
-const idFromKey = (orgId: string, key: string) => idFrom(`${orgId}:${key}`);
 
 function messageView(m: MessageDoc) {
   return {
@@ -83,78 +74,19 @@ export const messageRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const body = request.body;
-      const orgId = orgOf(request.principal);
-      const phone = requirePhone(body.to, 'to');
-
-      const account = await store.accounts.resolve(orgId, body.whatsapp_account ?? null);
-      if (!account) {
-        if (body.whatsapp_account) {
-          throw new NotFoundError(`WhatsApp account '${body.whatsapp_account}' not found`);
-        }
-        throw new ValidationError('No WhatsApp account: add one with POST /api/accounts');
-      }
-      if (account.status === 'disconnected') throw new ValidationError('Account disconnected');
-
-      let contact = await store.contacts.findByPhone(orgId, phone);
-      const { type, content } = toMetaContent(body);
-      if (body.type === 'template') {
-        const { name, language, components } = body.template;
-        const code = typeof language === 'string' ? language : language?.code;
-        const template = await store.templates.find(orgId, account._id, name, code);
-        if (!template || template.status !== 'APPROVED') {
-          throw new NotFoundError(`Template '${name}' not found or not approved`);
-        }
-        const mismatch = parameterMismatch(template, components);
-        if (mismatch) throw new ValidationError(mismatch);
-        content.language = { code: template.language };
-      } else if (!contact || !windowOpen(contact.last_inbound_at)) {
-        throw new ValidationError('Outside 24-hour window. Use a template message.');
-      }
-      if (!contact) {
-        contact = await store.contacts.ensure(orgId, phone, 'api');
-        await flushOutbox(app.store, request.log, 'contacts', contact._id);
-      }
-
-      const key = request.headers['idempotency-key'];
-      const messageId = key ? idFromKey(orgId, key) : randomUUID();
-      const requestHash = key ? sha256Hex(JSON.stringify(body)) : null;
-      const [queued] = await store.sendQueue.enqueue(
-        [
-          {
-            _id: messageId,
-            org_id: orgId,
-            account_id: account._id,
-            contact_id: contact._id,
-            direction: 'outbound',
-            phone_number: phone,
-            type,
-            content,
-            origin: 'api',
-            origin_id: null,
-            request_hash: requestHash,
-            wamid: null,
-            status: 'queued',
-          },
-        ],
-        'transactional',
+      const message = await sendMessage(
+        {
+          store,
+          signals: app.database.signals,
+          outcomes: sendOutcomes,
+          waitMs: app.config.send.waitMs,
+          log: request.log,
+        },
+        orgOf(request.principal),
+        request.body,
+        request.headers['idempotency-key'],
       );
-      const { doc, created } = queued!;
-      if (!created && (doc.org_id !== orgId || doc.request_hash !== requestHash)) {
-        throw new ConflictError(
-          `Idempotency-Key '${key}' was already used for a different request`,
-        );
-      }
-      if (created) {
-        await app.database.signals
-          .publish('send_queued', account._id)
-          .catch((err: unknown) => request.log.warn({ err }, 'dispatchers not signalled'));
-      }
-      const outcome =
-        doc.wamid || doc.status === 'failed'
-          ? doc
-          : await sendOutcomes.wait(orgId, messageId, app.config.send.waitMs);
-      return answer(reply, outcome ?? doc);
+      return answer(reply, message);
     },
   );
 
@@ -179,16 +111,8 @@ export const messageRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => {
-      const orgId = orgOf(request.principal);
       const q = request.query;
-      if (!(await store.contacts.get(orgId, q.contact_id))) {
-        throw new NotFoundError(`Contact '${q.contact_id}' not found`);
-      }
-      const docs = await store.messages.history(orgId, q.contact_id, {
-        limit: q.limit,
-        beforeTime: q.before_time ? new Date(q.before_time) : undefined,
-        beforeId: q.before_id,
-      });
+      const docs = await messageHistory({ store }, orgOf(request.principal), q);
       return ok({
         messages: docs.map(messageView),
         next_cursor: nextCursor(docs, q.limit),

@@ -1,13 +1,7 @@
-import { ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { NotFoundError, ServiceUnavailableError, ValidationError } from '../../lib/errors';
-import {
-  TemplateSyncFailure,
-  type TemplateSyncInput,
-  templateSyncIds,
-} from '../../workflows/contracts/template-sync';
-import type { templateSyncWorkflow } from '../../workflows/template-sync';
+import { listTemplates } from '../../templates/list';
+import { syncTemplates } from '../../templates/sync';
 import { envelope, ErrorSchema, ok, protectedErrors } from '../schemas/common';
 import {
   ListTemplatesQuery,
@@ -17,24 +11,6 @@ import {
   templateView,
 } from '../schemas/templates';
 import { orgOf } from '../types';
-import { executeOrJoin } from '../workflow-run';
-
-/** Turns a failed sync into the answer its cause deserves. */
-function syncError(err: unknown): unknown {
-  if (!(err instanceof WorkflowFailedError)) return err;
-  const cause = err.cause;
-  const message = cause?.message ?? err.message;
-  if (cause instanceof ApplicationFailure) {
-    if (cause.type === TemplateSyncFailure.notFound) return new NotFoundError(message);
-    if (
-      cause.type === TemplateSyncFailure.disconnected ||
-      cause.type === TemplateSyncFailure.rejected
-    ) {
-      return new ValidationError(message);
-    }
-  }
-  return new ServiceUnavailableError(`Template sync failed: ${message}`);
-}
 
 export const templateRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
@@ -52,12 +28,11 @@ export const templateRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => {
-      const { account_id, status, name } = request.query;
-      const docs = await app.store.templates.list(orgOf(request.principal), {
-        accountId: account_id,
-        status,
-        name,
-      });
+      const docs = await listTemplates(
+        { store: app.store },
+        orgOf(request.principal),
+        request.query,
+      );
       return ok({ templates: docs.map(templateView) });
     },
   );
@@ -79,31 +54,12 @@ export const templateRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => {
-      const orgId = orgOf(request.principal);
-      const accountId = request.body?.account_id;
-      let workflowId: string;
-      let input: TemplateSyncInput;
-      if (accountId) {
-        if (!(await app.store.accounts.get(orgId, accountId))) {
-          throw new NotFoundError(`Account '${accountId}' not found`);
-        }
-        workflowId = templateSyncIds.account(accountId);
-        input = { accountId };
-      } else {
-        await app.store.accounts.ensureSandbox(orgId);
-        workflowId = templateSyncIds.org(orgId);
-        input = { orgId };
-      }
-      try {
-        const result = await executeOrJoin<typeof templateSyncWorkflow>(
-          app.temporal,
-          'templateSyncWorkflow',
-          { workflowId, taskQueue: app.config.temporal.taskQueue, args: [input] },
-        );
-        return ok(result);
-      } catch (err) {
-        throw syncError(err);
-      }
+      const deps = {
+        store: app.store,
+        temporal: app.temporal,
+        taskQueue: app.config.temporal.taskQueue,
+      };
+      return ok(await syncTemplates(deps, orgOf(request.principal), request.body ?? {}));
     },
   );
 };

@@ -1,6 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { NotFoundError } from '../../lib/errors';
-import { flushOutbox } from '../../contacts/outbox';
+import { transferContact } from '../../contacts/transfer';
 import { envelope, ErrorSchema, IdParams, ok, protectedErrors } from '../schemas/common';
 import { TransferBody, transferView, TransferView } from '../schemas/transfers';
 import { orgOf } from '../types';
@@ -23,20 +22,9 @@ export const transferRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
+      const deps = { store: app.store, log: request.log };
       const orgId = orgOf(request.principal);
-      const { id } = request.params;
-      if (!(await app.store.contacts.get(orgId, id))) {
-        throw new NotFoundError(`Contact '${id}' not found`);
-      }
-      const { to_agent_id, to_team_id, from_agent_id, notes } = request.body;
-      const doc = await app.store.transfers.create(orgId, {
-        contactId: id,
-        toAgentId: to_agent_id,
-        toTeamId: to_team_id,
-        fromAgentId: from_agent_id,
-        notes: notes || null,
-      });
-      await flushOutbox(app.store, request.log, 'transfers', doc._id);
+      const doc = await transferContact(deps, orgId, request.params.id, request.body);
       return reply.code(201).send(ok(transferView(doc)));
     },
   );

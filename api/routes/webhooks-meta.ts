@@ -1,32 +1,13 @@
-import { createHmac } from 'node:crypto';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { safeEqual } from '../../lib/crypto';
-import { TtlCache } from '../../lib/ttl-cache';
-import { UnauthorizedError, ValidationError, ForbiddenError } from '../../lib/errors';
-import { phoneNumberIds, type MetaWebhook } from '../../meta/webhook-payload';
+import { acceptMetaWebhook, cachedAppSecrets, verifySubscription } from '../../inbound/meta-intake';
 import { envelope, ErrorSchema, ok } from '../schemas/common';
 
 const open = { public: true, rateLimit: false };
 
-/**
- * How long a number's app secret is reused without a database read and a decryption: the
- * webhook endpoint takes thousands of requests a second. A new or changed account is seen
- * within this time (Meta retries a refused webhook).
- */
-const SECRET_CACHE_MS = 5_000;
-
-const expectedSignature = (secret: string, raw: Buffer) =>
-  `sha256=${createHmac('sha256', secret).update(raw).digest('hex')}`;
-
 /** Meta's webhook: the GET handshake and signed POSTs, stored before they are answered. */
 export const metaWebhookRoutes: FastifyPluginAsyncZod = async (app) => {
-  const secrets = new TtlCache<string, string | null>(SECRET_CACHE_MS);
-  const appSecret = (phoneNumberId: string) =>
-    secrets.getOrLoad(phoneNumberId, async () => {
-      const account = await app.store.accounts.findByPhoneNumberId(phoneNumberId);
-      return account && app.store.accounts.credentials(account).appSecret;
-    });
+  const appSecrets = cachedAppSecrets(app.store);
 
   // The signature covers the exact bytes Meta sent, so this route keeps the raw body.
   app.removeContentTypeParser('application/json');
@@ -51,17 +32,8 @@ export const metaWebhookRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const q = request.query;
-      const token = q['hub.verify_token'];
-      const account = token ? await app.store.accounts.findByVerifyToken(token) : null;
-      const valid =
-        account !== null &&
-        q['hub.mode'] === 'subscribe' &&
-        safeEqual(app.store.accounts.credentials(account).verifyToken, token ?? '');
-      if (!valid || q['hub.challenge'] === undefined) {
-        throw new ForbiddenError('Webhook verification failed: unknown verify token or mode');
-      }
-      return reply.type('text/plain').send(q['hub.challenge']);
+      const challenge = await verifySubscription({ store: app.store }, request.query);
+      return reply.type('text/plain').send(challenge);
     },
   );
 
@@ -81,25 +53,12 @@ export const metaWebhookRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => {
-      const raw = request.body as Buffer;
-      let payload: MetaWebhook;
-      try {
-        payload = JSON.parse(raw.toString('utf8')) as MetaWebhook;
-      } catch {
-        throw new ValidationError('Body is not valid JSON');
-      }
       const header = request.headers['x-hub-signature-256'];
-      if (typeof header !== 'string') throw new UnauthorizedError('Missing X-Hub-Signature-256');
-      const ids = phoneNumberIds(payload);
-      if (!ids.length) throw new ValidationError('No metadata.phone_number_id in the payload');
-      // Every number the payload speaks for must be ours and its app secret must sign it.
-      for (const id of ids) {
-        const secret = await appSecret(id);
-        if (!secret || !safeEqual(expectedSignature(secret, raw), header)) {
-          throw new UnauthorizedError('Invalid webhook signature');
-        }
-      }
-      await app.inbox.accept(raw.toString('utf8'));
+      await acceptMetaWebhook(
+        { appSecrets, inbox: app.inbox },
+        request.body as Buffer,
+        typeof header === 'string' ? header : undefined,
+      );
       return ok({ received: true as const });
     },
   );

@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import type { SendClass } from '../../store/contract/send-queue';
+import { IDLE, type SendActivity } from '../../accounts/read';
+import type { CreateAccountRequest, UpdateAccountRequest } from '../../accounts/requests';
 import type { AccountDoc } from '../../store/documents';
-import { Timestamp } from './common';
+import { checked, Timestamp } from './common';
 
 const MetaId = z
   .string()
@@ -15,32 +16,36 @@ const Secret = z
   .max(4096)
   .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces');
 
-export const CreateAccountBody = z.object({
-  name: z.string().trim().min(1).max(100),
-  phone_number_id: MetaId.describe('Phone number ID (WhatsApp Manager, API setup)'),
-  waba_id: MetaId.describe('WhatsApp Business Account ID'),
-  access_token: Secret.describe('Permanent (system user) access token; stored encrypted'),
-  app_secret: Secret.describe("The Meta app's secret, to verify webhook signatures"),
-  webhook_verify_token: Secret.optional().describe(
-    "The token Meta's webhook subscription handshake sends; generated (and shown once) if absent",
-  ),
-  display_phone_number: z.string().trim().min(1).max(32).nullable().optional(),
-  is_default: z
-    .boolean()
-    .optional()
-    .describe("Send from this account when none is named; the organization's first account is"),
-  throughput: z
-    .number()
-    .int()
-    .min(1)
-    .max(1000)
-    .optional()
-    .describe('Messages per second this number may send (default 80)'),
-});
+export const CreateAccountBody = checked<CreateAccountRequest>()(
+  z.object({
+    name: z.string().trim().min(1).max(100),
+    phone_number_id: MetaId.describe('Phone number ID (WhatsApp Manager, API setup)'),
+    waba_id: MetaId.describe('WhatsApp Business Account ID'),
+    access_token: Secret.describe('Permanent (system user) access token; stored encrypted'),
+    app_secret: Secret.describe("The Meta app's secret, to verify webhook signatures"),
+    webhook_verify_token: Secret.optional().describe(
+      "The token Meta's webhook subscription handshake sends; generated (and shown once) if absent",
+    ),
+    display_phone_number: z.string().trim().min(1).max(32).nullable().optional(),
+    is_default: z
+      .boolean()
+      .optional()
+      .describe("Send from this account when none is named; the organization's first account is"),
+    throughput: z
+      .number()
+      .int()
+      .min(1)
+      .max(1000)
+      .optional()
+      .describe('Messages per second this number may send (default 80)'),
+  }),
+);
 
-export const UpdateAccountBody = CreateAccountBody.partial().refine(
-  (body) => Object.values(body).some((v) => v !== undefined),
-  'give at least one field to change',
+export const UpdateAccountBody = checked<UpdateAccountRequest>()(
+  CreateAccountBody.partial().refine(
+    (body) => Object.values(body).some((v) => v !== undefined),
+    'give at least one field to change',
+  ),
 );
 
 export const AccountView = z.object({
@@ -74,14 +79,6 @@ export const CreatedAccountView = AccountView.extend({
     .optional()
     .describe('The generated verify token, shown only in this answer: enter it at Meta'),
 });
-
-/** What a number is sending: its queue and its current rate. */
-export interface SendActivity {
-  queue: Record<SendClass, number>;
-  send_rate: number;
-}
-
-export const IDLE: SendActivity = { queue: { transactional: 0, bulk: 0 }, send_rate: 0 };
 
 /** Secrets never leave the store: the view only says whether each one is set. */
 export function accountView(

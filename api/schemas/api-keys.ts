@@ -1,21 +1,24 @@
 import { z } from 'zod';
 import type { ApiKeyDoc } from '../../store/documents';
-import { Timestamp } from './common';
+import type { CreateApiKeyRequest } from '../../accounts/api-keys';
+import { checked, Timestamp } from './common';
 
-export const CreateApiKeyBody = z.object({
-  name: z.string().trim().min(1).max(100),
-  expires_at: z.iso
-    .datetime({ offset: true })
-    .optional()
-    .describe('When the key stops working; omit for a key that never expires'),
-  rate_limit: z
-    .object({
-      per_minute: z.number().int().positive().max(1_000_000),
-      per_second: z.number().int().positive().max(100_000),
-    })
-    .optional()
-    .describe('Overrides the default 100/min and 10/s for this key'),
-});
+export const CreateApiKeyBody = checked<CreateApiKeyRequest>()(
+  z.object({
+    name: z.string().trim().min(1).max(100),
+    expires_at: z.iso
+      .datetime({ offset: true })
+      .optional()
+      .describe('When the key stops working; omit for a key that never expires'),
+    rate_limit: z
+      .object({
+        per_minute: z.number().int().positive().max(1_000_000),
+        per_second: z.number().int().positive().max(100_000),
+      })
+      .optional()
+      .describe('Overrides the default 100/min and 10/s for this key'),
+  }),
+);
 
 export const ApiKeyView = z.object({
   id: z.uuid(),

@@ -1,9 +1,13 @@
 import { z } from 'zod';
+import type { LoginRequest } from '../../accounts/sessions';
+import { checked } from './common';
 
-export const LoginBody = z.object({
-  email: z.email().max(254),
-  password: z.string().min(1).max(1024),
-});
+export const LoginBody = checked<LoginRequest>()(
+  z.object({
+    email: z.email().max(254),
+    password: z.string().min(1).max(1024),
+  }),
+);
 
 export const SessionView = z.object({
   user: z.object({ id: z.uuid(), email: z.string(), name: z.string() }),

@@ -1,7 +1,10 @@
 import { z } from 'zod';
 import { windowExpiresAt, windowOpen } from '../../meta/window';
 import type { ContactDoc } from '../../store/documents';
-import { Timestamp } from './common';
+import type { CreateContactRequest } from '../../contacts/create';
+import type { ListContactsRequest } from '../../contacts/read';
+import type { UpdateContactRequest } from '../../contacts/update';
+import { checked, Timestamp } from './common';
 
 export const MAX_BULK_CONTACTS = 1_000;
 
@@ -42,21 +45,27 @@ const PhoneNumber = z
   .max(40)
   .describe('E.164 with country code; spaces, dashes and brackets are ignored ("+91 98765-43210")');
 
-export const CreateContactBody = ContactFields.extend({ phone_number: PhoneNumber });
-export const UpdateContactBody = ContactFields.extend({ phone_number: PhoneNumber.optional() });
+export const CreateContactBody = checked<CreateContactRequest>()(
+  ContactFields.extend({ phone_number: PhoneNumber }),
+);
+export const UpdateContactBody = checked<UpdateContactRequest>()(
+  ContactFields.extend({ phone_number: PhoneNumber.optional() }),
+);
 
-export const ListContactsQuery = z.object({
-  page: z.coerce.number().int().min(1).max(1_000_000).default(1),
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  search: z
-    .string()
-    .trim()
-    .max(200)
-    .optional()
-    .describe('Part of the name (any case) or of the phone number (with or without +)'),
-  tag: Label.optional().describe('Only contacts with this tag'),
-  stage: Label.optional().describe('Only contacts in this stage'),
-});
+export const ListContactsQuery = checked<ListContactsRequest>()(
+  z.object({
+    page: z.coerce.number().int().min(1).max(1_000_000).default(1),
+    limit: z.coerce.number().int().min(1).max(100).default(20),
+    search: z
+      .string()
+      .trim()
+      .max(200)
+      .optional()
+      .describe('Part of the name (any case) or of the phone number (with or without +)'),
+    tag: Label.optional().describe('Only contacts with this tag'),
+    stage: Label.optional().describe('Only contacts in this stage'),
+  }),
+);
 
 export const BulkContactsBody = z.object({
   contacts: z

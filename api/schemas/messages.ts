@@ -1,16 +1,21 @@
 import { z } from 'zod';
-import { Id, Timestamp } from './common';
+import type { MediaRequest, TemplateComponentRequest, TemplateRequest } from '../../meta/messages';
+import type { MessageHistoryRequest } from '../../sending/message-history';
+import type { SendMessageRequest } from '../../sending/send-message';
+import { checked, Id, Timestamp } from './common';
 
 const HttpsUrl = z.url({ protocol: /^https$/, error: 'must be an HTTPS URL' });
 
-const Media = z
-  .object({
-    url: HttpsUrl.optional(),
-    link: HttpsUrl.optional().describe('Same as url, as Meta names it'),
-    caption: z.string().max(1024).optional(),
-    filename: z.string().max(240).optional(),
-  })
-  .refine((m) => m.url || m.link, { error: 'url is required' });
+const Media = checked<MediaRequest>()(
+  z
+    .object({
+      url: HttpsUrl.optional(),
+      link: HttpsUrl.optional().describe('Same as url, as Meta names it'),
+      caption: z.string().max(1024).optional(),
+      filename: z.string().max(240).optional(),
+    })
+    .refine((m) => m.url || m.link, { error: 'url is required' }),
+);
 
 const TemplateParameter = z.looseObject({
   type: z.enum([
@@ -27,21 +32,25 @@ const TemplateParameter = z.looseObject({
   ]),
 });
 
-export const TemplateComponent = z.object({
-  type: z.enum(['header', 'body', 'button']),
-  sub_type: z.enum(['url', 'quick_reply', 'copy_code', 'flow', 'catalog']).optional(),
-  index: z.union([z.number().int().min(0), z.string().regex(/^\d+$/)]).optional(),
-  parameters: z.array(TemplateParameter).default([]),
-});
+export const TemplateComponent = checked<TemplateComponentRequest>()(
+  z.object({
+    type: z.enum(['header', 'body', 'button']),
+    sub_type: z.enum(['url', 'quick_reply', 'copy_code', 'flow', 'catalog']).optional(),
+    index: z.union([z.number().int().min(0), z.string().regex(/^\d+$/)]).optional(),
+    parameters: z.array(TemplateParameter).default([]),
+  }),
+);
 
-const Template = z.object({
-  name: z.string().min(1).max(512),
-  language: z
-    .union([z.string().min(2), z.object({ code: z.string().min(2) })])
-    .optional()
-    .describe('Language code, like en or en_US; defaults to the template English variant'),
-  components: z.array(TemplateComponent).default([]),
-});
+const Template = checked<TemplateRequest>()(
+  z.object({
+    name: z.string().min(1).max(512),
+    language: z
+      .union([z.string().min(2), z.object({ code: z.string().min(2) })])
+      .optional()
+      .describe('Language code, like en or en_US; defaults to the template English variant'),
+    components: z.array(TemplateComponent).default([]),
+  }),
+);
 
 const Text = z.object({ body: z.string().min(1).max(4096), preview_url: z.boolean().optional() });
 
@@ -101,20 +110,21 @@ const common = {
     .describe('Account to send from; default account if omitted'),
 };
 
-export const SendMessageBody = z.discriminatedUnion('type', [
-  z.object({
-    ...common,
-    type: z.literal('text'),
-    text: z.union([z.string().min(1).max(4096), Text]),
-  }),
-  z.object({ ...common, type: z.literal('template'), template: Template }),
-  z.object({ ...common, type: z.literal('image'), image: Media }),
-  z.object({ ...common, type: z.literal('video'), video: Media }),
-  z.object({ ...common, type: z.literal('document'), document: Media }),
-  z.object({ ...common, type: z.literal('audio'), audio: Media }),
-  z.object({ ...common, type: z.literal('interactive'), interactive: Interactive }),
-]);
-export type SendMessageRequest = z.infer<typeof SendMessageBody>;
+export const SendMessageBody = checked<SendMessageRequest>()(
+  z.discriminatedUnion('type', [
+    z.object({
+      ...common,
+      type: z.literal('text'),
+      text: z.union([z.string().min(1).max(4096), Text]),
+    }),
+    z.object({ ...common, type: z.literal('template'), template: Template }),
+    z.object({ ...common, type: z.literal('image'), image: Media }),
+    z.object({ ...common, type: z.literal('video'), video: Media }),
+    z.object({ ...common, type: z.literal('document'), document: Media }),
+    z.object({ ...common, type: z.literal('audio'), audio: Media }),
+    z.object({ ...common, type: z.literal('interactive'), interactive: Interactive }),
+  ]),
+);
 
 export const SendMessageResult = z.object({
   message_id: z.string().nullable().describe("Meta's id (wamid); null while still queued"),
@@ -144,9 +154,11 @@ export const MessageView = z.object({
   created_at: Timestamp,
 });
 
-export const MessageHistoryQuery = z.object({
-  contact_id: Id,
-  limit: z.coerce.number().int().min(1).max(100).default(50),
-  before_time: z.iso.datetime({ offset: true }).optional(),
-  before_id: z.string().optional().describe('With before_time: the id of the last message seen'),
-});
+export const MessageHistoryQuery = checked<MessageHistoryRequest>()(
+  z.object({
+    contact_id: Id,
+    limit: z.coerce.number().int().min(1).max(100).default(50),
+    before_time: z.iso.datetime({ offset: true }).optional(),
+    before_id: z.string().optional().describe('With before_time: the id of the last message seen'),
+  }),
+);

@@ -1,28 +1,34 @@
 import { z } from 'zod';
 import type { TemplateDoc } from '../../store/documents';
-import { Id } from './common';
+import type { ListTemplatesRequest } from '../../templates/list';
+import type { SyncTemplatesRequest } from '../../templates/sync';
+import { checked, Id } from './common';
 
-export const ListTemplatesQuery = z.object({
-  account_id: Id.optional(),
-  status: z
-    .string()
-    .trim()
-    .min(1)
-    .max(40)
-    .toUpperCase()
-    .optional()
-    .describe('APPROVED, PENDING, REJECTED, PAUSED...'),
-  name: z.string().trim().min(1).max(512).optional(),
-});
-
-export const SyncTemplatesBody = z
-  .object({
-    account_id: z
-      .uuid()
+export const ListTemplatesQuery = checked<ListTemplatesRequest>()(
+  z.object({
+    account_id: Id.optional(),
+    status: z
+      .string()
+      .trim()
+      .min(1)
+      .max(40)
+      .toUpperCase()
       .optional()
-      .describe("One account; omit to sync all the organization's connected accounts"),
-  })
-  .nullish();
+      .describe('APPROVED, PENDING, REJECTED, PAUSED...'),
+    name: z.string().trim().min(1).max(512).optional(),
+  }),
+);
+
+export const SyncTemplatesBody = checked<SyncTemplatesRequest | null | undefined>()(
+  z
+    .object({
+      account_id: z
+        .uuid()
+        .optional()
+        .describe("One account; omit to sync all the organization's connected accounts"),
+    })
+    .nullish(),
+);
 
 export const TemplateView = z.object({
   id: z.string().describe('`<account_id>:<name>:<language>`'),

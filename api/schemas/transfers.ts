@@ -1,20 +1,23 @@
 import { z } from 'zod';
 import type { TransferDoc } from '../../store/documents';
-import { Timestamp } from './common';
+import type { TransferRequest } from '../../contacts/transfer';
+import { checked, Timestamp } from './common';
 
 const AgentId = z.string().trim().min(1).max(100);
 
-export const TransferBody = z
-  .object({
-    to_agent_id: AgentId.nullable().optional().describe('The agent taking the conversation'),
-    to_team_id: AgentId.nullable().optional().describe('The team taking the conversation'),
-    from_agent_id: AgentId.nullable().optional().describe('The agent handing it over, if any'),
-    notes: z.string().trim().max(2_000).nullable().optional(),
-  })
-  .refine((b) => Boolean(b.to_agent_id || b.to_team_id), {
-    message: 'to_agent_id or to_team_id is required',
-    path: ['to_agent_id'],
-  });
+export const TransferBody = checked<TransferRequest>()(
+  z
+    .object({
+      to_agent_id: AgentId.nullable().optional().describe('The agent taking the conversation'),
+      to_team_id: AgentId.nullable().optional().describe('The team taking the conversation'),
+      from_agent_id: AgentId.nullable().optional().describe('The agent handing it over, if any'),
+      notes: z.string().trim().max(2_000).nullable().optional(),
+    })
+    .refine((b) => Boolean(b.to_agent_id || b.to_team_id), {
+      message: 'to_agent_id or to_team_id is required',
+      path: ['to_agent_id'],
+    }),
+);
 
 export const TransferView = z.object({
   id: z.uuid(),

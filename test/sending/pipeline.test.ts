@@ -91,7 +91,11 @@ it('holds a number to its throughput with two dispatchers running', async () => 
     store: database.store,
     signals: database.signals,
     meta,
-    retries: temporalRetryReporter(h.worker.client, h.config.temporal.taskQueue),
+    retries: temporalRetryReporter(
+      h.worker.client,
+      h.config.temporal.taskQueue,
+      h.config.send.retryDelaysMs,
+    ),
     counters,
     log: { warn() {} },
   });

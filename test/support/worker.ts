@@ -46,7 +46,7 @@ export async function startTestWorker(config: Config, database: StoreHandle): Pr
   });
   const running = worker.run();
   const { counters } = webhooks;
-  const retries = temporalRetryReporter(client, taskQueue);
+  const retries = temporalRetryReporter(client, taskQueue, config.send.retryDelaysMs);
   const dispatcher = new Dispatcher({
     config,
     store,

@@ -106,6 +106,19 @@ describe('loadConfig', () => {
     }
   });
 
+  it('reads the message retry schedule, keeping the 10-minute one by default', () => {
+    expect(loadConfig({ DATA_DIR: tempDir() }).send.retryDelaysMs).toEqual([
+      1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 64_000, 120_000, 120_000,
+    ]);
+    const config = loadConfig({ DATA_DIR: tempDir(), MESSAGE_RETRY_DELAYS_MS: '500, 3000,60000' });
+    expect(config.send.retryDelaysMs).toEqual([500, 3_000, 60_000]);
+    for (const bad of ['', '1000,,2000', '1000,-5', '1.5', 'soon']) {
+      expect(() => loadConfig({ DATA_DIR: tempDir(), MESSAGE_RETRY_DELAYS_MS: bad })).toThrow(
+        /MESSAGE_RETRY_DELAYS_MS/,
+      );
+    }
+  });
+
   it('names each invalid variable', () => {
     const attempt = () =>
       loadConfig({

@@ -10,6 +10,11 @@ export const messageRetryWorkflowId = (messageId: string) => `message:${messageI
 export interface MessageRetryInput {
   messageId: string;
   orgId: string;
+  /**
+   * Waits after the 1st, 2nd, ... failed attempt (`send.retryDelaysMs` of the configuration).
+   * Absent in runs started before it was configurable.
+   */
+  delaysMs?: number[];
 }
 
 export type SendReport =
@@ -21,8 +26,11 @@ export type SendReport =
 /** What the dispatcher reports to a message's retry workflow. */
 export const sendReportSignal = defineSignal<[SendReport]>('sendReport');
 
-/** Waits after the 1st, 2nd, ... failed attempt of a message: about 10 minutes in all. */
-export const MESSAGE_RETRY_DELAYS_MS = [
+/**
+ * The schedule of runs started without `delaysMs` (before it was configurable): kept only for
+ * them. New runs get theirs from the configuration (MESSAGE_RETRY_DELAYS_MS).
+ */
+export const DEFAULT_MESSAGE_RETRY_DELAYS_MS = [
   1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 64_000, 120_000, 120_000,
 ] as const;
 

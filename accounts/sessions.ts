@@ -1,0 +1,35 @@
+import { DUMMY_PASSWORD_HASH, verifyPassword } from '../lib/crypto';
+import { UnauthorizedError } from '../lib/errors';
+import type { Store } from '../store';
+import type { SessionDoc, UserDoc } from '../store/documents';
+
+export interface LoginRequest {
+  email: string;
+  password: string;
+}
+
+/** A new session for the user whose email and password these are. */
+export async function login(
+  { store, sessionTtlMs }: { store: Store; sessionTtlMs: number },
+  req: LoginRequest,
+): Promise<{ user: UserDoc; session: SessionDoc; token: string }> {
+  const user = await store.users.findByEmail(req.email);
+  // Verify against a dummy hash when there is no such user, so timing does not tell.
+  const valid = await verifyPassword(req.password, user?.password_hash ?? DUMMY_PASSWORD_HASH);
+  if (!user || !valid) throw new UnauthorizedError('Invalid email or password');
+  const { doc, token } = await store.sessions.create(user.org_id, user._id, sessionTtlMs);
+  return { user, session: doc, token };
+}
+
+/** Ends the session the token names; false when there was none. */
+export async function logout(
+  { store }: { store: Store },
+  token: string | undefined,
+): Promise<boolean> {
+  return token ? store.sessions.delete(token) : false;
+}
+
+/** Deletes the sessions past their expiry; how many. */
+export function purgeExpiredSessions({ store }: { store: Store }): Promise<number> {
+  return store.sessions.purgeExpired();
+}

@@ -1,0 +1,42 @@
+import type { Store } from '../store';
+import { type InboxLogger, processStored } from './inbox';
+import type { InboundProcessor } from './processor';
+
+/**
+ * Stored webhooks this old and still unprocessed were left behind: their API process died, or
+ * its queue was full. (Processing twice is harmless, only wasted work.)
+ */
+const ABANDONED_AFTER_MS = 2 * 60_000;
+/** Per run, so one run fits well within its activity timeout even on a slow store. */
+const WEBHOOKS_PER_RUN = 100;
+/** Processed webhooks are kept this long, for investigation. */
+const KEEP_PROCESSED_WEBHOOKS_MS = 7 * 24 * 3_600_000;
+
+/** Provider webhooks (Meta, WooCommerce) that were processed or handed off long enough ago. */
+export async function purgeProcessedWebhooks(
+  { store }: { store: Store },
+  now = Date.now(),
+): Promise<number> {
+  const before = new Date(now - KEEP_PROCESSED_WEBHOOKS_MS);
+  const counts = await Promise.all([
+    store.inboundWebhooks.purgeProcessed(before),
+    store.wooDeliveries.purgeHandedOff(before),
+  ]);
+  return counts.reduce((a, b) => a + b, 0);
+}
+
+/** Processes stored provider webhooks that no API process finished; how many it did. */
+export async function processAbandonedWebhooks({
+  store,
+  processor,
+  log,
+}: {
+  store: Store;
+  processor: InboundProcessor;
+  log: InboxLogger;
+}): Promise<number> {
+  const pending = await store.inboundWebhooks.pending(ABANDONED_AFTER_MS, WEBHOOKS_PER_RUN);
+  const processed = await processStored(store, processor, pending, log);
+  await store.inboundWebhooks.markProcessed(processed);
+  return processed.length;
+}

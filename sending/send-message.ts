@@ -1,0 +1,112 @@
+import { randomUUID } from 'node:crypto';
+import { sha256Hex } from '../lib/crypto';
+import { ConflictError, NotFoundError, ValidationError } from '../lib/errors';
+import { idFrom } from '../lib/ids';
+import type { Log } from '../lib/log';
+import { requirePhone } from '../lib/phone';
+import { flushOutbox } from '../contacts/outbox';
+import { type MessageContentRequest, toMetaContent } from '../meta/messages';
+import { parameterMismatch } from '../meta/template-parameters';
+import { windowOpen } from '../meta/window';
+import type { Store } from '../store';
+import type { MessageDoc } from '../store/documents';
+import type { Signals } from '../store/signals';
+import type { OutcomeWaiter } from './outcome-waiter';
+
+/** A message to one number, from the named account or the organization's default one. */
+export type SendMessageRequest = MessageContentRequest & {
+  /** E.164 phone number. */
+  to: string;
+  whatsapp_account?: string;
+};
+
+export interface SendMessageDeps {
+  store: Store;
+  signals: Pick<Signals, 'publish'>;
+  outcomes: Pick<OutcomeWaiter, 'wait'>;
+  /** How long to wait for Meta's answer before answering with the still queued message. */
+  waitMs: number;
+  log: Log;
+}
+
+/** A stable message id per organization and Idempotency-Key. */
+const idFromKey = (orgId: string, key: string) => idFrom(`${orgId}:${key}`);
+
+/**
+ * Queues the message (transactional class) and waits up to `waitMs` for its outcome: the
+ * message as sent or failed, or still queued. Repeating a request with the same idempotency
+ * key returns the first request's message.
+ */
+export async function sendMessage(
+  { store, signals, outcomes, waitMs, log }: SendMessageDeps,
+  orgId: string,
+  req: SendMessageRequest,
+  idempotencyKey?: string,
+): Promise<MessageDoc> {
+  const phone = requirePhone(req.to, 'to');
+
+  const account = await store.accounts.resolve(orgId, req.whatsapp_account ?? null);
+  if (!account) {
+    if (req.whatsapp_account) {
+      throw new NotFoundError(`WhatsApp account '${req.whatsapp_account}' not found`);
+    }
+    throw new ValidationError('No WhatsApp account: add one with POST /api/accounts');
+  }
+  if (account.status === 'disconnected') throw new ValidationError('Account disconnected');
+
+  let contact = await store.contacts.findByPhone(orgId, phone);
+  const { type, content } = toMetaContent(req);
+  if (req.type === 'template') {
+    const { name, language, components } = req.template;
+    const code = typeof language === 'string' ? language : language?.code;
+    const template = await store.templates.find(orgId, account._id, name, code);
+    if (!template || template.status !== 'APPROVED') {
+      throw new NotFoundError(`Template '${name}' not found or not approved`);
+    }
+    const mismatch = parameterMismatch(template, components);
+    if (mismatch) throw new ValidationError(mismatch);
+    content.language = { code: template.language };
+  } else if (!contact || !windowOpen(contact.last_inbound_at)) {
+    throw new ValidationError('Outside 24-hour window. Use a template message.');
+  }
+  if (!contact) {
+    contact = await store.contacts.ensure(orgId, phone, 'api');
+    await flushOutbox(store, log, 'contacts', contact._id);
+  }
+
+  const messageId = idempotencyKey ? idFromKey(orgId, idempotencyKey) : randomUUID();
+  const requestHash = idempotencyKey ? sha256Hex(JSON.stringify(req)) : null;
+  const [queued] = await store.sendQueue.enqueue(
+    [
+      {
+        _id: messageId,
+        org_id: orgId,
+        account_id: account._id,
+        contact_id: contact._id,
+        direction: 'outbound',
+        phone_number: phone,
+        type,
+        content,
+        origin: 'api',
+        origin_id: null,
+        request_hash: requestHash,
+        wamid: null,
+        status: 'queued',
+      },
+    ],
+    'transactional',
+  );
+  const { doc, created } = queued!;
+  if (!created && (doc.org_id !== orgId || doc.request_hash !== requestHash)) {
+    throw new ConflictError(
+      `Idempotency-Key '${idempotencyKey}' was already used for a different request`,
+    );
+  }
+  if (created) {
+    await signals
+      .publish('send_queued', account._id)
+      .catch((err: unknown) => log.warn({ err }, 'dispatchers not signalled'));
+  }
+  if (doc.wamid || doc.status === 'failed') return doc;
+  return (await outcomes.wait(orgId, messageId, waitMs)) ?? doc;
+}

@@ -1,0 +1,78 @@
+import { randomUUID } from 'node:crypto';
+import type { MessageActivities } from '../../activities/messages';
+import {
+  MESSAGE_RETRY_WORKFLOW,
+  type MessageRetryInput,
+  type MessageRetryWorkflow,
+  type SendReport,
+  sendReportSignal,
+} from '../../workflows/contracts/message-retry';
+import { useTimeSkippingWorker } from '../support/time-skipping';
+
+const taskQueue = 'message-retry';
+const calls: { name: string; at: number }[] = [];
+const record = async (name: string) => {
+  calls.push({ name, at: await temporal.env.currentTimeMs() });
+};
+
+const activities: MessageActivities = {
+  async releaseQueuedMessage() {
+    await record('release');
+  },
+  async queuedMessageState() {
+    return 'queued';
+  },
+  async failQueuedMessage() {
+    await record('fail');
+  },
+};
+
+const temporal = useTimeSkippingWorker({
+  taskQueue,
+  workflowsPath: require.resolve('../../workflows'),
+  activities,
+});
+
+const retry: SendReport = { kind: 'retry', reason: { code: 2, message: 'Try later' } };
+
+/** Starts a retry run as the dispatcher does, then reports `reports` more. */
+async function run(input: Omit<MessageRetryInput, 'orgId'>, reports: SendReport[]) {
+  const handle = await temporal.env.client.workflow.signalWithStart<
+    MessageRetryWorkflow,
+    [SendReport]
+  >(MESSAGE_RETRY_WORKFLOW, {
+    taskQueue,
+    workflowId: `message:${input.messageId}`,
+    args: [{ ...input, orgId: 'org' }],
+    signal: sendReportSignal,
+    signalArgs: [retry],
+  });
+  for (const report of reports) await handle.signal(sendReportSignal, report);
+  return handle;
+}
+
+// Time is the server's and global to it: these run one at a time, as jest runs a file's tests.
+describe('the message retry workflow', () => {
+  beforeEach(() => {
+    calls.length = 0;
+  });
+
+  it('waits as the configured schedule says and fails the message after its last wait', async () => {
+    const start = await temporal.env.currentTimeMs();
+    const handle = await run({ messageId: randomUUID(), delaysMs: [3_000, 7_000] }, [retry, retry]);
+
+    expect(await handle.result()).toBe('failed');
+    expect(calls.map((c) => c.name)).toEqual(['release', 'release', 'fail']);
+    expect(calls[0]!.at - start).toBeGreaterThanOrEqual(3_000);
+    expect(calls[1]!.at - calls[0]!.at).toBeGreaterThanOrEqual(7_000);
+  });
+
+  it('keeps the old schedule for runs started without one', async () => {
+    const handle = await run({ messageId: randomUUID() }, [retry, retry, { kind: 'settled' }]);
+
+    expect(await handle.result()).toBe('settled');
+    // 1 s, 2 s and 4 s: three waits where a configured two-wait schedule would have failed.
+    expect(calls.map((c) => c.name)).toEqual(['release', 'release', 'release']);
+    expect(calls[2]!.at - calls[1]!.at).toBeGreaterThanOrEqual(4_000);
+  });
+});
