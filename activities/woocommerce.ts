@@ -1,5 +1,4 @@
 import { Context, log } from '@temporalio/activity';
-import type { WooOrderOutcome } from '../store/contract/woocommerce';
 import {
   applyWooDelivery,
   loadWooOrderState,
@@ -13,6 +12,10 @@ import {
   recordWooStatus,
   sendWooReminder,
   type WooNotifyOutcome,
+  type WooReminderNotice,
+  type WooReminderRecord,
+  type WooStatusNotice,
+  type WooStatusRecord,
 } from '../woocommerce/notify';
 import type { ParameterSource } from '../woocommerce/parameters';
 import type { WooOrderState } from '../workflows/contracts/woo-order';
@@ -48,45 +51,22 @@ export function wooActivities(
     },
 
     /** Records a status that sends nothing (a repeat, out of order, after the order ended). */
-    async recordWooStatus(
-      input: WooOrderRef & {
-        delivery: string;
-        status: string;
-        rawStatus: string;
-        outcome: WooOrderOutcome;
-        reason: string;
-      },
-    ): Promise<void> {
+    async recordWooStatus(input: WooStatusRecord): Promise<void> {
       await recordWooStatus({ store }, input);
     },
 
     /** Sends the template the store maps to a newly handled status, or records why not. */
-    async notifyWooStatus(
-      input: WooOrderRef & {
-        delivery: string;
-        status: string;
-        rawStatus: string;
-        capReached: boolean;
-      },
-    ): Promise<WooNotifyOutcome> {
+    async notifyWooStatus(input: WooStatusNotice): Promise<WooNotifyOutcome> {
       return notifyWooStatus(send, input);
     },
 
     /** Records the reminder scheduled (`at`: when due) or cancelled. */
-    async recordWooReminder(
-      input: WooOrderRef & {
-        outcome: 'scheduled' | 'cancelled';
-        at: number;
-        reason: string | null;
-      },
-    ): Promise<void> {
+    async recordWooReminder(input: WooReminderRecord): Promise<void> {
       await recordWooReminder({ store }, input);
     },
 
     /** The pending-payment reminder, from the order as its latest delivery had it. */
-    async sendWooReminder(
-      input: WooOrderRef & { delivery: string | null; capReached: boolean },
-    ): Promise<WooNotifyOutcome> {
+    async sendWooReminder(input: WooReminderNotice): Promise<WooNotifyOutcome> {
       return sendWooReminder(send, input);
     },
 

@@ -208,7 +208,7 @@ function operations(
       if (!created) throw new Error('A fresh message id was already stored');
     },
 
-    // messaging/inbound.ts: the message by its wamid, checked against the account's
+    // inbound/processor.ts: the message by its wamid, checked against the account's
     // organization, then the status.
     async 'status by wamid'() {
       const n = pick(size);

@@ -1,3 +1,4 @@
+import { mapStrings } from '../lib/map-strings';
 import type { CampaignMessage, ContactDoc } from '../store/documents';
 import type { MetaContent } from '../meta/messages';
 
@@ -63,15 +64,6 @@ function strings(message: CampaignMessage): string[] {
   };
   walk(message.template.components);
   return found;
-}
-
-function mapStrings(value: unknown, fn: (s: string) => string): unknown {
-  if (typeof value === 'string') return fn(value);
-  if (Array.isArray(value)) return value.map((v) => mapStrings(v, fn));
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, mapStrings(v, fn)]));
-  }
-  return value;
 }
 
 function fill(text: string, contact: ContactDoc, actionValues?: ActionValues): string {

@@ -27,19 +27,40 @@ function event(
   };
 }
 
+/** A status that sends nothing (a repeat, out of order, after the order ended). */
+export type WooStatusRecord = WooOrderRef & {
+  delivery: string;
+  status: string;
+  rawStatus: string;
+  outcome: WooOrderOutcome;
+  reason: string;
+};
+
+/** A newly handled status, and whether the order's message cap is reached. */
+export type WooStatusNotice = WooOrderRef & {
+  delivery: string;
+  status: string;
+  rawStatus: string;
+  capReached: boolean;
+};
+
+/** The reminder scheduled (`at`: when due) or cancelled. */
+export type WooReminderRecord = WooOrderRef & {
+  outcome: 'scheduled' | 'cancelled';
+  at: number;
+  reason: string | null;
+};
+
+/** The pending-payment reminder's send, from the order's latest delivery. */
+export type WooReminderNotice = WooOrderRef & { delivery: string | null; capReached: boolean };
+
 const record = (store: Store, ref: WooOrderRef, e: WooOrderEvent, fields = {}) =>
   store.wooOrders.record(ref.orgId, ref.storeId, ref.orderId, fields, e);
 
 /** Records a status that sends nothing (a repeat, out of order, after the order ended). */
 export async function recordWooStatus(
   { store }: { store: Store },
-  input: WooOrderRef & {
-    delivery: string;
-    status: string;
-    rawStatus: string;
-    outcome: WooOrderOutcome;
-    reason: string;
-  },
+  input: WooStatusRecord,
 ): Promise<void> {
   await record(
     store,
@@ -56,12 +77,7 @@ export async function recordWooStatus(
 /** Sends the template the store maps to a newly handled status, or records why not. */
 export async function notifyWooStatus(
   deps: WooSendDeps,
-  input: WooOrderRef & {
-    delivery: string;
-    status: string;
-    rawStatus: string;
-    capReached: boolean;
-  },
+  input: WooStatusNotice,
 ): Promise<WooNotifyOutcome> {
   const { store } = deps;
   const [shop, order] = await Promise.all([
@@ -110,11 +126,7 @@ export async function notifyWooStatus(
 /** Records the reminder scheduled (`at`: when due) or cancelled. */
 export async function recordWooReminder(
   { store }: { store: Store },
-  input: WooOrderRef & {
-    outcome: 'scheduled' | 'cancelled';
-    at: number;
-    reason: string | null;
-  },
+  input: WooReminderRecord,
 ): Promise<void> {
   await record(
     store,
@@ -129,7 +141,7 @@ export async function recordWooReminder(
 /** The pending-payment reminder, from the order as its latest delivery had it. */
 export async function sendWooReminder(
   deps: WooSendDeps,
-  input: WooOrderRef & { delivery: string | null; capReached: boolean },
+  input: WooReminderNotice,
 ): Promise<WooNotifyOutcome> {
   const { store } = deps;
   const [shop, order] = await Promise.all([

@@ -1,3 +1,4 @@
+import { mapStrings } from '../lib/map-strings';
 import type { WooStoreDoc, WooTemplateMapping } from '../store/contract/woocommerce';
 import { type WooOrder, metaValue, statusOf, trackingOf } from './order';
 
@@ -150,15 +151,6 @@ function fill(text: string, order: WooOrder, values: ParameterValues): string {
     }
     return '';
   });
-}
-
-function mapStrings(value: unknown, fn: (s: string) => string): unknown {
-  if (typeof value === 'string') return fn(value);
-  if (Array.isArray(value)) return value.map((v) => mapStrings(v, fn));
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, mapStrings(v, fn)]));
-  }
-  return value;
 }
 
 /** The mapping's components with every placeholder filled from the order (and sources). */
