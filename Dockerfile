@@ -9,7 +9,7 @@
 # DATABASE_URL (or WAFLOW_STORE=mongo with MONGODB_URI) and TEMPORAL_ADDRESS are required there.
 # docker-compose.yml wires a full stack.
 
-ARG NODE_IMAGE=node:22-bookworm-slim
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 # ---------------------------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS build
@@ -36,7 +36,7 @@ RUN npm run build \
 # ---------------------------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production
-# isolated-vm (custom actions) needs the startup snapshot off on Node 20+, in every process.
+# isolated-vm (custom actions) needs the startup snapshot off, in every process.
 ENV NODE_OPTIONS=--no-node-snapshot
 # Fewer malloc arenas: the worker's many threads would each keep freed memory.
 ENV MALLOC_ARENA_MAX=2

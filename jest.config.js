@@ -1,10 +1,10 @@
 /**
- * Packages published only as ES modules. Node 20.19+ loads them natively, jest's CommonJS
+ * Packages published only as ES modules. Node loads them natively, jest's CommonJS
  * runtime does not, so they are transpiled like our own sources.
  */
 const esmOnly = ['cookie', '@fastify/cookie', 'content-disposition'];
 
-// isolated-vm (custom actions) needs the startup snapshot off on Node 20+: jest's workers and
+// isolated-vm (custom actions) needs the startup snapshot off: jest's workers and
 // every process a test spawns inherit this.
 if (!(process.env.NODE_OPTIONS ?? '').includes('--no-node-snapshot')) {
   process.env.NODE_OPTIONS = `--no-node-snapshot ${process.env.NODE_OPTIONS ?? ''}`.trim();

