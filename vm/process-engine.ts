@@ -5,6 +5,8 @@ import type { Engine } from './engine';
 import type { RunError, RunOutcome, SandboxLimits } from './types';
 
 const HANG_GRACE_MS = 5_000;
+/** How a V8 fatal error ends a process: an abort, or V8's own trap (most of them on Node 24). */
+const V8_FATAL_SIGNALS: readonly string[] = ['SIGABRT', 'SIGTRAP'];
 
 interface Pending {
   resolve(value: unknown): void;
@@ -14,7 +16,7 @@ interface Pending {
 /** The sandbox process crashed (a V8 fatal error, a kill) while these runs were in it. */
 export class SandboxCrashedError extends Error {}
 
-/** Node flags of the sandbox process: isolated-vm on Node 20+ needs the snapshot off. */
+/** Node flags of the sandbox process: isolated-vm needs the snapshot off. */
 function hostEntry(): { path: string; execArgv: string[] } {
   const js = join(__dirname, 'process-host.js');
   if (existsSync(js)) return { path: js, execArgv: ['--no-node-snapshot'] };
@@ -58,7 +60,7 @@ export class ProcessEngine implements Engine {
       const lost = [...this.pending.values()];
       this.pending.clear();
       const err = new SandboxCrashedError(
-        signal === 'SIGABRT'
+        signal && V8_FATAL_SIGNALS.includes(signal)
           ? 'The sandbox process aborted on a V8 fatal error (such as one allocation far ' +
               'beyond the memory limit); runs in it at the time were lost'
           : `The sandbox process exited (${signal ?? code})`,
