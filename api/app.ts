@@ -5,6 +5,7 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import type { Config } from '../lib/config';
+import { logSerializers } from './log-serializers';
 import { actionsPlugin } from './plugins/actions';
 import { authPlugin } from './plugins/auth';
 import { clientErrorHandler, errorsPlugin, frameworkErrors } from './plugins/errors';
@@ -46,6 +47,8 @@ export interface AppOptions {
   /** Clock for the rate limiter (tests). */
   now?: () => number;
   logger?: boolean;
+  /** Where the log goes instead of stdout (tests). */
+  logStream?: { write(line: string): void };
 }
 
 /** Builds the API without listening, so tests can `inject` and the server entry can `listen`. */
@@ -53,7 +56,10 @@ export async function buildApp(config: Config, opts: AppOptions = {}): Promise<F
   const app = Fastify({
     bodyLimit: config.http.bodyLimit,
     trustProxy: true,
-    logger: (opts.logger ?? true) ? { level: config.logLevel } : false,
+    logger:
+      (opts.logger ?? true)
+        ? { level: config.logLevel, serializers: logSerializers, stream: opts.logStream }
+        : false,
     ajv: { customOptions: { coerceTypes: false } },
     // Errors raised before a route runs get the same envelope as every other error.
     frameworkErrors,

@@ -3,7 +3,7 @@ import { mapLimit } from '../lib/concurrency';
 import type { Store } from '../store';
 import type { InboundWebhookDoc } from '../store/documents';
 import type { InboundProcessor } from './processor';
-import type { MetaWebhook } from '../meta/webhook-payload';
+import { parseMetaWebhook, type MetaWebhook } from '../meta/webhook-payload';
 
 export interface InboxLogger {
   warn(obj: object, msg: string): void;
@@ -139,7 +139,7 @@ export async function processStored(
   const parsed: Parsed[] = [];
   for (const doc of docs) {
     try {
-      parsed.push({ doc, payload: JSON.parse(doc.body) as MetaWebhook });
+      parsed.push({ doc, payload: parseMetaWebhook(doc.body) });
     } catch (err) {
       await failed(doc, err);
     }
