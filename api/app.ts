@@ -29,6 +29,7 @@ import { sequenceRoutes } from './routes/sequences';
 import { contactBulkRoutes } from './routes/contacts-bulk';
 import { contactRoutes } from './routes/contacts';
 import { healthRoutes } from './routes/health';
+import { inboundWebhookRoutes } from './routes/inbound-webhooks';
 import { integrationRoutes } from './routes/integrations';
 import { messageRoutes } from './routes/messages';
 import { metricsRoutes } from './routes/metrics';
@@ -101,6 +102,7 @@ export async function buildApp(config: Config, opts: AppOptions = {}): Promise<F
     await app.register(actionRoutes);
     await app.register(sequenceRoutes);
     await app.register(metaWebhookRoutes);
+    await app.register(inboundWebhookRoutes);
     await app.register(wooWebhookRoutes);
     await app.register(wooStoreRoutes);
     await app.register(integrationRoutes);
