@@ -17,7 +17,14 @@ export function inboundWebhookRepository(db: Db): InboundWebhookRepository {
       if (!ids.length) return;
       await col.updateMany(
         { _id: { $in: ids } },
-        { $set: { processed_at: new Date(), last_error: null } },
+        {
+          $set: {
+            processed_at: new Date(),
+            last_error: null,
+            next_attempt_at: null,
+            dead_at: null,
+          },
+        },
       );
     },
     async markFailed(id, error, nextAttemptAt) {

@@ -32,7 +32,8 @@ export function inboundWebhookRepository(pool: pg.Pool): InboundWebhookRepositor
     async markProcessed(ids) {
       if (!ids.length) return;
       await pool.query(
-        `UPDATE inbound_webhooks SET processed_at = now(), last_error = NULL
+        `UPDATE inbound_webhooks
+         SET processed_at = now(), last_error = NULL, next_attempt_at = NULL, dead_at = NULL
          WHERE id = ANY($1::text[])`,
         [ids],
       );

@@ -215,6 +215,15 @@ describe.each(STORE_KINDS)('%s', (kind) => {
       expect(await store.inboundWebhooks.revive(org._id, id)).toBeNull();
       expect(await pendingAt(0)).toContain(id);
       expect(await store.inboundWebhooks.countDead()).toBe(before);
+
+      // Processed at last (a replay): neither pending nor dead.
+      await store.inboundWebhooks.markDead(id, 'again', [org._id], at(0));
+      await store.inboundWebhooks.markProcessed([id]);
+      expect(await store.inboundWebhooks.get(id)).toMatchObject({
+        dead_at: null,
+        last_error: null,
+      });
+      expect(await store.inboundWebhooks.countDead()).toBe(before);
     });
   });
 });
