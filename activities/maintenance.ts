@@ -3,6 +3,7 @@ import { purgeExpiredSessions } from '../accounts/sessions';
 import { sweepOutbox } from '../contacts/outbox';
 import { processAbandonedWebhooks, purgeProcessedWebhooks } from '../inbound/cleanup';
 import { inboundProcessor } from '../inbound/processor';
+import { DEFAULT_RETRY_POLICY } from '../inbound/retries';
 import type { Store } from '../store';
 import { sequenceTriggers } from '../sequences/inbound-triggers';
 
@@ -11,7 +12,11 @@ export function maintenanceActivities({
   config,
 }: {
   store: Store;
-  config: { eventRetentionDays: number; sequences?: { optOutWords: string[] } };
+  config: {
+    eventRetentionDays: number;
+    sequences?: { optOutWords: string[] };
+    inbound?: { retryDelaysMs: number[] };
+  };
 }) {
   // Keyword subscriptions made here are started by the recovery sweep's next pass.
   const triggers = sequenceTriggers({
@@ -31,6 +36,7 @@ export function maintenanceActivities({
       log.warn(msg, { ...meta });
     },
   };
+  const retry = config.inbound ? { ...DEFAULT_RETRY_POLICY, ...config.inbound } : undefined;
   return {
     async purgeExpiredSessions(): Promise<number> {
       return purgeExpiredSessions({ store });
@@ -48,7 +54,7 @@ export function maintenanceActivities({
       return sweepOutbox({ store });
     },
     async processAbandonedWebhooks(): Promise<number> {
-      return processAbandonedWebhooks({ store, processor, log: logger });
+      return processAbandonedWebhooks({ store, processor, log: logger, retry });
     },
   };
 }

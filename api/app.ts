@@ -5,6 +5,7 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import type { Config } from '../lib/config';
+import { logSerializers } from './log-serializers';
 import { actionsPlugin } from './plugins/actions';
 import { authPlugin } from './plugins/auth';
 import { clientErrorHandler, errorsPlugin, frameworkErrors } from './plugins/errors';
@@ -28,6 +29,7 @@ import { sequenceRoutes } from './routes/sequences';
 import { contactBulkRoutes } from './routes/contacts-bulk';
 import { contactRoutes } from './routes/contacts';
 import { healthRoutes } from './routes/health';
+import { inboundWebhookRoutes } from './routes/inbound-webhooks';
 import { integrationRoutes } from './routes/integrations';
 import { messageRoutes } from './routes/messages';
 import { metricsRoutes } from './routes/metrics';
@@ -46,6 +48,8 @@ export interface AppOptions {
   /** Clock for the rate limiter (tests). */
   now?: () => number;
   logger?: boolean;
+  /** Where the log goes instead of stdout (tests). */
+  logStream?: { write(line: string): void };
 }
 
 /** Builds the API without listening, so tests can `inject` and the server entry can `listen`. */
@@ -53,7 +57,10 @@ export async function buildApp(config: Config, opts: AppOptions = {}): Promise<F
   const app = Fastify({
     bodyLimit: config.http.bodyLimit,
     trustProxy: true,
-    logger: (opts.logger ?? true) ? { level: config.logLevel } : false,
+    logger:
+      (opts.logger ?? true)
+        ? { level: config.logLevel, serializers: logSerializers, stream: opts.logStream }
+        : false,
     ajv: { customOptions: { coerceTypes: false } },
     // Errors raised before a route runs get the same envelope as every other error.
     frameworkErrors,
@@ -95,6 +102,7 @@ export async function buildApp(config: Config, opts: AppOptions = {}): Promise<F
     await app.register(actionRoutes);
     await app.register(sequenceRoutes);
     await app.register(metaWebhookRoutes);
+    await app.register(inboundWebhookRoutes);
     await app.register(wooWebhookRoutes);
     await app.register(wooStoreRoutes);
     await app.register(integrationRoutes);

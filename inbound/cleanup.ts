@@ -1,6 +1,7 @@
 import type { Store } from '../store';
-import { type InboxLogger, processStored } from './inbox';
+import { type InboxLogger, processAndMark } from './inbox';
 import type { InboundProcessor } from './processor';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retries';
 
 /**
  * Stored webhooks this old and still unprocessed were left behind: their API process died, or
@@ -25,18 +26,25 @@ export async function purgeProcessedWebhooks(
   return counts.reduce((a, b) => a + b, 0);
 }
 
-/** Processes stored provider webhooks that no API process finished; how many it did. */
+/**
+ * Processes stored provider webhooks that no API process finished, and failed ones whose next
+ * attempt is due; how many it processed.
+ */
 export async function processAbandonedWebhooks({
   store,
   processor,
   log,
+  retry = DEFAULT_RETRY_POLICY,
 }: {
   store: Store;
   processor: InboundProcessor;
   log: InboxLogger;
+  retry?: RetryPolicy;
 }): Promise<number> {
-  const pending = await store.inboundWebhooks.pending(ABANDONED_AFTER_MS, WEBHOOKS_PER_RUN);
-  const processed = await processStored(store, processor, pending, log);
-  await store.inboundWebhooks.markProcessed(processed);
-  return processed.length;
+  const pending = await store.inboundWebhooks.pending(
+    ABANDONED_AFTER_MS,
+    WEBHOOKS_PER_RUN,
+    new Date(retry.now()),
+  );
+  return (await processAndMark(store, processor, pending, log, retry)).length;
 }

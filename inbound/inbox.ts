@@ -3,13 +3,22 @@ import { mapLimit } from '../lib/concurrency';
 import type { Store } from '../store';
 import type { InboundWebhookDoc } from '../store/documents';
 import type { InboundProcessor } from './processor';
-import type { MetaWebhook } from '../meta/webhook-payload';
+import { DEFAULT_RETRY_POLICY, recordFailure, type RetryPolicy } from './retries';
+import { parseMetaWebhook, type MetaWebhook } from '../meta/webhook-payload';
 
 export interface InboxLogger {
   warn(obj: object, msg: string): void;
 }
 
-export const INBOX_DEFAULTS = {
+export interface InboxOptions {
+  maxBatch: number;
+  concurrency: number;
+  maxQueued: number;
+  /** How failed webhooks are retried; the default schedule and clock unless given. */
+  retry?: RetryPolicy;
+}
+
+export const INBOX_DEFAULTS: InboxOptions = {
   /** Webhooks per insert, and per processed batch. */
   maxBatch: 500,
   /** Batches processed at once: one can be in the store while the next is prepared. */
@@ -35,9 +44,9 @@ export class Inbox {
 
   constructor(
     private readonly store: Store,
-    processor: InboundProcessor,
+    private readonly processor: InboundProcessor,
     private readonly log: InboxLogger,
-    private readonly opts = INBOX_DEFAULTS,
+    private readonly opts: InboxOptions = INBOX_DEFAULTS,
   ) {
     this.intake = new BatchedIntake(
       {
@@ -48,7 +57,7 @@ export class Inbox {
         }),
         // One batch's statuses cost a few writes in all.
         process: async (docs) => {
-          this.processed.push(...(await processStored(store, processor, docs, log)));
+          this.processed.push(...(await processStored(store, processor, docs, log, this.retry)));
         },
         dropped: () => {
           this.overflowed = true;
@@ -60,8 +69,17 @@ export class Inbox {
     );
   }
 
+  private get retry(): RetryPolicy {
+    return this.opts.retry ?? DEFAULT_RETRY_POLICY;
+  }
+
   accept(body: string): Promise<void> {
     return this.intake.accept(body);
+  }
+
+  /** Processes stored webhooks at once, outside the queue (a replay); the ids processed. */
+  processNow(docs: InboundWebhookDoc[]): Promise<string[]> {
+    return processAndMark(this.store, this.processor, docs, this.log, this.retry);
   }
 
   /** Resolves when everything accepted so far has been processed (tests, shutdown). */
@@ -112,6 +130,19 @@ export class Inbox {
   }
 }
 
+/** Processes stored webhooks and marks those processed in one write; their ids. */
+export async function processAndMark(
+  store: Store,
+  processor: InboundProcessor,
+  docs: InboundWebhookDoc[],
+  log: InboxLogger,
+  retry: RetryPolicy = DEFAULT_RETRY_POLICY,
+): Promise<string[]> {
+  const processed = await processStored(store, processor, docs, log, retry);
+  await store.inboundWebhooks.markProcessed(processed);
+  return processed;
+}
+
 /** Webhooks of a failed batch processed at once, each on its own. */
 const ONE_BY_ONE_CONCURRENCY = 8;
 
@@ -120,18 +151,25 @@ type Parsed = { doc: InboundWebhookDoc; payload: MetaWebhook };
 /**
  * Processes stored webhooks as one batch; returns the ids of those processed, for the caller to
  * mark (in one write). Never throws. A webhook that fails is recorded failed, for the recovery
- * sweep to retry: when the batch fails as a whole, each webhook is tried on its own, so one bad
- * webhook does not hold back the others.
+ * sweep to retry after a wait, or parked dead after its last attempt: when the batch fails as a
+ * whole, each webhook is tried on its own, so one bad webhook does not hold back the others.
  */
 export async function processStored(
   store: Store,
   processor: InboundProcessor,
   docs: InboundWebhookDoc[],
   log: InboxLogger,
+  retry: RetryPolicy = DEFAULT_RETRY_POLICY,
 ): Promise<string[]> {
   const failed = async (doc: InboundWebhookDoc, err: unknown) => {
-    log.warn({ webhook: doc._id, err }, 'webhook processing failed; the recovery sweep retries it');
-    await store.inboundWebhooks.markFailed(doc._id, (err as Error).message).catch(() => undefined);
+    const message = err instanceof Error ? err.message : String(err);
+    const outcome = await recordFailure(store, doc, message, retry).catch(() => 'retrying');
+    log.warn(
+      { webhook: doc._id, attempts: doc.attempts + 1, err },
+      outcome === 'dead'
+        ? 'webhook processing failed for the last time; parked dead until replayed'
+        : 'webhook processing failed; the recovery sweep retries it',
+    );
   };
   const reportUnknown = (doc: InboundWebhookDoc, wamids: string[]) => {
     if (wamids.length) log.warn({ webhook: doc._id, wamids }, 'statuses for unknown messages');
@@ -139,7 +177,7 @@ export async function processStored(
   const parsed: Parsed[] = [];
   for (const doc of docs) {
     try {
-      parsed.push({ doc, payload: JSON.parse(doc.body) as MetaWebhook });
+      parsed.push({ doc, payload: parseMetaWebhook(doc.body) });
     } catch (err) {
       await failed(doc, err);
     }

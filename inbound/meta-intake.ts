@@ -2,7 +2,7 @@ import { safeEqual } from '../lib/crypto';
 import { ForbiddenError, UnauthorizedError, ValidationError } from '../lib/errors';
 import { TtlCache } from '../lib/ttl-cache';
 import { validSignature } from '../meta/signature';
-import { phoneNumberIds, type MetaWebhook } from '../meta/webhook-payload';
+import { parseMetaWebhook, phoneNumberIds } from '../meta/webhook-payload';
 import type { Store } from '../store';
 import type { Inbox } from './inbox';
 
@@ -12,6 +12,9 @@ import type { Inbox } from './inbox';
  * within this time (Meta retries a refused webhook).
  */
 const SECRET_CACHE_MS = 5_000;
+
+/** What X-Hub-Signature-256 looks like: anything else cannot match, whatever the body. */
+const SIGNATURE = /^sha256=[0-9a-f]{64}$/;
 
 /** The app secret of the account a phone number id belongs to; null when none has it. */
 export type AppSecrets = (phoneNumberId: string) => Promise<string | null>;
@@ -54,16 +57,14 @@ export async function verifySubscription(
  */
 export async function acceptMetaWebhook(
   { appSecrets, inbox }: { appSecrets: AppSecrets; inbox: Pick<Inbox, 'accept'> },
-  raw: Buffer,
+  raw: Buffer | undefined,
   signature: string | undefined,
 ): Promise<void> {
-  let payload: MetaWebhook;
-  try {
-    payload = JSON.parse(raw.toString('utf8')) as MetaWebhook;
-  } catch {
-    throw new ValidationError('Body is not valid JSON');
-  }
+  // Nothing from an unsigned request is read before it claims a signature.
   if (signature === undefined) throw new UnauthorizedError('Missing X-Hub-Signature-256');
+  if (!SIGNATURE.test(signature)) throw new UnauthorizedError('Invalid webhook signature');
+  if (!Buffer.isBuffer(raw)) throw new ValidationError('Body must be JSON');
+  const payload = parseMetaWebhook(raw.toString('utf8'));
   const ids = phoneNumberIds(payload);
   if (!ids.length) throw new ValidationError('No metadata.phone_number_id in the payload');
   // Every number the payload speaks for must be ours and its app secret must sign it.

@@ -11,6 +11,13 @@ const positiveInt = z.coerce.number().int().positive();
 const MESSAGE_RETRY_DELAYS_MS = [
   1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 64_000, 120_000, 120_000,
 ];
+/**
+ * Waits after the 1st, 2nd, ... failed processing of a stored inbound webhook: about 3 hours in
+ * all, then it is parked dead until replayed.
+ */
+export const INBOUND_RETRY_DELAYS_MS = [
+  60_000, 120_000, 240_000, 480_000, 960_000, 1_920_000, 3_600_000, 3_600_000, 3_600_000,
+];
 /** Waits before the 2nd, 3rd and 4th attempt of an outbound webhook, as the reference says. */
 const WEBHOOK_RETRY_DELAYS_MS = [10_000, 60_000, 300_000];
 
@@ -120,6 +127,7 @@ const EnvSchema = z.object({
   // Fractional hours are accepted (tests use seconds' worth).
   WEBHOOK_DISABLE_AFTER_HOURS: z.coerce.number().positive().default(120),
   WEBHOOK_RETRY_DELAYS_MS: delaysMs(WEBHOOK_RETRY_DELAYS_MS),
+  INBOUND_WEBHOOK_RETRY_DELAYS_MS: delaysMs(INBOUND_RETRY_DELAYS_MS),
 
   // Unset leaves /metrics open, as Prometheus usually scrapes.
   METRICS_TOKEN: z
@@ -218,6 +226,13 @@ export interface Config {
     /**
      * Waits before a delivery's 2nd, 3rd... attempt; after the last one it has failed. Each
      * delivery's workflow is given the schedule when it starts.
+     */
+    retryDelaysMs: number[];
+  };
+  inbound: {
+    /**
+     * Waits after the 1st, 2nd, ... failed processing of a stored webhook from Meta; after the
+     * last one (delays + 1 attempts) it is parked dead.
      */
     retryDelaysMs: number[];
   };
@@ -365,6 +380,7 @@ export function loadConfig(env: Env = process.env): Config {
       },
       retryDelaysMs: e.WEBHOOK_RETRY_DELAYS_MS,
     },
+    inbound: { retryDelaysMs: e.INBOUND_WEBHOOK_RETRY_DELAYS_MS },
     sandbox: e.SANDBOX_MODE ?? !production,
     send: {
       waitMs: e.SEND_WAIT_MS,

@@ -1,3 +1,6 @@
+import { z } from 'zod';
+import { ValidationError } from '../lib/errors';
+
 /** The parts of Meta's WhatsApp webhook payload that Waflow reads. */
 
 export interface MetaWebhook {
@@ -36,6 +39,59 @@ export interface MetaStatus {
   recipient_id?: string;
   biz_opaque_callback_data?: string;
   errors?: { code?: number; title?: string; message?: string; error_data?: { details?: string } }[];
+}
+
+const DIGITS = 'must be a string of digits';
+const list = z.array(z.looseObject({})).optional();
+
+/**
+ * The envelope of Meta's webhooks, checked before anything in it is looked up: the phone
+ * number id becomes a store query, so only a string of digits may reach it. Other fields are
+ * kept as sent (Meta adds new ones).
+ */
+const MetaWebhookSchema = z.looseObject({
+  object: z.string(),
+  entry: z.array(
+    z.looseObject({
+      id: z.string(),
+      changes: z.array(
+        z.looseObject({
+          field: z.string(),
+          value: z.looseObject({
+            metadata: z
+              .looseObject({
+                phone_number_id: z
+                  .string({ error: DIGITS })
+                  .regex(/^\d{1,32}$/, DIGITS)
+                  .optional(),
+              })
+              .optional(),
+            contacts: list,
+            messages: list,
+            statuses: list,
+          }),
+        }),
+      ),
+    }),
+  ),
+});
+
+/** Meta's webhook from its JSON text; a ValidationError names what is wrong with it. */
+export function parseMetaWebhook(text: string): MetaWebhook {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new ValidationError('Body is not valid JSON');
+  }
+  const parsed = MetaWebhookSchema.safeParse(json);
+  if (!parsed.success) {
+    const [issue] = parsed.error.issues;
+    const at = issue!.path.length ? issue!.path.join('.') : 'body';
+    throw new ValidationError(`Invalid webhook payload: ${at}: ${issue!.message}`);
+  }
+  // Checked where Waflow reads it; the rest is as Meta sent it.
+  return json as MetaWebhook;
 }
 
 /** The phone number ids a webhook is about: they decide whose app secret signs it. */

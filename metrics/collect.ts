@@ -22,11 +22,12 @@ async function counterFamilies(store: Store): Promise<MetricFamily[]> {
 
 /** Every metric /metrics shows: the stored counters and the gauges, read now. */
 export async function collectMetrics(store: Store, now = Date.now()): Promise<MetricFamily[]> {
-  const [counters, depths, lanes, inbound] = await Promise.all([
+  const [counters, depths, lanes, inbound, dead] = await Promise.all([
     counterFamilies(store),
     store.sendQueue.depths(),
     store.sendLanes.list(),
     store.inboundWebhooks.pendingStats(),
+    store.inboundWebhooks.countDead(),
   ]);
   const gauge = (m: { name: string; help: string }, samples: MetricFamily['samples']) => ({
     name: m.name,
@@ -57,5 +58,6 @@ export async function collectMetrics(store: Store, now = Date.now()): Promise<Me
       { labels: {}, value: oldest ? Math.max(0, (now - oldest.getTime()) / 1000) : 0 },
     ]),
     gauge(METRICS.inboundWebhooksPending, [{ labels: {}, value: inbound.count }]),
+    gauge(METRICS.inboundWebhooksDead, [{ labels: {}, value: dead }]),
   ];
 }

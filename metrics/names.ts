@@ -33,6 +33,10 @@ export const METRICS = {
     name: 'waflow_inbound_webhooks_pending',
     help: 'Stored inbound webhooks not yet processed.',
   },
+  inboundWebhooksDead: {
+    name: 'waflow_inbound_webhooks_dead',
+    help: 'Stored inbound webhooks parked after their last failed attempt, until replayed.',
+  },
 } as const;
 
 /** Help texts by metric name, for the exposition. */

@@ -167,8 +167,15 @@ export interface InboundWebhookDoc {
   body: string;
   received_at: Date;
   processed_at: Date | null;
+  /** Failed processing attempts so far. */
   attempts: number;
   last_error: string | null;
+  /** When the sweep may try again after a failure; null before any. */
+  next_attempt_at: Date | null;
+  /** Set when its last attempt failed: no sweep takes it until it is replayed. */
+  dead_at: Date | null;
+  /** The organizations its numbers belonged to when it was parked dead: who may see it. */
+  org_ids: string[];
 }
 
 export type WebhookEndpointStatus = 'active' | 'failing' | 'disabled';

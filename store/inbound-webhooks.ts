@@ -1,9 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { InboundWebhookDoc } from './documents';
 
-/** After this many failed processing attempts a webhook stays parked, with its last error. */
-export const MAX_INBOUND_ATTEMPTS = 10;
-
 export function newInboundWebhooks(
   bodies: { provider: 'meta'; body: string }[],
 ): InboundWebhookDoc[] {
@@ -15,5 +12,8 @@ export function newInboundWebhooks(
     processed_at: null,
     attempts: 0,
     last_error: null,
+    next_attempt_at: null,
+    dead_at: null,
+    org_ids: [],
   }));
 }

@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { inboundProcessor } from '../../inbound/processor';
-import { Inbox } from '../../inbound/inbox';
+import { Inbox, INBOX_DEFAULTS } from '../../inbound/inbox';
+import { DEFAULT_RETRY_POLICY } from '../../inbound/retries';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -16,7 +17,10 @@ export const inboxPlugin = fp(
       onMessages: (messages) => app.sequenceTriggers.onMessages(messages),
       onHookError: (err) => app.log.warn({ err }, 'sequence triggers failed'),
     });
-    const inbox = new Inbox(app.store, processor, app.log);
+    const inbox = new Inbox(app.store, processor, app.log, {
+      ...INBOX_DEFAULTS,
+      retry: { ...DEFAULT_RETRY_POLICY, ...app.config.inbound },
+    });
     app.decorate('inbox', inbox);
     app.addHook('onClose', () => inbox.idle());
   },

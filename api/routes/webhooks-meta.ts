@@ -56,7 +56,7 @@ export const metaWebhookRoutes: FastifyPluginAsyncZod = async (app) => {
       const header = request.headers['x-hub-signature-256'];
       await acceptMetaWebhook(
         { appSecrets, inbox: app.inbox },
-        request.body as Buffer,
+        request.body as Buffer | undefined,
         typeof header === 'string' ? header : undefined,
       );
       return ok({ received: true as const });

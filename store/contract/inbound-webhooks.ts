@@ -4,14 +4,29 @@ export interface InboundWebhookRepository {
   /** One write for many webhooks: what lets the endpoint acknowledge thousands a second. */
   saveMany(bodies: { provider: 'meta'; body: string }[]): Promise<InboundWebhookDoc[]>;
   markProcessed(ids: string[]): Promise<void>;
-  markFailed(id: string, error: string): Promise<void>;
-  /** Webhooks left unprocessed for `olderThanMs`, oldest first. */
-  pending(olderThanMs: number, limit?: number): Promise<InboundWebhookDoc[]>;
+  /** Counts a failed attempt, with its error and when the next one is due. */
+  markFailed(id: string, error: string, nextAttemptAt: Date): Promise<void>;
+  /** Counts the last failed attempt and parks the webhook until it is replayed. */
+  markDead(id: string, error: string, orgIds: string[], at: Date): Promise<void>;
   /**
-   * Webhooks still to be processed (not those given up on after MAX_INBOUND_ATTEMPTS): how
-   * many, and when the oldest arrived (null when none). For /metrics, on the pending index.
+   * Webhooks to process: not processed, not dead, received `olderThanMs` before `now` and due
+   * (never failed, or their next attempt's time has come); oldest first.
+   */
+  pending(olderThanMs: number, limit?: number, now?: Date): Promise<InboundWebhookDoc[]>;
+  /**
+   * Webhooks still to be processed (dead ones aside): how many, and when the oldest arrived
+   * (null when none). For /metrics, on the pending index.
    */
   pendingStats(): Promise<{ count: number; oldestReceivedAt: Date | null }>;
+  /** Dead webhooks, of every organization. For /metrics. */
+  countDead(): Promise<number>;
+  /** An organization's dead webhooks, most recently parked first. */
+  listDead(orgId: string, limit: number): Promise<InboundWebhookDoc[]>;
+  /**
+   * Makes an organization's dead webhook pending again, its attempts counted from zero; the
+   * webhook as it is now, or null when the organization has no such dead webhook.
+   */
+  revive(orgId: string, id: string): Promise<InboundWebhookDoc | null>;
   get(id: string): Promise<InboundWebhookDoc | null>;
   purgeProcessed(before: Date): Promise<number>;
 }

@@ -100,6 +100,8 @@ export function accountRepository(
     },
 
     findByPhoneNumberId(phoneNumberId) {
+      // Anything but a string (`{"$ne": null}` from a request body) would be a query operator.
+      if (typeof phoneNumberId !== 'string') return Promise.resolve(null);
       return col.findOne({ phone_number_id: phoneNumberId });
     },
 

@@ -1,7 +1,7 @@
 import type { Db } from 'mongodb';
 import type { InboundWebhookRepository } from '../contract/inbound-webhooks';
 import type { InboundWebhookDoc } from '../documents';
-import { MAX_INBOUND_ATTEMPTS, newInboundWebhooks } from '../inbound-webhooks';
+import { newInboundWebhooks } from '../inbound-webhooks';
 
 export function inboundWebhookRepository(db: Db): InboundWebhookRepository {
   const col = db.collection<InboundWebhookDoc>('inbound_webhooks');
@@ -17,19 +17,39 @@ export function inboundWebhookRepository(db: Db): InboundWebhookRepository {
       if (!ids.length) return;
       await col.updateMany(
         { _id: { $in: ids } },
-        { $set: { processed_at: new Date(), last_error: null } },
+        {
+          $set: {
+            processed_at: new Date(),
+            last_error: null,
+            next_attempt_at: null,
+            dead_at: null,
+          },
+        },
       );
     },
-    async markFailed(id, error) {
-      await col.updateOne({ _id: id }, { $inc: { attempts: 1 }, $set: { last_error: error } });
+    async markFailed(id, error, nextAttemptAt) {
+      await col.updateOne(
+        { _id: id },
+        { $inc: { attempts: 1 }, $set: { last_error: error, next_attempt_at: nextAttemptAt } },
+      );
     },
-    /** Webhooks left unprocessed (a process died, or processing failed) for `olderThanMs`. */
-    pending(olderThanMs, limit = 500) {
+    async markDead(id, error, orgIds, at) {
+      await col.updateOne(
+        { _id: id },
+        {
+          $inc: { attempts: 1 },
+          $set: { last_error: error, org_ids: orgIds, dead_at: at, next_attempt_at: null },
+        },
+      );
+    },
+    /** Webhooks left unprocessed (a process died, or processing failed) and due again. */
+    pending(olderThanMs, limit = 500, now = new Date()) {
       return col
         .find({
           processed_at: null,
-          received_at: { $lte: new Date(Date.now() - olderThanMs) },
-          attempts: { $lt: MAX_INBOUND_ATTEMPTS },
+          dead_at: null,
+          received_at: { $lte: new Date(now.getTime() - olderThanMs) },
+          $or: [{ next_attempt_at: null }, { next_attempt_at: { $lte: now } }],
         })
         .sort({ received_at: 1 })
         .limit(limit)
@@ -37,12 +57,29 @@ export function inboundWebhookRepository(db: Db): InboundWebhookRepository {
     },
     /** On the `queue` index (processed_at, received_at). */
     async pendingStats() {
-      const filter = { processed_at: null, attempts: { $lt: MAX_INBOUND_ATTEMPTS } };
+      const filter = { processed_at: null, dead_at: null };
       const [count, oldest] = await Promise.all([
         col.countDocuments(filter),
         col.findOne(filter, { sort: { received_at: 1 }, projection: { received_at: 1 } }),
       ]);
       return { count, oldestReceivedAt: oldest?.received_at ?? null };
+    },
+    countDead() {
+      return col.countDocuments({ dead_at: { $ne: null } });
+    },
+    listDead(orgId, limit) {
+      return col
+        .find({ dead_at: { $ne: null }, org_ids: orgId })
+        .sort({ dead_at: -1, _id: 1 })
+        .limit(limit)
+        .toArray();
+    },
+    revive(orgId, id) {
+      return col.findOneAndUpdate(
+        { _id: id, dead_at: { $ne: null }, org_ids: orgId },
+        { $set: { dead_at: null, attempts: 0, next_attempt_at: null } },
+        { returnDocument: 'after' },
+      );
     },
     get(id) {
       return col.findOne({ _id: id });

@@ -42,7 +42,11 @@ export const INDEXES: Record<string, IndexDescription[]> = {
     { key: { org_id: 1, name: 1, language: 1 }, name: 'org_name_language' },
     { key: { account_id: 1 }, name: 'account' },
   ],
-  inbound_webhooks: [{ key: { processed_at: 1, received_at: 1 }, name: 'queue' }],
+  inbound_webhooks: [
+    { key: { processed_at: 1, received_at: 1 }, name: 'queue' },
+    // Dead ones are few: counting them (/metrics) and an organization's list both scan this.
+    { key: { dead_at: -1 }, name: 'dead' },
+  ],
   webhook_endpoints: [{ key: { org_id: 1, created_at: 1 }, name: 'org_created' }],
   webhook_dispatches: [
     { key: { org_id: 1, endpoint_ids: 1, created_at: -1 }, name: 'org_endpoint_created' },

@@ -1,9 +1,20 @@
 import type pg from 'pg';
 import type { InboundWebhookRepository } from '../contract/inbound-webhooks';
-import { MAX_INBOUND_ATTEMPTS, newInboundWebhooks } from '../inbound-webhooks';
+import { newInboundWebhooks } from '../inbound-webhooks';
 import { insertValues, many, one } from './db';
 
-const COLUMNS = ['id', 'provider', 'body', 'received_at', 'processed_at', 'attempts', 'last_error'];
+const COLUMNS = [
+  'id',
+  'provider',
+  'body',
+  'received_at',
+  'processed_at',
+  'attempts',
+  'last_error',
+  'next_attempt_at',
+  'dead_at',
+  'org_ids',
+];
 /** Rows per statement: well under PostgreSQL's 65,535 parameters. */
 const CHUNK = 5_000;
 
@@ -21,34 +32,65 @@ export function inboundWebhookRepository(pool: pg.Pool): InboundWebhookRepositor
     async markProcessed(ids) {
       if (!ids.length) return;
       await pool.query(
-        `UPDATE inbound_webhooks SET processed_at = now(), last_error = NULL
+        `UPDATE inbound_webhooks
+         SET processed_at = now(), last_error = NULL, next_attempt_at = NULL, dead_at = NULL
          WHERE id = ANY($1::text[])`,
         [ids],
       );
     },
-    async markFailed(id, error) {
+    async markFailed(id, error, nextAttemptAt) {
       await pool.query(
-        'UPDATE inbound_webhooks SET attempts = attempts + 1, last_error = $2 WHERE id = $1',
-        [id, error],
+        `UPDATE inbound_webhooks SET attempts = attempts + 1, last_error = $2, next_attempt_at = $3
+         WHERE id = $1`,
+        [id, error, nextAttemptAt],
       );
     },
-    pending: (olderThanMs, limit = 500) =>
+    async markDead(id, error, orgIds, at) {
+      await pool.query(
+        `UPDATE inbound_webhooks
+         SET attempts = attempts + 1, last_error = $2, org_ids = $3, dead_at = $4,
+             next_attempt_at = NULL
+         WHERE id = $1`,
+        [id, error, orgIds, at],
+      );
+    },
+    pending: (olderThanMs, limit = 500, now = new Date()) =>
       many(
         pool,
         `SELECT * FROM inbound_webhooks
-         WHERE processed_at IS NULL AND received_at <= $1 AND attempts < $2
+         WHERE processed_at IS NULL AND dead_at IS NULL AND received_at <= $1
+           AND (next_attempt_at IS NULL OR next_attempt_at <= $2)
          ORDER BY received_at LIMIT $3`,
-        [new Date(Date.now() - olderThanMs), MAX_INBOUND_ATTEMPTS, limit],
+        [new Date(now.getTime() - olderThanMs), now, limit],
       ),
     async pendingStats() {
       // On the partial index inbound_webhooks_pending (received_at WHERE processed_at IS NULL).
       const { rows } = await pool.query<{ count: number; oldest: Date | null }>(
         `SELECT count(*) AS count, min(received_at) AS oldest FROM inbound_webhooks
-         WHERE processed_at IS NULL AND attempts < $1`,
-        [MAX_INBOUND_ATTEMPTS],
+         WHERE processed_at IS NULL AND dead_at IS NULL`,
       );
       return { count: rows[0]?.count ?? 0, oldestReceivedAt: rows[0]?.oldest ?? null };
     },
+    async countDead() {
+      const { rows } = await pool.query<{ count: number }>(
+        'SELECT count(*) AS count FROM inbound_webhooks WHERE dead_at IS NOT NULL',
+      );
+      return rows[0]?.count ?? 0;
+    },
+    listDead: (orgId, limit) =>
+      many(
+        pool,
+        `SELECT * FROM inbound_webhooks WHERE dead_at IS NOT NULL AND $1 = ANY(org_ids)
+         ORDER BY dead_at DESC, id LIMIT $2`,
+        [orgId, limit],
+      ),
+    revive: (orgId, id) =>
+      one(
+        pool,
+        `UPDATE inbound_webhooks SET dead_at = NULL, attempts = 0, next_attempt_at = NULL
+         WHERE id = $1 AND dead_at IS NOT NULL AND $2 = ANY(org_ids) RETURNING *`,
+        [id, orgId],
+      ),
     get: (id) => one(pool, 'SELECT * FROM inbound_webhooks WHERE id = $1', [id]),
     async purgeProcessed(before) {
       const res = await pool.query(

@@ -3,7 +3,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { CounterBuffer } from '../../metrics/counter-buffer';
 import { exposition } from '../../metrics/prometheus';
 import type { CounterRepository, CounterSample } from '../../store/contract/counters';
-import { MAX_INBOUND_ATTEMPTS } from '../../store/inbound-webhooks';
 import { createTestApp, type TestApp } from '../support/app';
 import { openRawStore } from '../support/raw-store';
 import { queuedMessage } from '../support/send-queue';
@@ -308,6 +307,16 @@ describe('GET /metrics', () => {
     expect(valueOf(done, pending)).toBe(0);
   });
 
+  it('shows how many inbound webhooks are parked dead', async () => {
+    const dead = 'waflow_inbound_webhooks_dead';
+    const before = await metricsText();
+    expect(before).toContain(`# TYPE ${dead} gauge`);
+    expect(valueOf(before, dead)).toBe(0);
+    const [doc] = await t.app.store.inboundWebhooks.saveMany([{ provider: 'meta', body: '{}' }]);
+    await t.app.store.inboundWebhooks.markDead(doc!._id, 'broken', [], new Date());
+    expect(valueOf(await metricsText(), dead)).toBe(1);
+  });
+
   it('counts outbound webhook attempts by organization and outcome', async () => {
     const receiver: WebhookReceiver = await startWebhookReceiver();
     try {
@@ -414,15 +423,14 @@ describe.each(STORE_KINDS)('inboundWebhooks.pendingStats on %s', (kind) => {
         count: 3,
         oldestReceivedAt: first!.received_at,
       });
-      // Processed, or given up on after the last attempt: no longer waiting.
+      // Processed, or parked dead after the last attempt: no longer waiting.
       await store.inboundWebhooks.markProcessed([second!._id]);
-      for (let i = 0; i < MAX_INBOUND_ATTEMPTS; i++) {
-        await store.inboundWebhooks.markFailed(first!._id, 'broken');
-      }
+      await store.inboundWebhooks.markDead(first!._id, 'broken', [], new Date());
       expect(await store.inboundWebhooks.pendingStats()).toEqual({
         count: 1,
         oldestReceivedAt: third!.received_at,
       });
+      expect(await store.inboundWebhooks.countDead()).toBe(1);
     } finally {
       await handle.close();
     }

@@ -2,6 +2,7 @@ import { createHmac, randomUUID } from 'node:crypto';
 import type { AccountDoc } from '../../store/documents';
 import { createTestApp, type TestApp } from '../support/app';
 import { openRawStore, type RawStore } from '../support/raw-store';
+import { STORE_KINDS } from '../support/store';
 
 const APP_SECRET = 'a9c1f3e5b7d9f1a3c5e7b9d1f3a5c7e9';
 const VERIFY_TOKEN = 'my-verify-token';
@@ -335,5 +336,127 @@ describe('POST /api/webhooks/meta', () => {
       await post(status(w, 'sent', 1_750_000_001, { biz_opaque_callback_data: id }));
       expect(await t.app.store.messages.get(orgId, id)).toMatchObject({ wamid: w, status: 'sent' });
     });
+  });
+});
+
+describe('POST /api/webhooks/meta before the signature is checked', () => {
+  it('refuses a request without X-Hub-Signature-256 with 401 before reading its body', async () => {
+    const res = await post('{not json', null);
+    expect(res.statusCode).toBe(401);
+    expect(res.json().message).toMatch(/X-Hub-Signature-256/);
+  });
+
+  it('refuses a malformed signature header with 401 whatever the body', async () => {
+    expect((await post('{not json', 'sha256=zz')).statusCode).toBe(401);
+  });
+
+  it.each([
+    ['a null body', 'null', /body/],
+    ['an entry that is not a list', '{"object":"whatsapp_business_account","entry":{}}', /entry/],
+    ['a change without its field', webhookWithChange({ value: {} }), /field/],
+    [
+      'messages that are not a list',
+      webhookWithChange({ field: 'messages', value: { messages: 1 } }),
+      /messages/,
+    ],
+  ])('answers %s with 400 naming what is wrong', async (_what, body, names) => {
+    const before = await stored();
+    const res = await post(body);
+    expect(res.statusCode).toBe(400);
+    expect(res.json().message).toMatch(names);
+    expect(await stored()).toBe(before);
+  });
+});
+
+function webhookWithChange(change: Record<string, unknown>) {
+  return JSON.stringify({
+    object: 'whatsapp_business_account',
+    entry: [{ id: '102290129340398', changes: [change] }],
+  });
+}
+
+describe.each(STORE_KINDS)('a phone_number_id that is not a string of digits, on %s', (kind) => {
+  let app: TestApp;
+  let lookups: unknown[];
+  beforeAll(async () => {
+    app = await createTestApp({ env: { WAFLOW_STORE: kind } });
+    await app.app.store.accounts.create(app.org.organization.id, {
+      name: 'Main',
+      phoneNumberId: '106540352242922',
+      wabaId: '102290129340398',
+      accessToken: 'EAAG',
+      appSecret: APP_SECRET,
+      verifyToken: `${VERIFY_TOKEN}-${kind}`,
+    });
+    lookups = [];
+    const find = app.app.store.accounts.findByPhoneNumberId.bind(app.app.store.accounts);
+    app.app.store.accounts.findByPhoneNumberId = (id) => {
+      lookups.push(id);
+      return find(id);
+    };
+  });
+  afterAll(() => app?.close());
+
+  it.each([{ $ne: null }, { $gt: '' }, 106540352242922, '1065403522 OR 1=1'])(
+    'answers %j with 400 before any lookup',
+    async (phoneNumberId) => {
+      const body = webhookWithChange({
+        field: 'messages',
+        value: { metadata: { phone_number_id: phoneNumberId } },
+      });
+      const res = await app.app.inject({
+        method: 'POST',
+        url: '/api/webhooks/meta',
+        headers: { 'content-type': 'application/json', 'x-hub-signature-256': sign(body) },
+        payload: body,
+      });
+      expect(res.statusCode).toBe(400);
+      expect(res.json().message).toMatch(/phone_number_id: must be a string of digits/);
+      expect(lookups).toEqual([]);
+    },
+  );
+
+  it('matches no account when the store is asked with a query operator', async () => {
+    const operator = { $ne: null } as unknown as string;
+    expect(await app.app.store.accounts.findByPhoneNumberId(operator)).toBeNull();
+  });
+});
+
+describe('request logs', () => {
+  it('never show the verify token of the handshake, and keep the rest of the URL', async () => {
+    const lines: string[] = [];
+    const logged = await createTestApp({
+      env: { LOG_LEVEL: 'info' },
+      logger: true,
+      logStream: { write: (line) => void lines.push(line) },
+    });
+    try {
+      const token = 'secret-verify-token-4242';
+      await logged.app.store.accounts.create(logged.org.organization.id, {
+        name: 'Main',
+        phoneNumberId: '106540352242923',
+        wabaId: '102290129340398',
+        accessToken: 'EAAG',
+        appSecret: APP_SECRET,
+        verifyToken: token,
+      });
+      for (const key of ['hub.verify_token', 'hub%2Everify_token', 'hub.verify%5Ftoken']) {
+        const res = await logged.app.inject({
+          method: 'GET',
+          url: `/api/webhooks/meta?hub.mode=subscribe&${key}=${token}&hub.challenge=77`,
+        });
+        expect(res.body).toBe('77');
+      }
+      const urls = lines
+        .map((l) => (JSON.parse(l) as { req?: { url: string } }).req?.url)
+        .filter(Boolean);
+      expect(urls).toHaveLength(3);
+      expect(urls[0]).toBe(
+        '/api/webhooks/meta?hub.mode=subscribe&hub.verify_token=[REDACTED]&hub.challenge=77',
+      );
+      expect(lines.join('\n')).not.toContain(token);
+    } finally {
+      await logged.close();
+    }
   });
 });

@@ -163,8 +163,9 @@ describe('Inbox batches', () => {
           : Promise.resolve({ unknownStatuses: [] }),
     };
     const inbox = new Inbox(store, processor, log);
-    const bodies = [1, 2, 3, 4].map((n) => JSON.stringify({ entry: [], n }));
-    const poison = JSON.stringify({ entry: [], poison: true });
+    const object = 'whatsapp_business_account';
+    const bodies = [1, 2, 3, 4].map((n) => JSON.stringify({ object, entry: [], n }));
+    const poison = JSON.stringify({ object, entry: [], poison: true });
     const all = [...bodies.slice(0, 2), poison, ...bodies.slice(2)];
     await Promise.all(all.map((body) => inbox.accept(body)));
     await inbox.idle();

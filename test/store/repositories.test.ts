@@ -158,7 +158,7 @@ describe.each(STORE_KINDS)('%s', (kind) => {
         last_error: null,
       });
       await store.inboundWebhooks.markProcessed([a!._id]);
-      await store.inboundWebhooks.markFailed(b!._id, 'boom');
+      await store.inboundWebhooks.markFailed(b!._id, 'boom', new Date(0));
       expect((await store.inboundWebhooks.get(a!._id))?.processed_at).toBeInstanceOf(Date);
       expect(await store.inboundWebhooks.get(b!._id)).toMatchObject({
         processed_at: null,
@@ -169,6 +169,61 @@ describe.each(STORE_KINDS)('%s', (kind) => {
       expect(pending).toContain(b!._id);
       expect(pending).not.toContain(a!._id);
       expect(await store.inboundWebhooks.get('no-such-webhook')).toBeNull();
+    });
+
+    it('waits for a failed one to be due, parks it dead, and revives it for its organization only', async () => {
+      const org = await store.organizations.create('Owner');
+      const other = await store.organizations.create('Other');
+      const [w] = await store.inboundWebhooks.saveMany([{ provider: 'meta', body: '{"w":1}' }]);
+      const id = w!._id;
+      const at = (ms: number) => new Date(w!.received_at.getTime() + ms);
+      const pendingAt = async (ms: number) =>
+        (await store.inboundWebhooks.pending(0, 1_000, at(ms))).map((d) => d._id);
+
+      await store.inboundWebhooks.markFailed(id, 'first', at(60_000));
+      expect(await store.inboundWebhooks.get(id)).toMatchObject({
+        attempts: 1,
+        last_error: 'first',
+        next_attempt_at: at(60_000),
+        dead_at: null,
+      });
+      expect(await pendingAt(59_999)).not.toContain(id);
+      expect(await pendingAt(60_000)).toContain(id);
+
+      const before = await store.inboundWebhooks.countDead();
+      await store.inboundWebhooks.markDead(id, 'last', [org._id], at(120_000));
+      expect(await store.inboundWebhooks.get(id)).toMatchObject({
+        attempts: 2,
+        last_error: 'last',
+        next_attempt_at: null,
+        dead_at: at(120_000),
+        org_ids: [org._id],
+      });
+      expect(await pendingAt(10 * 86_400_000)).not.toContain(id);
+      expect(await store.inboundWebhooks.countDead()).toBe(before + 1);
+      expect((await store.inboundWebhooks.listDead(org._id, 10)).map((d) => d._id)).toEqual([id]);
+      expect(await store.inboundWebhooks.listDead(other._id, 10)).toEqual([]);
+
+      expect(await store.inboundWebhooks.revive(other._id, id)).toBeNull();
+      expect(await store.inboundWebhooks.revive(org._id, id)).toMatchObject({
+        _id: id,
+        attempts: 0,
+        dead_at: null,
+        next_attempt_at: null,
+        last_error: 'last',
+      });
+      expect(await store.inboundWebhooks.revive(org._id, id)).toBeNull();
+      expect(await pendingAt(0)).toContain(id);
+      expect(await store.inboundWebhooks.countDead()).toBe(before);
+
+      // Processed at last (a replay): neither pending nor dead.
+      await store.inboundWebhooks.markDead(id, 'again', [org._id], at(0));
+      await store.inboundWebhooks.markProcessed([id]);
+      expect(await store.inboundWebhooks.get(id)).toMatchObject({
+        dead_at: null,
+        last_error: null,
+      });
+      expect(await store.inboundWebhooks.countDead()).toBe(before);
     });
   });
 });

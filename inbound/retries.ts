@@ -1,0 +1,49 @@
+import { INBOUND_RETRY_DELAYS_MS } from '../lib/config';
+import { parseMetaWebhook, phoneNumberIds } from '../meta/webhook-payload';
+import type { Store } from '../store';
+import type { InboundWebhookDoc } from '../store/documents';
+
+/** How failed webhooks are retried: the waits after each failure, and the clock. */
+export interface RetryPolicy {
+  /** After the last wait's attempt fails, the webhook is parked dead. */
+  retryDelaysMs: number[];
+  now: () => number;
+}
+
+export const DEFAULT_RETRY_POLICY: RetryPolicy = {
+  retryDelaysMs: INBOUND_RETRY_DELAYS_MS,
+  now: Date.now,
+};
+
+/**
+ * Records a failed processing attempt: the next one after a wait that grows with each failure,
+ * or, after the last, the webhook parked dead with its reason and the organizations whose
+ * numbers it is about (those who may see and replay it).
+ */
+export async function recordFailure(
+  store: Store,
+  doc: InboundWebhookDoc,
+  error: string,
+  policy: RetryPolicy,
+): Promise<'retrying' | 'dead'> {
+  const now = policy.now();
+  const wait = policy.retryDelaysMs[doc.attempts];
+  if (wait !== undefined) {
+    await store.inboundWebhooks.markFailed(doc._id, error, new Date(now + wait));
+    return 'retrying';
+  }
+  await store.inboundWebhooks.markDead(doc._id, error, await ownersOf(store, doc), new Date(now));
+  return 'dead';
+}
+
+/** The organizations whose accounts have the webhook's numbers now; none for an unreadable one. */
+async function ownersOf(store: Store, doc: InboundWebhookDoc): Promise<string[]> {
+  let ids: string[];
+  try {
+    ids = phoneNumberIds(parseMetaWebhook(doc.body));
+  } catch {
+    return [];
+  }
+  const accounts = await Promise.all(ids.map((id) => store.accounts.findByPhoneNumberId(id)));
+  return [...new Set(accounts.flatMap((a) => (a ? [a.org_id] : [])))];
+}
