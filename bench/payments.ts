@@ -29,9 +29,10 @@ import {
 const USAGE = `Usage: node dist/bench/payments.js [--duration <s>] [--connections <n>] [--links <n>]
        [--store postgres|mongo]
 
-1. Posts signed Stripe and Razorpay webhooks (each a new gateway event, for links Waflow does
-   not know, so each is verified, stored once and acknowledged) to the forked API for
-   --duration seconds each: acknowledged per second and p99.
+1. Posts signed Stripe and Razorpay webhooks to the organization's own URLs (each a new
+   gateway event, for links Waflow does not know, so each is verified, stored once and
+   acknowledged) to the forked API for --duration seconds each: acknowledged per second and
+   p99.
 2. Creates --links payment links through POST /api/payment-links (half Razorpay on its
    simulator, half Stripe on stripe-mock), waits until each workflow has created its gateway
    link, queued its message and waits on its reminder and expiry timers; reports the time to
@@ -139,7 +140,7 @@ async function main(argv: string[], resources: Parameters<Parameters<typeof benc
     });
     return {
       method: 'POST' as const,
-      path: '/api/webhooks/stripe',
+      path: `/api/webhooks/stripe/${orgId}`,
       headers: {
         'content-type': 'application/json',
         'stripe-signature': stripe.webhooks.generateTestHeaderString({
@@ -165,7 +166,7 @@ async function main(argv: string[], resources: Parameters<Parameters<typeof benc
     });
     return {
       method: 'POST' as const,
-      path: '/api/webhooks/razorpay',
+      path: `/api/webhooks/razorpay/${orgId}`,
       headers: {
         'content-type': 'application/json',
         'x-razorpay-signature': createHmac('sha256', RAZORPAY_SECRET).update(payload).digest('hex'),

@@ -76,6 +76,9 @@ const EnvSchema = z.object({
   RATE_LIMIT_PER_MINUTE: positiveInt.default(100),
   RATE_LIMIT_PER_SECOND: positiveInt.default(10),
   BODY_LIMIT_BYTES: positiveInt.default(5 * 1024 * 1024),
+  WEBHOOK_BODY_LIMIT_BYTES: positiveInt.default(1024 * 1024),
+  // Meta's documented maximum for its webhook payloads.
+  META_WEBHOOK_BODY_LIMIT_BYTES: positiveInt.default(3 * 1024 * 1024),
   AUTH_CACHE_TTL_MS: z.coerce.number().int().min(0).default(5_000),
   SESSION_TTL_HOURS: positiveInt.default(24 * 7),
   COOKIE_SECURE: z.stringbool().optional(),
@@ -96,6 +99,7 @@ const EnvSchema = z.object({
   STRIPE_MOCK_PORT: port.default(12111),
   STRIPE_MOCK_URL: z.url().optional(),
   RAZORPAY_API_URL: z.url().default('https://api.razorpay.com'),
+  GATEWAY_SHARED_WEBHOOK_PER_MINUTE: positiveInt.default(120),
   RAZORPAY_SIMULATOR_PORT: port.default(3200),
   RAZORPAY_SIMULATOR_URL: z.url().optional(),
   SEND_NO_ANSWER_RECHECK_SECONDS: positiveInt.default(15),
@@ -158,7 +162,15 @@ export type Env = Record<string, string | undefined>;
 export interface Config {
   env: 'development' | 'test' | 'production';
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
-  http: { host: string; port: number; publicUrl: string; bodyLimit: number };
+  http: {
+    host: string;
+    port: number;
+    publicUrl: string;
+    bodyLimit: number;
+    /** The inbound webhook routes' smaller limits: WooCommerce, Stripe, Razorpay; Meta. */
+    webhookBodyLimit: number;
+    metaWebhookBodyLimit: number;
+  };
   dataDir: string;
   cacheDir: string;
   /** Which store holds Waflow's data: PostgreSQL unless MongoDB is asked for. */
@@ -293,6 +305,11 @@ export interface Config {
     razorpaySimulator: { port: number; url: string };
     /** Where the Razorpay simulator posts its webhooks: the engine's /api/webhooks/razorpay. */
     razorpayWebhookUrl: string;
+    /**
+     * Requests a minute per client address on the shared gateway webhook URLs, which try every
+     * organization's secret; the per-organization URLs are not limited.
+     */
+    sharedWebhookPerMinute: number;
   };
 }
 
@@ -318,6 +335,8 @@ export function loadConfig(env: Env = process.env): Config {
       port: e.PORT,
       publicUrl: e.PUBLIC_URL ?? `http://localhost:${e.PORT}`,
       bodyLimit: e.BODY_LIMIT_BYTES,
+      webhookBodyLimit: e.WEBHOOK_BODY_LIMIT_BYTES,
+      metaWebhookBodyLimit: e.META_WEBHOOK_BODY_LIMIT_BYTES,
     },
     dataDir,
     cacheDir: resolve(e.WAFLOW_CACHE_DIR),
@@ -428,6 +447,7 @@ function paymentsConfig(e: z.infer<typeof EnvSchema>): Config['payments'] {
     stripeMock: { port: e.STRIPE_MOCK_PORT, url: stripeMock },
     razorpaySimulator: { port: e.RAZORPAY_SIMULATOR_PORT, url: razorpaySim },
     razorpayWebhookUrl: `${trim(e.PUBLIC_URL ?? `http://127.0.0.1:${e.PORT}`)}/api/webhooks/razorpay`,
+    sharedWebhookPerMinute: e.GATEWAY_SHARED_WEBHOOK_PER_MINUTE,
   };
 }
 

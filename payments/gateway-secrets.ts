@@ -9,21 +9,33 @@ import type { GatewaySecret } from './gateways';
  */
 const SECRET_CACHE_MS = 5_000;
 
-/** Every organization's webhook secret for each gateway, cached for this process. */
+/** The organizations' webhook secrets for each gateway, cached for this process. */
 export function gatewaySecretCache(store: Store) {
-  const secrets = new TtlCache<PaymentGateway, GatewaySecret[]>(SECRET_CACHE_MS);
+  const all = new TtlCache<PaymentGateway, GatewaySecret[]>(SECRET_CACHE_MS);
+  // An organization without the gateway is remembered too (null): its URL may be hammered.
+  const one = new TtlCache<string, GatewaySecret | null>(SECRET_CACHE_MS);
+  const secretOf = (doc: Awaited<ReturnType<Store['gatewaySettings']['get']>>) => {
+    const secret = doc && store.gatewaySettings.keysOf(doc).webhook_secret;
+    return doc && secret ? { orgId: doc.org_id, secret } : null;
+  };
   return {
     /** Every organization's webhook secret for the gateway: the one that verifies names the org. */
     get: (gateway: PaymentGateway): Promise<GatewaySecret[]> =>
-      secrets.getOrLoad(gateway, async () =>
+      all.getOrLoad(gateway, async () =>
         (await store.gatewaySettings.listForGateway(gateway)).flatMap((doc) => {
-          const secret = store.gatewaySettings.keysOf(doc).webhook_secret;
-          return secret ? [{ orgId: doc.org_id, secret }] : [];
+          const secret = secretOf(doc);
+          return secret ? [secret] : [];
         }),
       ),
+    /** One organization's webhook secret for the gateway; null when it has none. */
+    forOrg: (gateway: PaymentGateway, orgId: string): Promise<GatewaySecret | null> =>
+      one.getOrLoad(`${gateway}:${orgId}`, async () =>
+        secretOf(await store.gatewaySettings.get(orgId, gateway)),
+      ),
     /** Forgets the cached secrets after a change here (other processes see it within the TTL). */
-    forget: (gateway: PaymentGateway): void => {
-      secrets.delete(gateway);
+    forget: (gateway: PaymentGateway, orgId: string): void => {
+      all.delete(gateway);
+      one.delete(`${gateway}:${orgId}`);
     },
   };
 }

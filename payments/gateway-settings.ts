@@ -38,7 +38,7 @@ export async function putStripeKeys(
     );
   }
   const doc = await store.gatewaySettings.put(orgId, 'stripe', { ...keys }, mode);
-  secrets.forget('stripe');
+  secrets.forget('stripe', orgId);
   return doc;
 }
 
@@ -54,8 +54,8 @@ export async function putRazorpayKeys(
     { ...keys },
     modeOf(keys.key_id),
   );
-  deps.secrets.forget('razorpay');
-  await registerAtSimulator(deps, keys);
+  deps.secrets.forget('razorpay', orgId);
+  await registerAtSimulator(deps, orgId, keys);
   return doc;
 }
 
@@ -72,10 +72,12 @@ export async function gatewaySettingsOf(
 
 /**
  * In sandbox mode the Razorpay simulator learns the keys too, so it accepts them and signs its
- * webhooks with the secret given here (as Razorpay's dashboard would).
+ * webhooks with the secret given here, posting them to the organization's own URL (as
+ * Razorpay's dashboard would be set up).
  */
 async function registerAtSimulator(
   { config, log }: { config: Pick<Config, 'sandbox' | 'payments'>; log: Log },
+  orgId: string,
   keys: RazorpayKeys,
 ) {
   if (!config.sandbox) return;
@@ -83,7 +85,10 @@ async function registerAtSimulator(
     const res = await fetch(`${config.payments.razorpaySimulator.url}/__sim/accounts`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(keys),
+      body: JSON.stringify({
+        ...keys,
+        webhook_url: `${config.payments.razorpayWebhookUrl}/${orgId}`,
+      }),
       signal: AbortSignal.timeout(5_000),
     });
     if (!res.ok) throw new Error(`HTTP ${res.status}`);

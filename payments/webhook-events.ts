@@ -2,6 +2,7 @@ import type Stripe from 'stripe';
 import { sha256Hex } from '../lib/crypto';
 import type { NewPaymentEvent } from '../store/contract/payments';
 import type { PaymentEventKind } from '../store/documents';
+import { razorpayEventKey } from '../store/payment-links';
 import { LINK_ID_KEY } from './gateways/types';
 
 /** What a verified gateway webhook says about a link, or null for events Waflow ignores. */
@@ -12,7 +13,10 @@ const str = (v: unknown): string | null => (typeof v === 'string' && v ? v : nul
 type Obj = Record<string, unknown>;
 const obj = (v: unknown): Obj => (v && typeof v === 'object' ? (v as Obj) : {});
 
-/** Stripe: `checkout.session.completed` (paid) and `payment_intent.payment_failed`. */
+/**
+ * Stripe: `checkout.session.completed` (paid) and `payment_intent.payment_failed`. Stored once
+ * per event id, which the signature covers and Stripe makes unique across its accounts.
+ */
 export function parseStripeEvent(event: Stripe.Event): ParsedPaymentEvent | null {
   const o = obj(event.data?.object);
   const metadata = obj(o.metadata);
@@ -55,13 +59,14 @@ const RAZORPAY_KINDS: Record<string, PaymentEventKind> = {
 };
 
 /**
- * Razorpay: `payment_link.paid|expired|cancelled` and `payment.failed`. Its event id comes in
- * the `X-Razorpay-Event-Id` header; without one, the body's hash stands in for it.
+ * Razorpay: `payment_link.paid|expired|cancelled` and `payment.failed`. Stored once per
+ * organization, type and what the event is about (the link, or the payment): its event id comes
+ * only in the `X-Razorpay-Event-Id` header, which the signature does not cover.
  */
 export function parseRazorpayEvent(
+  orgId: string,
   body: Obj,
   raw: Buffer,
-  eventIdHeader: string | null,
 ): ParsedPaymentEvent | null {
   const type = str(body.event);
   const kind = type ? RAZORPAY_KINDS[type] : undefined;
@@ -70,14 +75,18 @@ export function parseRazorpayEvent(
   const link = obj(obj(payload.payment_link).entity);
   const payment = obj(obj(payload.payment).entity);
   const notes = { ...obj(payment.notes), ...obj(link.notes) };
+  const gatewayLinkId = str(link.id) ?? str(payment.payment_link_id);
+  const paymentId = str(payment.id);
+  const about = type.startsWith('payment_link.') ? gatewayLinkId : paymentId;
+  const subject = about ?? sha256Hex(raw.toString('utf8'));
   return {
-    _id: `razorpay:${eventIdHeader ?? sha256Hex(raw.toString('utf8'))}`,
+    _id: razorpayEventKey(orgId, type, subject),
     gateway: 'razorpay',
     type,
     kind,
     link_id: str(notes[LINK_ID_KEY]) ?? str(link.reference_id),
-    gateway_link_id: str(link.id) ?? str(payment.payment_link_id),
-    payment_id: str(payment.id),
+    gateway_link_id: gatewayLinkId,
+    payment_id: paymentId,
     reason: kind === 'failed' ? (str(payment.error_description) ?? str(payment.error_code)) : null,
   };
 }

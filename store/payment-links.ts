@@ -4,6 +4,16 @@ import type { PaymentEventDoc, PaymentLinkDoc } from './documents';
 /** After this many failed processing attempts a payment event stays parked, with its error. */
 export const MAX_PAYMENT_EVENT_ATTEMPTS = 10;
 
+/**
+ * A Razorpay event's dedup key, from what its signature covers: the organization, the event's
+ * type and what it is about (the link's id for `payment_link.*`, the payment's for `payment.*`;
+ * the raw body's hash when it has none).
+ * Stored keys of the older form (`razorpay:<X-Razorpay-Event-Id>`) are re-keyed so: migration
+ * 0010, store/mongo/upgrades.ts.
+ */
+export const razorpayEventKey = (orgId: string, type: string, subject: string) =>
+  `razorpay:${orgId}:${type}:${subject}`;
+
 export function newPaymentLinkDoc(link: NewPaymentLink, at: Date): PaymentLinkDoc {
   return {
     ...link,

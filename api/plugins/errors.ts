@@ -16,7 +16,7 @@ const error = (message: string): ErrorBody => ({ message, status: 'error' });
 /** Fastify's own client errors, reworded for API users. */
 const FASTIFY_MESSAGES: Record<string, (e: FastifyError, limit: number) => string> = {
   FST_ERR_CTP_BODY_TOO_LARGE: (_e, limit) =>
-    `Request body is too large: the limit is ${Math.round(limit / 1024 / 1024)} MB`,
+    `Request body is too large: the limit is ${limit >= 1024 * 1024 ? `${Math.round(limit / 1024 / 1024)} MB` : `${Math.ceil(limit / 1024)} KB`}`,
   FST_ERR_CTP_INVALID_MEDIA_TYPE: () =>
     'Unsupported Content-Type: send the body as application/json',
   FST_ERR_CTP_EMPTY_JSON_BODY: () => "Body cannot be empty when Content-Type is 'application/json'",
@@ -119,7 +119,9 @@ export const errorsPlugin = fp(
       if (reword) {
         return reply
           .code(err.statusCode ?? 400)
-          .send(error(reword(err, app.initialConfig.bodyLimit ?? 0)));
+          .send(
+            error(reword(err, request.routeOptions.bodyLimit ?? app.initialConfig.bodyLimit ?? 0)),
+          );
       }
       if (err instanceof SyntaxError || (err.statusCode === 400 && err.code === undefined)) {
         return reply.code(400).send(error('Body is not valid JSON'));

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { gatewaySettingsOf, putRazorpayKeys, putStripeKeys } from '../../payments/gateway-settings';
+import { gatewayWebhookUrl } from '../../payments/webhook-urls';
 import type { GatewaySettingsDoc } from '../../store/documents';
 import { envelope, ErrorSchema, ok, protectedErrors } from '../schemas/common';
 import { IntegrationView, RazorpayKeysBody, StripeKeysBody } from '../schemas/integrations';
@@ -19,6 +20,7 @@ function view(app: FastifyInstance, doc: GatewaySettingsDoc) {
     gateway: doc.gateway,
     mode: doc.mode,
     keys: Object.fromEntries(Object.entries(keys).map(([k, v]) => [k, maskKey(v)])),
+    webhook_url: gatewayWebhookUrl(app.config.http.publicUrl, doc.gateway, doc.org_id),
     created_at: doc.created_at.toISOString(),
     updated_at: doc.updated_at.toISOString(),
   };

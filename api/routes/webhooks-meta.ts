@@ -41,6 +41,7 @@ export const metaWebhookRoutes: FastifyPluginAsyncZod = async (app) => {
     '/api/webhooks/meta',
     {
       config: open,
+      bodyLimit: app.config.http.metaWebhookBodyLimit,
       schema: {
         tags: ['webhooks'],
         summary: 'WhatsApp messages and statuses from Meta (X-Hub-Signature-256 verified)',
@@ -49,6 +50,7 @@ export const metaWebhookRoutes: FastifyPluginAsyncZod = async (app) => {
           200: envelope(z.object({ received: z.literal(true) })),
           400: ErrorSchema,
           401: ErrorSchema,
+          413: ErrorSchema,
         },
       },
     },

@@ -1,17 +1,35 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { RateLimitedError } from '../../lib/errors';
+import { GATEWAY_NAMES } from '../../payments/gateways';
 import { receiveGatewayWebhook } from '../../payments/receive-webhook';
 import type { PaymentGateway } from '../../store/documents';
+import { RateLimiter } from '../rate-limiter';
 import { envelope, ErrorSchema, ok } from '../schemas/common';
 
 const open = { public: true, rateLimit: false };
 
 const Received = envelope(z.object({ received: z.literal(true), ignored: z.boolean() }));
+const OrgParams = z.object({ orgId: z.string().min(1).max(100) });
+
+const GATEWAYS: { gateway: PaymentGateway; signature: string; events: string }[] = [
+  {
+    gateway: 'stripe',
+    signature: 'Stripe-Signature',
+    events: 'checkout completed, payment failed',
+  },
+  {
+    gateway: 'razorpay',
+    signature: 'X-Razorpay-Signature',
+    events: 'payment link paid, expired, cancelled; payment failed',
+  },
+];
 
 /**
- * Stripe's and Razorpay's webhooks. The secret that verifies the signature tells the
- * organization; the event is stored once per gateway event id before it is answered, and
- * handed to its link's workflow after (payments/receive-webhook.ts).
+ * Stripe's and Razorpay's webhooks. Each organization has its own URL, checked with its secret
+ * only; the shared URL of earlier versions tries every organization's secret, so it is limited
+ * per client address. The event is stored once before it is answered, and handed to its link's
+ * workflow after (payments/receive-webhook.ts).
  */
 export const paymentWebhookRoutes: FastifyPluginAsyncZod = async (app) => {
   // The signatures cover the exact bytes sent, so these routes keep the raw body.
@@ -20,44 +38,67 @@ export const paymentWebhookRoutes: FastifyPluginAsyncZod = async (app) => {
     done(null, body),
   );
 
-  const schema = (summary: string) => ({
-    tags: ['webhooks'],
-    summary,
-    security: [],
-    response: { 200: Received, 400: ErrorSchema, 401: ErrorSchema },
-  });
+  const deps = { secrets: app.gatewaySecrets, inbox: app.paymentEvents };
+  const bodyLimit = app.config.http.webhookBodyLimit;
+  const shared = new RateLimiter();
+  const perMinute = app.config.payments.sharedWebhookPerMinute;
+  const limitShared = async (request: { ip: string }) => {
+    const decision = shared.hit(request.ip, { perMinute, perSecond: perMinute });
+    if (!decision.allowed) throw new RateLimitedError(decision.retryAfter);
+  };
+  const response = { 200: Received, 400: ErrorSchema, 401: ErrorSchema, 413: ErrorSchema };
 
-  const receive =
-    (gateway: PaymentGateway) =>
-    async (request: { body: unknown; headers: Record<string, string | string[] | undefined> }) => {
-      const { ignored } = await receiveGatewayWebhook(
-        { secrets: app.gatewaySecrets, inbox: app.paymentEvents },
-        gateway,
-        request.body as Buffer,
-        request.headers,
-      );
-      return ok({ received: true as const, ignored });
-    };
+  for (const { gateway, signature, events } of GATEWAYS) {
+    app.post(
+      `/api/webhooks/${gateway}/:orgId`,
+      {
+        config: open,
+        bodyLimit,
+        schema: {
+          tags: ['webhooks'],
+          summary: `The organization's ${GATEWAY_NAMES[gateway]} events (${signature} verified with its secret): ${events}`,
+          security: [],
+          params: OrgParams,
+          response: { ...response, 404: ErrorSchema },
+        },
+      },
+      async (request) =>
+        ok({
+          received: true as const,
+          ...(await receiveGatewayWebhook(
+            deps,
+            gateway,
+            request.params.orgId,
+            request.body as Buffer,
+            request.headers,
+          )),
+        }),
+    );
 
-  app.post(
-    '/api/webhooks/stripe',
-    {
-      config: open,
-      schema: schema(
-        'Stripe events (Stripe-Signature verified): checkout completed, payment failed',
-      ),
-    },
-    receive('stripe'),
-  );
-
-  app.post(
-    '/api/webhooks/razorpay',
-    {
-      config: open,
-      schema: schema(
-        'Razorpay events (X-Razorpay-Signature verified): payment link paid, expired, cancelled; payment failed',
-      ),
-    },
-    receive('razorpay'),
-  );
+    app.post(
+      `/api/webhooks/${gateway}`,
+      {
+        config: open,
+        bodyLimit,
+        onRequest: limitShared,
+        schema: {
+          tags: ['webhooks'],
+          summary: `${GATEWAY_NAMES[gateway]} events at the shared URL (every organization's secret tried; limited per client address): use /api/webhooks/${gateway}/{orgId}`,
+          security: [],
+          response: { ...response, 429: ErrorSchema },
+        },
+      },
+      async (request) =>
+        ok({
+          received: true as const,
+          ...(await receiveGatewayWebhook(
+            deps,
+            gateway,
+            null,
+            request.body as Buffer,
+            request.headers,
+          )),
+        }),
+    );
+  }
 };

@@ -20,6 +20,7 @@ export const wooWebhookRoutes: FastifyPluginAsyncZod = async (app) => {
     '/api/webhooks/woocommerce/:storeId',
     {
       config: open,
+      bodyLimit: app.config.http.webhookBodyLimit,
       schema: {
         tags: ['webhooks'],
         summary: 'WooCommerce order webhooks (X-WC-Webhook-Signature verified) and its ping',
@@ -36,6 +37,7 @@ export const wooWebhookRoutes: FastifyPluginAsyncZod = async (app) => {
           400: ErrorSchema,
           401: ErrorSchema,
           404: ErrorSchema,
+          413: ErrorSchema,
         },
       },
     },
@@ -49,7 +51,6 @@ export const wooWebhookRoutes: FastifyPluginAsyncZod = async (app) => {
             contentType: request.headers['content-type'],
             signature: header(request.headers['x-wc-webhook-signature']),
             topic: header(request.headers['x-wc-webhook-topic']),
-            deliveryId: header(request.headers['x-wc-webhook-delivery-id']),
           },
         ),
       ),

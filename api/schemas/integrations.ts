@@ -12,7 +12,7 @@ export const StripeKeysBody = checked<StripeKeys>()(
       'Publishable key',
     ),
     webhook_secret: key(/^whsec_[A-Za-z0-9+/=]+$/, 'whsec_...').describe(
-      'The signing secret of the webhook endpoint pointing at /api/webhooks/stripe',
+      "The signing secret of the webhook endpoint pointing at this organization's webhook_url",
     ),
   }),
 );
@@ -26,7 +26,7 @@ export const RazorpayKeysBody = checked<RazorpayKeys>()(
       .trim()
       .min(8)
       .max(200)
-      .describe('The secret of the webhook pointing at /api/webhooks/razorpay'),
+      .describe("The secret of the webhook pointing at this organization's webhook_url"),
   }),
 );
 
@@ -35,6 +35,11 @@ export const IntegrationView = z.object({
   mode: z.enum(['test', 'live']),
   /** Each key masked: its prefix and last four characters. */
   keys: z.record(z.string(), z.string()).describe('Masked: prefix and last four characters'),
+  webhook_url: z
+    .string()
+    .describe(
+      "Where to point the gateway's webhooks: checked with this organization's secret only",
+    ),
   created_at: z.string(),
   updated_at: z.string(),
 });

@@ -21,15 +21,7 @@ export const verifyRazorpayWebhook: VerifyGatewayWebhook = async (raw, headers, 
       throw new ValidationError('Body is not valid JSON');
     }
     if (!body || typeof body !== 'object') throw new ValidationError('Body is not an event');
-    const eventId = headers['x-razorpay-event-id'];
-    return {
-      orgId,
-      event: parseRazorpayEvent(
-        body as Record<string, unknown>,
-        raw,
-        typeof eventId === 'string' && eventId ? eventId : null,
-      ),
-    };
+    return { orgId, event: parseRazorpayEvent(orgId, body as Record<string, unknown>, raw) };
   }
   throw new UnauthorizedError('Invalid webhook signature');
 };

@@ -4,8 +4,12 @@ import type { AccountSettings } from '../accounts';
 import type { StoreHandle } from '../contract';
 import { createMongoStore } from './index';
 import { ensureIndexes } from './indexes';
+import { runUpgrades } from './upgrades';
 
-/** Connects, creates every index (idempotent) and returns the store on that database. */
+/**
+ * Connects, creates every index (idempotent), rewrites stored data for this version once
+ * (upgrades.ts) and returns the store on that database.
+ */
 export async function openMongoStore(
   uri: string,
   dbName: string,
@@ -16,6 +20,7 @@ export async function openMongoStore(
   await client.connect();
   const db = client.db(dbName);
   await ensureIndexes(db);
+  await runUpgrades(db);
   return {
     kind: 'mongo',
     store: createMongoStore(db, encryptionKey, accounts),

@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { MessageDoc } from '../../store/documents';
-import { createPaymentsHarness, type PaymentsHarness } from '../support/payments';
+import {
+  createPaymentsHarness,
+  RAZORPAY_KEYS,
+  STRIPE_KEYS,
+  type PaymentsHarness,
+} from '../support/payments';
 import { openRawStore, type RawStore } from '../support/raw-store';
 import { waitUntil } from '../support/send-queue';
 
@@ -214,7 +219,7 @@ describe('Razorpay', () => {
     });
   });
 
-  it('stores a duplicated webhook once and acts on it once', async () => {
+  it('stores a duplicated webhook once and acts on it once, whatever its unsigned event id header says', async () => {
     const link = await created();
     const { webhook } = await h.razorpay.pay(link.gateway_link_id!);
     expect(webhook.status).toBe(200);
@@ -226,10 +231,15 @@ describe('Razorpay', () => {
       payload: { payment_link: { entity: h.razorpay.link(link.gateway_link_id!) } },
       created_at: Math.floor(Date.now() / 1000),
     };
-    const again = await h.postRazorpay(body, webhook.event_id);
-    expect(again.statusCode).toBe(200);
+    for (const eventId of [webhook.event_id, `${webhook.event_id}x`, 'Eanother']) {
+      const again = await h.postRazorpay(body, eventId);
+      expect(again.statusCode).toBe(200);
+    }
     await h.app.paymentEvents.idle();
-    expect(await raw.count('payment_events', { _id: `razorpay:${webhook.event_id}` })).toBe(1);
+    const stored = await raw.find('payment_events', { gateway_link_id: link.gateway_link_id });
+    expect(stored.map((e) => e._id)).toEqual([
+      `razorpay:${orgId}:payment_link.paid:${link.gateway_link_id}`,
+    ]);
     expect(await eventsOf('payment_link.paid', link.id)).toHaveLength(1);
     expect((await view(link.id)).status_history.filter((s) => s.status === 'paid')).toHaveLength(1);
   });
@@ -400,6 +410,165 @@ describe('Stripe', () => {
     await h.app.paymentEvents.idle();
     expect(await raw.count('payment_events', { _id: `stripe:${unknown.id}` })).toBe(1);
   });
+});
+
+describe('webhook URLs', () => {
+  const SECRET = STRIPE_KEYS.webhook_secret;
+  const OTHER_SECRET = 'whsec_another0organization';
+  let other: string;
+  beforeAll(async () => {
+    other = (await h.app.store.organizations.create('Another shop'))._id;
+    await h.app.store.gatewaySettings.put(
+      other,
+      'stripe',
+      { ...STRIPE_KEYS, webhook_secret: OTHER_SECRET },
+      'test',
+    );
+  });
+
+  const event = (pad = '') => ({
+    id: `evt_${randomUUID()}`,
+    object: 'event',
+    type: 'customer.created',
+    created: Math.floor(Date.now() / 1000),
+    data: { object: { id: 'cus_1', pad } },
+  });
+  const ownUrl = (gateway: string, org = orgId) => `/api/webhooks/${gateway}/${org}`;
+
+  it("shows each gateway's URL for the organization in its settings", async () => {
+    for (const gateway of ['stripe', 'razorpay']) {
+      const res = await h.call({ method: 'GET', url: `/api/integrations/${gateway}` });
+      expect(res.json().data.webhook_url).toBe(
+        `${h.app.config.http.publicUrl}/api/webhooks/${gateway}/${orgId}`,
+      );
+    }
+  });
+
+  it("checks the organization's URL with its own secret only", async () => {
+    const stripeEvent = session(`evt_${randomUUID()}`);
+    const own = await h.postStripe(stripeEvent, SECRET, ownUrl('stripe'));
+    expect(own.statusCode).toBe(200);
+    await h.app.paymentEvents.idle();
+    const [row] = await raw.find('payment_events', { _id: `stripe:${stripeEvent.id}` });
+    expect(row?.org_id).toBe(orgId);
+
+    // Another organization's valid signature is refused at this organization's URL...
+    const crossed = session(`evt_${randomUUID()}`);
+    const refused = await h.postStripe(crossed, OTHER_SECRET, ownUrl('stripe'));
+    expect(refused.statusCode).toBe(401);
+    expect(refused.json()).toEqual({ status: 'error', message: 'Invalid webhook signature' });
+    expect(await raw.count('payment_events', { _id: `stripe:${crossed.id}` })).toBe(0);
+    // ... and taken at its own, for it.
+    expect((await h.postStripe(crossed, OTHER_SECRET, ownUrl('stripe', other))).statusCode).toBe(
+      200,
+    );
+    await h.app.paymentEvents.idle();
+    const [theirs] = await raw.find('payment_events', { _id: `stripe:${crossed.id}` });
+    expect(theirs?.org_id).toBe(other);
+
+    const razorpay = await h.postRazorpay(
+      { event: 'payment_link.paid', payload: {} },
+      'Eown',
+      RAZORPAY_KEYS.webhook_secret,
+      ownUrl('razorpay', other),
+    );
+    expect(razorpay.statusCode).toBe(404);
+    expect(razorpay.json().message).toBe(`Razorpay is not configured for organization '${other}'`);
+    const unknown = await h.postStripe(event(), SECRET, ownUrl('stripe', randomUUID()));
+    expect(unknown.statusCode).toBe(404);
+  });
+
+  it('keeps the shared URL working, limited per client address', async () => {
+    const client = '203.0.113.7';
+    const shared = (remoteAddress: string, signed = true) => {
+      const payload = JSON.stringify(event());
+      const signature = h.stripe.webhooks.generateTestHeaderString({ payload, secret: SECRET });
+      return h.app.inject({
+        method: 'POST',
+        url: '/api/webhooks/stripe',
+        remoteAddress,
+        headers: {
+          'content-type': 'application/json',
+          ...(signed ? { 'stripe-signature': signature } : {}),
+        },
+        payload,
+      });
+    };
+    const first = await shared(client);
+    expect(first.statusCode).toBe(200);
+    expect(first.json().data).toEqual({ received: true, ignored: true });
+    const limit = h.app.config.payments.sharedWebhookPerMinute;
+    const codes: number[] = [];
+    for (let i = 1; i <= limit; i++) codes.push((await shared(client, false)).statusCode);
+    expect(codes.slice(0, -1).every((c) => c === 401)).toBe(true);
+    const limited = await shared(client);
+    expect(codes.at(-1)).toBe(429);
+    expect(limited.statusCode).toBe(429);
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    expect(limited.json()).toMatchObject({
+      status: 'error',
+      message: expect.stringMatching(/^Rate limit exceeded/),
+    });
+    // Another client, and the organization's own URL, are not held back by it.
+    expect((await shared('203.0.113.8')).statusCode).toBe(200);
+    const own = await h.app.inject({
+      ...(await ownRequest(event())),
+      remoteAddress: client,
+    });
+    expect(own.statusCode).toBe(200);
+  });
+
+  it('refuses a body over the webhook limit with 413, storing nothing', async () => {
+    const before = await raw.count('payment_events');
+    const big = event('x'.repeat(h.app.config.http.webhookBodyLimit));
+    for (const url of [ownUrl('stripe'), '/api/webhooks/stripe']) {
+      const res = await h.postStripe(big, SECRET, url);
+      expect(res.statusCode).toBe(413);
+      expect(res.json()).toEqual({
+        status: 'error',
+        message: 'Request body is too large: the limit is 1 MB',
+      });
+    }
+    for (const url of [ownUrl('razorpay'), '/api/webhooks/razorpay']) {
+      const res = await h.postRazorpay(big, 'Ebig', RAZORPAY_KEYS.webhook_secret, url);
+      expect(res.statusCode).toBe(413);
+    }
+    await h.app.paymentEvents.idle();
+    expect(await raw.count('payment_events')).toBe(before);
+  });
+
+  /** A Stripe event for a link Waflow does not know: stored, acted on by nobody. */
+  function session(id: string) {
+    return {
+      id,
+      object: 'event',
+      type: 'checkout.session.completed',
+      created: Math.floor(Date.now() / 1000),
+      data: {
+        object: {
+          id: `cs_test_${randomUUID().replaceAll('-', '')}`,
+          object: 'checkout.session',
+          payment_link: 'plink_NotOurs',
+          payment_intent: 'pi_3Paid0000000001',
+          payment_status: 'paid',
+          metadata: { waflow_payment_link_id: randomUUID() },
+        },
+      },
+    };
+  }
+
+  async function ownRequest(body: object) {
+    const payload = JSON.stringify(body);
+    return {
+      method: 'POST' as const,
+      url: ownUrl('stripe'),
+      headers: {
+        'content-type': 'application/json',
+        'stripe-signature': h.stripe.webhooks.generateTestHeaderString({ payload, secret: SECRET }),
+      },
+      payload,
+    };
+  }
 });
 
 describe('listing', () => {

@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { openStore } from '../../store';
 import type { Store } from '../../store/contract';
 import type { NewPaymentEvent, NewPaymentLink } from '../../store/contract/payments';
+import { createPool } from '../../store/postgres/db';
+import { loadMigrations } from '../../store/postgres/migrate';
 import { openRawStore, type RawStore } from '../support/raw-store';
 import { openTestStore, STORE_KINDS, type TestStore } from '../support/store';
 
@@ -234,6 +237,54 @@ describe.each(STORE_KINDS)('%s', (kind) => {
         attempts: 0,
       });
     });
+
+    it('re-keys Razorpay events stored under the unsigned event id header once each (migration 0010, its MongoDB twin)', async () => {
+      const orgId = await newOrg();
+      const old = (header: string, over: Partial<NewPaymentEvent> = {}) =>
+        eventInput(orgId, { _id: `razorpay:${header}`, gateway_link_id: 'plink_A', ...over });
+      const paid = old('Efirst');
+      const replay = old('Ereplayed');
+      const failed = old('Efailed', {
+        type: 'payment.failed',
+        kind: 'failed',
+        payment_id: 'pay_F',
+      });
+      const stripe = eventInput(orgId, { _id: `stripe:evt_${randomUUID()}`, gateway: 'stripe' });
+      await store.paymentEvents.saveMany([paid], minutes(0));
+      await store.paymentEvents.saveMany([replay, failed, stripe], minutes(1));
+
+      await upgradeAgain();
+      await upgradeAgain();
+
+      const key = (type: string, subject: string) => `razorpay:${orgId}:${type}:${subject}`;
+      expect(await store.paymentEvents.get(key('payment_link.paid', 'plink_A'))).toMatchObject({
+        received_at: minutes(0),
+        link_id: 'link-1',
+      });
+      expect(await store.paymentEvents.get(paid._id)).toBeNull();
+      // The replay stored under another header keeps its own key: the first took the new one.
+      expect(await store.paymentEvents.get(replay._id)).not.toBeNull();
+      expect(await store.paymentEvents.get(key('payment.failed', 'pay_F'))).not.toBeNull();
+      expect(await store.paymentEvents.get(stripe._id)).not.toBeNull();
+      // A redelivery after the upgrade is a duplicate of the event stored before it.
+      const redelivered = eventInput(orgId, {
+        _id: key('payment_link.paid', 'plink_A'),
+        gateway_link_id: 'plink_A',
+      });
+      expect(await store.paymentEvents.saveMany([redelivered])).toEqual([]);
+    });
+
+    /** Runs the re-keying as an upgrade to this version does. */
+    async function upgradeAgain() {
+      if (kind === 'postgres') {
+        const pool = createPool(t.config.postgres.url, t.config.postgres.schema, 1);
+        await pool.query(loadMigrations().find((m) => m.name === 'razorpay_event_keys')!.sql);
+        await pool.end();
+      } else {
+        await raw.clear('store_upgrades');
+        await (await openStore(t.config)).close();
+      }
+    }
 
     it('keeps unprocessed events pending until processed, and failed ones up to a limit', async () => {
       const orgId = await newOrg();

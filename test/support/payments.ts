@@ -23,13 +23,17 @@ export const RAZORPAY_KEYS = {
 export interface PaymentsHarness extends MessagingHarness {
   razorpay: RazorpaySimulator;
   stripe: Stripe;
-  /** A Stripe webhook signed with the test helper of Stripe's own SDK. */
-  postStripe(event: object, secret?: string): ReturnType<MessagingHarness['call']>;
-  /** A Razorpay webhook signed as Razorpay signs them. */
+  /**
+   * A Stripe webhook signed with the test helper of Stripe's own SDK, to `url` (the
+   * organization's own webhook URL unless told).
+   */
+  postStripe(event: object, secret?: string, url?: string): ReturnType<MessagingHarness['call']>;
+  /** A Razorpay webhook signed as Razorpay signs them, to `url` as for Stripe. */
   postRazorpay(
     body: object,
     eventId: string,
     secret?: string,
+    url?: string,
   ): ReturnType<MessagingHarness['call']>;
   /** Until the link's status is `status`. */
   linkIs(id: string, status: string): Promise<Record<string, unknown>>;
@@ -57,6 +61,12 @@ export async function createPaymentsHarness(): Promise<PaymentsHarness> {
     const res = await h.call({ method: 'PUT', url: `/api/integrations/${gateway}`, payload });
     if (res.statusCode !== 200) throw new Error(`${gateway}: ${res.statusCode} ${res.body}`);
   }
+  // The simulator posts to the organization's own URL, on the port the API listens on here.
+  const orgId = h.org.organization.id;
+  razorpay.register({
+    ...RAZORPAY_KEYS,
+    webhook_url: `http://127.0.0.1:${address.port}/api/webhooks/razorpay/${orgId}`,
+  });
   const sync = await h.call({ method: 'POST', url: '/api/templates/sync', payload: {} });
   if (sync.statusCode !== 200) throw new Error(`template sync: ${sync.statusCode} ${sync.body}`);
 
@@ -64,21 +74,26 @@ export async function createPaymentsHarness(): Promise<PaymentsHarness> {
     ...h,
     razorpay,
     stripe,
-    postStripe(event, secret = STRIPE_KEYS.webhook_secret) {
+    postStripe(event, secret = STRIPE_KEYS.webhook_secret, url = `/api/webhooks/stripe/${orgId}`) {
       const payload = JSON.stringify(event);
       const header = stripe.webhooks.generateTestHeaderString({ payload, secret });
       return h.app.inject({
         method: 'POST',
-        url: '/api/webhooks/stripe',
+        url,
         headers: { 'content-type': 'application/json', 'stripe-signature': header },
         payload,
       });
     },
-    postRazorpay(body, eventId, secret = RAZORPAY_KEYS.webhook_secret) {
+    postRazorpay(
+      body,
+      eventId,
+      secret = RAZORPAY_KEYS.webhook_secret,
+      url = `/api/webhooks/razorpay/${orgId}`,
+    ) {
       const payload = JSON.stringify(body);
       return h.app.inject({
         method: 'POST',
-        url: '/api/webhooks/razorpay',
+        url,
         headers: {
           'content-type': 'application/json',
           'x-razorpay-signature': signRazorpayBody(payload, secret),

@@ -229,7 +229,62 @@ describe('the webhook', () => {
   });
 });
 
+describe('the webhook body limit', () => {
+  it('refuses a body over the limit with 413, storing nothing', async () => {
+    const shop = await createStore();
+    const order = wooOrder({ customer_note: 'x'.repeat(h.app.config.http.webhookBodyLimit) });
+    const res = await h.app.inject(
+      wooDelivery({ storeId: shop.id, secret: shop.webhook_secret, body: order }),
+    );
+    expect(res.statusCode).toBe(413);
+    expect(res.json()).toEqual({
+      status: 'error',
+      message: 'Request body is too large: the limit is 1 MB',
+    });
+    await idle();
+    expect(await orderView(shop.id, order.id)).toBeNull();
+
+    const meta = await h.app.inject({
+      method: 'POST',
+      url: '/api/webhooks/meta',
+      headers: { 'content-type': 'application/json', 'x-hub-signature-256': 'sha256=00' },
+      payload: JSON.stringify({
+        entry: [],
+        pad: 'x'.repeat(h.app.config.http.metaWebhookBodyLimit),
+      }),
+    });
+    expect(meta.statusCode).toBe(413);
+    expect(meta.json().message).toBe('Request body is too large: the limit is 3 MB');
+  });
+});
+
 describe('order notifications', () => {
+  it('takes two changes of an order within one second, which WooCommerce gives one delivery id, and a redelivery once', async () => {
+    const shop = await createStore();
+    const order = wooOrder({ billing: { ...wooOrder().billing, phone: '07700 900077' } });
+    const phone = '+447700900077';
+    // WooCommerce's delivery id is wp_hash(webhook_id . time()): the same within a second.
+    const post = (body: object, deliveryId = 'd41d8cd98f00b204e9800998ecf8427e') =>
+      h.app.inject(
+        wooDelivery({ storeId: shop.id, secret: shop.webhook_secret, body, deliveryId }),
+      );
+    const completed = { ...order, status: 'completed', date_completed: '2025-03-01T10:00:06' };
+
+    expect((await post(order)).json().data).toEqual({ received: true });
+    expect((await post(completed)).json().data).toEqual({ received: true });
+    for (const deliveryId of ['d41d8cd98f00b204e9800998ecf8427e', 'another-delivery-id']) {
+      expect((await post(completed, deliveryId)).json().data).toEqual({
+        received: true,
+        duplicate: true,
+      });
+    }
+    await idle();
+    await waitUntil('both messages sent', async () => templatesSentTo(phone).length === 2);
+    expect(templatesSentTo(phone)).toEqual(['order_confirmation', 'order_delivered']);
+    await h.settle();
+    expect(templatesSentTo(phone)).toHaveLength(2);
+  });
+
   it('confirms, ships and delivers an order once each, its customer a contact with a national number made E.164', async () => {
     const shop = await createStore();
     const order = wooOrder({ billing: { ...wooOrder().billing, phone: '07700 900001' } });

@@ -1,0 +1,44 @@
+import type { Db } from 'mongodb';
+import type { PaymentEventDoc } from '../documents';
+import { razorpayEventKey } from '../payment-links';
+import { insertManyNew, retryBusy } from './duplicate-key';
+
+/**
+ * Stored data rewritten once for a later version, the MongoDB twin of the PostgreSQL
+ * migrations that change data. Each is done once: a marker in `store_upgrades` says so.
+ */
+const UPGRADES: { name: string; run: (db: Db) => Promise<void> }[] = [
+  { name: 'razorpay_event_keys', run: rekeyRazorpayEvents },
+];
+
+export async function runUpgrades(db: Db): Promise<void> {
+  const done = db.collection<{ _id: string; at: Date }>('store_upgrades');
+  for (const { name, run } of UPGRADES) {
+    if (await done.findOne({ _id: name })) continue;
+    await run(db);
+    await retryBusy(() =>
+      done.updateOne({ _id: name }, { $set: { at: new Date() } }, { upsert: true }),
+    );
+  }
+}
+
+/**
+ * Migration 0010's twin: Razorpay events stored under the unsigned X-Razorpay-Event-Id
+ * (`razorpay:<id>`) get the key new ones get, so a redelivery of one is still a duplicate. Of
+ * two that now share a key, the one stored first keeps it. Safe to run again.
+ */
+export async function rekeyRazorpayEvents(db: Db): Promise<void> {
+  const col = db.collection<PaymentEventDoc>('payment_events');
+  const old = await col
+    .find({ gateway: 'razorpay', _id: { $regex: '^razorpay:[^:]*$' } })
+    .sort({ received_at: 1, _id: 1 })
+    .toArray();
+  for (const doc of old) {
+    const subject = doc.type.startsWith('payment_link.') ? doc.gateway_link_id : doc.payment_id;
+    if (!subject) continue;
+    const refused = await retryBusy(() =>
+      insertManyNew(col, [{ ...doc, _id: razorpayEventKey(doc.org_id, doc.type, subject) }]),
+    );
+    if (!refused.size) await retryBusy(() => col.deleteOne({ _id: doc._id }));
+  }
+}
