@@ -9,7 +9,7 @@ export const MAX_PAYMENT_EVENT_ATTEMPTS = 10;
  * type and what it is about (the link's id for `payment_link.*`, the payment's for `payment.*`;
  * the raw body's hash when it has none).
  * Stored keys of the older form (`razorpay:<X-Razorpay-Event-Id>`) are re-keyed so: migration
- * 0010, store/mongo/upgrades.ts.
+ * 0011, store/mongo/upgrades.ts.
  */
 export const razorpayEventKey = (orgId: string, type: string, subject: string) =>
   `razorpay:${orgId}:${type}:${subject}`;

@@ -23,7 +23,7 @@ export async function runUpgrades(db: Db): Promise<void> {
 }
 
 /**
- * Migration 0010's twin: Razorpay events stored under the unsigned X-Razorpay-Event-Id
+ * Migration 0011's twin: Razorpay events stored under the unsigned X-Razorpay-Event-Id
  * (`razorpay:<id>`) get the key new ones get, so a redelivery of one is still a duplicate. Of
  * two that now share a key, the one stored first keeps it. Safe to run again.
  */

@@ -238,7 +238,7 @@ describe.each(STORE_KINDS)('%s', (kind) => {
       });
     });
 
-    it('re-keys Razorpay events stored under the unsigned event id header once each (migration 0010, its MongoDB twin)', async () => {
+    it('re-keys Razorpay events stored under the unsigned event id header once each (migration 0011, its MongoDB twin)', async () => {
       const orgId = await newOrg();
       const old = (header: string, over: Partial<NewPaymentEvent> = {}) =>
         eventInput(orgId, { _id: `razorpay:${header}`, gateway_link_id: 'plink_A', ...over });
