@@ -31,6 +31,7 @@ import { healthRoutes } from './routes/health';
 import { integrationRoutes } from './routes/integrations';
 import { messageRoutes } from './routes/messages';
 import { metricsRoutes } from './routes/metrics';
+import { organizationRoutes } from './routes/organization';
 import { paymentLinkRoutes } from './routes/payment-links';
 import { templateRoutes } from './routes/templates';
 import { transferRoutes } from './routes/transfers';
@@ -84,6 +85,7 @@ export async function buildApp(config: Config, opts: AppOptions = {}): Promise<F
 
     await app.register(healthRoutes);
     await app.register(authRoutes);
+    await app.register(organizationRoutes);
     await app.register(apiKeyRoutes);
     await app.register(accountRoutes);
     await app.register(templateRoutes);
