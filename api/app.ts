@@ -33,6 +33,7 @@ import { inboundWebhookRoutes } from './routes/inbound-webhooks';
 import { integrationRoutes } from './routes/integrations';
 import { messageRoutes } from './routes/messages';
 import { metricsRoutes } from './routes/metrics';
+import { organizationRoutes } from './routes/organization';
 import { paymentLinkRoutes } from './routes/payment-links';
 import { templateRoutes } from './routes/templates';
 import { transferRoutes } from './routes/transfers';
@@ -91,6 +92,7 @@ export async function buildApp(config: Config, opts: AppOptions = {}): Promise<F
 
     await app.register(healthRoutes);
     await app.register(authRoutes);
+    await app.register(organizationRoutes);
     await app.register(apiKeyRoutes);
     await app.register(accountRoutes);
     await app.register(templateRoutes);

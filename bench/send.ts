@@ -97,8 +97,11 @@ interface Bench {
 }
 
 let recipients = 0;
-/** A new recipient for every message, so the pair rate never limits a send. */
-const nextRecipient = () => `+1415${String(recipients++).padStart(7, '0')}`;
+/**
+ * A new recipient for every message, so the pair rate never limits a send; valid numbers (an
+ * exchange starting 0 or 1 is not), since the API refuses the others.
+ */
+const nextRecipient = () => `+1415${String(2_000_000 + recipients++)}`;
 
 const percentile = (sorted: number[], q: number) =>
   sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]! : NaN;

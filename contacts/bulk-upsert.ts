@@ -1,10 +1,14 @@
+import { DomainError } from '../lib/errors';
 import type { Log } from '../lib/log';
+import { parsePhone } from '../lib/phone';
 import type { Store } from '../store';
 import type { ContactInput } from '../store/contact-fields';
+import type { CreateContactRequest } from './create';
 import { flushOutbox } from './outbox';
+import { requestCountry } from './phone';
 
 /** A row as checked on its own: a contact to create or update, or why it was refused. */
-export type BulkContactRow = { input: ContactInput } | { error: string };
+export type BulkContactRow = { input: CreateContactRequest } | { error: string };
 
 export type BulkRowOutcome =
   | { index: number; status: 'created' | 'updated'; id: string }
@@ -18,20 +22,36 @@ export interface BulkUpsertResult {
   results: BulkRowOutcome[];
 }
 
+/** A row's phone number in E.164, read with its own country, else the request's. */
+function parsedRow(row: CreateContactRequest, country: string | null): ContactInput {
+  const { default_country, ...input } = row;
+  const phone = parsePhone(input.phone_number, 'phone_number', default_country ?? country);
+  return { ...input, phone_number: phone };
+}
+
 /**
  * Creates or updates each valid row by phone number; a refused or failing row never affects
- * the others.
+ * the others. A national number is read with the row's `default_country`, else
+ * `defaultCountry`, else the organization's.
  */
 export async function bulkUpsertContacts(
   { store, log }: { store: Store; log: Log },
   orgId: string,
   rows: readonly BulkContactRow[],
+  defaultCountry?: string,
 ): Promise<BulkUpsertResult> {
   const results: BulkRowOutcome[] = [];
   const valid: { index: number; input: ContactInput }[] = [];
+  const country = await requestCountry(store, orgId, defaultCountry);
   rows.forEach((row, index) => {
-    if ('input' in row) valid.push({ index, input: row.input });
-    else results[index] = { index, status: 'error', error: row.error };
+    const refuse = (error: string) => (results[index] = { index, status: 'error', error });
+    if (!('input' in row)) return refuse(row.error);
+    try {
+      valid.push({ index, input: parsedRow(row.input, country) });
+    } catch (err) {
+      if (!(err instanceof DomainError)) throw err;
+      refuse(err.message);
+    }
   });
 
   const applied = await store.contacts.upsertMany(

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { flushOutbox } from '../contacts/outbox';
+import { requestPhone } from '../contacts/phone';
 import type { Config } from '../lib/config';
 import { sha256Hex } from '../lib/crypto';
 import { ConflictError, NotFoundError, ValidationError } from '../lib/errors';
 import { idFrom } from '../lib/ids';
 import type { Log } from '../lib/log';
-import { requirePhone } from '../lib/phone';
 import type { Store } from '../store';
 import type { ContactDoc, PaymentGateway, PaymentLinkDoc } from '../store/documents';
 import {
@@ -22,6 +22,8 @@ import { GATEWAY_NAMES } from './gateways';
 export interface CreatePaymentLinkRequest {
   contact_id?: string;
   phone_number?: string;
+  /** The country of a national phone_number (else the organization's). */
+  default_country?: string;
   /** In the currency's minor unit. */
   amount: number;
   currency: string;
@@ -138,7 +140,13 @@ async function recipientOf(
     if (!contact) throw new NotFoundError(`Contact '${body.contact_id}' not found`);
     return contact;
   }
-  const phone = requirePhone(body.phone_number!, 'phone_number');
+  const phone = await requestPhone(
+    store,
+    orgId,
+    body.phone_number!,
+    'phone_number',
+    body.default_country,
+  );
   const found = await store.contacts.findByPhone(orgId, phone);
   if (found) return found;
   const contact = await store.contacts.ensure(orgId, phone, 'api');

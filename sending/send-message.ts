@@ -3,8 +3,8 @@ import { sha256Hex } from '../lib/crypto';
 import { ConflictError, NotFoundError, ValidationError } from '../lib/errors';
 import { idFrom } from '../lib/ids';
 import type { Log } from '../lib/log';
-import { requirePhone } from '../lib/phone';
 import { flushOutbox } from '../contacts/outbox';
+import { requestPhone } from '../contacts/phone';
 import { type MessageContentRequest, toMetaContent } from '../meta/messages';
 import { parameterMismatch } from '../meta/template-parameters';
 import { windowOpen } from '../meta/window';
@@ -15,8 +15,9 @@ import type { OutcomeWaiter } from './outcome-waiter';
 
 /** A message to one number, from the named account or the organization's default one. */
 export type SendMessageRequest = MessageContentRequest & {
-  /** E.164 phone number. */
+  /** E.164, or national in `default_country` (else the organization's). */
   to: string;
+  default_country?: string;
   whatsapp_account?: string;
 };
 
@@ -43,7 +44,7 @@ export async function sendMessage(
   req: SendMessageRequest,
   idempotencyKey?: string,
 ): Promise<MessageDoc> {
-  const phone = requirePhone(req.to, 'to');
+  const phone = await requestPhone(store, orgId, req.to, 'to', req.default_country);
 
   const account = await store.accounts.resolve(orgId, req.whatsapp_account ?? null);
   if (!account) {

@@ -27,4 +27,6 @@ export interface SequenceRequest {
 export interface SubscribeRequest {
   contact_ids?: string[];
   phone_numbers?: string[];
+  /** The country of national phone_numbers (else the organization's). */
+  default_country?: string;
 }

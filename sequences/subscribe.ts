@@ -1,5 +1,6 @@
 import { mapLimit } from '../lib/concurrency';
-import { normalizePhone } from '../lib/phone';
+import { requestCountry } from '../contacts/phone';
+import { phoneOrNull } from '../lib/phone';
 import type { Store } from '../store';
 import type { SubscribeOutcome } from '../store/contract/sequences';
 import { findSequence } from './read';
@@ -28,8 +29,11 @@ export async function subscribeContacts(
   const { store } = deps;
   const seq = await findSequence(deps, orgId, id);
   const { contact_ids = [], phone_numbers = [] } = req;
+  const country = phone_numbers.length
+    ? await requestCountry(store, orgId, req.default_country)
+    : null;
   const byPhone = await mapLimit(phone_numbers, LOOKUPS_IN_FLIGHT, async (given) => {
-    const phone = normalizePhone(given);
+    const phone = phoneOrNull(given, country);
     const contact = phone ? await store.contacts.findByPhone(orgId, phone) : null;
     return { given, phone, contactId: contact?._id ?? null };
   });

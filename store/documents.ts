@@ -3,6 +3,8 @@
 export interface OrganizationDoc {
   _id: string;
   name: string;
+  /** ISO 3166-1 alpha-2: the country of phone numbers given without a country code. */
+  default_country: string | null;
   created_at: Date;
 }
 

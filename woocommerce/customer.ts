@@ -5,7 +5,7 @@ import type { ContactDoc } from '../store/documents';
 import type { WooStoreDoc } from '../store/contract/woocommerce';
 import { isTruthy, metaValue, type WooOrder } from './order';
 import { orderValues } from './parameters';
-import { billingPhone } from './phone';
+import { customerPhone } from './phone';
 
 export const WOO_TAG = 'woocommerce';
 
@@ -23,7 +23,7 @@ function fromBilling(order: WooOrder, store: WooStoreDoc) {
 }
 
 /**
- * The order's customer as a contact, by billing phone (read with the billing country): created
+ * The order's customer as a contact, by billing phone (see `customerPhone`): created
  * or updated with the billing name and email, the `woocommerce` tag, the last order's number
  * and total, and opted in when the order's opt-in meta says so. Null without a usable phone.
  */
@@ -32,7 +32,7 @@ export async function upsertCustomer(
   shop: WooStoreDoc,
   order: WooOrder,
 ): Promise<{ contact: ContactDoc; phone: string } | null> {
-  const phone = billingPhone(order.billing?.phone ?? '', order.billing?.country);
+  const phone = await customerPhone(store, shop, order);
   if (!phone) return null;
   const orgId = shop.org_id;
   const billing = fromBilling(order, shop);

@@ -1,28 +1,38 @@
-import { CALLING_CODES, KEEPS_LEADING_ZERO } from '../lib/calling-codes';
-import { normalizePhone } from '../lib/phone';
+import { orgCountry } from '../contacts/phone';
+import { isPhoneCountry, phoneOrNull, writtenInternational } from '../lib/phone';
+import type { Store } from '../store';
+import type { WooStoreDoc } from '../store/contract/woocommerce';
+import type { WooOrder } from './order';
 
-/** Fewer digits than this after a country code cannot be a whole international number. */
-const MIN_SUBSCRIBER_DIGITS = 9;
+const countryCode = (country?: string | null) => {
+  const code = country?.trim().toUpperCase();
+  return code && isPhoneCountry(code) ? code : null;
+};
 
 /**
- * A billing phone in E.164, read with the billing country when it has no `+` or `00`: a
- * national number (`07700 900123` in GB, `98765 43210` in IN) gets the country's code, its
- * trunk 0 dropped; one that already starts with the country's code and is long enough to hold
- * a whole number after it is read as international. Null when no plausible number comes out.
+ * A billing phone in E.164: international with `+` or `00`, else a national number of the
+ * billing country (`07400 900123` in GB, `6591234567` in SG, its country code already there),
+ * else of `fallbackCountry`. Null when it is not a valid number there.
  */
-export function billingPhone(phone: string, country?: string | null): string | null {
-  const trimmed = phone.trim();
-  if (!trimmed) return null;
-  if (/^(\+|00)/.test(trimmed)) return normalizePhone(trimmed);
-  const code = country ? CALLING_CODES[country.trim().toUpperCase()] : undefined;
-  if (!code) return normalizePhone(trimmed);
-  let digits = trimmed.replace(/\D/g, '');
-  if (!digits) return null;
-  if (digits.startsWith(code) && digits.length - code.length >= MIN_SUBSCRIBER_DIGITS) {
-    return normalizePhone(`+${digits}`);
-  }
-  if (digits.startsWith('0') && !KEEPS_LEADING_ZERO.has(country!.trim().toUpperCase())) {
-    digits = digits.slice(1);
-  }
-  return normalizePhone(`+${code}${digits}`);
+export function billingPhone(
+  phone: string,
+  country?: string | null,
+  fallbackCountry?: string | null,
+): string | null {
+  return phoneOrNull(phone, countryCode(country) ?? fallbackCountry);
+}
+
+/**
+ * The order's customer's phone: read with the billing country, else the organization's
+ * default country (read only when a national number needs it).
+ */
+export async function customerPhone(
+  store: Store,
+  shop: WooStoreDoc,
+  order: WooOrder,
+): Promise<string | null> {
+  const phone = order.billing?.phone ?? '';
+  const country = countryCode(order.billing?.country);
+  if (country || writtenInternational(phone)) return billingPhone(phone, country);
+  return billingPhone(phone, null, await orgCountry(store, shop.org_id));
 }

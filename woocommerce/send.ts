@@ -15,7 +15,7 @@ import {
   renderMapping,
   type ParameterSource,
 } from './parameters';
-import { billingPhone } from './phone';
+import { customerPhone } from './phone';
 
 export interface WooSendDeps extends ActionRunDeps {
   signals: Signals;
@@ -45,7 +45,7 @@ async function actionValues(
 /** The contact its delivery made (or makes now, if it was deleted since). */
 async function customerOf(deps: ActionRunDeps, shop: WooStoreDoc, order: WooOrder) {
   const { store } = deps;
-  const phone = billingPhone(order.billing?.phone ?? '', order.billing?.country);
+  const phone = await customerPhone(store, shop, order);
   const contact = phone && (await store.contacts.findByPhone(shop.org_id, phone));
   return contact && phone ? { contact, phone } : upsertCustomer(store, shop, order);
 }

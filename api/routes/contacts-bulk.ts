@@ -34,7 +34,8 @@ export const contactBulkRoutes: FastifyPluginAsyncZod = async (app) => {
         return parsed.success ? { input: parsed.data } : { error: rowError(parsed.error) };
       });
       const deps = { store: app.store, log: request.log };
-      return ok(await bulkUpsertContacts(deps, orgOf(request.principal), rows));
+      const orgId = orgOf(request.principal);
+      return ok(await bulkUpsertContacts(deps, orgId, rows, request.body.default_country));
     },
   );
 };

@@ -5,6 +5,7 @@ import type { CreateContactRequest } from '../../contacts/create';
 import type { ListContactsRequest } from '../../contacts/read';
 import type { UpdateContactRequest } from '../../contacts/update';
 import { checked, Timestamp } from './common';
+import { DefaultCountry } from './country';
 
 export const MAX_BULK_CONTACTS = 1_000;
 
@@ -43,13 +44,16 @@ const ContactFields = z.object({
 const PhoneNumber = z
   .string()
   .max(40)
-  .describe('E.164 with country code; spaces, dashes and brackets are ignored ("+91 98765-43210")');
+  .describe(
+    'With + or 00 and the country code ("+91 98765-43210"), or national ("98765 43210") ' +
+      'with a default country; spaces, dashes and brackets are ignored',
+  );
 
 export const CreateContactBody = checked<CreateContactRequest>()(
-  ContactFields.extend({ phone_number: PhoneNumber }),
+  ContactFields.extend({ phone_number: PhoneNumber, default_country: DefaultCountry }),
 );
 export const UpdateContactBody = checked<UpdateContactRequest>()(
-  ContactFields.extend({ phone_number: PhoneNumber.optional() }),
+  ContactFields.extend({ phone_number: PhoneNumber.optional(), default_country: DefaultCountry }),
 );
 
 export const ListContactsQuery = checked<ListContactsRequest>()(
@@ -68,6 +72,7 @@ export const ListContactsQuery = checked<ListContactsRequest>()(
 );
 
 export const BulkContactsBody = z.object({
+  default_country: DefaultCountry,
   contacts: z
     .array(z.unknown().describe('A contact as for POST /api/contacts; each is checked on its own'))
     .min(1)

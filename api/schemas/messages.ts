@@ -3,6 +3,7 @@ import type { MediaRequest, TemplateComponentRequest, TemplateRequest } from '..
 import type { MessageHistoryRequest } from '../../sending/message-history';
 import type { SendMessageRequest } from '../../sending/send-message';
 import { checked, Id, Timestamp } from './common';
+import { DefaultCountry } from './country';
 
 const HttpsUrl = z.url({ protocol: /^https$/, error: 'must be an HTTPS URL' });
 
@@ -103,7 +104,12 @@ const Interactive = z.discriminatedUnion('type', [
 ]);
 
 const common = {
-  to: z.string().min(1).describe('E.164 phone number, like +919876543210'),
+  to: z
+    .string()
+    .min(1)
+    .max(40)
+    .describe('E.164 phone number, like +919876543210, or national with a default country'),
+  default_country: DefaultCountry,
   whatsapp_account: z
     .uuid()
     .optional()

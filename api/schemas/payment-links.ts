@@ -3,6 +3,7 @@ import { formatAmount, SUPPORTED_CURRENCIES } from '../../payments/currencies';
 import type { PaymentLinkDoc } from '../../store/documents';
 import type { CreatePaymentLinkRequest } from '../../payments/create-link';
 import { checked, NextCursor, Timestamp } from './common';
+import { DefaultCountry } from './country';
 
 const STATUSES = ['created', 'paid', 'failed', 'expired', 'cancelled'] as const;
 
@@ -15,7 +16,8 @@ export const CreatePaymentLinkBody = checked<CreatePaymentLinkRequest>()(
         .min(1)
         .max(32)
         .optional()
-        .describe('Or their phone number (E.164); a new number becomes a contact'),
+        .describe('Or their phone number (E.164, or national); a new number becomes a contact'),
+      default_country: DefaultCountry,
       amount: z
         .number()
         .int('amount must be an integer number of minor units')

@@ -6,6 +6,7 @@ import type { SequenceDoc, SubscriptionDoc } from '../../store/contract/sequence
 import { CampaignMessageBody } from './campaigns';
 import type { SequenceRequest, SubscribeRequest } from '../../sequences/request';
 import { checked, Id, NextCursor, Timestamp } from './common';
+import { DefaultCountry } from './country';
 
 const unique = <T>(values: T[]) => [...new Set(values)];
 const Label = z.string().trim().min(1).max(100);
@@ -178,6 +179,7 @@ export const SubscribeBody = checked<SubscribeRequest>()(
     .strictObject({
       contact_ids: z.array(Id).max(MAX_SUBSCRIBE).optional(),
       phone_numbers: z.array(z.string().min(1).max(32)).max(MAX_SUBSCRIBE).optional(),
+      default_country: DefaultCountry,
     })
     .refine((b) => (b.contact_ids?.length ?? 0) + (b.phone_numbers?.length ?? 0) > 0, {
       error: 'give contact_ids or phone_numbers',

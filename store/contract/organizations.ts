@@ -11,7 +11,11 @@ export interface OrganizationRepository {
   get(id: string): Promise<OrganizationDoc | null>;
   /** The oldest organization (the dev stack's own). */
   first(): Promise<OrganizationDoc | null>;
+  /** Sets the given settings; null when there is no such organization. */
+  update(id: string, patch: OrganizationPatch): Promise<OrganizationDoc | null>;
 }
+
+export type OrganizationPatch = Partial<Pick<OrganizationDoc, 'default_country'>>;
 
 export interface UserRepository {
   /** Emails are unique, whatever their case: a second one is a ConflictError. */

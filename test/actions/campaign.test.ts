@@ -100,8 +100,8 @@ it('fills template parameters from an action run per recipient, skipping those w
 
   const accepted = acceptedPerPhone(h, phones);
   expect(accepted.size).toBe(59);
-  expect(accepted.has('15553000013')).toBe(false);
-  expect(parametersSentTo('15553000007')).toEqual(['Dear CUSTOMER 7', 'VIP-49']);
+  expect(accepted.has('447403000013')).toBe(false);
+  expect(parametersSentTo('447403000007')).toEqual(['Dear CUSTOMER 7', 'VIP-49']);
   const view = await campaignView(h, campaign.id);
   expect(view.counts).toMatchObject({ total: 60, sent: 59, skipped: 1 });
   const skipped = await h.call({
@@ -110,7 +110,7 @@ it('fills template parameters from an action run per recipient, skipping those w
   });
   expect(skipped.json().data.recipients).toEqual([
     expect.objectContaining({
-      phone_number: '+15553000013',
+      phone_number: '+447403000013',
       reason: 'Action runtime error: Error: unlucky 13',
     }),
   ]);

@@ -100,7 +100,7 @@ describe('contacts CRUD', () => {
       const res = await t.call({
         method: 'POST',
         url: '/api/contacts',
-        payload: { phone_number: written },
+        payload: { phone_number: written, default_country: 'GB' },
       });
       expect(res.statusCode).toBe(409);
       expect(res.json()).toEqual({
@@ -203,6 +203,107 @@ describe('contact events', () => {
   });
 });
 
+describe('phone numbers without a country code', () => {
+  let org: Provisioned;
+  let call: Caller;
+  beforeAll(async () => {
+    org = await provisionOrganization(t.app.store, { name: 'Mumbai' });
+    call = as(org);
+  });
+  const setCountry = (default_country: string | null) =>
+    call({ method: 'PATCH', url: '/api/organization', payload: { default_country } });
+  const post = (payload: Record<string, unknown>) =>
+    call({ method: 'POST', url: '/api/contacts', payload });
+
+  it('are refused, naming the field, when the organization has no default country', async () => {
+    const res = await post({ phone_number: '9876543210' });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().message).toBe(
+      'Invalid phone number: phone_number must be E.164, like +919876543210',
+    );
+    expect(await raw.count('contacts', { org_id: org.organization.id })).toBe(0);
+  });
+
+  it("are read in the request's default country, else the organization's", async () => {
+    const set = await setCountry('in');
+    expect(set.statusCode).toBe(200);
+    expect(set.json().data).toMatchObject({ id: org.organization.id, default_country: 'IN' });
+    const got = await call({ method: 'GET', url: '/api/organization' });
+    expect(got.json().data).toEqual(set.json().data);
+
+    expect((await create({ phone_number: '9876543210' }, call)).phone_number).toBe('+919876543210');
+    const london = await create({ phone_number: '020 7946 0958', default_country: 'GB' }, call);
+    expect(london.phone_number).toBe('+442079460958');
+    // With + or 00 the number is international, whatever the default country.
+    expect((await create({ phone_number: '+1 415 555 0177' }, call)).phone_number).toBe(
+      '+14155550177',
+    );
+    const put = await call({
+      method: 'PUT',
+      url: `/api/contacts/${london.id}`,
+      payload: { phone_number: '98765 43211' },
+    });
+    expect(put.json().data.phone_number).toBe('+919876543211');
+
+    const bulk = await call({
+      method: 'POST',
+      url: '/api/contacts/bulk',
+      payload: {
+        contacts: [
+          { phone_number: '98765 43212' },
+          { phone_number: '07400 900321', default_country: 'GB' },
+          { phone_number: '9876543210', name: 'Known' },
+        ],
+      },
+    });
+    expect(bulk.json().data).toMatchObject({ created: 2, updated: 1, errors: 0 });
+    const singapore = await call({
+      method: 'POST',
+      url: '/api/contacts/bulk',
+      payload: { default_country: 'SG', contacts: [{ phone_number: '9123 4567' }] },
+    });
+    expect(singapore.json().data).toMatchObject({ created: 1, errors: 0 });
+    for (const phone of ['+919876543212', '+447400900321', '+6591234567']) {
+      expect(await t.app.store.contacts.findByPhone(org.organization.id, phone)).not.toBeNull();
+    }
+  });
+
+  it('are refused when not valid for their country, naming the field', async () => {
+    const iranian = await post({ phone_number: '+9876543210' });
+    expect(iranian.statusCode).toBe(400);
+    expect(iranian.json().message).toBe(
+      'Invalid phone number: phone_number +9876543210 is not a valid number for IR',
+    );
+    const short = await post({ phone_number: '98765 4321' });
+    expect(short.json().message).toBe(
+      'Invalid phone number: phone_number +91987654321 is not a valid number for IN',
+    );
+    const bulk = await call({
+      method: 'POST',
+      url: '/api/contacts/bulk',
+      payload: { contacts: [{ phone_number: '+1 555 010 0199' }] },
+    });
+    expect(bulk.json().data.results).toEqual([
+      {
+        index: 0,
+        status: 'error',
+        error: 'Invalid phone number: phone_number +15550100199 is not a valid number for +1',
+      },
+    ]);
+  });
+
+  it('refuses a country that is not an ISO 3166-1 alpha-2 code, naming the field', async () => {
+    const patch = await setCountry('India');
+    expect(patch.statusCode).toBe(400);
+    expect(patch.json().message).toContain('body.default_country');
+    const res = await post({ phone_number: '9876543213', default_country: 'XX' });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().message).toContain('body.default_country');
+    expect((await setCountry(null)).json().data.default_country).toBeNull();
+    expect((await post({ phone_number: '9876543213' })).statusCode).toBe(400);
+  });
+});
+
 describe('contact list', () => {
   let org: Provisioned;
   let call: Caller;
@@ -283,17 +384,17 @@ describe('bulk upsert', () => {
       existing.push((await create({ phone_number: `+1212555010${i}` }, call)).id);
 
     const rows: unknown[] = Array.from({ length: 1_000 }, (_, i) => ({
-      phone_number: `+44 7700 9${String(i).padStart(5, '0')}`,
+      phone_number: `+44 7400 9${String(i).padStart(5, '0')}`,
       name: `Row ${i}`,
       tags: ['import'],
     }));
     rows[10] = { phone_number: '+1 212 555 0100', stage: 'Customer' }; // update
-    rows[11] = { phone_number: '12125550101', name: null }; // update, nothing changes
+    rows[11] = { phone_number: '(212) 555-0101', default_country: 'US', name: null }; // no change
     rows[12] = { phone_number: '+12125550102', name: 'Known' }; // update
     rows[500] = { phone_number: 'not a number' };
     rows[501] = { phone_number: '+15551234567', email: 'broken' };
     rows[502] = 'just a string';
-    rows[503] = { phone_number: '+447700900000', name: 'Row 0 again' }; // repeats row 0
+    rows[503] = { phone_number: '+447400900000', name: 'Row 0 again' }; // repeats row 0
 
     const res = await call({
       method: 'POST',

@@ -183,6 +183,27 @@ describe('POST /api/messages/send', () => {
     expect(res.json().message).toMatch(/^Invalid phone number/);
   });
 
+  it('refuses a national number without a country, and one not valid for its country, naming to', async () => {
+    const national = await send(orderConfirmation('9876543210'));
+    expect(national.statusCode).toBe(400);
+    expect(national.json().message).toBe(
+      'Invalid phone number: to must be E.164, like +919876543210',
+    );
+    const iranian = await send(orderConfirmation('+9876543210'));
+    expect(iranian.statusCode).toBe(400);
+    expect(iranian.json().message).toBe(
+      'Invalid phone number: to +9876543210 is not a valid number for IR',
+    );
+    expect(sends()).toHaveLength(0);
+    expect(await h.app.store.contacts.findByPhone(h.org.organization.id, '+9876543210')).toBeNull();
+  });
+
+  it("sends to a national number in the request's default country", async () => {
+    const res = await send({ ...orderConfirmation('(415) 555-2001'), default_country: 'US' });
+    expect(res.statusCode).toBe(200);
+    expect(accepted()[0]!.body).toMatchObject({ to: '14155552001' });
+  });
+
   it('returns the first result for a repeated Idempotency-Key without sending again', async () => {
     const to = newNumber();
     const headers = { 'idempotency-key': `order-${to}` };

@@ -53,7 +53,7 @@ it('sends a 1,000-recipient campaign to each recipient once, and fires campaign.
   });
   expect(completed?.data).toMatchObject({ id: campaign.id, total: 1_000, sent: 1_000, failed: 0 });
   // The template's parameters came from each contact.
-  const one = (h.sim.sends({ full: true }).sends ?? []).find((s) => s.recipient === '15551000007');
+  const one = (h.sim.sends({ full: true }).sends ?? []).find((s) => s.recipient === '447401000007');
   const body = h.sim.log.find((e) => e.wamid === one?.wamid)?.body as {
     template: { components: { parameters: { text: string }[] }[] };
   };
@@ -182,7 +182,7 @@ it('keeps to a throughput below the number’s', async () => {
   await campaignEnds(h, campaign.id);
   expectEachOnce(phones);
   const times = (h.sim.sends({ full: true }).sends ?? [])
-    .filter((s) => s.recipient.startsWith('1555600'))
+    .filter((s) => s.recipient.startsWith('447406000'))
     .map((s) => Date.parse(s.time));
   // Sixty at 10 a second take at least five seconds, whatever the number's own limit.
   expect(Math.max(...times) - Math.min(...times)).toBeGreaterThanOrEqual(4_500);

@@ -143,12 +143,20 @@ describe('creating', () => {
     [{ expires_in_minutes: 49 * 60 }, 'expires_in_minutes'],
     [{ expires_in_minutes: 60, reminder_after_minutes: 60 }, 'reminder_after_minutes'],
     [{ phone_number: undefined }, 'contact_id'],
+    [{ phone_number: '9876543210' }, 'phone_number'],
+    [{ phone_number: '+9876543210' }, 'phone_number'],
+    [{ phone_number: '9876543210', default_country: 'XX' }, 'default_country'],
   ])('refuses %j with a 400 naming %s, storing nothing', async (over, field) => {
     const before = await raw.count('payment_links');
     const res = await create(over);
     expect(res.statusCode).toBe(400);
     expect(res.json().message).toContain(field);
     expect(await raw.count('payment_links')).toBe(before);
+  });
+
+  it("reads a national number in the request's default country", async () => {
+    const link = await created({ phone_number: '098765 42999', default_country: 'IN' });
+    expect(link).toMatchObject({ phone_number: '+919876542999' });
   });
 
   it('answers 404 for an unknown contact', async () => {

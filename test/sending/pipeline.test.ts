@@ -182,7 +182,7 @@ it('answers an API send with its wamid, and a Meta rejection with its reason', a
         },
       },
     });
-  const ok = await send('+15550003000');
+  const ok = await send('+14155553000');
   expect(ok.statusCode).toBe(200);
   expect(ok.json().data).toMatchObject({
     status: 'sent',
@@ -195,11 +195,11 @@ it('answers an API send with its wamid, and a Meta rejection with its reason', a
     message: 'Message undeliverable',
     phoneNumberId,
   });
-  const refused = await send('+15550003001');
+  const refused = await send('+14155553001');
   expect(refused.statusCode).toBe(400);
   expect(refused.json().message).toMatch(/Recipient not on WhatsApp|undeliverable/);
   const failed = await h.app.store.events.list(h.account.org_id, { type: 'message.failed' });
-  expect(failed.map((e) => e.data.to)).toContain('+15550003001');
+  expect(failed.map((e) => e.data.to)).toContain('+14155553001');
 });
 
 it('retries what Meta refused for now through the message workflow, on schedule', async () => {

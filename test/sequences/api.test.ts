@@ -220,12 +220,15 @@ it('subscribes in bulk with a result per row, sends the first step, and unsubscr
   const phones = await importContacts(h, 3, 'bulk-seq', '300');
   const ids = await Promise.all(phones.map(contactId));
   await h.app.store.contacts.update(h.org.organization.id, ids[2]!, { opted_in: false });
+  // Given as a national number, read in the request's default country.
+  const national = `0${phones[1]!.slice(3)}`;
   const res = await h.call({
     method: 'POST',
     url: `/api/sequences/${seq.id}/subscribers`,
     payload: {
       contact_ids: [ids[0], ids[2], 'unknown'],
-      phone_numbers: [phones[1], 'abc', '+15550009999'],
+      phone_numbers: [national, 'abc', '+14155559999', '+15550009999'],
+      default_country: 'GB',
     },
   });
   expect(res.statusCode).toBe(200);
@@ -235,9 +238,10 @@ it('subscribes in bulk with a result per row, sends the first step, and unsubscr
       { contact_id: ids[0], phone_number: null, outcome: 'subscribed' },
       { contact_id: ids[2], phone_number: null, outcome: 'opted_out' },
       { contact_id: 'unknown', phone_number: null, outcome: 'contact_not_found' },
-      { contact_id: ids[1], phone_number: phones[1], outcome: 'subscribed' },
+      { contact_id: ids[1], phone_number: national, outcome: 'subscribed' },
       { contact_id: null, phone_number: 'abc', outcome: 'invalid_phone_number' },
-      { contact_id: null, phone_number: '+15550009999', outcome: 'contact_not_found' },
+      { contact_id: null, phone_number: '+14155559999', outcome: 'contact_not_found' },
+      { contact_id: null, phone_number: '+15550009999', outcome: 'invalid_phone_number' },
     ],
   });
 

@@ -36,6 +36,17 @@ describe.each(STORE_KINDS)('%s', (kind) => {
       expect(await store.organizations.get('no-such-org')).toBeNull();
       expect((await store.organizations.first())?._id).toBe(first?._id ?? org._id);
     });
+
+    it('keeps a default country for phone numbers, none at first', async () => {
+      const org = await store.organizations.create('Acme');
+      expect(org.default_country).toBeNull();
+      const set = await store.organizations.update(org._id, { default_country: 'IN' });
+      expect(set).toEqual({ ...org, default_country: 'IN' });
+      expect(await store.organizations.get(org._id)).toEqual(set);
+      expect(await store.organizations.update(org._id, {})).toEqual(set);
+      expect(await store.organizations.update(org._id, { default_country: null })).toEqual(org);
+      expect(await store.organizations.update('no-such-org', { default_country: 'IN' })).toBeNull();
+    });
   });
 
   describe('users', () => {

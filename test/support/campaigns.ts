@@ -1,7 +1,7 @@
 import type { MessagingHarness } from './messaging';
 import { waitUntil } from './send-queue';
 
-/** `count` contacts tagged `tag`, numbered `+1555<prefix><n>`, through the bulk import. */
+/** `count` contacts tagged `tag`, numbered `+44740<prefix><n>`, through the bulk import. */
 export async function importContacts(
   h: MessagingHarness,
   count: number,
@@ -11,7 +11,8 @@ export async function importContacts(
   const phones: string[] = [];
   for (let from = 0; from < count; from += 1_000) {
     const contacts = Array.from({ length: Math.min(1_000, count - from) }, (_, i) => {
-      const phone = `+1555${prefix}${String(from + i).padStart(4, '0')}`;
+      // Valid UK mobile numbers: a bulk import refuses numbers no line can have.
+      const phone = `+44740${prefix}${String(from + i).padStart(4, '0')}`;
       phones.push(phone);
       return { phone_number: phone, name: `Customer ${from + i}`, tags: [tag], opted_in: true };
     });

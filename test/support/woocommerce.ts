@@ -37,7 +37,7 @@ export function wooOrder(over: Record<string, unknown> = {}) {
       postcode: 'N1 9GU',
       country: 'GB',
       email: 'asha@example.com',
-      phone: '07700 900123',
+      phone: '07400 900123',
     },
     shipping: { first_name: 'Asha', last_name: 'Patel', country: 'GB', city: 'London' },
     payment_method: 'stripe',

@@ -287,8 +287,8 @@ describe('order notifications', () => {
 
   it('confirms, ships and delivers an order once each, its customer a contact with a national number made E.164', async () => {
     const shop = await createStore();
-    const order = wooOrder({ billing: { ...wooOrder().billing, phone: '07700 900001' } });
-    const phone = '+447700900001';
+    const order = wooOrder({ billing: { ...wooOrder().billing, phone: '07400 900001' } });
+    const phone = '+447400900001';
     const post = (body: object, deliveryId?: string, topic?: string) =>
       h.app.inject(
         wooDelivery({ storeId: shop.id, secret: shop.webhook_secret, body, deliveryId, topic }),
@@ -346,7 +346,7 @@ describe('order notifications', () => {
       (e) =>
         e.status === 200 &&
         (e.body as { template?: { name: string } } | null)?.template?.name === 'order_shipped' &&
-        (e.body as { to?: string } | null)?.to === '447700900001',
+        (e.body as { to?: string } | null)?.to === '447400900001',
     )?.body as { template: { components: { parameters: Record<string, unknown>[] }[] } };
     expect(shipped.template.components[1]!.parameters.map((p) => p.text)).toEqual([
       'Asha',
@@ -427,12 +427,12 @@ describe('order notifications', () => {
         },
       },
     });
-    const order = wooOrder({ billing: { ...wooOrder().billing, phone: '+447700900009' } });
+    const order = wooOrder({ billing: { ...wooOrder().billing, phone: '+447400900009' } });
     await h.app.inject(wooDelivery({ storeId: shop.id, secret: shop.webhook_secret, body: order }));
     await idle();
-    await waitUntil('confirmation sent', async () => templatesSentTo('+447700900009').length === 1);
+    await waitUntil('confirmation sent', async () => templatesSentTo('+447400900009').length === 1);
     const sent = h.sim.log.find(
-      (e) => e.status === 200 && (e.body as { to?: string } | null)?.to === '447700900009',
+      (e) => e.status === 200 && (e.body as { to?: string } | null)?.to === '447400900009',
     )!.body as { template: { components: { parameters: { text: string }[] }[] } };
     const name = `${order.billing.first_name} ${order.billing.last_name}`;
     expect(sent.template.components[0]!.parameters.map((p) => p.text)).toEqual([
@@ -441,16 +441,43 @@ describe('order notifications', () => {
     ]);
   });
 
+  it("reads the billing phone in the billing country, else the organization's default", async () => {
+    const shop = await createStore();
+    const send = (billing: Record<string, string>) =>
+      h.app.inject(
+        wooDelivery({
+          storeId: shop.id,
+          secret: shop.webhook_secret,
+          body: wooOrder({ billing: { ...wooOrder().billing, ...billing } }),
+        }),
+      );
+    // The country code is already there: not +65 65 9123 4567.
+    await send({ phone: '6591234567', country: 'SG' });
+    await idle();
+    await waitUntil('Singapore sent', async () => templatesSentTo('+6591234567').length === 1);
+
+    const orgId = h.account.org_id;
+    await h.app.store.organizations.update(orgId, { default_country: 'IN' });
+    try {
+      await send({ phone: '98765 41999', country: '' });
+      await idle();
+      await waitUntil('India sent', async () => templatesSentTo('+919876541999').length === 1);
+    } finally {
+      await h.app.store.organizations.update(orgId, { default_country: null });
+    }
+    expect(await h.app.store.contacts.findByPhone(orgId, '+656591234567')).toBeNull();
+  });
+
   it('sends nothing for a status that arrives after a later one', async () => {
     const shop = await createStore();
-    const order = wooOrder({ billing: { ...wooOrder().billing, phone: '+447700900006' } });
+    const order = wooOrder({ billing: { ...wooOrder().billing, phone: '+447400900006' } });
     const post = (status: string) =>
       h.app.inject(
         wooDelivery({ storeId: shop.id, secret: shop.webhook_secret, body: { ...order, status } }),
       );
     await post('completed');
     await idle();
-    await waitUntil('delivered sent', async () => templatesSentTo('+447700900006').length === 1);
+    await waitUntil('delivered sent', async () => templatesSentTo('+447400900006').length === 1);
     await post('processing');
     await idle();
     await waitUntil(
@@ -464,14 +491,14 @@ describe('order notifications', () => {
       reason: 'Out of order: the order is already past processing',
     });
     expect(view.status).toBe('completed');
-    expect(templatesSentTo('+447700900006')).toEqual(['order_delivered']);
+    expect(templatesSentTo('+447400900006')).toEqual(['order_delivered']);
   });
 
   it('sends nothing without opt-in when the store requires it, and records why', async () => {
     const shop = await createStore({ opt_in: { required: true, meta_key: 'whatsapp_opt_in' } });
-    const refused = wooOrder({ billing: { ...wooOrder().billing, phone: '+44 7700 900002' } });
+    const refused = wooOrder({ billing: { ...wooOrder().billing, phone: '+44 7400 900002' } });
     const agreed = wooOrder({
-      billing: { ...wooOrder().billing, phone: '+44 7700 900003' },
+      billing: { ...wooOrder().billing, phone: '+44 7400 900003' },
       meta_data: [{ id: 1, key: 'whatsapp_opt_in', value: 'yes' }],
     });
     for (const body of [refused, agreed]) {
@@ -480,7 +507,7 @@ describe('order notifications', () => {
     await idle();
     await waitUntil(
       'opted-in customer notified',
-      async () => templatesSentTo('+447700900003').length === 1,
+      async () => templatesSentTo('+447400900003').length === 1,
     );
     await waitUntil(
       'refusal recorded',
@@ -493,15 +520,15 @@ describe('order notifications', () => {
       outcome: 'skipped',
       reason: 'No opt-in: the order has no whatsapp_opt_in and the contact has not opted in',
     });
-    expect(templatesSentTo('+447700900002')).toEqual([]);
+    expect(templatesSentTo('+447400900002')).toEqual([]);
     expect(
-      (await h.app.store.contacts.findByPhone(h.account.org_id, '+447700900003'))?.opted_in,
+      (await h.app.store.contacts.findByPhone(h.account.org_id, '+447400900003'))?.opted_in,
     ).toBe(true);
   });
 
   it('stops at the per-order maximum', async () => {
     const shop = await createStore({ max_messages_per_order: 1 });
-    const order = wooOrder({ billing: { ...wooOrder().billing, phone: '+447700900004' } });
+    const order = wooOrder({ billing: { ...wooOrder().billing, phone: '+447400900004' } });
     const post = (status: string) =>
       h.app.inject(
         wooDelivery({ storeId: shop.id, secret: shop.webhook_secret, body: { ...order, status } }),
@@ -520,12 +547,12 @@ describe('order notifications', () => {
     );
     const view = await orderView(shop.id, order.id);
     expect(view.skipped[0].reason).toBe("The order has had its 1 messages (the store's maximum)");
-    expect(templatesSentTo('+447700900004')).toEqual(['order_confirmation']);
+    expect(templatesSentTo('+447400900004')).toEqual(['order_confirmation']);
   });
 
   it('hands off, through the recovery sweep, a delivery whose API process died before handing it off', async () => {
     const shop = await createStore();
-    const order = wooOrder({ billing: { ...wooOrder().billing, phone: '+447700900005' } });
+    const order = wooOrder({ billing: { ...wooOrder().billing, phone: '+447400900005' } });
     const id = `${shop.id}:left-behind`;
     await h.app.store.wooDeliveries.saveMany([
       {
@@ -547,6 +574,6 @@ describe('order notifications', () => {
     });
     expect(result).toMatchObject({ wooDeliveriesHandedOff: 1 });
     expect((await h.app.store.wooDeliveries.get(id))?.handed_off_at).toBeInstanceOf(Date);
-    await waitUntil('confirmation sent', async () => templatesSentTo('+447700900005').length === 1);
+    await waitUntil('confirmation sent', async () => templatesSentTo('+447400900005').length === 1);
   });
 });

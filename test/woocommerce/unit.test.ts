@@ -6,22 +6,33 @@ import { wooOrder } from '../support/woocommerce';
 
 describe('billing phones', () => {
   it.each([
-    ['07700 900123', 'GB', '+447700900123'],
+    ['07400 900123', 'GB', '+447400900123'],
     ['98765 43210', 'IN', '+919876543210'],
     ['919876543210', 'IN', '+919876543210'],
-    ['(555) 010-0199', 'US', '+15550100199'],
+    ['6591234567', 'SG', '+6591234567'],
+    ['(415) 555-0199', 'US', '+14155550199'],
     ['030 1234567', 'DE', '+49301234567'],
     ['06 1234 5678', 'IT', '+390612345678'],
-    ['+44 7700 900123', 'IN', '+447700900123'],
-    ['0044 7700 900123', null, '+447700900123'],
+    ['+44 7400 900123', 'IN', '+447400900123'],
+    ['0044 7400 900123', null, '+447400900123'],
+    ['0044 7400 900123', 'US', '+447400900123'],
   ])('%s in %s is %s', (phone, country, expected) => {
     expect(billingPhone(phone, country)).toBe(expected);
+  });
+
+  it("reads a national number with the fallback country when the order's is missing", () => {
+    expect(billingPhone('98765 43210', null, 'IN')).toBe('+919876543210');
+    expect(billingPhone('98765 43210', 'XX', 'IN')).toBe('+919876543210');
+    expect(billingPhone('07400 900123', 'GB', 'IN')).toBe('+447400900123');
   });
 
   it('gives null for no usable number', () => {
     expect(billingPhone('', 'GB')).toBeNull();
     expect(billingPhone('n/a', 'GB')).toBeNull();
     expect(billingPhone('123', 'GB')).toBeNull();
+    expect(billingPhone('98765 43210', null)).toBeNull();
+    // Not a number any GB line can have (Ofcom's range for drama).
+    expect(billingPhone('07700 900123', 'GB')).toBeNull();
   });
 });
 
