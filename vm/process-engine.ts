@@ -20,7 +20,13 @@ const MB = 1024 * 1024;
 export class ProcessEngine implements Engine {
   private readonly processes = new Map<string, SandboxProcess>();
   private readonly retired = new Set<SandboxProcess>();
+  private closed = false;
   private confined: Confinement | null = null;
+  /**
+   * Started processes no organization has used yet, one per slot of the gate: a new
+   * organization's first run takes one instead of waiting for a process to start.
+   */
+  private spares: SandboxProcess[] = [];
 
   constructor(
     private readonly limits: SandboxLimits,
@@ -38,6 +44,7 @@ export class ProcessEngine implements Engine {
 
   private start(): SandboxProcess {
     return new SandboxProcess(this.limits, this.confinement(), (p) => {
+      this.spares = this.spares.filter((q) => q !== p);
       this.retired.delete(p);
       for (const [key, q] of this.processes) if (q === p) this.processes.delete(key);
     });
@@ -59,9 +66,11 @@ export class ProcessEngine implements Engine {
         break;
       }
     }
-    const started = this.start();
-    this.processes.set(key, started);
-    return started;
+    const fresh = this.spares.shift() ?? this.start();
+    while (!this.closed && this.spares.length < this.limits.poolSize)
+      this.spares.push(this.start());
+    this.processes.set(key, fresh);
+    return fresh;
   }
 
   private recycle(p: SandboxProcess): void {
@@ -116,7 +125,8 @@ export class ProcessEngine implements Engine {
   }
 
   async close(): Promise<void> {
-    const all = [...this.processes.values(), ...this.retired];
+    this.closed = true;
+    const all = [...this.processes.values(), ...this.retired, ...this.spares.splice(0)];
     this.processes.clear();
     this.retired.clear();
     await Promise.all(all.map((p) => p.close()));

@@ -5,7 +5,7 @@ import type { Confinement } from './confinement';
 import type { RunError, RunOutcome, SandboxLimits } from './types';
 
 /** Past a run's time limit, how long a process that does not answer gets before it is killed. */
-export const HANG_GRACE_MS = 1_000;
+export const HANG_GRACE_MS = 2_000;
 const CHECK_DEADLINE_MS = 2_000;
 
 /** The sandbox process died (a V8 fatal error, its memory cap, a kill) while a call was in it. */
@@ -108,6 +108,7 @@ export class SandboxProcess {
     });
     this.child.on('exit', (code, signal) => this.exit(code, signal));
     this.child.on('error', () => this.exit(null, null));
+    this.idle();
   }
 
   private exit(code: number | null, signal: NodeJS.Signals | null): void {
