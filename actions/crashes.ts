@@ -1,6 +1,6 @@
 import type { ActionDoc, ActionRunDoc } from '../store/documents';
 import type { RunError } from '../vm/types';
-import type { ActionRunDeps } from './run';
+import type { Store } from '../store/contract';
 
 /** An action whose last this many recorded runs all crashed their sandbox process is disabled. */
 export const CRASHES_TO_DISABLE = 3;
@@ -19,7 +19,7 @@ export const disabledError = (action: ActionDoc): RunError => ({
  * runs again.
  */
 export async function disableIfCrashing(
-  deps: Pick<ActionRunDeps, 'store'>,
+  deps: { store: Store },
   action: ActionDoc,
   runs: ActionRunDoc[],
 ): Promise<void> {
