@@ -61,12 +61,17 @@ function cgroupCap(bytes: number): ((pid: number) => () => void) | null {
       mkdirSync(dir);
       writeFileSync(join(dir, limitFile), String(bytes));
       writeFileSync(join(dir, 'cgroup.procs'), String(pid));
-      return () => {
+      const remove = () => {
         try {
           rmdirSync(dir);
+          return true;
         } catch {
-          // Still in use for a moment after the exit: the kernel empties it; left behind.
+          return false;
         }
+      };
+      // Still in use for a moment after the exit: tried again a second later.
+      return () => {
+        if (!remove()) setTimeout(remove, 1_000).unref();
       };
     };
   };
