@@ -1,7 +1,8 @@
 import type { ActionCaller, ActionDoc, ActionRunDoc, ContactDoc } from '../store/documents';
 import type { ActionContext, RunError } from '../vm/types';
 import { contactContext, organizationContext } from './context';
-import { recorded, runRecord, type ActionRunDeps } from './run';
+import { disabledError } from './crashes';
+import { recorded, recordRuns, runRecord, type ActionRunDeps } from './run';
 
 /** What an action gave one contact: its result's values as text, or why it gave nothing. */
 export type ContactValues =
@@ -47,6 +48,10 @@ export async function actionValuesForContacts(
   req: ContactValuesRequest,
 ): Promise<Map<string, ContactValues>> {
   const started = Date.now();
+  if (req.action.disabled_reason) {
+    const error = disabledError(req.action);
+    return new Map(req.contacts.map((c) => [c._id, { ok: false, error }]));
+  }
   const org = await deps.store.organizations.get(req.action.org_id);
   const organization = org ? organizationContext(org) : { id: req.action.org_id, name: null };
   const out = new Map<string, ContactValues>();
@@ -86,6 +91,6 @@ export async function actionValuesForContacts(
       );
     });
   }
-  await deps.store.actions.recordRuns(runs);
+  await recordRuns(deps, req.action, runs);
   return out;
 }

@@ -1,7 +1,8 @@
-import { DomainError, NotFoundError } from '../lib/errors';
+import { ConflictError, DomainError, NotFoundError } from '../lib/errors';
 import type { ActionCaller, ActionRunDoc } from '../store/documents';
 import type { RunOutcome } from '../vm/types';
 import { contactContext, messageContext, organizationContext } from './context';
+import { disabledError } from './crashes';
 import { runAndRecord, type ActionRunDeps } from './run';
 
 const BUSY_RETRY_AFTER_SECONDS = 1;
@@ -25,6 +26,9 @@ export class RunSubjectNotFoundError extends NotFoundError {
   }
 }
 
+/** The action is disabled (it kept crashing its sandbox process); new code enables it. */
+export class ActionDisabledError extends ConflictError {}
+
 /** The sandbox refused the run: it is full. */
 export class SandboxBusyError extends DomainError {
   constructor(message: string) {
@@ -42,6 +46,7 @@ export async function invokeAction(
 ): Promise<{ outcome: RunOutcome; run: ActionRunDoc }> {
   const action = await store.actions.get(orgId, actionId);
   if (!action) throw new RunSubjectNotFoundError('Action', actionId);
+  if (action.disabled_reason) throw new ActionDisabledError(disabledError(action).message);
   let contact = null;
   let message = req.message ?? null;
   if (req.contact_id !== undefined) {

@@ -1,10 +1,19 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { invokeAction, RunSubjectNotFoundError, SandboxBusyError } from '../actions/invoke';
+import {
+  ActionDisabledError,
+  invokeAction,
+  RunSubjectNotFoundError,
+  SandboxBusyError,
+} from '../actions/invoke';
 import type { ActionCaller } from '../store/documents';
 import type { RunError } from '../vm/types';
 import type { ActivityDeps } from './deps';
 
-export const ActionFailure = { gone: 'ActionGone', busy: 'ActionBusy' } as const;
+export const ActionFailure = {
+  gone: 'ActionGone',
+  busy: 'ActionBusy',
+  disabled: 'ActionDisabled',
+} as const;
 
 /** A workflow step that runs an action. */
 export interface ActionStepInput {
@@ -53,6 +62,9 @@ export function actionActivities(deps: Pick<ActivityDeps, 'config' | 'store' | '
             `${err.subject} ${err.id} not found`,
             ActionFailure.gone,
           );
+        }
+        if (err instanceof ActionDisabledError) {
+          throw ApplicationFailure.nonRetryable(err.message, ActionFailure.disabled);
         }
         if (err instanceof SandboxBusyError) {
           throw ApplicationFailure.retryable('The sandbox is busy', ActionFailure.busy);

@@ -4,7 +4,7 @@ import type { ProcessEngine } from '../vm/process-engine';
 import type { ActionContext, RunOutcome, Sandbox } from '../vm/types';
 import { parseFlags, positiveInt, rssBytes, runMain, type Resources } from './support';
 
-const USAGE = `Usage: node --no-node-snapshot dist/bench/actions.js [--seconds <n>] [--bombs <n>] [--timeouts <n>]
+const USAGE = `Usage: node --no-node-snapshot dist/bench/actions.js [--seconds <n>] [--bombs <n>] [--timeouts <n>] [--offheap <n>] [--only offheap]
 
 Measures the custom actions' sandbox (vm/), with isolates in a sandbox process (the default)
 and in this process (inline), two isolates each:
@@ -15,7 +15,12 @@ and in this process (inline), two isolates each:
                (--timeouts of each, default 2)
   memory       the largest live data a run can hold under the 10 MB limit
   bombs        resident memory of the process holding the isolates before and after --bombs
-               memory-bomb runs (default 1,000)`;
+               memory-bomb runs (default 1,000)
+  off-heap     sandbox processes only, 1 s limit: --offheap runs (default 1,000) shared by
+               memory outside the V8 heap (Intl objects, BigInt squaring, regexp compilation,
+               flattened strings): peak and after-run RSS of the sandbox processes, this
+               process's RSS before and after; then another organization's runs during
+               crashers' runs, and how many of them were lost (must be 0)`;
 
 const CONTEXT: ActionContext = {
   contact: { name: 'Asha', phone_number: '+919876543210', tags: ['vip'] },
@@ -138,6 +143,99 @@ async function bombs(sb: Sandbox, n: number, pid: () => number) {
   };
 }
 
+const OFF_HEAP: Record<string, string> = {
+  intl: 'const a = []; for (;;) a.push(new Intl.DateTimeFormat("en", { timeZone: "UTC" }))',
+  bigint: 'let x = 3n; for (;;) x = x * x;',
+  regexp:
+    "const a = []; for (let i = 0; ; i++) a.push(new RegExp(('(a|b' + i + ')+c').repeat(40)).test('ab'))",
+  strings:
+    "const a = []; for (let i = 0; ; i++) { let s = 'x'; for (let j = 0; j < 18; j++) s += s + i; a.push(s.indexOf('z')); }",
+};
+const CRASHERS = [
+  'return new Array(1e8).fill(0).length',
+  'const a = []; a[2 ** 32 - 2] = 1; return a.indexOf(7)',
+  "const s = 'a'.repeat(4e6); return s.localeCompare(s + 'b')",
+  'let x = 3n; for (;;) x = x * x;',
+];
+
+/** The sandbox processes' RSS, sampled every 50 ms while `work` runs: the peak. */
+async function sampled<T>(engine: ProcessEngine, work: Promise<T>) {
+  let peak = 0;
+  const timer = setInterval(() => {
+    for (const p of engine.running) peak = Math.max(peak, (p.pid && rssBytes(p.pid)) || 0);
+  }, 50);
+  try {
+    return { value: await work, peak };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+async function offHeap(runs: number) {
+  const sb = createSandbox({ limits: { poolSize: 2, timeoutMs: 1_000 } });
+  const engine = sb.engine as ProcessEngine;
+  const rssNow = () => Math.max(0, ...engine.running.map((p) => (p.pid && rssBytes(p.pid)) || 0));
+  try {
+    await throughput(sb, 1, 1, 2);
+    global.gc?.();
+    const host = rssBytes(process.pid) ?? 0;
+    const cases = Object.entries(OFF_HEAP);
+    // Peak and after: of the largest sandbox process.
+    const rows: { name: string; runs: number; peak: number; after: number; outcomes: string }[] =
+      [];
+    for (const [name, code] of cases) {
+      const n = Math.ceil(runs / cases.length);
+      const tally = new Map<string, number>();
+      let started = 0;
+      const { peak } = await sampled(
+        engine,
+        Promise.all(
+          Array.from({ length: 2 }, async () => {
+            while (started < n) {
+              started++;
+              const o = await sb.run({ code, context: CONTEXT, key: `org-${started % 2}` });
+              const t = o.ok ? 'ok' : o.error.type;
+              tally.set(t, (tally.get(t) ?? 0) + 1);
+            }
+          }),
+        ),
+      );
+      check(await sb.run({ code: TRIVIAL, context: CONTEXT, key: 'org-0' }), 'ok');
+      rows.push({
+        name,
+        runs: n,
+        peak,
+        after: rssNow(),
+        outcomes: [...tally].map(([k, v]) => `${v} ${k}`).join(', '),
+      });
+    }
+    global.gc?.();
+    const hostAfter = rssBytes(process.pid) ?? 0;
+    // Another organization's runs while crashers run: none may be lost.
+    let foreign = 0;
+    let lost = 0;
+    let crashed = 0;
+    await Promise.all([
+      (async () => {
+        for (const code of CRASHERS) {
+          const o = await sb.run({ code, context: CONTEXT, key: 'crasher' });
+          if (!o.ok && o.error.type === 'crashed') crashed++;
+        }
+      })(),
+      (async () => {
+        for (let i = 0; i < 400; i++) {
+          const o = await sb.run({ code: TRIVIAL, context: CONTEXT, key: 'bystander' });
+          foreign++;
+          if (!o.ok) lost++;
+        }
+      })(),
+    ]);
+    return { rows, host, hostAfter, foreign, lost, crashed };
+  } finally {
+    await sb.close();
+  }
+}
+
 async function measure(
   isolation: Isolation,
   o: { seconds: number; bombs: number; timeouts: number },
@@ -161,7 +259,13 @@ async function measure(
 }
 
 async function main(argv: string[], _r: Resources): Promise<number> {
-  const flags = parseFlags(argv, { seconds: '3', bombs: '1000', timeouts: '2' });
+  const flags = parseFlags(argv, {
+    seconds: '3',
+    bombs: '1000',
+    timeouts: '2',
+    offheap: '1000',
+    only: '',
+  });
   const o = {
     seconds: positiveInt(flags.seconds, '--seconds'),
     bombs: positiveInt(flags.bombs, '--bombs'),
@@ -172,6 +276,22 @@ async function main(argv: string[], _r: Resources): Promise<number> {
     `Custom actions sandbox on ${availableParallelism()} cores, 2 isolates, limits 5 s / 10 MB.\n` +
       `Direct call of the same function in this process: ${fmt(directMs * 1000, 2)} µs.\n`,
   );
+  const off = await offHeap(positiveInt(flags.offheap, '--offheap'));
+  console.log('off-heap memory, sandbox processes (1 s limit, a process per organization)');
+  for (const r of off.rows) {
+    console.log(
+      `  ${r.name.padEnd(8)} ${fmt(r.runs)} runs: sandbox RSS peak ${fmt(r.peak / MB, 1)} MB, ` +
+        `after ${fmt(r.after / MB, 1)} MB (${r.outcomes})`,
+    );
+  }
+  console.log(
+    `  RSS of this process:            ${fmt(off.host / MB, 1)} MB before, ${fmt(off.hostAfter / MB, 1)} MB after`,
+  );
+  console.log(
+    `  another organization's crashes: ${off.crashed} of ${CRASHERS.length} crashers crashed; ` +
+      `${fmt(off.foreign)} foreign runs meanwhile, ${off.lost} lost\n`,
+  );
+  if (flags.only === 'offheap') return 0;
   for (const isolation of ['process', 'inline'] as const) {
     const f = await measure(isolation, o);
     const over = (xs: number[]) => xs.map((x) => `${fmt(x, 1)} ms`).join(', ');

@@ -145,6 +145,11 @@ const EnvSchema = z.object({
   ACTIONS_MEMORY_MB: z.coerce.number().int().min(8).max(1_024).default(10),
   ACTIONS_POOL_SIZE: z.coerce.number().int().min(1).max(64).default(2),
   ACTIONS_MAX_QUEUED_PER_ORG: positiveInt.default(200),
+  ACTIONS_MAX_PROCESSES: z.coerce.number().int().min(1).max(256).default(8),
+  ACTIONS_PROCESS_MEMORY_MB: z.coerce.number().int().min(128).default(512),
+  ACTIONS_PROCESS_RECYCLE_MB: z.coerce.number().int().min(64).default(192),
+  // Empty: sandbox processes run as this process's user.
+  ACTIONS_SANDBOX_USER: z.string().default('nobody'),
   SEQUENCE_OPT_OUT_WORDS: z
     .string()
     .default('STOP,UNSUBSCRIBE')
@@ -217,6 +222,14 @@ export interface Config {
     poolSize: number;
     /** Runs of one organization that may wait for an isolate; more are refused. */
     maxQueuedPerOrg: number;
+    /** Sandbox processes (one per organization) kept at once. */
+    maxProcesses: number;
+    /** The operating system's memory cap of a sandbox process. */
+    processMemoryMb: number;
+    /** A sandbox process above this resident memory after a run is replaced. */
+    processRecycleMb: number;
+    /** The user sandbox processes run as (when this process is root); null: this one. */
+    sandboxUser: string | null;
   };
   webhooks: {
     /** Plain http and private destinations are refused unless allowed here. */
@@ -325,6 +338,12 @@ export function loadConfig(env: Env = process.env): Config {
   const dataDir = resolve(e.DATA_DIR);
   const production = e.NODE_ENV === 'production';
   const encryptionKey = resolveEncryptionKey(e.ENCRYPTION_KEY, production, dataDir);
+  if (production && e.ACTIONS_ISOLATION === 'inline') {
+    throw new ConfigError(
+      'ACTIONS_ISOLATION=inline is refused in production: one action could crash the whole ' +
+        'process with every request in it; use process',
+    );
+  }
   const derive = (label: string) =>
     createHmac('sha256', encryptionKey).update(`waflow-sandbox:${label}`).digest('base64url');
   return {
@@ -383,6 +402,10 @@ export function loadConfig(env: Env = process.env): Config {
       memoryMb: e.ACTIONS_MEMORY_MB,
       poolSize: e.ACTIONS_POOL_SIZE,
       maxQueuedPerOrg: e.ACTIONS_MAX_QUEUED_PER_ORG,
+      maxProcesses: e.ACTIONS_MAX_PROCESSES,
+      processMemoryMb: e.ACTIONS_PROCESS_MEMORY_MB,
+      processRecycleMb: e.ACTIONS_PROCESS_RECYCLE_MB,
+      sandboxUser: e.ACTIONS_SANDBOX_USER.trim() || null,
     },
     webhooks: {
       allowHttp: e.WEBHOOK_ALLOW_HTTP,

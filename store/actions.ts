@@ -9,6 +9,8 @@ export function newAction(orgId: string, input: NewAction, at = new Date()): Act
     name: input.name,
     description: input.description,
     code: input.code,
+    disabled_reason: null,
+    disabled_at: null,
     created_at: at,
     updated_at: at,
   };

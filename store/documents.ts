@@ -345,6 +345,9 @@ export interface ActionDoc {
   name: string;
   description: string | null;
   code: string;
+  /** Why it no longer runs (it crashed its sandbox process again and again); new code clears it. */
+  disabled_reason: string | null;
+  disabled_at: Date | null;
   created_at: Date;
   updated_at: Date;
 }

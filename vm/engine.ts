@@ -1,9 +1,9 @@
 import type { RunError, RunOutcome } from './types';
 
-/** Where isolates run: in this process, or in a sandbox process of its own. */
+/** Where isolates run: in this process, or in sandbox processes of their own. */
 export interface Engine {
   check(code: string): Promise<RunError | null>;
-  /** One code for each context (JSON text), in order, on one isolate. */
-  run(code: string, contexts: string[]): Promise<RunOutcome[]>;
+  /** The code for one context (JSON text); `key` is whose run it is (an organization). */
+  run(code: string, context: string, key: string): Promise<RunOutcome>;
   close(): Promise<void>;
 }

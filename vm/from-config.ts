@@ -13,5 +13,11 @@ export function sandboxFromConfig(config: Config): Sandbox {
       poolSize: a.poolSize,
       maxQueuedPerKey: a.maxQueuedPerOrg,
     },
+    processes: {
+      maxProcesses: a.maxProcesses,
+      memoryCapMb: a.processMemoryMb,
+      recycleRssMb: a.processRecycleMb,
+      user: a.sandboxUser,
+    },
   });
 }

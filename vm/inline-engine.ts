@@ -10,7 +10,7 @@ export function inlineEngine(limits: SandboxLimits): Engine {
   });
   return {
     check: (code) => pool.check(code),
-    run: (code, contexts) => pool.run(code, contexts),
+    run: (code, context) => pool.run(code, context),
     close: () => pool.close(),
   };
 }

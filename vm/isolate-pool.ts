@@ -104,15 +104,11 @@ export class IsolatePool {
     return this.withSlot((slot) => checkSyntax(slot.isolate, code));
   }
 
-  /** Runs one code for each context (JSON text), in order, on one isolate. */
-  run(code: string, contexts: string[]): Promise<RunOutcome[]> {
+  /** Runs the code for one context (JSON text). */
+  run(code: string, context: string): Promise<RunOutcome> {
     return this.withSlot(async (slot) => {
-      const outcomes: RunOutcome[] = [];
-      for (const context of contexts) {
-        if (slot.isolate.isDisposed) Object.assign(slot, this.newSlot());
-        outcomes.push(await this.runOne(slot, code, context));
-      }
-      return outcomes;
+      if (slot.isolate.isDisposed) Object.assign(slot, this.newSlot());
+      return this.runOne(slot, code, context);
     });
   }
 

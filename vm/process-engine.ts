@@ -1,129 +1,134 @@
-import { fork, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Engine } from './engine';
-import type { RunError, RunOutcome, SandboxLimits } from './types';
+import { confinement, type Confinement } from './confinement';
+import { SandboxCrashedError, SandboxProcess } from './sandbox-process';
+import type { ProcessLimits, RunError, RunOutcome, SandboxLimits } from './types';
 
-const HANG_GRACE_MS = 5_000;
-/** How a V8 fatal error ends a process: an abort, or V8's own trap (most of them on Node 24). */
-const V8_FATAL_SIGNALS: readonly string[] = ['SIGABRT', 'SIGTRAP'];
+export { SandboxCrashedError } from './sandbox-process';
 
-interface Pending {
-  resolve(value: unknown): void;
-  reject(err: Error): void;
-}
-
-/** The sandbox process crashed (a V8 fatal error, a kill) while these runs were in it. */
-export class SandboxCrashedError extends Error {}
-
-/** Node flags of the sandbox process: isolated-vm needs the snapshot off. */
-function hostEntry(): { path: string; execArgv: string[] } {
-  const js = join(__dirname, 'process-host.js');
-  if (existsSync(js)) return { path: js, execArgv: ['--no-node-snapshot'] };
-  // From the TypeScript sources (tests): tsx compiles the entry.
-  return {
-    path: join(__dirname, 'process-host.ts'),
-    execArgv: ['--no-node-snapshot', '--import', 'tsx'],
-  };
-}
+/** The key of the process that checks code on save: no organization's runs share it. */
+const CHECKS = '\0checks';
+const MB = 1024 * 1024;
 
 /**
- * Runs isolates in a child process, started on first use and again after it dies. It gets no
- * environment beyond what Node needs: no database URL, key or token is in reach even if an
- * action escaped its isolate.
+ * Isolates in sandbox processes, a process per organization: one organization's crash (a V8
+ * fatal error, its memory cap, a run killed at its deadline) never loses another's runs. At
+ * most `maxProcesses` are kept (never fewer than the runs the gate lets in at once, so one is
+ * always idle when a new organization comes): the least recently used idle one makes room.
+ * A run lost to a crash it did not cause is run again once, in a process of its own. A
+ * process whose resident memory is above `recycleRssMb` after a run is replaced.
  */
 export class ProcessEngine implements Engine {
-  private child: ChildProcess | null = null;
-  private readonly pending = new Map<number, Pending>();
-  private nextId = 1;
+  private readonly processes = new Map<string, SandboxProcess>();
+  private readonly retired = new Set<SandboxProcess>();
+  private closed = false;
+  private confined: Confinement | null = null;
+  /**
+   * Started processes no organization has used yet, one per slot of the gate: a new
+   * organization's first run takes one instead of waiting for a process to start.
+   */
+  private spares: SandboxProcess[] = [];
 
-  constructor(private readonly limits: SandboxLimits) {}
+  constructor(
+    private readonly limits: SandboxLimits,
+    private readonly processLimits: ProcessLimits,
+    private readonly log: (message: string) => void,
+  ) {}
 
-  private spawn(): ChildProcess {
-    const { path, execArgv } = hostEntry();
-    const child = fork(path, [], {
-      execArgv,
-      env: { PATH: process.env.PATH ?? '', WAFLOW_VM_LIMITS: JSON.stringify(this.limits) },
-      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-      serialization: 'advanced',
-    });
-    child.on('message', (m: { id: number; value?: unknown; error?: string }) => {
-      const waiter = this.pending.get(m.id);
-      if (!waiter) return;
-      this.pending.delete(m.id);
-      this.idle();
-      if (m.error !== undefined) waiter.reject(new Error(m.error));
-      else waiter.resolve(m.value);
-    });
-    child.on('exit', (code, signal) => {
-      if (this.child === child) this.child = null;
-      const lost = [...this.pending.values()];
-      this.pending.clear();
-      const err = new SandboxCrashedError(
-        signal && V8_FATAL_SIGNALS.includes(signal)
-          ? 'The sandbox process aborted on a V8 fatal error (such as one allocation far ' +
-              'beyond the memory limit); runs in it at the time were lost'
-          : `The sandbox process exited (${signal ?? code})`,
-      );
-      for (const waiter of lost) waiter.reject(err);
-    });
-    child.on('error', () => undefined);
-    return child;
+  private confinement(): Confinement {
+    if (!this.confined) {
+      this.confined = confinement(this.processLimits, this.limits.poolSize);
+      for (const fallback of this.confined.fallbacks) this.log(fallback);
+    }
+    return this.confined;
   }
 
-  /** Keeps this process alive only while it waits for answers. */
-  private idle(): void {
-    if (this.pending.size === 0) {
-      this.child?.unref();
-      this.child?.channel?.unref();
+  private start(): SandboxProcess {
+    return new SandboxProcess(this.limits, this.confinement(), (p) => {
+      this.spares = this.spares.filter((q) => q !== p);
+      this.retired.delete(p);
+      for (const [key, q] of this.processes) if (q === p) this.processes.delete(key);
+    });
+  }
+
+  private processFor(key: string): SandboxProcess {
+    const known = this.processes.get(key);
+    this.processes.delete(key);
+    if (known && !known.exited && !known.retiring) {
+      this.processes.set(key, known);
+      return known;
+    }
+    const room = Math.max(this.processLimits.maxProcesses, this.limits.poolSize + 1);
+    if (this.processes.size >= room) {
+      for (const [other, p] of this.processes) {
+        if (p.busy) continue;
+        this.processes.delete(other);
+        void p.close();
+        break;
+      }
+    }
+    const fresh = this.spares.shift() ?? this.start();
+    while (!this.closed && this.spares.length < this.limits.poolSize)
+      this.spares.push(this.start());
+    this.processes.set(key, fresh);
+    return fresh;
+  }
+
+  private recycle(p: SandboxProcess): void {
+    if (p.exited || p.retiring || p.rss <= this.processLimits.recycleRssMb * MB) return;
+    for (const [key, q] of this.processes) if (q === p) this.processes.delete(key);
+    this.retired.add(p);
+    p.retire();
+  }
+
+  private async once(p: SandboxProcess, code: string, context: string): Promise<RunOutcome> {
+    try {
+      return await p.run(code, context);
+    } finally {
+      this.recycle(p);
     }
   }
 
-  private call<T>(message: { op: 'check' | 'run'; code: string; contexts?: string[] }): Promise<T> {
-    const child = (this.child ??= this.spawn());
-    child.ref();
-    child.channel?.ref();
-    const id = this.nextId++;
-    // The process enforces every limit itself; past this, it is stuck and is replaced.
-    const deadline =
-      this.limits.timeoutMs * Math.max(1, message.contexts?.length ?? 1) + HANG_GRACE_MS;
-    const watchdog = setTimeout(() => child.kill('SIGKILL'), deadline);
-    return new Promise<T>((resolve, reject) => {
-      const settle = { resolve: resolve as (v: unknown) => void, reject };
-      this.pending.set(id, {
-        resolve: (v) => (clearTimeout(watchdog), settle.resolve(v)),
-        reject: (e) => (clearTimeout(watchdog), settle.reject(e)),
-      });
-      child.send({ id, ...message }, (err) => {
-        if (err && this.pending.delete(id)) {
-          this.idle();
-          reject(new SandboxCrashedError(`The sandbox process is gone: ${err.message}`));
-        }
-      });
-    });
-  }
-
   check(code: string): Promise<RunError | null> {
-    return this.call({ op: 'check', code });
+    return this.processFor(CHECKS).check(code);
   }
 
-  run(code: string, contexts: string[]): Promise<RunOutcome[]> {
-    return this.call({ op: 'run', code, contexts });
+  async run(code: string, context: string, key: string): Promise<RunOutcome> {
+    try {
+      return await this.once(this.processFor(key), code, context);
+    } catch (err) {
+      if (!(err instanceof SandboxCrashedError) || err.culprit) throw err;
+    }
+    // Lost to another run's crash: once more, alone, so that a crasher cannot take it again.
+    const alone = this.start();
+    try {
+      return await alone.run(code, context);
+    } finally {
+      void alone.close();
+    }
   }
 
-  /** The sandbox process's id, when it runs (tests kill it). */
+  /** The most recently used organization's sandbox process (tests kill it). */
   get pid(): number | null {
-    return this.child?.pid ?? null;
+    const last = [...this.processes.values()].at(-1);
+    return last && !last.exited ? last.pid : null;
+  }
+
+  /** The sandbox process of an organization, when it runs (tests kill it). */
+  pidOf(key: string): number | null {
+    const p = this.processes.get(key);
+    return p && !p.exited ? p.pid : null;
+  }
+
+  /** Every sandbox process's id and resident memory after its last run. */
+  get running(): { pid: number | null; rss: number }[] {
+    return [...this.processes.values(), ...this.retired].map((p) => ({ pid: p.pid, rss: p.rss }));
   }
 
   async close(): Promise<void> {
-    const child = this.child;
-    this.child = null;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    // Held until it is gone: an idle child is unreferenced, and this process must wait.
-    child.ref();
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGKILL');
-    await exited;
+    this.closed = true;
+    const all = [...this.processes.values(), ...this.retired, ...this.spares.splice(0)];
+    this.processes.clear();
+    this.retired.clear();
+    await Promise.all(all.map((p) => p.close()));
   }
 }

@@ -22,8 +22,10 @@ export type RunErrorType =
   | 'output'
   /** Too many runs of its organization are already running or waiting. */
   | 'busy'
-  /** The sandbox process died during the run. */
-  | 'crashed';
+  /** The sandbox process died during the run (or was stopped at its deadline). */
+  | 'crashed'
+  /** Not run: an earlier run of its batch hit a limit (the message says which). */
+  | 'skipped';
 
 export interface RunError {
   type: RunErrorType;
@@ -69,6 +71,25 @@ export const DEFAULT_LIMITS: SandboxLimits = {
   maxCodeChars: 64 * 1024,
   poolSize: 2,
   maxQueuedPerKey: 200,
+};
+
+/** The sandbox processes: how many, how much memory each may hold, as whom they run. */
+export interface ProcessLimits {
+  /** Sandbox processes kept at once (a process per organization; idle ones are reused). */
+  maxProcesses: number;
+  /** The operating system's cap on one sandbox process's memory (a cgroup, else RLIMIT_AS). */
+  memoryCapMb: number;
+  /** A sandbox process whose resident memory is above this after a run is replaced. */
+  recycleRssMb: number;
+  /** The user sandbox processes run as, where this process may switch users; null: this one. */
+  user: string | null;
+}
+
+export const DEFAULT_PROCESS_LIMITS: ProcessLimits = {
+  maxProcesses: 8,
+  memoryCapMb: 512,
+  recycleRssMb: 192,
+  user: 'nobody',
 };
 
 /** The sandbox's small interface: what the API, activities and campaigns call. */

@@ -40,6 +40,10 @@ export const ActionView = z.object({
   name: z.string(),
   description: z.string().nullable(),
   code: z.string(),
+  disabled_reason: z
+    .string()
+    .nullable()
+    .describe('Why the action no longer runs (it kept crashing its sandbox); new code clears it'),
   created_at: Timestamp,
   updated_at: Timestamp,
 });
@@ -49,6 +53,7 @@ export const actionView = (a: ActionDoc): z.infer<typeof ActionView> => ({
   name: a.name,
   description: a.description,
   code: a.code,
+  disabled_reason: a.disabled_reason ?? null,
   created_at: a.created_at.toISOString(),
   updated_at: a.updated_at.toISOString(),
 });

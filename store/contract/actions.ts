@@ -13,8 +13,13 @@ export interface ActionRepository {
   /** By name. */
   list(orgId: string): Promise<ActionDoc[]>;
   get(orgId: string, id: string): Promise<ActionDoc | null>;
-  /** Applies the given fields; a name already used by another action is a ConflictError. */
+  /**
+   * Applies the given fields; a name already used by another action is a ConflictError. New
+   * code clears the action's disabled reason.
+   */
   update(orgId: string, id: string, changes: Partial<NewAction>): Promise<ActionDoc | null>;
+  /** Stops the action from running, with the reason; null when there is no such action. */
+  disable(orgId: string, id: string, reason: string): Promise<ActionDoc | null>;
   /** Deletes the action and the record of its runs. */
   delete(orgId: string, id: string): Promise<boolean>;
   /** Records runs in one write (a campaign batch records its recipients' runs together). */

@@ -37,6 +37,8 @@ export function actionRepository(db: Db): ActionRepository {
       for (const f of ACTION_FIELDS) {
         if (changes[f] !== undefined) Object.assign(set, { [f]: changes[f] });
       }
+      if (changes.code !== undefined)
+        Object.assign(set, { disabled_reason: null, disabled_at: null });
       return uniqueName(changes.name, () =>
         actions.findOneAndUpdate(
           { _id: id, org_id: orgId },
@@ -45,6 +47,15 @@ export function actionRepository(db: Db): ActionRepository {
         ),
       );
     },
+
+    disable: (orgId, id, reason) =>
+      retryBusy(() =>
+        actions.findOneAndUpdate(
+          { _id: id, org_id: orgId },
+          { $set: { disabled_reason: reason, disabled_at: new Date(), updated_at: new Date() } },
+          { returnDocument: 'after' },
+        ),
+      ),
 
     async delete(orgId, id) {
       const res = await retryBusy(() => actions.deleteOne({ _id: id, org_id: orgId }));

@@ -5,7 +5,17 @@ import type { ActionRepository } from '../contract/actions';
 import type { ActionDoc, ActionRunDoc } from '../documents';
 import { insertValues, isUniqueViolation, many, one, transaction, type Row } from './db';
 
-const COLUMNS = ['id', 'org_id', 'name', 'description', 'code', 'created_at', 'updated_at'];
+const COLUMNS = [
+  'id',
+  'org_id',
+  'name',
+  'description',
+  'code',
+  'disabled_reason',
+  'disabled_at',
+  'created_at',
+  'updated_at',
+];
 const SELECT = COLUMNS.join(', ');
 const RUN_COLUMNS = [
   'id',
@@ -81,6 +91,7 @@ export function actionRepository(pool: pg.Pool): ActionRepository {
     update(orgId, id, changes) {
       const fields = ACTION_FIELDS.filter((f) => changes[f] !== undefined);
       const sets = [...fields.map((f, i) => `${f} = $${i + 3}`), 'updated_at = now()'];
+      if (changes.code !== undefined) sets.push('disabled_reason = NULL', 'disabled_at = NULL');
       return uniqueName(changes.name, () =>
         one<ActionDoc>(
           pool,
@@ -89,6 +100,14 @@ export function actionRepository(pool: pg.Pool): ActionRepository {
         ),
       );
     },
+
+    disable: (orgId, id, reason) =>
+      one<ActionDoc>(
+        pool,
+        `UPDATE actions SET disabled_reason = $3, disabled_at = now(), updated_at = now()
+         WHERE id = $1 AND org_id = $2 RETURNING ${SELECT}`,
+        [id, orgId, reason],
+      ),
 
     delete: (orgId, id) =>
       transaction(pool, async (client) => {

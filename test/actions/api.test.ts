@@ -194,6 +194,25 @@ describe('custom actions API', () => {
     expect((await run(await action('return 7'))).json().data.result).toBe(7);
   });
 
+  it('disables an action that crashes its sandbox process again and again, with the reason', async () => {
+    const id = await action('return new Array(2 ** 28).fill(0).length');
+    for (let i = 0; i < 3; i++) {
+      expect((await run(id)).json().data.error).toMatchObject({ type: 'crashed' });
+    }
+    const shown = (await t.call({ method: 'GET', url: `/api/actions/${id}` })).json().data;
+    expect(shown.disabled_reason).toMatch(/crashed its sandbox process in 3 runs in a row/);
+    const refused = await run(id);
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json().message ?? JSON.stringify(refused.json())).toMatch(/disabled/);
+    const fixed = await t.call({
+      method: 'PATCH',
+      url: `/api/actions/${id}`,
+      payload: { code: 'return 5' },
+    });
+    expect(fixed.json().data.disabled_reason).toBeNull();
+    expect((await run(id)).json().data.result).toBe(5);
+  });
+
   it('records every run with its caller, outcome and duration, newest first', async () => {
     const id = await action('if (input && input.fail) throw new Error("asked to"); return 1');
     await run(id, {});

@@ -21,6 +21,24 @@ describe.each(STORE_KINDS)('%s actions', (kind) => {
   const create = (orgId: string, name: string) =>
     store.actions.create(orgId, { name, description: null, code: 'return 1' });
 
+  it('disables an action with its reason, and new code enables it again', async () => {
+    const org = await newOrg();
+    const a = await create(org, 'crasher');
+    expect(a.disabled_reason).toBeNull();
+    expect(await store.actions.disable(await newOrg(), a._id, 'x')).toBeNull();
+    const disabled = await store.actions.disable(org, a._id, 'it crashed');
+    expect(disabled).toMatchObject({ disabled_reason: 'it crashed' });
+    expect(disabled!.disabled_at).toBeInstanceOf(Date);
+    expect(await store.actions.get(org, a._id)).toMatchObject({ disabled_reason: 'it crashed' });
+    expect(await store.actions.update(org, a._id, { name: 'renamed' })).toMatchObject({
+      disabled_reason: 'it crashed',
+    });
+    expect(await store.actions.update(org, a._id, { code: 'return 3' })).toMatchObject({
+      disabled_reason: null,
+      disabled_at: null,
+    });
+  });
+
   it('creates, reads, lists by name and updates an action within its organization', async () => {
     const org = await newOrg();
     const other = await newOrg();

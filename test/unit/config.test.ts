@@ -28,6 +28,16 @@ describe('loadConfig', () => {
     expect(loadConfig({ DATA_DIR: tempDir(), HOST: '0.0.0.0' }).http.host).toBe('0.0.0.0');
   });
 
+  it('refuses inline action isolation in production', () => {
+    const key = randomBytes(32).toString('base64');
+    expect(() =>
+      loadConfig({ NODE_ENV: 'production', ENCRYPTION_KEY: key, ACTIONS_ISOLATION: 'inline' }),
+    ).toThrow(/ACTIONS_ISOLATION=inline is refused in production/);
+    expect(loadConfig({ DATA_DIR: tempDir(), ACTIONS_ISOLATION: 'inline' }).actions.isolation).toBe(
+      'inline',
+    );
+  });
+
   it('leaves sandbox mode in production unless asked for', () => {
     const key = randomBytes(32).toString('base64');
     expect(loadConfig({ NODE_ENV: 'production', ENCRYPTION_KEY: key }).sandbox).toBe(false);
