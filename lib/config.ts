@@ -121,7 +121,7 @@ const EnvSchema = z.object({
   WEBHOOK_DISABLE_AFTER_HOURS: z.coerce.number().positive().default(120),
   WEBHOOK_RETRY_DELAYS_MS: delaysMs(WEBHOOK_RETRY_DELAYS_MS),
 
-  // Unset leaves /metrics open, as Prometheus usually scrapes.
+  // Unset leaves /metrics open, as Prometheus usually scrapes; production requires it.
   METRICS_TOKEN: z
     .string()
     .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
@@ -342,7 +342,10 @@ export function loadConfig(env: Env = process.env): Config {
     cleanupIntervalMinutes: e.CLEANUP_INTERVAL_MINUTES,
     eventRetentionDays: e.EVENT_RETENTION_DAYS,
     templateSyncIntervalMinutes: e.TEMPLATE_SYNC_INTERVAL_MINUTES,
-    metrics: { token: e.METRICS_TOKEN ?? null, flushIntervalMs: e.METRICS_FLUSH_INTERVAL_MS },
+    metrics: {
+      token: requireInProduction(e.METRICS_TOKEN, production, METRICS_TOKEN_NEEDED),
+      flushIntervalMs: e.METRICS_FLUSH_INTERVAL_MS,
+    },
     actions: {
       isolation: e.ACTIONS_ISOLATION,
       timeoutMs: e.ACTIONS_TIMEOUT_MS,
@@ -447,6 +450,16 @@ export function configEnv(config: Config): Env {
     STRIPE_MOCK_URL: config.payments.stripeMock.url,
     RAZORPAY_SIMULATOR_URL: config.payments.razorpaySimulator.url,
   };
+}
+
+/** /metrics names every organization's ids and volumes. */
+const METRICS_TOKEN_NEEDED =
+  'METRICS_TOKEN is required in production: /metrics lists every organization; ' +
+  'set a long random token (`openssl rand -hex 32`) and give it to Prometheus';
+
+function requireInProduction(value: string | undefined, production: boolean, why: string) {
+  if (value === undefined && production) throw new ConfigError(why);
+  return value ?? null;
 }
 
 function resolveEncryptionKey(value: string | undefined, production: boolean, dataDir: string) {

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { ConfigError, loadConfig } from '../../lib/config';
 
 const tempDir = () => mkdtempSync(join(tmpdir(), 'waflow-config-'));
+/** What production needs besides the encryption key. */
+const production = { NODE_ENV: 'production', METRICS_TOKEN: 'scrape-token' } as const;
 
 describe('loadConfig', () => {
   it('has working defaults for development', () => {
@@ -24,15 +26,15 @@ describe('loadConfig', () => {
   it('listens on loopback in development and on every interface in production', () => {
     expect(loadConfig({ DATA_DIR: tempDir() }).http.host).toBe('127.0.0.1');
     const key = randomBytes(32).toString('base64');
-    expect(loadConfig({ NODE_ENV: 'production', ENCRYPTION_KEY: key }).http.host).toBe('0.0.0.0');
+    expect(loadConfig({ ...production, ENCRYPTION_KEY: key }).http.host).toBe('0.0.0.0');
     expect(loadConfig({ DATA_DIR: tempDir(), HOST: '0.0.0.0' }).http.host).toBe('0.0.0.0');
   });
 
   it('leaves sandbox mode in production unless asked for', () => {
     const key = randomBytes(32).toString('base64');
-    expect(loadConfig({ NODE_ENV: 'production', ENCRYPTION_KEY: key }).sandbox).toBe(false);
+    expect(loadConfig({ ...production, ENCRYPTION_KEY: key }).sandbox).toBe(false);
     const sandboxed = loadConfig({
-      NODE_ENV: 'production',
+      ...production,
       ENCRYPTION_KEY: key,
       SANDBOX_MODE: 'true',
     });
@@ -88,9 +90,19 @@ describe('loadConfig', () => {
       /ENCRYPTION_KEY is required in production/,
     );
     const key = randomBytes(32).toString('base64');
-    const config = loadConfig({ NODE_ENV: 'production', ENCRYPTION_KEY: key });
+    const config = loadConfig({ ...production, ENCRYPTION_KEY: key });
     expect(config.encryptionKey.toString('base64')).toBe(key);
     expect(config.auth.cookieSecure).toBe(true);
+  });
+
+  it('refuses to start in production without a metrics token', () => {
+    const key = randomBytes(32).toString('base64');
+    expect(() => loadConfig({ NODE_ENV: 'production', ENCRYPTION_KEY: key })).toThrow(
+      /METRICS_TOKEN is required in production/,
+    );
+    expect(loadConfig({ ...production, ENCRYPTION_KEY: key }).metrics.token).toBe('scrape-token');
+    // Development and tests may leave it open, as Prometheus usually scrapes.
+    expect(loadConfig({ DATA_DIR: tempDir() }).metrics.token).toBeNull();
   });
 
   it('reads the webhook retry schedule, 10 s, 60 s and 5 min unless set', () => {
