@@ -68,6 +68,9 @@ const EnvSchema = z.object({
 
   RATE_LIMIT_PER_MINUTE: positiveInt.default(100),
   RATE_LIMIT_PER_SECOND: positiveInt.default(10),
+  // Unset: the default limits, which keys may then lower but not raise.
+  API_KEY_MAX_RATE_PER_MINUTE: positiveInt.optional(),
+  API_KEY_MAX_RATE_PER_SECOND: positiveInt.optional(),
   BODY_LIMIT_BYTES: positiveInt.default(5 * 1024 * 1024),
   AUTH_CACHE_TTL_MS: z.coerce.number().int().min(0).default(5_000),
   SESSION_TTL_HOURS: positiveInt.default(24 * 7),
@@ -175,6 +178,8 @@ export interface Config {
   };
   encryptionKey: Buffer;
   rateLimit: { perMinute: number; perSecond: number };
+  /** The highest limits an API key may be given, in every organization. */
+  apiKeyMaxRate: { perMinute: number; perSecond: number };
   auth: { cacheTtlMs: number; sessionTtlMs: number; cookieSecure: boolean };
   cleanupIntervalMinutes: number;
   /** Events and outbound webhook deliveries are kept this long. */
@@ -334,6 +339,7 @@ export function loadConfig(env: Env = process.env): Config {
     },
     encryptionKey,
     rateLimit: { perMinute: e.RATE_LIMIT_PER_MINUTE, perSecond: e.RATE_LIMIT_PER_SECOND },
+    apiKeyMaxRate: apiKeyMaxRate(e),
     auth: {
       cacheTtlMs: e.AUTH_CACHE_TTL_MS,
       sessionTtlMs: e.SESSION_TTL_HOURS * 3_600_000,
@@ -450,6 +456,19 @@ export function configEnv(config: Config): Env {
     STRIPE_MOCK_URL: config.payments.stripeMock.url,
     RAZORPAY_SIMULATOR_URL: config.payments.razorpaySimulator.url,
   };
+}
+
+/** At least the default limits, which every key without its own has. */
+function apiKeyMaxRate(e: z.infer<typeof EnvSchema>): Config['apiKeyMaxRate'] {
+  const perMinute = e.API_KEY_MAX_RATE_PER_MINUTE ?? e.RATE_LIMIT_PER_MINUTE;
+  const perSecond = e.API_KEY_MAX_RATE_PER_SECOND ?? e.RATE_LIMIT_PER_SECOND;
+  if (perMinute < e.RATE_LIMIT_PER_MINUTE || perSecond < e.RATE_LIMIT_PER_SECOND) {
+    throw new ConfigError(
+      'API_KEY_MAX_RATE_PER_MINUTE and API_KEY_MAX_RATE_PER_SECOND must be at least ' +
+        'RATE_LIMIT_PER_MINUTE and RATE_LIMIT_PER_SECOND, the limits of keys without their own',
+    );
+  }
+  return { perMinute, perSecond };
 }
 
 /** /metrics names every organization's ids and volumes. */

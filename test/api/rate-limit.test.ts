@@ -75,6 +75,36 @@ describe('rate limit per API key', () => {
     expect((await get(b)).statusCode).toBe(200);
   });
 
+  it("refuses a key limit above the organization's ceiling, naming the field", async () => {
+    const create = (rateLimit: { per_minute: number; per_second: number }) =>
+      t.call({
+        method: 'POST',
+        url: '/api/api-keys',
+        payload: { name: 'rl', rate_limit: rateLimit },
+      });
+    const perMinute = await create({ per_minute: 1_000_000, per_second: 10 });
+    expect(perMinute.statusCode).toBe(400);
+    expect(perMinute.json().message).toBe(
+      "rate_limit.per_minute: at most 100, the organization's ceiling",
+    );
+    const perSecond = await create({ per_minute: 100, per_second: 11 });
+    expect(perSecond.statusCode).toBe(400);
+    expect(perSecond.json().message).toContain('rate_limit.per_second: at most 10');
+    expect((await create({ per_minute: 100, per_second: 10 })).statusCode).toBe(201);
+  });
+
+  it('holds a key stored with higher limits to the ceiling', async () => {
+    const { key } = await t.app.store.apiKeys.create(t.org.organization.id, {
+      name: 'old',
+      rateLimit: { per_minute: 1_000_000, per_second: 100_000 },
+    });
+    now += 120_000;
+    for (let i = 0; i < 10; i++) expect((await get(key)).statusCode).toBe(200);
+    const res = await get(key);
+    expect(res.statusCode).toBe(429);
+    expect(res.headers['x-ratelimit-limit']).toBe('100');
+  });
+
   it('also limits failed authentication attempts, per client address', async () => {
     now += 120_000;
     const attempt = (ip: string) =>

@@ -105,6 +105,24 @@ describe('loadConfig', () => {
     expect(loadConfig({ DATA_DIR: tempDir() }).metrics.token).toBeNull();
   });
 
+  it('caps API key limits at the default limits unless a higher ceiling is set', () => {
+    const dir = tempDir();
+    expect(loadConfig({ DATA_DIR: dir }).apiKeyMaxRate).toEqual({ perMinute: 100, perSecond: 10 });
+    const raised = loadConfig({
+      DATA_DIR: dir,
+      API_KEY_MAX_RATE_PER_MINUTE: '6000',
+      API_KEY_MAX_RATE_PER_SECOND: '100',
+    });
+    expect(raised.apiKeyMaxRate).toEqual({ perMinute: 6000, perSecond: 100 });
+    expect(() =>
+      loadConfig({
+        DATA_DIR: dir,
+        RATE_LIMIT_PER_MINUTE: '500',
+        API_KEY_MAX_RATE_PER_MINUTE: '200',
+      }),
+    ).toThrow(/API_KEY_MAX_RATE_PER_MINUTE and API_KEY_MAX_RATE_PER_SECOND must be at least/);
+  });
+
   it('reads the webhook retry schedule, 10 s, 60 s and 5 min unless set', () => {
     expect(loadConfig({ DATA_DIR: tempDir() }).webhooks.retryDelaysMs).toEqual([
       10_000, 60_000, 300_000,
