@@ -22,6 +22,35 @@ const delaysMs = (defaults: readonly number[]) =>
     .transform((v) => v.split(',').map((ms) => Number(ms.trim())))
     .pipe(z.array(z.number().int().positive()).min(1, 'give at least one delay'));
 
+/** Proxy names proxy-addr (Fastify's) knows, besides addresses and CIDRs. */
+const PROXY_RANGES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/**
+ * Which proxies' X-Forwarded-For is believed: none (unset), the nearest N hops, or those at
+ * the listed addresses or networks. Believing every client would let any of them choose its
+ * own address, and so escape the per-address limits.
+ */
+const trustProxy = z
+  .string()
+  .trim()
+  .default('')
+  .transform((v, ctx): false | number | string[] => {
+    if (v === '' || v === '0') return false;
+    if (/^\d+$/.test(v)) return Number(v);
+    const entries = v.split(',').map((s) => s.trim());
+    const address = z.union([z.ipv4(), z.ipv6(), z.cidrv4(), z.cidrv6()]);
+    for (const entry of entries) {
+      if (!PROXY_RANGES.includes(entry) && !address.safeParse(entry).success) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `'${entry}' is not a hop count, an address or a CIDR (e.g. 1 or 10.0.0.0/8,127.0.0.1)`,
+        });
+        return z.NEVER;
+      }
+    }
+    return entries;
+  });
+
 const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -75,6 +104,9 @@ const EnvSchema = z.object({
   AUTH_CACHE_TTL_MS: z.coerce.number().int().min(0).default(5_000),
   SESSION_TTL_HOURS: positiveInt.default(24 * 7),
   COOKIE_SECURE: z.stringbool().optional(),
+  LOGIN_MAX_FAILURES_PER_EMAIL: positiveInt.default(10),
+  LOGIN_FAILURE_WINDOW_MINUTES: positiveInt.default(15),
+  TRUST_PROXY: trustProxy,
   CLEANUP_INTERVAL_MINUTES: positiveInt.default(60),
   EVENT_RETENTION_DAYS: positiveInt.default(30),
   TEMPLATE_SYNC_INTERVAL_MINUTES: positiveInt.default(60),
@@ -153,7 +185,14 @@ export type Env = Record<string, string | undefined>;
 export interface Config {
   env: 'development' | 'test' | 'production';
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
-  http: { host: string; port: number; publicUrl: string; bodyLimit: number };
+  http: {
+    host: string;
+    port: number;
+    publicUrl: string;
+    bodyLimit: number;
+    /** Fastify's trustProxy: false, a hop count, or the proxies' addresses and networks. */
+    trustProxy: false | number | string[];
+  };
   dataDir: string;
   cacheDir: string;
   /** Which store holds Waflow's data: PostgreSQL unless MongoDB is asked for. */
@@ -180,7 +219,13 @@ export interface Config {
   rateLimit: { perMinute: number; perSecond: number };
   /** The highest limits an API key may be given, in every organization. */
   apiKeyMaxRate: { perMinute: number; perSecond: number };
-  auth: { cacheTtlMs: number; sessionTtlMs: number; cookieSecure: boolean };
+  auth: {
+    cacheTtlMs: number;
+    sessionTtlMs: number;
+    cookieSecure: boolean;
+    /** Failed logins for one email, from any address, after which its logins wait. */
+    loginFailures: { maxFailures: number; windowMs: number };
+  };
   cleanupIntervalMinutes: number;
   /** Events and outbound webhook deliveries are kept this long. */
   eventRetentionDays: number;
@@ -308,6 +353,7 @@ export function loadConfig(env: Env = process.env): Config {
       port: e.PORT,
       publicUrl: e.PUBLIC_URL ?? `http://localhost:${e.PORT}`,
       bodyLimit: e.BODY_LIMIT_BYTES,
+      trustProxy: e.TRUST_PROXY,
     },
     dataDir,
     cacheDir: resolve(e.WAFLOW_CACHE_DIR),
@@ -344,6 +390,10 @@ export function loadConfig(env: Env = process.env): Config {
       cacheTtlMs: e.AUTH_CACHE_TTL_MS,
       sessionTtlMs: e.SESSION_TTL_HOURS * 3_600_000,
       cookieSecure: e.COOKIE_SECURE ?? production,
+      loginFailures: {
+        maxFailures: e.LOGIN_MAX_FAILURES_PER_EMAIL,
+        windowMs: e.LOGIN_FAILURE_WINDOW_MINUTES * 60_000,
+      },
     },
     cleanupIntervalMinutes: e.CLEANUP_INTERVAL_MINUTES,
     eventRetentionDays: e.EVENT_RETENTION_DAYS,

@@ -123,6 +123,23 @@ describe('loadConfig', () => {
     ).toThrow(/API_KEY_MAX_RATE_PER_MINUTE and API_KEY_MAX_RATE_PER_SECOND must be at least/);
   });
 
+  it('trusts no proxy unless TRUST_PROXY gives a hop count or their addresses', () => {
+    const dir = tempDir();
+    const trusted = (value?: string) =>
+      loadConfig({ DATA_DIR: dir, TRUST_PROXY: value }).http.trustProxy;
+    expect(trusted()).toBe(false);
+    expect(trusted('0')).toBe(false);
+    expect(trusted('2')).toBe(2);
+    expect(trusted('10.0.0.0/8, 127.0.0.1,::1,loopback')).toEqual([
+      '10.0.0.0/8',
+      '127.0.0.1',
+      '::1',
+      'loopback',
+    ]);
+    expect(() => trusted('true')).toThrow(/TRUST_PROXY: 'true' is not a hop count/);
+    expect(() => trusted('10.0.0.0/8,proxy.internal')).toThrow(/'proxy.internal'/);
+  });
+
   it('reads the webhook retry schedule, 10 s, 60 s and 5 min unless set', () => {
     expect(loadConfig({ DATA_DIR: tempDir() }).webhooks.retryDelaysMs).toEqual([
       10_000, 60_000, 300_000,
