@@ -3,6 +3,9 @@ import { z } from 'zod';
 export const ErrorSchema = z.object({
   message: z.string(),
   status: z.literal('error'),
+  code: z
+    .string()
+    .describe('Machine-readable: not_found, validation_failed, outside_window... (see the README)'),
 });
 
 /** The success envelope around a route's data. */

@@ -42,6 +42,7 @@ describe('rate limit per API key', () => {
     expect(res.json()).toEqual({
       message: 'Rate limit exceeded. Try again in 1 second.',
       status: 'error',
+      code: 'rate_limited',
     });
     now += 1_000;
     expect((await get(key)).statusCode).toBe(200);

@@ -305,7 +305,11 @@ describe('endpoint CRUD', () => {
     for (const [payload, field] of cases) {
       const res = await org.call({ method: 'POST', url: '/api/webhook-endpoints', payload });
       expect(res.statusCode).toBe(400);
-      expect(res.json()).toEqual({ message: expect.stringContaining(field), status: 'error' });
+      expect(res.json()).toEqual({
+        message: expect.stringContaining(field),
+        status: 'error',
+        code: 'validation_failed',
+      });
     }
     const ep = await createEndpoint(org, { url: r.url });
     const patch = await org.call({
@@ -385,6 +389,7 @@ describe('endpoint CRUD', () => {
     expect(missing.json()).toEqual({
       message: `Webhook endpoint '${unknown}' not found`,
       status: 'error',
+      code: 'not_found',
     });
   });
 
@@ -402,6 +407,7 @@ describe('endpoint CRUD', () => {
     expect(gone.json()).toEqual({
       message: `Webhook endpoint '${ep.id}' not found`,
       status: 'error',
+      code: 'not_found',
     });
     const again = await org.call({ method: 'DELETE', url: `/api/webhook-endpoints/${ep.id}` });
     expect(again.statusCode).toBe(404);
