@@ -22,6 +22,19 @@ export const Id = z.string().min(1).max(100);
 
 export const IdParams = z.object({ id: Id });
 
+/**
+ * The header of a create that may be repeated safely: the same key and request answer the
+ * first result; the same key with another request, 409.
+ */
+export const IdempotencyKeyHeaders = z.object({
+  'idempotency-key': z
+    .string()
+    .min(1)
+    .max(255)
+    .optional()
+    .describe('Repeating a request with the same key returns the first result'),
+});
+
 /** Error answers every protected route can give. */
 export const protectedErrors = {
   401: ErrorSchema,
