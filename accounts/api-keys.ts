@@ -11,9 +11,15 @@ export interface CreateApiKeyRequest {
   rate_limit?: { per_minute: number; per_second: number };
 }
 
+/** The highest limits a key may have: configured for every organization. */
+export interface RateCeiling {
+  perMinute: number;
+  perSecond: number;
+}
+
 /** The stored record and the key itself, which is shown only this once. */
 export async function createApiKey(
-  { store }: { store: Store },
+  { store, maxRate }: { store: Store; maxRate: RateCeiling },
   orgId: string,
   req: CreateApiKeyRequest,
 ): Promise<{ doc: ApiKeyDoc; key: string }> {
@@ -21,10 +27,21 @@ export async function createApiKey(
   if (expiresAt && expiresAt.getTime() <= Date.now()) {
     throw new ValidationError('expires_at must be in the future');
   }
+  const limit = req.rate_limit;
+  if (limit && limit.per_minute > maxRate.perMinute) {
+    throw new ValidationError(
+      `rate_limit.per_minute: at most ${maxRate.perMinute}, the organization's ceiling`,
+    );
+  }
+  if (limit && limit.per_second > maxRate.perSecond) {
+    throw new ValidationError(
+      `rate_limit.per_second: at most ${maxRate.perSecond}, the organization's ceiling`,
+    );
+  }
   return store.apiKeys.create(orgId, {
     name: req.name,
     expiresAt,
-    rateLimit: req.rate_limit ?? null,
+    rateLimit: limit ?? null,
   });
 }
 

@@ -53,11 +53,19 @@ export interface AppOptions {
   logStream?: { write(line: string): void };
 }
 
+/**
+ * A hop count trusts the nearest `hops` addresses, whoever they are (Fastify itself now
+ * refuses a number for that reason): right only when every request comes through the proxies.
+ */
+function trustProxyOf(setting: Config['http']['trustProxy']) {
+  return typeof setting === 'number' ? (_address: string, hop: number) => hop < setting : setting;
+}
+
 /** Builds the API without listening, so tests can `inject` and the server entry can `listen`. */
 export async function buildApp(config: Config, opts: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     bodyLimit: config.http.bodyLimit,
-    trustProxy: true,
+    trustProxy: trustProxyOf(config.http.trustProxy),
     logger:
       (opts.logger ?? true)
         ? { level: config.logLevel, serializers: logSerializers, stream: opts.logStream }

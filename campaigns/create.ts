@@ -1,8 +1,10 @@
-import type { Client } from '@temporalio/client';
+import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { Config } from '../lib/config';
 import { ValidationError } from '../lib/errors';
+import { checkSameRequest, idempotentCreate, type IdempotentCreate } from '../lib/idempotency';
 import type { Log } from '../lib/log';
 import type { Store } from '../store';
+import type { CampaignDoc } from '../store/documents';
 import {
   CAMPAIGN_WORKFLOW,
   type CampaignWorkflow,
@@ -33,16 +35,25 @@ function checkSchedule(scheduledAt: string | undefined, now = Date.now()): Date 
 
 /**
  * Creates a campaign that passed its preflight and starts its workflow, which waits for the
- * scheduled time. A campaign whose workflow could not be started is marked failed.
+ * scheduled time. A campaign whose workflow could not be started is marked failed. With an
+ * idempotency key, repeating the same request returns the first campaign (a different request
+ * under the same key is a conflict), and never starts a second workflow.
  */
 export async function createCampaign(
-  { store, temporal, config, log }: CreateCampaignDeps,
+  deps: CreateCampaignDeps,
   orgId: string,
   req: CampaignRequest,
+  idempotencyKey?: string,
 ): Promise<CampaignWithCounts> {
+  const { store, log } = deps;
+  const idempotent = idempotentCreate('campaign', orgId, idempotencyKey, req);
+  // A repeat is answered before the checks: its schedule may be past, its audience changed.
+  const earlier = idempotent && (await store.campaigns.byId(idempotent.id));
+  if (idempotent && earlier) return repeated(deps, idempotent, orgId, earlier);
+
   const scheduledAt = checkSchedule(req.scheduled_at);
   const plan = await preflight(store, orgId, req);
-  const campaign = await store.campaigns.create(orgId, {
+  const { doc: campaign, created } = await store.campaigns.create(orgId, {
     name: req.name,
     accountId: plan.account._id,
     audience: req.audience,
@@ -50,13 +61,12 @@ export async function createCampaign(
     mode: plan.mode,
     scheduledAt,
     throughput: req.throughput ?? null,
+    id: idempotent?.id,
+    requestHash: idempotent?.requestHash ?? null,
   });
+  if (idempotent && !created) return repeated(deps, idempotent, orgId, campaign);
   try {
-    await temporal.workflow.start<CampaignWorkflow>(CAMPAIGN_WORKFLOW, {
-      workflowId: campaignWorkflowId(campaign._id),
-      taskQueue: config.temporal.taskQueue,
-      args: [{ campaignId: campaign._id, orgId }],
-    });
+    await startWorkflow(deps, campaign);
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
     await store.campaigns
@@ -69,4 +79,33 @@ export async function createCampaign(
     throw err;
   }
   return withCounts(store, campaign);
+}
+
+/** The first request's campaign; started if that request stopped before starting it. */
+async function repeated(
+  deps: CreateCampaignDeps,
+  idempotent: IdempotentCreate,
+  orgId: string,
+  campaign: CampaignDoc,
+): Promise<CampaignWithCounts> {
+  checkSameRequest(idempotent, orgId, campaign);
+  if (campaign.status === 'scheduled') await startWorkflow(deps, campaign);
+  return withCounts(deps.store, campaign);
+}
+
+async function startWorkflow(
+  { temporal, config }: Pick<CreateCampaignDeps, 'temporal' | 'config'>,
+  campaign: CampaignDoc,
+): Promise<void> {
+  try {
+    await temporal.workflow.start<CampaignWorkflow>(CAMPAIGN_WORKFLOW, {
+      workflowId: campaignWorkflowId(campaign._id),
+      taskQueue: config.temporal.taskQueue,
+      // One workflow per campaign, ever: a repeated create must not run it again.
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      args: [{ campaignId: campaign._id, orgId: campaign.org_id }],
+    });
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+  }
 }

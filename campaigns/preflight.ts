@@ -39,11 +39,15 @@ export async function preflight(
     if (req.whatsapp_account) {
       throw new NotFoundError(`WhatsApp account '${req.whatsapp_account}' not found`);
     }
-    throw new ValidationError('No WhatsApp account: add one with POST /api/accounts');
+    throw new ValidationError(
+      'No WhatsApp account: add one with POST /api/accounts',
+      'no_whatsapp_account',
+    );
   }
   if (account.status === 'disconnected') {
     throw new ValidationError(
       `Account disconnected${account.status_reason ? `: ${account.status_reason}` : ''}`,
+      'account_disconnected',
     );
   }
   if (req.throughput !== undefined && req.throughput > account.throughput) {
@@ -60,19 +64,23 @@ export async function preflight(
     if (!template) {
       throw new ValidationError(
         `Template '${name}'${code ? ` (${code})` : ''} not found for this WhatsApp account`,
+        'template_not_found',
       );
     }
     if (template.status !== 'APPROVED') {
-      throw new ValidationError(`Template '${name}' is ${template.status}, not APPROVED`);
+      throw new ValidationError(
+        `Template '${name}' is ${template.status}, not APPROVED`,
+        'template_not_approved',
+      );
     }
     const mismatch = parameterMismatch(template, components);
-    if (mismatch) throw new ValidationError(mismatch);
+    if (mismatch) throw new ValidationError(mismatch, 'template_parameters_mismatch');
     language = template.language;
   }
 
   const audienceSize = await store.campaigns.audienceSize(orgId, req.audience);
   if (audienceSize === 0) {
-    throw new ValidationError('audience: matches no opted-in contact');
+    throw new ValidationError('audience: matches no opted-in contact', 'empty_audience');
   }
   return {
     account,

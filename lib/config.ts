@@ -29,6 +29,35 @@ const delaysMs = (defaults: readonly number[]) =>
     .transform((v) => v.split(',').map((ms) => Number(ms.trim())))
     .pipe(z.array(z.number().int().positive()).min(1, 'give at least one delay'));
 
+/** Proxy names proxy-addr (Fastify's) knows, besides addresses and CIDRs. */
+const PROXY_RANGES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/**
+ * Which proxies' X-Forwarded-For is believed: none (unset), the nearest N hops, or those at
+ * the listed addresses or networks. Believing every client would let any of them choose its
+ * own address, and so escape the per-address limits.
+ */
+const trustProxy = z
+  .string()
+  .trim()
+  .default('')
+  .transform((v, ctx): false | number | string[] => {
+    if (v === '' || v === '0') return false;
+    if (/^\d+$/.test(v)) return Number(v);
+    const entries = v.split(',').map((s) => s.trim());
+    const address = z.union([z.ipv4(), z.ipv6(), z.cidrv4(), z.cidrv6()]);
+    for (const entry of entries) {
+      if (!PROXY_RANGES.includes(entry) && !address.safeParse(entry).success) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `'${entry}' is not a hop count, an address or a CIDR (e.g. 1 or 10.0.0.0/8,127.0.0.1)`,
+        });
+        return z.NEVER;
+      }
+    }
+    return entries;
+  });
+
 const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -75,6 +104,9 @@ const EnvSchema = z.object({
 
   RATE_LIMIT_PER_MINUTE: positiveInt.default(100),
   RATE_LIMIT_PER_SECOND: positiveInt.default(10),
+  // Unset: the default limits, which keys may then lower but not raise.
+  API_KEY_MAX_RATE_PER_MINUTE: positiveInt.optional(),
+  API_KEY_MAX_RATE_PER_SECOND: positiveInt.optional(),
   BODY_LIMIT_BYTES: positiveInt.default(5 * 1024 * 1024),
   WEBHOOK_BODY_LIMIT_BYTES: positiveInt.default(1024 * 1024),
   // Meta's documented maximum for its webhook payloads.
@@ -82,6 +114,9 @@ const EnvSchema = z.object({
   AUTH_CACHE_TTL_MS: z.coerce.number().int().min(0).default(5_000),
   SESSION_TTL_HOURS: positiveInt.default(24 * 7),
   COOKIE_SECURE: z.stringbool().optional(),
+  LOGIN_MAX_FAILURES_PER_EMAIL: positiveInt.default(10),
+  LOGIN_FAILURE_WINDOW_MINUTES: positiveInt.default(15),
+  TRUST_PROXY: trustProxy,
   CLEANUP_INTERVAL_MINUTES: positiveInt.default(60),
   EVENT_RETENTION_DAYS: positiveInt.default(30),
   TEMPLATE_SYNC_INTERVAL_MINUTES: positiveInt.default(60),
@@ -133,7 +168,7 @@ const EnvSchema = z.object({
   WEBHOOK_RETRY_DELAYS_MS: delaysMs(WEBHOOK_RETRY_DELAYS_MS),
   INBOUND_WEBHOOK_RETRY_DELAYS_MS: delaysMs(INBOUND_RETRY_DELAYS_MS),
 
-  // Unset leaves /metrics open, as Prometheus usually scrapes.
+  // Unset leaves /metrics open, as Prometheus usually scrapes; production requires it.
   METRICS_TOKEN: z
     .string()
     .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
@@ -175,6 +210,8 @@ export interface Config {
     /** The inbound webhook routes' smaller limits: WooCommerce, Stripe, Razorpay; Meta. */
     webhookBodyLimit: number;
     metaWebhookBodyLimit: number;
+    /** Fastify's trustProxy: false, a hop count, or the proxies' addresses and networks. */
+    trustProxy: false | number | string[];
   };
   dataDir: string;
   cacheDir: string;
@@ -200,7 +237,15 @@ export interface Config {
   };
   encryptionKey: Buffer;
   rateLimit: { perMinute: number; perSecond: number };
-  auth: { cacheTtlMs: number; sessionTtlMs: number; cookieSecure: boolean };
+  /** The highest limits an API key may be given, in every organization. */
+  apiKeyMaxRate: { perMinute: number; perSecond: number };
+  auth: {
+    cacheTtlMs: number;
+    sessionTtlMs: number;
+    cookieSecure: boolean;
+    /** Failed logins for one email, from any address, after which its logins wait. */
+    loginFailures: { maxFailures: number; windowMs: number };
+  };
   cleanupIntervalMinutes: number;
   /** Events and outbound webhook deliveries are kept this long. */
   eventRetentionDays: number;
@@ -356,6 +401,7 @@ export function loadConfig(env: Env = process.env): Config {
       bodyLimit: e.BODY_LIMIT_BYTES,
       webhookBodyLimit: e.WEBHOOK_BODY_LIMIT_BYTES,
       metaWebhookBodyLimit: e.META_WEBHOOK_BODY_LIMIT_BYTES,
+      trustProxy: e.TRUST_PROXY,
     },
     dataDir,
     cacheDir: resolve(e.WAFLOW_CACHE_DIR),
@@ -387,15 +433,23 @@ export function loadConfig(env: Env = process.env): Config {
     },
     encryptionKey,
     rateLimit: { perMinute: e.RATE_LIMIT_PER_MINUTE, perSecond: e.RATE_LIMIT_PER_SECOND },
+    apiKeyMaxRate: apiKeyMaxRate(e),
     auth: {
       cacheTtlMs: e.AUTH_CACHE_TTL_MS,
       sessionTtlMs: e.SESSION_TTL_HOURS * 3_600_000,
       cookieSecure: e.COOKIE_SECURE ?? production,
+      loginFailures: {
+        maxFailures: e.LOGIN_MAX_FAILURES_PER_EMAIL,
+        windowMs: e.LOGIN_FAILURE_WINDOW_MINUTES * 60_000,
+      },
     },
     cleanupIntervalMinutes: e.CLEANUP_INTERVAL_MINUTES,
     eventRetentionDays: e.EVENT_RETENTION_DAYS,
     templateSyncIntervalMinutes: e.TEMPLATE_SYNC_INTERVAL_MINUTES,
-    metrics: { token: e.METRICS_TOKEN ?? null, flushIntervalMs: e.METRICS_FLUSH_INTERVAL_MS },
+    metrics: {
+      token: requireInProduction(e.METRICS_TOKEN, production, METRICS_TOKEN_NEEDED),
+      flushIntervalMs: e.METRICS_FLUSH_INTERVAL_MS,
+    },
     actions: {
       isolation: e.ACTIONS_ISOLATION,
       timeoutMs: e.ACTIONS_TIMEOUT_MS,
@@ -506,6 +560,29 @@ export function configEnv(config: Config): Env {
     STRIPE_MOCK_URL: config.payments.stripeMock.url,
     RAZORPAY_SIMULATOR_URL: config.payments.razorpaySimulator.url,
   };
+}
+
+/** At least the default limits, which every key without its own has. */
+function apiKeyMaxRate(e: z.infer<typeof EnvSchema>): Config['apiKeyMaxRate'] {
+  const perMinute = e.API_KEY_MAX_RATE_PER_MINUTE ?? e.RATE_LIMIT_PER_MINUTE;
+  const perSecond = e.API_KEY_MAX_RATE_PER_SECOND ?? e.RATE_LIMIT_PER_SECOND;
+  if (perMinute < e.RATE_LIMIT_PER_MINUTE || perSecond < e.RATE_LIMIT_PER_SECOND) {
+    throw new ConfigError(
+      'API_KEY_MAX_RATE_PER_MINUTE and API_KEY_MAX_RATE_PER_SECOND must be at least ' +
+        'RATE_LIMIT_PER_MINUTE and RATE_LIMIT_PER_SECOND, the limits of keys without their own',
+    );
+  }
+  return { perMinute, perSecond };
+}
+
+/** /metrics names every organization's ids and volumes. */
+const METRICS_TOKEN_NEEDED =
+  'METRICS_TOKEN is required in production: /metrics lists every organization; ' +
+  'set a long random token (`openssl rand -hex 32`) and give it to Prometheus';
+
+function requireInProduction(value: string | undefined, production: boolean, why: string) {
+  if (value === undefined && production) throw new ConfigError(why);
+  return value ?? null;
 }
 
 function resolveEncryptionKey(value: string | undefined, production: boolean, dataDir: string) {

@@ -4,7 +4,7 @@ import { flushOutbox } from '../contacts/outbox';
 import { requestPhone } from '../contacts/phone';
 import type { Config } from '../lib/config';
 import { sha256Hex } from '../lib/crypto';
-import { ConflictError, NotFoundError, ValidationError } from '../lib/errors';
+import { IdempotencyKeyReusedError, NotFoundError, ValidationError } from '../lib/errors';
 import { idFrom } from '../lib/ids';
 import type { Log } from '../lib/log';
 import type { Store } from '../store';
@@ -79,6 +79,7 @@ export async function createPaymentLink(
   if (!(await store.gatewaySettings.get(orgId, gateway))) {
     throw new ValidationError(
       `gateway: ${GATEWAY_NAMES[gateway]} is not configured (PUT /api/integrations/${gateway})`,
+      'gateway_not_configured',
     );
   }
   const account = await store.accounts.resolve(orgId, body.whatsapp_account ?? null);
@@ -86,7 +87,10 @@ export async function createPaymentLink(
     if (body.whatsapp_account) {
       throw new NotFoundError(`WhatsApp account '${body.whatsapp_account}' not found`);
     }
-    throw new ValidationError('No WhatsApp account: add one with POST /api/accounts');
+    throw new ValidationError(
+      'No WhatsApp account: add one with POST /api/accounts',
+      'no_whatsapp_account',
+    );
   }
   const contact = await recipientOf(store, log, orgId, body);
 
@@ -112,7 +116,7 @@ export async function createPaymentLink(
     now,
   );
   if (!created && (doc.org_id !== orgId || doc.request_hash !== requestHash)) {
-    throw new ConflictError(`Idempotency-Key '${key}' was already used for a different request`);
+    throw new IdempotencyKeyReusedError(key!);
   }
   try {
     await startWorkflow(deps, doc);

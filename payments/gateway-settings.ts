@@ -23,6 +23,31 @@ interface SettingsDeps {
   secrets: Pick<GatewaySecretCache, 'forget'>;
 }
 
+/**
+ * The gateways' key formats, whose prefixes tell only the kind of key and its mode. Anything
+ * else (a Razorpay secret, a key of an unknown format) may be secret from its first character.
+ */
+const KNOWN_KEY_PREFIXES = [
+  'sk_test_',
+  'sk_live_',
+  'rk_test_',
+  'rk_live_',
+  'pk_test_',
+  'pk_live_',
+  'whsec_',
+  'rzp_test_',
+  'rzp_live_',
+];
+/** Shorter secrets show no tail: four characters of eight would be half of it. */
+const MIN_LENGTH_FOR_TAIL = 12;
+
+/** `sk_test_…4242`: a known format's prefix, and the last four characters of a long secret. */
+export function maskKey(value: string): string {
+  const prefix = KNOWN_KEY_PREFIXES.find((p) => value.startsWith(p)) ?? '';
+  const rest = value.slice(prefix.length);
+  return `${prefix}…${rest.length >= MIN_LENGTH_FOR_TAIL ? rest.slice(-4) : ''}`;
+}
+
 const modeOf = (key: string): 'test' | 'live' => (key.includes('_live_') ? 'live' : 'test');
 
 /** Replaces the organization's Stripe keys, whose secret and publishable keys share a mode. */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { sha256Hex } from '../lib/crypto';
-import { ConflictError, NotFoundError, ValidationError } from '../lib/errors';
+import { IdempotencyKeyReusedError, NotFoundError, ValidationError } from '../lib/errors';
 import { idFrom } from '../lib/ids';
 import type { Log } from '../lib/log';
 import { flushOutbox } from '../contacts/outbox';
@@ -51,9 +51,14 @@ export async function sendMessage(
     if (req.whatsapp_account) {
       throw new NotFoundError(`WhatsApp account '${req.whatsapp_account}' not found`);
     }
-    throw new ValidationError('No WhatsApp account: add one with POST /api/accounts');
+    throw new ValidationError(
+      'No WhatsApp account: add one with POST /api/accounts',
+      'no_whatsapp_account',
+    );
   }
-  if (account.status === 'disconnected') throw new ValidationError('Account disconnected');
+  if (account.status === 'disconnected') {
+    throw new ValidationError('Account disconnected', 'account_disconnected');
+  }
 
   let contact = await store.contacts.findByPhone(orgId, phone);
   const { type, content } = toMetaContent(req);
@@ -62,13 +67,16 @@ export async function sendMessage(
     const code = typeof language === 'string' ? language : language?.code;
     const template = await store.templates.find(orgId, account._id, name, code);
     if (!template || template.status !== 'APPROVED') {
-      throw new NotFoundError(`Template '${name}' not found or not approved`);
+      throw new NotFoundError(
+        `Template '${name}' not found or not approved`,
+        'template_not_approved',
+      );
     }
     const mismatch = parameterMismatch(template, components);
-    if (mismatch) throw new ValidationError(mismatch);
+    if (mismatch) throw new ValidationError(mismatch, 'template_parameters_mismatch');
     content.language = { code: template.language };
   } else if (!contact || !windowOpen(contact.last_inbound_at)) {
-    throw new ValidationError('Outside 24-hour window. Use a template message.');
+    throw new ValidationError('Outside 24-hour window. Use a template message.', 'outside_window');
   }
   if (!contact) {
     contact = await store.contacts.ensure(orgId, phone, 'api');
@@ -99,9 +107,7 @@ export async function sendMessage(
   );
   const { doc, created } = queued!;
   if (!created && (doc.org_id !== orgId || doc.request_hash !== requestHash)) {
-    throw new ConflictError(
-      `Idempotency-Key '${idempotencyKey}' was already used for a different request`,
-    );
+    throw new IdempotencyKeyReusedError(idempotencyKey!);
   }
   if (created) {
     await signals

@@ -27,7 +27,10 @@ export async function sequencePlan(
     if (req.whatsapp_account) {
       throw new NotFoundError(`WhatsApp account '${req.whatsapp_account}' not found`);
     }
-    throw new ValidationError('No WhatsApp account: add one with POST /api/accounts');
+    throw new ValidationError(
+      'No WhatsApp account: add one with POST /api/accounts',
+      'no_whatsapp_account',
+    );
   }
   const steps: SequenceStep[] = [];
   for (const [i, s] of req.steps.entries()) {
@@ -81,12 +84,16 @@ async function checked(
   if (!template) {
     throw new ValidationError(
       `${path}: template '${name}'${code ? ` (${code})` : ''} not found for this WhatsApp account`,
+      'template_not_found',
     );
   }
   if (template.status !== 'APPROVED') {
-    throw new ValidationError(`${path}: template '${name}' is ${template.status}, not APPROVED`);
+    throw new ValidationError(
+      `${path}: template '${name}' is ${template.status}, not APPROVED`,
+      'template_not_approved',
+    );
   }
   const mismatch = parameterMismatch(template, components);
-  if (mismatch) throw new ValidationError(`${path}: ${mismatch}`);
+  if (mismatch) throw new ValidationError(`${path}: ${mismatch}`, 'template_parameters_mismatch');
   return toCampaignMessage(m, template.language);
 }

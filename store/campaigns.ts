@@ -16,7 +16,7 @@ import type {
 /** A new campaign: scheduled until its workflow starts it. */
 export function newCampaign(orgId: string, input: NewCampaign, at = new Date()): CampaignDoc {
   return {
-    _id: randomUUID(),
+    _id: input.id ?? randomUUID(),
     org_id: orgId,
     account_id: input.accountId,
     name: input.name,
@@ -28,6 +28,7 @@ export function newCampaign(orgId: string, input: NewCampaign, at = new Date()):
     status: 'scheduled',
     total: null,
     error: null,
+    request_hash: input.requestHash ?? null,
     created_at: at,
     started_at: null,
     completed_at: null,

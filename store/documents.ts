@@ -202,6 +202,8 @@ export interface WebhookEndpointDoc {
   failing_since: Date | null;
   /** When its circuit probes it next, while the circuit is open. */
   next_probe_at: Date | null;
+  /** Fingerprint of the create request, when made with an Idempotency-Key. */
+  request_hash: string | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -316,6 +318,8 @@ export interface CampaignDoc {
   /** Recipients, once the audience is snapshotted at start. */
   total: number | null;
   error: string | null;
+  /** Fingerprint of the create request, when made with an Idempotency-Key. */
+  request_hash: string | null;
   created_at: Date;
   started_at: Date | null;
   completed_at: Date | null;

@@ -24,7 +24,7 @@ export function newWebhookEndpoint(
   const secret = newWebhookSecret();
   const now = new Date();
   const endpoint: WebhookEndpointDoc = {
-    _id: randomUUID(),
+    _id: input.id ?? randomUUID(),
     org_id: orgId,
     name: input.name,
     url: input.url,
@@ -34,6 +34,7 @@ export function newWebhookEndpoint(
     status_reason: null,
     failing_since: null,
     next_probe_at: null,
+    request_hash: input.requestHash ?? null,
     created_at: now,
     updated_at: now,
   };

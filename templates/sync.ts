@@ -29,12 +29,10 @@ function syncError(err: unknown): unknown {
   const message = cause?.message ?? err.message;
   if (cause instanceof ApplicationFailure) {
     if (cause.type === TemplateSyncFailure.notFound) return new NotFoundError(message);
-    if (
-      cause.type === TemplateSyncFailure.disconnected ||
-      cause.type === TemplateSyncFailure.rejected
-    ) {
-      return new ValidationError(message);
+    if (cause.type === TemplateSyncFailure.disconnected) {
+      return new ValidationError(message, 'account_disconnected');
     }
+    if (cause.type === TemplateSyncFailure.rejected) return new ValidationError(message);
   }
   return new ServiceUnavailableError(`Template sync failed: ${message}`);
 }

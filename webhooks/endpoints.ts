@@ -1,5 +1,6 @@
 import type { Config } from '../lib/config';
 import { NotFoundError, ValidationError } from '../lib/errors';
+import { checkSameRequest, idempotentCreate } from '../lib/idempotency';
 import type { Store } from '../store';
 import type { WebhookEndpointChanges } from '../store/contract/webhooks';
 import type { WebhookEndpointDoc } from '../store/documents';
@@ -51,17 +52,36 @@ async function checkedUrl(config: Pick<Config, 'webhooks'>, raw: string): Promis
   }
 }
 
-/** Registers an endpoint; its signing secret is returned this once. */
+/**
+ * Registers an endpoint; its signing secret is returned this once. With an idempotency key,
+ * repeating the same request returns the first endpoint and its secret (a different request
+ * under the same key is a conflict).
+ */
 export async function createWebhookEndpoint(
   { store, config, directory }: EndpointDeps,
   orgId: string,
   request: CreateWebhookEndpointRequest,
+  idempotencyKey?: string,
 ): Promise<{ endpoint: WebhookEndpointDoc; secret: string }> {
   const { name, events } = request;
+  const idempotent = idempotentCreate('webhook-endpoint', orgId, idempotencyKey, request);
+  // A repeat is answered before the URL is resolved again.
+  const earlier = idempotent && (await store.webhookEndpoints.get(orgId, idempotent.id));
+  if (idempotent && earlier) {
+    checkSameRequest(idempotent, orgId, earlier);
+    return { endpoint: earlier, secret: store.webhookEndpoints.secretOf(earlier) };
+  }
   const url = await checkedUrl(config, request.url);
-  const created = await store.webhookEndpoints.create(orgId, { name, url, events });
+  const { endpoint, secret, created } = await store.webhookEndpoints.create(orgId, {
+    name,
+    url,
+    events,
+    id: idempotent?.id,
+    requestHash: idempotent?.requestHash ?? null,
+  });
+  if (idempotent && !created) checkSameRequest(idempotent, orgId, endpoint);
   directory.invalidate(orgId);
-  return created;
+  return { endpoint, secret };
 }
 
 /** Changes name, URL or events, or disables and enables the endpoint. */

@@ -64,6 +64,7 @@ export const authPlugin = fp(
         return doc;
       });
 
+    const { rateLimit: defaults, apiKeyMaxRate: max } = app.config;
     const resolve = async (request: FastifyRequest): Promise<Principal | string> => {
       const header = request.headers['x-api-key'];
       if (header !== undefined) {
@@ -76,9 +77,10 @@ export const authPlugin = fp(
           kind: 'api_key',
           orgId: doc.org_id,
           keyId: doc._id,
+          // Keys made before the ceiling was lowered get it too.
           rateLimit: {
-            perMinute: doc.rate_limit?.per_minute ?? app.config.rateLimit.perMinute,
-            perSecond: doc.rate_limit?.per_second ?? app.config.rateLimit.perSecond,
+            perMinute: Math.min(doc.rate_limit?.per_minute ?? defaults.perMinute, max.perMinute),
+            perSecond: Math.min(doc.rate_limit?.per_second ?? defaults.perSecond, max.perSecond),
           },
         };
       }

@@ -3,15 +3,17 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import type { Socket } from 'node:net';
-import { DomainError, ValidationError } from '../../lib/errors';
+import { codeOfStatus, DomainError, ValidationError } from '../../lib/errors';
 import { findNul } from '../nul-check';
 
 interface ErrorBody {
   message: string;
   status: 'error';
+  /** Machine-readable, stable: the README lists them. */
+  code: string;
 }
 
-const error = (message: string): ErrorBody => ({ message, status: 'error' });
+const error = (message: string, code: string): ErrorBody => ({ message, status: 'error', code });
 
 /** Fastify's own client errors, reworded for API users. */
 const FASTIFY_MESSAGES: Record<string, (e: FastifyError, limit: number) => string> = {
@@ -25,6 +27,22 @@ const FASTIFY_MESSAGES: Record<string, (e: FastifyError, limit: number) => strin
   FST_ERR_BAD_URL: () => 'The URL is not valid',
 };
 
+/** Codes of Fastify's client errors that say more than their status. */
+const FASTIFY_CODES: Record<string, string> = {
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'invalid_json',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'invalid_json',
+  FST_ERR_MAX_PARAM_LENGTH: 'uri_too_long',
+  FST_ERR_BAD_URL: 'invalid_url',
+};
+
+/** A Fastify error's answer: reworded when it is one of the known ones. */
+function fastifyError(err: FastifyError, limit: number): [number, ErrorBody] {
+  const status = err.statusCode ?? 400;
+  const reword = err.code ? FASTIFY_MESSAGES[err.code] : undefined;
+  const code = (err.code ? FASTIFY_CODES[err.code] : undefined) ?? codeOfStatus(status);
+  return [status, error(reword ? reword(err, limit) : err.message, code)];
+}
+
 /** gRPC codes that mean Temporal did not answer in time or cannot be reached. */
 const TEMPORAL_UNAVAILABLE = new Set([4 /* DEADLINE_EXCEEDED */, 14 /* UNAVAILABLE */]);
 const TEMPORAL_RETRY_AFTER_SECONDS = 5;
@@ -36,8 +54,8 @@ function temporalUnavailable(err: unknown): boolean {
 
 /** Errors Fastify's router raises before any route runs (Fastify's `frameworkErrors`). */
 export function frameworkErrors(err: FastifyError, _request: FastifyRequest, reply: FastifyReply) {
-  const reword = err.code ? FASTIFY_MESSAGES[err.code] : undefined;
-  void reply.code(err.statusCode ?? 400).send(error(reword ? reword(err, 0) : err.message));
+  const [status, body] = fastifyError(err, 0);
+  void reply.code(status).send(body);
 }
 
 /**
@@ -52,14 +70,14 @@ export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket) {
       : err.code === 'HPE_URI_TOO_LONG'
         ? [414, 'URI Too Long', 'URI too long']
         : [400, 'Bad Request', 'Malformed HTTP request'];
-  const body = JSON.stringify(error(message));
+  const body = JSON.stringify(error(message, codeOfStatus(status)));
   socket.end(
     `HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json; charset=utf-8\r\n` +
       `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );
 }
 
-/** The one place that turns errors into `{message, status: "error"}` with the right code. */
+/** The one place that turns errors into `{message, status: "error", code}` with the right status. */
 export const errorsPlugin = fp(
   (app: FastifyInstance) => {
     // Every route's path as a pattern, to tell a wrong method (405) from a wrong path (404).
@@ -93,7 +111,7 @@ export const errorsPlugin = fp(
 
     app.setErrorHandler((err: FastifyError, request, reply) => {
       if (err instanceof DomainError) {
-        return reply.code(err.statusCode).headers(err.headers).send(error(err.message));
+        return reply.code(err.statusCode).headers(err.headers).send(error(err.message, err.code));
       }
       if (hasZodFastifySchemaValidationErrors(err)) {
         const where = err.validationContext ?? 'request';
@@ -101,7 +119,9 @@ export const errorsPlugin = fp(
           const path = v.instancePath.replace(/^\//, '').replaceAll('/', '.');
           return `${path ? `${where}.${path}` : where}: ${v.message}`;
         });
-        return reply.code(400).send(error(`Invalid request: ${problems.join('; ')}`));
+        return reply
+          .code(400)
+          .send(error(`Invalid request: ${problems.join('; ')}`, 'validation_failed'));
       }
       if (temporalUnavailable(err)) {
         request.log.warn({ err }, 'Temporal unavailable');
@@ -112,25 +132,23 @@ export const errorsPlugin = fp(
             error(
               'The workflow service (Temporal) is not answering; nothing was started. ' +
                 `Try again in ${TEMPORAL_RETRY_AFTER_SECONDS} seconds.`,
+              'workflow_service_unavailable',
             ),
           );
       }
-      const reword = err.code ? FASTIFY_MESSAGES[err.code] : undefined;
-      if (reword) {
-        return reply
-          .code(err.statusCode ?? 400)
-          .send(
-            error(reword(err, request.routeOptions.bodyLimit ?? app.initialConfig.bodyLimit ?? 0)),
-          );
+      if (err.code && FASTIFY_MESSAGES[err.code]) {
+        const limit = request.routeOptions.bodyLimit ?? app.initialConfig.bodyLimit ?? 0;
+        const [status, body] = fastifyError(err, limit);
+        return reply.code(status).send(body);
       }
       if (err instanceof SyntaxError || (err.statusCode === 400 && err.code === undefined)) {
-        return reply.code(400).send(error('Body is not valid JSON'));
+        return reply.code(400).send(error('Body is not valid JSON', 'invalid_json'));
       }
       if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
-        return reply.code(err.statusCode).send(error(err.message));
+        return reply.code(err.statusCode).send(error(err.message, codeOfStatus(err.statusCode)));
       }
       request.log.error({ err }, 'unhandled error');
-      return reply.code(500).send(error('Internal server error'));
+      return reply.code(500).send(error('Internal server error', 'internal_error'));
     });
 
     app.setNotFoundHandler((request, reply) => {
@@ -141,9 +159,16 @@ export const errorsPlugin = fp(
         return reply
           .code(405)
           .header('allow', allow)
-          .send(error(`Method ${request.method} is not allowed on ${path}; allowed: ${allow}`));
+          .send(
+            error(
+              `Method ${request.method} is not allowed on ${path}; allowed: ${allow}`,
+              'method_not_allowed',
+            ),
+          );
       }
-      return reply.code(404).send(error(`Route ${request.method} ${path} not found`));
+      return reply
+        .code(404)
+        .send(error(`Route ${request.method} ${path} not found`, 'route_not_found'));
     });
   },
   { name: 'errors' },

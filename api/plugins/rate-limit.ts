@@ -1,12 +1,21 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { LoginThrottle } from '../../accounts/login-throttle';
 import { RateLimitedError } from '../../lib/errors';
 import { RateLimiter } from '../rate-limiter';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Failed logins per email, besides the limit per client address. */
+    loginThrottle: LoginThrottle;
+  }
+}
 
 /** Per API key (or user, or client address when unauthenticated); headers on every answer. */
 export const rateLimitPlugin = fp(
   (app: FastifyInstance, opts: { now?: () => number }) => {
     const limiter = new RateLimiter(opts.now);
+    app.decorate('loginThrottle', new LoginThrottle(app.config.auth.loginFailures, opts.now));
     const defaults = app.config.rateLimit;
 
     app.addHook('onRequest', async (request, reply) => {

@@ -18,7 +18,8 @@ export const apiKeyRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       const orgId = orgOf(request.principal);
-      const { doc, key } = await createApiKey({ store: app.store }, orgId, request.body);
+      const deps = { store: app.store, maxRate: app.config.apiKeyMaxRate };
+      const { doc, key } = await createApiKey(deps, orgId, request.body);
       return reply.code(201).send(ok({ ...apiKeyView(doc), key }));
     },
   );

@@ -25,7 +25,11 @@ export const authRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const deps = { store: app.store, sessionTtlMs: app.config.auth.sessionTtlMs };
+      const deps = {
+        store: app.store,
+        sessionTtlMs: app.config.auth.sessionTtlMs,
+        throttle: app.loginThrottle,
+      };
       const { user, session, token } = await login(deps, request.body);
       app.setSessionCookie(reply, token, session.expires_at);
       return ok({

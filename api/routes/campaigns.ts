@@ -21,7 +21,14 @@ import {
   RecipientPage,
   RecipientsQuery,
 } from '../schemas/campaigns';
-import { envelope, ErrorSchema, IdParams, ok, protectedErrors } from '../schemas/common';
+import {
+  envelope,
+  ErrorSchema,
+  IdempotencyKeyHeaders,
+  IdParams,
+  ok,
+  protectedErrors,
+} from '../schemas/common';
 import { orgOf } from '../types';
 
 const CONTROLS: Record<CampaignControl, { summary: string }> = {
@@ -53,11 +60,16 @@ export const campaignRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['campaigns'],
         summary: 'Create a broadcast campaign and start (or schedule) it',
+        description:
+          'Repeating a request with the same Idempotency-Key returns the first campaign and ' +
+          'never starts it twice.',
+        headers: IdempotencyKeyHeaders,
         body: CampaignBody,
         response: {
           201: envelope(CampaignView),
           400: ErrorSchema,
           404: ErrorSchema,
+          409: ErrorSchema,
           503: ErrorSchema,
           ...protectedErrors,
         },
@@ -68,6 +80,7 @@ export const campaignRoutes: FastifyPluginAsyncZod = async (app) => {
         { store, temporal: app.temporal, config: app.config, log: request.log },
         orgOf(request.principal),
         request.body,
+        request.headers['idempotency-key'],
       );
       return reply.code(201).send(ok(viewOf(created)));
     },

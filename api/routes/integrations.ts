@@ -1,18 +1,17 @@
 import type { FastifyInstance } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { gatewaySettingsOf, putRazorpayKeys, putStripeKeys } from '../../payments/gateway-settings';
+import {
+  gatewaySettingsOf,
+  maskKey,
+  putRazorpayKeys,
+  putStripeKeys,
+} from '../../payments/gateway-settings';
 import { gatewayWebhookUrl } from '../../payments/webhook-urls';
 import type { GatewaySettingsDoc } from '../../store/documents';
 import { envelope, ErrorSchema, ok, protectedErrors } from '../schemas/common';
 import { IntegrationView, RazorpayKeysBody, StripeKeysBody } from '../schemas/integrations';
 import { orgOf } from '../types';
-
-/** `sk_test_…4242`: the prefix up to its last underscore, and the last four characters. */
-export function maskKey(value: string): string {
-  const prefix = value.slice(0, value.lastIndexOf('_') + 1);
-  return `${prefix}…${value.slice(-4)}`;
-}
 
 function view(app: FastifyInstance, doc: GatewaySettingsDoc) {
   const keys = app.store.gatewaySettings.keysOf(doc);

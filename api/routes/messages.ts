@@ -5,7 +5,14 @@ import { ValidationError } from '../../lib/errors';
 import { messageHistory } from '../../sending/message-history';
 import { sendMessage } from '../../sending/send-message';
 import type { MessageDoc } from '../../store/documents';
-import { envelope, ErrorSchema, NextCursor, ok, protectedErrors } from '../schemas/common';
+import {
+  envelope,
+  ErrorSchema,
+  IdempotencyKeyHeaders,
+  NextCursor,
+  ok,
+  protectedErrors,
+} from '../schemas/common';
 import {
   MessageHistoryQuery,
   MessageView,
@@ -53,14 +60,7 @@ export const messageRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['messages'],
         summary: 'Send a WhatsApp message (text, template, media or interactive)',
-        headers: z.object({
-          'idempotency-key': z
-            .string()
-            .min(1)
-            .max(255)
-            .optional()
-            .describe('Repeating a request with the same key returns the first result'),
-        }),
+        headers: IdempotencyKeyHeaders,
         body: SendMessageBody,
         response: {
           200: envelope(SendMessageResult),

@@ -1,11 +1,17 @@
 import { beforeOf, nextCursor } from '../time-cursor';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { z } from 'zod';
 import { ValidationError } from '../../lib/errors';
 import { cancelPaymentLink } from '../../payments/cancel-link';
 import { createPaymentLink } from '../../payments/create-link';
 import { listPaymentLinks, paymentLinkOf } from '../../payments/find-links';
-import { envelope, ErrorSchema, IdParams, ok, protectedErrors } from '../schemas/common';
+import {
+  envelope,
+  ErrorSchema,
+  IdempotencyKeyHeaders,
+  IdParams,
+  ok,
+  protectedErrors,
+} from '../schemas/common';
 import {
   CreatePaymentLinkBody,
   ListPaymentLinksQuery,
@@ -28,14 +34,7 @@ export const paymentLinkRoutes: FastifyPluginAsyncZod = async (app) => {
           "The amount is in the currency's minor unit (paise, cents). The link is created at the " +
           'gateway and sent right after this answers: `url` is null until then. Repeating a ' +
           'request with the same Idempotency-Key returns the first link.',
-        headers: z.object({
-          'idempotency-key': z
-            .string()
-            .min(1)
-            .max(255)
-            .optional()
-            .describe('Repeating a request with the same key returns the first result'),
-        }),
+        headers: IdempotencyKeyHeaders,
         body: CreatePaymentLinkBody,
         response: {
           201: envelope(PaymentLinkView),

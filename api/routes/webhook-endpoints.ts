@@ -8,7 +8,14 @@ import {
   updateWebhookEndpoint,
   webhookEndpointOf,
 } from '../../webhooks/endpoints';
-import { envelope, ErrorSchema, IdParams, ok, protectedErrors } from '../schemas/common';
+import {
+  envelope,
+  ErrorSchema,
+  IdempotencyKeyHeaders,
+  IdParams,
+  ok,
+  protectedErrors,
+} from '../schemas/common';
 import {
   CreatedWebhookEndpointView,
   CreateWebhookEndpointBody,
@@ -32,10 +39,15 @@ export const webhookEndpointRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags,
         summary: 'Register a URL for outbound webhooks; the answer holds its secret, once',
+        description:
+          'Repeating a request with the same Idempotency-Key returns the first endpoint, with ' +
+          'its secret.',
+        headers: IdempotencyKeyHeaders,
         body: CreateWebhookEndpointBody,
         response: {
           201: envelope(CreatedWebhookEndpointView),
           400: ErrorSchema,
+          409: ErrorSchema,
           ...protectedErrors,
         },
       },
@@ -45,6 +57,7 @@ export const webhookEndpointRoutes: FastifyPluginAsyncZod = async (app) => {
         deps,
         orgOf(request.principal),
         request.body,
+        request.headers['idempotency-key'],
       );
       return reply.code(201).send(ok({ ...webhookEndpointView(endpoint), secret }));
     },

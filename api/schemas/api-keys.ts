@@ -16,7 +16,10 @@ export const CreateApiKeyBody = checked<CreateApiKeyRequest>()(
         per_second: z.number().int().positive().max(100_000),
       })
       .optional()
-      .describe('Overrides the default 100/min and 10/s for this key'),
+      .describe(
+        "Overrides the default 100/min and 10/s for this key, up to the organization's ceiling " +
+          '(API_KEY_MAX_RATE_PER_MINUTE and _PER_SECOND; by default the default limits)',
+      ),
   }),
 );
 

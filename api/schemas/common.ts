@@ -3,6 +3,9 @@ import { z } from 'zod';
 export const ErrorSchema = z.object({
   message: z.string(),
   status: z.literal('error'),
+  code: z
+    .string()
+    .describe('Machine-readable: not_found, validation_failed, outside_window... (see the README)'),
 });
 
 /** The success envelope around a route's data. */
@@ -18,6 +21,19 @@ export function ok<T>(data: T): { data: T; status: 'success' } {
 export const Id = z.string().min(1).max(100);
 
 export const IdParams = z.object({ id: Id });
+
+/**
+ * The header of a create that may be repeated safely: the same key and request answer the
+ * first result; the same key with another request, 409.
+ */
+export const IdempotencyKeyHeaders = z.object({
+  'idempotency-key': z
+    .string()
+    .min(1)
+    .max(255)
+    .optional()
+    .describe('Repeating a request with the same key returns the first result'),
+});
 
 /** Error answers every protected route can give. */
 export const protectedErrors = {

@@ -33,8 +33,11 @@ export const RazorpayKeysBody = checked<RazorpayKeys>()(
 export const IntegrationView = z.object({
   gateway: z.enum(['stripe', 'razorpay']),
   mode: z.enum(['test', 'live']),
-  /** Each key masked: its prefix and last four characters. */
-  keys: z.record(z.string(), z.string()).describe('Masked: prefix and last four characters'),
+  keys: z
+    .record(z.string(), z.string())
+    .describe(
+      "Masked: a known format's prefix (sk_test_, rzp_live_...) and the last four characters",
+    ),
   webhook_url: z
     .string()
     .describe(

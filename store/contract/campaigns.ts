@@ -17,6 +17,9 @@ export interface NewCampaign {
   mode: CampaignDoc['mode'];
   scheduledAt: Date | null;
   throughput: number | null;
+  /** Given with an Idempotency-Key: the id derived from it, and the request's fingerprint. */
+  id?: string;
+  requestHash?: string | null;
 }
 
 /**
@@ -50,7 +53,8 @@ export type CampaignCounts = Record<
 >;
 
 export interface CampaignRepository {
-  create(orgId: string, input: NewCampaign): Promise<CampaignDoc>;
+  /** The new campaign, or the one already stored under `input.id` (`created` false). */
+  create(orgId: string, input: NewCampaign): Promise<{ doc: CampaignDoc; created: boolean }>;
   get(orgId: string, id: string): Promise<CampaignDoc | null>;
   /** Unscoped: the campaign's workflow knows only its id. */
   byId(id: string): Promise<CampaignDoc | null>;

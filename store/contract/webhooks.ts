@@ -10,6 +10,9 @@ export interface NewWebhookEndpoint {
   name: string;
   url: string;
   events: string[];
+  /** Given with an Idempotency-Key: the id derived from it, and the request's fingerprint. */
+  id?: string;
+  requestHash?: string | null;
 }
 
 export interface WebhookEndpointChanges {
@@ -24,7 +27,8 @@ export interface WebhookEndpointRepository {
   create(
     orgId: string,
     input: NewWebhookEndpoint,
-  ): Promise<{ endpoint: WebhookEndpointDoc; secret: string }>;
+    /** The new endpoint, or the one already stored under `input.id` (`created` false). */
+  ): Promise<{ endpoint: WebhookEndpointDoc; secret: string; created: boolean }>;
   /** Oldest first. */
   list(orgId: string): Promise<WebhookEndpointDoc[]>;
   get(orgId: string, id: string): Promise<WebhookEndpointDoc | null>;

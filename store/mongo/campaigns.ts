@@ -5,7 +5,7 @@ import type { CampaignDoc, ContactDoc } from '../documents';
 import { audienceContacts, audienceMatch, CONTACT_PROJECTION } from './audience';
 import { recipientViews, type StoredRecipient } from './campaign-recipients';
 import type { StoredContact } from './contact-writes';
-import { insertManyNew, retryBusy } from './duplicate-key';
+import { insertManyNew, isDuplicateKey, retryBusy } from './duplicate-key';
 
 /** When every recipient was written: a snapshot retried after that writes nothing. */
 type StoredCampaign = CampaignDoc & { snapshot_at?: Date };
@@ -34,8 +34,14 @@ export function campaignRepository(db: Db): CampaignRepository {
   return {
     async create(orgId, input) {
       const doc = newCampaign(orgId, input);
-      await retryBusy(() => campaigns.insertOne({ ...doc }));
-      return doc;
+      try {
+        await retryBusy(() => campaigns.insertOne({ ...doc }));
+        return { doc, created: true };
+      } catch (err) {
+        if (!isDuplicateKey(err)) throw err;
+        const stored = await campaigns.findOne({ _id: doc._id }, { projection: HIDDEN });
+        return { doc: stored!, created: false };
+      }
     },
 
     get: (orgId, id) => campaigns.findOne({ _id: id, org_id: orgId }, { projection: HIDDEN }),

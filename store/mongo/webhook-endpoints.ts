@@ -3,6 +3,7 @@ import { decryptSecret, encryptSecret } from '../../lib/crypto';
 import type { WebhookEndpointRepository } from '../contract/webhooks';
 import type { WebhookEndpointDoc } from '../documents';
 import { newWebhookEndpoint, newWebhookSecret } from '../webhook-endpoints';
+import { isDuplicateKey, retryBusy } from './duplicate-key';
 
 export function webhookEndpointRepository(
   db: Db,
@@ -12,8 +13,18 @@ export function webhookEndpointRepository(
   return {
     async create(orgId, input) {
       const created = newWebhookEndpoint(orgId, input, encryptionKey);
-      await col.insertOne(created.endpoint);
-      return created;
+      try {
+        await retryBusy(() => col.insertOne(created.endpoint));
+        return { ...created, created: true };
+      } catch (err) {
+        if (!isDuplicateKey(err)) throw err;
+        const stored = (await col.findOne({ _id: created.endpoint._id }))!;
+        return {
+          endpoint: stored,
+          secret: decryptSecret(stored.secret_enc, encryptionKey),
+          created: false,
+        };
+      }
     },
     list(orgId) {
       return col.find({ org_id: orgId }).sort({ created_at: 1, _id: 1 }).toArray();

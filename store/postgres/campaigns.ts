@@ -32,6 +32,7 @@ const COLUMNS = [
   'status',
   'total',
   'error',
+  'request_hash',
   'created_at',
   'started_at',
   'completed_at',
@@ -106,8 +107,12 @@ export function campaignRepository(pool: pg.Pool): CampaignRepository {
     async create(orgId, input) {
       const doc = newCampaign(orgId, input);
       const { text, values } = insertValues('campaigns', COLUMNS, [{ ...doc }], JSON_COLUMNS);
-      await pool.query(text, values);
-      return doc;
+      const res = await pool.query(`${text} ON CONFLICT (id) DO NOTHING`, values);
+      if (res.rowCount) return { doc, created: true };
+      const stored = await one<CampaignDoc>(pool, `SELECT ${SELECT} FROM campaigns WHERE id = $1`, [
+        doc._id,
+      ]);
+      return { doc: stored!, created: false };
     },
 
     get: (orgId, id) =>

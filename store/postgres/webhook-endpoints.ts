@@ -16,6 +16,7 @@ const COLUMNS = [
   'status_reason',
   'failing_since',
   'next_probe_at',
+  'request_hash',
   'created_at',
   'updated_at',
 ];
@@ -30,8 +31,18 @@ export function webhookEndpointRepository(
       const { text, values } = insertValues('webhook_endpoints', COLUMNS, [
         { ...created.endpoint },
       ]);
-      await pool.query(text, values);
-      return created;
+      const res = await pool.query(`${text} ON CONFLICT (id) DO NOTHING`, values);
+      if (res.rowCount) return { ...created, created: true };
+      const stored = await one<WebhookEndpointDoc>(
+        pool,
+        'SELECT * FROM webhook_endpoints WHERE id = $1',
+        [created.endpoint._id],
+      );
+      return {
+        endpoint: stored!,
+        secret: decryptSecret(stored!.secret_enc, encryptionKey),
+        created: false,
+      };
     },
     list: (orgId) =>
       many(pool, 'SELECT * FROM webhook_endpoints WHERE org_id = $1 ORDER BY created_at, id', [

@@ -220,6 +220,7 @@ describe('WhatsApp accounts', () => {
     expect(res.json()).toEqual({
       message: 'This phone number is already connected to a Waflow account',
       status: 'error',
+      code: 'conflict',
     });
     for (const leak of [
       owner.id,
@@ -266,6 +267,7 @@ describe('WhatsApp accounts', () => {
     expect(res.json()).toEqual({
       message: `phone_number_id: this access token cannot read phone number ${victim.phone_number_id} at Meta`,
       status: 'error',
+      code: 'validation_failed',
     });
     expect(await accountOf(victim.phone_number_id)).toBeNull();
 
@@ -312,6 +314,7 @@ describe('WhatsApp accounts', () => {
       expect(res.json()).toEqual({
         message: 'Meta could not be reached to verify the phone number; try again later',
         status: 'error',
+        code: 'unavailable',
       });
       expect(
         await offline.app.store.accounts.findByPhoneNumberId(input.phone_number_id),
@@ -466,7 +469,11 @@ describe('WhatsApp accounts', () => {
     for (const method of ['GET', 'DELETE'] as const) {
       const res = await t.app.inject({ method, url: `/api/accounts/${mine.id}`, headers });
       expect(res.statusCode).toBe(404);
-      expect(res.json()).toEqual({ message: `Account '${mine.id}' not found`, status: 'error' });
+      expect(res.json()).toEqual({
+        message: `Account '${mine.id}' not found`,
+        status: 'error',
+        code: 'not_found',
+      });
     }
     const put = await t.app.inject({
       method: 'PUT',

@@ -38,7 +38,7 @@ describe('API key authentication', () => {
   ])('refuses a %s key with 401', async (_what, headers, message) => {
     const res = await me(headers);
     expect(res.statusCode).toBe(401);
-    expect(res.json()).toEqual({ message, status: 'error' });
+    expect(res.json()).toEqual({ message, status: 'error', code: 'unauthorized' });
   });
 
   it('refuses an expired key', async () => {
@@ -48,7 +48,11 @@ describe('API key authentication', () => {
     });
     const res = await me({ 'x-api-key': key });
     expect(res.statusCode).toBe(401);
-    expect(res.json()).toEqual({ message: 'API key has expired', status: 'error' });
+    expect(res.json()).toEqual({
+      message: 'API key has expired',
+      status: 'error',
+      code: 'unauthorized',
+    });
   });
 
   it('refuses a key as soon as it is revoked', async () => {
@@ -63,7 +67,11 @@ describe('API key authentication', () => {
 
     const res = await me({ 'x-api-key': key });
     expect(res.statusCode).toBe(401);
-    expect(res.json()).toEqual({ message: 'API key has been revoked', status: 'error' });
+    expect(res.json()).toEqual({
+      message: 'API key has been revoked',
+      status: 'error',
+      code: 'unauthorized',
+    });
   });
 
   it('refuses before reading the body', async () => {
@@ -177,7 +185,11 @@ describe('cookie sessions', () => {
       await login('nobody@acme.test', t.password),
     ]) {
       expect(res.statusCode).toBe(401);
-      expect(res.json()).toEqual({ message: 'Invalid email or password', status: 'error' });
+      expect(res.json()).toEqual({
+        message: 'Invalid email or password',
+        status: 'error',
+        code: 'unauthorized',
+      });
       expect(res.cookies).toHaveLength(0);
     }
   });

@@ -116,17 +116,19 @@ async function createCampaign(payload: unknown, call: Caller = (o) => t.call(o))
 
 const campaignCount = async () => (await t.app.store.campaigns.list(orgId, { limit: 50 })).length;
 
-const storedCampaign = (fields: Partial<NewCampaign> = {}): Promise<CampaignDoc> =>
-  t.app.store.campaigns.create(orgId, {
-    name: 'Stored',
-    accountId: account._id,
-    audience: {},
-    message: { type: 'text', text: 'Hi' },
-    mode: '24h',
-    scheduledAt: null,
-    throughput: null,
-    ...fields,
-  });
+const storedCampaign = async (fields: Partial<NewCampaign> = {}): Promise<CampaignDoc> =>
+  (
+    await t.app.store.campaigns.create(orgId, {
+      name: 'Stored',
+      accountId: account._id,
+      audience: {},
+      message: { type: 'text', text: 'Hi' },
+      mode: '24h',
+      scheduledAt: null,
+      throughput: null,
+      ...fields,
+    })
+  ).doc;
 
 describe('POST /api/campaigns', () => {
   it('creates the campaign, starts its workflow and answers its view', async () => {
@@ -669,5 +671,80 @@ describe('OpenAPI', () => {
       expect.arrayContaining(['201', '400', '404', '503']),
     );
     expect(Object.keys(doc.paths['/api/campaigns/{id}/pause'].post.responses)).toContain('409');
+  });
+});
+
+describe('Idempotency-Key on POST /api/campaigns', () => {
+  const create = (payload: unknown, key: string, apiKey = t.org.api_key.key) =>
+    t.app.inject({
+      method: 'POST',
+      url: '/api/campaigns',
+      payload: payload as InjectOptions['payload'],
+      headers: { 'x-api-key': apiKey, 'idempotency-key': key },
+    });
+
+  it('answers a repeat with the first campaign and never starts a second workflow', async () => {
+    const tag = newTag();
+    await contact({ tags: [tag] });
+    const key = `spring-${tag}`;
+    const first = await create(body(tag), key);
+    expect(first.statusCode).toBe(201);
+    const { id } = first.json<{ data: CampaignViewData }>().data;
+    started.push(id);
+    const handle = t.app.temporal.workflow.getHandle(campaignWorkflowId(id));
+    const { runId } = await handle.describe();
+
+    const again = await create(body(tag), key);
+    expect(again.statusCode).toBe(201);
+    expect(again.json().data).toEqual(first.json().data);
+    // Even once its workflow has ended, a repeat starts no other run of it.
+    await handle.terminate('ended');
+    const late = await create(body(tag), key);
+    expect(late.json().data.id).toBe(id);
+    const now = await handle.describe();
+    expect({ runId: now.runId, status: now.status.name }).toEqual({ runId, status: 'TERMINATED' });
+  });
+
+  it('answers a repeat whose checks would now fail with the first campaign', async () => {
+    const tag = newTag();
+    const only = await contact({ tags: [tag] });
+    const key = `gone-${tag}`;
+    const first = await create(body(tag), key);
+    expect(first.statusCode).toBe(201);
+    started.push(first.json().data.id);
+    await t.call({ method: 'DELETE', url: `/api/contacts/${only.id}` });
+    // The audience matches no one now: a new campaign is refused, the repeat is not.
+    expect((await create(body(tag), `new-${tag}`)).json().code).toBe('empty_audience');
+    const again = await create(body(tag), key);
+    expect(again.statusCode).toBe(201);
+    expect(again.json().data.id).toBe(first.json().data.id);
+  });
+
+  it('refuses the key with another request, and keeps keys per organization', async () => {
+    const tag = newTag();
+    await contact({ tags: [tag] });
+    const key = `shared-${tag}`;
+    const first = await create(body(tag), key);
+    started.push(first.json().data.id);
+    const other = await create(body(tag, { name: 'Other sale' }), key);
+    expect(other.statusCode).toBe(409);
+    expect(other.json()).toEqual({
+      message: `Idempotency-Key '${key}' was already used for a different request`,
+      status: 'error',
+      code: 'idempotency_key_reused',
+    });
+
+    const org = await provisionOrganization(t.app.store, { name: 'Keys' });
+    const orgAccount = (await t.app.store.accounts.resolve(org.organization.id, null))!;
+    await t.app.store.templates.upsert([
+      template('spring_sale', {}, orgAccount._id, org.organization.id),
+    ]);
+    await contact({ tags: [tag] }, (o) =>
+      t.app.inject({ ...o, headers: { 'x-api-key': org.api_key.key } }),
+    );
+    const theirs = await create(body(tag), key, org.api_key.key);
+    expect(theirs.statusCode).toBe(201);
+    started.push(theirs.json().data.id);
+    expect(theirs.json().data.id).not.toBe(first.json().data.id);
   });
 });

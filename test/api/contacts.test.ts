@@ -91,7 +91,11 @@ describe('contacts CRUD', () => {
     expect(del.json()).toEqual({ data: { id: created.id, deleted: true }, status: 'success' });
     const gone = await t.call({ method: 'GET', url: `/api/contacts/${created.id}` });
     expect(gone.statusCode).toBe(404);
-    expect(gone.json()).toEqual({ message: `Contact '${created.id}' not found`, status: 'error' });
+    expect(gone.json()).toEqual({
+      message: `Contact '${created.id}' not found`,
+      status: 'error',
+      code: 'not_found',
+    });
   });
 
   it('refuses a phone number the organization already has, however it is written', async () => {
@@ -106,6 +110,7 @@ describe('contacts CRUD', () => {
       expect(res.json()).toEqual({
         message: "A contact with phone_number '+442079460958' already exists",
         status: 'error',
+        code: 'conflict',
       });
     }
     const other = await create({ phone_number: phone() });

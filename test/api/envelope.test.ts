@@ -1,6 +1,10 @@
+import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { createTestApp, type TestApp } from '../support/app';
 
 let t: TestApp;
+/** Every error answer the tests of this file get. */
+const errorAnswers: { request: string; body: unknown }[] = [];
+
 beforeAll(async () => {
   t = await createTestApp({
     env: { RATE_LIMIT_PER_SECOND: '1000', RATE_LIMIT_PER_MINUTE: '100000' },
@@ -10,6 +14,16 @@ beforeAll(async () => {
       });
     },
   });
+  // Every answer goes through inject: record the errors among them.
+  const inject = t.app.inject.bind(t.app) as (o: InjectOptions) => Promise<LightMyRequestResponse>;
+  const recording = async (o: InjectOptions) => {
+    const res = await inject(o);
+    if (res.statusCode >= 400) {
+      errorAnswers.push({ request: `${o.method} ${o.url}`, body: res.json() });
+    }
+    return res;
+  };
+  t.app.inject = recording as unknown as typeof t.app.inject;
 });
 afterAll(() => t.close());
 
@@ -45,7 +59,11 @@ describe('envelope and errors', () => {
         url: `/api/api-keys/${encodeURIComponent(id)}`,
       });
       expect(res.statusCode).toBe(404);
-      expect(res.json()).toEqual({ message: expect.any(String), status: 'error' });
+      expect(res.json()).toEqual({
+        message: expect.any(String),
+        status: 'error',
+        code: 'not_found',
+      });
     }
   });
 
@@ -55,6 +73,7 @@ describe('envelope and errors', () => {
     expect(res.json()).toEqual({
       message: 'Route GET /api/nothing-here not found',
       status: 'error',
+      code: 'route_not_found',
     });
   });
 
@@ -69,6 +88,7 @@ describe('envelope and errors', () => {
     expect(res.json()).toEqual({
       message: 'Request body is too large: the limit is 5 MB',
       status: 'error',
+      code: 'payload_too_large',
     });
   });
 
@@ -91,13 +111,21 @@ describe('envelope and errors', () => {
       payload: '{"name": ',
     });
     expect(res.statusCode).toBe(400);
-    expect(res.json()).toEqual({ message: 'Body is not valid JSON', status: 'error' });
+    expect(res.json()).toEqual({
+      message: 'Body is not valid JSON',
+      status: 'error',
+      code: 'invalid_json',
+    });
   });
 
   it('hides internal errors behind a plain 500', async () => {
     const res = await t.call({ method: 'GET', url: '/api/test/boom' });
     expect(res.statusCode).toBe(500);
-    expect(res.json()).toEqual({ message: 'Internal server error', status: 'error' });
+    expect(res.json()).toEqual({
+      message: 'Internal server error',
+      status: 'error',
+      code: 'internal_error',
+    });
     expect(res.body).not.toMatch(/hunter2|at .*\.ts/);
   });
 });
@@ -133,5 +161,27 @@ describe('health, readiness and docs', () => {
     const res = await t.app.inject({ method: 'GET', url: '/docs/' });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toMatch(/text\/html/);
+  });
+});
+
+describe('error codes', () => {
+  it('gives every error answer above a machine-readable code', () => {
+    expect(errorAnswers.length).toBeGreaterThanOrEqual(8);
+    for (const { request, body } of errorAnswers) {
+      expect({ request, code: typeof (body as { code?: unknown }).code }).toEqual({
+        request,
+        code: 'string',
+      });
+    }
+  });
+
+  it('documents the code in the OpenAPI error schema', async () => {
+    const doc = (await t.app.inject({ method: 'GET', url: '/api/openapi.json' })).json();
+    const answer = doc.paths['/api/api-keys'].post.responses['400'].content['application/json'];
+    const schema = answer.schema.$ref
+      ? doc.components.schemas[answer.schema.$ref.split('/').pop()]
+      : answer.schema;
+    expect(schema.required).toEqual(expect.arrayContaining(['message', 'status', 'code']));
+    expect(schema.properties.code.type).toBe('string');
   });
 });

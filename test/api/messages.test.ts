@@ -96,6 +96,7 @@ describe('POST /api/messages/send', () => {
     expect(res.json()).toEqual({
       message: 'Outside 24-hour window. Use a template message.',
       status: 'error',
+      code: 'outside_window',
     });
     expect(sends()).toHaveLength(0);
   });
@@ -164,16 +165,18 @@ describe('POST /api/messages/send', () => {
       template: { language: 'en', ...template },
     });
     expect(res.statusCode).toBe(status);
-    expect(res.json().message).toBe(message);
+    expect(res.json()).toEqual({ message, status: 'error', code: 'template_not_approved' });
     expect(sends()).toHaveLength(0);
   });
 
   it('refuses a template with the wrong parameter count, naming expected and given', async () => {
     const res = await send(orderConfirmation(newNumber(), ['John']));
     expect(res.statusCode).toBe(400);
-    expect(res.json().message).toBe(
-      "Template 'order_confirmation' expects 2 body parameters, got 1",
-    );
+    expect(res.json()).toEqual({
+      message: "Template 'order_confirmation' expects 2 body parameters, got 1",
+      status: 'error',
+      code: 'template_parameters_mismatch',
+    });
     expect(sends()).toHaveLength(0);
   });
 
@@ -215,7 +218,11 @@ describe('POST /api/messages/send', () => {
 
     const other = await send(orderConfirmation(to, ['Jane', 'ORD-1']), headers);
     expect(other.statusCode).toBe(409);
-    expect(other.json().message).toMatch(/already used for a different request/);
+    expect(other.json()).toEqual({
+      message: `Idempotency-Key 'order-${to}' was already used for a different request`,
+      status: 'error',
+      code: 'idempotency_key_reused',
+    });
   });
 
   it('retries throughput and maintenance errors and delivers once', async () => {
@@ -311,7 +318,11 @@ describe('POST /api/messages/send', () => {
       'disconnected',
     );
     const later = await send(orderConfirmation(newNumber()));
-    expect(later.json()).toEqual({ message: 'Account disconnected', status: 'error' });
+    expect(later.json()).toEqual({
+      message: 'Account disconnected',
+      status: 'error',
+      code: 'account_disconnected',
+    });
     expect(sends()).toHaveLength(1);
   });
 });

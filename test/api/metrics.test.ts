@@ -379,7 +379,11 @@ describe('GET /metrics with METRICS_TOKEN', () => {
     for (const headers of refused) {
       const res = await get(headers);
       expect({ headers, status: res.statusCode }).toEqual({ headers, status: 401 });
-      expect(res.json()).toEqual({ message: expect.stringContaining('Bearer'), status: 'error' });
+      expect(res.json()).toEqual({
+        message: expect.stringContaining('Bearer'),
+        status: 'error',
+        code: 'unauthorized',
+      });
     }
     const res = await get({ authorization: `Bearer ${token}` });
     expect(res.statusCode).toBe(200);

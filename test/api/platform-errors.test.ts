@@ -46,6 +46,7 @@ describe('errors every route shares', () => {
     expect(res.json()).toEqual({
       message: 'Method PATCH is not allowed on /api/contacts; allowed: GET, HEAD, POST',
       status: 'error',
+      code: 'method_not_allowed',
     });
     const one = await t.call({ method: 'POST', url: '/api/contacts/some-id' });
     expect(one.statusCode).toBe(405);
@@ -63,6 +64,7 @@ describe('errors every route shares', () => {
     expect(JSON.parse(res.body)).toEqual({
       message: 'URI too long: a path segment is over 100 characters',
       status: 'error',
+      code: 'uri_too_long',
     });
   });
 
@@ -72,6 +74,7 @@ describe('errors every route shares', () => {
     expect(JSON.parse(res.body)).toEqual({
       message: 'Request headers are too large',
       status: 'error',
+      code: 'headers_too_large',
     });
   });
 

@@ -1,3 +1,4 @@
+import type { FastifyInstance } from 'fastify';
 import { createTestApp, type TestApp } from '../support/app';
 
 let t: TestApp;
@@ -41,6 +42,7 @@ describe('rate limit per API key', () => {
     expect(res.json()).toEqual({
       message: 'Rate limit exceeded. Try again in 1 second.',
       status: 'error',
+      code: 'rate_limited',
     });
     now += 1_000;
     expect((await get(key)).statusCode).toBe(200);
@@ -75,6 +77,36 @@ describe('rate limit per API key', () => {
     expect((await get(b)).statusCode).toBe(200);
   });
 
+  it("refuses a key limit above the organization's ceiling, naming the field", async () => {
+    const create = (rateLimit: { per_minute: number; per_second: number }) =>
+      t.call({
+        method: 'POST',
+        url: '/api/api-keys',
+        payload: { name: 'rl', rate_limit: rateLimit },
+      });
+    const perMinute = await create({ per_minute: 1_000_000, per_second: 10 });
+    expect(perMinute.statusCode).toBe(400);
+    expect(perMinute.json().message).toBe(
+      "rate_limit.per_minute: at most 100, the organization's ceiling",
+    );
+    const perSecond = await create({ per_minute: 100, per_second: 11 });
+    expect(perSecond.statusCode).toBe(400);
+    expect(perSecond.json().message).toContain('rate_limit.per_second: at most 10');
+    expect((await create({ per_minute: 100, per_second: 10 })).statusCode).toBe(201);
+  });
+
+  it('holds a key stored with higher limits to the ceiling', async () => {
+    const { key } = await t.app.store.apiKeys.create(t.org.organization.id, {
+      name: 'old',
+      rateLimit: { per_minute: 1_000_000, per_second: 100_000 },
+    });
+    now += 120_000;
+    for (let i = 0; i < 10; i++) expect((await get(key)).statusCode).toBe(200);
+    const res = await get(key);
+    expect(res.statusCode).toBe(429);
+    expect(res.headers['x-ratelimit-limit']).toBe('100');
+  });
+
   it('also limits failed authentication attempts, per client address', async () => {
     now += 120_000;
     const attempt = (ip: string) =>
@@ -95,5 +127,88 @@ describe('rate limit per API key', () => {
       expect(res.statusCode).toBe(200);
       expect(res.headers['x-ratelimit-limit']).toBeUndefined();
     }
+  });
+});
+
+describe('failed logins', () => {
+  const login = (email: string, password: string, ip: string) =>
+    t.app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      payload: { email, password },
+      remoteAddress: ip,
+    });
+
+  it('are throttled per email, from whatever address they come', async () => {
+    now += 120_000;
+    const email = t.org.user!.email;
+    for (let i = 1; i <= 10; i++) {
+      expect((await login(email, 'wrong password', `198.51.100.${i}`)).statusCode).toBe(401);
+    }
+    // The email in another case is the same user; the right password waits too.
+    const refused = await login(email.toUpperCase(), t.password, '198.51.100.11');
+    expect(refused.statusCode).toBe(429);
+    expect(refused.headers['retry-after']).toBe('900');
+    expect((await login('nobody@acme.test', 'wrong password', '198.51.100.12')).statusCode).toBe(
+      401,
+    );
+    now += 15 * 60_000;
+    expect((await login(email, t.password, '198.51.100.13')).statusCode).toBe(200);
+  });
+
+  it('start counting again after a successful login', async () => {
+    now += 120_000;
+    const email = t.org.user!.email;
+    for (let i = 1; i <= 9; i++) await login(email, 'wrong password', `203.0.113.${i}`);
+    expect((await login(email, t.password, '203.0.113.10')).statusCode).toBe(200);
+    expect((await login(email, 'wrong password', '203.0.113.11')).statusCode).toBe(401);
+    expect((await login(email, t.password, '203.0.113.12')).statusCode).toBe(200);
+  });
+});
+
+describe('client address behind proxies', () => {
+  const ipRoute = (app: FastifyInstance) => {
+    app.get('/api/test/ip', { config: { public: true } }, (request) => ({ ip: request.ip }));
+  };
+  const ipOf = async (app: TestApp, from: string, forwardedFor: string) =>
+    (
+      await app.app.inject({
+        method: 'GET',
+        url: '/api/test/ip',
+        remoteAddress: from,
+        headers: { 'x-forwarded-for': forwardedFor },
+      })
+    ).json().ip as string;
+
+  it('ignores X-Forwarded-For unless TRUST_PROXY says which proxies to believe', async () => {
+    const apps = await Promise.all([
+      createTestApp({ beforeReady: ipRoute }),
+      createTestApp({ beforeReady: ipRoute, env: { TRUST_PROXY: '1' } }),
+      createTestApp({ beforeReady: ipRoute, env: { TRUST_PROXY: '10.0.0.0/8, 127.0.0.1' } }),
+    ]);
+    try {
+      const [untrusting, oneHop, listed] = apps;
+      expect(await ipOf(untrusting, '192.0.2.7', '203.0.113.9')).toBe('192.0.2.7');
+      expect(await ipOf(oneHop, '192.0.2.7', '203.0.113.9')).toBe('203.0.113.9');
+      // One hop: only the address the proxy saw, not what the client put before it.
+      expect(await ipOf(oneHop, '192.0.2.7', '198.51.100.1, 203.0.113.9')).toBe('203.0.113.9');
+      expect(await ipOf(listed, '10.1.2.3', '203.0.113.9')).toBe('203.0.113.9');
+      expect(await ipOf(listed, '192.0.2.7', '203.0.113.9')).toBe('192.0.2.7');
+    } finally {
+      await Promise.all(apps.map((a) => a.close()));
+    }
+  });
+
+  it('so a client cannot escape the limit per address by naming other ones', async () => {
+    now += 120_000;
+    const attempt = (i: number) =>
+      t.app.inject({
+        method: 'GET',
+        url: '/api/api-keys',
+        headers: { 'x-api-key': 'wf_guess', 'x-forwarded-for': `198.51.100.${i}` },
+        remoteAddress: '192.0.2.99',
+      });
+    for (let i = 0; i < 10; i++) expect((await attempt(i)).statusCode).toBe(401);
+    expect((await attempt(10)).statusCode).toBe(429);
   });
 });

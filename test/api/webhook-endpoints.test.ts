@@ -305,7 +305,11 @@ describe('endpoint CRUD', () => {
     for (const [payload, field] of cases) {
       const res = await org.call({ method: 'POST', url: '/api/webhook-endpoints', payload });
       expect(res.statusCode).toBe(400);
-      expect(res.json()).toEqual({ message: expect.stringContaining(field), status: 'error' });
+      expect(res.json()).toEqual({
+        message: expect.stringContaining(field),
+        status: 'error',
+        code: 'validation_failed',
+      });
     }
     const ep = await createEndpoint(org, { url: r.url });
     const patch = await org.call({
@@ -385,6 +389,7 @@ describe('endpoint CRUD', () => {
     expect(missing.json()).toEqual({
       message: `Webhook endpoint '${unknown}' not found`,
       status: 'error',
+      code: 'not_found',
     });
   });
 
@@ -402,6 +407,7 @@ describe('endpoint CRUD', () => {
     expect(gone.json()).toEqual({
       message: `Webhook endpoint '${ep.id}' not found`,
       status: 'error',
+      code: 'not_found',
     });
     const again = await org.call({ method: 'DELETE', url: `/api/webhook-endpoints/${ep.id}` });
     expect(again.statusCode).toBe(404);
@@ -1122,4 +1128,43 @@ it('documents the webhook endpoint routes in the OpenAPI description', async () 
   for (const [path, methods] of expected) {
     expect([path, Object.keys(paths[path] ?? {}).sort()]).toEqual([path, methods]);
   }
+});
+
+describe('Idempotency-Key on POST /api/webhook-endpoints', () => {
+  const create = (org: Org, payload: object, key: string) =>
+    org.call({
+      method: 'POST',
+      url: '/api/webhook-endpoints',
+      payload: { name: 'Hook', events: ['*'], ...payload },
+      headers: { 'idempotency-key': key },
+    });
+
+  it('answers a repeat with the first endpoint and its secret, and stores one', async () => {
+    const org = await newOrg();
+    const r = await receiver();
+    const first = await create(org, { url: r.url }, 'crm-hook');
+    expect(first.statusCode).toBe(201);
+    const again = await create(org, { url: r.url }, 'crm-hook');
+    expect(again.statusCode).toBe(201);
+    expect(again.json()).toEqual(first.json());
+    const list = await org.call({ method: 'GET', url: '/api/webhook-endpoints' });
+    expect(list.json().data.map((e: Endpoint) => e.id)).toEqual([first.json().data.id]);
+  });
+
+  it('refuses the key with another request, and keeps keys per organization', async () => {
+    const org = await newOrg();
+    const r = await receiver();
+    const first = await create(org, { url: r.url }, 'hook-1');
+    expect(first.statusCode).toBe(201);
+    const other = await create(org, { url: `${r.url}/other` }, 'hook-1');
+    expect(other.statusCode).toBe(409);
+    expect(other.json()).toEqual({
+      message: "Idempotency-Key 'hook-1' was already used for a different request",
+      status: 'error',
+      code: 'idempotency_key_reused',
+    });
+    const theirs = await create(await newOrg(), { url: r.url }, 'hook-1');
+    expect(theirs.statusCode).toBe(201);
+    expect(theirs.json().data.id).not.toBe(first.json().data.id);
+  });
 });

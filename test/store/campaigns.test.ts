@@ -45,7 +45,7 @@ describe.each(STORE_KINDS)('%s', (kind) => {
   }
 
   async function campaign(orgId: string, audience: CampaignAudience = {}): Promise<CampaignDoc> {
-    return store.campaigns.create(orgId, campaignInput({ audience }));
+    return (await store.campaigns.create(orgId, campaignInput({ audience }))).doc;
   }
 
   const pendingIds = async (campaignId: string) =>
@@ -64,7 +64,8 @@ describe.each(STORE_KINDS)('%s', (kind) => {
         throughput: 12.5,
         mode: '24h',
       });
-      const doc = await store.campaigns.create(org, input);
+      const { doc, created } = await store.campaigns.create(org, input);
+      expect(created).toBe(true);
       expect(doc).toEqual({
         _id: expect.any(String),
         org_id: org,
@@ -78,17 +79,37 @@ describe.each(STORE_KINDS)('%s', (kind) => {
         status: 'scheduled',
         total: null,
         error: null,
+        request_hash: null,
         created_at: expect.any(Date),
         started_at: null,
         completed_at: null,
         updated_at: doc.created_at,
       });
       // Even a campaign due now starts as scheduled: its workflow moves it.
-      expect((await store.campaigns.create(org, campaignInput())).status).toBe('scheduled');
+      expect((await store.campaigns.create(org, campaignInput())).doc.status).toBe('scheduled');
       expect(await store.campaigns.get(org, doc._id)).toEqual(doc);
       expect(await store.campaigns.byId(doc._id)).toEqual(doc);
       expect(await store.campaigns.get(await newOrg(), doc._id)).toBeNull();
       expect(await store.campaigns.byId(randomUUID())).toBeNull();
+    });
+
+    it('creates a campaign under a given id once, answering the stored one after', async () => {
+      const org = await newOrg();
+      const id = randomUUID();
+      const first = await store.campaigns.create(org, {
+        ...campaignInput(),
+        id,
+        requestHash: 'hash-1',
+      });
+      expect(first.created).toBe(true);
+      expect(first.doc).toMatchObject({ _id: id, request_hash: 'hash-1' });
+      const again = await store.campaigns.create(org, {
+        ...campaignInput({ name: 'Another' }),
+        id,
+        requestHash: 'hash-2',
+      });
+      expect(again).toEqual({ doc: first.doc, created: false });
+      expect(await store.campaigns.get(org, id)).toEqual(first.doc);
     });
 
     it('lists newest first after a (created_at, id) cursor, per organization', async () => {

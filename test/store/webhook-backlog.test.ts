@@ -45,6 +45,20 @@ describe.each(STORE_KINDS)('%s', (kind) => {
     created_at: new Date(),
   });
 
+  it('creates an endpoint under a given id once, answering the stored one and its secret', async () => {
+    const id = randomUUID();
+    const input = { name: 'CRM', url: 'https://crm.example.com/hooks', events: ['*'], id };
+    const first = await store.webhookEndpoints.create(orgId, { ...input, requestHash: 'hash-1' });
+    expect(first.created).toBe(true);
+    expect(first.endpoint).toMatchObject({ _id: id, request_hash: 'hash-1' });
+    const again = await store.webhookEndpoints.create(orgId, {
+      ...input,
+      name: 'Other',
+      requestHash: 'hash-2',
+    });
+    expect(again).toEqual({ endpoint: first.endpoint, secret: first.secret, created: false });
+  });
+
   it('parks once, and gives the longest waiting first, with what they send', async () => {
     const { _id: ep } = await newEndpoint();
     const t0 = Date.now() - 60_000;

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { ConfigError, loadConfig } from '../../lib/config';
 
 const tempDir = () => mkdtempSync(join(tmpdir(), 'waflow-config-'));
+/** What production needs besides the encryption key. */
+const production = { NODE_ENV: 'production', METRICS_TOKEN: 'scrape-token' } as const;
 
 describe('loadConfig', () => {
   it('has working defaults for development', () => {
@@ -24,7 +26,7 @@ describe('loadConfig', () => {
   it('listens on loopback in development and on every interface in production', () => {
     expect(loadConfig({ DATA_DIR: tempDir() }).http.host).toBe('127.0.0.1');
     const key = randomBytes(32).toString('base64');
-    expect(loadConfig({ NODE_ENV: 'production', ENCRYPTION_KEY: key }).http.host).toBe('0.0.0.0');
+    expect(loadConfig({ ...production, ENCRYPTION_KEY: key }).http.host).toBe('0.0.0.0');
     expect(loadConfig({ DATA_DIR: tempDir(), HOST: '0.0.0.0' }).http.host).toBe('0.0.0.0');
   });
 
@@ -40,9 +42,9 @@ describe('loadConfig', () => {
 
   it('leaves sandbox mode in production unless asked for', () => {
     const key = randomBytes(32).toString('base64');
-    expect(loadConfig({ NODE_ENV: 'production', ENCRYPTION_KEY: key }).sandbox).toBe(false);
+    expect(loadConfig({ ...production, ENCRYPTION_KEY: key }).sandbox).toBe(false);
     const sandboxed = loadConfig({
-      NODE_ENV: 'production',
+      ...production,
       ENCRYPTION_KEY: key,
       SANDBOX_MODE: 'true',
     });
@@ -98,9 +100,54 @@ describe('loadConfig', () => {
       /ENCRYPTION_KEY is required in production/,
     );
     const key = randomBytes(32).toString('base64');
-    const config = loadConfig({ NODE_ENV: 'production', ENCRYPTION_KEY: key });
+    const config = loadConfig({ ...production, ENCRYPTION_KEY: key });
     expect(config.encryptionKey.toString('base64')).toBe(key);
     expect(config.auth.cookieSecure).toBe(true);
+  });
+
+  it('refuses to start in production without a metrics token', () => {
+    const key = randomBytes(32).toString('base64');
+    expect(() => loadConfig({ NODE_ENV: 'production', ENCRYPTION_KEY: key })).toThrow(
+      /METRICS_TOKEN is required in production/,
+    );
+    expect(loadConfig({ ...production, ENCRYPTION_KEY: key }).metrics.token).toBe('scrape-token');
+    // Development and tests may leave it open, as Prometheus usually scrapes.
+    expect(loadConfig({ DATA_DIR: tempDir() }).metrics.token).toBeNull();
+  });
+
+  it('caps API key limits at the default limits unless a higher ceiling is set', () => {
+    const dir = tempDir();
+    expect(loadConfig({ DATA_DIR: dir }).apiKeyMaxRate).toEqual({ perMinute: 100, perSecond: 10 });
+    const raised = loadConfig({
+      DATA_DIR: dir,
+      API_KEY_MAX_RATE_PER_MINUTE: '6000',
+      API_KEY_MAX_RATE_PER_SECOND: '100',
+    });
+    expect(raised.apiKeyMaxRate).toEqual({ perMinute: 6000, perSecond: 100 });
+    expect(() =>
+      loadConfig({
+        DATA_DIR: dir,
+        RATE_LIMIT_PER_MINUTE: '500',
+        API_KEY_MAX_RATE_PER_MINUTE: '200',
+      }),
+    ).toThrow(/API_KEY_MAX_RATE_PER_MINUTE and API_KEY_MAX_RATE_PER_SECOND must be at least/);
+  });
+
+  it('trusts no proxy unless TRUST_PROXY gives a hop count or their addresses', () => {
+    const dir = tempDir();
+    const trusted = (value?: string) =>
+      loadConfig({ DATA_DIR: dir, TRUST_PROXY: value }).http.trustProxy;
+    expect(trusted()).toBe(false);
+    expect(trusted('0')).toBe(false);
+    expect(trusted('2')).toBe(2);
+    expect(trusted('10.0.0.0/8, 127.0.0.1,::1,loopback')).toEqual([
+      '10.0.0.0/8',
+      '127.0.0.1',
+      '::1',
+      'loopback',
+    ]);
+    expect(() => trusted('true')).toThrow(/TRUST_PROXY: 'true' is not a hop count/);
+    expect(() => trusted('10.0.0.0/8,proxy.internal')).toThrow(/'proxy.internal'/);
   });
 
   it('reads the webhook retry schedule, 10 s, 60 s and 5 min unless set', () => {

@@ -215,6 +215,7 @@ describe('template sync', () => {
       message:
         "Account disconnected: Invalid OAuth access token. Update the account's access_token to reconnect it.",
       status: 'error',
+      code: 'account_disconnected',
     });
     expect(meta.requests.filter((r) => r.wabaId === wabaId && r.status === 401)).toHaveLength(1);
 
