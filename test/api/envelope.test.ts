@@ -19,7 +19,7 @@ beforeAll(async () => {
   const recording = async (o: InjectOptions) => {
     const res = await inject(o);
     if (res.statusCode >= 400) {
-      errorAnswers.push({ request: `${o.method} ${o.url}`, body: res.json() });
+      errorAnswers.push({ request: `${o.method} ${JSON.stringify(o.url)}`, body: res.json() });
     }
     return res;
   };
