@@ -1,4 +1,4 @@
-import { NotFoundError, ValidationError } from '../lib/errors';
+import { NotFoundError, ServiceUnavailableError, ValidationError } from '../lib/errors';
 import type { Store } from '../store/contract';
 import type { ActionDoc } from '../store/documents';
 import type { RunError, Sandbox } from '../vm/types';
@@ -28,6 +28,10 @@ function where(e: RunError): string {
 /** The code compiles as an action's body, or a 400 naming the line and column. */
 async function checkCode(sandbox: Pick<Sandbox, 'check'>, code: string): Promise<void> {
   const problem = await sandbox.check(code);
+  if (problem?.type === 'crashed') {
+    // The sandbox failed, not the code: the save can be tried again.
+    throw new ServiceUnavailableError(`The sandbox could not check the code: ${problem.message}`);
+  }
   if (problem) throw new ValidationError(`code: ${problem.message}${where(problem)}`);
 }
 

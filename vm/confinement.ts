@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ProcessLimits } from './types';
@@ -88,6 +89,16 @@ function cgroupCap(bytes: number): ((pid: number) => () => void) | null {
   return make(CGROUP_V1_MEMORY, 'memory.limit_in_bytes');
 }
 
+/** Whether the user can start this Node and load isolated-vm: tried once, not assumed. */
+function canRunSandbox(ids: { uid: number; gid: number }): boolean {
+  const probe = spawnSync(
+    process.execPath,
+    ['-e', `require(${JSON.stringify(require.resolve('isolated-vm'))})`],
+    { ...ids, env: {}, stdio: 'ignore', timeout: 10_000 },
+  );
+  return probe.status === 0;
+}
+
 /**
  * Measured here, not assumed: a memory cgroup where this process may make one (root, a
  * writable cgroup file system), otherwise RLIMIT_AS set by the shell's `ulimit -v` before it
@@ -121,6 +132,13 @@ export function confinement(limits: ProcessLimits, isolates: number): Confinemen
       fallbacks.push(
         `not running as root, so sandbox processes cannot run as '${limits.user}': ` +
           'they run as this user',
+      );
+      ids = null;
+    } else if (!canRunSandbox(ids)) {
+      fallbacks.push(
+        `'${limits.user}' cannot read ${process.execPath} or isolated-vm (a Node kept under ` +
+          `a private home), so sandbox processes cannot run as '${limits.user}': they run as ` +
+          'this user',
       );
       ids = null;
     }

@@ -101,7 +101,16 @@ export function createSandbox(opts: SandboxOptions = {}): Sandbox & { engine: En
   return {
     engine,
     async check(code) {
-      return tooLong(code) ?? (await engine.check(code));
+      const long = tooLong(code);
+      if (long) return long;
+      try {
+        return await engine.check(code);
+      } catch (err) {
+        if (err instanceof SandboxCrashedError) {
+          return { type: 'crashed', message: err.message, line: null, column: null };
+        }
+        throw err;
+      }
     },
     async run(request) {
       const long = tooLong(request.code);

@@ -464,7 +464,11 @@ describe('webhook URLs', () => {
     const crossed = session(`evt_${randomUUID()}`);
     const refused = await h.postStripe(crossed, OTHER_SECRET, ownUrl('stripe'));
     expect(refused.statusCode).toBe(401);
-    expect(refused.json()).toEqual({ status: 'error', message: 'Invalid webhook signature' });
+    expect(refused.json()).toEqual({
+      status: 'error',
+      message: 'Invalid webhook signature',
+      code: 'unauthorized',
+    });
     expect(await raw.count('payment_events', { _id: `stripe:${crossed.id}` })).toBe(0);
     // ... and taken at its own, for it.
     expect((await h.postStripe(crossed, OTHER_SECRET, ownUrl('stripe', other))).statusCode).toBe(
@@ -516,6 +520,7 @@ describe('webhook URLs', () => {
     expect(limited.json()).toMatchObject({
       status: 'error',
       message: expect.stringMatching(/^Rate limit exceeded/),
+      code: 'rate_limited',
     });
     // Another client, and the organization's own URL, are not held back by it.
     expect((await shared('203.0.113.8')).statusCode).toBe(200);
@@ -535,6 +540,7 @@ describe('webhook URLs', () => {
       expect(res.json()).toEqual({
         status: 'error',
         message: 'Request body is too large: the limit is 1 MB',
+        code: 'payload_too_large',
       });
     }
     for (const url of [ownUrl('razorpay'), '/api/webhooks/razorpay']) {
