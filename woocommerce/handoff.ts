@@ -1,7 +1,8 @@
 import type { Client } from '@temporalio/client';
 import type { WooDeliveryDoc } from '../store/contract/woocommerce';
 import type { Store } from '../store';
-import { mapLimit } from '../lib/concurrency';
+import { limiter } from '../lib/concurrency';
+import { keyedLock } from '../lib/keyed-lock';
 import {
   WOO_ORDER_WORKFLOW,
   type WooDeliverySignal,
@@ -46,8 +47,11 @@ export async function handOffStored(
   taskQueue: string,
   deliveries: WooDeliveryDoc[],
   log: HandoffLogger,
+  /** Orders the hand-offs of one order; the caller's own, so that its batches share it. */
+  inOrder: ReturnType<typeof keyedLock> = keyedLock(),
 ): Promise<string[]> {
-  const done = await mapLimit(deliveries, HANDOFF_CONCURRENCY, async (d) => {
+  const slot = limiter(HANDOFF_CONCURRENCY);
+  const handOff = async (d: WooDeliveryDoc) => {
     try {
       await handOffDelivery(client, taskQueue, d);
       return d._id;
@@ -56,7 +60,13 @@ export async function handOffStored(
       await store.wooDeliveries.markFailed(d._id, (err as Error).message).catch(() => undefined);
       return null;
     }
-  });
+  };
+  // An order's deliveries reach its workflow in the order they arrived, across hand-off batches
+  // running at once too: the workflow never moves an order backwards, so a later status handed
+  // off first would hide an earlier one (processing, then completed, within a second).
+  const done = await Promise.all(
+    deliveries.map((d) => inOrder(`${d.store_id}:${d.order_id}`, () => slot(() => handOff(d)))),
+  );
   const ids = done.filter((id): id is string => id !== null);
   await store.wooDeliveries
     .markHandedOff(ids)

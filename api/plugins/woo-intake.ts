@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { keyedLock } from '../../lib/keyed-lock';
 import { TtlCache } from '../../lib/ttl-cache';
 import type { WooStoreDoc } from '../../store/contract/woocommerce';
 import { handOffStored } from '../../woocommerce/handoff';
@@ -26,8 +27,9 @@ declare module 'fastify' {
 export const wooIntakePlugin = fp(
   (app: FastifyInstance) => {
     const { taskQueue } = app.config.temporal;
+    const inOrder = keyedLock();
     const intake = new WooIntake(app.store, (docs) =>
-      handOffStored(app.store, app.temporal, taskQueue, docs, app.log),
+      handOffStored(app.store, app.temporal, taskQueue, docs, app.log, inOrder),
     );
     const stores: WooWebhooks['stores'] = new TtlCache(STORE_CACHE_MS);
     app.decorate('woo', { intake, stores });

@@ -7,7 +7,7 @@ import type { OutboxRelay } from '../contract/events';
 import type { ContactDoc } from '../documents';
 import { bulkUpsert } from './contact-bulk';
 import { contactWriter, type StoredContact } from './contact-writes';
-import { keyedLock } from './keyed-lock';
+import { keyedLock } from '../../lib/keyed-lock';
 import { newStoredContact } from './outbox';
 
 /** Contacts are returned without the pending events they carry here. */

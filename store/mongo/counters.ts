@@ -1,7 +1,7 @@
 import { MongoBulkWriteError, type AnyBulkWriteOperation, type Db } from 'mongodb';
 import type { CounterRepository, CounterSample } from '../contract/counters';
 import { isDuplicateKey, retryBusy } from './duplicate-key';
-import { keyedLock } from './keyed-lock';
+import { keyedLock } from '../../lib/keyed-lock';
 
 /** FerretDB never answers a bulkWrite of 100 operations or more: write fewer at a time. */
 const BULK_CHUNK = 99;

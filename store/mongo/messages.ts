@@ -3,7 +3,7 @@ import type { MessageRepository, StatusReason, StatusUpdate } from '../contract/
 import type { MessageDoc, MessageStatus } from '../documents';
 import { newMessageDoc, STATUS_RANK } from '../messages';
 import { isDuplicateKey, retryBusy } from './duplicate-key';
-import { keyedLock } from './keyed-lock';
+import { keyedLock } from '../../lib/keyed-lock';
 
 /** What is stored beyond MessageDoc: the rank of the status, and which statuses were seen. */
 type StoredMessage = MessageDoc & {

@@ -3,7 +3,7 @@ import type { PaymentLinkRepository } from '../contract/payments';
 import type { PaymentLinkDoc } from '../documents';
 import { newPaymentLinkDoc } from '../payment-links';
 import { isDuplicateKey, retryBusy } from './duplicate-key';
-import { keyedLock } from './keyed-lock';
+import { keyedLock } from '../../lib/keyed-lock';
 
 export function paymentLinkRepository(db: Db): PaymentLinkRepository {
   const col = db.collection<PaymentLinkDoc>('payment_links');

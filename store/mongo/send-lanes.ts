@@ -1,7 +1,7 @@
 import type { Db } from 'mongodb';
 import type { SendLaneDoc, SendLaneRepository } from '../contract/send-queue';
 import { isDuplicateKey, retryBusy } from './duplicate-key';
-import { keyedLock } from './keyed-lock';
+import { keyedLock } from '../../lib/keyed-lock';
 
 type StoredLane = Omit<SendLaneDoc, 'account_id'> & { _id: string };
 

@@ -10,7 +10,7 @@ import type { EventDoc, MessageDoc, MessageStatus } from '../documents';
 import type { EventFeed } from '../event-feed';
 import { newMessageDoc, STATUS_RANK } from '../messages';
 import { insertManyNew, retryBusy } from './duplicate-key';
-import { keyedLock } from './keyed-lock';
+import { keyedLock } from '../../lib/keyed-lock';
 
 /** FerretDB never answers a bulkWrite of 100 operations or more: write fewer at a time. */
 const BULK_CHUNK = 99;

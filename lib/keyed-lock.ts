@@ -1,8 +1,8 @@
 /**
- * Runs calls for the same key one after another, within this process. FerretDB applies a
- * conditional update as read-modify-write without isolation, so two concurrent updates of one
- * document can both match and one is lost; on MongoDB itself each update is atomic and this
- * only orders them.
+ * Runs calls for the same key one after another, within this process, in the order they were
+ * made (the order is taken when the call is made, before any await); other keys run alongside.
+ * The MongoDB store orders updates of one document with it: FerretDB applies a conditional
+ * update as read-modify-write without isolation, so two concurrent ones can both match.
  */
 export function keyedLock() {
   const tails = new Map<string, Promise<unknown>>();
