@@ -1,3 +1,4 @@
+import { resolveAccount } from '../accounts/resolve';
 import { NotFoundError, ValidationError } from '../lib/errors';
 import type { Store } from '../store';
 import type { AccountDoc, CampaignDoc, CampaignMessage } from '../store/documents';
@@ -34,16 +35,7 @@ export async function preflight(
     throw new NotFoundError(`Action '${req.message.action_id}' not found`);
   }
 
-  const account = await store.accounts.resolve(orgId, req.whatsapp_account ?? null);
-  if (!account) {
-    if (req.whatsapp_account) {
-      throw new NotFoundError(`WhatsApp account '${req.whatsapp_account}' not found`);
-    }
-    throw new ValidationError(
-      'No WhatsApp account: add one with POST /api/accounts',
-      'no_whatsapp_account',
-    );
-  }
+  const account = await resolveAccount(store, orgId, req.whatsapp_account);
   if (account.status === 'disconnected') {
     throw new ValidationError(
       `Account disconnected${account.status_reason ? `: ${account.status_reason}` : ''}`,

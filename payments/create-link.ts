@@ -1,3 +1,4 @@
+import { resolveAccount } from '../accounts/resolve';
 import { randomUUID } from 'node:crypto';
 import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { flushOutbox } from '../contacts/outbox';
@@ -82,16 +83,7 @@ export async function createPaymentLink(
       'gateway_not_configured',
     );
   }
-  const account = await store.accounts.resolve(orgId, body.whatsapp_account ?? null);
-  if (!account) {
-    if (body.whatsapp_account) {
-      throw new NotFoundError(`WhatsApp account '${body.whatsapp_account}' not found`);
-    }
-    throw new ValidationError(
-      'No WhatsApp account: add one with POST /api/accounts',
-      'no_whatsapp_account',
-    );
-  }
+  const account = await resolveAccount(store, orgId, body.whatsapp_account);
   const contact = await recipientOf(store, log, orgId, body);
 
   const key = idempotencyKey;

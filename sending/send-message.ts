@@ -1,3 +1,4 @@
+import { resolveAccount } from '../accounts/resolve';
 import { randomUUID } from 'node:crypto';
 import { sha256Hex } from '../lib/crypto';
 import { IdempotencyKeyReusedError, NotFoundError, ValidationError } from '../lib/errors';
@@ -46,16 +47,7 @@ export async function sendMessage(
 ): Promise<MessageDoc> {
   const phone = await requestPhone(store, orgId, req.to, 'to', req.default_country);
 
-  const account = await store.accounts.resolve(orgId, req.whatsapp_account ?? null);
-  if (!account) {
-    if (req.whatsapp_account) {
-      throw new NotFoundError(`WhatsApp account '${req.whatsapp_account}' not found`);
-    }
-    throw new ValidationError(
-      'No WhatsApp account: add one with POST /api/accounts',
-      'no_whatsapp_account',
-    );
-  }
+  const account = await resolveAccount(store, orgId, req.whatsapp_account);
   if (account.status === 'disconnected') {
     throw new ValidationError('Account disconnected', 'account_disconnected');
   }

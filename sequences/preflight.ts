@@ -1,3 +1,4 @@
+import { resolveAccount } from '../accounts/resolve';
 import { NotFoundError, ValidationError } from '../lib/errors';
 import { parseDelay } from '../lib/duration';
 import { placeholderProblems } from '../campaigns/message';
@@ -22,16 +23,7 @@ export async function sequencePlan(
   orgId: string,
   req: SequenceRequest,
 ): Promise<NewSequence> {
-  const account = await store.accounts.resolve(orgId, req.whatsapp_account ?? null);
-  if (!account) {
-    if (req.whatsapp_account) {
-      throw new NotFoundError(`WhatsApp account '${req.whatsapp_account}' not found`);
-    }
-    throw new ValidationError(
-      'No WhatsApp account: add one with POST /api/accounts',
-      'no_whatsapp_account',
-    );
-  }
+  const account = await resolveAccount(store, orgId, req.whatsapp_account);
   const steps: SequenceStep[] = [];
   for (const [i, s] of req.steps.entries()) {
     const message = await checked(store, orgId, account, s.message, `steps.${i}.message`);

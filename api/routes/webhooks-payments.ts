@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { RateLimitedError } from '../../lib/errors';
@@ -46,6 +47,22 @@ export const paymentWebhookRoutes: FastifyPluginAsyncZod = async (app) => {
     const decision = shared.hit(request.ip, { perMinute, perSecond: perMinute });
     if (!decision.allowed) throw new RateLimitedError(decision.retryAfter);
   };
+  /** `orgId` null: the shared URL, where every organization's secret is tried. */
+  const receive = async (
+    gateway: PaymentGateway,
+    orgId: string | null,
+    request: { body: unknown; headers: IncomingHttpHeaders },
+  ) =>
+    ok({
+      received: true as const,
+      ...(await receiveGatewayWebhook(
+        deps,
+        gateway,
+        orgId,
+        request.body as Buffer,
+        request.headers,
+      )),
+    });
   const response = { 200: Received, 400: ErrorSchema, 401: ErrorSchema, 413: ErrorSchema };
 
   for (const { gateway, signature, events } of GATEWAYS) {
@@ -62,17 +79,7 @@ export const paymentWebhookRoutes: FastifyPluginAsyncZod = async (app) => {
           response: { ...response, 404: ErrorSchema },
         },
       },
-      async (request) =>
-        ok({
-          received: true as const,
-          ...(await receiveGatewayWebhook(
-            deps,
-            gateway,
-            request.params.orgId,
-            request.body as Buffer,
-            request.headers,
-          )),
-        }),
+      async (request) => receive(gateway, request.params.orgId, request),
     );
 
     app.post(
@@ -88,17 +95,7 @@ export const paymentWebhookRoutes: FastifyPluginAsyncZod = async (app) => {
           response: { ...response, 429: ErrorSchema },
         },
       },
-      async (request) =>
-        ok({
-          received: true as const,
-          ...(await receiveGatewayWebhook(
-            deps,
-            gateway,
-            null,
-            request.body as Buffer,
-            request.headers,
-          )),
-        }),
+      async (request) => receive(gateway, null, request),
     );
   }
 };
