@@ -2,7 +2,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { type TopUp, topUpCampaign } from '../campaigns/batch';
 import * as lifecycle from '../campaigns/lifecycle';
 import { NotFoundError } from '../lib/errors';
-import type { CampaignStatus } from '../store/documents';
+import type { CampaignPauseReason, CampaignStatus } from '../store/documents';
 import type { ActivityDeps } from './deps';
 
 export const CampaignFailure = { gone: 'CampaignGone' } as const;
@@ -42,8 +42,16 @@ export function campaignActivities({ store, signals, sandbox }: ActivityDeps) {
       return store.campaigns.inQueue(campaignId);
     },
 
-    async setCampaignStatus(campaignId: string, status: CampaignStatus): Promise<void> {
-      await store.campaigns.update(campaignId, { status });
+    /** A pause records its reason; any other status clears it. */
+    async setCampaignStatus(
+      campaignId: string,
+      status: CampaignStatus,
+      pauseReason?: CampaignPauseReason,
+    ): Promise<void> {
+      await store.campaigns.update(campaignId, {
+        status,
+        pause_reason: status === 'paused' ? (pauseReason ?? null) : null,
+      });
     },
 
     /** Pending recipients are cancelled; what is already queued goes out. */

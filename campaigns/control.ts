@@ -1,5 +1,6 @@
 import {
   type Client,
+  type WorkflowHandle,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
   WorkflowUpdateRPCTimeoutOrCancelledError,
@@ -11,6 +12,7 @@ import {
   type CampaignWorkflow,
   campaignWorkflowId,
   cancelCampaignUpdate,
+  MANUAL_PAUSE,
   pauseCampaignUpdate,
   resumeCampaignUpdate,
 } from '../workflows/contracts/campaign';
@@ -21,13 +23,18 @@ const FINISHED = new Set<CampaignStatus>(['completed', 'cancelled', 'failed']);
 const UPDATE_DEADLINE_MS = 10_000;
 const RETRY_AFTER_SECONDS = 5;
 
-const UPDATES = {
-  pause: pauseCampaignUpdate,
-  resume: resumeCampaignUpdate,
-  cancel: cancelCampaignUpdate,
-} as const;
+export type CampaignControl = 'pause' | 'resume' | 'cancel';
 
-export type CampaignControl = keyof typeof UPDATES;
+const update = (handle: WorkflowHandle<CampaignWorkflow>, action: CampaignControl) => {
+  switch (action) {
+    case 'pause':
+      return handle.executeUpdate(pauseCampaignUpdate, { args: [MANUAL_PAUSE] });
+    case 'resume':
+      return handle.executeUpdate(resumeCampaignUpdate);
+    case 'cancel':
+      return handle.executeUpdate(cancelCampaignUpdate);
+  }
+};
 
 export interface ControlCampaignDeps {
   store: Store;
@@ -43,7 +50,7 @@ async function control(
   const handle = temporal.workflow.getHandle<CampaignWorkflow>(campaignWorkflowId(campaign._id));
   try {
     return await temporal.withDeadline(Date.now() + UPDATE_DEADLINE_MS, () =>
-      handle.executeUpdate(UPDATES[action]),
+      update(handle, action),
     );
   } catch (err) {
     if (err instanceof WorkflowUpdateFailedError) {

@@ -28,6 +28,7 @@ export function newCampaign(orgId: string, input: NewCampaign, at = new Date()):
     status: 'scheduled',
     total: null,
     error: null,
+    pause_reason: null,
     request_hash: input.requestHash ?? null,
     created_at: at,
     started_at: null,
@@ -44,6 +45,7 @@ export const CAMPAIGN_PATCH_FIELDS = [
   'completed_at',
   'error',
   'total',
+  'pause_reason',
 ] as const satisfies readonly (keyof CampaignPatch)[];
 
 /**

@@ -271,6 +271,15 @@ export interface WebhookBacklogDoc {
 export type CampaignStatus =
   'scheduled' | 'running' | 'paused' | 'completed' | 'cancelled' | 'failed';
 
+/**
+ * Why a campaign paused: `manual` (the API), `messaging_limit` (the portfolio's limit of users a
+ * day is reached; it resumes by itself), `template` (its template can no longer be sent).
+ */
+export interface CampaignPauseReason {
+  code: 'manual' | 'messaging_limit' | 'template';
+  message: string;
+}
+
 /** Who a campaign goes to: every condition given must hold. Opted-out contacts never. */
 export interface CampaignAudience {
   tags?: string[];
@@ -318,6 +327,8 @@ export interface CampaignDoc {
   /** Recipients, once the audience is snapshotted at start. */
   total: number | null;
   error: string | null;
+  /** Why a paused campaign is paused; null when it is not, or was paused by hand before this was kept. */
+  pause_reason: CampaignPauseReason | null;
   /** Fingerprint of the create request, when made with an Idempotency-Key. */
   request_hash: string | null;
   created_at: Date;

@@ -8,7 +8,7 @@ import {
   setHandler,
 } from '@temporalio/workflow';
 import type { CampaignActivities } from '../activities/campaigns';
-import type { CampaignStatus } from '../store/documents';
+import type { CampaignPauseReason, CampaignStatus } from '../store/documents';
 import {
   type CampaignInput,
   type CampaignProgress,
@@ -51,13 +51,13 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignSt
   setHandler(campaignProgressQuery, () => p);
   setHandler(
     pauseCampaignUpdate,
-    async () => {
+    async (reason: CampaignPauseReason) => {
       p.status = 'paused';
-      await acts.setCampaignStatus(campaignId, 'paused');
+      await acts.setCampaignStatus(campaignId, 'paused', reason);
       return p.status;
     },
     {
-      validator: () => {
+      validator: (_reason: CampaignPauseReason) => {
         if (p.status !== 'running')
           throw rejected(`Only a running campaign can be paused; it is ${p.status}`);
       },

@@ -168,6 +168,10 @@ export const CampaignView = z.object({
   counts: CountsView,
   progress: z.number().min(0).max(1).describe('Share of recipients no longer pending, 0 to 1'),
   error: z.string().nullable().describe('Why the campaign failed'),
+  pause_reason: z
+    .object({ code: z.enum(['manual', 'messaging_limit', 'template']), message: z.string() })
+    .nullable()
+    .describe('Why a paused campaign is paused; `messaging_limit` resumes by itself'),
   created_at: Timestamp,
   started_at: Timestamp.nullable(),
   completed_at: Timestamp.nullable(),
@@ -203,6 +207,7 @@ export function campaignView(doc: CampaignDoc, counts: CampaignCounts): Campaign
     },
     progress: Math.round(progress * 10_000) / 10_000,
     error: doc.error,
+    pause_reason: doc.pause_reason ?? null,
     created_at: doc.created_at.toISOString(),
     started_at: iso(doc.started_at),
     completed_at: iso(doc.completed_at),

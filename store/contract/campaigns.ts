@@ -65,7 +65,12 @@ export interface CampaignRepository {
   ): Promise<CampaignDoc[]>;
   update(
     id: string,
-    patch: Partial<Pick<CampaignDoc, 'status' | 'started_at' | 'completed_at' | 'error' | 'total'>>,
+    patch: Partial<
+      Pick<
+        CampaignDoc,
+        'status' | 'started_at' | 'completed_at' | 'error' | 'total' | 'pause_reason'
+      >
+    >,
   ): Promise<CampaignDoc | null>;
   /** Contacts the audience matches now (opted-out excluded, one per phone number). */
   audienceSize(orgId: string, audience: CampaignAudience): Promise<number>;

@@ -9,6 +9,7 @@ import { insertManyNew, retryBusy } from './duplicate-key';
  */
 const UPGRADES: { name: string; run: (db: Db) => Promise<void> }[] = [
   { name: 'razorpay_event_keys', run: rekeyRazorpayEvents },
+  { name: 'campaign_pause_reason', run: addCampaignPauseReason },
 ];
 
 export async function runUpgrades(db: Db): Promise<void> {
@@ -41,4 +42,13 @@ export async function rekeyRazorpayEvents(db: Db): Promise<void> {
     );
     if (!refused.size) await retryBusy(() => col.deleteOne({ _id: doc._id }));
   }
+}
+
+/** Migration 0017's twin: campaigns stored before it have no pause reason. */
+async function addCampaignPauseReason(db: Db): Promise<void> {
+  await retryBusy(() =>
+    db
+      .collection('campaigns')
+      .updateMany({ pause_reason: { $exists: false } }, { $set: { pause_reason: null } }),
+  );
 }

@@ -32,13 +32,14 @@ const COLUMNS = [
   'status',
   'total',
   'error',
+  'pause_reason',
   'request_hash',
   'created_at',
   'started_at',
   'completed_at',
   'updated_at',
 ];
-const JSON_COLUMNS = ['audience', 'message'];
+const JSON_COLUMNS = ['audience', 'message', 'pause_reason'];
 const SELECT = COLUMNS.join(', ');
 
 const RECIPIENT_COLUMNS = [

@@ -77,7 +77,10 @@ it('pauses within one batch, resumes where it stopped, and cancels', async () =>
 
   const paused = await control(campaign.id, 'pause');
   expect(paused.statusCode).toBe(200);
-  expect(paused.json().data.status).toBe('paused');
+  expect(paused.json().data).toMatchObject({
+    status: 'paused',
+    pause_reason: { code: 'manual', message: 'Paused through the API' },
+  });
   const atPause = acceptedPerPhone(h, phones).size;
   await waitUntil('the queued ones went out', async () => {
     return (await h.app.store.campaigns.inQueue(campaign.id)) === 0;
@@ -91,7 +94,10 @@ it('pauses within one batch, resumes where it stopped, and cancels', async () =>
   expect(acceptedPerPhone(h, phones).size).toBe(afterPause);
   expect((await control(campaign.id, 'pause')).statusCode).toBe(409);
 
-  expect((await control(campaign.id, 'resume')).json().data.status).toBe('running');
+  expect((await control(campaign.id, 'resume')).json().data).toMatchObject({
+    status: 'running',
+    pause_reason: null,
+  });
   await waitUntil('it sends again', async () => acceptedPerPhone(h, phones).size > afterPause);
   const cancelled = await control(campaign.id, 'cancel');
   expect(cancelled.json().data.status).toBe('cancelled');

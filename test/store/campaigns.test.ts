@@ -79,6 +79,7 @@ describe.each(STORE_KINDS)('%s', (kind) => {
         status: 'scheduled',
         total: null,
         error: null,
+        pause_reason: null,
         request_hash: null,
         created_at: expect.any(Date),
         started_at: null,
@@ -158,6 +159,17 @@ describe.each(STORE_KINDS)('%s', (kind) => {
       const failed = await store.campaigns.update(doc._id, { status: 'failed', error: 'boom' });
       expect(failed).toMatchObject({ status: 'failed', error: 'boom', total: 42 });
       expect(await store.campaigns.update(randomUUID(), { status: 'running' })).toBeNull();
+    });
+
+    it('keeps why a campaign is paused, and clears it', async () => {
+      const org = await newOrg();
+      const doc = await campaign(org);
+      expect(doc.pause_reason).toBeNull();
+      const why = { code: 'messaging_limit' as const, message: '250 users a day reached' };
+      await store.campaigns.update(doc._id, { status: 'paused', pause_reason: why });
+      expect((await store.campaigns.get(org, doc._id))!.pause_reason).toEqual(why);
+      await store.campaigns.update(doc._id, { status: 'running', pause_reason: null });
+      expect((await store.campaigns.get(org, doc._id))!.pause_reason).toBeNull();
     });
   });
 

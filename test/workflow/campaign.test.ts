@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { CampaignActivities } from '../../activities/campaigns';
-import type { CampaignStatus } from '../../store/documents';
+import type { CampaignPauseReason, CampaignStatus } from '../../store/documents';
 import {
   campaignProgressQuery,
   cancelCampaignUpdate,
+  MANUAL_PAUSE,
   pauseCampaignUpdate,
   resumeCampaignUpdate,
 } from '../../workflows/contracts/campaign';
@@ -27,6 +28,7 @@ const world = {
   queued: [] as number[],
   calls: [] as string[],
   status: 'scheduled' as CampaignStatus,
+  pauseReason: null as CampaignPauseReason | null,
 };
 
 const activities: Partial<CampaignActivities> = {
@@ -56,8 +58,9 @@ const activities: Partial<CampaignActivities> = {
   async campaignBacklog() {
     return 0;
   },
-  async setCampaignStatus(_id, status) {
+  async setCampaignStatus(_id, status, pauseReason) {
     world.status = status;
+    world.pauseReason = pauseReason ?? null;
   },
   async cancelCampaign() {
     world.calls.push('cancel');
@@ -134,16 +137,19 @@ it('stops topping up while paused and goes on where it was after resume', async 
   world.recipients = 45;
   const handle = await start();
   await untilTimer(handle);
-  expect(await handle.executeUpdate(pauseCampaignUpdate)).toBe('paused');
+  const why: CampaignPauseReason = { code: 'template', message: 'Template promo is PAUSED' };
+  expect(await handle.executeUpdate(pauseCampaignUpdate, { args: [why] })).toBe('paused');
+  expect(world.pauseReason).toEqual(why);
   const topUps = world.calls.filter((c) => c === 'topUp').length;
   await temporal.env.sleep('1 hour');
   expect(world.calls.filter((c) => c === 'topUp')).toHaveLength(topUps);
   expect(world.status).toBe('paused');
-  await expect(handle.executeUpdate(pauseCampaignUpdate)).rejects.toBeInstanceOf(
-    WorkflowUpdateFailedError,
-  );
+  await expect(
+    handle.executeUpdate(pauseCampaignUpdate, { args: [MANUAL_PAUSE] }),
+  ).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
 
   expect(await handle.executeUpdate(resumeCampaignUpdate)).toBe('running');
+  expect(world.pauseReason).toBeNull();
   expect(await handle.result()).toBe('completed');
   expect(world.queued).toEqual(Array.from({ length: 45 }, (_, i) => i + 1));
   await expect(handle.executeUpdate(resumeCampaignUpdate)).rejects.toThrow();

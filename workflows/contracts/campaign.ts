@@ -1,5 +1,5 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import type { CampaignStatus } from '../../store/documents';
+import type { CampaignPauseReason, CampaignStatus } from '../../store/documents';
 
 /** One broadcast campaign: `campaign:<campaignId>`. */
 
@@ -25,7 +25,14 @@ export interface CampaignProgress {
 }
 
 /** What pause, resume and cancel answer: the campaign's status once the workflow took it. */
-export const pauseCampaignUpdate = defineUpdate<CampaignStatus>('pauseCampaign');
+/** A pause says why. */
+export const pauseCampaignUpdate = defineUpdate<CampaignStatus, [CampaignPauseReason]>(
+  'pauseCampaign',
+);
+export const MANUAL_PAUSE: CampaignPauseReason = {
+  code: 'manual',
+  message: 'Paused through the API',
+};
 export const resumeCampaignUpdate = defineUpdate<CampaignStatus>('resumeCampaign');
 export const cancelCampaignUpdate = defineUpdate<CampaignStatus>('cancelCampaign');
 export const campaignProgressQuery = defineQuery<CampaignProgress>('campaignProgress');
