@@ -139,6 +139,7 @@ async function webhooks(
         contact_id: 'bench',
         direction: 'outbound',
         phone_number: `+${waId}`,
+        user_id: null,
         type: 'template',
         content: { name: 'order_confirmation', language: { code: 'en' } },
         origin: 'api',

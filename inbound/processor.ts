@@ -1,10 +1,10 @@
 import { mapLimit } from '../lib/concurrency';
-import { normalizePhone } from '../lib/phone';
 import { TtlCache } from '../lib/ttl-cache';
 import type { Store } from '../store';
 import type { StatusUpdate } from '../store/contract/messages';
 import type { AccountDoc, EventDoc, MessageDoc, MessageStatus } from '../store/documents';
 import { eventDoc } from '../store/events';
+import { customersOf, idChangeOf } from './customer-ids';
 import {
   inboundText,
   type MetaInboundMessage,
@@ -30,6 +30,12 @@ export interface InboundHooks {
   onHookError?: (err: unknown) => void;
 }
 
+interface Inbound {
+  account: AccountDoc;
+  m: MetaInboundMessage;
+  who: ReturnType<ReturnType<typeof customersOf>>;
+}
+
 const fromUnix = (ts: string | undefined) => {
   const n = Number(ts);
   return Number.isFinite(n) && n > 0 ? new Date(n * 1000) : new Date();
@@ -51,17 +57,25 @@ export function inboundProcessor(store: Store, hooks: InboundHooks = {}) {
     fresh: Set<string>,
     account: AccountDoc,
     m: MetaInboundMessage,
-    name: string | null,
+    { ids, name }: Inbound['who'],
   ): Promise<EventDoc | null> {
-    const phone = normalizePhone(m.from);
-    if (!phone) return null;
     const at = fromUnix(m.timestamp);
-    const { contact } = await store.contacts.recordInbound(account.org_id, phone, { name, at });
+    const change = idChangeOf(m);
+    if (!change && !ids.phone && !ids.userId) return null;
+    // A system message is Meta's, not the customer's: it opens no 24 h window.
+    const { contact } = change
+      ? await store.contacts.changeIds(account.org_id, change.from, change.to)
+      : await store.contacts.recordInbound(account.org_id, ids, {
+          name,
+          at: m.type === 'system' ? null : at,
+        });
     const type = m.type;
     const content =
       (m[type] as Record<string, unknown> | undefined) ??
       Object.fromEntries(
-        Object.entries(m).filter(([k]) => !['id', 'from', 'timestamp', 'type'].includes(k)),
+        Object.entries(m).filter(
+          ([k]) => !['id', 'from', 'from_user_id', 'timestamp', 'type'].includes(k),
+        ),
       );
     const { created } = await store.messages.insert(
       {
@@ -70,7 +84,8 @@ export function inboundProcessor(store: Store, hooks: InboundHooks = {}) {
         account_id: account._id,
         contact_id: contact._id,
         direction: 'inbound',
-        phone_number: phone,
+        phone_number: contact.phone_number,
+        user_id: contact.user_id,
         type,
         content,
         origin: 'whatsapp',
@@ -81,15 +96,18 @@ export function inboundProcessor(store: Store, hooks: InboundHooks = {}) {
       },
       at,
     );
-    // Hooks see each message once, however often Meta delivers it.
-    if (created) fresh.add(`message.incoming:${m.id}`);
+    // Hooks see each customer message once, however often Meta delivers it.
+    if (created && m.type !== 'system') fresh.add(`message.incoming:${m.id}`);
     return eventDoc(account.org_id, {
       id: `message.incoming:${m.id}`,
       type: 'message.incoming',
       timestamp: at,
       data: {
         message_id: m.id,
-        from: phone,
+        // Null for a customer known only by user id.
+        from: change ? change.from.phone : ids.phone,
+        user_id: ids.userId ?? contact.user_id,
+        username: contact.username,
         contact_id: contact._id,
         contact_name: contact.name ?? name,
         type,
@@ -129,6 +147,7 @@ export function inboundProcessor(store: Store, hooks: InboundHooks = {}) {
       data: {
         message_id: u.wamid,
         to: msg.phone_number,
+        user_id: msg.user_id ?? null,
         type: msg.type,
         status: u.status,
         contact_id: msg.contact_id,
@@ -144,7 +163,7 @@ export function inboundProcessor(store: Store, hooks: InboundHooks = {}) {
    * of its statuses about messages Waflow does not know.
    */
   async function processMany(payloads: MetaWebhook[]): Promise<{ unknownStatuses: string[] }[]> {
-    const inbound: { account: AccountDoc; m: MetaInboundMessage; name: string | null }[] = [];
+    const inbound: Inbound[] = [];
     const statuses: { webhook: number; account: AccountDoc; update: StatusUpdate }[] = [];
     for (const [webhook, payload] of payloads.entries()) {
       for (const entry of payload.entry ?? []) {
@@ -154,12 +173,8 @@ export function inboundProcessor(store: Store, hooks: InboundHooks = {}) {
           if (change.field !== 'messages' || !value || !phoneNumberId) continue;
           const account = await accountFor(phoneNumberId);
           if (!account) continue;
-          const names = new Map(
-            (value.contacts ?? []).map((c) => [c.wa_id ?? '', c.profile?.name ?? null]),
-          );
-          for (const m of value.messages ?? []) {
-            inbound.push({ account, m, name: names.get(m.from) ?? null });
-          }
+          const customer = customersOf(value);
+          for (const m of value.messages ?? []) inbound.push({ account, m, who: customer(m) });
           for (const s of value.statuses ?? []) {
             const update = statusUpdate(account, s);
             if (update) statuses.push({ webhook, account, update });
@@ -171,7 +186,7 @@ export function inboundProcessor(store: Store, hooks: InboundHooks = {}) {
     const fresh = new Set<string>();
     // Statuses do not wait for the few inbound messages: both go to the store at once.
     const [incoming, applied] = await Promise.allSettled([
-      mapLimit(inbound, INBOUND_CONCURRENCY, (i) => message(fresh, i.account, i.m, i.name)),
+      mapLimit(inbound, INBOUND_CONCURRENCY, (i) => message(fresh, i.account, i.m, i.who)),
       store.messages.applyStatuses(statuses.map((s) => s.update)),
     ]);
     if (incoming.status === 'rejected') throw incoming.reason;

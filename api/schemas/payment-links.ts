@@ -82,7 +82,7 @@ export const PaymentLinkView = z.object({
   url: z.string().nullable().describe('Null until the gateway has created the link'),
   reference_id: z.string().nullable(),
   contact_id: z.string(),
-  phone_number: z.string(),
+  phone_number: z.string().nullable().describe('Null for a customer known only by user_id'),
   whatsapp_account_id: z.string(),
   expires_at: z.string(),
   remind_at: z.string().nullable(),

@@ -221,7 +221,7 @@ const StepRecordView = z.object({
 
 export const SubscriberView = z.object({
   contact_id: z.string(),
-  phone_number: z.string(),
+  phone_number: z.string().nullable().describe('Null for a customer known only by user_id'),
   state: z.enum(['pending', 'active', 'completed', 'exited']),
   run: z.number().int().describe('1, then +1 for each re-entry'),
   version: z.number().int().describe('The sequence version this run follows'),

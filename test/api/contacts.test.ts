@@ -150,9 +150,13 @@ describe('contacts CRUD', () => {
   });
 
   it('computes the 24 h window from the last inbound message', async () => {
-    const recent = await t.app.store.contacts.recordInbound(t.org.organization.id, phone(), {
-      at: new Date(Date.now() - HOUR),
-    });
+    const recent = await t.app.store.contacts.recordInbound(
+      t.org.organization.id,
+      { phone: phone(), userId: null },
+      {
+        at: new Date(Date.now() - HOUR),
+      },
+    );
     const res = await t.call({ method: 'GET', url: `/api/contacts/${recent.contact._id}` });
     const lastInbound = recent.contact.last_inbound_at!;
     expect(res.json().data).toMatchObject({
@@ -163,9 +167,13 @@ describe('contacts CRUD', () => {
       window_expires_at: new Date(lastInbound.getTime() + 24 * HOUR).toISOString(),
     });
 
-    const stale = await t.app.store.contacts.recordInbound(t.org.organization.id, phone(), {
-      at: new Date(Date.now() - 25 * HOUR),
-    });
+    const stale = await t.app.store.contacts.recordInbound(
+      t.org.organization.id,
+      { phone: phone(), userId: null },
+      {
+        at: new Date(Date.now() - 25 * HOUR),
+      },
+    );
     const old = await t.call({ method: 'GET', url: `/api/contacts/${stale.contact._id}` });
     expect(old.json().data.window_open).toBe(false);
     expect(Date.parse(old.json().data.window_expires_at)).toBeLessThan(Date.now());

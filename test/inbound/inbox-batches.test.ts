@@ -72,6 +72,7 @@ async function sentMessages(count: number) {
         contact_id: randomUUID(),
         direction: 'outbound',
         phone_number: '+16505551234',
+        user_id: null,
         type: 'template',
         content: { name: 'order_confirmation' },
         origin: 'api',

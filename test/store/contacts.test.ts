@@ -303,10 +303,14 @@ describe.each(STORE_KINDS)('%s', (kind) => {
     it('creates an opted-in contact named from WhatsApp, with one contact.created', async () => {
       const org = await newOrg();
       const when = at('2026-03-01T10:00:00Z');
-      const { contact, created } = await store.contacts.recordInbound(org, '14155550110', {
-        name: 'Wa Name',
-        at: when,
-      });
+      const { contact, created } = await store.contacts.recordInbound(
+        org,
+        { phone: '14155550110', userId: null },
+        {
+          name: 'Wa Name',
+          at: when,
+        },
+      );
       expect(created).toBe(true);
       expect(contact).toMatchObject({
         phone_number: '+14155550110',
@@ -324,10 +328,14 @@ describe.each(STORE_KINDS)('%s', (kind) => {
       const org = await newOrg();
       const calls = await Promise.all(
         Array.from({ length: 5 }, (_, i) =>
-          store.contacts.recordInbound(org, '+14155550111', {
-            name: 'Racer',
-            at: new Date(Date.parse('2026-03-01T10:00:00Z') + i * 1000),
-          }),
+          store.contacts.recordInbound(
+            org,
+            { phone: '+14155550111', userId: null },
+            {
+              name: 'Racer',
+              at: new Date(Date.parse('2026-03-01T10:00:00Z') + i * 1000),
+            },
+          ),
         ),
       );
       expect(calls.filter((c) => c.created)).toHaveLength(1);
@@ -345,16 +353,28 @@ describe.each(STORE_KINDS)('%s', (kind) => {
     it('moves the window clock forward only, and records no event for it', async () => {
       const org = await newOrg();
       const phone = '+14155550112';
-      await store.contacts.recordInbound(org, phone, { name: 'A', at: at('2026-03-01T12:00:00Z') });
-      const late = await store.contacts.recordInbound(org, phone, {
-        name: 'A',
-        at: at('2026-03-01T09:00:00Z'),
-      });
+      await store.contacts.recordInbound(
+        org,
+        { phone: phone, userId: null },
+        { name: 'A', at: at('2026-03-01T12:00:00Z') },
+      );
+      const late = await store.contacts.recordInbound(
+        org,
+        { phone: phone, userId: null },
+        {
+          name: 'A',
+          at: at('2026-03-01T09:00:00Z'),
+        },
+      );
       expect(late.created).toBe(false);
       expect(late.contact.last_inbound_at).toEqual(at('2026-03-01T12:00:00Z'));
-      const next = await store.contacts.recordInbound(org, phone, {
-        at: at('2026-03-02T08:00:00Z'),
-      });
+      const next = await store.contacts.recordInbound(
+        org,
+        { phone: phone, userId: null },
+        {
+          at: at('2026-03-02T08:00:00Z'),
+        },
+      );
       expect(next.contact.last_inbound_at).toEqual(at('2026-03-02T08:00:00Z'));
       expect((await events(org)).map((e) => e.type)).toEqual(['contact.created']);
     });
@@ -363,15 +383,23 @@ describe.each(STORE_KINDS)('%s', (kind) => {
       const org = await newOrg();
       const doc = await store.contacts.create(org, { phone_number: '+14155550113' });
       await store.outbox.flush('contacts', doc._id);
-      const first = await store.contacts.recordInbound(org, '+14155550113', {
-        name: 'From WhatsApp',
-        at: at('2026-03-01T10:00:00Z'),
-      });
+      const first = await store.contacts.recordInbound(
+        org,
+        { phone: '+14155550113', userId: null },
+        {
+          name: 'From WhatsApp',
+          at: at('2026-03-01T10:00:00Z'),
+        },
+      );
       expect(first.contact.name).toBe('From WhatsApp');
-      await store.contacts.recordInbound(org, '+14155550113', {
-        name: 'Renamed On Phone',
-        at: at('2026-03-01T11:00:00Z'),
-      });
+      await store.contacts.recordInbound(
+        org,
+        { phone: '+14155550113', userId: null },
+        {
+          name: 'Renamed On Phone',
+          at: at('2026-03-01T11:00:00Z'),
+        },
+      );
       expect((await store.contacts.get(org, doc._id))?.name).toBe('From WhatsApp');
       const updated = await events(org, 'contact.updated');
       expect(updated).toHaveLength(1);
@@ -380,7 +408,11 @@ describe.each(STORE_KINDS)('%s', (kind) => {
 
     it('refuses an invalid number', async () => {
       await expect(
-        store.contacts.recordInbound(await newOrg(), 'abc', { at: new Date() }),
+        store.contacts.recordInbound(
+          await newOrg(),
+          { phone: 'abc', userId: null },
+          { at: new Date() },
+        ),
       ).rejects.toThrow(ValidationError);
     });
   });

@@ -369,7 +369,7 @@ it('24h steps: sent while the window is open, else the fallback template or skip
     ],
   });
   const c = await contact();
-  await store.contacts.recordInbound(orgId, c.phone_number, {
+  await store.contacts.recordInbound(orgId, { phone: c.phone_number, userId: null }, {
     at: new Date(await env.currentTimeMs()),
   });
   await subscribe(seq, c);
@@ -403,7 +403,7 @@ it("fills a step's {{action.<key>}} placeholders from its action, and skips it w
     ],
   });
   const c = await contact();
-  await store.contacts.recordInbound(orgId, c.phone_number, {
+  await store.contacts.recordInbound(orgId, { phone: c.phone_number, userId: null }, {
     at: new Date(await env.currentTimeMs()),
   });
   await subscribe(seq, c);
