@@ -161,6 +161,7 @@ async function webhooks(
             wamid: m.wamid,
             number,
             waId: m.waId,
+            userId: null,
             category: 'utility',
             bizOpaqueCallbackData: m.id,
             outsideWindow: false,
