@@ -146,7 +146,7 @@ describe('contacts CRUD', () => {
     expect(res.json().message).toContain('body.email');
     expect(res.json().message).toContain('body.custom_fields.nested');
     const missing = await t.call({ method: 'POST', url: '/api/contacts', payload: { name: 'x' } });
-    expect(missing.json().message).toContain('body.phone_number');
+    expect(missing.json().message).toContain('phone_number or user_id');
   });
 
   it('computes the 24 h window from the last inbound message', async () => {
@@ -188,6 +188,9 @@ describe('contact events', () => {
     expect(events[0]!.data).toEqual({
       id: c.id,
       phone_number: c.phone_number,
+      user_id: null,
+      parent_user_id: null,
+      username: null,
       name: 'Ev',
       email: null,
       tags: ['a'],
@@ -539,8 +542,11 @@ describe('organizations', () => {
         '/api/contacts/{id}/transfer',
       ]),
     );
-    expect(
-      doc.paths['/api/contacts'].post.requestBody.content['application/json'].schema.required,
-    ).toEqual(['phone_number']);
+    // A phone number, a user id or both: neither is required alone.
+    const schema = doc.paths['/api/contacts'].post.requestBody.content['application/json'].schema;
+    expect(schema.required).toBeUndefined();
+    expect(Object.keys(schema.properties)).toEqual(
+      expect.arrayContaining(['phone_number', 'user_id']),
+    );
   });
 });
