@@ -112,9 +112,10 @@ export async function ensureIndexes(db: Db): Promise<void> {
       .collection(collection)
       .listIndexes()
       .toArray()
-      .catch(() => []);
+      .catch((): { name?: string }[] => []);
     for (const name of names) {
-      if (existing.some((i) => i.name === name)) await db.collection(collection).dropIndex(name);
+      if (existing.some((i: { name?: string }) => i.name === name))
+        await db.collection(collection).dropIndex(name);
     }
   }
   for (const [collection, indexes] of Object.entries(INDEXES)) {

@@ -1,3 +1,4 @@
+import type { MetaWebhook } from '../../meta/webhook-payload';
 import { createMessagingHarness, type MessagingHarness } from '../support/messaging';
 import { STORE_KINDS } from '../support/store';
 
@@ -20,7 +21,8 @@ describe.each(STORE_KINDS)('contacts by user id, on %s', (kind) => {
     (await h.app.store.events.list(orgId, { type: 'message.incoming' }, 1_000)).find(
       (e) => e.data.message_id === wamid,
     );
-  const lastWebhook = () => JSON.parse(h.sim.webhookLog.at(-1)!.body);
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a webhook as posted
+  const lastWebhook = (): any => JSON.parse(h.sim.webhookLog.at(-1)!.body);
 
   it('stores a username-only message on a contact made by user id; a later number joins it', async () => {
     const before = await contactCount();
@@ -157,7 +159,7 @@ describe.each(STORE_KINDS)('contacts by user id, on %s', (kind) => {
     }
     const statuses = h.sim.webhookLog
       .filter((w) => w.kind === 'status')
-      .map((w) => JSON.parse(w.body).entry[0].changes[0].value.statuses[0]);
+      .map((w) => (JSON.parse(w.body) as MetaWebhook).entry![0]!.changes![0]!.value!.statuses![0]!);
     expect(statuses.length).toBeGreaterThan(0);
     for (const s of statuses) {
       expect(s.recipient_user_id).toBe(wrote.user_id);
