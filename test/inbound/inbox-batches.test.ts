@@ -139,6 +139,7 @@ describe('Inbox batches', () => {
       expect(events.find((e) => e.type === 'message.read')!.data).toEqual({
         message_id: m.wamid,
         to: '+16505551234',
+        user_id: null,
         type: 'template',
         status: 'read',
         contact_id: doc.contact_id,
