@@ -30,11 +30,22 @@ export interface InboundHooks {
   onHookError?: (err: unknown) => void;
 }
 
+/** Per webhook: statuses about unknown messages, and why part of it could not be stored. */
+export interface WebhookResult {
+  unknownStatuses: string[];
+  /** Set when a message could not be stored (it names no sender): the webhook is kept dead. */
+  unstored?: string;
+}
+
 interface Inbound {
+  webhook: number;
   account: AccountDoc;
   m: MetaInboundMessage;
   who: ReturnType<ReturnType<typeof customersOf>>;
 }
+
+/** A message with neither a number nor a user id: no contact can hold it. */
+const SENDERLESS = Symbol('senderless');
 
 const fromUnix = (ts: string | undefined) => {
   const n = Number(ts);
@@ -58,10 +69,10 @@ export function inboundProcessor(store: Store, hooks: InboundHooks = {}) {
     account: AccountDoc,
     m: MetaInboundMessage,
     { ids, name }: Inbound['who'],
-  ): Promise<EventDoc | null> {
+  ): Promise<EventDoc | typeof SENDERLESS> {
     const at = fromUnix(m.timestamp);
     const change = idChangeOf(m);
-    if (!change && !ids.phone && !ids.userId) return null;
+    if (!change && !ids.phone && !ids.userId) return SENDERLESS;
     // A system message is Meta's, not the customer's: it opens no 24 h window.
     const { contact } = change
       ? await store.contacts.changeIds(account.org_id, change.from, change.to)
@@ -160,9 +171,9 @@ export function inboundProcessor(store: Store, hooks: InboundHooks = {}) {
   /**
    * Processes webhooks together: their inbound messages a few at a time, every status of the
    * batch in one store write, and all their events in another. Returns, per webhook, the wamids
-   * of its statuses about messages Waflow does not know.
+   * of its statuses about messages Waflow does not know, and why a message was not stored.
    */
-  async function processMany(payloads: MetaWebhook[]): Promise<{ unknownStatuses: string[] }[]> {
+  async function processMany(payloads: MetaWebhook[]): Promise<WebhookResult[]> {
     const inbound: Inbound[] = [];
     const statuses: { webhook: number; account: AccountDoc; update: StatusUpdate }[] = [];
     for (const [webhook, payload] of payloads.entries()) {
@@ -174,7 +185,9 @@ export function inboundProcessor(store: Store, hooks: InboundHooks = {}) {
           const account = await accountFor(phoneNumberId);
           if (!account) continue;
           const customer = customersOf(value);
-          for (const m of value.messages ?? []) inbound.push({ account, m, who: customer(m) });
+          for (const m of value.messages ?? []) {
+            inbound.push({ webhook, account, m, who: customer(m) });
+          }
           for (const s of value.statuses ?? []) {
             const update = statusUpdate(account, s);
             if (update) statuses.push({ webhook, account, update });
@@ -182,7 +195,7 @@ export function inboundProcessor(store: Store, hooks: InboundHooks = {}) {
         }
       }
     }
-    const results = payloads.map(() => ({ unknownStatuses: [] as string[] }));
+    const results: WebhookResult[] = payloads.map(() => ({ unknownStatuses: [] }));
     const fresh = new Set<string>();
     // Statuses do not wait for the few inbound messages: both go to the store at once.
     const [incoming, applied] = await Promise.allSettled([
@@ -193,7 +206,10 @@ export function inboundProcessor(store: Store, hooks: InboundHooks = {}) {
     if (applied.status === 'rejected') throw applied.reason;
     // Meta's duplicates make the same event more than once: it is recorded once anyway.
     const events = new Map<string, EventDoc>();
-    for (const event of incoming.value) if (event) events.set(event._id, event);
+    incoming.value.forEach((event, i) => {
+      if (event !== SENDERLESS) events.set(event._id, event);
+      else results[inbound[i]!.webhook]!.unstored = `message without a sender: ${inbound[i]!.m.id}`;
+    });
     statuses.forEach(({ webhook, account, update }, i) => {
       const msg = applied.value[i];
       if (!msg) results[webhook]!.unknownStatuses.push(update.wamid);
@@ -205,7 +221,7 @@ export function inboundProcessor(store: Store, hooks: InboundHooks = {}) {
     await store.events.recordMany([...events.values()]);
     if (hooks.onMessages) {
       const messages = incoming.value
-        .filter((e): e is EventDoc => e !== null && fresh.has(e._id))
+        .filter((e): e is EventDoc => e !== SENDERLESS && fresh.has(e._id))
         .map((e) => ({
           orgId: e.org_id,
           contactId: e.data.contact_id as string,
@@ -220,7 +236,7 @@ export function inboundProcessor(store: Store, hooks: InboundHooks = {}) {
   return {
     processMany,
     /** Returns the wamids of statuses about messages Waflow does not know. */
-    async process(payload: MetaWebhook): Promise<{ unknownStatuses: string[] }> {
+    async process(payload: MetaWebhook): Promise<WebhookResult> {
       const [result] = await processMany([payload]);
       return result!;
     },

@@ -86,7 +86,8 @@ export function messageRoutes(
           wamid,
           number,
           waId: message.waId,
-          userId: message.userId,
+          // Meta names a user it knows by both: their number and their user id.
+          userId: message.userId ?? state.userIdOf(message.waId) ?? null,
           category: template ? template.category.toLowerCase() : 'service',
           bizOpaqueCallbackData: message.bizOpaqueCallbackData,
           outsideWindow: !template && !state.windowOpen(number.id, message.waId),

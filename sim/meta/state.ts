@@ -44,6 +44,8 @@ export class SimState {
   private readonly templates = new Map<string, Template[]>();
   /** BSUID -> the user's wa_id, or null for a user known only by username. */
   private readonly users = new Map<string, string | null>();
+  /** wa_id -> the BSUID of the user with that number. */
+  private readonly userIds = new Map<string, string>();
   /** `<phone_number_id>:<wa_id>` -> time of the user's last message (by BSUID with no wa_id). */
   private readonly lastInbound = new Map<string, number>();
   /** Accepted send times within the last second, per phone number. */
@@ -136,10 +138,18 @@ export class SimState {
   /** Remembers a user's BSUID: sends may name them by it. */
   knowUser(userId: string, waId: string | null) {
     this.users.set(userId, waId);
+    if (waId) this.userIds.set(waId, userId);
   }
 
   forgetUser(userId: string) {
+    const waId = this.users.get(userId);
+    if (waId && this.userIds.get(waId) === userId) this.userIds.delete(waId);
     this.users.delete(userId);
+  }
+
+  /** The BSUID of the user with this number, if the simulator knows them. */
+  userIdOf(waId: string): string | undefined {
+    return this.userIds.get(waId);
   }
 
   /** Who a BSUID names: their wa_id, null for a username-only user, undefined if unknown. */

@@ -8,7 +8,7 @@ export interface AcceptedMessage {
   wamid: string;
   number: PhoneNumber;
   waId: string;
-  /** Set for a send by `recipient`: statuses name the user by it. */
+  /** The user's BSUID when the simulator knows it: statuses name the user by it too. */
   userId: string | null;
   /** Template category in lower case, or `service` for a free-form reply. */
   category: string;

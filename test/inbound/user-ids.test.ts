@@ -1,4 +1,5 @@
-import type { MetaWebhook } from '../../meta/webhook-payload';
+import { createHmac } from 'node:crypto';
+import type { MetaStatus, MetaWebhook } from '../../meta/webhook-payload';
 import { createMessagingHarness, type MessagingHarness } from '../support/messaging';
 import { STORE_KINDS } from '../support/store';
 
@@ -172,6 +173,94 @@ describe.each(STORE_KINDS)('contacts by user id, on %s', (kind) => {
       expect(m).toMatchObject({ phone_number: null, user_id: wrote.user_id });
       expect(['delivered', 'read']).toContain(m.status);
     }
+  });
+
+  const statusesOf = (wamid: string): MetaStatus[] =>
+    h.sim.webhookLog
+      .filter((w) => w.kind === 'status')
+      .map((w) => (JSON.parse(w.body) as MetaWebhook).entry![0]!.changes![0]!.value!.statuses![0]!)
+      .filter((s) => s.id === wamid);
+
+  it("names a known user by number and user id in a phone send's statuses, and applies them", async () => {
+    const wrote = await h.sim.inbound({
+      phone_number_id: h.account.phone_number_id,
+      from: '+14155550193',
+      text: 'hi',
+    });
+    await h.settle();
+    const res = await h.call({
+      method: 'POST',
+      url: '/api/messages/send',
+      payload: { to: '+14155550193', type: 'text', text: 'hello' },
+    });
+    expect(res.statusCode).toBe(200);
+    const { id, message_id: wamid } = res.json().data as { id: string; message_id: string };
+    await h.settle();
+    const send = h.sim.log.find((e) => e.wamid === wamid)!.body as Record<string, unknown>;
+    expect(send.to).toBe('14155550193');
+    const statuses = statusesOf(wamid);
+    expect(statuses.map((s) => s.status)).toEqual(['sent', 'delivered', 'read']);
+    for (const s of statuses) {
+      expect(s).toMatchObject({ recipient_id: '14155550193', recipient_user_id: wrote.user_id });
+    }
+    expect((await h.app.store.messages.get(orgId, id))?.status).toBe('read');
+  });
+
+  it('keeps a message naming no sender dead with its reason, and stores the rest of its webhook', async () => {
+    const ghost = `wamid.no-sender-${kind}`;
+    const known = `wamid.beside-it-${kind}`;
+    const ts = String(Math.floor(Date.now() / 1000));
+    const body = JSON.stringify({
+      object: 'whatsapp_business_account',
+      entry: [
+        {
+          id: h.account.waba_id,
+          changes: [
+            {
+              field: 'messages',
+              value: {
+                messaging_product: 'whatsapp',
+                metadata: { phone_number_id: h.account.phone_number_id },
+                contacts: [{ profile: { name: 'Nobody' } }, { wa_id: '14155550194' }],
+                messages: [
+                  { id: ghost, timestamp: ts, type: 'text', text: { body: 'who am I?' } },
+                  {
+                    from: '14155550194',
+                    id: known,
+                    timestamp: ts,
+                    type: 'text',
+                    text: { body: 'hi' },
+                  },
+                ],
+              },
+            },
+          ],
+        },
+      ],
+    });
+    const signature = createHmac('sha256', h.config.meta.simulator.appSecret)
+      .update(body)
+      .digest('hex');
+    const res = await h.app.inject({
+      method: 'POST',
+      url: '/api/webhooks/meta',
+      headers: { 'content-type': 'application/json', 'x-hub-signature-256': `sha256=${signature}` },
+      payload: body,
+    });
+    expect(res.statusCode).toBe(200);
+    await h.app.inbox.idle();
+
+    // Kept for an operator at once: no retry can find its sender.
+    const dead = await h.call({ method: 'GET', url: '/api/inbound-webhooks/dead' });
+    expect(dead.statusCode).toBe(200);
+    const kept = (dead.json().data.webhooks as { body: string }[]).find((w) => w.body === body);
+    expect(kept).toMatchObject({
+      state: 'dead',
+      attempts: 1,
+      last_error: `message without a sender: ${ghost}`,
+    });
+    expect(await incoming(known)).toBeDefined();
+    expect(await incoming(ghost)).toBeUndefined();
   });
 
   it('creates, filters, searches and refuses twice a contact by user_id in the API', async () => {

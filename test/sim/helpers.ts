@@ -17,6 +17,7 @@ export interface StatusEvent {
   status: string;
   timestamp: string;
   recipient_id: string;
+  recipient_user_id?: string;
   biz_opaque_callback_data?: string;
   conversation?: { id: string; expiration_timestamp?: string; origin: { type: string } };
   pricing?: Record<string, unknown>;

@@ -36,6 +36,8 @@ describe('Meta simulator: status webhooks', () => {
       status: 'sent',
       timestamp: String(Math.floor(h.clock.now() / 1000)),
       recipient_id: CUSTOMER_WA_ID,
+      // A user the simulator knows (they wrote in): Meta names them by both ids.
+      recipient_user_id: CUSTOMER_USER_ID,
       conversation: {
         id: expect.any(String),
         expiration_timestamp: String(Math.floor(h.clock.now() / 1000) + 86_400),
@@ -60,6 +62,7 @@ describe('Meta simulator: status webhooks', () => {
         status: 'failed',
         timestamp: expect.any(String),
         recipient_id: CUSTOMER_WA_ID,
+        recipient_user_id: CUSTOMER_USER_ID,
         errors: [
           {
             code: 131047,
