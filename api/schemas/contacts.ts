@@ -6,6 +6,7 @@ import type { ListContactsRequest } from '../../contacts/read';
 import type { UpdateContactRequest } from '../../contacts/update';
 import { checked, Timestamp } from './common';
 import { DefaultCountry } from './country';
+import { UserId } from './user-id';
 
 export const MAX_BULK_CONTACTS = 1_000;
 
@@ -23,12 +24,6 @@ const CustomFields = z
   )
   .refine((fields) => Object.keys(fields).length <= 100, 'at most 100 custom fields')
   .describe('A flat object of string, number, boolean or null values');
-
-const UserId = z
-  .string()
-  .trim()
-  .max(128)
-  .describe("Meta's business-scoped user id (BSUID), e.g. US.13491208655302741918");
 
 /** Every field but the phone number and user id; absent fields are left as they are. */
 const ContactFields = z.object({

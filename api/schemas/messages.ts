@@ -4,6 +4,7 @@ import type { MessageHistoryRequest } from '../../sending/message-history';
 import type { SendMessageRequest } from '../../sending/send-message';
 import { checked, Id, Timestamp } from './common';
 import { DefaultCountry } from './country';
+import { UserId } from './user-id';
 
 const HttpsUrl = z.url({ protocol: /^https$/, error: 'must be an HTTPS URL' });
 
@@ -113,13 +114,9 @@ const common = {
       'E.164 phone number, like +919876543210, or national with a default country; ' +
         'give exactly one of to, user_id or contact_id',
     ),
-  user_id: z
-    .string()
-    .trim()
-    .min(1)
-    .max(128)
-    .optional()
-    .describe("A contact's business-scoped user id (BSUID), for customers with no phone number"),
+  user_id: UserId.optional().describe(
+    "A contact's business-scoped user id (BSUID), for customers with no phone number",
+  ),
   contact_id: Id.optional().describe('A contact, by its id'),
   default_country: DefaultCountry,
   whatsapp_account: z

@@ -7,6 +7,7 @@ import { CampaignMessageBody } from './campaigns';
 import type { SequenceRequest, SubscribeRequest } from '../../sequences/request';
 import { checked, Id, NextCursor, Timestamp } from './common';
 import { DefaultCountry } from './country';
+import { UserId } from './user-id';
 
 const unique = <T>(values: T[]) => [...new Set(values)];
 const Label = z.string().trim().min(1).max(100);
@@ -183,7 +184,7 @@ export const SubscribeBody = checked<SubscribeRequest>()(
       contact_ids: z.array(Id).max(MAX_SUBSCRIBE).optional(),
       phone_numbers: z.array(z.string().min(1).max(32)).max(MAX_SUBSCRIBE).optional(),
       user_ids: z
-        .array(z.string().trim().min(1).max(128))
+        .array(UserId)
         .max(MAX_SUBSCRIBE)
         .optional()
         .describe("Contacts' business-scoped user ids (BSUIDs), for customers with no number"),
