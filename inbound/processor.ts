@@ -235,7 +235,7 @@ export function inboundProcessor(store: Store, hooks: InboundHooks = {}) {
 
   return {
     processMany,
-    /** Returns the wamids of statuses about messages Waflow does not know. */
+    /** One webhook: what processMany says of it. */
     async process(payload: MetaWebhook): Promise<WebhookResult> {
       const [result] = await processMany([payload]);
       return result!;
