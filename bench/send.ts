@@ -329,6 +329,7 @@ function bulkMessage(account: AccountDoc): NewMessage {
     contact_id: `bench-${phone}`,
     direction: 'outbound',
     phone_number: phone,
+    user_id: null,
     type: 'template',
     content: {
       name: TEMPLATE,

@@ -197,6 +197,7 @@ function operations(
         contact_id: seeded.contactId(n),
         direction: 'outbound',
         phone_number: seeded.phone(n),
+        user_id: null,
         type: 'template',
         content: { name: 'order_confirmation', language: { code: 'en' } },
         origin: 'api',

@@ -25,7 +25,8 @@ export interface BulkUpsertResult {
 /** A row's phone number in E.164, read with its own country, else the request's. */
 function parsedRow(row: CreateContactRequest, country: string | null): ContactInput {
   const { default_country, ...input } = row;
-  const phone = parsePhone(input.phone_number, 'phone_number', default_country ?? country);
+  // Rows are matched by phone number: each needs one.
+  const phone = parsePhone(input.phone_number ?? '', 'phone_number', default_country ?? country);
   return { ...input, phone_number: phone };
 }
 

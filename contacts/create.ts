@@ -1,3 +1,4 @@
+import { ValidationError } from '../lib/errors';
 import type { Log } from '../lib/log';
 import type { Store } from '../store';
 import type { ContactInput } from '../store/contact-fields';
@@ -10,24 +11,32 @@ export interface PhoneCountryRequest {
   default_country?: string;
 }
 
-/** A new contact: its phone number and any other field. */
+/** A new contact: its phone number, its user id or both, and any other field. */
 export type CreateContactRequest = ContactInput & PhoneCountryRequest;
 
-/** Throws a ConflictError when the organization already has the phone number. */
+/** Throws a ConflictError when the organization already has the phone number or user id. */
 export async function createContact(
   { store, log }: { store: Store; log: Log },
   orgId: string,
   req: CreateContactRequest,
 ): Promise<ContactDoc> {
   const { default_country, ...input } = req;
-  const phone = await requestPhone(
-    store,
-    orgId,
-    input.phone_number,
-    'phone_number',
-    default_country,
-  );
-  const doc = await store.contacts.create(orgId, { ...input, phone_number: phone });
+  if (input.phone_number === undefined && input.user_id === undefined) {
+    throw new ValidationError('give phone_number or user_id (or both)');
+  }
+  const phone =
+    input.phone_number === undefined
+      ? {}
+      : {
+          phone_number: await requestPhone(
+            store,
+            orgId,
+            input.phone_number,
+            'phone_number',
+            default_country,
+          ),
+        };
+  const doc = await store.contacts.create(orgId, { ...input, ...phone });
   await flushOutbox(store, log, 'contacts', doc._id);
   return doc;
 }

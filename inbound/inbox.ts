@@ -2,7 +2,7 @@ import { BatchedIntake } from '../lib/batched-intake';
 import { mapLimit } from '../lib/concurrency';
 import type { Store } from '../store';
 import type { InboundWebhookDoc } from '../store/documents';
-import type { InboundProcessor } from './processor';
+import type { InboundProcessor, WebhookResult } from './processor';
 import { DEFAULT_RETRY_POLICY, recordFailure, type RetryPolicy } from './retries';
 import { parseMetaWebhook, type MetaWebhook } from '../meta/webhook-payload';
 
@@ -161,9 +161,11 @@ export async function processStored(
   log: InboxLogger,
   retry: RetryPolicy = DEFAULT_RETRY_POLICY,
 ): Promise<string[]> {
-  const failed = async (doc: InboundWebhookDoc, err: unknown) => {
+  const failed = async (doc: InboundWebhookDoc, err: unknown, retryable = true) => {
     const message = err instanceof Error ? err.message : String(err);
-    const outcome = await recordFailure(store, doc, message, retry).catch(() => 'retrying');
+    const outcome = await recordFailure(store, doc, message, retry, retryable).catch(
+      () => 'retrying',
+    );
     log.warn(
       { webhook: doc._id, attempts: doc.attempts + 1, err },
       outcome === 'dead'
@@ -171,8 +173,17 @@ export async function processStored(
         : 'webhook processing failed; the recovery sweep retries it',
     );
   };
-  const reportUnknown = (doc: InboundWebhookDoc, wamids: string[]) => {
-    if (wamids.length) log.warn({ webhook: doc._id, wamids }, 'statuses for unknown messages');
+  /** Whether the webhook is done; one with a message no retry can store is kept dead. */
+  const settled = async (doc: InboundWebhookDoc, result: WebhookResult) => {
+    if (result.unknownStatuses.length) {
+      log.warn(
+        { webhook: doc._id, wamids: result.unknownStatuses },
+        'statuses for unknown messages',
+      );
+    }
+    if (result.unstored === undefined) return true;
+    await failed(doc, result.unstored, false);
+    return false;
   };
   const parsed: Parsed[] = [];
   for (const doc of docs) {
@@ -185,8 +196,8 @@ export async function processStored(
   if (!parsed.length) return [];
   try {
     const results = await processor.processMany(parsed.map((p) => p.payload));
-    parsed.forEach((p, i) => reportUnknown(p.doc, results[i]!.unknownStatuses));
-    return parsed.map((p) => p.doc._id);
+    const done = await Promise.all(parsed.map((p, i) => settled(p.doc, results[i]!)));
+    return parsed.filter((_, i) => done[i]).map((p) => p.doc._id);
   } catch (err) {
     if (parsed.length === 1) {
       await failed(parsed[0]!.doc, err);
@@ -196,8 +207,7 @@ export async function processStored(
   }
   const done = await mapLimit(parsed, ONE_BY_ONE_CONCURRENCY, async ({ doc, payload }) => {
     try {
-      reportUnknown(doc, (await processor.process(payload)).unknownStatuses);
-      return doc._id;
+      return (await settled(doc, await processor.process(payload))) ? doc._id : null;
     } catch (err) {
       await failed(doc, err);
       return null;

@@ -1,10 +1,10 @@
 import { mapLimit } from '../lib/concurrency';
-import { normalizePhone } from '../lib/phone';
 import { TtlCache } from '../lib/ttl-cache';
 import type { Store } from '../store';
 import type { StatusUpdate } from '../store/contract/messages';
 import type { AccountDoc, EventDoc, MessageDoc, MessageStatus } from '../store/documents';
 import { eventDoc } from '../store/events';
+import { customersOf, idChangeOf } from './customer-ids';
 import {
   inboundText,
   type MetaInboundMessage,
@@ -30,6 +30,23 @@ export interface InboundHooks {
   onHookError?: (err: unknown) => void;
 }
 
+/** Per webhook: statuses about unknown messages, and why part of it could not be stored. */
+export interface WebhookResult {
+  unknownStatuses: string[];
+  /** Set when a message could not be stored (it names no sender): the webhook is kept dead. */
+  unstored?: string;
+}
+
+interface Inbound {
+  webhook: number;
+  account: AccountDoc;
+  m: MetaInboundMessage;
+  who: ReturnType<ReturnType<typeof customersOf>>;
+}
+
+/** A message with neither a number nor a user id: no contact can hold it. */
+const SENDERLESS = Symbol('senderless');
+
 const fromUnix = (ts: string | undefined) => {
   const n = Number(ts);
   return Number.isFinite(n) && n > 0 ? new Date(n * 1000) : new Date();
@@ -51,17 +68,25 @@ export function inboundProcessor(store: Store, hooks: InboundHooks = {}) {
     fresh: Set<string>,
     account: AccountDoc,
     m: MetaInboundMessage,
-    name: string | null,
-  ): Promise<EventDoc | null> {
-    const phone = normalizePhone(m.from);
-    if (!phone) return null;
+    { ids, name }: Inbound['who'],
+  ): Promise<EventDoc | typeof SENDERLESS> {
     const at = fromUnix(m.timestamp);
-    const { contact } = await store.contacts.recordInbound(account.org_id, phone, { name, at });
+    const change = idChangeOf(m);
+    if (!change && !ids.phone && !ids.userId) return SENDERLESS;
+    // A system message is Meta's, not the customer's: it opens no 24 h window.
+    const { contact } = change
+      ? await store.contacts.changeIds(account.org_id, change.from, change.to)
+      : await store.contacts.recordInbound(account.org_id, ids, {
+          name,
+          at: m.type === 'system' ? null : at,
+        });
     const type = m.type;
     const content =
       (m[type] as Record<string, unknown> | undefined) ??
       Object.fromEntries(
-        Object.entries(m).filter(([k]) => !['id', 'from', 'timestamp', 'type'].includes(k)),
+        Object.entries(m).filter(
+          ([k]) => !['id', 'from', 'from_user_id', 'timestamp', 'type'].includes(k),
+        ),
       );
     const { created } = await store.messages.insert(
       {
@@ -70,7 +95,8 @@ export function inboundProcessor(store: Store, hooks: InboundHooks = {}) {
         account_id: account._id,
         contact_id: contact._id,
         direction: 'inbound',
-        phone_number: phone,
+        phone_number: contact.phone_number,
+        user_id: contact.user_id,
         type,
         content,
         origin: 'whatsapp',
@@ -81,15 +107,18 @@ export function inboundProcessor(store: Store, hooks: InboundHooks = {}) {
       },
       at,
     );
-    // Hooks see each message once, however often Meta delivers it.
-    if (created) fresh.add(`message.incoming:${m.id}`);
+    // Hooks see each customer message once, however often Meta delivers it.
+    if (created && m.type !== 'system') fresh.add(`message.incoming:${m.id}`);
     return eventDoc(account.org_id, {
       id: `message.incoming:${m.id}`,
       type: 'message.incoming',
       timestamp: at,
       data: {
         message_id: m.id,
-        from: phone,
+        // Null for a customer known only by user id.
+        from: change ? change.from.phone : ids.phone,
+        user_id: ids.userId ?? contact.user_id,
+        username: contact.username,
         contact_id: contact._id,
         contact_name: contact.name ?? name,
         type,
@@ -129,6 +158,7 @@ export function inboundProcessor(store: Store, hooks: InboundHooks = {}) {
       data: {
         message_id: u.wamid,
         to: msg.phone_number,
+        user_id: msg.user_id ?? null,
         type: msg.type,
         status: u.status,
         contact_id: msg.contact_id,
@@ -141,10 +171,10 @@ export function inboundProcessor(store: Store, hooks: InboundHooks = {}) {
   /**
    * Processes webhooks together: their inbound messages a few at a time, every status of the
    * batch in one store write, and all their events in another. Returns, per webhook, the wamids
-   * of its statuses about messages Waflow does not know.
+   * of its statuses about messages Waflow does not know, and why a message was not stored.
    */
-  async function processMany(payloads: MetaWebhook[]): Promise<{ unknownStatuses: string[] }[]> {
-    const inbound: { account: AccountDoc; m: MetaInboundMessage; name: string | null }[] = [];
+  async function processMany(payloads: MetaWebhook[]): Promise<WebhookResult[]> {
+    const inbound: Inbound[] = [];
     const statuses: { webhook: number; account: AccountDoc; update: StatusUpdate }[] = [];
     for (const [webhook, payload] of payloads.entries()) {
       for (const entry of payload.entry ?? []) {
@@ -154,11 +184,9 @@ export function inboundProcessor(store: Store, hooks: InboundHooks = {}) {
           if (change.field !== 'messages' || !value || !phoneNumberId) continue;
           const account = await accountFor(phoneNumberId);
           if (!account) continue;
-          const names = new Map(
-            (value.contacts ?? []).map((c) => [c.wa_id ?? '', c.profile?.name ?? null]),
-          );
+          const customer = customersOf(value);
           for (const m of value.messages ?? []) {
-            inbound.push({ account, m, name: names.get(m.from) ?? null });
+            inbound.push({ webhook, account, m, who: customer(m) });
           }
           for (const s of value.statuses ?? []) {
             const update = statusUpdate(account, s);
@@ -167,18 +195,21 @@ export function inboundProcessor(store: Store, hooks: InboundHooks = {}) {
         }
       }
     }
-    const results = payloads.map(() => ({ unknownStatuses: [] as string[] }));
+    const results: WebhookResult[] = payloads.map(() => ({ unknownStatuses: [] }));
     const fresh = new Set<string>();
     // Statuses do not wait for the few inbound messages: both go to the store at once.
     const [incoming, applied] = await Promise.allSettled([
-      mapLimit(inbound, INBOUND_CONCURRENCY, (i) => message(fresh, i.account, i.m, i.name)),
+      mapLimit(inbound, INBOUND_CONCURRENCY, (i) => message(fresh, i.account, i.m, i.who)),
       store.messages.applyStatuses(statuses.map((s) => s.update)),
     ]);
     if (incoming.status === 'rejected') throw incoming.reason;
     if (applied.status === 'rejected') throw applied.reason;
     // Meta's duplicates make the same event more than once: it is recorded once anyway.
     const events = new Map<string, EventDoc>();
-    for (const event of incoming.value) if (event) events.set(event._id, event);
+    incoming.value.forEach((event, i) => {
+      if (event !== SENDERLESS) events.set(event._id, event);
+      else results[inbound[i]!.webhook]!.unstored = `message without a sender: ${inbound[i]!.m.id}`;
+    });
     statuses.forEach(({ webhook, account, update }, i) => {
       const msg = applied.value[i];
       if (!msg) results[webhook]!.unknownStatuses.push(update.wamid);
@@ -190,7 +221,7 @@ export function inboundProcessor(store: Store, hooks: InboundHooks = {}) {
     await store.events.recordMany([...events.values()]);
     if (hooks.onMessages) {
       const messages = incoming.value
-        .filter((e): e is EventDoc => e !== null && fresh.has(e._id))
+        .filter((e): e is EventDoc => e !== SENDERLESS && fresh.has(e._id))
         .map((e) => ({
           orgId: e.org_id,
           contactId: e.data.contact_id as string,
@@ -204,8 +235,8 @@ export function inboundProcessor(store: Store, hooks: InboundHooks = {}) {
 
   return {
     processMany,
-    /** Returns the wamids of statuses about messages Waflow does not know. */
-    async process(payload: MetaWebhook): Promise<{ unknownStatuses: string[] }> {
+    /** One webhook: what processMany says of it. */
+    async process(payload: MetaWebhook): Promise<WebhookResult> {
       const [result] = await processMany([payload]);
       return result!;
     },

@@ -17,17 +17,18 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
 
 /**
  * Records a failed processing attempt: the next one after a wait that grows with each failure,
- * or, after the last, the webhook parked dead with its reason and the organizations whose
- * numbers it is about (those who may see and replay it).
+ * or, after the last (or at once when no retry can help), the webhook parked dead with its
+ * reason and the organizations whose numbers it is about (those who may see and replay it).
  */
 export async function recordFailure(
   store: Store,
   doc: InboundWebhookDoc,
   error: string,
   policy: RetryPolicy,
+  retryable = true,
 ): Promise<'retrying' | 'dead'> {
   const now = policy.now();
-  const wait = policy.retryDelaysMs[doc.attempts];
+  const wait = retryable ? policy.retryDelaysMs[doc.attempts] : undefined;
   if (wait !== undefined) {
     await store.inboundWebhooks.markFailed(doc._id, error, new Date(now + wait));
     return 'retrying';

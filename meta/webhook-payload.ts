@@ -11,14 +11,23 @@ export interface MetaWebhook {
 export interface MetaChangeValue {
   messaging_product?: string;
   metadata?: { phone_number_id?: string; display_phone_number?: string };
-  contacts?: { wa_id?: string; profile?: { name?: string } }[];
+  /** Since 2026 also the business-scoped user ids; a username-only customer has no wa_id. */
+  contacts?: {
+    wa_id?: string;
+    user_id?: string;
+    parent_user_id?: string;
+    profile?: { name?: string; username?: string };
+  }[];
   messages?: MetaInboundMessage[];
   statuses?: MetaStatus[];
 }
 
 export interface MetaInboundMessage {
   id: string;
-  from: string;
+  /** Absent for a customer known only by user id (a username with no recent conversation). */
+  from?: string;
+  from_user_id?: string;
+  from_parent_user_id?: string;
   timestamp: string;
   type: string;
   text?: { body?: string };
@@ -29,7 +38,21 @@ export interface MetaInboundMessage {
   };
   button?: { text?: string; payload?: string };
   reaction?: { message_id?: string; emoji?: string };
+  system?: MetaSystemMessage;
   [type: string]: unknown;
+}
+
+/** `user_changed_number` and `user_changed_user_id`: a customer's ids changed. */
+export interface MetaSystemMessage {
+  type?: string;
+  body?: string;
+  /** The new number (`user_changed_number`). */
+  wa_id?: string;
+  /** The new business-scoped user id, and the one it replaces. */
+  user_id?: string;
+  parent_user_id?: string;
+  previous_user_id?: string;
+  previous_parent_user_id?: string;
 }
 
 export interface MetaStatus {
@@ -37,6 +60,9 @@ export interface MetaStatus {
   status: string;
   timestamp: string;
   recipient_id?: string;
+  /** The recipient's business-scoped user id; alone for a customer with no number. */
+  recipient_user_id?: string;
+  recipient_parent_user_id?: string;
   biz_opaque_callback_data?: string;
   errors?: { code?: number; title?: string; message?: string; error_data?: { details?: string } }[];
 }

@@ -19,10 +19,12 @@ import {
 import { defaultGateway, gatewaySupports, SUPPORTED_CURRENCIES } from './currencies';
 import { GATEWAY_NAMES } from './gateways';
 
-/** A payment link to create and send: to a contact, or to a phone number. */
+/** A payment link to create and send: to a contact, by its id, phone number or user id. */
 export interface CreatePaymentLinkRequest {
   contact_id?: string;
   phone_number?: string;
+  /** A contact's business-scoped user id: for customers known without a number. */
+  user_id?: string;
   /** The country of a national phone_number (else the organization's). */
   default_country?: string;
   /** In the currency's minor unit. */
@@ -124,7 +126,7 @@ export async function createPaymentLink(
   return doc;
 }
 
-/** The contact by id, or by phone number (a new number becomes a contact). */
+/** The contact by id, by user id, or by phone number (a new number becomes a contact). */
 async function recipientOf(
   store: Store,
   log: Log,
@@ -134,6 +136,11 @@ async function recipientOf(
   if (body.contact_id !== undefined) {
     const contact = await store.contacts.get(orgId, body.contact_id);
     if (!contact) throw new NotFoundError(`Contact '${body.contact_id}' not found`);
+    return contact;
+  }
+  if (body.user_id !== undefined) {
+    const contact = await store.contacts.findByUserId(orgId, body.user_id);
+    if (!contact) throw new NotFoundError(`No contact has user_id '${body.user_id}'`);
     return contact;
   }
   const phone = await requestPhone(

@@ -63,6 +63,7 @@ export function paymentOutcomes({ store, signals }: { store: Store; signals: Sig
           contact_id: link.contact_id,
           direction: 'outbound',
           phone_number: link.phone_number,
+          user_id: contact?.user_id ?? null,
           type,
           content,
           origin: 'payment_link',

@@ -30,7 +30,10 @@ export async function attemptSend(
       { graphUrl: account.graph_url, accessToken, phoneNumberId: account.phone_number_id },
       {
         recipient_type: 'individual',
-        to: toWaId(message.phone_number),
+        // A customer known only by their business-scoped user id is addressed by it.
+        ...(message.phone_number
+          ? { to: toWaId(message.phone_number) }
+          : { recipient: message.user_id }),
         type: message.type,
         [message.type]: message.content,
         // Meta echoes it in the status webhooks: an answer lost on the way is found again.

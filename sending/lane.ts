@@ -7,7 +7,7 @@ import type { AccountDoc } from '../store/documents';
 import { attemptSend, DISCONNECTED, type Attempt } from './attempt';
 import { failedEvent, sentEvent } from './message-events';
 import { Pacer } from './pacer';
-import { PairRate } from './pair-rate';
+import { PairRate, recipientKey } from './pair-rate';
 import { RateMeter } from './rate-meter';
 import type { RetryReporter } from './retries';
 import type { Settler } from './settler';
@@ -135,7 +135,7 @@ export class Lane {
         // Its status webhook would tell; the retry workflow waits for it before sending again.
         this.track(this.retry(c, { reason: NO_ANSWER, delayMs: this.deps.noAnswerRecheckMs }));
       } else {
-        const wait = this.pairs.take(m.phone_number);
+        const wait = this.pairs.take(recipientKey(m));
         if (wait > 0) {
           this.track(settler.settle({ id: m._id, kind: 'later', notBefore: at(wait) }));
           continue;
@@ -177,7 +177,7 @@ export class Lane {
         this.pacer.slowDown();
         return this.deps.settler.settle({ id: m._id, kind: 'later', notBefore: at(1_000) });
       case 'pair-limited':
-        this.pairs.drain(m.phone_number);
+        this.pairs.drain(recipientKey(m));
         return this.deps.settler.settle({
           id: m._id,
           kind: 'later',

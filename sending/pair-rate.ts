@@ -1,5 +1,11 @@
+import type { MessageDoc } from '../store/documents';
+
 /** Forgetting recipients whose bucket is full again keeps memory to the recently messaged. */
 const PRUNE_AT = 10_000;
+
+/** Who a message goes to, as the pair rate counts: the number, else the user id. */
+export const recipientKey = (m: Pick<MessageDoc, 'phone_number' | 'user_id' | 'contact_id'>) =>
+  m.phone_number ?? m.user_id ?? m.contact_id;
 
 /**
  * Meta's pair rate (131056): about one message every `intervalMs` to the same user, after a

@@ -10,14 +10,20 @@ import { type MessageContentRequest, toMetaContent } from '../meta/messages';
 import { parameterMismatch } from '../meta/template-parameters';
 import { windowOpen } from '../meta/window';
 import type { Store } from '../store';
-import type { MessageDoc } from '../store/documents';
+import type { ContactDoc, MessageDoc } from '../store/documents';
 import type { Signals } from '../store/signals';
 import type { OutcomeWaiter } from './outcome-waiter';
 
-/** A message to one number, from the named account or the organization's default one. */
+/**
+ * A message to one customer, named by exactly one of `to`, `user_id` or `contact_id`, from the
+ * named account or the organization's default one.
+ */
 export type SendMessageRequest = MessageContentRequest & {
   /** E.164, or national in `default_country` (else the organization's). */
-  to: string;
+  to?: string;
+  /** A contact's business-scoped user id: for customers known without a number. */
+  user_id?: string;
+  contact_id?: string;
   default_country?: string;
   whatsapp_account?: string;
 };
@@ -34,6 +40,29 @@ export interface SendMessageDeps {
 /** A stable message id per organization and Idempotency-Key. */
 const idFromKey = (orgId: string, key: string) => idFrom(`${orgId}:${key}`);
 
+/** The customer a request names: its contact when known, and its number when given one. */
+async function recipientOf(
+  store: Store,
+  orgId: string,
+  req: SendMessageRequest,
+): Promise<{ contact: ContactDoc | null; phone: string | null }> {
+  const named = [req.to, req.user_id, req.contact_id].filter((v) => v !== undefined);
+  if (named.length !== 1)
+    throw new ValidationError('give exactly one of to, user_id or contact_id');
+  if (req.contact_id !== undefined) {
+    const contact = await store.contacts.get(orgId, req.contact_id);
+    if (!contact) throw new NotFoundError(`Contact '${req.contact_id}' not found`);
+    return { contact, phone: contact.phone_number };
+  }
+  if (req.user_id !== undefined) {
+    const contact = await store.contacts.findByUserId(orgId, req.user_id);
+    if (!contact) throw new NotFoundError(`No contact has user_id '${req.user_id}'`);
+    return { contact, phone: contact.phone_number };
+  }
+  const phone = await requestPhone(store, orgId, req.to!, 'to', req.default_country);
+  return { contact: await store.contacts.findByPhone(orgId, phone), phone };
+}
+
 /**
  * Queues the message (transactional class) and waits up to `waitMs` for its outcome: the
  * message as sent or failed, or still queued. Repeating a request with the same idempotency
@@ -45,14 +74,15 @@ export async function sendMessage(
   req: SendMessageRequest,
   idempotencyKey?: string,
 ): Promise<MessageDoc> {
-  const phone = await requestPhone(store, orgId, req.to, 'to', req.default_country);
+  const named = await recipientOf(store, orgId, req);
+  const { phone } = named;
+  let { contact } = named;
 
   const account = await resolveAccount(store, orgId, req.whatsapp_account);
   if (account.status === 'disconnected') {
     throw new ValidationError('Account disconnected', 'account_disconnected');
   }
 
-  let contact = await store.contacts.findByPhone(orgId, phone);
   const { type, content } = toMetaContent(req);
   if (req.type === 'template') {
     const { name, language, components } = req.template;
@@ -71,7 +101,7 @@ export async function sendMessage(
     throw new ValidationError('Outside 24-hour window. Use a template message.', 'outside_window');
   }
   if (!contact) {
-    contact = await store.contacts.ensure(orgId, phone, 'api');
+    contact = await store.contacts.ensure(orgId, phone!, 'api');
     await flushOutbox(store, log, 'contacts', contact._id);
   }
 
@@ -86,6 +116,7 @@ export async function sendMessage(
         contact_id: contact._id,
         direction: 'outbound',
         phone_number: phone,
+        user_id: contact.user_id ?? null,
         type,
         content,
         origin: 'api',

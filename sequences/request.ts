@@ -27,6 +27,8 @@ export interface SequenceRequest {
 export interface SubscribeRequest {
   contact_ids?: string[];
   phone_numbers?: string[];
+  /** Business-scoped user ids, for customers known without a number. */
+  user_ids?: string[];
   /** The country of national phone_numbers (else the organization's). */
   default_country?: string;
 }

@@ -154,6 +154,7 @@ async function sendStep(
       contact_id: contact._id,
       direction: 'outbound',
       phone_number: contact.phone_number,
+      user_id: contact.user_id ?? null,
       type,
       content,
       origin: 'sequence',

@@ -7,11 +7,43 @@ import { newEvent } from './events';
 export const duplicatePhone = (phone: string) =>
   new ConflictError(`A contact with phone_number '${phone}' already exists`);
 
+export const duplicateUserId = (userId: string) =>
+  new ConflictError(`A contact with user_id '${userId}' already exists`);
+
+/** The conflict a new contact met: its phone number, or else its user id, is taken. */
+export const duplicateContact = (doc: Pick<ContactDoc, 'phone_number' | 'user_id'>) =>
+  doc.phone_number ? duplicatePhone(doc.phone_number) : duplicateUserId(doc.user_id ?? '');
+
+/** Meta's business-scoped user ids: a country code, a dot, then letters and digits. */
+const USER_ID = /^[A-Z]{2}(?:\.[A-Za-z0-9]+)+$/;
+
+/** The user id as given, or a ValidationError naming `field`. */
+export function requireUserId(value: string, field = 'user_id'): string {
+  const id = value.trim();
+  if (id.length > 128 || !USER_ID.test(id)) {
+    throw new ValidationError(
+      `${field}: must be a business-scoped user id such as 'US.13491208655302741918'`,
+    );
+  }
+  return id;
+}
+
+/** How Meta names a customer: a phone number (E.164), a business-scoped user id, or both. */
+export interface CustomerIds {
+  phone: string | null;
+  userId: string | null;
+  parentUserId?: string | null;
+  username?: string | null;
+}
+
 export type CustomFieldValue = string | number | boolean | null;
 
 /** What a caller may set on a contact; an absent field is left as it is. */
 export interface ContactPatch {
   phone_number?: string;
+  user_id?: string;
+  parent_user_id?: string | null;
+  username?: string | null;
   name?: string | null;
   email?: string | null;
   tags?: string[];
@@ -20,14 +52,16 @@ export interface ContactPatch {
   opted_in?: boolean;
 }
 
-export interface ContactInput extends ContactPatch {
-  phone_number: string;
-}
+/** A new contact has a phone number, a user id, or both. */
+export type ContactInput = ContactPatch;
 
 export type ContactSource = ContactDoc['source'];
 
 const EDITABLE = [
   'phone_number',
+  'user_id',
+  'parent_user_id',
+  'username',
   'name',
   'email',
   'tags',
@@ -45,7 +79,7 @@ const hasControl = (s: string) => [...s].some((c) => c.charCodeAt(0) < 0x20 || c
  * field name with a control character (BSON keys end at NUL), a dot or a leading $.
  */
 function assertStorable(patch: ContactPatch): void {
-  for (const field of ['name', 'email', 'stage'] as const) {
+  for (const field of ['name', 'email', 'stage', 'username'] as const) {
     if (patch[field]?.includes('\u0000')) {
       throw new ValidationError(`${field}: must not contain a NUL character`);
     }
@@ -79,6 +113,9 @@ export function normalizePatch<T extends ContactPatch>(patch: T): T {
   assertStorable(patch);
   const out = { ...patch };
   if (patch.phone_number !== undefined) out.phone_number = requirePhone(patch.phone_number);
+  if (patch.user_id !== undefined) out.user_id = requireUserId(patch.user_id);
+  if (patch.parent_user_id)
+    out.parent_user_id = requireUserId(patch.parent_user_id, 'parent_user_id');
   if (patch.tags !== undefined) out.tags = cleanTags(patch.tags);
   return out;
 }
@@ -122,6 +159,9 @@ export function contactEventData(
   return {
     id: doc._id,
     phone_number: doc.phone_number,
+    user_id: doc.user_id,
+    parent_user_id: doc.parent_user_id,
+    username: doc.username,
     name: doc.name,
     email: doc.email,
     tags: doc.tags,
@@ -146,11 +186,17 @@ export function newContact(
   source: ContactSource,
   opts: { lastInboundAt?: Date | null; now?: Date } = {},
 ): { contact: ContactDoc; event: OutboxEvent } {
+  if (!input.phone_number && !input.user_id) {
+    throw new ValidationError('give phone_number or user_id (or both)');
+  }
   const now = opts.now ?? new Date();
   const contact: ContactDoc = {
     _id: randomUUID(),
     org_id: orgId,
-    phone_number: input.phone_number,
+    phone_number: input.phone_number ?? null,
+    user_id: input.user_id ?? null,
+    parent_user_id: input.parent_user_id ?? null,
+    username: input.username ?? null,
     name: input.name ?? null,
     email: input.email ?? null,
     tags: input.tags ?? [],
@@ -166,6 +212,84 @@ export function newContact(
   return { contact, event: newEvent('contact.created', contactEventData(contact)) };
 }
 
+/**
+ * What an inbound message teaches about `current`: the ids it lacked (or a user id Meta now
+ * gives for its number), the username and parent id as last seen, and a name if it had none.
+ * An id another contact holds (`taken`) is left where it is.
+ */
+export function inboundFill(
+  current: ContactDoc,
+  who: CustomerIds,
+  name: string | null,
+  taken: { phone: boolean; userId: boolean },
+): ContactPatch {
+  const patch: ContactPatch = {};
+  if (who.phone && !current.phone_number && !taken.phone) patch.phone_number = who.phone;
+  if (who.userId && !taken.userId) patch.user_id = who.userId;
+  if (who.parentUserId) patch.parent_user_id = who.parentUserId;
+  if (who.username) patch.username = who.username;
+  if (name && !current.name) patch.name = name;
+  return patch;
+}
+
+/** `to`'s ids on the contact found by the old ones; an id another contact holds stays there. */
+export function idChange(
+  to: CustomerIds,
+  taken: { phone: boolean; userId: boolean },
+): ContactPatch {
+  const patch: ContactPatch = {};
+  if (to.phone && !taken.phone) patch.phone_number = to.phone;
+  if (to.userId && !taken.userId) {
+    patch.user_id = to.userId;
+    patch.parent_user_id = to.parentUserId ?? null;
+  }
+  return patch;
+}
+
+/** `who` with its number in E.164 (a ValidationError if it is none) and its ids trimmed. */
+export function normalizeIds<T extends Partial<CustomerIds>>(who: T): T {
+  const trim = (v: string | null | undefined) => v?.trim() || null;
+  return {
+    ...who,
+    phone: who.phone ? requirePhone(who.phone) : null,
+    userId: trim(who.userId),
+    ...(who.parentUserId !== undefined ? { parentUserId: trim(who.parentUserId) } : {}),
+    ...(who.username !== undefined ? { username: trim(who.username) } : {}),
+  };
+}
+
+/** The new contact an inbound message makes: opted in, named from the profile. */
+export function inboundContact(
+  orgId: string,
+  who: CustomerIds,
+  name: string | null,
+  at: Date | null,
+): { contact: ContactDoc; event: OutboxEvent } {
+  return newContact(
+    orgId,
+    {
+      ...(who.phone ? { phone_number: who.phone } : {}),
+      ...(who.userId ? { user_id: who.userId } : {}),
+      parent_user_id: who.parentUserId ?? null,
+      username: who.username ?? null,
+      name,
+      opted_in: true,
+    },
+    'whatsapp_webhook',
+    { lastInboundAt: at },
+  );
+}
+
+/** Of the contacts holding `who`'s ids, the one to use (by user id first) and who holds what. */
+export function pickMatch<T extends ContactDoc>(
+  rows: readonly T[],
+  who: Pick<CustomerIds, 'phone' | 'userId'>,
+): { contact: T | null; byPhone: T | null; byUserId: T | null } {
+  const byUserId = (who.userId && rows.find((r) => r.user_id === who.userId)) || null;
+  const byPhone = (who.phone && rows.find((r) => r.phone_number === who.phone)) || null;
+  return { contact: byUserId ?? byPhone, byPhone, byUserId };
+}
+
 export interface ChangeResult {
   contact: ContactDoc;
   /** The fields whose value changed; empty when the patch changed nothing (and no event). */
@@ -178,7 +302,8 @@ export type BulkRowResult =
 
 export interface BulkRow {
   index: number;
-  input: ContactInput;
+  /** Bulk rows are matched by phone number: each has one. */
+  input: ContactInput & { phone_number: string };
 }
 
 /**
@@ -193,7 +318,9 @@ export function prepareBulkRows(rows: readonly ContactInput[]): {
   const valid: BulkRow[] = [];
   rows.forEach((row, index) => {
     try {
-      valid.push({ index, input: normalizePatch(row) });
+      const input = normalizePatch(row);
+      if (!input.phone_number) throw new ValidationError('phone_number: required');
+      valid.push({ index, input: { ...input, phone_number: input.phone_number } });
     } catch (err) {
       if (!(err instanceof DomainError)) throw err;
       results[index] = { status: 'error', error: err.message };

@@ -90,8 +90,13 @@ export interface AccountDoc {
 export interface ContactDoc {
   _id: string;
   org_id: string;
-  /** E.164, unique per organization. */
-  phone_number: string;
+  /** E.164, unique per organization; null for a customer known only by user id. */
+  phone_number: string | null;
+  /** Meta's business-scoped user id (BSUID, `US.1349…`), unique per organization. */
+  user_id: string | null;
+  parent_user_id: string | null;
+  /** The customer's WhatsApp username, as last seen in a webhook. */
+  username: string | null;
   name: string | null;
   email: string | null;
   tags: string[];
@@ -143,8 +148,10 @@ export interface MessageDoc {
   account_id: string;
   contact_id: string;
   direction: 'outbound' | 'inbound';
-  /** The customer's number. */
-  phone_number: string;
+  /** The customer's number; null for a customer known only by user id. */
+  phone_number: string | null;
+  /** The customer's business-scoped user id: where a message goes when there is no number. */
+  user_id: string | null;
   type: string;
   /** The message object as sent to or received from Meta. */
   content: Record<string, unknown>;
@@ -345,7 +352,7 @@ export interface CampaignRecipientDoc {
   campaign_id: string;
   contact_id: string;
   seq: number;
-  phone_number: string;
+  phone_number: string | null;
   state: RecipientSnapshotState;
   message_id: string | null;
   /** Why it was skipped (`window closed`...). */
@@ -413,7 +420,7 @@ export interface PaymentLinkDoc {
   _id: string;
   org_id: string;
   contact_id: string;
-  phone_number: string;
+  phone_number: string | null;
   account_id: string;
   /** In the currency's minor unit (paise, cents). */
   amount: number;

@@ -49,7 +49,7 @@ export function versionDoc(seq: SequenceDoc, at = new Date()): SequenceVersionDo
 /** A contact's new run of the sequence, recorded before its workflow starts. */
 export function newRun(
   seq: SequenceDoc,
-  contact: { _id: string; phone_number: string; timezone: string | null },
+  contact: { _id: string; phone_number: string | null; timezone: string | null },
   run: number,
   source: SubscriptionDoc['source'],
   at: Date,

@@ -120,6 +120,7 @@ export async function sendWooTemplate(
         contact_id: customer.contact._id,
         direction: 'outbound',
         phone_number: customer.phone,
+        user_id: null,
         type: 'template',
         content: {
           name: template.name,

@@ -30,6 +30,7 @@ function messageView(m: MessageDoc) {
     contact_id: m.contact_id,
     whatsapp_account_id: m.account_id,
     phone_number: m.phone_number,
+    user_id: m.user_id ?? null,
     type: m.type,
     content: m.content,
     origin: m.origin,

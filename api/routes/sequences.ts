@@ -142,7 +142,7 @@ export const sequenceRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['sequences'],
-        summary: 'Subscribe contacts (by id or phone number), a result per row',
+        summary: 'Subscribe contacts (by id, phone number or user id), a result per row',
         description:
           'The subscriptions are recorded before the answer; their workflows start in the ' +
           'background right after. The re-entry rule decides about contacts already subscribed.',

@@ -256,7 +256,7 @@ export const RecipientsQuery = z.object({
 export const RecipientItem = z.object({
   contact_id: z.string(),
   seq: z.number().int().describe('Send order'),
-  phone_number: z.string(),
+  phone_number: z.string().nullable().describe('Null for a customer known only by user_id'),
   state: RecipientStateEnum.describe(
     'pending, skipped or cancelled; once handed to the send queue its message status',
   ),
@@ -291,7 +291,7 @@ export const CampaignPreview = z.object({
   samples: z.array(
     z.object({
       contact_id: z.string(),
-      phone_number: z.string(),
+      phone_number: z.string().nullable().describe('Null for a customer known only by user_id'),
       window_open: z.boolean().describe('In 24h mode, only these are sent to'),
       type: z.string(),
       content: z.record(z.string(), z.unknown()).describe('The Meta message this contact gets'),

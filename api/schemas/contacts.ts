@@ -6,6 +6,7 @@ import type { ListContactsRequest } from '../../contacts/read';
 import type { UpdateContactRequest } from '../../contacts/update';
 import { checked, Timestamp } from './common';
 import { DefaultCountry } from './country';
+import { UserId } from './user-id';
 
 export const MAX_BULK_CONTACTS = 1_000;
 
@@ -24,8 +25,10 @@ const CustomFields = z
   .refine((fields) => Object.keys(fields).length <= 100, 'at most 100 custom fields')
   .describe('A flat object of string, number, boolean or null values');
 
-/** Every field but the phone number; absent fields are left as they are. */
+/** Every field but the phone number and user id; absent fields are left as they are. */
 const ContactFields = z.object({
+  parent_user_id: UserId.nullable().optional().describe("The parent business's user id"),
+  username: z.string().trim().min(1).max(100).nullable().optional(),
   name: z.string().trim().min(1).max(200).nullable().optional(),
   email: z.email().max(254).nullable().optional(),
   tags: z
@@ -50,10 +53,21 @@ const PhoneNumber = z
   );
 
 export const CreateContactBody = checked<CreateContactRequest>()(
-  ContactFields.extend({ phone_number: PhoneNumber, default_country: DefaultCountry }),
+  ContactFields.extend({
+    phone_number: PhoneNumber.optional().describe(
+      'The phone number (or user_id, or both): with + or 00 and the country code, or national ' +
+        'with a default country',
+    ),
+    user_id: UserId.optional(),
+    default_country: DefaultCountry,
+  }),
 );
 export const UpdateContactBody = checked<UpdateContactRequest>()(
-  ContactFields.extend({ phone_number: PhoneNumber.optional(), default_country: DefaultCountry }),
+  ContactFields.extend({
+    phone_number: PhoneNumber.optional(),
+    user_id: UserId.optional(),
+    default_country: DefaultCountry,
+  }),
 );
 
 export const ListContactsQuery = checked<ListContactsRequest>()(
@@ -65,7 +79,10 @@ export const ListContactsQuery = checked<ListContactsRequest>()(
       .trim()
       .max(200)
       .optional()
-      .describe('Part of the name (any case) or of the phone number (with or without +)'),
+      .describe(
+        'Part of the name, username or user id (any case) or of the phone number (with or without +)',
+      ),
+    user_id: UserId.optional().describe('Only the contact with this business-scoped user id'),
     tag: Label.optional().describe('Only contacts with this tag'),
     stage: Label.optional().describe('Only contacts in this stage'),
   }),
@@ -95,7 +112,10 @@ export const BulkResultView = z.object({
 
 export const ContactView = z.object({
   id: z.uuid(),
-  phone_number: z.string(),
+  phone_number: z.string().nullable().describe('Null for a customer known only by user_id'),
+  user_id: z.string().nullable().describe("Meta's business-scoped user id (BSUID)"),
+  parent_user_id: z.string().nullable(),
+  username: z.string().nullable().describe("The customer's WhatsApp username, as last seen"),
   name: z.string().nullable(),
   email: z.string().nullable(),
   tags: z.array(z.string()),
@@ -121,6 +141,9 @@ export function contactView(doc: ContactDoc, now = new Date()): z.infer<typeof C
   return {
     id: doc._id,
     phone_number: doc.phone_number,
+    user_id: doc.user_id ?? null,
+    parent_user_id: doc.parent_user_id ?? null,
+    username: doc.username ?? null,
     name: doc.name,
     email: doc.email,
     tags: doc.tags,

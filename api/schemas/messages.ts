@@ -4,6 +4,7 @@ import type { MessageHistoryRequest } from '../../sending/message-history';
 import type { SendMessageRequest } from '../../sending/send-message';
 import { checked, Id, Timestamp } from './common';
 import { DefaultCountry } from './country';
+import { UserId } from './user-id';
 
 const HttpsUrl = z.url({ protocol: /^https$/, error: 'must be an HTTPS URL' });
 
@@ -108,7 +109,15 @@ const common = {
     .string()
     .min(1)
     .max(40)
-    .describe('E.164 phone number, like +919876543210, or national with a default country'),
+    .optional()
+    .describe(
+      'E.164 phone number, like +919876543210, or national with a default country; ' +
+        'give exactly one of to, user_id or contact_id',
+    ),
+  user_id: UserId.optional().describe(
+    "A contact's business-scoped user id (BSUID), for customers with no phone number",
+  ),
+  contact_id: Id.optional().describe('A contact, by its id'),
   default_country: DefaultCountry,
   whatsapp_account: z
     .uuid()
@@ -144,7 +153,8 @@ export const MessageView = z.object({
   direction: z.enum(['outbound', 'inbound']),
   contact_id: z.string(),
   whatsapp_account_id: z.string(),
-  phone_number: z.string(),
+  phone_number: z.string().nullable().describe('Null for a customer known only by user_id'),
+  user_id: z.string().nullable().describe("The customer's business-scoped user id"),
   type: z.string(),
   content: z.record(z.string(), z.unknown()),
   origin: z.string(),

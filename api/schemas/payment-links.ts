@@ -4,6 +4,7 @@ import type { PaymentLinkDoc } from '../../store/documents';
 import type { CreatePaymentLinkRequest } from '../../payments/create-link';
 import { checked, NextCursor, Timestamp } from './common';
 import { DefaultCountry } from './country';
+import { UserId } from './user-id';
 
 const STATUSES = ['created', 'paid', 'failed', 'expired', 'cancelled'] as const;
 
@@ -17,6 +18,9 @@ export const CreatePaymentLinkBody = checked<CreatePaymentLinkRequest>()(
         .max(32)
         .optional()
         .describe('Or their phone number (E.164, or national); a new number becomes a contact'),
+      user_id: UserId.optional().describe(
+        'Or their business-scoped user id (BSUID), for customers with no number',
+      ),
       default_country: DefaultCountry,
       amount: z
         .number()
@@ -56,10 +60,10 @@ export const CreatePaymentLinkBody = checked<CreatePaymentLinkRequest>()(
         .optional()
         .describe('Default: the default account'),
     })
-    .refine((b) => (b.contact_id === undefined) !== (b.phone_number === undefined), {
-      message: 'give either contact_id or phone_number',
-      path: ['contact_id'],
-    }),
+    .refine(
+      (b) => [b.contact_id, b.phone_number, b.user_id].filter((v) => v !== undefined).length === 1,
+      { message: 'give exactly one of contact_id, phone_number or user_id', path: ['contact_id'] },
+    ),
 );
 
 export const ListPaymentLinksQuery = z.object({
@@ -82,7 +86,7 @@ export const PaymentLinkView = z.object({
   url: z.string().nullable().describe('Null until the gateway has created the link'),
   reference_id: z.string().nullable(),
   contact_id: z.string(),
-  phone_number: z.string(),
+  phone_number: z.string().nullable().describe('Null for a customer known only by user_id'),
   whatsapp_account_id: z.string(),
   expires_at: z.string(),
   remind_at: z.string().nullable(),

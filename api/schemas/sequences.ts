@@ -7,6 +7,7 @@ import { CampaignMessageBody } from './campaigns';
 import type { SequenceRequest, SubscribeRequest } from '../../sequences/request';
 import { checked, Id, NextCursor, Timestamp } from './common';
 import { DefaultCountry } from './country';
+import { UserId } from './user-id';
 
 const unique = <T>(values: T[]) => [...new Set(values)];
 const Label = z.string().trim().min(1).max(100);
@@ -174,18 +175,26 @@ export const SequenceList = z.object({ sequences: z.array(SequenceView), next_cu
 /** Each subscribe call takes up to this many contacts. */
 export const MAX_SUBSCRIBE = 10_000;
 
+const rowCount = (b: SubscribeRequest) =>
+  (b.contact_ids?.length ?? 0) + (b.phone_numbers?.length ?? 0) + (b.user_ids?.length ?? 0);
+
 export const SubscribeBody = checked<SubscribeRequest>()(
   z
     .strictObject({
       contact_ids: z.array(Id).max(MAX_SUBSCRIBE).optional(),
       phone_numbers: z.array(z.string().min(1).max(32)).max(MAX_SUBSCRIBE).optional(),
+      user_ids: z
+        .array(UserId)
+        .max(MAX_SUBSCRIBE)
+        .optional()
+        .describe("Contacts' business-scoped user ids (BSUIDs), for customers with no number"),
       default_country: DefaultCountry,
     })
-    .refine((b) => (b.contact_ids?.length ?? 0) + (b.phone_numbers?.length ?? 0) > 0, {
-      error: 'give contact_ids or phone_numbers',
+    .refine((b) => rowCount(b) > 0, {
+      error: 'give contact_ids, phone_numbers or user_ids',
       path: ['contact_ids'],
     })
-    .refine((b) => (b.contact_ids?.length ?? 0) + (b.phone_numbers?.length ?? 0) <= MAX_SUBSCRIBE, {
+    .refine((b) => rowCount(b) <= MAX_SUBSCRIBE, {
       error: `at most ${MAX_SUBSCRIBE} contacts a call`,
       path: ['contact_ids'],
     }),
@@ -206,6 +215,7 @@ export const SubscribeResultView = z.object({
     z.object({
       contact_id: z.string().nullable(),
       phone_number: z.string().nullable().describe('As given, for rows given by phone number'),
+      user_id: z.string().nullable().describe('As given, for rows given by user id'),
       outcome: Outcome,
     }),
   ),
@@ -221,7 +231,7 @@ const StepRecordView = z.object({
 
 export const SubscriberView = z.object({
   contact_id: z.string(),
-  phone_number: z.string(),
+  phone_number: z.string().nullable().describe('Null for a customer known only by user_id'),
   state: z.enum(['pending', 'active', 'completed', 'exited']),
   run: z.number().int().describe('1, then +1 for each re-entry'),
   version: z.number().int().describe('The sequence version this run follows'),

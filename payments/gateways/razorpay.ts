@@ -54,7 +54,7 @@ export function razorpayGateway(keyId: string, keySecret: string, baseUrl: strin
           currency: req.currency,
           description: req.description,
           customer: {
-            contact: req.customer.phone,
+            ...(req.customer.phone ? { contact: req.customer.phone } : {}),
             ...(req.customer.name ? { name: req.customer.name } : {}),
           },
           // Waflow sends the link and the reminder on WhatsApp itself.

@@ -13,7 +13,7 @@ export interface GatewayLinkRequest {
   currency: string;
   description: string;
   expiresAt: Date;
-  customer: { name: string | null; phone: string };
+  customer: { name: string | null; phone: string | null };
   referenceId: string | null;
 }
 

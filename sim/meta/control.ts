@@ -10,6 +10,7 @@ import {
   parse,
   RegisterNumber,
   SendsQuery,
+  SystemMessage,
 } from './schemas';
 import type { MetaSimulator } from './simulator';
 
@@ -86,6 +87,9 @@ export function controlRoutes(sim: MetaSimulator) {
       parse(Inbound, req.body);
       return sim.inbound(req.body as InboundInput);
     });
+
+    /** A user changes number or BSUID: Meta's system message reaches the webhook. */
+    app.post('/_sim/system', async (req) => sim.system(parse(SystemMessage, req.body)));
 
     app.post('/_sim/clock', async (req) => {
       sim.advanceClock(parse(AdvanceClock, req.body).advanceMs);

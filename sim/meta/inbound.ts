@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { normalizePhone, toWaId } from '../../lib/phone';
-import { mediaId, newWamid } from './ids';
+import { mediaId, newWamid, userIdFor } from './ids';
 import type { PhoneNumber } from './state';
 import { envelope } from './statuses';
 
@@ -24,8 +24,12 @@ type Obj = Record<string, unknown>;
 /** A customer's message to a business number, in short form or as a raw Meta message. */
 export interface InboundInput {
   phone_number_id: string;
-  /** The customer's number, E.164 or WhatsApp id. */
-  from: string;
+  /** The customer's number, E.164 or WhatsApp id; absent for a username-only user. */
+  from?: string;
+  /** A username-only user (no `from`): the webhook carries their user id, not their number. */
+  username?: string;
+  /** Their business-scoped user id; derived from the number or username when absent. */
+  user_id?: string;
   /** Profile name shown in `contacts[0].profile.name`. */
   name?: string;
   type?: InboundType;
@@ -94,14 +98,30 @@ function content(type: InboundType, input: InboundInput): Obj {
   }
 }
 
-/** Builds Meta's `messages` webhook for a customer's message. */
-export function inboundPayload(number: PhoneNumber, input: InboundInput, nowMs: number) {
+/** Who writes: a number (with its BSUID), or a username-only user (a BSUID and no number). */
+export function senderOf(input: Pick<InboundInput, 'from' | 'username' | 'user_id'>) {
+  if (input.from === undefined) {
+    if (!input.username) throw new InboundError('from or username is required');
+    const userId = input.user_id ?? userIdFor(`username:${input.username}`);
+    return { waId: null, userId, key: userId };
+  }
   const phone = normalizePhone(input.from);
   if (!phone) throw new InboundError('from must be a phone number with its country code');
   const waId = toWaId(phone);
+  const userId = input.user_id ?? userIdFor(waId);
+  return { waId, userId, key: waId };
+}
+
+/**
+ * Builds Meta's `messages` webhook for a customer's message. Since 2026 it carries the user's
+ * BSUID (`from_user_id`, `contacts[].user_id`); a username-only user's has no `from`/`wa_id`.
+ */
+export function inboundPayload(number: PhoneNumber, input: InboundInput, nowMs: number) {
+  const { waId, userId, key } = senderOf(input);
   const base: Obj = {
-    from: waId,
-    id: newWamid(waId),
+    ...(waId ? { from: waId } : {}),
+    from_user_id: userId,
+    id: newWamid(key),
     timestamp: String(Math.floor(nowMs / 1000)),
   };
   let message: Obj;
@@ -122,9 +142,75 @@ export function inboundPayload(number: PhoneNumber, input: InboundInput, nowMs: 
     };
   }
   const wamid = String(message.id);
+  const profile = {
+    name: input.name ?? 'Sandbox User',
+    ...(input.username ? { username: input.username } : {}),
+  };
   const payload = envelope(number, {
-    contacts: [{ profile: { name: input.name ?? 'Sandbox User' }, wa_id: waId }],
+    contacts: [{ profile, ...(waId ? { wa_id: waId } : {}), user_id: userId }],
     messages: [message],
   });
-  return { wamid, waId, payload };
+  return { wamid, waId: key, userId, phone: waId, payload };
+}
+
+/** A user's ids change: `user_changed_number` or `user_changed_user_id`. */
+export interface SystemInput {
+  phone_number_id: string;
+  type: 'user_changed_number' | 'user_changed_user_id';
+  /** The user's number (user_changed_number: the old one). */
+  from?: string;
+  /** A username-only user, or the user's current BSUID (user_changed_user_id). */
+  username?: string;
+  user_id?: string;
+  /** user_changed_number: the new number. */
+  new_phone?: string;
+  /** user_changed_user_id: the new BSUID (derived when absent). */
+  new_user_id?: string;
+}
+
+/**
+ * Meta's system message for a change of ids (no contacts array). A new number brings a new
+ * BSUID; both carry the previous one in `system.previous_user_id`.
+ */
+export function systemPayload(number: PhoneNumber, input: SystemInput, nowMs: number) {
+  const before = senderOf(input);
+  const timestamp = String(Math.floor(nowMs / 1000));
+  if (input.type === 'user_changed_number') {
+    const next = normalizePhone(input.new_phone ?? '');
+    if (!before.waId) throw new InboundError('from is required for user_changed_number');
+    if (!next) throw new InboundError('new_phone must be a phone number with its country code');
+    const newWaId = toWaId(next);
+    const after = { waId: newWaId, userId: userIdFor(newWaId) };
+    const message = {
+      from: before.waId,
+      from_user_id: after.userId,
+      id: newWamid(before.waId),
+      timestamp,
+      type: 'system',
+      system: {
+        body: `User ${input.username ?? 'Sandbox User'} changed from ${before.waId} to ${newWaId}`,
+        wa_id: newWaId,
+        type: 'user_changed_number',
+        user_id: after.userId,
+        previous_user_id: before.userId,
+      },
+    };
+    return { wamid: message.id, before, after, payload: envelope(number, { messages: [message] }) };
+  }
+  const newUserId = input.new_user_id ?? userIdFor(`${before.userId}:next`);
+  const after = { waId: before.waId, userId: newUserId };
+  const message = {
+    ...(before.waId ? { from: before.waId } : {}),
+    from_user_id: newUserId,
+    id: newWamid(before.key),
+    timestamp,
+    type: 'system',
+    system: {
+      body: `User ${input.username ?? 'Sandbox User'}'s business-scoped user id changed`,
+      type: 'user_changed_user_id',
+      user_id: newUserId,
+      previous_user_id: before.userId,
+    },
+  };
+  return { wamid: message.id, before, after, payload: envelope(number, { messages: [message] }) };
 }

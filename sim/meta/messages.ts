@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
+  invalidParameter,
   MetaError,
   pairRateLimitHit,
   rateLimitHit,
@@ -52,6 +53,14 @@ export function messageRoutes(
         if (Math.random() < state.options.failureRate) throw somethingWentWrong();
 
         const message = validateSend(req.body);
+        if (message.userId) {
+          const waId = state.userOf(message.userId);
+          if (waId === undefined) {
+            throw invalidParameter(`recipient: no WhatsApp user has the id ${message.userId}`);
+          }
+          // A user with a number is that number's user; a username-only one is their BSUID.
+          if (waId) message.waId = waId;
+        }
         const template = message.template
           ? checkTemplateSend(state.templatesOf(number.wabaId), message.template)
           : null;
@@ -77,6 +86,8 @@ export function messageRoutes(
           wamid,
           number,
           waId: message.waId,
+          // Meta names a user it knows by both: their number and their user id.
+          userId: message.userId ?? state.userIdOf(message.waId) ?? null,
           category: template ? template.category.toLowerCase() : 'service',
           bizOpaqueCallbackData: message.bizOpaqueCallbackData,
           outsideWindow: !template && !state.windowOpen(number.id, message.waId),
@@ -89,7 +100,11 @@ export function messageRoutes(
         if (state.options.answerLatencyMs > 0) await sleep(state.options.answerLatencyMs);
         return {
           messaging_product: 'whatsapp',
-          contacts: [{ input: message.to, wa_id: message.waId }],
+          contacts: [
+            message.userId
+              ? { input: message.to, user_id: message.userId }
+              : { input: message.to, wa_id: message.waId },
+          ],
           messages: [{ id: wamid, ...(template ? { message_status: 'accepted' } : {}) }],
         };
       },

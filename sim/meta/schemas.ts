@@ -110,10 +110,24 @@ export const RegisterNumber = z.strictObject({
   accessToken: z.string().regex(/^\S+$/, 'a token without spaces').optional(),
 });
 
+const UserId = z.string().regex(/^[A-Z]{2}(\.[A-Za-z0-9]+)+$/, 'must be a BSUID like US.1234');
+
 export const Inbound = z.looseObject({
   phone_number_id: z.string().min(1),
-  from: z.string().min(1),
+  from: z.string().min(1).optional(),
+  username: z.string().min(1).optional(),
+  user_id: UserId.optional(),
   name: z.string().optional(),
+});
+
+export const SystemMessage = z.strictObject({
+  phone_number_id: z.string().min(1),
+  type: z.enum(['user_changed_number', 'user_changed_user_id']),
+  from: z.string().min(1).optional(),
+  username: z.string().min(1).optional(),
+  user_id: UserId.optional(),
+  new_phone: z.string().min(1).optional(),
+  new_user_id: UserId.optional(),
 });
 
 export const SendsQuery = z.object({ full: z.enum(['true', 'false']).optional() });

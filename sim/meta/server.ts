@@ -2,7 +2,7 @@ import Fastify from 'fastify';
 import { controlRoutes } from './control';
 import { unknownPath } from './errors';
 import { graphRoutes } from './graph';
-import { inboundPayload } from './inbound';
+import { inboundPayload, systemPayload } from './inbound';
 import { DEFAULT_OPTIONS, mergeOptions } from './options';
 import { openEntry } from './request-log';
 import { OptionsPatch, parse } from './schemas';
@@ -39,10 +39,19 @@ export async function createMetaSimulator(opts: MetaSimulatorOptions): Promise<M
     },
     async inbound(input) {
       const number = state.number(input.phone_number_id);
-      const { wamid, waId, payload } = inboundPayload(number, input, state.now());
+      const { wamid, waId, userId, phone, payload } = inboundPayload(number, input, state.now());
+      state.knowUser(userId, phone);
       state.recordInbound(number.id, waId);
       dispatcher.track((signal) => dispatcher.post('message', wamid, null, payload, signal));
-      return { wamid };
+      return { wamid, user_id: userId };
+    },
+    async system(input) {
+      const number = state.number(input.phone_number_id);
+      const { wamid, before, after, payload } = systemPayload(number, input, state.now());
+      state.forgetUser(before.userId);
+      state.knowUser(after.userId, after.waId);
+      dispatcher.track((signal) => dispatcher.post('message', wamid, null, payload, signal));
+      return { wamid, user_id: after.userId };
     },
     failNext: (count, failure) => state.failNext(count, failure),
     sends: (o) => state.sendLog.summary(o?.full ?? false),

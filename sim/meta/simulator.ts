@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { InboundInput } from './inbound';
+import type { InboundInput, SystemInput } from './inbound';
 import type { PhoneNumber } from './state';
 import type {
   InjectedFailure,
@@ -22,7 +22,9 @@ export interface MetaSimulator {
   readonly webhookLog: readonly WebhookLogEntry[];
   readonly options: RuntimeOptions;
   /** A customer writes to a business number: opens the 24 h window and posts the webhook. */
-  inbound(input: InboundInput): Promise<{ wamid: string }>;
+  inbound(input: InboundInput): Promise<{ wamid: string; user_id: string }>;
+  /** A user's ids change: posts Meta's `user_changed_number` / `user_changed_user_id`. */
+  system(input: SystemInput): Promise<{ wamid: string; user_id: string }>;
   /**
    * The next `count` sends (from `failure.phoneNumberId` only, if given) fail this way, in the
    * order queued, before any other check but auth.

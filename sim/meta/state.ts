@@ -42,7 +42,11 @@ export class SimState {
   /** phone_number_id -> the access token it was registered with, if any. */
   private readonly owners = new Map<string, string>();
   private readonly templates = new Map<string, Template[]>();
-  /** `<phone_number_id>:<wa_id>` -> time of the user's last message. */
+  /** BSUID -> the user's wa_id, or null for a user known only by username. */
+  private readonly users = new Map<string, string | null>();
+  /** wa_id -> the BSUID of the user with that number. */
+  private readonly userIds = new Map<string, string>();
+  /** `<phone_number_id>:<wa_id>` -> time of the user's last message (by BSUID with no wa_id). */
   private readonly lastInbound = new Map<string, number>();
   /** Accepted send times within the last second, per phone number. */
   private readonly recentSends = new Map<string, SlidingWindow>();
@@ -129,6 +133,28 @@ export class SimState {
     if (i >= 0) list[i] = template;
     else list.push(template);
     return template;
+  }
+
+  /** Remembers a user's BSUID: sends may name them by it. */
+  knowUser(userId: string, waId: string | null) {
+    this.users.set(userId, waId);
+    if (waId) this.userIds.set(waId, userId);
+  }
+
+  forgetUser(userId: string) {
+    const waId = this.users.get(userId);
+    if (waId && this.userIds.get(waId) === userId) this.userIds.delete(waId);
+    this.users.delete(userId);
+  }
+
+  /** The BSUID of the user with this number, if the simulator knows them. */
+  userIdOf(waId: string): string | undefined {
+    return this.userIds.get(waId);
+  }
+
+  /** Who a BSUID names: their wa_id, null for a username-only user, undefined if unknown. */
+  userOf(userId: string): string | null | undefined {
+    return this.users.get(userId);
   }
 
   recordInbound(phoneNumberId: string, waId: string) {

@@ -1,5 +1,5 @@
 import { reengagementError } from './errors';
-import { conversationId } from './ids';
+import { conversationId, isUserId } from './ids';
 import type { PhoneNumber, SimState } from './state';
 import type { MessageStatus } from './types';
 import { sleep, type WebhookDispatcher } from './webhooks';
@@ -8,6 +8,8 @@ export interface AcceptedMessage {
   wamid: string;
   number: PhoneNumber;
   waId: string;
+  /** The user's BSUID when the simulator knows it: statuses name the user by it too. */
+  userId: string | null;
   /** Template category in lower case, or `service` for a free-form reply. */
   category: string;
   bizOpaqueCallbackData: string | null;
@@ -50,7 +52,9 @@ export function statusPayload(m: AcceptedMessage, status: MessageStatus, nowMs: 
         id: m.wamid,
         status,
         timestamp: String(timestamp),
-        recipient_id: m.waId,
+        // A username-only user has no number: only their user id names them.
+        ...(isUserId(m.waId) ? {} : { recipient_id: m.waId }),
+        ...(m.userId ? { recipient_user_id: m.userId } : {}),
         ...(m.bizOpaqueCallbackData === null
           ? {}
           : { biz_opaque_callback_data: m.bizOpaqueCallbackData }),

@@ -32,9 +32,12 @@ export const MESSAGE_TYPES = [
 export type MessageType = (typeof MESSAGE_TYPES)[number];
 
 export interface OutboundMessage {
-  /** `to` exactly as given, echoed in the answer's contacts[].input. */
+  /** `to` (or `recipient`) exactly as given, echoed in the answer's contacts[].input. */
   to: string;
+  /** The number; for a send by `recipient`, the BSUID until the caller resolves it. */
   waId: string;
+  /** The business-scoped user id a send by `recipient` named. */
+  userId: string | null;
   type: MessageType;
   template: TemplateSend | null;
   bizOpaqueCallbackData: string | null;
@@ -52,9 +55,13 @@ export function validateSend(input: unknown): OutboundMessage {
   }
   if (body.recipient_type !== undefined)
     oneOf(body.recipient_type, ['recipient_type'], ['individual', 'group']);
-  const to = string(body.to, ['to']);
-  const phone =
-    normalizePhone(to) ?? fail('The parameter to must be a phone number with its country code.');
+  // A business-scoped user id goes in `recipient`, in place of `to`.
+  const byUserId = body.to === undefined && body.recipient !== undefined;
+  const to = byUserId ? string(body.recipient, ['recipient']) : string(body.to, ['to']);
+  const phone = byUserId
+    ? null
+    : (normalizePhone(to) ??
+      fail('The parameter to must be a phone number with its country code.'));
   const type = body.type === undefined ? 'text' : oneOf(body.type, ['type'], MESSAGE_TYPES);
   if (body.context !== undefined) {
     string(object(body.context, ['context']).message_id, ['context', 'message_id']);
@@ -69,7 +76,8 @@ export function validateSend(input: unknown): OutboundMessage {
   else CHECKS[type](object(body[type], [type]), [type]);
   return {
     to,
-    waId: toWaId(phone),
+    waId: phone ? toWaId(phone) : to,
+    userId: phone ? null : to,
     type,
     template,
     bizOpaqueCallbackData: bizOpaque,

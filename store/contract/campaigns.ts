@@ -31,7 +31,7 @@ export type RecipientState = Exclude<RecipientSnapshotState, 'queued'> | Message
 export interface RecipientView {
   contact_id: string;
   seq: number;
-  phone_number: string;
+  phone_number: string | null;
   state: RecipientState;
   message_id: string | null;
   wamid: string | null;

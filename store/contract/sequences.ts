@@ -85,7 +85,7 @@ export interface SubscriptionDoc {
   org_id: string;
   sequence_id: string;
   contact_id: string;
-  phone_number: string;
+  phone_number: string | null;
   /** 1, then +1 per re-entry: a workflow acts only on the run it was started for. */
   run: number;
   /** The sequence version this run follows to its end. */

@@ -4,7 +4,13 @@ import type { ContactDoc } from '../documents';
 import type { StoredContact } from './contact-writes';
 
 /** Contacts are returned without the pending events they carry here. */
-export const CONTACT_PROJECTION = { version: 0, outbox: 0, outbox_pending: 0 } as const;
+export const CONTACT_PROJECTION = {
+  version: 0,
+  outbox: 0,
+  outbox_pending: 0,
+  phone_key: 0,
+  user_key: 0,
+} as const;
 
 /** The audience as a query on `contacts`. */
 export function audienceMatch(orgId: string, filter: AudienceFilter): Filter<StoredContact> {
@@ -25,9 +31,9 @@ export function audienceMatch(orgId: string, filter: AudienceFilter): Filter<Sto
 }
 
 /**
- * The audience's contacts in send order (created_at, id), one per phone number (the first),
- * stopping after `limit`. Phone numbers are unique within an organization already; this keeps
- * the send to one per number should that ever not hold.
+ * The audience's contacts in send order (created_at, id), stopping after `limit`. Each contact
+ * once: a contact is one customer (phone numbers and user ids are unique within an
+ * organization), and one without a phone number is reached by its user id.
  */
 export async function audienceContacts(
   db: Db,
@@ -36,15 +42,12 @@ export async function audienceContacts(
   limit = Infinity,
 ): Promise<ContactDoc[]> {
   const found: ContactDoc[] = [];
-  const phones = new Set<string>();
   const cursor = db
     .collection<StoredContact>('contacts')
     .find(audienceMatch(orgId, filter), { projection: CONTACT_PROJECTION })
     .sort({ created_at: 1, _id: 1 });
   try {
     for await (const doc of cursor) {
-      if (phones.has(doc.phone_number)) continue;
-      phones.add(doc.phone_number);
       found.push(doc);
       if (found.length >= limit) break;
     }

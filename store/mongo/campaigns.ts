@@ -80,14 +80,7 @@ export function campaignRepository(db: Db): CampaignRepository {
     async audienceSize(orgId, audience) {
       const filter = audienceFilter(audience);
       if (!filter) return 0;
-      const [row] = await contacts
-        .aggregate<{ n: number }>([
-          { $match: audienceMatch(orgId, filter) },
-          { $group: { _id: '$phone_number' } },
-          { $count: 'n' },
-        ])
-        .toArray();
-      return row?.n ?? 0;
+      return contacts.countDocuments(audienceMatch(orgId, filter));
     },
 
     async audienceSample(orgId, audience, limit) {

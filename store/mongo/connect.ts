@@ -7,8 +7,8 @@ import { ensureIndexes } from './indexes';
 import { runUpgrades } from './upgrades';
 
 /**
- * Connects, creates every index (idempotent), rewrites stored data for this version once
- * (upgrades.ts) and returns the store on that database.
+ * Connects, rewrites stored data for this version once (upgrades.ts), creates every index
+ * (idempotent) and returns the store on that database.
  */
 export async function openMongoStore(
   uri: string,
@@ -19,8 +19,9 @@ export async function openMongoStore(
   const client = new MongoClient(uri, { serverSelectionTimeoutMS: 15_000, appName: 'waflow' });
   await client.connect();
   const db = client.db(dbName);
-  await ensureIndexes(db);
+  // Upgrades first: an index may be on fields they fill in (contacts' unique keys).
   await runUpgrades(db);
+  await ensureIndexes(db);
   return {
     kind: 'mongo',
     store: createMongoStore(db, encryptionKey, accounts),

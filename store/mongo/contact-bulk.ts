@@ -29,7 +29,7 @@ export async function bulkUpsert(
   const known = new Map<string, StoredContact>();
   if (phones.length) {
     const found = await col.find({ org_id: orgId, phone_number: { $in: phones } }).toArray();
-    for (const doc of found) known.set(doc.phone_number, doc);
+    for (const doc of found) if (doc.phone_number) known.set(doc.phone_number, doc);
   }
 
   const now = new Date();
@@ -58,7 +58,7 @@ export async function bulkUpsert(
     // Created meanwhile by someone else: this row becomes an update of that contact.
     if (taken.has(i)) queue(row);
     else {
-      known.set(doc.phone_number, doc);
+      known.set(row.input.phone_number, doc);
       results[row.index] = { status: 'created', id: doc._id, changed: true };
     }
   });

@@ -3,21 +3,32 @@ import {
   changedFields,
   contactUpdatedEvent,
   duplicatePhone,
+  duplicateUserId,
   type ChangeResult,
   type ContactPatch,
   type EditableField,
 } from '../contact-fields';
 import type { ContactDoc, OutboxEvent } from '../documents';
+import { contactKeys, type ContactKeys } from './contact-keys';
 import { isDuplicateKey } from './duplicate-key';
 import { withEvents, type WithOutbox } from './outbox';
 
 /** A contact as stored here: with its pending events. */
-export type StoredContact = ContactDoc & WithOutbox;
+export type StoredContact = ContactDoc & WithOutbox & ContactKeys;
 
 const MAX_ATTEMPTS = 10;
 
 /** How a contact is found within its organization. */
 export type ContactKey = { _id: string } | { phone_number: string };
+
+/** A unique index refused `changes`: the conflict names the id that is taken. */
+function duplicateOf(
+  changes: Pick<ContactPatch, never> & Partial<Pick<ContactDoc, 'phone_number' | 'user_id'>>,
+) {
+  if (changes.phone_number) return duplicatePhone(changes.phone_number);
+  if (changes.user_id) return duplicateUserId(changes.user_id);
+  return null;
+}
 
 /** `withEvents` brings its own `$set` (outbox_pending): the change's fields join it. */
 function updateWithEvents(
@@ -64,11 +75,13 @@ export function contactWriter(col: Collection<StoredContact>) {
 
         const now = new Date();
         const after: StoredContact = { ...doc, ...changes, updated_at: now };
+        const keys = contactKeys(after);
+        Object.assign(after, keys);
         const event = contactUpdatedEvent(after, changes);
         try {
           const res = await col.updateOne(
             { _id: doc._id, org_id: orgId, version: doc.version },
-            updateWithEvents({ ...changes, updated_at: now }, [event]),
+            updateWithEvents({ ...changes, ...keys, updated_at: now }, [event]),
           );
           if (res.matchedCount === 1) {
             const outbox = [...doc.outbox, event];
@@ -78,9 +91,7 @@ export function contactWriter(col: Collection<StoredContact>) {
             };
           }
         } catch (err) {
-          if (isDuplicateKey(err) && changes.phone_number)
-            throw duplicatePhone(changes.phone_number);
-          throw err;
+          throw (isDuplicateKey(err) && duplicateOf(changes)) || err;
         }
         doc = null;
       }

@@ -1,7 +1,18 @@
 import type { Db, Filter } from 'mongodb';
 import { normalizePhone, requirePhone } from '../../lib/phone';
 import { escapeRegex } from '../../lib/regex';
-import { duplicatePhone, newContact, normalizePatch } from '../contact-fields';
+import {
+  duplicateContact,
+  idChange,
+  inboundContact,
+  inboundFill,
+  newContact,
+  normalizeIds,
+  normalizePatch,
+  pickMatch,
+  type CustomerIds,
+} from '../contact-fields';
+import { ConflictError } from '../../lib/errors';
 import type { ContactListQuery, ContactRepository } from '../contract/contacts';
 import type { OutboxRelay } from '../contract/events';
 import type { ContactDoc } from '../documents';
@@ -15,7 +26,7 @@ function contact(doc: StoredContact): ContactDoc;
 function contact(doc: StoredContact | null): ContactDoc | null;
 function contact(doc: StoredContact | null): ContactDoc | null {
   if (!doc) return null;
-  const { version, outbox, outbox_pending, ...rest } = doc;
+  const { version, outbox, outbox_pending, phone_key, user_key, ...rest } = doc;
   return rest;
 }
 
@@ -34,10 +45,14 @@ export function contactRepository(db: Db, outbox: OutboxRelay): ContactRepositor
     const filter: Filter<StoredContact> = { org_id: orgId };
     if (q.tag) filter.tags = q.tag;
     if (q.stage) filter.stage = q.stage;
+    if (q.user_id) filter.user_id = q.user_id;
     const search = q.search?.trim();
     if (search) {
+      const pattern = { $regex: escapeRegex(search), $options: 'i' };
       const or: Filter<StoredContact>[] = [
-        { name: { $regex: escapeRegex(search), $options: 'i' } },
+        { name: pattern },
+        { username: pattern },
+        { user_id: pattern },
       ];
       const digits = search.replace(/[\s\-().+]/g, '');
       if (/^\d+$/.test(digits)) or.push({ phone_number: { $regex: escapeRegex(digits) } });
@@ -46,26 +61,32 @@ export function contactRepository(db: Db, outbox: OutboxRelay): ContactRepositor
     return filter;
   }
 
+  /** The contacts holding `who`'s phone number or user id, and the one to use. */
+  async function match(orgId: string, who: Pick<CustomerIds, 'phone' | 'userId'>) {
+    const or: Filter<StoredContact>[] = [];
+    if (who.userId) or.push({ user_id: who.userId });
+    if (who.phone) or.push({ phone_number: who.phone });
+    const rows = or.length ? await col.find({ org_id: orgId, $or: or }).toArray() : [];
+    return pickMatch(rows, who);
+  }
+
+  const takenFrom = (m: Awaited<ReturnType<typeof match>>, id: string) => ({
+    phone: !!m.byPhone && m.byPhone._id !== id,
+    userId: !!m.byUserId && m.byUserId._id !== id,
+  });
+
   /** See ContactRepository.recordInbound. */
   async function recordInbound(
     orgId: string,
-    phone: string,
-    opts: { name?: string | null; at: Date },
+    who: CustomerIds,
+    opts: { name?: string | null; at: Date | null },
   ): Promise<{ contact: ContactDoc; created: boolean }> {
-    const phoneNumber = requirePhone(phone);
     const name = opts.name?.trim() || null;
-    const key = { org_id: orgId, phone_number: phoneNumber };
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const existing = await col.findOne(key);
+      const found = await match(orgId, who);
+      const existing = found.contact;
       if (!existing) {
-        const doc = newStoredContact(
-          newContact(
-            orgId,
-            { phone_number: phoneNumber, name, opted_in: true },
-            'whatsapp_webhook',
-            { lastInboundAt: opts.at },
-          ),
-        );
+        const doc = newStoredContact(inboundContact(orgId, who, name, opts.at));
         // Lost the race to a concurrent call: go round again as an update.
         if (!(await writer.insert(doc))) continue;
         await outbox.flush('contacts', doc._id);
@@ -73,24 +94,55 @@ export function contactRepository(db: Db, outbox: OutboxRelay): ContactRepositor
       }
 
       // The window clock is not contact data: moving it records no event.
-      await col.updateOne(
-        {
-          ...key,
-          $or: [{ last_inbound_at: null }, { last_inbound_at: { $lt: opts.at } }],
-        },
-        { $set: { last_inbound_at: opts.at } },
-      );
-      if (name && !existing.name) {
-        await writer.change(orgId, { _id: existing._id }, (current) =>
-          current.name ? {} : { name },
+      if (opts.at) {
+        await col.updateOne(
+          {
+            _id: existing._id,
+            org_id: orgId,
+            $or: [{ last_inbound_at: null }, { last_inbound_at: { $lt: opts.at } }],
+          },
+          { $set: { last_inbound_at: opts.at } },
         );
+      }
+      const taken = takenFrom(found, existing._id);
+      try {
+        await writer.change(orgId, { _id: existing._id }, (current) =>
+          inboundFill(current, who, name, taken),
+        );
+      } catch (err) {
+        // Another contact took one of the ids meanwhile: look again.
+        if (err instanceof ConflictError) continue;
+        throw err;
       }
       const current = await col.findOne({ _id: existing._id, org_id: orgId });
       if (!current) continue;
       await outbox.flush('contacts', current._id);
       return { contact: contact(current), created: false };
     }
-    throw new Error(`Contact ${phoneNumber} kept changing while recording an inbound message`);
+    throw new Error('The contact kept changing while recording an inbound message');
+  }
+
+  /** See ContactRepository.changeIds. */
+  async function changeIds(
+    orgId: string,
+    from: Pick<CustomerIds, 'phone' | 'userId'>,
+    to: CustomerIds,
+  ): Promise<{ contact: ContactDoc; created: boolean }> {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const old = (await match(orgId, from)).contact;
+      if (!old) return recordInbound(orgId, to, { at: null });
+      const taken = takenFrom(await match(orgId, to), old._id);
+      try {
+        const res = await writer.change(orgId, { _id: old._id }, () => idChange(to, taken));
+        if (!res) continue;
+        await outbox.flush('contacts', old._id);
+        return { contact: contact(res.contact), created: false };
+      } catch (err) {
+        if (err instanceof ConflictError) continue;
+        throw err;
+      }
+    }
+    throw new Error('The contact kept changing while changing its ids');
   }
 
   const serially = keyedLock();
@@ -98,6 +150,10 @@ export function contactRepository(db: Db, outbox: OutboxRelay): ContactRepositor
   return {
     async get(orgId, id) {
       return contact(await col.findOne({ _id: id, org_id: orgId }));
+    },
+
+    async findByUserId(orgId, userId) {
+      return contact(await col.findOne({ org_id: orgId, user_id: userId.trim() }));
     },
 
     async findByPhone(orgId, phone) {
@@ -122,7 +178,7 @@ export function contactRepository(db: Db, outbox: OutboxRelay): ContactRepositor
 
     async create(orgId, input, source = 'api') {
       const doc = newStoredContact(newContact(orgId, normalizePatch(input), source));
-      if (!(await writer.insert(doc))) throw duplicatePhone(doc.phone_number);
+      if (!(await writer.insert(doc))) throw duplicateContact(doc);
       return contact(doc);
     },
 
@@ -165,7 +221,7 @@ export function contactRepository(db: Db, outbox: OutboxRelay): ContactRepositor
     },
 
     /**
-     * An inbound WhatsApp message from `phone` at `at`. A new number becomes a contact (source
+     * An inbound WhatsApp message from `who` at `at`. A new customer becomes a contact (source
      * whatsapp_webhook, opted in, named from the WhatsApp profile) with a contact.created
      * event; a known one gets its last inbound time moved forward (never back: webhooks arrive
      * late and out of order) and its name filled if it had none (contact.updated). Concurrent
@@ -173,9 +229,15 @@ export function contactRepository(db: Db, outbox: OutboxRelay): ContactRepositor
      * that flush fails the call throws, and calling again (or the periodic sweep) delivers
      * them.
      */
-    async recordInbound(orgId, phone, opts) {
-      const key = `${orgId}:${requirePhone(phone)}`;
-      return serially(key, () => recordInbound(orgId, phone, opts));
+    async recordInbound(orgId, given, opts) {
+      const who = normalizeIds(given);
+      return serially(`${orgId}:${who.userId ?? who.phone}`, () => recordInbound(orgId, who, opts));
+    },
+
+    async changeIds(orgId, oldIds, newIds) {
+      const from = normalizeIds(oldIds);
+      const to = normalizeIds(newIds);
+      return serially(`${orgId}:${from.userId ?? from.phone}`, () => changeIds(orgId, from, to));
     },
   };
 }

@@ -4,6 +4,12 @@ import type { Db, IndexDescription } from 'mongodb';
  * Every index the store relies on. Only plain and unique indexes: the MongoDB-protocol server
  * used in development refuses TTL and partial indexes, so expiry is a scheduled cleanup.
  */
+/** Indexes of earlier versions that would now refuse valid data. */
+const RETIRED: Record<string, string[]> = {
+  // Unique on phone_number: contacts with no number would collide on null.
+  contacts: ['org_phone_unique'],
+};
+
 export const INDEXES: Record<string, IndexDescription[]> = {
   organizations: [{ key: { created_at: 1 }, name: 'created_at' }],
   users: [
@@ -28,7 +34,11 @@ export const INDEXES: Record<string, IndexDescription[]> = {
     { key: { verify_token_hash: 1 }, name: 'verify_token_hash' },
   ],
   contacts: [
-    { key: { org_id: 1, phone_number: 1 }, name: 'org_phone_unique', unique: true },
+    // Unique on fields every contact has (contact-keys.ts): a contact may lack either id.
+    { key: { org_id: 1, phone_key: 1 }, name: 'org_phone_key_unique', unique: true },
+    { key: { org_id: 1, user_key: 1 }, name: 'org_user_key_unique', unique: true },
+    { key: { org_id: 1, phone_number: 1 }, name: 'org_phone' },
+    { key: { org_id: 1, user_id: 1 }, name: 'org_user_id' },
     { key: { org_id: 1, created_at: -1 }, name: 'org_created' },
     { key: { org_id: 1, tags: 1 }, name: 'org_tags' },
     { key: { org_id: 1, stage: 1 }, name: 'org_stage' },
@@ -97,6 +107,17 @@ export const INDEXES: Record<string, IndexDescription[]> = {
 };
 
 export async function ensureIndexes(db: Db): Promise<void> {
+  for (const [collection, names] of Object.entries(RETIRED)) {
+    const existing = await db
+      .collection(collection)
+      .listIndexes()
+      .toArray()
+      .catch((): { name?: string }[] => []);
+    for (const name of names) {
+      if (existing.some((i: { name?: string }) => i.name === name))
+        await db.collection(collection).dropIndex(name);
+    }
+  }
   for (const [collection, indexes] of Object.entries(INDEXES)) {
     // One index per call: FerretDB v1 drops the connection when a single createIndexes
     // command repeats several indexes that already exist.

@@ -3,6 +3,7 @@ import type { OutboxCollection, OutboxRelay } from '../contract/events';
 import type { ContactDoc, EventDoc, OutboxEvent } from '../documents';
 import type { EventFeed } from '../event-feed';
 import { eventDoc } from '../events';
+import { contactKeys } from './contact-keys';
 import { insertManyNew } from './duplicate-key';
 
 /**
@@ -28,9 +29,9 @@ export function outboxFields(events: OutboxEvent[]): WithOutbox {
   return { version: 1, outbox: events, outbox_pending: events.length > 0 };
 }
 
-/** A new contact as stored, carrying its first event. */
+/** A new contact as stored, carrying its first event and its unique keys. */
 export function newStoredContact({ contact, event }: { contact: ContactDoc; event: OutboxEvent }) {
-  return { ...contact, ...outboxFields([event]) };
+  return { ...contact, ...contactKeys(contact), ...outboxFields([event]) };
 }
 
 /** The update operators that apply a change together with its events. */

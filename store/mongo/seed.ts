@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { MongoClient, type Db } from 'mongodb';
 import type { ContactDoc, MessageDoc, MessageStatus } from '../documents';
 import { STATUS_RANK } from '../messages';
+import { contactKeys } from './contact-keys';
 import type { StoredContact } from './contact-writes';
 
 /**
@@ -49,6 +50,9 @@ function contactDoc(orgId: string, n: number): StoredContact {
     _id: seeded.contactId(n),
     org_id: orgId,
     phone_number: seeded.phone(n),
+    user_id: null,
+    parent_user_id: null,
+    username: null,
     name: `Contact ${n}`,
     email: n % 3 === 0 ? `contact${n}@example.com` : null,
     tags,
@@ -60,7 +64,7 @@ function contactDoc(orgId: string, n: number): StoredContact {
     created_at: at,
     updated_at: at,
   };
-  return { ...contact, version: 1, outbox: [], outbox_pending: false };
+  return { ...contact, ...contactKeys(contact), version: 1, outbox: [], outbox_pending: false };
 }
 
 function messageDoc(range: SeedRange, n: number): StoredMessage {
@@ -72,6 +76,7 @@ function messageDoc(range: SeedRange, n: number): StoredMessage {
     contact_id: seeded.contactId(n),
     direction: 'outbound',
     phone_number: seeded.phone(n),
+    user_id: null,
     type: 'template',
     content: {
       name: 'order_confirmation',

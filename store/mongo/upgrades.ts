@@ -1,5 +1,6 @@
 import type { Db } from 'mongodb';
-import type { PaymentEventDoc } from '../documents';
+import type { ContactDoc, PaymentEventDoc } from '../documents';
+import { contactKeys } from './contact-keys';
 import { razorpayEventKey } from '../payment-links';
 import { insertManyNew, retryBusy } from './duplicate-key';
 
@@ -9,6 +10,7 @@ import { insertManyNew, retryBusy } from './duplicate-key';
  */
 const UPGRADES: { name: string; run: (db: Db) => Promise<void> }[] = [
   { name: 'razorpay_event_keys', run: rekeyRazorpayEvents },
+  { name: 'contact_keys', run: addContactKeys },
   { name: 'campaign_pause_reason', run: addCampaignPauseReason },
 ];
 
@@ -41,6 +43,26 @@ export async function rekeyRazorpayEvents(db: Db): Promise<void> {
       insertManyNew(col, [{ ...doc, _id: razorpayEventKey(doc.org_id, doc.type, subject) }]),
     );
     if (!refused.size) await retryBusy(() => col.deleteOne({ _id: doc._id }));
+  }
+}
+
+/**
+ * Migration 0015's twin: contacts from before user ids get their unique keys (contact-keys.ts)
+ * and null ids. Runs before the indexes on those keys are built. Safe to run again.
+ */
+export async function addContactKeys(db: Db): Promise<void> {
+  const col = db.collection<ContactDoc>('contacts');
+  const old = await col
+    .find({ phone_key: { $exists: false } }, { projection: { _id: 1, phone_number: 1 } })
+    .toArray();
+  for (const doc of old) {
+    const keys = contactKeys({ _id: doc._id, phone_number: doc.phone_number, user_id: null });
+    await retryBusy(() =>
+      col.updateOne(
+        { _id: doc._id },
+        { $set: { ...keys, user_id: null, parent_user_id: null, username: null } },
+      ),
+    );
   }
 }
 

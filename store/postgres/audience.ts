@@ -32,9 +32,9 @@ export function audienceWhere(orgId: string, filter: AudienceFilter, values: unk
 }
 
 /**
- * The audience's contacts (the columns given), one per phone number: the earliest created.
- * Phone numbers are unique within an organization already; this keeps the send to one per
- * number should that ever not hold.
+ * The audience's contacts (the columns given), each once, in send order. A contact is one
+ * customer (phone numbers and user ids are unique within an organization); one without a
+ * phone number is reached by its user id.
  */
 export function audienceQuery(
   orgId: string,
@@ -42,7 +42,7 @@ export function audienceQuery(
   values: unknown[],
   columns: string,
 ): string {
-  return `SELECT DISTINCT ON (phone_number) ${columns} FROM contacts
+  return `SELECT ${columns} FROM contacts
           WHERE ${audienceWhere(orgId, filter, values)}
-          ORDER BY phone_number, created_at, id`;
+          ORDER BY created_at, id`;
 }

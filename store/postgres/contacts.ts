@@ -5,14 +5,22 @@ import { normalizePhone, requirePhone } from '../../lib/phone';
 import {
   changedFields,
   contactUpdatedEvent,
+  duplicateContact,
   duplicatePhone,
+  duplicateUserId,
   groupByPhone,
+  idChange,
+  inboundContact,
+  inboundFill,
   newContact,
+  normalizeIds,
+  pickMatch,
   normalizePatch,
   prepareBulkRows,
   type ChangeResult,
   type ContactChanges,
   type ContactPatch,
+  type CustomerIds,
   type EditableField,
 } from '../contact-fields';
 import type { ContactRepository, ContactListQuery } from '../contract/contacts';
@@ -34,6 +42,9 @@ export const COLUMNS = [
   'id',
   'org_id',
   'phone_number',
+  'user_id',
+  'parent_user_id',
+  'username',
   'name',
   'email',
   'tags',
@@ -46,6 +57,7 @@ export const COLUMNS = [
   'updated_at',
 ];
 const UNIQUE_PHONE = 'contacts_org_id_phone_number_key';
+const UNIQUE_USER_ID = 'contacts_org_id_user_id_key';
 const UPDATE_CONCURRENCY = 8;
 
 const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
@@ -108,13 +120,35 @@ export function contactRepository(pool: pg.Pool, feed: EventFeed): ContactReposi
       [orgId, phone],
     );
 
-  /** Inserts new contacts, skipping phone numbers already taken; returns the ids inserted. */
+  /** The contacts holding `who`'s phone number or user id, locked, and the one to use. */
+  async function lockMatch(
+    client: pg.PoolClient,
+    orgId: string,
+    who: Pick<CustomerIds, 'phone' | 'userId'>,
+  ) {
+    const rows = await many<ContactDoc>(
+      client,
+      `SELECT * FROM contacts WHERE org_id = $1 AND (phone_number = $2 OR user_id = $3)
+       ORDER BY id FOR UPDATE`,
+      [orgId, who.phone, who.userId],
+    );
+    return pickMatch(rows, who);
+  }
+
+  /** Moves the window clock forward, never back: it is not contact data and records no event. */
+  async function moveWindow(client: pg.PoolClient, current: ContactDoc, at: Date | null) {
+    if (!at || (current.last_inbound_at && current.last_inbound_at >= at)) return current;
+    await client.query('UPDATE contacts SET last_inbound_at = $2 WHERE id = $1', [current._id, at]);
+    return { ...current, last_inbound_at: at };
+  }
+
+  /** Inserts new contacts, skipping phone numbers and user ids already taken; returns the ids inserted. */
   async function insertNew(client: Queryable, docs: ContactDoc[]): Promise<Set<string>> {
     if (!docs.length) return new Set();
     const rows = docs.map((d) => ({ ...d }));
     const { text, values } = insertValues('contacts', COLUMNS, rows, ['custom_fields']);
     const res = await client.query<{ id: string }>(
-      `${text} ON CONFLICT (org_id, phone_number) DO NOTHING RETURNING id`,
+      `${text} ON CONFLICT DO NOTHING RETURNING id`,
       values,
     );
     return new Set(res.rows.map((r) => r.id));
@@ -138,10 +172,12 @@ export function contactRepository(pool: pg.Pool, feed: EventFeed): ContactReposi
     };
     if (q.tag) add((n) => `tags @> ARRAY[${n}]::text[]`, q.tag);
     if (q.stage) add((n) => `stage = ${n}`, q.stage);
+    if (q.user_id) add((n) => `user_id = ${n}`, q.user_id);
     const search = q.search?.trim();
     if (search) {
       values.push(likePattern(search));
-      const byName = `name ILIKE $${values.length}`;
+      const p = `$${values.length}`;
+      const byName = `(name ILIKE ${p} OR username ILIKE ${p} OR user_id ILIKE ${p})`;
       const digits = search.replace(/[\s\-().+]/g, '');
       if (/^\d+$/.test(digits)) {
         values.push(likePattern(digits));
@@ -151,11 +187,42 @@ export function contactRepository(pool: pg.Pool, feed: EventFeed): ContactReposi
     return { where: where.join(' AND '), values };
   }
 
+  const recordInbound: ContactRepository['recordInbound'] = async (orgId, given, opts) => {
+    const who = normalizeIds(given);
+    const name = opts.name?.trim() || null;
+    const fresh = inboundContact(orgId, who, name, opts.at);
+    return withEvents<{ contact: ContactDoc; created: boolean }>(orgId, async (client) => {
+      if ((await insertNew(client, [fresh.contact])).size) {
+        return { result: { contact: fresh.contact, created: true }, events: [fresh.event] };
+      }
+      const match = await lockMatch(client, orgId, who);
+      if (!match.contact) throw new Error('The contact was deleted while recording a message');
+      const current = await moveWindow(client, match.contact, opts.at);
+      const taken = {
+        phone: !!match.byPhone && match.byPhone !== match.contact,
+        userId: !!match.byUserId && match.byUserId !== match.contact,
+      };
+      const { result, events } = await change(
+        client,
+        current,
+        inboundFill(current, who, name, taken),
+      );
+      return { result: { contact: result.contact, created: false }, events };
+    });
+  };
+
   return {
     get: (orgId, id) =>
       one(pool, 'SELECT * FROM contacts WHERE id = $1 AND org_id = $2', [id, orgId]),
 
     findByPhone,
+
+    async findByUserId(orgId, userId) {
+      return one(pool, 'SELECT * FROM contacts WHERE org_id = $1 AND user_id = $2', [
+        orgId,
+        userId.trim(),
+      ]);
+    },
 
     async list(orgId, q) {
       const { where, values } = listWhere(orgId, q);
@@ -181,7 +248,7 @@ export function contactRepository(pool: pg.Pool, feed: EventFeed): ContactReposi
     async create(orgId, input, source = 'api') {
       const { contact, event } = newContact(orgId, normalizePatch(input), source);
       return withEvents(orgId, async (client) => {
-        if (!(await insertNew(client, [contact])).size) throw duplicatePhone(contact.phone_number);
+        if (!(await insertNew(client, [contact])).size) throw duplicateContact(contact);
         return { result: contact, events: [event] };
       });
     },
@@ -213,6 +280,9 @@ export function contactRepository(pool: pg.Pool, feed: EventFeed): ContactReposi
       } catch (err) {
         if (isUniqueViolation(err, UNIQUE_PHONE) && normalized.phone_number) {
           throw duplicatePhone(normalized.phone_number);
+        }
+        if (isUniqueViolation(err, UNIQUE_USER_ID) && normalized.user_id) {
+          throw duplicateUserId(normalized.user_id);
         }
         throw err;
       }
@@ -252,7 +322,7 @@ export function contactRepository(pool: pg.Pool, feed: EventFeed): ContactReposi
       for (const c of creations) {
         if (!inserted.has(c.contact._id)) continue;
         results[c.row.index] = { status: 'created', id: c.contact._id, changed: true };
-        groups.get(c.contact.phone_number)!.shift();
+        groups.get(c.row.input.phone_number)!.shift();
       }
 
       // Every other row updates its number's contact, in order, each in its own transaction.
@@ -284,40 +354,23 @@ export function contactRepository(pool: pg.Pool, feed: EventFeed): ContactReposi
       return res.rowCount === 1;
     },
 
-    async recordInbound(orgId, phone, opts) {
-      const phoneNumber = requirePhone(phone);
-      const name = opts.name?.trim() || null;
-      const fresh = newContact(
-        orgId,
-        { phone_number: phoneNumber, name, opted_in: true },
-        'whatsapp_webhook',
-        { lastInboundAt: opts.at },
-      );
-      return withEvents<{ contact: ContactDoc; created: boolean }>(orgId, async (client) => {
-        if ((await insertNew(client, [fresh.contact])).size) {
-          return { result: { contact: fresh.contact, created: true }, events: [fresh.event] };
-        }
-        const current = await lockByPhone(client, orgId, phoneNumber);
-        if (!current)
-          throw new Error(`Contact ${phoneNumber} was deleted while recording a message`);
-        // The window clock is not contact data: moving it records no event, and never back.
-        const lastInbound =
-          current.last_inbound_at && current.last_inbound_at >= opts.at
-            ? current.last_inbound_at
-            : opts.at;
-        if (lastInbound !== current.last_inbound_at) {
-          await client.query('UPDATE contacts SET last_inbound_at = $2 WHERE id = $1', [
-            current._id,
-            lastInbound,
-          ]);
-        }
-        const moved: ContactDoc = { ...current, last_inbound_at: lastInbound };
-        const { result, events } =
-          name && !current.name
-            ? await change(client, moved, { name })
-            : { result: { contact: moved }, events: [] };
-        return { result: { contact: result.contact, created: false }, events };
+    recordInbound,
+
+    async changeIds(orgId, oldIds, newIds) {
+      const from = normalizeIds(oldIds);
+      const to = normalizeIds(newIds);
+      const changed = await withEvents(orgId, async (client) => {
+        const old = (await lockMatch(client, orgId, from)).contact;
+        if (!old) return { result: null, events: [] };
+        const holders = await lockMatch(client, orgId, to);
+        const taken = {
+          phone: !!holders.byPhone && holders.byPhone._id !== old._id,
+          userId: !!holders.byUserId && holders.byUserId._id !== old._id,
+        };
+        return change(client, old, idChange(to, taken));
       });
+      if (changed) return { contact: changed.contact, created: false };
+      return recordInbound(orgId, to, { at: null });
     },
   };
 }

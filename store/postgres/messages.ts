@@ -11,6 +11,7 @@ export const COLUMNS = [
   'contact_id',
   'direction',
   'phone_number',
+  'user_id',
   'type',
   'content',
   'origin',

@@ -58,7 +58,7 @@ export function subscriptionRepository(pool: pg.Pool): SubscriptionRepository {
       const ids = [...new Set(contactIds)];
       const { rows: contacts } = await pool.query<{
         id: string;
-        phone_number: string;
+        phone_number: string | null;
         opted_in: boolean;
         timezone: string | null;
       }>(

@@ -146,13 +146,17 @@ describe('contacts CRUD', () => {
     expect(res.json().message).toContain('body.email');
     expect(res.json().message).toContain('body.custom_fields.nested');
     const missing = await t.call({ method: 'POST', url: '/api/contacts', payload: { name: 'x' } });
-    expect(missing.json().message).toContain('body.phone_number');
+    expect(missing.json().message).toContain('phone_number or user_id');
   });
 
   it('computes the 24 h window from the last inbound message', async () => {
-    const recent = await t.app.store.contacts.recordInbound(t.org.organization.id, phone(), {
-      at: new Date(Date.now() - HOUR),
-    });
+    const recent = await t.app.store.contacts.recordInbound(
+      t.org.organization.id,
+      { phone: phone(), userId: null },
+      {
+        at: new Date(Date.now() - HOUR),
+      },
+    );
     const res = await t.call({ method: 'GET', url: `/api/contacts/${recent.contact._id}` });
     const lastInbound = recent.contact.last_inbound_at!;
     expect(res.json().data).toMatchObject({
@@ -163,9 +167,13 @@ describe('contacts CRUD', () => {
       window_expires_at: new Date(lastInbound.getTime() + 24 * HOUR).toISOString(),
     });
 
-    const stale = await t.app.store.contacts.recordInbound(t.org.organization.id, phone(), {
-      at: new Date(Date.now() - 25 * HOUR),
-    });
+    const stale = await t.app.store.contacts.recordInbound(
+      t.org.organization.id,
+      { phone: phone(), userId: null },
+      {
+        at: new Date(Date.now() - 25 * HOUR),
+      },
+    );
     const old = await t.call({ method: 'GET', url: `/api/contacts/${stale.contact._id}` });
     expect(old.json().data.window_open).toBe(false);
     expect(Date.parse(old.json().data.window_expires_at)).toBeLessThan(Date.now());
@@ -180,6 +188,9 @@ describe('contact events', () => {
     expect(events[0]!.data).toEqual({
       id: c.id,
       phone_number: c.phone_number,
+      user_id: null,
+      parent_user_id: null,
+      username: null,
       name: 'Ev',
       email: null,
       tags: ['a'],
@@ -531,8 +542,11 @@ describe('organizations', () => {
         '/api/contacts/{id}/transfer',
       ]),
     );
-    expect(
-      doc.paths['/api/contacts'].post.requestBody.content['application/json'].schema.required,
-    ).toEqual(['phone_number']);
+    // A phone number, a user id or both: neither is required alone.
+    const schema = doc.paths['/api/contacts'].post.requestBody.content['application/json'].schema;
+    expect(schema.required).toBeUndefined();
+    expect(Object.keys(schema.properties)).toEqual(
+      expect.arrayContaining(['phone_number', 'user_id']),
+    );
   });
 });

@@ -245,6 +245,7 @@ describe('POST /api/webhooks/meta', () => {
         contact_id: randomUUID(),
         direction: 'outbound',
         phone_number: '+16505551234',
+        user_id: null,
         type: 'template',
         content: { name: 'order_confirmation' },
         origin: 'api',

@@ -72,6 +72,7 @@ async function sentMessages(count: number) {
         contact_id: randomUUID(),
         direction: 'outbound',
         phone_number: '+16505551234',
+        user_id: null,
         type: 'template',
         content: { name: 'order_confirmation' },
         origin: 'api',
@@ -138,6 +139,7 @@ describe('Inbox batches', () => {
       expect(events.find((e) => e.type === 'message.read')!.data).toEqual({
         message_id: m.wamid,
         to: '+16505551234',
+        user_id: null,
         type: 'template',
         status: 'read',
         contact_id: doc.contact_id,

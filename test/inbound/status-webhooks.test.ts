@@ -78,6 +78,7 @@ async function send(i: number) {
     contact_id: randomUUID(),
     direction: 'outbound',
     phone_number: `+${to}`,
+    user_id: null,
     type: 'template',
     content: { name: 'order_confirmation' },
     origin: 'api',

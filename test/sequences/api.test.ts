@@ -235,13 +235,23 @@ it('subscribes in bulk with a result per row, sends the first step, and unsubscr
   expect(res.json().data).toEqual({
     subscribed: 2,
     results: [
-      { contact_id: ids[0], phone_number: null, outcome: 'subscribed' },
-      { contact_id: ids[2], phone_number: null, outcome: 'opted_out' },
-      { contact_id: 'unknown', phone_number: null, outcome: 'contact_not_found' },
-      { contact_id: ids[1], phone_number: national, outcome: 'subscribed' },
-      { contact_id: null, phone_number: 'abc', outcome: 'invalid_phone_number' },
-      { contact_id: null, phone_number: '+14155559999', outcome: 'contact_not_found' },
-      { contact_id: null, phone_number: '+15550009999', outcome: 'invalid_phone_number' },
+      { contact_id: ids[0], phone_number: null, user_id: null, outcome: 'subscribed' },
+      { contact_id: ids[2], phone_number: null, user_id: null, outcome: 'opted_out' },
+      { contact_id: 'unknown', phone_number: null, user_id: null, outcome: 'contact_not_found' },
+      { contact_id: ids[1], phone_number: national, user_id: null, outcome: 'subscribed' },
+      { contact_id: null, phone_number: 'abc', user_id: null, outcome: 'invalid_phone_number' },
+      {
+        contact_id: null,
+        phone_number: '+14155559999',
+        user_id: null,
+        outcome: 'contact_not_found',
+      },
+      {
+        contact_id: null,
+        phone_number: '+15550009999',
+        user_id: null,
+        outcome: 'invalid_phone_number',
+      },
     ],
   });
 
@@ -289,6 +299,55 @@ it('subscribes in bulk with a result per row, sends the first step, and unsubscr
   ).toBe(404);
   const view = await h.call({ method: 'GET', url: `/api/sequences/${seq.id}` });
   expect(view.json().data.subscribers).toMatchObject({ active: 1, exited: 1 });
+});
+
+it('subscribes a contact known only by user id and sends its step through recipient', async () => {
+  const seq = await create({ steps: [{ delay: '0m', type: 'anytime', message: order }] });
+  const wrote = await h.sim.inbound({
+    phone_number_id: h.account.phone_number_id,
+    username: 'seq.only',
+    name: 'Uma',
+    text: 'hello',
+  });
+  await h.settle();
+  const contact = (await h.app.store.contacts.findByUserId(h.org.organization.id, wrote.user_id))!;
+  expect(contact.phone_number).toBeNull();
+
+  const res = await h.call({
+    method: 'POST',
+    url: `/api/sequences/${seq.id}/subscribers`,
+    payload: { user_ids: [wrote.user_id, 'US.404'] },
+  });
+  expect(res.statusCode).toBe(200);
+  expect(res.json().data).toEqual({
+    subscribed: 1,
+    results: [
+      {
+        contact_id: contact._id,
+        phone_number: null,
+        user_id: wrote.user_id,
+        outcome: 'subscribed',
+      },
+      { contact_id: null, phone_number: null, user_id: 'US.404', outcome: 'contact_not_found' },
+    ],
+  });
+
+  const sends = () =>
+    h.sim.log.filter(
+      (e) =>
+        e.path.endsWith('/messages') &&
+        (e.body as { recipient?: string }).recipient === wrote.user_id,
+    );
+  await waitUntil('its step is sent', async () => sends().length === 1);
+  const [send] = sends();
+  expect(send!.body).toMatchObject({ type: 'template', template: { name: 'order_confirmation' } });
+  expect((send!.body as { to?: string }).to).toBeUndefined();
+  await waitUntil(
+    'its run completes',
+    async () => (await subscribers(seq.id, '?state=completed')).length === 1,
+  );
+  const [subscriber] = await subscribers(seq.id);
+  expect(subscriber).toMatchObject({ contact_id: contact._id, phone_number: null });
 });
 
 it('a keyword from a customer subscribes them; STOP opts them out and ends it', async () => {

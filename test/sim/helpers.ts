@@ -2,18 +2,22 @@ import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createMetaSimulator, type MetaSimulator } from '../../sim/meta';
 import type { MetaSimulatorOptions } from '../../sim/meta';
+import { userIdFor } from '../../sim/meta/ids';
 
 export const TOKEN = 'sandbox-token';
 export const SECRET = 'sandbox-app-secret';
 export const PHONE_ID = '106540352242922';
 export const CUSTOMER = '+919876543210';
 export const CUSTOMER_WA_ID = '919876543210';
+/** The customer's business-scoped user id, as the simulator derives it from the number. */
+export const CUSTOMER_USER_ID = userIdFor(CUSTOMER_WA_ID);
 
 export interface StatusEvent {
   id: string;
   status: string;
   timestamp: string;
   recipient_id: string;
+  recipient_user_id?: string;
   biz_opaque_callback_data?: string;
   conversation?: { id: string; expiration_timestamp?: string; origin: { type: string } };
   pricing?: Record<string, unknown>;

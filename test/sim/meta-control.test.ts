@@ -196,7 +196,10 @@ describe('Meta simulator: control API', () => {
       from: '+14155550123',
       text: 'hello',
     });
-    expect(await json(inbound)).toEqual({ wamid: expect.stringMatching(/^wamid\./) });
+    expect(await json(inbound)).toEqual({
+      wamid: expect.stringMatching(/^wamid\./),
+      user_id: expect.stringMatching(/^US\.\d+$/),
+    });
     expect(await json(await control('GET', 'idle'))).toEqual({ idle: true });
     const posted = h.receiver.messages().at(-1)!.body.entry[0]!;
     expect(posted.id).toBe('200000000000042');

@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { freePort } from '../../scripts/infra';
 import {
   CUSTOMER,
+  CUSTOMER_USER_ID,
   CUSTOMER_WA_ID,
   PHONE_ID,
   SECRET,
@@ -35,6 +36,8 @@ describe('Meta simulator: status webhooks', () => {
       status: 'sent',
       timestamp: String(Math.floor(h.clock.now() / 1000)),
       recipient_id: CUSTOMER_WA_ID,
+      // A user the simulator knows (they wrote in): Meta names them by both ids.
+      recipient_user_id: CUSTOMER_USER_ID,
       conversation: {
         id: expect.any(String),
         expiration_timestamp: String(Math.floor(h.clock.now() / 1000) + 86_400),
@@ -59,6 +62,7 @@ describe('Meta simulator: status webhooks', () => {
         status: 'failed',
         timestamp: expect.any(String),
         recipient_id: CUSTOMER_WA_ID,
+        recipient_user_id: CUSTOMER_USER_ID,
         errors: [
           {
             code: 131047,
@@ -214,10 +218,13 @@ describe('Meta simulator: inbound customer messages', () => {
     });
     await h.sim.idle();
     const value = lastValue();
-    expect(value.contacts).toEqual([{ profile: { name: 'Asha' }, wa_id: CUSTOMER_WA_ID }]);
+    expect(value.contacts).toEqual([
+      { profile: { name: 'Asha' }, wa_id: CUSTOMER_WA_ID, user_id: CUSTOMER_USER_ID },
+    ]);
     expect(value.messages).toEqual([
       {
         from: CUSTOMER_WA_ID,
+        from_user_id: CUSTOMER_USER_ID,
         id: wamid,
         timestamp: String(Math.floor(h.clock.now() / 1000)),
         type: 'text',
@@ -243,6 +250,7 @@ describe('Meta simulator: inbound customer messages', () => {
         id: 'wamid.business-message',
       },
       from: CUSTOMER_WA_ID,
+      from_user_id: CUSTOMER_USER_ID,
       id: expect.stringMatching(/^wamid\./),
       timestamp: expect.any(String),
       type: 'interactive',
@@ -272,6 +280,7 @@ describe('Meta simulator: inbound customer messages', () => {
     await h.sim.idle();
     expect(lastMessage()).toEqual({
       from: CUSTOMER_WA_ID,
+      from_user_id: CUSTOMER_USER_ID,
       id: 'wamid.fixed',
       timestamp: expect.any(String),
       type: 'location',

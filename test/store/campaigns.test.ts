@@ -486,6 +486,7 @@ describe.each(STORE_KINDS)('%s', (kind) => {
         contact_id: to._id,
         direction: 'outbound',
         phone_number: to.phone_number,
+        user_id: null,
         type: 'text',
         content: { body: 'hi' },
         origin: 'campaign',

@@ -303,10 +303,14 @@ describe.each(STORE_KINDS)('%s', (kind) => {
     it('creates an opted-in contact named from WhatsApp, with one contact.created', async () => {
       const org = await newOrg();
       const when = at('2026-03-01T10:00:00Z');
-      const { contact, created } = await store.contacts.recordInbound(org, '14155550110', {
-        name: 'Wa Name',
-        at: when,
-      });
+      const { contact, created } = await store.contacts.recordInbound(
+        org,
+        { phone: '14155550110', userId: null },
+        {
+          name: 'Wa Name',
+          at: when,
+        },
+      );
       expect(created).toBe(true);
       expect(contact).toMatchObject({
         phone_number: '+14155550110',
@@ -324,10 +328,14 @@ describe.each(STORE_KINDS)('%s', (kind) => {
       const org = await newOrg();
       const calls = await Promise.all(
         Array.from({ length: 5 }, (_, i) =>
-          store.contacts.recordInbound(org, '+14155550111', {
-            name: 'Racer',
-            at: new Date(Date.parse('2026-03-01T10:00:00Z') + i * 1000),
-          }),
+          store.contacts.recordInbound(
+            org,
+            { phone: '+14155550111', userId: null },
+            {
+              name: 'Racer',
+              at: new Date(Date.parse('2026-03-01T10:00:00Z') + i * 1000),
+            },
+          ),
         ),
       );
       expect(calls.filter((c) => c.created)).toHaveLength(1);
@@ -345,16 +353,28 @@ describe.each(STORE_KINDS)('%s', (kind) => {
     it('moves the window clock forward only, and records no event for it', async () => {
       const org = await newOrg();
       const phone = '+14155550112';
-      await store.contacts.recordInbound(org, phone, { name: 'A', at: at('2026-03-01T12:00:00Z') });
-      const late = await store.contacts.recordInbound(org, phone, {
-        name: 'A',
-        at: at('2026-03-01T09:00:00Z'),
-      });
+      await store.contacts.recordInbound(
+        org,
+        { phone: phone, userId: null },
+        { name: 'A', at: at('2026-03-01T12:00:00Z') },
+      );
+      const late = await store.contacts.recordInbound(
+        org,
+        { phone: phone, userId: null },
+        {
+          name: 'A',
+          at: at('2026-03-01T09:00:00Z'),
+        },
+      );
       expect(late.created).toBe(false);
       expect(late.contact.last_inbound_at).toEqual(at('2026-03-01T12:00:00Z'));
-      const next = await store.contacts.recordInbound(org, phone, {
-        at: at('2026-03-02T08:00:00Z'),
-      });
+      const next = await store.contacts.recordInbound(
+        org,
+        { phone: phone, userId: null },
+        {
+          at: at('2026-03-02T08:00:00Z'),
+        },
+      );
       expect(next.contact.last_inbound_at).toEqual(at('2026-03-02T08:00:00Z'));
       expect((await events(org)).map((e) => e.type)).toEqual(['contact.created']);
     });
@@ -363,15 +383,23 @@ describe.each(STORE_KINDS)('%s', (kind) => {
       const org = await newOrg();
       const doc = await store.contacts.create(org, { phone_number: '+14155550113' });
       await store.outbox.flush('contacts', doc._id);
-      const first = await store.contacts.recordInbound(org, '+14155550113', {
-        name: 'From WhatsApp',
-        at: at('2026-03-01T10:00:00Z'),
-      });
+      const first = await store.contacts.recordInbound(
+        org,
+        { phone: '+14155550113', userId: null },
+        {
+          name: 'From WhatsApp',
+          at: at('2026-03-01T10:00:00Z'),
+        },
+      );
       expect(first.contact.name).toBe('From WhatsApp');
-      await store.contacts.recordInbound(org, '+14155550113', {
-        name: 'Renamed On Phone',
-        at: at('2026-03-01T11:00:00Z'),
-      });
+      await store.contacts.recordInbound(
+        org,
+        { phone: '+14155550113', userId: null },
+        {
+          name: 'Renamed On Phone',
+          at: at('2026-03-01T11:00:00Z'),
+        },
+      );
       expect((await store.contacts.get(org, doc._id))?.name).toBe('From WhatsApp');
       const updated = await events(org, 'contact.updated');
       expect(updated).toHaveLength(1);
@@ -380,8 +408,119 @@ describe.each(STORE_KINDS)('%s', (kind) => {
 
     it('refuses an invalid number', async () => {
       await expect(
-        store.contacts.recordInbound(await newOrg(), 'abc', { at: new Date() }),
+        store.contacts.recordInbound(
+          await newOrg(),
+          { phone: 'abc', userId: null },
+          { at: new Date() },
+        ),
       ).rejects.toThrow(ValidationError);
+    });
+  });
+
+  describe('user ids', () => {
+    const userId = (n: number) => `US.1349120865530274${String(n).padStart(4, '0')}`;
+
+    it('keeps a phone number and a user id each unique, and many contacts without either', async () => {
+      const org = await newOrg();
+      const a = await store.contacts.create(org, { user_id: userId(1), username: 'ana' });
+      expect(a).toMatchObject({ phone_number: null, user_id: userId(1), username: 'ana' });
+      await store.contacts.create(org, { user_id: userId(2) });
+      await store.contacts.create(org, { phone_number: '+14155550120' });
+      await store.contacts.create(org, { phone_number: '+14155550121' });
+      await expect(store.contacts.create(org, { user_id: userId(1) })).rejects.toThrow(
+        ConflictError,
+      );
+      await expect(
+        store.contacts.create(org, { phone_number: '+14155550120', user_id: userId(3) }),
+      ).rejects.toThrow(ConflictError);
+      await expect(store.contacts.create(org, { name: 'Nobody' })).rejects.toThrow(ValidationError);
+      const b = await store.contacts.findByPhone(org, '+14155550121');
+      await expect(store.contacts.update(org, b!._id, { user_id: userId(1) })).rejects.toThrow(
+        ConflictError,
+      );
+      // Another organization may have the same ids.
+      await store.contacts.create(await newOrg(), { user_id: userId(1) });
+      expect(await contactCount(org)).toBe(4);
+      expect((await store.contacts.findByUserId(org, userId(1)))?._id).toBe(a._id);
+      const listed = await store.contacts.list(org, { page: 1, limit: 10, user_id: userId(2) });
+      expect(listed.contacts.map((c) => c.user_id)).toEqual([userId(2)]);
+      const searched = await store.contacts.list(org, { page: 1, limit: 10, search: 'AN' });
+      expect(searched.contacts.map((c) => c._id)).toEqual([a._id]);
+    });
+
+    it('records inbound messages by user id: one contact for a race, a number joins it later', async () => {
+      const org = await newOrg();
+      const calls = await Promise.all(
+        Array.from({ length: 5 }, (_, i) =>
+          store.contacts.recordInbound(
+            org,
+            { phone: null, userId: userId(10), username: 'bo' },
+            { name: 'Bo', at: new Date(Date.parse('2026-04-01T10:00:00Z') + i * 1000) },
+          ),
+        ),
+      );
+      expect(calls.filter((c) => c.created)).toHaveLength(1);
+      const id = calls[0]!.contact._id;
+      const joined = await store.contacts.recordInbound(
+        org,
+        { phone: '+14155550122', userId: userId(10), parentUserId: 'US.ENT.77' },
+        { at: at('2026-04-01T11:00:00Z') },
+      );
+      expect(joined.created).toBe(false);
+      expect(joined.contact).toMatchObject({
+        _id: id,
+        phone_number: '+14155550122',
+        user_id: userId(10),
+        parent_user_id: 'US.ENT.77',
+        username: 'bo',
+        last_inbound_at: at('2026-04-01T11:00:00Z'),
+      });
+      // Known by number, Meta now gives the user id too: the contact takes it.
+      const byPhone = await store.contacts.create(org, { phone_number: '+14155550123' });
+      const filled = await store.contacts.recordInbound(
+        org,
+        { phone: '+14155550123', userId: userId(11) },
+        { at: at('2026-04-01T12:00:00Z') },
+      );
+      expect(filled.contact).toMatchObject({ _id: byPhone._id, user_id: userId(11) });
+      expect(await contactCount(org)).toBe(2);
+      const updated = await events(org, 'contact.updated');
+      expect(updated.map((e) => e.data.user_id)).toContain(userId(11));
+    });
+
+    it('changes ids on the contact that had them, without touching the window', async () => {
+      const org = await newOrg();
+      const { contact } = await store.contacts.recordInbound(
+        org,
+        { phone: '+14155550124', userId: userId(20) },
+        { at: at('2026-04-01T10:00:00Z') },
+      );
+      const renamed = await store.contacts.changeIds(
+        org,
+        { phone: null, userId: userId(20) },
+        { phone: null, userId: userId(21) },
+      );
+      expect(renamed).toMatchObject({ created: false, contact: { _id: contact._id } });
+      const moved = await store.contacts.changeIds(
+        org,
+        { phone: '+14155550124', userId: userId(21) },
+        { phone: '+14155550125', userId: userId(22) },
+      );
+      expect(moved.contact).toMatchObject({
+        _id: contact._id,
+        phone_number: '+14155550125',
+        user_id: userId(22),
+        last_inbound_at: at('2026-04-01T10:00:00Z'),
+      });
+      expect(await contactCount(org)).toBe(1);
+      // Nobody had the old ids: the contact with the new ones is made, once.
+      const fresh = await store.contacts.changeIds(
+        org,
+        { phone: null, userId: userId(30) },
+        { phone: null, userId: userId(31) },
+      );
+      expect(fresh.created).toBe(true);
+      expect(fresh.contact.last_inbound_at).toBeNull();
     });
   });
 

@@ -11,6 +11,7 @@ const message = (over: Partial<NewMessage> = {}): NewMessage => ({
   contact_id: 'contact-1',
   direction: 'outbound',
   phone_number: '+919876543210',
+  user_id: null,
   type: 'text',
   content: { body: 'hi' },
   origin: 'api',

@@ -1,4 +1,5 @@
 import Stripe from 'stripe';
+import type { Env } from '../../lib/config';
 import { freePort } from '../../scripts/infra';
 import {
   createRazorpaySimulator,
@@ -43,10 +44,10 @@ export interface PaymentsHarness extends MessagingHarness {
  * The messaging harness with both gateways configured: Stripe on stripe-mock (started by the
  * global setup), Razorpay on its simulator, whose webhooks reach the API listening on loopback.
  */
-export async function createPaymentsHarness(): Promise<PaymentsHarness> {
+export async function createPaymentsHarness(opts: { env?: Env } = {}): Promise<PaymentsHarness> {
   const razorpayPort = await freePort();
   const h = await createMessagingHarness({
-    env: { RAZORPAY_SIMULATOR_URL: `http://127.0.0.1:${razorpayPort}` },
+    env: { ...opts.env, RAZORPAY_SIMULATOR_URL: `http://127.0.0.1:${razorpayPort}` },
   });
   const address = h.app.server.address() as { port: number };
   const razorpay = await createRazorpaySimulator({

@@ -17,6 +17,7 @@ export function queuedMessage(
     contact_id: randomUUID(),
     direction: 'outbound',
     phone_number: '+14155550100',
+    user_id: null,
     type: 'text',
     content: { body: 'Hello' },
     origin: 'api',

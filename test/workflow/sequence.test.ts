@@ -369,9 +369,13 @@ it('24h steps: sent while the window is open, else the fallback template or skip
     ],
   });
   const c = await contact();
-  await store.contacts.recordInbound(orgId, c.phone_number, {
-    at: new Date(await env.currentTimeMs()),
-  });
+  await store.contacts.recordInbound(
+    orgId,
+    { phone: c.phone_number, userId: null },
+    {
+      at: new Date(await env.currentTimeMs()),
+    },
+  );
   await subscribe(seq, c);
   expect(await result(seq, c)).toEqual({ state: 'completed', reason: null });
 
@@ -403,9 +407,13 @@ it("fills a step's {{action.<key>}} placeholders from its action, and skips it w
     ],
   });
   const c = await contact();
-  await store.contacts.recordInbound(orgId, c.phone_number, {
-    at: new Date(await env.currentTimeMs()),
-  });
+  await store.contacts.recordInbound(
+    orgId,
+    { phone: c.phone_number, userId: null },
+    {
+      at: new Date(await env.currentTimeMs()),
+    },
+  );
   await subscribe(seq, c);
   expect(await result(seq, c)).toEqual({ state: 'completed', reason: null });
 
