@@ -124,8 +124,8 @@ const EnvSchema = z.object({
 
   META_API_VERSION: z
     .string()
-    .regex(/^v\d+\.\d+$/, 'must look like v21.0')
-    .default('v21.0'),
+    .regex(/^v\d+\.\d+$/, 'must look like v25.0')
+    .default('v25.0'),
   META_GRAPH_URL: z.url().default('https://graph.facebook.com'),
   META_SIMULATOR_PORT: port.default(3100),
   META_SIMULATOR_URL: z.url().optional(),

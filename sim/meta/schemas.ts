@@ -15,6 +15,7 @@ export const OptionsPatch = z.strictObject({
     .partial()
     .optional(),
   latencyMs: z.number().int().min(0).optional(),
+  today: z.iso.date().nullable().optional(),
   answerLatencyMs: z.number().int().min(0).optional(),
   failureRate: rate.optional(),
   statusWebhooks: z

@@ -97,5 +97,6 @@ function pickRuntime(o: MetaSimulatorOptions): RuntimeOptionsPatch {
     failureRate: o.failureRate,
     statusWebhooks: o.statusWebhooks,
     webhookRetry: o.webhookRetry,
+    today: o.today,
   };
 }

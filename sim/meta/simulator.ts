@@ -13,7 +13,7 @@ import type {
 } from './types';
 
 export interface MetaSimulator {
-  /** Base URL, the Graph API's stand-in: `${url}/v21.0/<phone-number-id>/messages`. */
+  /** Base URL, the Graph API's stand-in: `${url}/v25.0/<phone-number-id>/messages`. */
   url: string;
   app: FastifyInstance;
   /** Graph API requests received, oldest first (live; the newest 10,000 are kept). */

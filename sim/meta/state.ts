@@ -61,6 +61,11 @@ export class SimState {
     return this.clock() + this.clockOffsetMs;
   }
 
+  /** The day Graph API versions are checked against, epoch ms. */
+  today(): number {
+    return this.options.today === null ? this.now() : Date.parse(`${this.options.today}T12:00:00Z`);
+  }
+
   advanceClock(ms: number) {
     this.clockOffsetMs += ms;
   }

@@ -44,6 +44,11 @@ export interface RuntimeOptions {
   failureRate: number;
   statusWebhooks: StatusWebhookOptions;
   webhookRetry: WebhookRetryOptions;
+  /**
+   * The day Graph API versions are checked against (`YYYY-MM-DD`): an expired version is
+   * refused. Null: the simulator's clock.
+   */
+  today: string | null;
 }
 
 export type RuntimeOptionsPatch = Partial<
