@@ -77,6 +77,10 @@ export interface AccountDoc {
   is_default: boolean;
   /** Messages per second this number may send (Meta: 80 by default, up to 1,000). */
   throughput: number;
+  /** Onboarded to Meta's Marketing Messages API: MARKETING templates go to /marketing_messages. */
+  marketing_messages: boolean;
+  /** Shared with the WhatsApp Business app (coexistence): Meta allows it 20 messages/s at most. */
+  coexistence: boolean;
   status: 'connected' | 'disconnected';
   status_reason: string | null;
   /** True for the account that talks to the built-in simulator. */
@@ -157,6 +161,11 @@ export interface MessageDoc {
   status: MessageStatus;
   status_history: { status: MessageStatus; at: Date; error?: { code: number; message: string } }[];
   error: { code: number; message: string } | null;
+  /**
+   * Refused under Meta's per-user marketing cap (131049): still queued, sent again at `until`.
+   * Absent or null when it never was.
+   */
+  deferred?: { until: Date; reason: { code: number; message: string } } | null;
   created_at: Date;
   updated_at: Date;
 }

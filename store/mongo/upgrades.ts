@@ -9,6 +9,7 @@ import { insertManyNew, retryBusy } from './duplicate-key';
  */
 const UPGRADES: { name: string; run: (db: Db) => Promise<void> }[] = [
   { name: 'razorpay_event_keys', run: rekeyRazorpayEvents },
+  { name: 'account_marketing_settings', run: addAccountMarketingSettings },
 ];
 
 export async function runUpgrades(db: Db): Promise<void> {
@@ -18,6 +19,16 @@ export async function runUpgrades(db: Db): Promise<void> {
     await run(db);
     await retryBusy(() =>
       done.updateOne({ _id: name }, { $set: { at: new Date() } }, { upsert: true }),
+    );
+  }
+}
+
+/** Migration 0016's twin: accounts stored before it have neither setting, so both are off. */
+export async function addAccountMarketingSettings(db: Db): Promise<void> {
+  const col = db.collection('accounts');
+  for (const field of ['marketing_messages', 'coexistence']) {
+    await retryBusy(() =>
+      col.updateMany({ [field]: { $exists: false } }, { $set: { [field]: false } }),
     );
   }
 }
