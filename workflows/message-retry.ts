@@ -28,6 +28,8 @@ export async function messageRetryWorkflow(
   setHandler(sendReportSignal, (report) => void reports.push(report));
   const delays = input.delaysMs ?? DEFAULT_MESSAGE_RETRY_DELAYS_MS;
   let failures = 0;
+  /** Workflow time of the first 131049: later ones defer again until `maxMs` after it. */
+  let deferredSince: number | null = null;
   for (;;) {
     if (!(await condition(() => reports.length > 0, CHECK_EVERY))) {
       const state = await queuedMessageState(input.messageId);
@@ -39,6 +41,17 @@ export async function messageRetryWorkflow(
     }
     const report = reports.shift()!;
     if (report.kind === 'settled') return 'settled';
+    if (report.kind === 'deferred') {
+      deferredSince ??= Date.now();
+      if (Date.now() + report.retryMs - deferredSince > report.maxMs) {
+        await failQueuedMessage(input.messageId, report.reason);
+        return 'failed';
+      }
+      // A durable timer: the day's wait survives restarts of the worker and of Temporal.
+      await sleep(report.retryMs);
+      await releaseQueuedMessage(input.messageId);
+      continue;
+    }
     const wait = delays[failures++];
     if (wait === undefined) {
       await failQueuedMessage(input.messageId, report.reason);

@@ -93,6 +93,22 @@ export const somethingWentWrong = () =>
     'Message failed to send due to an unknown error.',
   );
 
+/** /marketing_messages takes MARKETING templates only. */
+export const notMarketingTemplate = (name: string, category: string) =>
+  invalidParameter(
+    `Template (${name}) is a ${category} template: only MARKETING templates can be sent through the Marketing Messages API. Send it through /messages.`,
+  );
+
+/** /marketing_messages from a number whose business has not accepted the API's terms. */
+export const notOnboardedToMarketingMessages = () =>
+  new MetaError(
+    403,
+    10,
+    '(#10) Application does not have permission for this action',
+    'The business has not accepted the Marketing Messages API for WhatsApp terms of service.',
+    { type: 'OAuthException' },
+  );
+
 export const unknownPath = (path: string) =>
   new MetaError(400, 2500, `Unknown path components: ${path}`);
 

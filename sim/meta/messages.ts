@@ -1,7 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
+  invalidParameter,
   MetaError,
+  notMarketingTemplate,
+  notOnboardedToMarketingMessages,
   pairRateLimitHit,
   rateLimitHit,
   somethingWentWrong,
@@ -21,78 +24,98 @@ function destroyConnection(req: FastifyRequest, reply: FastifyReply) {
   req.raw.socket.destroy();
 }
 
-/** `POST /{version}/{phone-number-id}/messages`, with Meta's checks, limits and failures. */
+type Endpoint = 'messages' | 'marketing_messages';
+
+/**
+ * `POST /{version}/{phone-number-id}/messages`, and `/marketing_messages` (MARKETING templates
+ * of onboarded numbers only), with Meta's checks, limits and failures.
+ */
 export function messageRoutes(
   state: SimState,
   dispatcher: WebhookDispatcher,
   mayUse: (req: FastifyRequest, phoneNumberId: string) => boolean,
 ) {
-  return async (app: FastifyInstance) => {
-    app.post<{ Params: { version: string; phoneNumberId: string } }>(
-      '/:version/:phoneNumberId/messages',
-      async (req, reply) => {
-        const entry = entryOf(req);
-        const { phoneNumberId } = req.params;
-        if (!mayUse(req, phoneNumberId)) throw unsupportedRequest('POST', phoneNumberId);
-        const number = state.number(phoneNumberId);
-        const failure = state.nextFailure(number.id);
-        if (failure?.kind === 'refuse') {
-          if (entry) entry.outcome = 'refused';
-          destroyConnection(req, reply);
-          return reply;
-        }
-        if (failure && (failure.kind === undefined || failure.kind === 'error')) {
-          throw new MetaError(
-            failure.httpStatus,
-            failure.code,
-            failure.message,
-            failure.details ?? null,
-          );
-        }
-        if (Math.random() < state.options.failureRate) throw somethingWentWrong();
-
-        const message = validateSend(req.body);
-        const template = message.template
-          ? checkTemplateSend(state.templatesOf(number.wabaId), message.template)
-          : null;
-        const refused = state.admit(number.id, message.waId);
-        if (refused === 'throughput') throw rateLimitHit();
-        if (refused === 'pair') throw pairRateLimitHit();
-
-        const wamid = newWamid(message.waId);
-        if (entry) entry.wamid = wamid;
-        const now = state.now();
-        state.sendLog.record(
-          {
-            time: new Date(now).toISOString(),
-            phone_number_id: number.id,
-            recipient: message.waId,
-            wamid,
-            biz_opaque_callback_data: message.bizOpaqueCallbackData,
-            answered: failure?.kind !== 'drop',
-          },
-          now,
+  const send =
+    (endpoint: Endpoint) =>
+    async (
+      req: FastifyRequest<{ Params: { version: string; phoneNumberId: string } }>,
+      reply: FastifyReply,
+    ) => {
+      const entry = entryOf(req);
+      const { phoneNumberId } = req.params;
+      if (!mayUse(req, phoneNumberId)) throw unsupportedRequest('POST', phoneNumberId);
+      const number = state.number(phoneNumberId);
+      if (endpoint === 'marketing_messages' && !number.marketingMessages) {
+        throw notOnboardedToMarketingMessages();
+      }
+      const failure = state.nextFailure(number.id);
+      if (failure?.kind === 'refuse') {
+        if (entry) entry.outcome = 'refused';
+        destroyConnection(req, reply);
+        return reply;
+      }
+      if (failure && (failure.kind === undefined || failure.kind === 'error')) {
+        throw new MetaError(
+          failure.httpStatus,
+          failure.code,
+          failure.message,
+          failure.details ?? null,
         );
-        scheduleStatuses(dispatcher, state, {
+      }
+      if (Math.random() < state.options.failureRate) throw somethingWentWrong();
+
+      const message = validateSend(req.body);
+      const template = message.template
+        ? checkTemplateSend(state.templatesOf(number.wabaId), message.template)
+        : null;
+      if (endpoint === 'marketing_messages' && template?.category !== 'MARKETING') {
+        throw template
+          ? notMarketingTemplate(template.name, template.category)
+          : invalidParameter(
+              'Only template messages can be sent through the Marketing Messages API.',
+            );
+      }
+      const refused = state.admit(number.id, message.waId);
+      if (refused === 'throughput') throw rateLimitHit();
+      if (refused === 'pair') throw pairRateLimitHit();
+
+      const wamid = newWamid(message.waId);
+      if (entry) entry.wamid = wamid;
+      const now = state.now();
+      state.sendLog.record(
+        {
+          time: new Date(now).toISOString(),
+          phone_number_id: number.id,
+          recipient: message.waId,
           wamid,
-          number,
-          waId: message.waId,
-          category: template ? template.category.toLowerCase() : 'service',
-          bizOpaqueCallbackData: message.bizOpaqueCallbackData,
-          outsideWindow: !template && !state.windowOpen(number.id, message.waId),
-        });
-        if (failure?.kind === 'drop') {
-          if (entry) entry.outcome = 'dropped';
-          destroyConnection(req, reply);
-          return reply;
-        }
-        if (state.options.answerLatencyMs > 0) await sleep(state.options.answerLatencyMs);
-        return {
-          messaging_product: 'whatsapp',
-          contacts: [{ input: message.to, wa_id: message.waId }],
-          messages: [{ id: wamid, ...(template ? { message_status: 'accepted' } : {}) }],
-        };
-      },
-    );
+          biz_opaque_callback_data: message.bizOpaqueCallbackData,
+          answered: failure?.kind !== 'drop',
+          endpoint,
+        },
+        now,
+      );
+      scheduleStatuses(dispatcher, state, {
+        wamid,
+        number,
+        waId: message.waId,
+        category: template ? template.category.toLowerCase() : 'service',
+        bizOpaqueCallbackData: message.bizOpaqueCallbackData,
+        outsideWindow: !template && !state.windowOpen(number.id, message.waId),
+      });
+      if (failure?.kind === 'drop') {
+        if (entry) entry.outcome = 'dropped';
+        destroyConnection(req, reply);
+        return reply;
+      }
+      if (state.options.answerLatencyMs > 0) await sleep(state.options.answerLatencyMs);
+      return {
+        messaging_product: 'whatsapp',
+        contacts: [{ input: message.to, wa_id: message.waId }],
+        messages: [{ id: wamid, ...(template ? { message_status: 'accepted' } : {}) }],
+      };
+    };
+  return async (app: FastifyInstance) => {
+    app.post('/:version/:phoneNumberId/messages', send('messages'));
+    app.post('/:version/:phoneNumberId/marketing_messages', send('marketing_messages'));
   };
 }

@@ -109,6 +109,7 @@ export const RegisterNumber = z.strictObject({
     .optional(),
   /** Only this token (and the sandbox token) may then read the number or send from it. */
   accessToken: z.string().regex(/^\S+$/, 'a token without spaces').optional(),
+  marketingMessages: z.boolean().optional(),
 });
 
 export const Inbound = z.looseObject({

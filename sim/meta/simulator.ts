@@ -40,6 +40,8 @@ export interface MetaSimulator {
     wabaId?: string;
     displayPhoneNumber?: string;
     accessToken?: string;
+    /** Onboarded to the Marketing Messages API (`/marketing_messages` refuses others). */
+    marketingMessages?: boolean;
   }): PhoneNumber;
   /** The simulator's clock, epoch ms: the injected clock plus any advance. */
   now(): number;

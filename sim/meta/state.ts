@@ -19,6 +19,8 @@ export interface PhoneNumber {
   id: string;
   wabaId: string;
   displayPhoneNumber: string;
+  /** Its business accepted the Marketing Messages API's terms: /marketing_messages serves it. */
+  marketingMessages?: boolean;
 }
 
 const WINDOW_MS = 24 * 60 * 60 * 1000;
@@ -104,6 +106,7 @@ export class SimState {
     wabaId?: string;
     displayPhoneNumber?: string;
     accessToken?: string;
+    marketingMessages?: boolean;
   }): PhoneNumber {
     const current = this.number(n.id);
     if (n.accessToken !== undefined) this.owners.set(n.id, n.accessToken);
@@ -112,6 +115,7 @@ export class SimState {
       wabaId: n.wabaId ?? current.wabaId,
       // Webhooks carry the display number as digits only.
       displayPhoneNumber: n.displayPhoneNumber?.replace(/\D/g, '') ?? current.displayPhoneNumber,
+      marketingMessages: n.marketingMessages ?? current.marketingMessages ?? false,
     };
     this.numbers.set(n.id, updated);
     return updated;

@@ -170,6 +170,8 @@ export interface SendLogEntry {
   biz_opaque_callback_data: string | null;
   /** False when the connection was dropped after accepting (`failNext` with `drop`). */
   answered: boolean;
+  /** The Graph edge it came through. */
+  endpoint: 'messages' | 'marketing_messages';
 }
 
 export interface SendSummary {

@@ -38,7 +38,12 @@ export type SendOutcome =
   /** Not sent: claimable again from `notBefore` (throughput, pair rate), its claims reset. */
   | { id: string; kind: 'later'; notBefore: Date }
   /** Its retry workflow decides when it is claimable again. */
-  | { id: string; kind: 'held' };
+  | { id: string; kind: 'held' }
+  /**
+   * Held as `held`, and the message shows deferred until `until` (Meta's per-user marketing
+   * cap, 131049): its retry workflow releases it then.
+   */
+  | { id: string; kind: 'deferred'; until: Date; reason: StatusReason };
 
 export interface SendQueueRepository {
   /**
@@ -64,7 +69,10 @@ export interface SendQueueRepository {
    * where the store has them. `later` and `held` apply only while `owner` holds the claim.
    */
   settle(owner: string, outcomes: SendOutcome[], events: EventDoc[]): Promise<void>;
-  /** A held entry becomes claimable at `notBefore`, its claims reset; false if it is gone. */
+  /**
+   * A held entry becomes claimable at `notBefore`, its claims reset, its message no longer
+   * deferred; false if it is gone.
+   */
   release(id: string, notBefore: Date): Promise<boolean>;
   entry(id: string): Promise<SendQueueEntry | null>;
   /** Accounts with entries due now, at most `limit`. */

@@ -254,7 +254,7 @@ export function sendQueueRepository(db: Db, feed: EventFeed): SendQueueRepositor
               },
             },
           });
-        } else if (o.kind === 'held') {
+        } else if (o.kind === 'held' || o.kind === 'deferred') {
           owned.push({
             updateOne: {
               filter,
@@ -264,6 +264,9 @@ export function sendQueueRepository(db: Db, feed: EventFeed): SendQueueRepositor
                   'dispatch.lease_until': null,
                   'dispatch.held': true,
                   'dispatch.retrying': true,
+                  ...(o.kind === 'deferred'
+                    ? { deferred: { until: o.until, reason: o.reason }, updated_at: new Date() }
+                    : {}),
                 },
               },
             },
@@ -289,7 +292,12 @@ export function sendQueueRepository(db: Db, feed: EventFeed): SendQueueRepositor
           },
         ),
       );
-      if (res.matchedCount === 1) return true;
+      if (res.matchedCount === 1) {
+        await retryBusy(() =>
+          col.updateOne({ _id: id, deferred: { $ne: null } }, { $set: { deferred: null } }),
+        );
+        return true;
+      }
       return (await col.countDocuments({ _id: id, dispatch: { $exists: true } })) > 0;
     },
 

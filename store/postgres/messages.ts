@@ -32,6 +32,7 @@ export function toMessage(row: Row): MessageDoc {
   return {
     ...doc,
     status_history: doc.status_history.map((h) => ({ ...h, at: new Date(h.at) })),
+    ...(doc.deferred ? { deferred: { ...doc.deferred, until: new Date(doc.deferred.until) } } : {}),
   };
 }
 

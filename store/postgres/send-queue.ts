@@ -211,7 +211,10 @@ export function sendQueueRepository(pool: pg.Pool, feed: EventFeed): SendQueueRe
       const unique = byMessage(outcomes);
       const finals = unique.filter((o): o is Final => o.kind === 'sent' || o.kind === 'failed');
       const later = unique.filter((o) => o.kind === 'later');
-      const held = unique.filter((o) => o.kind === 'held').map((o) => o.id);
+      const deferred = unique.filter((o) => o.kind === 'deferred');
+      const held = unique
+        .filter((o) => o.kind === 'held' || o.kind === 'deferred')
+        .map((o) => o.id);
       if (!unique.length && !events.length) return;
       let recorded: EventDoc[] = [];
       await transaction(pool, async (client) => {
@@ -241,6 +244,17 @@ export function sendQueueRepository(pool: pg.Pool, feed: EventFeed): SendQueueRe
             [owner, held],
           );
         }
+        if (deferred.length) {
+          await client.query(
+            `UPDATE messages SET deferred = s.deferred, updated_at = now()
+             FROM unnest($1::text[], $2::jsonb[]) AS s(id, deferred)
+             WHERE messages.id = s.id AND status = 'queued'`,
+            [
+              deferred.map((o) => o.id),
+              deferred.map((o) => json({ until: o.until, reason: o.reason })),
+            ],
+          );
+        }
         recorded = await insertEvents(client, events);
       });
       feed.publish(recorded);
@@ -252,7 +266,9 @@ export function sendQueueRepository(pool: pg.Pool, feed: EventFeed): SendQueueRe
         `WITH u AS (
            UPDATE send_queue SET held = false, claims = 0, not_before = $2,
              owner = NULL, lease_until = NULL
-           WHERE message_id = $1 AND held RETURNING 1)
+           WHERE message_id = $1 AND held RETURNING 1),
+         d AS (UPDATE messages SET deferred = NULL
+           WHERE id = $1 AND deferred IS NOT NULL AND EXISTS (SELECT 1 FROM u))
          SELECT EXISTS (SELECT 1 FROM u)
            OR EXISTS (SELECT 1 FROM send_queue WHERE message_id = $1) AS found`,
         [id, notBefore],

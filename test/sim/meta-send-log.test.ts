@@ -106,6 +106,7 @@ describe('Meta simulator: send log at volume', () => {
           wamid: `w${i}`,
           biz_opaque_callback_data: `m-${i % 10_000 === 1 ? 1 : i}`,
           answered: true,
+          endpoint: 'messages',
         },
         now,
       );

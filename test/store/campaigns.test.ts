@@ -456,6 +456,7 @@ describe.each(STORE_KINDS)('%s', (kind) => {
         delivered: 0,
         read: 0,
         failed: 0,
+        deferred: 0,
         skipped: 1,
         cancelled: 3,
       });
@@ -527,6 +528,7 @@ describe.each(STORE_KINDS)('%s', (kind) => {
           delivered: 3,
           read: 2,
           failed: 1,
+          deferred: 0,
           skipped: 1,
           cancelled: 1,
         });
@@ -538,6 +540,7 @@ describe.each(STORE_KINDS)('%s', (kind) => {
           delivered: 0,
           read: 0,
           failed: 0,
+          deferred: 0,
           skipped: 0,
           cancelled: 0,
         });
@@ -561,6 +564,7 @@ describe.each(STORE_KINDS)('%s', (kind) => {
           wamid: wamid as string | null,
           error: error as RecipientView['error'],
           reason: null,
+          deferred_until: null,
         }));
         expected.push(
           {
@@ -572,6 +576,7 @@ describe.each(STORE_KINDS)('%s', (kind) => {
             wamid: null,
             error: null,
             reason: 'window',
+            deferred_until: null,
           },
           {
             contact_id: contacts[7]!._id,
@@ -582,6 +587,7 @@ describe.each(STORE_KINDS)('%s', (kind) => {
             wamid: null,
             error: null,
             reason: null,
+            deferred_until: null,
           },
           {
             contact_id: contacts[8]!._id,
@@ -592,6 +598,7 @@ describe.each(STORE_KINDS)('%s', (kind) => {
             wamid: null,
             error: null,
             reason: null,
+            deferred_until: null,
           },
         );
         expect(rows).toEqual(expected);
