@@ -28,8 +28,11 @@ export async function messageRetryWorkflow(
   setHandler(sendReportSignal, (report) => void reports.push(report));
   const delays = input.delaysMs ?? DEFAULT_MESSAGE_RETRY_DELAYS_MS;
   let failures = 0;
-  /** Workflow time of the first 131049: later ones defer again until `maxMs` after it. */
-  let deferredSince: number | null = null;
+  /**
+   * 131049s so far. The n-th is sent again n × retryMs after the first: counted on that
+   * schedule, the send that took a moment does not push the last retry past `maxMs`.
+   */
+  let deferrals = 0;
   for (;;) {
     if (!(await condition(() => reports.length > 0, CHECK_EVERY))) {
       const state = await queuedMessageState(input.messageId);
@@ -42,8 +45,7 @@ export async function messageRetryWorkflow(
     const report = reports.shift()!;
     if (report.kind === 'settled') return 'settled';
     if (report.kind === 'deferred') {
-      deferredSince ??= Date.now();
-      if (Date.now() + report.retryMs - deferredSince > report.maxMs) {
+      if (++deferrals * report.retryMs > report.maxMs) {
         await failQueuedMessage(input.messageId, report.reason);
         return 'failed';
       }

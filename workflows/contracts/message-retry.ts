@@ -24,7 +24,8 @@ export type SendReport =
   | { kind: 'settled' }
   /**
    * Meta's per-user marketing cap (131049): send again after `retryMs`, unless that would be
-   * more than `maxMs` after the first such refusal; then the message fails with the reason.
+   * more than `maxMs` after the first such refusal (n × retryMs for the n-th); then the message
+   * fails with the reason.
    */
   | {
       kind: 'deferred';
