@@ -58,7 +58,7 @@ describe('Meta simulator: template listing', () => {
     expect(pages[0]!.paging.previous).toBeUndefined();
     expect(pages[1]!.paging.previous).toEqual(expect.stringContaining('before='));
     expect(pages[1]!.paging.next).toMatch(
-      new RegExp(`^${h.sim.url}/v21\\.0/${waba}/message_templates\\?limit=2&after=`),
+      new RegExp(`^${h.sim.url}/v25\\.0/${waba}/message_templates\\?limit=2&after=`),
     );
     expect(pages[1]!.paging.cursors).toEqual({
       before: expect.any(String),
