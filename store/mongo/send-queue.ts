@@ -294,7 +294,7 @@ export function sendQueueRepository(db: Db, feed: EventFeed): SendQueueRepositor
       );
       if (res.matchedCount === 1) {
         await retryBusy(() =>
-          col.updateOne({ _id: id, deferred: { $ne: null } }, { $set: { deferred: null } }),
+          col.updateOne({ _id: id, deferred: { $ne: null } }, { $unset: { deferred: '' } }),
         );
         return true;
       }

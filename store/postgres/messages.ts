@@ -27,12 +27,14 @@ export const JSON_COLUMNS = ['content', 'status_history', 'error'];
 
 /** History times come back from jsonb as text. */
 export function toMessage(row: Row): MessageDoc {
-  const { status_rank, ...rest } = row;
+  // Absent unless the message was ever deferred, as MongoDB stores it.
+  const { status_rank, deferred, ...rest } = row;
   const doc = fromRow<MessageDoc>(rest);
+  const d = deferred as { until: string; reason: StatusReason } | null | undefined;
   return {
     ...doc,
     status_history: doc.status_history.map((h) => ({ ...h, at: new Date(h.at) })),
-    ...(doc.deferred ? { deferred: { ...doc.deferred, until: new Date(doc.deferred.until) } } : {}),
+    ...(d ? { deferred: { ...d, until: new Date(d.until) } } : {}),
   };
 }
 

@@ -546,6 +546,30 @@ describe.each(STORE_KINDS)('%s', (kind) => {
         });
       });
 
+      it('shows a deferred message as deferred, still in the queue, with when it goes again', async () => {
+        const until = new Date(Date.now() + 86_400_000);
+        const reason = { code: 131049, message: 'Marketing cap' };
+        const where = kind === 'postgres' ? { id: messageIds[0] } : { _id: messageIds[0] };
+        await raw.update('messages', where, { deferred: { until, reason } });
+        try {
+          expect(await store.campaigns.counts(doc._id)).toMatchObject({ queued: 0, deferred: 1 });
+          expect(await store.campaigns.inQueue(doc._id)).toBe(1);
+          const [shown] = await store.campaigns.recipients(doc._id, { limit: 1 });
+          expect(shown).toMatchObject({ state: 'deferred', error: reason });
+          expect(shown!.deferred_until?.getTime()).toBe(until.getTime());
+          const byState = await store.campaigns.recipients(doc._id, {
+            limit: 10,
+            state: 'deferred',
+          });
+          expect(byState.map((r) => r.message_id)).toEqual([messageIds[0]]);
+          expect(await store.campaigns.recipients(doc._id, { limit: 10, state: 'queued' })).toEqual(
+            [],
+          );
+        } finally {
+          await raw.update('messages', where, { deferred: null });
+        }
+      });
+
       it('shows each recipient with its message', async () => {
         const rows = await store.campaigns.recipients(doc._id, { limit: 100 });
         const expected: RecipientView[] = [

@@ -359,6 +359,28 @@ describe.each(STORE_KINDS)('%s', (kind) => {
       expect(again?.entry).toMatchObject({ message_id: id, owner: 'b', claims: 1 });
     });
 
+    it('defers a message: held, queued and showing until when, until released', async () => {
+      const acc = newAccount();
+      const [id] = await enqueueEach(acc, 'bulk', 1);
+      await store.sendQueue.claim(acc, 'a', LONG);
+      const until = new Date(Date.now() + 24 * HOUR);
+      const reason = { code: 131049, message: 'Marketing cap' };
+      await store.sendQueue.settle('a', [{ id: id!, kind: 'deferred', until, reason }], []);
+      expect(await store.sendQueue.entry(id!)).toMatchObject({ held: true, retrying: true });
+      const deferred = await store.messages.byId(id!);
+      expect(deferred).toMatchObject({
+        status: 'queued',
+        error: null,
+        deferred: { until, reason },
+      });
+      expect(await store.sendQueue.claim(acc, 'b', LONG)).toEqual([]);
+
+      expect(await store.sendQueue.release(id!, new Date())).toBe(true);
+      expect((await store.messages.byId(id!))?.deferred ?? null).toBeNull();
+      const [claimed] = await store.sendQueue.claim(acc, 'b', LONG);
+      expect(claimed?.message._id).toBe(id);
+    });
+
     it('holds for the owner only: held entries are never claimed until released', async () => {
       const acc = newAccount();
       const [id] = await enqueueEach(acc, 'transactional', 1);
