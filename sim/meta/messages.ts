@@ -6,6 +6,8 @@ import {
   notMarketingTemplate,
   notOnboardedToMarketingMessages,
   pairRateLimitHit,
+  RECIPIENT_ERRORS,
+  statusError,
   rateLimitHit,
   somethingWentWrong,
   unsupportedRequest,
@@ -25,6 +27,12 @@ function destroyConnection(req: FastifyRequest, reply: FastifyReply) {
 }
 
 type Endpoint = 'messages' | 'marketing_messages';
+
+/** Who a send is for, as a failure may name them: the phone's digits, and a BSUID if given. */
+function recipientsOf(waId: string, body: unknown): string[] {
+  const bsuid = (body as { recipient?: unknown } | null)?.recipient;
+  return typeof bsuid === 'string' ? [waId, bsuid] : [waId];
+}
 
 /**
  * `POST /{version}/{phone-number-id}/messages`, and `/marketing_messages` (MARKETING templates
@@ -78,6 +86,10 @@ export function messageRoutes(
       const refused = state.admit(number.id, message.waId);
       if (refused === 'throughput') throw rateLimitHit();
       if (refused === 'pair') throw pairRateLimitHit();
+      const aimed = state.recipientFailure(number.id, recipientsOf(message.waId, req.body));
+      if (aimed && aimed.via !== 'status') {
+        throw new MetaError(aimed.httpStatus, aimed.code, aimed.message, aimed.details ?? null);
+      }
 
       const wamid = newWamid(message.waId);
       if (entry) entry.wamid = wamid;
@@ -101,6 +113,13 @@ export function messageRoutes(
         category: template ? template.category.toLowerCase() : 'service',
         bizOpaqueCallbackData: message.bizOpaqueCallbackData,
         outsideWindow: !template && !state.windowOpen(number.id, message.waId),
+        failure: aimed
+          ? statusError(
+              aimed.code,
+              RECIPIENT_ERRORS[aimed.code]?.title ?? aimed.message,
+              aimed.details ?? null,
+            )
+          : null,
       });
       if (failure?.kind === 'drop') {
         if (entry) entry.outcome = 'dropped';

@@ -27,7 +27,11 @@ export interface MetaSimulator {
    * The next `count` sends (from `failure.phoneNumberId` only, if given) fail this way, in the
    * order queued, before any other check but auth.
    */
-  failNext(count: number, failure: InjectedFailure): void;
+  /**
+   * The next `count` sends (`always`: every one until reset) get this failure; with
+   * `recipient`, only sends to that phone number or BSUID.
+   */
+  failNext(count: number | 'always', failure: InjectedFailure): void;
   /** Accepted sends: totals, the busiest second per number, repeated callback data. */
   sends(opts?: { full?: boolean }): SendSummary;
   setOptions(patch: RuntimeOptionsPatch): void;

@@ -1,3 +1,4 @@
+import { normalizePhone, toWaId } from '../../lib/phone';
 import { FailureQueue } from './failure-queue';
 import { sandboxDisplayNumber, sandboxWabaId } from './ids';
 import { mergeOptions } from './options';
@@ -7,6 +8,7 @@ import { SlidingWindow } from './sliding-window';
 import { DEFAULT_TEMPLATES, toTemplate } from './templates';
 import type {
   InjectedFailure,
+  RecipientFailure,
   RequestLogEntry,
   RuntimeOptions,
   RuntimeOptionsPatch,
@@ -173,12 +175,20 @@ export class SimState {
     return null;
   }
 
-  failNext(count: number, failure: InjectedFailure) {
-    this.failures.push(count, failure);
+  failNext(count: number | 'always', failure: InjectedFailure) {
+    // A phone number is matched by its digits, as sends name it (`+44 7700...` or `447700...`).
+    const phone = 'recipient' in failure && failure.recipient && normalizePhone(failure.recipient);
+    this.failures.push(count, phone ? { ...failure, recipient: toWaId(phone) } : failure);
   }
 
   nextFailure(phoneNumberId: string): InjectedFailure | undefined {
     return this.failures.next(phoneNumberId);
+  }
+
+  /** A failure injected for this recipient (its phone or BSUID), consumed if found. */
+  recipientFailure(phoneNumberId: string, recipients: string[]): RecipientFailure | undefined {
+    const f = this.failures.forRecipient(phoneNumberId, recipients);
+    return f && (f.kind === undefined || f.kind === 'error') ? f : undefined;
   }
 
   /** Forgets the traffic (logs, sends, rate windows, queued failures), not the setup. */
