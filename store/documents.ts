@@ -159,7 +159,16 @@ export interface MessageDoc {
   request_hash: string | null;
   wamid: string | null;
   status: MessageStatus;
-  status_history: { status: MessageStatus; at: Date; error?: { code: number; message: string } }[];
+  /**
+   * Each status once, in arrival order; `deferred` entries note a `failed` status with 131049
+   * that sent the message back to the queue, with the wamid it gave up.
+   */
+  status_history: {
+    status: MessageStatus | 'deferred';
+    at: Date;
+    error?: { code: number; message: string };
+    wamid?: string;
+  }[];
   error: { code: number; message: string } | null;
   /**
    * Refused under Meta's per-user marketing cap (131049): still queued, sent again at `until`.

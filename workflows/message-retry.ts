@@ -33,6 +33,8 @@ export async function messageRetryWorkflow(
    * schedule, the send that took a moment does not push the last retry past `maxMs`.
    */
   let deferrals = 0;
+  /** Wamids whose 131049 status was taken already: a copy of the webhook is no second one. */
+  const deferredWamids = new Set<string>();
   for (;;) {
     if (!(await condition(() => reports.length > 0, CHECK_EVERY))) {
       const state = await queuedMessageState(input.messageId);
@@ -45,7 +47,12 @@ export async function messageRetryWorkflow(
     const report = reports.shift()!;
     if (report.kind === 'settled') return 'settled';
     if (report.kind === 'deferred') {
-      if (++deferrals * report.retryMs > report.maxMs) {
+      if (report.wamid !== undefined) {
+        if (deferredWamids.has(report.wamid)) continue;
+        deferredWamids.add(report.wamid);
+      }
+      deferrals = Math.max(deferrals + 1, report.nth ?? 0);
+      if (deferrals * report.retryMs > report.maxMs) {
         await failQueuedMessage(input.messageId, report.reason);
         return 'failed';
       }

@@ -45,6 +45,24 @@ export type SendOutcome =
    */
   | { id: string; kind: 'deferred'; until: Date; reason: StatusReason };
 
+/** A `failed` status carrying Meta's per-user marketing cap (131049), for `deferSent`. */
+export interface MarketingCapStatus {
+  orgId: string;
+  wamid: string;
+  /** Our message id, echoed by Meta in biz_opaque_callback_data. */
+  messageId: string | null;
+  at: Date;
+  reason: StatusReason;
+  /** When its retry workflow sends it again. */
+  until: Date;
+}
+
+/** The message a 131049 status sent back to the queue; `fresh` false when a copy of it did. */
+export interface DeferredSent {
+  message: MessageDoc;
+  fresh: boolean;
+}
+
 export interface SendQueueRepository {
   /**
    * Stores messages `queued` with their queue entries, each message and its entry in one write.
@@ -69,6 +87,14 @@ export interface SendQueueRepository {
    * where the store has them. `later` and `held` apply only while `owner` holds the claim.
    */
   settle(owner: string, outcomes: SendOutcome[], events: EventDoc[]): Promise<void>;
+  /**
+   * 131049 reported in a `failed` status, in one write per batch: the sent message under that
+   * wamid goes back to the queue, `queued` and deferred until `until`, its wamid cleared (the
+   * next send records its own), a `deferred` history entry keeping the wamid given up, and its
+   * entry held for its retry workflow. Per status (same order): the message, `fresh` false when
+   * a copy of the status deferred it already; null when no sent message has that wamid.
+   */
+  deferSent(statuses: MarketingCapStatus[]): Promise<(DeferredSent | null)[]>;
   /**
    * A held entry becomes claimable at `notBefore`, its claims reset, its message no longer
    * deferred; false if it is gone.

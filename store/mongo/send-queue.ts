@@ -1,6 +1,7 @@
 import type { AnyBulkWriteOperation, Db, Filter } from 'mongodb';
 import type {
   ClaimedSend,
+  DeferredSent,
   SendClass,
   SendOutcome,
   SendQueueEntry,
@@ -8,7 +9,7 @@ import type {
 } from '../contract/send-queue';
 import type { EventDoc, MessageDoc, MessageStatus } from '../documents';
 import type { EventFeed } from '../event-feed';
-import { newMessageDoc, STATUS_RANK } from '../messages';
+import { DEFERRABLE_STATUSES, newMessageDoc, sendClassOf, STATUS_RANK } from '../messages';
 import { insertManyNew, retryBusy } from './duplicate-key';
 import { keyedLock } from '../../lib/keyed-lock';
 
@@ -275,6 +276,74 @@ export function sendQueueRepository(db: Db, feed: EventFeed): SendQueueRepositor
       }
       await bulk((ops) => col.bulkWrite(ops, { ordered: false }), owned);
       feed.publish(recorded);
+    },
+
+    /** One status at a time: 131049s are few, and each deferral is one atomic write. */
+    async deferSent(statuses) {
+      const done = new Map<string, DeferredSent | null>();
+      for (const s of statuses) {
+        if (done.has(s.wamid)) continue;
+        const sent = { wamid: s.wamid, org_id: s.orgId, status: { $in: [...DEFERRABLE_STATUSES] } };
+        const found = await col.findOne(sent, { projection: { origin: 1 } });
+        const now = new Date();
+        const cls = sendClassOf(found?.origin ?? 'api');
+        const deferred =
+          found &&
+          (await retryBusy(() =>
+            col.findOneAndUpdate(
+              { ...sent, _id: found._id },
+              {
+                $set: {
+                  status: 'queued',
+                  status_rank: STATUS_RANK.queued,
+                  wamid: null,
+                  deferred: { until: s.until, reason: s.reason },
+                  updated_at: now,
+                  dispatch: {
+                    class: cls,
+                    priority: PRIORITY[cls],
+                    seq: nextSeq(),
+                    not_before: now,
+                    owner: null,
+                    lease_until: null,
+                    claims: 0,
+                    held: true,
+                    retrying: true,
+                    created_at: now,
+                  },
+                },
+                $push: {
+                  status_history: {
+                    status: 'deferred',
+                    at: s.at,
+                    error: s.reason,
+                    wamid: s.wamid,
+                  },
+                },
+              },
+              { returnDocument: 'after' },
+            ),
+          ));
+        if (deferred) {
+          done.set(s.wamid, { message: toMessage(deferred), fresh: true });
+          continue;
+        }
+        const earlier = s.messageId
+          ? await col.findOne(
+              {
+                _id: s.messageId,
+                org_id: s.orgId,
+                status_history: { $elemMatch: { status: 'deferred', wamid: s.wamid } },
+              },
+              { projection: { status_rank: 0, status_seen: 0, dispatch: 0 } },
+            )
+          : null;
+        done.set(s.wamid, earlier ? { message: toMessage(earlier), fresh: false } : null);
+      }
+      return statuses.map((s) => {
+        const found = done.get(s.wamid) ?? null;
+        return found && found.message.org_id === s.orgId ? found : null;
+      });
     },
 
     async release(id, notBefore) {

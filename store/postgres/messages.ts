@@ -92,8 +92,11 @@ const APPLY_STATUSES = `
       SELECT id FROM (SELECT id, org_id FROM messages WHERE wamid = i.wamid LIMIT 1) x
       WHERE x.org_id = i.org_id
     ) w ON true
+    -- Not a message that gave this wamid up (131049 sent it back to the queue): a late copy of
+    -- that send's statuses would else take the message for a send that did not happen.
     LEFT JOIN LATERAL (
       SELECT id FROM messages WHERE w.id IS NULL AND id = i.message_id AND org_id = i.org_id
+        AND NOT status_history @> jsonb_build_array(jsonb_build_object('wamid', i.wamid))
     ) b ON true
   ), folded AS (
     SELECT id,

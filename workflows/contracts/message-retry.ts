@@ -32,6 +32,13 @@ export type SendReport =
       reason: { code: number; message: string };
       retryMs: number;
       maxMs: number;
+      /**
+       * The wamid a `failed` status deferred: a second report of it (a copy of the webhook) is
+       * ignored. Absent for a refused send.
+       */
+      wamid?: string;
+      /** The message's n-th deferral as its history counts them, across runs. */
+      nth?: number;
     };
 
 /** What the dispatcher reports to a message's retry workflow. */
