@@ -153,12 +153,18 @@ export function inboundProcessor(store: Store, hooks: InboundHooks = {}) {
     );
     const deferred = new Map<string, DeferredSent & { wamid: string }>();
     const unknown: string[] = [];
+    const ahead: string[] = [];
     found.forEach((d, i) => {
       const wamid = updates[i]!.wamid;
-      if (d) deferred.set(wamid, { ...d, wamid });
+      if (d === 'ahead') ahead.push(wamid);
+      else if (d) deferred.set(wamid, { ...d, wamid });
       else unknown.push(wamid);
     });
     if (deferred.size) await limit.onDeferred([...deferred.values()]);
+    // Its send's answer is not recorded yet: the webhook is processed again after a wait (what
+    // this batch did is idempotent), when the message has the wamid to defer.
+    if (ahead.length)
+      throw new Error(`131049 status ahead of its send's answer: ${ahead.join(', ')}`);
     return unknown;
   }
 

@@ -92,9 +92,10 @@ export interface SendQueueRepository {
    * wamid goes back to the queue, `queued` and deferred until `until`, its wamid cleared (the
    * next send records its own), a `deferred` history entry keeping the wamid given up, and its
    * entry held for its retry workflow. Per status (same order): the message, `fresh` false when
-   * a copy of the status deferred it already; null when no sent message has that wamid.
+   * a copy of the status deferred it already; `ahead` when its message (by our id) has no wamid
+   * yet, its send's answer not recorded; null when no message has that wamid.
    */
-  deferSent(statuses: MarketingCapStatus[]): Promise<(DeferredSent | null)[]>;
+  deferSent(statuses: MarketingCapStatus[]): Promise<(DeferredSent | 'ahead' | null)[]>;
   /**
    * A held entry becomes claimable at `notBefore`, its claims reset, its message no longer
    * deferred; false if it is gone.

@@ -280,7 +280,7 @@ export function sendQueueRepository(db: Db, feed: EventFeed): SendQueueRepositor
 
     /** One status at a time: 131049s are few, and each deferral is one atomic write. */
     async deferSent(statuses) {
-      const done = new Map<string, DeferredSent | null>();
+      const done = new Map<string, DeferredSent | 'ahead' | null>();
       for (const s of statuses) {
         if (done.has(s.wamid)) continue;
         const sent = { wamid: s.wamid, org_id: s.orgId, status: { $in: [...DEFERRABLE_STATUSES] } };
@@ -338,12 +338,20 @@ export function sendQueueRepository(db: Db, feed: EventFeed): SendQueueRepositor
               { projection: { status_rank: 0, status_seen: 0, dispatch: 0 } },
             )
           : null;
-        done.set(s.wamid, earlier ? { message: toMessage(earlier), fresh: false } : null);
+        if (earlier) {
+          done.set(s.wamid, { message: toMessage(earlier), fresh: false });
+          continue;
+        }
+        const unsent = s.messageId
+          ? await col.findOne(
+              { _id: s.messageId, org_id: s.orgId, wamid: null, status: 'queued' },
+              { projection: { status_history: 1 } },
+            )
+          : null;
+        const ahead = unsent && !unsent.status_history.some((h) => h.wamid === s.wamid);
+        done.set(s.wamid, ahead ? 'ahead' : null);
       }
-      return statuses.map((s) => {
-        const found = done.get(s.wamid) ?? null;
-        return found && found.message.org_id === s.orgId ? found : null;
-      });
+      return statuses.map((s) => done.get(s.wamid) ?? null);
     },
 
     async release(id, notBefore) {

@@ -158,7 +158,12 @@ const DEFER_SENT = `
   SELECT m.*, i.wamid AS given_up, false AS fresh
   FROM input i JOIN messages m ON m.id = i.message_id AND m.org_id = i.org_id
   WHERE m.status_history @> jsonb_build_array(
-    jsonb_build_object('status', 'deferred', 'wamid', i.wamid))`;
+    jsonb_build_object('status', 'deferred', 'wamid', i.wamid))
+  UNION ALL
+  SELECT m.*, i.wamid AS given_up, NULL AS fresh
+  FROM input i JOIN messages m ON m.id = i.message_id AND m.org_id = i.org_id
+  WHERE m.wamid IS NULL AND m.status = 'queued'
+    AND NOT m.status_history @> jsonb_build_array(jsonb_build_object('wamid', i.wamid))`;
 
 type Final = Extract<SendOutcome, { kind: 'sent' | 'failed' }>;
 
@@ -316,18 +321,19 @@ export function sendQueueRepository(pool: pg.Pool, feed: EventFeed): SendQueueRe
         DEFERRABLE_STATUSES,
         BULK_ORIGINS,
       ]);
-      const byWamid = new Map<string, DeferredSent>();
+      const byWamid = new Map<string, DeferredSent | 'ahead'>();
       for (const row of res.rows as Row[]) {
         const { given_up, fresh, ...message } = row;
         const key = given_up as string;
+        const found = byWamid.get(key);
         // A status deferring its message now wins over a copy that found it deferred.
-        if (!byWamid.get(key)?.fresh)
-          byWamid.set(key, { message: toMessage(message), fresh: fresh as boolean });
+        if (found !== undefined && (found === 'ahead' || found.fresh)) continue;
+        byWamid.set(
+          key,
+          fresh === null ? 'ahead' : { message: toMessage(message), fresh: fresh as boolean },
+        );
       }
-      return statuses.map((s) => {
-        const found = byWamid.get(s.wamid);
-        return found && found.message.org_id === s.orgId ? found : null;
-      });
+      return statuses.map((s) => byWamid.get(s.wamid) ?? null);
     },
 
     async release(id, notBefore) {
