@@ -107,6 +107,36 @@ describe('the message retry workflow', () => {
     expect(calls[3]!.at - start).toBeLessThan(4 * day);
   });
 
+  it("takes a failed status's 131049 once however often it comes, counting the message's earlier deferrals", async () => {
+    const day = 86_400_000;
+    const byStatus = (wamid: string, nth: number): SendReport => ({
+      kind: 'deferred',
+      reason: { code: 131049, message: 'Marketing message limit' },
+      retryMs: day,
+      maxMs: 3 * day,
+      wamid,
+      nth,
+    });
+    const handle = await temporal.env.client.workflow.signalWithStart<
+      MessageRetryWorkflow,
+      [SendReport]
+    >(MESSAGE_RETRY_WORKFLOW, {
+      taskQueue,
+      workflowId: `message:${randomUUID()}`,
+      args: [{ messageId: randomUUID(), orgId: 'org', delaysMs: [1_000] }],
+      signal: sendReportSignal,
+      // Its second deferral: the first was taken by an earlier run, after a send that went out.
+      signalArgs: [byStatus('wamid.A', 2)],
+    });
+    // A copy of the same webhook is no deferral; the next send's 131049 is the third, still
+    // within the cap's three days (a fourth would fail it).
+    await handle.signal(sendReportSignal, byStatus('wamid.A', 2));
+    await handle.signal(sendReportSignal, byStatus('wamid.B', 3));
+    await handle.signal(sendReportSignal, { kind: 'settled' });
+    expect(await handle.result()).toBe('settled');
+    expect(calls.map((c) => c.name)).toEqual(['release', 'release']);
+  });
+
   it('sends a deferred message again once and is done when it goes out', async () => {
     const deferred: SendReport = {
       kind: 'deferred',
