@@ -45,6 +45,9 @@ type QueuedMessage = MessageDoc & {
   dispatch?: Dispatch;
 };
 
+/** Store-internal fields stay out of what it returns. */
+const HIDDEN = { status_rank: 0, status_seen: 0, dispatch: 0 } as const;
+
 let lastSeq = 0;
 /** Microseconds since the epoch, made unique: well within a double's exact integers. */
 function nextSeq(): number {
@@ -328,28 +331,18 @@ export function sendQueueRepository(db: Db, feed: EventFeed): SendQueueRepositor
           done.set(s.wamid, { message: toMessage(deferred), fresh: true });
           continue;
         }
-        const earlier = s.messageId
-          ? await col.findOne(
-              {
-                _id: s.messageId,
-                org_id: s.orgId,
-                status_history: { $elemMatch: { status: 'deferred', wamid: s.wamid } },
-              },
-              { projection: { status_rank: 0, status_seen: 0, dispatch: 0 } },
-            )
+        // By our id: deferred by an earlier copy (its history keeps the wamid), or not sent yet.
+        const byId = s.messageId
+          ? await col.findOne({ _id: s.messageId, org_id: s.orgId }, { projection: HIDDEN })
           : null;
-        if (earlier) {
-          done.set(s.wamid, { message: toMessage(earlier), fresh: false });
-          continue;
+        if (byId?.status_history.some((h) => h.status === 'deferred' && h.wamid === s.wamid)) {
+          done.set(s.wamid, { message: toMessage(byId), fresh: false });
+        } else if (byId?.status === 'queued' && byId.wamid === null) {
+          const gaveUp = byId.status_history.some((h) => h.wamid === s.wamid);
+          done.set(s.wamid, gaveUp ? null : 'ahead');
+        } else {
+          done.set(s.wamid, null);
         }
-        const unsent = s.messageId
-          ? await col.findOne(
-              { _id: s.messageId, org_id: s.orgId, wamid: null, status: 'queued' },
-              { projection: { status_history: 1 } },
-            )
-          : null;
-        const ahead = unsent && !unsent.status_history.some((h) => h.wamid === s.wamid);
-        done.set(s.wamid, ahead ? 'ahead' : null);
       }
       return statuses.map((s) => done.get(s.wamid) ?? null);
     },
