@@ -4,6 +4,7 @@ import type { MetaClient } from '../meta/client';
 import type { Store } from '../store';
 import type { AccountDoc } from '../store/documents';
 import type { CreateAccountRequest } from './requests';
+import { cappedThroughput } from './throughput';
 import { displayNumber, verifyNumber } from './verify-number';
 
 export interface CreateAccountDeps {
@@ -39,7 +40,9 @@ export async function createAccount(
     verifyToken,
     displayPhoneNumber: req.display_phone_number ?? displayNumber(number),
     isDefault: req.is_default,
-    throughput: req.throughput,
+    throughput: cappedThroughput(req, null),
+    marketingMessages: req.marketing_messages,
+    coexistence: req.coexistence,
   });
   return { doc, generatedVerifyToken: req.webhook_verify_token ? null : verifyToken };
 }

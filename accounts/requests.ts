@@ -10,6 +10,10 @@ export interface CreateAccountRequest {
   display_phone_number?: string | null;
   is_default?: boolean;
   throughput?: number;
+  /** The business accepted the Marketing Messages API's terms for this number. */
+  marketing_messages?: boolean;
+  /** The number is shared with the WhatsApp Business app: throughput at most 20. */
+  coexistence?: boolean;
 }
 
 /** The fields to change; absent ones are left as they are. */

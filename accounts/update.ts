@@ -3,6 +3,7 @@ import type { Log } from '../lib/log';
 import type { MetaClient } from '../meta/client';
 import type { Store } from '../store';
 import type { AccountChanges } from '../store/accounts';
+import { cappedThroughput } from './throughput';
 import { accountNotFound, type AccountWithActivity, oneWithActivity } from './read';
 import type { UpdateAccountRequest } from './requests';
 import { displayNumber, verifyNumber } from './verify-number';
@@ -27,6 +28,8 @@ function changesOf(req: UpdateAccountRequest): AccountChanges {
     displayPhoneNumber: req.display_phone_number,
     isDefault: req.is_default,
     throughput: req.throughput,
+    marketingMessages: req.marketing_messages,
+    coexistence: req.coexistence,
   };
 }
 
@@ -53,6 +56,7 @@ export async function updateAccount(
     );
   }
   const changes = changesOf(req);
+  changes.throughput = cappedThroughput(req, current);
   const numberChanged =
     req.phone_number_id !== undefined && req.phone_number_id !== current.phone_number_id;
   if (!current.sandbox && (numberChanged || req.access_token !== undefined)) {

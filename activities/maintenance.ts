@@ -4,6 +4,8 @@ import { sweepOutbox } from '../contacts/outbox';
 import { processAbandonedWebhooks, purgeProcessedWebhooks } from '../inbound/cleanup';
 import { inboundProcessor } from '../inbound/processor';
 import { DEFAULT_RETRY_POLICY } from '../inbound/retries';
+import type { Config } from '../lib/config';
+import { statusDeferrals } from '../sending/status-deferrals';
 import type { Store } from '../store';
 import { sequenceTriggers } from '../sequences/inbound-triggers';
 
@@ -16,6 +18,8 @@ export function maintenanceActivities({
     eventRetentionDays: number;
     sequences?: { optOutWords: string[] };
     inbound?: { retryDelaysMs: number[] };
+    send?: Config['send'];
+    temporal?: Config['temporal'];
   };
 }) {
   // Keyword subscriptions made here are started by the recovery sweep's next pass.
@@ -30,6 +34,14 @@ export function maintenanceActivities({
     onHookError: (err) => {
       log.warn('sequence triggers failed', { err: String(err) });
     },
+    ...(config.send && config.temporal
+      ? {
+          marketingLimit: statusDeferrals(() => Context.current().client, {
+            send: config.send,
+            temporal: config.temporal,
+          }),
+        }
+      : {}),
   });
   const logger = {
     warn(meta: object, msg: string) {

@@ -2,6 +2,7 @@ import { mapLimit } from '../lib/concurrency';
 import { TtlCache } from '../lib/ttl-cache';
 import type { Store } from '../store';
 import type { StatusUpdate } from '../store/contract/messages';
+import type { DeferredSent } from '../store/contract/send-queue';
 import type { AccountDoc, EventDoc, MessageDoc, MessageStatus } from '../store/documents';
 import { eventDoc } from '../store/events';
 import { customersOf, idChangeOf } from './customer-ids';
@@ -28,7 +29,20 @@ export interface InboundHooks {
     messages: { orgId: string; contactId: string; text: string | null }[],
   ) => Promise<void>;
   onHookError?: (err: unknown) => void;
+  /**
+   * Meta's per-user marketing cap (131049) in a `failed` status: the message goes back to the
+   * queue, deferred `retryMs`, and `onDeferred` has its retry workflow send it again. Its
+   * failure fails the batch, which is processed again. Without it, such a status fails the
+   * message as any other.
+   */
+  marketingLimit?: {
+    retryMs: number;
+    onDeferred: (deferred: (DeferredSent & { wamid: string })[]) => Promise<void>;
+  };
 }
+
+/** Meta's per-user cap on marketing messages: deferred, not failed. */
+const MARKETING_LIMIT = 131049;
 
 /** Per webhook: statuses about unknown messages, and why part of it could not be stored. */
 export interface WebhookResult {
@@ -148,6 +162,41 @@ export function inboundProcessor(store: Store, hooks: InboundHooks = {}) {
     };
   }
 
+  /**
+   * 131049 statuses, after the batch's others (a `sent` of the same batch is then undone too):
+   * their messages go back to the queue, deferred, and to their retry workflows. No event: the
+   * message has not failed. Returns the wamids of those about no sent message.
+   */
+  async function deferCapped(updates: StatusUpdate[]): Promise<string[]> {
+    const limit = hooks.marketingLimit!;
+    const until = new Date(Date.now() + limit.retryMs);
+    const found = await store.sendQueue.deferSent(
+      updates.map((u) => ({
+        orgId: u.orgId,
+        wamid: u.wamid,
+        messageId: u.messageId,
+        at: u.at,
+        reason: u.error!,
+        until,
+      })),
+    );
+    const deferred = new Map<string, DeferredSent & { wamid: string }>();
+    const unknown: string[] = [];
+    const ahead: string[] = [];
+    found.forEach((d, i) => {
+      const wamid = updates[i]!.wamid;
+      if (d === 'ahead') ahead.push(wamid);
+      else if (d) deferred.set(wamid, { ...d, wamid });
+      else unknown.push(wamid);
+    });
+    if (deferred.size) await limit.onDeferred([...deferred.values()]);
+    // Its send's answer is not recorded yet: the webhook is processed again after a wait (what
+    // this batch did is idempotent), when the message has the wamid to defer.
+    if (ahead.length)
+      throw new Error(`131049 status ahead of its send's answer: ${ahead.join(', ')}`);
+    return unknown;
+  }
+
   const statusEventId = (u: StatusUpdate) => `message.${u.status}:${u.wamid}`;
 
   function statusEvent(account: AccountDoc, u: StatusUpdate, msg: MessageDoc): EventDoc {
@@ -197,20 +246,29 @@ export function inboundProcessor(store: Store, hooks: InboundHooks = {}) {
     }
     const results: WebhookResult[] = payloads.map(() => ({ unknownStatuses: [] }));
     const fresh = new Set<string>();
+    const capped = hooks.marketingLimit
+      ? statuses.filter((s) => s.update.error?.code === MARKETING_LIMIT)
+      : [];
+    const ordinary = capped.length ? statuses.filter((s) => !capped.includes(s)) : statuses;
     // Statuses do not wait for the few inbound messages: both go to the store at once.
     const [incoming, applied] = await Promise.allSettled([
       mapLimit(inbound, INBOUND_CONCURRENCY, (i) => message(fresh, i.account, i.m, i.who)),
-      store.messages.applyStatuses(statuses.map((s) => s.update)),
+      store.messages.applyStatuses(ordinary.map((s) => s.update)),
     ]);
     if (incoming.status === 'rejected') throw incoming.reason;
     if (applied.status === 'rejected') throw applied.reason;
+    if (capped.length) {
+      for (const wamid of await deferCapped(capped.map((s) => s.update))) {
+        results[capped.find((s) => s.update.wamid === wamid)!.webhook]!.unknownStatuses.push(wamid);
+      }
+    }
     // Meta's duplicates make the same event more than once: it is recorded once anyway.
     const events = new Map<string, EventDoc>();
     incoming.value.forEach((event, i) => {
       if (event !== SENDERLESS) events.set(event._id, event);
       else results[inbound[i]!.webhook]!.unstored = `message without a sender: ${inbound[i]!.m.id}`;
     });
-    statuses.forEach(({ webhook, account, update }, i) => {
+    ordinary.forEach(({ webhook, account, update }, i) => {
       const msg = applied.value[i];
       if (!msg) results[webhook]!.unknownStatuses.push(update.wamid);
       else if (!events.has(statusEventId(update))) {

@@ -124,8 +124,8 @@ const EnvSchema = z.object({
 
   META_API_VERSION: z
     .string()
-    .regex(/^v\d+\.\d+$/, 'must look like v21.0')
-    .default('v21.0'),
+    .regex(/^v\d+\.\d+$/, 'must look like v25.0')
+    .default('v25.0'),
   META_GRAPH_URL: z.url().default('https://graph.facebook.com'),
   META_SIMULATOR_PORT: port.default(3100),
   META_SIMULATOR_URL: z.url().optional(),
@@ -138,6 +138,8 @@ const EnvSchema = z.object({
   RAZORPAY_SIMULATOR_PORT: port.default(3200),
   RAZORPAY_SIMULATOR_URL: z.url().optional(),
   SEND_NO_ANSWER_RECHECK_SECONDS: positiveInt.default(15),
+  META_MARKETING_LIMIT_RETRY_HOURS: z.coerce.number().positive().default(24),
+  META_MARKETING_LIMIT_MAX_DAYS: z.coerce.number().positive().default(3),
   SEND_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
   MESSAGE_RETRY_DELAYS_MS: delaysMs(MESSAGE_RETRY_DELAYS_MS),
   META_CONNECTIONS: positiveInt.default(512),
@@ -312,6 +314,11 @@ export interface Config {
     /** How long `POST /api/messages/send` waits for Meta's answer before answering `queued`. */
     waitMs: number;
     /**
+     * Meta's per-user marketing cap (131049): a refused message is deferred `retryMs`, again on
+     * each later 131049, and fails once `maxMs` have passed since the first.
+     */
+    marketingLimit: { retryMs: number; maxMs: number };
+    /**
      * Waits after the 1st, 2nd, ... failed attempt of a message; it fails after the last. Each
      * message's retry workflow gets the schedule when it starts.
      */
@@ -480,6 +487,10 @@ export function loadConfig(env: Env = process.env): Config {
     sandbox: e.SANDBOX_MODE ?? !production,
     send: {
       waitMs: e.SEND_WAIT_MS,
+      marketingLimit: {
+        retryMs: Math.round(e.META_MARKETING_LIMIT_RETRY_HOURS * 3_600_000),
+        maxMs: Math.round(e.META_MARKETING_LIMIT_MAX_DAYS * 86_400_000),
+      },
       retryDelaysMs: e.MESSAGE_RETRY_DELAYS_MS,
       laneLeaseMs: e.SEND_LANE_LEASE_SECONDS * 1000,
       claimLeaseMs: e.SEND_CLAIM_LEASE_SECONDS * 1000,
@@ -550,6 +561,8 @@ export function configEnv(config: Config): Env {
     META_GRAPH_URL: config.meta.graphUrl,
     SEND_NO_ANSWER_RECHECK_SECONDS: String(config.meta.noAnswerRecheckMs / 1000),
     SEND_WAIT_MS: String(config.send.waitMs),
+    META_MARKETING_LIMIT_RETRY_HOURS: String(config.send.marketingLimit.retryMs / 3_600_000),
+    META_MARKETING_LIMIT_MAX_DAYS: String(config.send.marketingLimit.maxMs / 86_400_000),
     MESSAGE_RETRY_DELAYS_MS: config.send.retryDelaysMs.join(','),
     SEND_LANE_LEASE_SECONDS: String(config.send.laneLeaseMs / 1000),
     SEND_CLAIM_LEASE_SECONDS: String(config.send.claimLeaseMs / 1000),

@@ -8,6 +8,12 @@ export interface MetaTarget {
   accessToken: string;
 }
 
+/**
+ * Where a message is sent: MARKETING templates of a number onboarded to the Marketing Messages
+ * API go to `marketing_messages`, everything else to `messages`. Same body, same answer.
+ */
+export type SendEndpoint = 'messages' | 'marketing_messages';
+
 export interface SendResult {
   wamid: string;
   waId: string | null;
@@ -107,11 +113,12 @@ export function createMetaClient(opts: {
     async sendMessage(
       target: MetaTarget & { phoneNumberId: string },
       message: Record<string, unknown>,
+      endpoint: SendEndpoint = 'messages',
     ): Promise<SendResult> {
       const res = await call<{ messages?: { id: string }[]; contacts?: { wa_id: string }[] }>(
         target,
         'POST',
-        `${target.phoneNumberId}/messages`,
+        `${target.phoneNumberId}/${endpoint}`,
         { messaging_product: 'whatsapp', ...message },
       );
       const wamid = res.messages?.[0]?.id;

@@ -1,5 +1,5 @@
 import { MetaApiError } from '../meta/errors';
-import type { MetaClient } from '../meta/client';
+import type { MetaClient, SendEndpoint } from '../meta/client';
 import { toWaId } from '../lib/phone';
 import type { StatusReason } from '../store/contract/messages';
 import type { AccountDoc, MessageDoc } from '../store/documents';
@@ -14,8 +14,13 @@ export type Attempt =
   | { kind: 'throttled'; reason: StatusReason }
   /** 131056: this recipient got too many messages from the number just now. */
   | { kind: 'pair-limited'; reason: StatusReason }
+  /** 131049, Meta's per-user cap on marketing messages: sent again no sooner than a day later. */
+  | { kind: 'deferred'; reason: StatusReason }
   /** Meta refused for now, or the answer was lost: the retry workflow takes it from here. */
   | { kind: 'retry'; reason: StatusReason; ambiguous: boolean };
+
+/** Meta's per-user cap on marketing messages. */
+export const MARKETING_LIMIT = 131049;
 
 export const DISCONNECTED: StatusReason = { code: 190, message: 'Account disconnected' };
 
@@ -24,6 +29,7 @@ export async function attemptSend(
   account: AccountDoc,
   accessToken: string,
   message: MessageDoc,
+  endpoint: SendEndpoint = 'messages',
 ): Promise<Attempt> {
   try {
     const { wamid } = await meta.sendMessage(
@@ -39,6 +45,7 @@ export async function attemptSend(
         // Meta echoes it in the status webhooks: an answer lost on the way is found again.
         biz_opaque_callback_data: message._id,
       },
+      endpoint,
     );
     return { kind: 'sent', wamid };
   } catch (err) {
@@ -48,6 +55,7 @@ export async function attemptSend(
     const reason = { code: err.code, message: err.message };
     if (err.code === 130429) return { kind: 'throttled', reason };
     if (err.code === 131056) return { kind: 'pair-limited', reason };
+    if (err.code === MARKETING_LIMIT) return { kind: 'deferred', reason };
     switch (err.kind) {
       case 'fatal':
         return { kind: 'failed', reason };

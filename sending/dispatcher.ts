@@ -35,6 +35,8 @@ export class Dispatcher {
   private readonly lanes = new Map<string, Lane>();
   private readonly running = new Set<Promise<void>>();
   private readonly accounts = new TtlCache<string, AccountDoc | null>(ACCOUNT_CACHE_MS);
+  /** `<account>:<name>:<language>` -> category: one lookup per template a while, not per send. */
+  private readonly categories = new TtlCache<string, string | null>(ACCOUNT_CACHE_MS);
   private readonly settler: Settler;
   private timer: NodeJS.Timeout | null = null;
   private unsubscribe: (() => Promise<void>) | null = null;
@@ -85,6 +87,11 @@ export class Dispatcher {
       send: config.send,
       noAnswerRecheckMs: config.meta.noAnswerRecheckMs,
       account: (id) => this.accounts.getOrLoad(id, () => store.accounts.findById(id)),
+      templateCategory: (account, name, language) =>
+        this.categories.getOrLoad(`${account._id}:${name}:${language ?? ''}`, async () => {
+          const t = await store.templates.find(account.org_id, account._id, name, language);
+          return t?.category ?? null;
+        }),
       forgetAccount: (id) => this.accounts.deleteWhere((a) => a?._id === id),
     });
     this.lanes.set(accountId, lane);

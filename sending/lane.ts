@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { MetaClient } from '../meta/client';
+import type { MetaClient, SendEndpoint } from '../meta/client';
 import type { Config } from '../lib/config';
 import type { Store } from '../store/contract';
 import type { ClaimedSend, SendOutcome } from '../store/contract/send-queue';
-import type { AccountDoc } from '../store/documents';
+import type { AccountDoc, MessageDoc } from '../store/documents';
 import { attemptSend, DISCONNECTED, type Attempt } from './attempt';
 import { failedEvent, sentEvent } from './message-events';
 import { Pacer } from './pacer';
@@ -33,6 +33,12 @@ export interface LaneDeps {
   settler: Settler;
   retries: RetryReporter;
   account(id: string): Promise<AccountDoc | null>;
+  /** The template's category as last stored (MARKETING, UTILITY...), cached; null if unknown. */
+  templateCategory(
+    account: AccountDoc,
+    name: string,
+    language: string | null,
+  ): Promise<string | null>;
   forgetAccount(id: string): void;
   send: Config['send'];
   noAnswerRecheckMs: number;
@@ -160,7 +166,13 @@ export class Lane {
 
   private async send(account: AccountDoc, token: string, c: ClaimedSend): Promise<void> {
     const m = c.message;
-    const attempt = await attemptSend(this.deps.meta, account, token, m);
+    const attempt = await attemptSend(
+      this.deps.meta,
+      account,
+      token,
+      m,
+      await this.endpointFor(account, m),
+    );
     this.count(attempt);
     const now = new Date();
     switch (attempt.kind) {
@@ -183,12 +195,24 @@ export class Lane {
           kind: 'later',
           notBefore: at(this.deps.send.pairRate.intervalMs),
         });
+      case 'deferred':
+        return this.defer(c, attempt.reason);
       case 'retry':
         return this.retry(c, {
           reason: attempt.reason,
           delayMs: attempt.ambiguous ? this.deps.noAnswerRecheckMs : undefined,
         });
     }
+  }
+
+  /** MARKETING templates of a number onboarded to the Marketing Messages API go there. */
+  private async endpointFor(account: AccountDoc, m: MessageDoc): Promise<SendEndpoint> {
+    if (!account.marketing_messages || m.type !== 'template') return 'messages';
+    const t = m.content as { name?: unknown; language?: { code?: unknown } };
+    if (typeof t.name !== 'string') return 'messages';
+    const language = typeof t.language?.code === 'string' ? t.language.code : null;
+    const category = await this.deps.templateCategory(account, t.name, language);
+    return category === 'MARKETING' ? 'marketing_messages' : 'messages';
   }
 
   private count(attempt: Attempt): void {
@@ -211,6 +235,24 @@ export class Lane {
   private async settle(c: ClaimedSend, outcome: SendOutcome, events = eventsOf(c, outcome)) {
     await this.deps.settler.settle(outcome, events);
     if (c.entry.retrying) await this.deps.retries.settled(c.message._id);
+  }
+
+  /** 131049: the retry workflow sends it again a day later; meanwhile it shows deferred. */
+  private async defer(c: ClaimedSend, reason: { code: number; message: string }): Promise<void> {
+    const { retryMs, maxMs } = this.deps.send.marketingLimit;
+    try {
+      await this.deps.retries.retry(c.message, { kind: 'deferred', reason, retryMs, maxMs });
+    } catch (err) {
+      this.deps.log.warn({ err, message: c.message._id }, 'retry workflow unreachable');
+      const notBefore = at(NO_RETRY_WORKFLOW_DELAY_MS);
+      return this.deps.settler.settle({ id: c.message._id, kind: 'later', notBefore });
+    }
+    await this.deps.settler.settle({
+      id: c.message._id,
+      kind: 'deferred',
+      until: at(retryMs),
+      reason,
+    });
   }
 
   /** Reported to the retry workflow before the entry is held, so it is never held unwatched. */

@@ -11,7 +11,10 @@ import {
 
 export interface RetryReporter {
   /** Starts the message's retry workflow if it is not running, and reports the failure. */
-  retry(message: MessageDoc, report: Extract<SendReport, { kind: 'retry' }>): Promise<void>;
+  retry(
+    message: MessageDoc,
+    report: Extract<SendReport, { kind: 'retry' | 'deferred' }>,
+  ): Promise<void>;
   /** Tells a waiting retry workflow that the message left the queue. */
   settled(messageId: string): Promise<void>;
 }

@@ -6,6 +6,8 @@ import type { AccountDoc } from './documents';
 import { SANDBOX_ACCOUNT_NAME, sandboxAccountIds, type SandboxSettings } from './sandbox-account';
 
 export const DEFAULT_THROUGHPUT = 80;
+/** Meta's cap for numbers shared with the WhatsApp Business app. */
+export const COEXISTENCE_THROUGHPUT = 20;
 
 export interface AccountSettings {
   /** Graph API base URL of real accounts. */
@@ -44,6 +46,8 @@ export interface NewAccount {
   displayPhoneNumber?: string | null;
   isDefault?: boolean;
   throughput?: number;
+  marketingMessages?: boolean;
+  coexistence?: boolean;
   /** Overrides the configured Graph API URL (tests, private gateways). */
   graphUrl?: string;
 }
@@ -82,6 +86,8 @@ export function newAccountDoc(
     verify_token_hash: sha256Hex(input.verifyToken),
     is_default: isDefault,
     throughput: input.throughput ?? DEFAULT_THROUGHPUT,
+    marketing_messages: input.marketingMessages ?? false,
+    coexistence: input.coexistence ?? false,
     status: 'connected',
     status_reason: null,
     sandbox: false,
@@ -127,6 +133,8 @@ export function accountChangeFields(changes: AccountChanges, key: Buffer): Parti
   if (changes.displayPhoneNumber !== undefined)
     set.display_phone_number = changes.displayPhoneNumber;
   if (changes.throughput !== undefined) set.throughput = changes.throughput;
+  if (changes.marketingMessages !== undefined) set.marketing_messages = changes.marketingMessages;
+  if (changes.coexistence !== undefined) set.coexistence = changes.coexistence;
   if (changes.appSecret !== undefined) set.app_secret_enc = encryptSecret(changes.appSecret, key);
   if (changes.verifyToken !== undefined) {
     set.verify_token_enc = encryptSecret(changes.verifyToken, key);

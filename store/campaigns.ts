@@ -102,24 +102,31 @@ export function audienceFilter(audience: CampaignAudience): AudienceFilter | nul
   return filter;
 }
 
-/** What a recipient shows: its snapshot state, or once queued its message's status. */
+/**
+ * What a recipient shows: its snapshot state, or once queued its message's status, `deferred`
+ * while its still-queued message waits out Meta's marketing cap.
+ */
 export function recipientState(
   state: RecipientSnapshotState,
   messageStatus: MessageStatus | null | undefined,
+  deferred = false,
 ): RecipientState {
-  return state === 'queued' ? (messageStatus ?? 'queued') : state;
+  if (state !== 'queued') return state;
+  const status = messageStatus ?? 'queued';
+  return status === 'queued' && deferred ? 'deferred' : status;
 }
 
-const MESSAGE_STATUSES: ReadonlySet<RecipientState> = new Set<MessageStatus>([
+const MESSAGE_STATUSES: ReadonlySet<RecipientState> = new Set<RecipientState>([
   'queued',
   'sent',
   'delivered',
   'read',
   'failed',
+  'deferred',
 ]);
 
 /** A state only queued recipients show, by their message's status. */
-export const isMessageStatus = (state: RecipientState): state is MessageStatus =>
+export const isMessageStatus = (state: RecipientState): state is MessageStatus | 'deferred' =>
   MESSAGE_STATUSES.has(state);
 
 /**
@@ -136,6 +143,7 @@ export function campaignCounts(byState: Partial<Record<RecipientState, number>>)
     delivered: n('delivered') + n('read'),
     read: n('read'),
     failed: n('failed'),
+    deferred: n('deferred'),
     skipped: n('skipped'),
     cancelled: n('cancelled'),
   };

@@ -77,6 +77,10 @@ export interface AccountDoc {
   is_default: boolean;
   /** Messages per second this number may send (Meta: 80 by default, up to 1,000). */
   throughput: number;
+  /** Onboarded to Meta's Marketing Messages API: MARKETING templates go to /marketing_messages. */
+  marketing_messages: boolean;
+  /** Shared with the WhatsApp Business app (coexistence): Meta allows it 20 messages/s at most. */
+  coexistence: boolean;
   status: 'connected' | 'disconnected';
   status_reason: string | null;
   /** True for the account that talks to the built-in simulator. */
@@ -162,8 +166,22 @@ export interface MessageDoc {
   request_hash: string | null;
   wamid: string | null;
   status: MessageStatus;
-  status_history: { status: MessageStatus; at: Date; error?: { code: number; message: string } }[];
+  /**
+   * Each status once, in arrival order; `deferred` entries note a `failed` status with 131049
+   * that sent the message back to the queue, with the wamid it gave up.
+   */
+  status_history: {
+    status: MessageStatus | 'deferred';
+    at: Date;
+    error?: { code: number; message: string };
+    wamid?: string;
+  }[];
   error: { code: number; message: string } | null;
+  /**
+   * Refused under Meta's per-user marketing cap (131049): still queued, sent again at `until`.
+   * Absent or null when it never was.
+   */
+  deferred?: { until: Date; reason: { code: number; message: string } } | null;
   created_at: Date;
   updated_at: Date;
 }

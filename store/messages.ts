@@ -1,4 +1,5 @@
 import type { NewMessage } from './contract/messages';
+import type { SendClass } from './contract/send-queue';
 import type { MessageDoc, MessageStatus } from './documents';
 
 /** Statuses only move forward; `failed` is final. */
@@ -19,3 +20,12 @@ export function newMessageDoc(message: NewMessage, at: Date): MessageDoc {
     updated_at: at,
   };
 }
+
+/** Campaigns and sequences are bulk, the rest transactional: how a message was first queued. */
+export const BULK_ORIGINS: readonly MessageDoc['origin'][] = ['campaign', 'sequence'];
+
+export const sendClassOf = (origin: MessageDoc['origin']): SendClass =>
+  BULK_ORIGINS.includes(origin) ? 'bulk' : 'transactional';
+
+/** Statuses of a message Meta accepted: a 131049 `failed` status defers those. */
+export const DEFERRABLE_STATUSES: readonly MessageStatus[] = ['sent', 'delivered', 'read'];

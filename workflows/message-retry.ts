@@ -28,6 +28,13 @@ export async function messageRetryWorkflow(
   setHandler(sendReportSignal, (report) => void reports.push(report));
   const delays = input.delaysMs ?? DEFAULT_MESSAGE_RETRY_DELAYS_MS;
   let failures = 0;
+  /**
+   * 131049s so far. The n-th is sent again n × retryMs after the first: counted on that
+   * schedule, the send that took a moment does not push the last retry past `maxMs`.
+   */
+  let deferrals = 0;
+  /** Wamids whose 131049 status was taken already: a copy of the webhook is no second one. */
+  const deferredWamids = new Set<string>();
   for (;;) {
     if (!(await condition(() => reports.length > 0, CHECK_EVERY))) {
       const state = await queuedMessageState(input.messageId);
@@ -39,6 +46,21 @@ export async function messageRetryWorkflow(
     }
     const report = reports.shift()!;
     if (report.kind === 'settled') return 'settled';
+    if (report.kind === 'deferred') {
+      if (report.wamid !== undefined) {
+        if (deferredWamids.has(report.wamid)) continue;
+        deferredWamids.add(report.wamid);
+      }
+      deferrals = Math.max(deferrals + 1, report.nth ?? 0);
+      if (deferrals * report.retryMs > report.maxMs) {
+        await failQueuedMessage(input.messageId, report.reason);
+        return 'failed';
+      }
+      // A durable timer: the day's wait survives restarts of the worker and of Temporal.
+      await sleep(report.retryMs);
+      await releaseQueuedMessage(input.messageId);
+      continue;
+    }
     const wait = delays[failures++];
     if (wait === undefined) {
       await failQueuedMessage(input.messageId, report.reason);

@@ -3,6 +3,7 @@ import fp from 'fastify-plugin';
 import { inboundProcessor } from '../../inbound/processor';
 import { Inbox, INBOX_DEFAULTS } from '../../inbound/inbox';
 import { DEFAULT_RETRY_POLICY } from '../../inbound/retries';
+import { statusDeferrals } from '../../sending/status-deferrals';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -16,6 +17,7 @@ export const inboxPlugin = fp(
     const processor = inboundProcessor(app.store, {
       onMessages: (messages) => app.sequenceTriggers.onMessages(messages),
       onHookError: (err) => app.log.warn({ err }, 'sequence triggers failed'),
+      marketingLimit: statusDeferrals(app.temporal, app.config),
     });
     const inbox = new Inbox(app.store, processor, app.log, {
       ...INBOX_DEFAULTS,
@@ -24,5 +26,5 @@ export const inboxPlugin = fp(
     app.decorate('inbox', inbox);
     app.addHook('onClose', () => inbox.idle());
   },
-  { name: 'inbox', dependencies: ['store', 'sequences'] },
+  { name: 'inbox', dependencies: ['store', 'temporal', 'sequences'] },
 );

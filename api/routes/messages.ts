@@ -23,6 +23,7 @@ import { nextCursor } from '../time-cursor';
 import { orgOf } from '../types';
 
 function messageView(m: MessageDoc) {
+  const deferred = m.status === 'queued' ? (m.deferred ?? null) : null;
   return {
     id: m._id,
     message_id: m.wamid,
@@ -34,13 +35,14 @@ function messageView(m: MessageDoc) {
     type: m.type,
     content: m.content,
     origin: m.origin,
-    status: m.status,
+    status: deferred ? ('deferred' as const) : m.status,
+    deferred_until: deferred?.until.toISOString() ?? null,
     status_history: m.status_history.map((h) => ({
       status: h.status,
       at: h.at.toISOString(),
       ...(h.error ? { error: h.error } : {}),
     })),
-    error: m.error,
+    error: m.error ?? deferred?.reason ?? null,
     created_at: m.created_at.toISOString(),
   };
 }

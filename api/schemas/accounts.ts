@@ -37,7 +37,21 @@ export const CreateAccountBody = checked<CreateAccountRequest>()(
       .min(1)
       .max(1000)
       .optional()
-      .describe('Messages per second this number may send (default 80)'),
+      .describe(
+        'Messages per second this number may send (default 80; 20 at most, and by default, with coexistence)',
+      ),
+    marketing_messages: z
+      .boolean()
+      .optional()
+      .describe(
+        "Onboarded to Meta's Marketing Messages API: MARKETING templates are sent through /marketing_messages",
+      ),
+    coexistence: z
+      .boolean()
+      .optional()
+      .describe(
+        'The number is shared with the WhatsApp Business app: Meta caps it at 20 messages/s',
+      ),
   }),
 );
 
@@ -56,6 +70,8 @@ export const AccountView = z.object({
   display_phone_number: z.string().nullable(),
   is_default: z.boolean(),
   throughput: z.number().int(),
+  marketing_messages: z.boolean(),
+  coexistence: z.boolean(),
   status: z.enum(['connected', 'disconnected']),
   status_reason: z.string().nullable().describe('Why the account is disconnected'),
   sandbox: z.boolean().describe('Talks to the built-in Meta simulator'),
@@ -93,6 +109,8 @@ export function accountView(
     display_phone_number: doc.display_phone_number,
     is_default: doc.is_default,
     throughput: doc.throughput,
+    marketing_messages: doc.marketing_messages,
+    coexistence: doc.coexistence,
     status: doc.status,
     status_reason: doc.status_reason,
     sandbox: doc.sandbox,

@@ -129,6 +129,10 @@ const CountsView = z.object({
   delivered: z.number().int().describe('Delivered, read ones included'),
   read: z.number().int(),
   failed: z.number().int(),
+  deferred: z
+    .number()
+    .int()
+    .describe("Refused under Meta's per-user marketing cap (131049): sent again a day later"),
   skipped: z.number().int().describe('Not sent: window closed (24h mode), contact deleted'),
   cancelled: z.number().int().describe('Not sent because the campaign was cancelled'),
 });
@@ -183,8 +187,9 @@ const iso = (d: Date | null) => d?.toISOString() ?? null;
 
 export function campaignView(doc: CampaignDoc, counts: CampaignCounts): CampaignViewData {
   const pending = counts.pending + counts.queued;
+  const waiting = pending + counts.deferred;
   const progress =
-    counts.total > 0 ? (counts.total - pending) / counts.total : doc.status === 'completed' ? 1 : 0;
+    counts.total > 0 ? (counts.total - waiting) / counts.total : doc.status === 'completed' ? 1 : 0;
   return {
     id: doc._id,
     name: doc.name,
@@ -202,6 +207,7 @@ export function campaignView(doc: CampaignDoc, counts: CampaignCounts): Campaign
       delivered: counts.delivered,
       read: counts.read,
       failed: counts.failed,
+      deferred: counts.deferred,
       skipped: counts.skipped,
       cancelled: counts.cancelled,
     },
@@ -238,6 +244,7 @@ const RecipientStateEnum = z.enum([
   'delivered',
   'read',
   'failed',
+  'deferred',
   'skipped',
   'cancelled',
 ]);
@@ -265,6 +272,9 @@ export const RecipientItem = z.object({
   error_code: z.number().int().nullable(),
   error_message: z.string().nullable(),
   reason: z.string().nullable().describe('Why it was skipped'),
+  deferred_until: Timestamp.nullable().describe(
+    "When a deferred recipient's message is sent again (Meta's marketing cap, 131049)",
+  ),
 });
 
 export const RecipientPage = z.object({
@@ -283,6 +293,7 @@ export function recipientItem(r: RecipientView): z.infer<typeof RecipientItem> {
     error_code: r.error?.code ?? null,
     error_message: r.error?.message ?? null,
     reason: r.reason,
+    deferred_until: iso(r.deferred_until),
   };
 }
 

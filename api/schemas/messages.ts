@@ -158,7 +158,12 @@ export const MessageView = z.object({
   type: z.string(),
   content: z.record(z.string(), z.unknown()),
   origin: z.string(),
-  status: z.enum(['queued', 'sent', 'delivered', 'read', 'failed']),
+  status: z
+    .enum(['queued', 'deferred', 'sent', 'delivered', 'read', 'failed'])
+    .describe(
+      "deferred: refused under Meta's per-user marketing cap (131049), sent again at deferred_until",
+    ),
+  deferred_until: Timestamp.nullable(),
   status_history: z.array(
     z.object({
       status: z.string(),

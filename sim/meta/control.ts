@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
+import { withMetaWording } from './errors';
 import { InboundError, type InboundInput } from './inbound';
 import {
   AddTemplate,
@@ -62,7 +63,13 @@ export function controlRoutes(sim: MetaSimulator) {
     });
 
     app.post('/_sim/fail-next', async (req) => {
-      const { count, ...failure } = parse(FailNext, req.body);
+      const { count, ...given } = parse(FailNext, req.body);
+      const failure = 'code' in given ? withMetaWording(given) : given;
+      if (!failure) {
+        throw new ControlError(
+          `httpStatus and message are required for code ${(given as { code: number }).code}`,
+        );
+      }
       sim.failNext(count, failure);
       return { queued: count };
     });

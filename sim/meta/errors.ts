@@ -1,4 +1,5 @@
 import { fbtraceId } from './ids';
+import type { InjectedFailure } from './types';
 
 /** A Graph API error answer: `{"error": {...}}` with its HTTP status. */
 export class MetaError extends Error {
@@ -92,6 +93,68 @@ export const somethingWentWrong = () =>
     '(#131000) Something went wrong',
     'Message failed to send due to an unknown error.',
   );
+
+/** /marketing_messages takes MARKETING templates only. */
+export const notMarketingTemplate = (name: string, category: string) =>
+  invalidParameter(
+    `Template (${name}) is a ${category} template: only MARKETING templates can be sent through the Marketing Messages API. Send it through /messages.`,
+  );
+
+/** /marketing_messages from a number whose business has not accepted the API's terms. */
+export const notOnboardedToMarketingMessages = () =>
+  new MetaError(
+    403,
+    10,
+    '(#10) Application does not have permission for this action',
+    'The business has not accepted the Marketing Messages API for WhatsApp terms of service.',
+    { type: 'OAuthException' },
+  );
+
+/**
+ * Meta's errors about the recipient of a valid message, as its error code reference words
+ * them: `title` is what a failed status's `errors[]` carries.
+ */
+export const RECIPIENT_ERRORS: Readonly<
+  Record<number, { httpStatus: number; title: string; details: string }>
+> = {
+  131049: {
+    httpStatus: 400,
+    title: 'This message was not delivered to maintain healthy ecosystem engagement.',
+    details:
+      'In order to maintain a healthy ecosystem engagement, the message failed to be delivered.',
+  },
+  130472: {
+    httpStatus: 400,
+    title: "User's number is part of an experiment",
+    details: "Failed to send message because this user's phone number is part of an experiment.",
+  },
+};
+
+/**
+ * An injected error with Meta's status, message and details filled in for the codes Meta
+ * words itself (131049, 130472); null when the code is another and any of them is missing.
+ */
+export function withMetaWording(
+  f: Omit<Extract<InjectedFailure, { code: number }>, 'httpStatus' | 'message'> & {
+    httpStatus?: number;
+    message?: string;
+  },
+): InjectedFailure | null {
+  const known = RECIPIENT_ERRORS[f.code];
+  const httpStatus = f.httpStatus ?? known?.httpStatus;
+  const message = f.message ?? (known ? `(#${f.code}) ${known.title}` : undefined);
+  if (httpStatus === undefined || message === undefined) return null;
+  return { ...f, httpStatus, message, details: f.details ?? known?.details };
+}
+
+/** The `errors[]` entry of a failed status webhook carrying an injected error. */
+export const statusError = (code: number, title: string, details: string | null) => ({
+  code,
+  title,
+  message: title,
+  ...(details === null ? {} : { error_data: { details } }),
+  href: 'https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes/',
+});
 
 export const unknownPath = (path: string) =>
   new MetaError(400, 2500, `Unknown path components: ${path}`);

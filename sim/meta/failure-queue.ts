@@ -15,9 +15,19 @@ export class FailureQueue {
   private seq = 0;
   private readonly anyNumber: Run[] = [];
   private readonly byNumber = new Map<string, Run[]>();
+  /** Failures for one recipient, checked once a send's body is found valid. */
+  private readonly byRecipient = new Map<string, Run[]>();
 
-  push(count: number, failure: InjectedFailure) {
-    const run = { failure, remaining: count, seq: this.seq++ };
+  /** `always`: every matching send gets it until the queue is cleared. */
+  push(count: number | 'always', failure: InjectedFailure) {
+    const run = { failure, remaining: count === 'always' ? Infinity : count, seq: this.seq++ };
+    const recipient = 'recipient' in failure ? failure.recipient : undefined;
+    if (recipient !== undefined) {
+      const runs = this.byRecipient.get(recipient);
+      if (runs) runs.push(run);
+      else this.byRecipient.set(recipient, [run]);
+      return;
+    }
     const id = failure.phoneNumberId;
     if (id === undefined) {
       this.anyNumber.push(run);
@@ -40,8 +50,27 @@ export class FailureQueue {
     return run.failure;
   }
 
+  /** The oldest failure for any of `recipients` (its phone and BSUID) sent from this number. */
+  forRecipient(phoneNumberId: string, recipients: string[]): InjectedFailure | undefined {
+    let found: { key: string; runs: Run[]; index: number } | undefined;
+    for (const key of recipients) {
+      const runs = this.byRecipient.get(key) ?? [];
+      const index = runs.findIndex(
+        (r) => r.failure.phoneNumberId === undefined || r.failure.phoneNumberId === phoneNumberId,
+      );
+      const run = runs[index];
+      if (run && (!found || run.seq < found.runs[found.index]!.seq)) found = { key, runs, index };
+    }
+    if (!found) return undefined;
+    const run = found.runs[found.index]!;
+    if (--run.remaining === 0) found.runs.splice(found.index, 1);
+    if (found.runs.length === 0) this.byRecipient.delete(found.key);
+    return run.failure;
+  }
+
   clear() {
     this.anyNumber.splice(0);
     this.byNumber.clear();
+    this.byRecipient.clear();
   }
 }

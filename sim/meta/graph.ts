@@ -11,6 +11,7 @@ import { messageRoutes } from './messages';
 import { bearerToken, entryOf, openEntry } from './request-log';
 import type { SimState } from './state';
 import { templatePage, type TemplatePageQuery } from './templates';
+import { versionError } from './versions';
 import { sleep, type WebhookDispatcher } from './webhooks';
 
 const sameToken = (given: string, expected: string) => {
@@ -71,6 +72,9 @@ export function graphRoutes(opts: {
     app.addHook('preValidation', async (req) => {
       const entry = entryOf(req);
       if (entry) entry.body = req.body ?? null;
+      const path = req.url.split('?')[0] ?? req.url;
+      const refused = versionError(path.split('/')[1] ?? '', path, state.today());
+      if (refused) throw refused;
       const token = bearerToken(req);
       if (token === null || !accepted(token)) throw invalidToken();
     });

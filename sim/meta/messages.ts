@@ -3,7 +3,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import {
   invalidParameter,
   MetaError,
+  notMarketingTemplate,
+  notOnboardedToMarketingMessages,
   pairRateLimitHit,
+  RECIPIENT_ERRORS,
+  statusError,
   rateLimitHit,
   somethingWentWrong,
   unsupportedRequest,
@@ -22,92 +26,129 @@ function destroyConnection(req: FastifyRequest, reply: FastifyReply) {
   req.raw.socket.destroy();
 }
 
-/** `POST /{version}/{phone-number-id}/messages`, with Meta's checks, limits and failures. */
+type Endpoint = 'messages' | 'marketing_messages';
+
+/** Who a send is for, as a failure may name them: the phone's digits, and a BSUID if given. */
+function recipientsOf(waId: string, body: unknown): string[] {
+  const bsuid = (body as { recipient?: unknown } | null)?.recipient;
+  return typeof bsuid === 'string' ? [waId, bsuid] : [waId];
+}
+
+/**
+ * `POST /{version}/{phone-number-id}/messages`, and `/marketing_messages` (MARKETING templates
+ * of onboarded numbers only), with Meta's checks, limits and failures.
+ */
 export function messageRoutes(
   state: SimState,
   dispatcher: WebhookDispatcher,
   mayUse: (req: FastifyRequest, phoneNumberId: string) => boolean,
 ) {
-  return async (app: FastifyInstance) => {
-    app.post<{ Params: { version: string; phoneNumberId: string } }>(
-      '/:version/:phoneNumberId/messages',
-      async (req, reply) => {
-        const entry = entryOf(req);
-        const { phoneNumberId } = req.params;
-        if (!mayUse(req, phoneNumberId)) throw unsupportedRequest('POST', phoneNumberId);
-        const number = state.number(phoneNumberId);
-        const failure = state.nextFailure(number.id);
-        if (failure?.kind === 'refuse') {
-          if (entry) entry.outcome = 'refused';
-          destroyConnection(req, reply);
-          return reply;
-        }
-        if (failure && (failure.kind === undefined || failure.kind === 'error')) {
-          throw new MetaError(
-            failure.httpStatus,
-            failure.code,
-            failure.message,
-            failure.details ?? null,
-          );
-        }
-        if (Math.random() < state.options.failureRate) throw somethingWentWrong();
-
-        const message = validateSend(req.body);
-        if (message.userId) {
-          const waId = state.userOf(message.userId);
-          if (waId === undefined) {
-            throw invalidParameter(`recipient: no WhatsApp user has the id ${message.userId}`);
-          }
-          // A user with a number is that number's user; a username-only one is their BSUID.
-          if (waId) message.waId = waId;
-        }
-        const template = message.template
-          ? checkTemplateSend(state.templatesOf(number.wabaId), message.template)
-          : null;
-        const refused = state.admit(number.id, message.waId);
-        if (refused === 'throughput') throw rateLimitHit();
-        if (refused === 'pair') throw pairRateLimitHit();
-
-        const wamid = newWamid(message.waId);
-        if (entry) entry.wamid = wamid;
-        const now = state.now();
-        state.sendLog.record(
-          {
-            time: new Date(now).toISOString(),
-            phone_number_id: number.id,
-            recipient: message.waId,
-            wamid,
-            biz_opaque_callback_data: message.bizOpaqueCallbackData,
-            answered: failure?.kind !== 'drop',
-          },
-          now,
+  const send =
+    (endpoint: Endpoint) =>
+    async (
+      req: FastifyRequest<{ Params: { version: string; phoneNumberId: string } }>,
+      reply: FastifyReply,
+    ) => {
+      const entry = entryOf(req);
+      const { phoneNumberId } = req.params;
+      if (!mayUse(req, phoneNumberId)) throw unsupportedRequest('POST', phoneNumberId);
+      const number = state.number(phoneNumberId);
+      if (endpoint === 'marketing_messages' && !number.marketingMessages) {
+        throw notOnboardedToMarketingMessages();
+      }
+      const failure = state.nextFailure(number.id);
+      if (failure?.kind === 'refuse') {
+        if (entry) entry.outcome = 'refused';
+        destroyConnection(req, reply);
+        return reply;
+      }
+      if (failure && (failure.kind === undefined || failure.kind === 'error')) {
+        throw new MetaError(
+          failure.httpStatus,
+          failure.code,
+          failure.message,
+          failure.details ?? null,
         );
-        scheduleStatuses(dispatcher, state, {
-          wamid,
-          number,
-          waId: message.waId,
-          // Meta names a user it knows by both: their number and their user id.
-          userId: message.userId ?? state.userIdOf(message.waId) ?? null,
-          category: template ? template.category.toLowerCase() : 'service',
-          bizOpaqueCallbackData: message.bizOpaqueCallbackData,
-          outsideWindow: !template && !state.windowOpen(number.id, message.waId),
-        });
-        if (failure?.kind === 'drop') {
-          if (entry) entry.outcome = 'dropped';
-          destroyConnection(req, reply);
-          return reply;
+      }
+      if (Math.random() < state.options.failureRate) throw somethingWentWrong();
+
+      const message = validateSend(req.body);
+      if (message.userId) {
+        const waId = state.userOf(message.userId);
+        if (waId === undefined) {
+          throw invalidParameter(`recipient: no WhatsApp user has the id ${message.userId}`);
         }
-        if (state.options.answerLatencyMs > 0) await sleep(state.options.answerLatencyMs);
-        return {
-          messaging_product: 'whatsapp',
-          contacts: [
-            message.userId
-              ? { input: message.to, user_id: message.userId }
-              : { input: message.to, wa_id: message.waId },
-          ],
-          messages: [{ id: wamid, ...(template ? { message_status: 'accepted' } : {}) }],
-        };
-      },
-    );
+        // A user with a number is that number's user; a username-only one is their BSUID.
+        if (waId) message.waId = waId;
+      }
+      const template = message.template
+        ? checkTemplateSend(state.templatesOf(number.wabaId), message.template)
+        : null;
+      if (endpoint === 'marketing_messages' && template?.category !== 'MARKETING') {
+        throw template
+          ? notMarketingTemplate(template.name, template.category)
+          : invalidParameter(
+              'Only template messages can be sent through the Marketing Messages API.',
+            );
+      }
+      const refused = state.admit(number.id, message.waId);
+      if (refused === 'throughput') throw rateLimitHit();
+      if (refused === 'pair') throw pairRateLimitHit();
+      const aimed = state.recipientFailure(number.id, recipientsOf(message.waId, req.body));
+      if (aimed && aimed.via !== 'status') {
+        throw new MetaError(aimed.httpStatus, aimed.code, aimed.message, aimed.details ?? null);
+      }
+
+      const wamid = newWamid(message.waId);
+      if (entry) entry.wamid = wamid;
+      const now = state.now();
+      state.sendLog.record(
+        {
+          time: new Date(now).toISOString(),
+          phone_number_id: number.id,
+          recipient: message.waId,
+          wamid,
+          biz_opaque_callback_data: message.bizOpaqueCallbackData,
+          answered: failure?.kind !== 'drop',
+          endpoint,
+        },
+        now,
+      );
+      scheduleStatuses(dispatcher, state, {
+        wamid,
+        number,
+        waId: message.waId,
+        // Meta names a user it knows by both: their number and their user id.
+        userId: message.userId ?? state.userIdOf(message.waId) ?? null,
+        category: template ? template.category.toLowerCase() : 'service',
+        bizOpaqueCallbackData: message.bizOpaqueCallbackData,
+        outsideWindow: !template && !state.windowOpen(number.id, message.waId),
+        failure: aimed
+          ? statusError(
+              aimed.code,
+              RECIPIENT_ERRORS[aimed.code]?.title ?? aimed.message,
+              aimed.details ?? null,
+            )
+          : null,
+      });
+      if (failure?.kind === 'drop') {
+        if (entry) entry.outcome = 'dropped';
+        destroyConnection(req, reply);
+        return reply;
+      }
+      if (state.options.answerLatencyMs > 0) await sleep(state.options.answerLatencyMs);
+      return {
+        messaging_product: 'whatsapp',
+        contacts: [
+          message.userId
+            ? { input: message.to, user_id: message.userId }
+            : { input: message.to, wa_id: message.waId },
+        ],
+        messages: [{ id: wamid, ...(template ? { message_status: 'accepted' } : {}) }],
+      };
+    };
+  return async (app: FastifyInstance) => {
+    app.post('/:version/:phoneNumberId/messages', send('messages'));
+    app.post('/:version/:phoneNumberId/marketing_messages', send('marketing_messages'));
   };
 }

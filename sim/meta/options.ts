@@ -17,6 +17,7 @@ export const DEFAULT_OPTIONS: RuntimeOptions = {
     reorderRate: 0,
   },
   webhookRetry: { attempts: 4, backoffMs: 200, timeoutMs: 5_000 },
+  today: null,
 };
 
 /** A copy of `base` with the patch applied; nested groups are merged, not replaced. */

@@ -15,6 +15,7 @@ export const OptionsPatch = z.strictObject({
     .partial()
     .optional(),
   latencyMs: z.number().int().min(0).optional(),
+  today: z.iso.date().nullable().optional(),
   answerLatencyMs: z.number().int().min(0).optional(),
   failureRate: rate.optional(),
   statusWebhooks: z
@@ -38,20 +39,31 @@ export const OptionsPatch = z.strictObject({
     .optional(),
 });
 
+/** For Meta's recipient errors (131049, 130472) the status, message and details may be left out. */
 export const Failure = z.union([
   z.object({ kind: z.enum(['drop', 'refuse']) }),
-  z.strictObject({
-    kind: z.literal('error').optional(),
-    httpStatus: z.number().int().min(400).max(599),
-    code: z.number().int(),
-    message: z.string().min(1),
-    details: z.string().optional(),
-  }),
+  z
+    .strictObject({
+      kind: z.literal('error').optional(),
+      httpStatus: z.number().int().min(400).max(599).optional(),
+      code: z.number().int(),
+      message: z.string().min(1).optional(),
+      details: z.string().optional(),
+      recipient: z.string().min(1).optional(),
+      via: z.enum(['response', 'status']).optional(),
+    })
+    .refine((f) => f.via !== 'status' || f.recipient !== undefined, {
+      message: "via 'status' needs a recipient",
+      path: ['via'],
+    }),
 ]);
 
 export const FailNext = z.intersection(
   z.object({
-    count: z.number().int().min(1).max(10_000).default(1),
+    count: z
+      .union([z.number().int().min(1).max(10_000), z.literal('always')])
+      .default(1)
+      .describe("How many sends get it; 'always': every one until /_sim/reset"),
     phoneNumberId: z.string().min(1).optional(),
   }),
   Failure,
@@ -108,6 +120,7 @@ export const RegisterNumber = z.strictObject({
     .optional(),
   /** Only this token (and the sandbox token) may then read the number or send from it. */
   accessToken: z.string().regex(/^\S+$/, 'a token without spaces').optional(),
+  marketingMessages: z.boolean().optional(),
 });
 
 const UserId = z.string().regex(/^[A-Z]{2}(\.[A-Za-z0-9]+)+$/, 'must be a BSUID like US.1234');

@@ -64,6 +64,7 @@ export async function createMetaSimulator(opts: MetaSimulatorOptions): Promise<M
         wabaId: n.wabaId,
         displayPhoneNumber: n.displayPhoneNumber,
         accessToken: n.accessToken,
+        marketingMessages: n.marketingMessages,
       }),
     now: () => state.now(),
     advanceClock: (ms) => state.advanceClock(ms),
@@ -106,5 +107,6 @@ function pickRuntime(o: MetaSimulatorOptions): RuntimeOptionsPatch {
     failureRate: o.failureRate,
     statusWebhooks: o.statusWebhooks,
     webhookRetry: o.webhookRetry,
+    today: o.today,
   };
 }

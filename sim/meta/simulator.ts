@@ -13,7 +13,7 @@ import type {
 } from './types';
 
 export interface MetaSimulator {
-  /** Base URL, the Graph API's stand-in: `${url}/v21.0/<phone-number-id>/messages`. */
+  /** Base URL, the Graph API's stand-in: `${url}/v25.0/<phone-number-id>/messages`. */
   url: string;
   app: FastifyInstance;
   /** Graph API requests received, oldest first (live; the newest 10,000 are kept). */
@@ -29,7 +29,11 @@ export interface MetaSimulator {
    * The next `count` sends (from `failure.phoneNumberId` only, if given) fail this way, in the
    * order queued, before any other check but auth.
    */
-  failNext(count: number, failure: InjectedFailure): void;
+  /**
+   * The next `count` sends (`always`: every one until reset) get this failure; with
+   * `recipient`, only sends to that phone number or BSUID.
+   */
+  failNext(count: number | 'always', failure: InjectedFailure): void;
   /** Accepted sends: totals, the busiest second per number, repeated callback data. */
   sends(opts?: { full?: boolean }): SendSummary;
   setOptions(patch: RuntimeOptionsPatch): void;
@@ -42,6 +46,8 @@ export interface MetaSimulator {
     wabaId?: string;
     displayPhoneNumber?: string;
     accessToken?: string;
+    /** Onboarded to the Marketing Messages API (`/marketing_messages` refuses others). */
+    marketingMessages?: boolean;
   }): PhoneNumber;
   /** The simulator's clock, epoch ms: the injected clock plus any advance. */
   now(): number;

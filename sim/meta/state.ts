@@ -1,3 +1,4 @@
+import { normalizePhone, toWaId } from '../../lib/phone';
 import { FailureQueue } from './failure-queue';
 import { sandboxDisplayNumber, sandboxWabaId } from './ids';
 import { mergeOptions } from './options';
@@ -7,6 +8,7 @@ import { SlidingWindow } from './sliding-window';
 import { DEFAULT_TEMPLATES, toTemplate } from './templates';
 import type {
   InjectedFailure,
+  RecipientFailure,
   RequestLogEntry,
   RuntimeOptions,
   RuntimeOptionsPatch,
@@ -19,6 +21,8 @@ export interface PhoneNumber {
   id: string;
   wabaId: string;
   displayPhoneNumber: string;
+  /** Its business accepted the Marketing Messages API's terms: /marketing_messages serves it. */
+  marketingMessages?: boolean;
 }
 
 const WINDOW_MS = 24 * 60 * 60 * 1000;
@@ -65,6 +69,11 @@ export class SimState {
     return this.clock() + this.clockOffsetMs;
   }
 
+  /** The day Graph API versions are checked against, epoch ms. */
+  today(): number {
+    return this.options.today === null ? this.now() : Date.parse(`${this.options.today}T12:00:00Z`);
+  }
+
   advanceClock(ms: number) {
     this.clockOffsetMs += ms;
   }
@@ -103,6 +112,7 @@ export class SimState {
     wabaId?: string;
     displayPhoneNumber?: string;
     accessToken?: string;
+    marketingMessages?: boolean;
   }): PhoneNumber {
     const current = this.number(n.id);
     if (n.accessToken !== undefined) this.owners.set(n.id, n.accessToken);
@@ -111,6 +121,7 @@ export class SimState {
       wabaId: n.wabaId ?? current.wabaId,
       // Webhooks carry the display number as digits only.
       displayPhoneNumber: n.displayPhoneNumber?.replace(/\D/g, '') ?? current.displayPhoneNumber,
+      marketingMessages: n.marketingMessages ?? current.marketingMessages ?? false,
     };
     this.numbers.set(n.id, updated);
     return updated;
@@ -190,12 +201,20 @@ export class SimState {
     return null;
   }
 
-  failNext(count: number, failure: InjectedFailure) {
-    this.failures.push(count, failure);
+  failNext(count: number | 'always', failure: InjectedFailure) {
+    // A phone number is matched by its digits, as sends name it (`+44 7700...` or `447700...`).
+    const phone = 'recipient' in failure && failure.recipient && normalizePhone(failure.recipient);
+    this.failures.push(count, phone ? { ...failure, recipient: toWaId(phone) } : failure);
   }
 
   nextFailure(phoneNumberId: string): InjectedFailure | undefined {
     return this.failures.next(phoneNumberId);
+  }
+
+  /** A failure injected for this recipient (its phone or BSUID), consumed if found. */
+  recipientFailure(phoneNumberId: string, recipients: string[]): RecipientFailure | undefined {
+    const f = this.failures.forRecipient(phoneNumberId, recipients);
+    return f && (f.kind === undefined || f.kind === 'error') ? f : undefined;
   }
 
   /** Forgets the traffic (logs, sends, rate windows, queued failures), not the setup. */

@@ -1,4 +1,4 @@
-import { reengagementError } from './errors';
+import { reengagementError, type statusError } from './errors';
 import { conversationId, isUserId } from './ids';
 import type { PhoneNumber, SimState } from './state';
 import type { MessageStatus } from './types';
@@ -15,6 +15,8 @@ export interface AcceptedMessage {
   bizOpaqueCallbackData: string | null;
   /** Free-form message outside the 24 h window: Meta accepts it, then reports it failed. */
   outsideWindow: boolean;
+  /** An injected error (`via: 'status'`): accepted, then reported failed with it. */
+  failure?: ReturnType<typeof statusError> | null;
 }
 
 /** Meta's envelope for everything posted to the `messages` field of a WABA. */
@@ -58,7 +60,7 @@ export function statusPayload(m: AcceptedMessage, status: MessageStatus, nowMs: 
         ...(m.bizOpaqueCallbackData === null
           ? {}
           : { biz_opaque_callback_data: m.bizOpaqueCallbackData }),
-        ...(billed
+        ...(billed && !m.failure
           ? {
               conversation: {
                 id: conversationId(`${m.number.id}:${m.waId}:${m.category}`),
@@ -75,7 +77,7 @@ export function statusPayload(m: AcceptedMessage, status: MessageStatus, nowMs: 
               },
             }
           : {}),
-        ...(status === 'failed' ? { errors: [reengagementError()] } : {}),
+        ...(status === 'failed' ? { errors: [m.failure ?? reengagementError()] } : {}),
       },
     ],
   });
@@ -84,7 +86,7 @@ export function statusPayload(m: AcceptedMessage, status: MessageStatus, nowMs: 
 /** The statuses a message will get, in the order they will be posted. */
 export function statusPlan(m: AcceptedMessage, state: SimState, random = Math.random) {
   const o = state.options.statusWebhooks;
-  if (m.outsideWindow) return ['failed'] as MessageStatus[];
+  if (m.outsideWindow || m.failure) return ['failed'] as MessageStatus[];
   const plan: MessageStatus[] = ['sent'];
   if (random() < o.deliveredRate) {
     plan.push('delivered');

@@ -44,6 +44,11 @@ export interface RuntimeOptions {
   failureRate: number;
   statusWebhooks: StatusWebhookOptions;
   webhookRetry: WebhookRetryOptions;
+  /**
+   * The day Graph API versions are checked against (`YYYY-MM-DD`): an expired version is
+   * refused. Null: the simulator's clock.
+   */
+  today: string | null;
 }
 
 export type RuntimeOptionsPatch = Partial<
@@ -119,6 +124,17 @@ export type InjectedFailure = (
       code: number;
       message: string;
       details?: string;
+      /**
+       * Only sends to this recipient (phone number or BSUID) get it, once the request is found
+       * valid, as Meta refuses a message for its recipient.
+       */
+      recipient?: string;
+      /**
+       * `status`: the send is accepted (a wamid answered), then a `failed` status webhook
+       * carries the error instead of sent/delivered/read, as 131049 mostly arrives. Only with
+       * `recipient`. Default `response`: the send is answered with the error.
+       */
+      via?: 'response' | 'status';
     }
   /**
    * `drop`: the message is accepted, then the connection is destroyed without an answer.
@@ -136,6 +152,9 @@ export type InjectedFailure = (
   /** Only sends from this number get it; absent, the next sends from any number. */
   phoneNumberId?: string;
 };
+
+/** What a failure injected for one recipient is: an error answer or a failed status. */
+export type RecipientFailure = Extract<InjectedFailure, { code: number; message: string }>;
 
 export interface RequestLogEntry {
   /** Simulator clock, ISO 8601. */
@@ -165,6 +184,8 @@ export interface SendLogEntry {
   biz_opaque_callback_data: string | null;
   /** False when the connection was dropped after accepting (`failNext` with `drop`). */
   answered: boolean;
+  /** The Graph edge it came through. */
+  endpoint: 'messages' | 'marketing_messages';
 }
 
 export interface SendSummary {

@@ -24,9 +24,10 @@ export interface NewCampaign {
 
 /**
  * A recipient as the API shows it: its snapshot state, and once queued its message's status
- * (`queued` in the send queue, `sent`, `delivered`, `read`, `failed`).
+ * (`queued` in the send queue, `sent`, `delivered`, `read`, `failed`), or `deferred`: still in
+ * the queue, refused under Meta's per-user marketing cap and sent again at `deferred_until`.
  */
-export type RecipientState = Exclude<RecipientSnapshotState, 'queued'> | MessageStatus;
+export type RecipientState = Exclude<RecipientSnapshotState, 'queued'> | MessageStatus | 'deferred';
 
 export interface RecipientView {
   contact_id: string;
@@ -37,6 +38,8 @@ export interface RecipientView {
   wamid: string | null;
   error: StatusReason | null;
   reason: string | null;
+  /** When a deferred recipient's message is sent again; null unless deferred. */
+  deferred_until: Date | null;
 }
 
 export type CampaignCounts = Record<
@@ -47,6 +50,8 @@ export type CampaignCounts = Record<
   | 'delivered'
   | 'read'
   | 'failed'
+  /** In the queue until Meta's per-user marketing cap lets them be sent again (131049). */
+  | 'deferred'
   | 'skipped'
   | 'cancelled',
   number

@@ -38,7 +38,30 @@ export type SendOutcome =
   /** Not sent: claimable again from `notBefore` (throughput, pair rate), its claims reset. */
   | { id: string; kind: 'later'; notBefore: Date }
   /** Its retry workflow decides when it is claimable again. */
-  | { id: string; kind: 'held' };
+  | { id: string; kind: 'held' }
+  /**
+   * Held as `held`, and the message shows deferred until `until` (Meta's per-user marketing
+   * cap, 131049): its retry workflow releases it then.
+   */
+  | { id: string; kind: 'deferred'; until: Date; reason: StatusReason };
+
+/** A `failed` status carrying Meta's per-user marketing cap (131049), for `deferSent`. */
+export interface MarketingCapStatus {
+  orgId: string;
+  wamid: string;
+  /** Our message id, echoed by Meta in biz_opaque_callback_data. */
+  messageId: string | null;
+  at: Date;
+  reason: StatusReason;
+  /** When its retry workflow sends it again. */
+  until: Date;
+}
+
+/** The message a 131049 status sent back to the queue; `fresh` false when a copy of it did. */
+export interface DeferredSent {
+  message: MessageDoc;
+  fresh: boolean;
+}
 
 export interface SendQueueRepository {
   /**
@@ -64,7 +87,19 @@ export interface SendQueueRepository {
    * where the store has them. `later` and `held` apply only while `owner` holds the claim.
    */
   settle(owner: string, outcomes: SendOutcome[], events: EventDoc[]): Promise<void>;
-  /** A held entry becomes claimable at `notBefore`, its claims reset; false if it is gone. */
+  /**
+   * 131049 reported in a `failed` status, in one write per batch: the sent message under that
+   * wamid goes back to the queue, `queued` and deferred until `until`, its wamid cleared (the
+   * next send records its own), a `deferred` history entry keeping the wamid given up, and its
+   * entry held for its retry workflow. Per status (same order): the message, `fresh` false when
+   * a copy of the status deferred it already; `ahead` when its message (by our id) has no wamid
+   * yet, its send's answer not recorded; null when no message has that wamid.
+   */
+  deferSent(statuses: MarketingCapStatus[]): Promise<(DeferredSent | 'ahead' | null)[]>;
+  /**
+   * A held entry becomes claimable at `notBefore`, its claims reset, its message no longer
+   * deferred; false if it is gone.
+   */
   release(id: string, notBefore: Date): Promise<boolean>;
   entry(id: string): Promise<SendQueueEntry | null>;
   /** Accounts with entries due now, at most `limit`. */

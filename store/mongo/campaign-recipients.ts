@@ -5,7 +5,11 @@ import type { CampaignRecipientDoc, MessageDoc } from '../documents';
 
 export type StoredRecipient = CampaignRecipientDoc & { _id: string };
 
-type MessageFields = Pick<MessageDoc, '_id' | 'status' | 'wamid' | 'error'>;
+type MessageFields = Pick<MessageDoc, '_id' | 'status' | 'wamid' | 'error' | 'deferred'>;
+
+/** What a recipient with this message shows. */
+const shownState = (r: StoredRecipient, m: MessageFields | undefined) =>
+  recipientState(r.state, m?.status, !!m?.deferred);
 
 const LOOKUP_CHUNK = 1_000;
 /** Recipients read per round while filtering by their messages' status. */
@@ -28,7 +32,7 @@ export function recipientViews(
       const chunk = await messages
         .find(
           { _id: { $in: wanted.slice(i, i + LOOKUP_CHUNK) } },
-          { projection: { status: 1, wamid: 1, error: 1 } },
+          { projection: { status: 1, wamid: 1, error: 1, deferred: 1 } },
         )
         .toArray();
       for (const m of chunk) found.set(m._id, m);
@@ -41,11 +45,13 @@ export function recipientViews(
       contact_id: r.contact_id,
       seq: r.seq,
       phone_number: r.phone_number,
-      state: recipientState(r.state, message?.status),
+      state: shownState(r, message),
       message_id: r.message_id,
       wamid: message?.wamid ?? null,
-      error: message?.error ?? null,
+      error:
+        message?.error ?? (message?.status === 'queued' ? message.deferred?.reason : null) ?? null,
       reason: r.reason,
+      deferred_until: message?.status === 'queued' ? (message.deferred?.until ?? null) : null,
     };
   }
 
@@ -71,7 +77,7 @@ export function recipientViews(
       );
       const byState: Partial<Record<RecipientState, number>> = {};
       for (const r of all) {
-        const s = recipientState(r.state, r.message_id ? found.get(r.message_id)?.status : null);
+        const s = shownState(r, r.message_id ? found.get(r.message_id) : undefined);
         byState[s] = (byState[s] ?? 0) + 1;
       }
       return campaignCounts(byState);

@@ -83,9 +83,11 @@ export function messageRepository(db: Db): MessageRepository {
     if (!u.messageId) return null;
     const byId = await col.findOne(
       { _id: u.messageId, org_id: u.orgId },
-      { projection: { _id: 1 } },
+      { projection: { _id: 1, status_history: 1 } },
     );
-    if (!byId) return null;
+    // Not a message that gave this wamid up (131049 sent it back to the queue): a late copy of
+    // that send's statuses would else take the message for a send that did not happen.
+    if (!byId || byId.status_history.some((h) => h.wamid === u.wamid)) return null;
     await repo.setWamid(byId._id, u.wamid);
     return byId._id;
   }

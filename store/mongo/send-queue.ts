@@ -1,6 +1,7 @@
 import type { AnyBulkWriteOperation, Db, Filter } from 'mongodb';
 import type {
   ClaimedSend,
+  DeferredSent,
   SendClass,
   SendOutcome,
   SendQueueEntry,
@@ -8,7 +9,7 @@ import type {
 } from '../contract/send-queue';
 import type { EventDoc, MessageDoc, MessageStatus } from '../documents';
 import type { EventFeed } from '../event-feed';
-import { newMessageDoc, STATUS_RANK } from '../messages';
+import { DEFERRABLE_STATUSES, newMessageDoc, sendClassOf, STATUS_RANK } from '../messages';
 import { insertManyNew, retryBusy } from './duplicate-key';
 import { keyedLock } from '../../lib/keyed-lock';
 
@@ -43,6 +44,9 @@ type QueuedMessage = MessageDoc & {
   status_seen: Partial<Record<MessageStatus, true>>;
   dispatch?: Dispatch;
 };
+
+/** Store-internal fields stay out of what it returns. */
+const HIDDEN = { status_rank: 0, status_seen: 0, dispatch: 0 } as const;
 
 let lastSeq = 0;
 /** Microseconds since the epoch, made unique: well within a double's exact integers. */
@@ -254,7 +258,7 @@ export function sendQueueRepository(db: Db, feed: EventFeed): SendQueueRepositor
               },
             },
           });
-        } else if (o.kind === 'held') {
+        } else if (o.kind === 'held' || o.kind === 'deferred') {
           owned.push({
             updateOne: {
               filter,
@@ -264,6 +268,9 @@ export function sendQueueRepository(db: Db, feed: EventFeed): SendQueueRepositor
                   'dispatch.lease_until': null,
                   'dispatch.held': true,
                   'dispatch.retrying': true,
+                  ...(o.kind === 'deferred'
+                    ? { deferred: { until: o.until, reason: o.reason }, updated_at: new Date() }
+                    : {}),
                 },
               },
             },
@@ -272,6 +279,72 @@ export function sendQueueRepository(db: Db, feed: EventFeed): SendQueueRepositor
       }
       await bulk((ops) => col.bulkWrite(ops, { ordered: false }), owned);
       feed.publish(recorded);
+    },
+
+    /** One status at a time: 131049s are few, and each deferral is one atomic write. */
+    async deferSent(statuses) {
+      const done = new Map<string, DeferredSent | 'ahead' | null>();
+      for (const s of statuses) {
+        if (done.has(s.wamid)) continue;
+        const sent = { wamid: s.wamid, org_id: s.orgId, status: { $in: [...DEFERRABLE_STATUSES] } };
+        const found = await col.findOne(sent, { projection: { origin: 1 } });
+        const now = new Date();
+        const cls = sendClassOf(found?.origin ?? 'api');
+        const deferred =
+          found &&
+          (await retryBusy(() =>
+            col.findOneAndUpdate(
+              { ...sent, _id: found._id },
+              {
+                $set: {
+                  status: 'queued',
+                  status_rank: STATUS_RANK.queued,
+                  wamid: null,
+                  deferred: { until: s.until, reason: s.reason },
+                  updated_at: now,
+                  dispatch: {
+                    class: cls,
+                    priority: PRIORITY[cls],
+                    seq: nextSeq(),
+                    not_before: now,
+                    owner: null,
+                    lease_until: null,
+                    claims: 0,
+                    held: true,
+                    retrying: true,
+                    created_at: now,
+                  },
+                },
+                $push: {
+                  status_history: {
+                    status: 'deferred',
+                    at: s.at,
+                    error: s.reason,
+                    wamid: s.wamid,
+                  },
+                },
+              },
+              { returnDocument: 'after' },
+            ),
+          ));
+        if (deferred) {
+          done.set(s.wamid, { message: toMessage(deferred), fresh: true });
+          continue;
+        }
+        // By our id: deferred by an earlier copy (its history keeps the wamid), or not sent yet.
+        const byId = s.messageId
+          ? await col.findOne({ _id: s.messageId, org_id: s.orgId }, { projection: HIDDEN })
+          : null;
+        if (byId?.status_history.some((h) => h.status === 'deferred' && h.wamid === s.wamid)) {
+          done.set(s.wamid, { message: toMessage(byId), fresh: false });
+        } else if (byId?.status === 'queued' && byId.wamid === null) {
+          const gaveUp = byId.status_history.some((h) => h.wamid === s.wamid);
+          done.set(s.wamid, gaveUp ? null : 'ahead');
+        } else {
+          done.set(s.wamid, null);
+        }
+      }
+      return statuses.map((s) => done.get(s.wamid) ?? null);
     },
 
     async release(id, notBefore) {
@@ -289,7 +362,12 @@ export function sendQueueRepository(db: Db, feed: EventFeed): SendQueueRepositor
           },
         ),
       );
-      if (res.matchedCount === 1) return true;
+      if (res.matchedCount === 1) {
+        await retryBusy(() =>
+          col.updateOne({ _id: id, deferred: { $ne: null } }, { $unset: { deferred: '' } }),
+        );
+        return true;
+      }
       return (await col.countDocuments({ _id: id, dispatch: { $exists: true } })) > 0;
     },
 

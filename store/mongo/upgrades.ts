@@ -12,6 +12,7 @@ const UPGRADES: { name: string; run: (db: Db) => Promise<void> }[] = [
   { name: 'razorpay_event_keys', run: rekeyRazorpayEvents },
   { name: 'contact_keys', run: addContactKeys },
   { name: 'campaign_pause_reason', run: addCampaignPauseReason },
+  { name: 'account_marketing_settings', run: addAccountMarketingSettings },
 ];
 
 export async function runUpgrades(db: Db): Promise<void> {
@@ -21,6 +22,16 @@ export async function runUpgrades(db: Db): Promise<void> {
     await run(db);
     await retryBusy(() =>
       done.updateOne({ _id: name }, { $set: { at: new Date() } }, { upsert: true }),
+    );
+  }
+}
+
+/** Migration 0016's twin: accounts stored before it have neither setting, so both are off. */
+export async function addAccountMarketingSettings(db: Db): Promise<void> {
+  const col = db.collection('accounts');
+  for (const field of ['marketing_messages', 'coexistence']) {
+    await retryBusy(() =>
+      col.updateMany({ [field]: { $exists: false } }, { $set: { [field]: false } }),
     );
   }
 }

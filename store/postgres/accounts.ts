@@ -27,6 +27,8 @@ const COLUMNS = [
   'verify_token_hash',
   'is_default',
   'throughput',
+  'marketing_messages',
+  'coexistence',
   'status',
   'status_reason',
   'sandbox',

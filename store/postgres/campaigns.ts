@@ -69,7 +69,9 @@ const NEXT_RECIPIENTS = `
   ORDER BY r.seq LIMIT $3`;
 
 /** What a recipient shows: queued ones by their message's status. */
-const SHOWN_STATE = `CASE WHEN r.state = 'queued' THEN COALESCE(m.status, 'queued') ELSE r.state END`;
+const SHOWN_STATE = `CASE WHEN r.state <> 'queued' THEN r.state
+  WHEN m.status = 'queued' AND m.deferred IS NOT NULL THEN 'deferred'
+  ELSE COALESCE(m.status, 'queued') END`;
 
 function splitContact(row: Row): { recipient: CampaignRecipientDoc; contact: ContactDoc | null } {
   const recipient: Row = {};
@@ -84,6 +86,11 @@ function splitContact(row: Row): { recipient: CampaignRecipientDoc; contact: Con
   };
 }
 
+function deferredUntil(status: unknown, deferred: unknown): Date | null {
+  const until = (deferred as { until?: string } | null)?.until;
+  return status === 'queued' && until ? new Date(until) : null;
+}
+
 function toView(row: Row): RecipientView {
   return {
     contact_id: row.contact_id as string,
@@ -92,11 +99,18 @@ function toView(row: Row): RecipientView {
     state: recipientState(
       row.state as RecipientSnapshotState,
       row.message_status as MessageStatus | null,
+      row.deferred !== null && row.deferred !== undefined,
     ),
     message_id: row.message_id as string | null,
     wamid: (row.wamid as string | null) ?? null,
-    error: (row.error as RecipientView['error']) ?? null,
+    error:
+      (row.error as RecipientView['error']) ??
+      (row.message_status === 'queued'
+        ? (row.deferred as { reason?: RecipientView['error'] } | null)?.reason
+        : null) ??
+      null,
     reason: row.reason as string | null,
+    deferred_until: deferredUntil(row.message_status, row.deferred),
   };
 }
 
@@ -258,14 +272,14 @@ export function campaignRepository(pool: pg.Pool): CampaignRepository {
       let byState = '';
       if (state && isMessageStatus(state)) {
         values.push(state);
-        byState = `AND r.state = 'queued' AND COALESCE(m.status, 'queued') = $4`;
+        byState = `AND r.state = 'queued' AND ${SHOWN_STATE} = $4`;
       } else if (state) {
         values.push(state);
         byState = 'AND r.state = $4';
       }
       const res = await pool.query(
         `SELECT r.contact_id, r.seq, r.phone_number, r.state, r.message_id, r.reason,
-                m.status AS message_status, m.wamid, m.error
+                m.status AS message_status, m.wamid, m.error, m.deferred
          FROM campaign_recipients r LEFT JOIN messages m ON m.id = r.message_id
          WHERE r.campaign_id = $1 AND r.seq > $2 ${byState}
          ORDER BY r.seq LIMIT $3`,

@@ -28,11 +28,14 @@ export const JSON_COLUMNS = ['content', 'status_history', 'error'];
 
 /** History times come back from jsonb as text. */
 export function toMessage(row: Row): MessageDoc {
-  const { status_rank, ...rest } = row;
+  // Absent unless the message was ever deferred, as MongoDB stores it.
+  const { status_rank, deferred, ...rest } = row;
   const doc = fromRow<MessageDoc>(rest);
+  const d = deferred as { until: string; reason: StatusReason } | null | undefined;
   return {
     ...doc,
     status_history: doc.status_history.map((h) => ({ ...h, at: new Date(h.at) })),
+    ...(d ? { deferred: { ...d, until: new Date(d.until) } } : {}),
   };
 }
 
@@ -90,8 +93,11 @@ const APPLY_STATUSES = `
       SELECT id FROM (SELECT id, org_id FROM messages WHERE wamid = i.wamid LIMIT 1) x
       WHERE x.org_id = i.org_id
     ) w ON true
+    -- Not a message that gave this wamid up (131049 sent it back to the queue): a late copy of
+    -- that send's statuses would else take the message for a send that did not happen.
     LEFT JOIN LATERAL (
       SELECT id FROM messages WHERE w.id IS NULL AND id = i.message_id AND org_id = i.org_id
+        AND NOT status_history @> jsonb_build_array(jsonb_build_object('wamid', i.wamid))
     ) b ON true
   ), folded AS (
     SELECT id,

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type {
   ClaimedSend,
+  DeferredSent,
   SendClass,
   SendOutcome,
   SendQueueEntry,
@@ -8,7 +9,7 @@ import type {
 } from '../contract/send-queue';
 import type { EventDoc, MessageDoc } from '../documents';
 import type { EventFeed } from '../event-feed';
-import { newMessageDoc, STATUS_RANK } from '../messages';
+import { BULK_ORIGINS, DEFERRABLE_STATUSES, newMessageDoc, STATUS_RANK } from '../messages';
 import { insertValues, json, transaction, type Row } from './db';
 import { insertEvents } from './events';
 import { COLUMNS, JSON_COLUMNS, toMessage } from './messages';
@@ -116,6 +117,54 @@ const SETTLE_MESSAGES = `
     AND (status_rank < s.s_rank OR NOT status_history @> s.s_probe
          OR (wamid IS NULL AND s.s_wamid IS NOT NULL))`;
 
+/**
+ * `deferSent` in one statement: the messages still under the statuses' wamids, locked in id
+ * order (as status batches lock them), go back to `queued` and deferred, their wamid cleared
+ * and kept in a `deferred` history entry, their queue entry (re)made held; the UPDATE's WHERE
+ * is read on the row's latest version, so two batches never defer one message twice. Then the
+ * messages an earlier copy of a status deferred, found by our id and that history entry.
+ */
+const DEFER_SENT = `
+  WITH input AS (
+    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::jsonb[],
+                         $6::timestamptz[]) AS u(org_id, wamid, message_id, at, reason, until)
+  ), target AS (
+    SELECT DISTINCT ON (m.id) m.id, i.wamid, i.at, i.reason, i.until
+    FROM input i JOIN messages m ON m.wamid = i.wamid AND m.org_id = i.org_id
+    WHERE m.status = ANY($7::text[])
+    ORDER BY m.id
+  ), locked AS (
+    SELECT m.id FROM messages m JOIN target t ON t.id = m.id ORDER BY m.id FOR UPDATE OF m
+  ), deferred AS (
+    UPDATE messages m SET status = 'queued', wamid = NULL,
+      deferred = jsonb_build_object('until', t.until, 'reason', t.reason),
+      status_history = m.status_history || jsonb_build_array(jsonb_build_object(
+        'status', 'deferred', 'at', t.at, 'error', t.reason, 'wamid', t.wamid)),
+      updated_at = now()
+    FROM target t, locked l
+    WHERE m.id = t.id AND l.id = t.id AND m.wamid = t.wamid AND m.status = ANY($7::text[])
+    RETURNING m.*, t.wamid AS given_up
+  ), requeued AS (
+    INSERT INTO send_queue (message_id, account_id, priority, not_before, held, retrying,
+                            created_at)
+    SELECT id, account_id, CASE WHEN origin = ANY($8::text[]) THEN 1 ELSE 0 END, now(), true,
+           true, now()
+    FROM deferred
+    ON CONFLICT (message_id) DO UPDATE SET held = true, retrying = true, owner = NULL,
+      lease_until = NULL
+  )
+  SELECT d.*, true AS fresh FROM deferred d
+  UNION ALL
+  SELECT m.*, i.wamid AS given_up, false AS fresh
+  FROM input i JOIN messages m ON m.id = i.message_id AND m.org_id = i.org_id
+  WHERE m.status_history @> jsonb_build_array(
+    jsonb_build_object('status', 'deferred', 'wamid', i.wamid))
+  UNION ALL
+  SELECT m.*, i.wamid AS given_up, NULL AS fresh
+  FROM input i JOIN messages m ON m.id = i.message_id AND m.org_id = i.org_id
+  WHERE m.wamid IS NULL AND m.status = 'queued'
+    AND NOT m.status_history @> jsonb_build_array(jsonb_build_object('wamid', i.wamid))`;
+
 type Final = Extract<SendOutcome, { kind: 'sent' | 'failed' }>;
 
 function finalParams(finals: Final[]): unknown[] {
@@ -211,7 +260,10 @@ export function sendQueueRepository(pool: pg.Pool, feed: EventFeed): SendQueueRe
       const unique = byMessage(outcomes);
       const finals = unique.filter((o): o is Final => o.kind === 'sent' || o.kind === 'failed');
       const later = unique.filter((o) => o.kind === 'later');
-      const held = unique.filter((o) => o.kind === 'held').map((o) => o.id);
+      const deferred = unique.filter((o) => o.kind === 'deferred');
+      const held = unique
+        .filter((o) => o.kind === 'held' || o.kind === 'deferred')
+        .map((o) => o.id);
       if (!unique.length && !events.length) return;
       let recorded: EventDoc[] = [];
       await transaction(pool, async (client) => {
@@ -241,9 +293,47 @@ export function sendQueueRepository(pool: pg.Pool, feed: EventFeed): SendQueueRe
             [owner, held],
           );
         }
+        if (deferred.length) {
+          await client.query(
+            `UPDATE messages SET deferred = s.deferred, updated_at = now()
+             FROM unnest($1::text[], $2::jsonb[]) AS s(id, deferred)
+             WHERE messages.id = s.id AND status = 'queued'`,
+            [
+              deferred.map((o) => o.id),
+              deferred.map((o) => json({ until: o.until, reason: o.reason })),
+            ],
+          );
+        }
         recorded = await insertEvents(client, events);
       });
       feed.publish(recorded);
+    },
+
+    async deferSent(statuses) {
+      if (!statuses.length) return [];
+      const res = await pool.query(DEFER_SENT, [
+        statuses.map((s) => s.orgId),
+        statuses.map((s) => s.wamid),
+        statuses.map((s) => s.messageId),
+        statuses.map((s) => s.at),
+        statuses.map((s) => json(s.reason)),
+        statuses.map((s) => s.until),
+        DEFERRABLE_STATUSES,
+        BULK_ORIGINS,
+      ]);
+      const byWamid = new Map<string, DeferredSent | 'ahead'>();
+      for (const row of res.rows as Row[]) {
+        const { given_up, fresh, ...message } = row;
+        const key = given_up as string;
+        const found = byWamid.get(key);
+        // A status deferring its message now wins over a copy that found it deferred.
+        if (found !== undefined && (found === 'ahead' || found.fresh)) continue;
+        byWamid.set(
+          key,
+          fresh === null ? 'ahead' : { message: toMessage(message), fresh: fresh as boolean },
+        );
+      }
+      return statuses.map((s) => byWamid.get(s.wamid) ?? null);
     },
 
     async release(id, notBefore) {
@@ -252,7 +342,9 @@ export function sendQueueRepository(pool: pg.Pool, feed: EventFeed): SendQueueRe
         `WITH u AS (
            UPDATE send_queue SET held = false, claims = 0, not_before = $2,
              owner = NULL, lease_until = NULL
-           WHERE message_id = $1 AND held RETURNING 1)
+           WHERE message_id = $1 AND held RETURNING 1),
+         d AS (UPDATE messages SET deferred = NULL
+           WHERE id = $1 AND deferred IS NOT NULL AND EXISTS (SELECT 1 FROM u))
          SELECT EXISTS (SELECT 1 FROM u)
            OR EXISTS (SELECT 1 FROM send_queue WHERE message_id = $1) AS found`,
         [id, notBefore],

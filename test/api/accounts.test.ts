@@ -157,6 +157,8 @@ describe('WhatsApp accounts', () => {
       display_phone_number: '+91 98765 43210',
       is_default: false,
       throughput: 250,
+      marketing_messages: false,
+      coexistence: false,
       status: 'connected',
       status_reason: null,
       sandbox: false,
@@ -193,6 +195,38 @@ describe('WhatsApp accounts', () => {
     const tooFast = await create(body({ throughput: 1001 }));
     expect(tooFast.statusCode).toBe(400);
     expect(tooFast.json().message).toMatch(/^Invalid request: body\.throughput: /);
+  });
+
+  it('caps a coexistence number at 20 messages a second, and gives it 20 by default', async () => {
+    const shared = await create(body({ coexistence: true }));
+    expect(shared.statusCode).toBe(201);
+    expect(shared.json().data).toMatchObject({ coexistence: true, throughput: 20 });
+    const tooFast = await create(body({ coexistence: true, throughput: 21 }));
+    expect(tooFast.statusCode).toBe(400);
+    expect(tooFast.json().message).toMatch(/throughput: .*coexistence.* at most 20/);
+
+    const id = shared.json().data.id as string;
+    expect((await put(id, { throughput: 50 })).statusCode).toBe(400);
+    expect((await put(id, { throughput: 10 })).json().data.throughput).toBe(10);
+
+    const plain = await create(body({ throughput: 200 }));
+    const switched = await put(plain.json().data.id as string, { coexistence: true });
+    expect(switched.statusCode).toBe(200);
+    expect(switched.json().data).toMatchObject({ coexistence: true, throughput: 20 });
+  });
+
+  it('sets and shows the Marketing Messages API setting, off by default', async () => {
+    const created = await create(body());
+    expect(created.json().data.marketing_messages).toBe(false);
+    const id = created.json().data.id as string;
+    const on = await put(id, { marketing_messages: true });
+    expect(on.statusCode).toBe(200);
+    expect(on.json().data.marketing_messages).toBe(true);
+    expect(
+      (await accountOf(created.json().data.phone_number_id as string))?.marketing_messages,
+    ).toBe(true);
+    const onAtCreate = await create(body({ marketing_messages: true }));
+    expect(onAtCreate.json().data.marketing_messages).toBe(true);
   });
 
   it('names a missing field', async () => {

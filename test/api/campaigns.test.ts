@@ -155,6 +155,7 @@ describe('POST /api/campaigns', () => {
         delivered: 0,
         read: 0,
         failed: 0,
+        deferred: 0,
         skipped: 0,
         cancelled: 0,
       },
@@ -503,6 +504,7 @@ describe('reading campaigns', () => {
       delivered: 0,
       read: 0,
       failed: 0,
+      deferred: 0,
       skipped: 1,
       cancelled: 1,
     });
@@ -523,6 +525,7 @@ describe('reading campaigns', () => {
       error_code: null,
       error_message: null,
       reason: 'Outside the 24-hour window',
+      deferred_until: null,
     });
     expect(first.next_after_seq).toBe(3);
     const rest = (

@@ -23,7 +23,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   graphUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  client = createMetaClient({ apiVersion: 'v21.0', timeoutMs: 2_000 });
+  client = createMetaClient({ apiVersion: 'v25.0', timeoutMs: 2_000 });
 });
 afterAll(async () => {
   await client.close();
@@ -66,7 +66,7 @@ describe('Meta client', () => {
         messages: [{ id: 'wamid.ABC' }],
       });
     await expect(send()).resolves.toEqual({ wamid: 'wamid.ABC', waId: '919876543210' });
-    expect(requests[0]).toMatchObject({ url: '/v21.0/1065/messages', auth: 'Bearer EAAG-token' });
+    expect(requests[0]).toMatchObject({ url: '/v25.0/1065/messages', auth: 'Bearer EAAG-token' });
     expect(JSON.parse(requests[0]!.body)).toEqual({
       messaging_product: 'whatsapp',
       to: '919876543210',
@@ -141,7 +141,7 @@ describe('Meta client', () => {
       { limit: 1 },
     );
     expect(first).toEqual({ templates: [{ name: 'a' }], after: 'c1' });
-    expect(requests[0]!.url).toBe('/v21.0/w/message_templates?limit=1');
+    expect(requests[0]!.url).toBe('/v25.0/w/message_templates?limit=1');
     const second = await client.listTemplates(
       { graphUrl, accessToken: 't', wabaId: 'w' },
       { after: 'c1' },

@@ -141,7 +141,7 @@ export async function startHarness(opts: Partial<MetaSimulatorOptions> = {}): Pr
     receiver,
     clock,
     send(body, { token = TOKEN, phoneId = PHONE_ID } = {}) {
-      return fetch(`${sim.url}/v21.0/${phoneId}/messages`, {
+      return fetch(`${sim.url}/v25.0/${phoneId}/messages`, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',

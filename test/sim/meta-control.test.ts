@@ -29,7 +29,7 @@ describe('Meta simulator: template listing', () => {
 
   it('walks every template of a WABA with limit=2 through paging.next', async () => {
     const waba = '102290129340398';
-    let url: string | undefined = `${h.sim.url}/v21.0/${waba}/message_templates?limit=2`;
+    let url: string | undefined = `${h.sim.url}/v25.0/${waba}/message_templates?limit=2`;
     const names: string[] = [];
     const pages: TemplatePage[] = [];
     while (url) {
@@ -58,7 +58,7 @@ describe('Meta simulator: template listing', () => {
     expect(pages[0]!.paging.previous).toBeUndefined();
     expect(pages[1]!.paging.previous).toEqual(expect.stringContaining('before='));
     expect(pages[1]!.paging.next).toMatch(
-      new RegExp(`^${h.sim.url}/v21\\.0/${waba}/message_templates\\?limit=2&after=`),
+      new RegExp(`^${h.sim.url}/v25\\.0/${waba}/message_templates\\?limit=2&after=`),
     );
     expect(pages[1]!.paging.cursors).toEqual({
       before: expect.any(String),
@@ -83,7 +83,7 @@ describe('Meta simulator: template listing', () => {
   });
 
   it('pages back with the before cursor, and defaults to 25 per page', async () => {
-    const base = `${h.sim.url}/v21.0/555/message_templates`;
+    const base = `${h.sim.url}/v25.0/555/message_templates`;
     const all = await json<TemplatePage>(await list(base));
     expect(all.data).toHaveLength(11);
     expect(all.paging.next).toBeUndefined();
@@ -102,7 +102,7 @@ describe('Meta simulator: template listing', () => {
   });
 
   it('requires the token and refuses a bad cursor', async () => {
-    const base = `${h.sim.url}/v21.0/555/message_templates`;
+    const base = `${h.sim.url}/v25.0/555/message_templates`;
     const denied = await list(base, null);
     expect(denied.status).toBe(401);
     expect((await errorOf(denied)).code).toBe(190);
@@ -222,13 +222,13 @@ describe('Meta simulator: control API', () => {
   });
 
   it('answers unknown Graph paths in the Graph error shape', async () => {
-    const res = await fetch(`${h.sim.url}/v21.0/${PHONE_ID}/nothing/here`, {
+    const res = await fetch(`${h.sim.url}/v25.0/${PHONE_ID}/nothing/here`, {
       headers: { authorization: `Bearer ${TOKEN}` },
     });
     expect(res.status).toBe(400);
     expect(await errorOf(res)).toMatchObject({ code: 2500, type: 'OAuthException' });
     const read = () =>
-      fetch(`${h.sim.url}/v21.0/${PHONE_ID}`, { headers: { authorization: `Bearer ${TOKEN}` } });
+      fetch(`${h.sim.url}/v25.0/${PHONE_ID}`, { headers: { authorization: `Bearer ${TOKEN}` } });
     const unseen = await read();
     expect(unseen.status).toBe(400);
     expect(await errorOf(unseen)).toMatchObject({ code: 100, error_subcode: 33 });
@@ -244,7 +244,7 @@ describe('Meta simulator: control API', () => {
     const OTHER_ID = '106540352242923';
     const FREE_ID = '106540352242924';
     const read = (id: string, token: string, query = '') =>
-      fetch(`${h.sim.url}/v21.0/${id}${query}`, { headers: { authorization: `Bearer ${token}` } });
+      fetch(`${h.sim.url}/v25.0/${id}${query}`, { headers: { authorization: `Bearer ${token}` } });
     const registered = await control('POST', 'phone-numbers', {
       phoneNumberId: PHONE_ID,
       displayPhoneNumber: '+1 555 0100',

@@ -59,6 +59,7 @@ describe('Meta simulator: send log', () => {
       wamid: h.sim.log[0]!.wamid,
       biz_opaque_callback_data: 'o-1',
       answered: true,
+      endpoint: 'messages',
     });
     expect(full.sends?.slice(-2)).toMatchObject([
       { wamid: other, answered: true },
@@ -106,6 +107,7 @@ describe('Meta simulator: send log at volume', () => {
           wamid: `w${i}`,
           biz_opaque_callback_data: `m-${i % 10_000 === 1 ? 1 : i}`,
           answered: true,
+          endpoint: 'messages',
         },
         now,
       );

@@ -38,7 +38,7 @@ describe('Meta simulator: sending messages', () => {
     expect(await wamidOf(second)).not.toBe(answer.messages[0]!.id);
     expect(h.sim.log[0]).toMatchObject({
       method: 'POST',
-      path: `/v21.0/${PHONE_ID}/messages`,
+      path: `/v25.0/${PHONE_ID}/messages`,
       authorization: true,
       body,
       status: 200,
@@ -65,7 +65,7 @@ describe('Meta simulator: sending messages', () => {
       [false, 190, null],
       [true, 190, null],
     ]);
-    const viaQuery = await fetch(`${h.sim.url}/v21.0/${PHONE_ID}/messages?access_token=${TOKEN}`, {
+    const viaQuery = await fetch(`${h.sim.url}/v25.0/${PHONE_ID}/messages?access_token=${TOKEN}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(text()),

@@ -153,6 +153,31 @@ describe.each(STORE_KINDS)('%s', (kind) => {
       expect(store.accounts.credentials(fixed!).accessToken).toBe('EAAG-new');
     });
 
+    it('stores the Marketing Messages and coexistence settings, off unless given', async () => {
+      const orgId = await newOrg();
+      const plain = await store.accounts.create(orgId, account());
+      expect(plain).toMatchObject({ marketing_messages: false, coexistence: false });
+      const shared = await store.accounts.create(
+        orgId,
+        account({ marketingMessages: true, coexistence: true, throughput: 20 }),
+      );
+      expect(await store.accounts.get(orgId, shared._id)).toMatchObject({
+        marketing_messages: true,
+        coexistence: true,
+        throughput: 20,
+      });
+      await store.accounts.update(orgId, plain._id, { marketingMessages: true });
+      expect(await store.accounts.findById(plain._id)).toMatchObject({
+        marketing_messages: true,
+        coexistence: false,
+      });
+      await store.accounts.update(orgId, shared._id, { marketingMessages: false });
+      expect(await store.accounts.findById(shared._id)).toMatchObject({
+        marketing_messages: false,
+        coexistence: true,
+      });
+    });
+
     it('hands the default to the oldest remaining account when the default is removed', async () => {
       const orgId = await newOrg();
       const sandbox = await store.accounts.ensureSandbox(orgId);

@@ -468,6 +468,7 @@ describe.each(STORE_KINDS)('%s', (kind) => {
         delivered: 0,
         read: 0,
         failed: 0,
+        deferred: 0,
         skipped: 1,
         cancelled: 3,
       });
@@ -540,6 +541,7 @@ describe.each(STORE_KINDS)('%s', (kind) => {
           delivered: 3,
           read: 2,
           failed: 1,
+          deferred: 0,
           skipped: 1,
           cancelled: 1,
         });
@@ -551,9 +553,34 @@ describe.each(STORE_KINDS)('%s', (kind) => {
           delivered: 0,
           read: 0,
           failed: 0,
+          deferred: 0,
           skipped: 0,
           cancelled: 0,
         });
+      });
+
+      it('shows a deferred message as deferred, still in the queue, with when it goes again', async () => {
+        const until = new Date(Date.now() + 86_400_000);
+        const reason = { code: 131049, message: 'Marketing cap' };
+        const where = kind === 'postgres' ? { id: messageIds[0] } : { _id: messageIds[0] };
+        await raw.update('messages', where, { deferred: { until, reason } });
+        try {
+          expect(await store.campaigns.counts(doc._id)).toMatchObject({ queued: 0, deferred: 1 });
+          expect(await store.campaigns.inQueue(doc._id)).toBe(1);
+          const [shown] = await store.campaigns.recipients(doc._id, { limit: 1 });
+          expect(shown).toMatchObject({ state: 'deferred', error: reason });
+          expect(shown!.deferred_until?.getTime()).toBe(until.getTime());
+          const byState = await store.campaigns.recipients(doc._id, {
+            limit: 10,
+            state: 'deferred',
+          });
+          expect(byState.map((r) => r.message_id)).toEqual([messageIds[0]]);
+          expect(await store.campaigns.recipients(doc._id, { limit: 10, state: 'queued' })).toEqual(
+            [],
+          );
+        } finally {
+          await raw.update('messages', where, { deferred: null });
+        }
       });
 
       it('shows each recipient with its message', async () => {
@@ -574,6 +601,7 @@ describe.each(STORE_KINDS)('%s', (kind) => {
           wamid: wamid as string | null,
           error: error as RecipientView['error'],
           reason: null,
+          deferred_until: null,
         }));
         expected.push(
           {
@@ -585,6 +613,7 @@ describe.each(STORE_KINDS)('%s', (kind) => {
             wamid: null,
             error: null,
             reason: 'window',
+            deferred_until: null,
           },
           {
             contact_id: contacts[7]!._id,
@@ -595,6 +624,7 @@ describe.each(STORE_KINDS)('%s', (kind) => {
             wamid: null,
             error: null,
             reason: null,
+            deferred_until: null,
           },
           {
             contact_id: contacts[8]!._id,
@@ -605,6 +635,7 @@ describe.each(STORE_KINDS)('%s', (kind) => {
             wamid: null,
             error: null,
             reason: null,
+            deferred_until: null,
           },
         );
         expect(rows).toEqual(expected);

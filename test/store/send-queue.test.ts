@@ -360,6 +360,100 @@ describe.each(STORE_KINDS)('%s', (kind) => {
       expect(again?.entry).toMatchObject({ message_id: id, owner: 'b', claims: 1 });
     });
 
+    it('defers a message: held, queued and showing until when, until released', async () => {
+      const acc = newAccount();
+      const [id] = await enqueueEach(acc, 'bulk', 1);
+      await store.sendQueue.claim(acc, 'a', LONG);
+      const until = new Date(Date.now() + 24 * HOUR);
+      const reason = { code: 131049, message: 'Marketing cap' };
+      await store.sendQueue.settle('a', [{ id: id!, kind: 'deferred', until, reason }], []);
+      expect(await store.sendQueue.entry(id!)).toMatchObject({ held: true, retrying: true });
+      const deferred = await store.messages.byId(id!);
+      expect(deferred).toMatchObject({
+        status: 'queued',
+        error: null,
+        deferred: { until, reason },
+      });
+      expect(await store.sendQueue.claim(acc, 'b', LONG)).toEqual([]);
+
+      expect(await store.sendQueue.release(id!, new Date())).toBe(true);
+      expect((await store.messages.byId(id!))?.deferred ?? null).toBeNull();
+      const [claimed] = await store.sendQueue.claim(acc, 'b', LONG);
+      expect(claimed?.message._id).toBe(id);
+    });
+
+    it('defers a sent message on a 131049 status: back in the queue held, its wamid given up, once', async () => {
+      const acc = newAccount();
+      const [id, other] = await enqueueEach(acc, 'bulk', 2);
+      await store.sendQueue.claim(acc, 'a', LONG);
+      const at = new Date();
+      await store.sendQueue.settle(
+        'a',
+        [
+          { id: id!, kind: 'sent', wamid: `wamid.${id}`, at },
+          { id: other!, kind: 'sent', wamid: `wamid.${other}`, at },
+        ],
+        [],
+      );
+      await store.messages.applyStatus(id!, 'delivered', at);
+      const reason = { code: 131049, message: 'Marketing cap' };
+      const until = new Date(Date.now() + 24 * HOUR);
+      const capped = (wamid: string, messageId: string | null = id!) => ({
+        orgId: 'org-1',
+        wamid,
+        messageId,
+        at,
+        reason,
+        until,
+      });
+      // Two copies in one batch, a status about no message, and one ahead of its send's answer.
+      const [queued] = await enqueueEach(acc, 'transactional', 1);
+      const results = await store.sendQueue.deferSent([
+        capped(`wamid.${id}`),
+        capped(`wamid.${id}`),
+        capped('wamid.nobody', null),
+        capped('wamid.ahead', queued),
+      ]);
+      expect(results.map((r) => (r && r !== 'ahead' ? r.fresh : r))).toEqual([
+        true,
+        true,
+        null,
+        'ahead',
+      ]);
+      const deferred = (await store.messages.byId(id!))!;
+      expect(deferred).toMatchObject({
+        status: 'queued',
+        wamid: null,
+        deferred: { until, reason },
+      });
+      expect(deferred.status_history.filter((h) => h.status === 'deferred')).toEqual([
+        { status: 'deferred', at, error: reason, wamid: `wamid.${id}` },
+      ]);
+      // Its class comes from its origin: an API send is transactional.
+      expect(await store.sendQueue.entry(id!)).toMatchObject({
+        class: 'transactional',
+        held: true,
+        retrying: true,
+      });
+      expect((await store.messages.byId(other!))?.status).toBe('sent');
+
+      // A later copy finds it deferred; a late status of the given-up send no longer matches it.
+      const [again] = await store.sendQueue.deferSent([capped(`wamid.${id}`)]);
+      expect(again).toMatchObject({ fresh: false, message: { _id: id } });
+      const [late] = await store.messages.applyStatuses([
+        { orgId: 'org-1', wamid: `wamid.${id}`, messageId: id!, status: 'read', at, error: null },
+      ]);
+      expect(late).toBeNull();
+
+      // Released, it is sent again under a new wamid, its status moving forward from queued.
+      expect(await store.sendQueue.release(id!, new Date())).toBe(true);
+      const claimed = await store.sendQueue.claim(acc, 'b', LONG);
+      expect(ids(claimed)).toContain(id);
+      await store.sendQueue.settle('b', [{ id: id!, kind: 'sent', wamid: 'wamid.new', at }], []);
+      expect(await store.messages.byId(id!)).toMatchObject({ status: 'sent', wamid: 'wamid.new' });
+      expect(await store.sendQueue.entry(id!)).toBeNull();
+    });
+
     it('holds for the owner only: held entries are never claimed until released', async () => {
       const acc = newAccount();
       const [id] = await enqueueEach(acc, 'transactional', 1);

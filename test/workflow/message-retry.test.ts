@@ -75,4 +75,87 @@ describe('the message retry workflow', () => {
     expect(calls.map((c) => c.name)).toEqual(['release', 'release', 'release']);
     expect(calls[2]!.at - calls[1]!.at).toBeGreaterThanOrEqual(4_000);
   });
+
+  it("defers a 131049 a day on a durable timer, again on each later one, and fails it after the cap's days", async () => {
+    const day = 86_400_000;
+    const deferred: SendReport = {
+      kind: 'deferred',
+      reason: { code: 131049, message: 'Message not sent: Meta chose not to deliver it' },
+      retryMs: day,
+      maxMs: 3 * day,
+    };
+    const start = await temporal.env.currentTimeMs();
+    const handle = await temporal.env.client.workflow.signalWithStart<
+      MessageRetryWorkflow,
+      [SendReport]
+    >(MESSAGE_RETRY_WORKFLOW, {
+      taskQueue,
+      workflowId: `message:${randomUUID()}`,
+      // The normal schedule would fail it after one wait: a deferral does not spend it.
+      args: [{ messageId: randomUUID(), orgId: 'org', delaysMs: [1_000] }],
+      signal: sendReportSignal,
+      signalArgs: [deferred],
+    });
+    for (let i = 0; i < 3; i++) await handle.signal(sendReportSignal, deferred);
+
+    expect(await handle.result()).toBe('failed');
+    // Sent again after 1, 2 and 3 days; the 131049 that followed would wait past the third.
+    expect(calls.map((c) => c.name)).toEqual(['release', 'release', 'release', 'fail']);
+    expect(calls[0]!.at - start).toBeGreaterThanOrEqual(day);
+    expect(calls[1]!.at - calls[0]!.at).toBeGreaterThanOrEqual(day);
+    expect(calls[2]!.at - start).toBeLessThan(3 * day + 60_000);
+    expect(calls[3]!.at - start).toBeLessThan(4 * day);
+  });
+
+  it("takes a failed status's 131049 once however often it comes, counting the message's earlier deferrals", async () => {
+    const day = 86_400_000;
+    const byStatus = (wamid: string, nth: number): SendReport => ({
+      kind: 'deferred',
+      reason: { code: 131049, message: 'Marketing message limit' },
+      retryMs: day,
+      maxMs: 3 * day,
+      wamid,
+      nth,
+    });
+    const handle = await temporal.env.client.workflow.signalWithStart<
+      MessageRetryWorkflow,
+      [SendReport]
+    >(MESSAGE_RETRY_WORKFLOW, {
+      taskQueue,
+      workflowId: `message:${randomUUID()}`,
+      args: [{ messageId: randomUUID(), orgId: 'org', delaysMs: [1_000] }],
+      signal: sendReportSignal,
+      // Its second deferral: the first was taken by an earlier run, after a send that went out.
+      signalArgs: [byStatus('wamid.A', 2)],
+    });
+    // A copy of the same webhook is no deferral; the next send's 131049 is the third, still
+    // within the cap's three days (a fourth would fail it).
+    await handle.signal(sendReportSignal, byStatus('wamid.A', 2));
+    await handle.signal(sendReportSignal, byStatus('wamid.B', 3));
+    await handle.signal(sendReportSignal, { kind: 'settled' });
+    expect(await handle.result()).toBe('settled');
+    expect(calls.map((c) => c.name)).toEqual(['release', 'release']);
+  });
+
+  it('sends a deferred message again once and is done when it goes out', async () => {
+    const deferred: SendReport = {
+      kind: 'deferred',
+      reason: { code: 131049, message: 'Message not sent' },
+      retryMs: 86_400_000,
+      maxMs: 3 * 86_400_000,
+    };
+    const handle = await temporal.env.client.workflow.signalWithStart<
+      MessageRetryWorkflow,
+      [SendReport]
+    >(MESSAGE_RETRY_WORKFLOW, {
+      taskQueue,
+      workflowId: `message:${randomUUID()}`,
+      args: [{ messageId: randomUUID(), orgId: 'org', delaysMs: [1_000] }],
+      signal: sendReportSignal,
+      signalArgs: [deferred],
+    });
+    await handle.signal(sendReportSignal, { kind: 'settled' });
+    expect(await handle.result()).toBe('settled');
+    expect(calls.map((c) => c.name)).toEqual(['release']);
+  });
 });

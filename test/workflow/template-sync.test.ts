@@ -15,7 +15,7 @@ let connection: Connection;
 let client: Client;
 let worker: Worker;
 let running: Promise<void>;
-const metaClient = createMetaClient({ apiVersion: 'v21.0' });
+const metaClient = createMetaClient({ apiVersion: 'v25.0' });
 
 beforeAll(async () => {
   meta = await startTemplateServer();

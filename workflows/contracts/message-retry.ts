@@ -21,7 +21,25 @@ export type SendReport =
   /** The attempt failed and can be made again, after `delayMs` or the retry schedule's wait. */
   | { kind: 'retry'; reason: { code: number; message: string }; delayMs?: number }
   /** The message left the queue: sent, or failed for good. */
-  | { kind: 'settled' };
+  | { kind: 'settled' }
+  /**
+   * Meta's per-user marketing cap (131049): send again after `retryMs`, unless that would be
+   * more than `maxMs` after the first such refusal (n × retryMs for the n-th); then the message
+   * fails with the reason.
+   */
+  | {
+      kind: 'deferred';
+      reason: { code: number; message: string };
+      retryMs: number;
+      maxMs: number;
+      /**
+       * The wamid a `failed` status deferred: a second report of it (a copy of the webhook) is
+       * ignored. Absent for a refused send.
+       */
+      wamid?: string;
+      /** The message's n-th deferral as its history counts them, across runs. */
+      nth?: number;
+    };
 
 /** What the dispatcher reports to a message's retry workflow. */
 export const sendReportSignal = defineSignal<[SendReport]>('sendReport');
