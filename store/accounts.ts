@@ -46,6 +46,23 @@ export interface NewAccount {
   throughput?: number;
   /** Overrides the configured Graph API URL (tests, private gateways). */
   graphUrl?: string;
+  /** As Meta answered when the number was verified. */
+  messagingLimit?: MessagingLimitFacts;
+}
+
+/** What Meta says of a number's messaging limit; an absent field is left as stored. */
+export interface MessagingLimitFacts {
+  tier?: string | null;
+  qualityRating?: string | null;
+}
+
+/** The stored fields that the facts set. */
+export function messagingLimitFields(facts: MessagingLimitFacts, at: Date): Partial<AccountDoc> {
+  return {
+    ...(facts.tier !== undefined ? { messaging_limit_tier: facts.tier } : {}),
+    ...(facts.qualityRating !== undefined ? { quality_rating: facts.qualityRating } : {}),
+    limit_checked_at: at,
+  };
 }
 
 export type AccountChanges = Partial<Omit<NewAccount, 'graphUrl'>>;
@@ -86,6 +103,9 @@ export function newAccountDoc(
     status_reason: null,
     sandbox: false,
     graph_url: input.graphUrl ?? graphUrl,
+    messaging_limit_tier: input.messagingLimit?.tier ?? null,
+    quality_rating: input.messagingLimit?.qualityRating ?? null,
+    limit_checked_at: input.messagingLimit ? now : null,
     created_at: now,
     updated_at: now,
   };
@@ -127,6 +147,7 @@ export function accountChangeFields(changes: AccountChanges, key: Buffer): Parti
   if (changes.displayPhoneNumber !== undefined)
     set.display_phone_number = changes.displayPhoneNumber;
   if (changes.throughput !== undefined) set.throughput = changes.throughput;
+  if (changes.messagingLimit) Object.assign(set, messagingLimitFields(changes.messagingLimit, new Date()));
   if (changes.appSecret !== undefined) set.app_secret_enc = encryptSecret(changes.appSecret, key);
   if (changes.verifyToken !== undefined) {
     set.verify_token_enc = encryptSecret(changes.verifyToken, key);

@@ -15,7 +15,12 @@ export function newMessageDoc(message: NewMessage, at: Date): MessageDoc {
     ...message,
     status_history: [{ status: message.status, at }],
     error: null,
+    pricing: null,
+    conversation: null,
     created_at: at,
     updated_at: at,
   };
 }
+
+/** Template messages count against the messaging limit unless Meta made them free in a window. */
+export const FREE_IN_WINDOW = 'free_customer_service';

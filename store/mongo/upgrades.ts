@@ -10,6 +10,7 @@ import { insertManyNew, retryBusy } from './duplicate-key';
 const UPGRADES: { name: string; run: (db: Db) => Promise<void> }[] = [
   { name: 'razorpay_event_keys', run: rekeyRazorpayEvents },
   { name: 'campaign_pause_reason', run: addCampaignPauseReason },
+  { name: 'pricing_and_messaging_limit', run: addPricingAndMessagingLimit },
 ];
 
 export async function runUpgrades(db: Db): Promise<void> {
@@ -50,5 +51,22 @@ async function addCampaignPauseReason(db: Db): Promise<void> {
     db
       .collection('campaigns')
       .updateMany({ pause_reason: { $exists: false } }, { $set: { pause_reason: null } }),
+  );
+}
+
+/** Migration 0019's twin: messages get their pricing, accounts their limit, both unknown yet. */
+async function addPricingAndMessagingLimit(db: Db): Promise<void> {
+  await retryBusy(() =>
+    db
+      .collection('messages')
+      .updateMany({ pricing: { $exists: false } }, { $set: { pricing: null, conversation: null } }),
+  );
+  await retryBusy(() =>
+    db
+      .collection('accounts')
+      .updateMany(
+        { messaging_limit_tier: { $exists: false } },
+        { $set: { messaging_limit_tier: null, quality_rating: null, limit_checked_at: null } },
+      ),
   );
 }
