@@ -14,6 +14,7 @@ import {
   protectedErrors,
 } from '../schemas/common';
 import {
+  conversationView,
   MessageHistoryQuery,
   MessageView,
   SendMessageBody,
@@ -40,6 +41,8 @@ function messageView(m: MessageDoc) {
       ...(h.error ? { error: h.error } : {}),
     })),
     error: m.error,
+    pricing: m.pricing ?? null,
+    conversation: conversationView(m.conversation ?? null),
     created_at: m.created_at.toISOString(),
   };
 }

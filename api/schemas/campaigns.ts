@@ -3,7 +3,7 @@ import type { CampaignCounts, RecipientView } from '../../store/contract/campaig
 import type { CampaignDoc } from '../../store/documents';
 import type { CampaignMessageRequest, CampaignRequest } from '../../campaigns/request';
 import { checked, Id, NextCursor, Timestamp } from './common';
-import { TemplateComponent } from './messages';
+import { PricingView, TemplateComponent } from './messages';
 
 const Label = z.string().trim().min(1).max(100);
 const unique = <T>(values: T[]) => [...new Set(values)];
@@ -131,6 +131,9 @@ const CountsView = z.object({
   failed: z.number().int(),
   skipped: z.number().int().describe('Not sent: window closed (24h mode), contact deleted'),
   cancelled: z.number().int().describe('Not sent because the campaign was cancelled'),
+  billable: z
+    .record(z.string(), z.number().int())
+    .describe("Messages Meta bills, by pricing category, from their statuses' pricing"),
 });
 
 const AudienceView = z.object({
@@ -204,6 +207,7 @@ export function campaignView(doc: CampaignDoc, counts: CampaignCounts): Campaign
       failed: counts.failed,
       skipped: counts.skipped,
       cancelled: counts.cancelled,
+      billable: counts.billable,
     },
     progress: Math.round(progress * 10_000) / 10_000,
     error: doc.error,
@@ -265,6 +269,7 @@ export const RecipientItem = z.object({
   error_code: z.number().int().nullable(),
   error_message: z.string().nullable(),
   reason: z.string().nullable().describe('Why it was skipped'),
+  pricing: PricingView,
 });
 
 export const RecipientPage = z.object({
@@ -283,6 +288,7 @@ export function recipientItem(r: RecipientView): z.infer<typeof RecipientItem> {
     error_code: r.error?.code ?? null,
     error_message: r.error?.message ?? null,
     reason: r.reason,
+    pricing: r.pricing,
   };
 }
 

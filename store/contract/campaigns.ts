@@ -4,6 +4,7 @@ import type {
   CampaignMessage,
   CampaignRecipientDoc,
   ContactDoc,
+  MessagePricing,
   MessageStatus,
   RecipientSnapshotState,
 } from '../documents';
@@ -37,6 +38,8 @@ export interface RecipientView {
   wamid: string | null;
   error: StatusReason | null;
   reason: string | null;
+  /** Its message's pricing, once a status carried it. */
+  pricing: MessagePricing | null;
 }
 
 export type CampaignCounts = Record<
@@ -50,7 +53,10 @@ export type CampaignCounts = Record<
   | 'skipped'
   | 'cancelled',
   number
->;
+> & {
+  /** Messages Meta bills (`pricing.billable`), by pricing category. */
+  billable: Record<string, number>;
+};
 
 export interface CampaignRepository {
   /** The new campaign, or the one already stored under `input.id` (`created` false). */

@@ -5,7 +5,7 @@ import type { CampaignRecipientDoc, MessageDoc } from '../documents';
 
 export type StoredRecipient = CampaignRecipientDoc & { _id: string };
 
-type MessageFields = Pick<MessageDoc, '_id' | 'status' | 'wamid' | 'error'>;
+type MessageFields = Pick<MessageDoc, '_id' | 'status' | 'wamid' | 'error' | 'pricing'>;
 
 const LOOKUP_CHUNK = 1_000;
 /** Recipients read per round while filtering by their messages' status. */
@@ -28,7 +28,7 @@ export function recipientViews(
       const chunk = await messages
         .find(
           { _id: { $in: wanted.slice(i, i + LOOKUP_CHUNK) } },
-          { projection: { status: 1, wamid: 1, error: 1 } },
+          { projection: { status: 1, wamid: 1, error: 1, pricing: 1 } },
         )
         .toArray();
       for (const m of chunk) found.set(m._id, m);
@@ -46,6 +46,7 @@ export function recipientViews(
       wamid: message?.wamid ?? null,
       error: message?.error ?? null,
       reason: r.reason,
+      pricing: message?.pricing ?? null,
     };
   }
 
@@ -70,11 +71,17 @@ export function recipientViews(
         all.filter((r) => r.state === 'queued').map((r) => r.message_id),
       );
       const byState: Partial<Record<RecipientState, number>> = {};
+      const billable: Record<string, number> = {};
       for (const r of all) {
-        const s = recipientState(r.state, r.message_id ? found.get(r.message_id)?.status : null);
+        const m = r.message_id ? found.get(r.message_id) : undefined;
+        const s = recipientState(r.state, m?.status);
         byState[s] = (byState[s] ?? 0) + 1;
+        if (r.state === 'queued' && m?.pricing?.billable) {
+          const category = m.pricing.category ?? 'unknown';
+          billable[category] = (billable[category] ?? 0) + 1;
+        }
       }
-      return campaignCounts(byState);
+      return campaignCounts(byState, billable);
     },
 
     async recipients(campaignId, { limit, afterSeq = 0, state }) {

@@ -157,6 +157,7 @@ describe('POST /api/campaigns', () => {
         failed: 0,
         skipped: 0,
         cancelled: 0,
+        billable: { marketing: 0, utility: 0, authentication: 0, service: 0 },
       },
       progress: 0,
       error: null,

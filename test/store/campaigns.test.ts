@@ -470,6 +470,7 @@ describe.each(STORE_KINDS)('%s', (kind) => {
         failed: 0,
         skipped: 1,
         cancelled: 3,
+        billable: { marketing: 0, utility: 0, authentication: 0, service: 0 },
       });
     });
 
@@ -541,6 +542,7 @@ describe.each(STORE_KINDS)('%s', (kind) => {
           failed: 1,
           skipped: 1,
           cancelled: 1,
+          billable: { marketing: 0, utility: 0, authentication: 0, service: 0 },
         });
         expect(await store.campaigns.counts(randomUUID())).toEqual({
           total: 0,
@@ -552,6 +554,7 @@ describe.each(STORE_KINDS)('%s', (kind) => {
           failed: 0,
           skipped: 0,
           cancelled: 0,
+          billable: { marketing: 0, utility: 0, authentication: 0, service: 0 },
         });
       });
 
@@ -573,6 +576,7 @@ describe.each(STORE_KINDS)('%s', (kind) => {
           wamid: wamid as string | null,
           error: error as RecipientView['error'],
           reason: null,
+          pricing: null,
         }));
         expected.push(
           {
@@ -583,6 +587,7 @@ describe.each(STORE_KINDS)('%s', (kind) => {
             message_id: null,
             wamid: null,
             error: null,
+            pricing: null,
             reason: 'window',
           },
           {
@@ -593,6 +598,7 @@ describe.each(STORE_KINDS)('%s', (kind) => {
             message_id: null,
             wamid: null,
             error: null,
+            pricing: null,
             reason: null,
           },
           {
@@ -603,6 +609,7 @@ describe.each(STORE_KINDS)('%s', (kind) => {
             message_id: null,
             wamid: null,
             error: null,
+            pricing: null,
             reason: null,
           },
         );
