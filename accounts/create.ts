@@ -40,6 +40,7 @@ export async function createAccount(
     displayPhoneNumber: req.display_phone_number ?? displayNumber(number),
     isDefault: req.is_default,
     throughput: req.throughput,
+    messagingLimit: { tier: number.messagingLimitTier, qualityRating: number.qualityRating },
   });
   return { doc, generatedVerifyToken: req.webhook_verify_token ? null : verifyToken };
 }

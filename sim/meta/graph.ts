@@ -113,6 +113,7 @@ export function graphRoutes(opts: {
         code_verification_status: 'VERIFIED',
         display_phone_number: number.displayPhoneNumber,
         quality_rating: 'GREEN',
+        whatsapp_business_manager_messaging_limit: state.messagingLimitTier(number.wabaId),
         platform_type: 'CLOUD_API',
         throughput: { level: 'STANDARD' },
         id: number.id,

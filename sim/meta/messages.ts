@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   MetaError,
+  messagingLimitHit,
   pairRateLimitHit,
   rateLimitHit,
   somethingWentWrong,
@@ -55,6 +56,10 @@ export function messageRoutes(
         const template = message.template
           ? checkTemplateSend(state.templatesOf(number.wabaId), message.template)
           : null;
+        const inWindow = state.windowOpen(number.id, message.waId);
+        if (template && !inWindow && !state.reach(number.wabaId, message.waId)) {
+          throw messagingLimitHit();
+        }
         const refused = state.admit(number.id, message.waId);
         if (refused === 'throughput') throw rateLimitHit();
         if (refused === 'pair') throw pairRateLimitHit();
@@ -79,7 +84,8 @@ export function messageRoutes(
           waId: message.waId,
           category: template ? template.category.toLowerCase() : 'service',
           bizOpaqueCallbackData: message.bizOpaqueCallbackData,
-          outsideWindow: !template && !state.windowOpen(number.id, message.waId),
+          outsideWindow: !template && !inWindow,
+          inWindow,
         });
         if (failure?.kind === 'drop') {
           if (entry) entry.outcome = 'dropped';

@@ -47,6 +47,8 @@ export class SimState {
   /** Accepted send times within the last second, per phone number. */
   private readonly recentSends = new Map<string, SlidingWindow>();
   private readonly pairRate = new PairRate();
+  /** Per WABA: each user's last business-initiated message, for its messaging limit. */
+  private readonly reached = new Map<string, Map<string, number>>();
   private readonly failures = new FailureQueue();
 
   constructor(
@@ -164,6 +166,32 @@ export class SimState {
     return null;
   }
 
+  /** The WABA's messaging limit as Graph names it. */
+  messagingLimitTier(wabaId: string): string {
+    const limit = this.options.messagingLimitPerWaba[wabaId];
+    if (limit === undefined) return 'TIER_UNLIMITED';
+    return limit >= 1_000 && limit % 1_000 === 0 ? `TIER_${limit / 1_000}K` : `TIER_${limit}`;
+  }
+
+  /**
+   * Counts a business-initiated message (a template outside the user's window) against its
+   * WABA's limit of unique users in a moving 24 h; false when a new user would exceed it.
+   * A user reached in the window does not count again.
+   */
+  reach(wabaId: string, waId: string): boolean {
+    const now = this.now();
+    let users = this.reached.get(wabaId);
+    if (!users) {
+      users = new Map();
+      this.reached.set(wabaId, users);
+    }
+    for (const [user, at] of users) if (now - at >= WINDOW_MS) users.delete(user);
+    const limit = this.options.messagingLimitPerWaba[wabaId];
+    if (!users.has(waId) && limit !== undefined && users.size >= limit) return false;
+    users.set(waId, now);
+    return true;
+  }
+
   failNext(count: number, failure: InjectedFailure) {
     this.failures.push(count, failure);
   }
@@ -179,6 +207,7 @@ export class SimState {
     this.sendLog.clear();
     this.recentSends.clear();
     this.pairRate.clear();
+    this.reached.clear();
     this.failures.clear();
   }
 }

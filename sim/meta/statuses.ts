@@ -13,6 +13,8 @@ export interface AcceptedMessage {
   bizOpaqueCallbackData: string | null;
   /** Free-form message outside the 24 h window: Meta accepts it, then reports it failed. */
   outsideWindow: boolean;
+  /** Sent while the user's customer service window is open. */
+  inWindow?: boolean;
 }
 
 /** Meta's envelope for everything posted to the `messages` field of a WABA. */
@@ -43,7 +45,8 @@ export function envelope(number: PhoneNumber, value: Record<string, unknown>) {
 export function statusPayload(m: AcceptedMessage, status: MessageStatus, nowMs: number) {
   const timestamp = Math.floor(nowMs / 1000);
   const billed = status === 'sent' || status === 'delivered';
-  const service = m.category === 'service';
+  // Replies, and utility templates, inside the customer service window are free (PMP).
+  const free = m.category === 'service' || (m.inWindow === true && m.category === 'utility');
   return envelope(m.number, {
     statuses: [
       {
@@ -64,9 +67,9 @@ export function statusPayload(m: AcceptedMessage, status: MessageStatus, nowMs: 
                 origin: { type: m.category },
               },
               pricing: {
-                billable: !service,
+                billable: !free,
                 pricing_model: 'PMP',
-                type: service ? 'free_customer_service' : 'regular',
+                type: free ? 'free_customer_service' : 'regular',
                 category: m.category,
               },
             }
