@@ -147,7 +147,8 @@ export function accountChangeFields(changes: AccountChanges, key: Buffer): Parti
   if (changes.displayPhoneNumber !== undefined)
     set.display_phone_number = changes.displayPhoneNumber;
   if (changes.throughput !== undefined) set.throughput = changes.throughput;
-  if (changes.messagingLimit) Object.assign(set, messagingLimitFields(changes.messagingLimit, new Date()));
+  if (changes.messagingLimit)
+    Object.assign(set, messagingLimitFields(changes.messagingLimit, new Date()));
   if (changes.appSecret !== undefined) set.app_secret_enc = encryptSecret(changes.appSecret, key);
   if (changes.verifyToken !== undefined) {
     set.verify_token_enc = encryptSecret(changes.verifyToken, key);

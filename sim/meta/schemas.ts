@@ -14,9 +14,7 @@ export const OptionsPatch = z.strictObject({
     .strictObject({ intervalMs: z.number().int().min(0), burst: z.number().int().min(1) })
     .partial()
     .optional(),
-  messagingLimitPerWaba: z
-    .record(z.string().min(1), z.number().int().min(1).nullable())
-    .optional(),
+  messagingLimitPerWaba: z.record(z.string().min(1), z.number().int().min(1).nullable()).optional(),
   latencyMs: z.number().int().min(0).optional(),
   answerLatencyMs: z.number().int().min(0).optional(),
   failureRate: rate.optional(),

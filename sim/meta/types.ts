@@ -54,11 +54,7 @@ export interface RuntimeOptions {
 export type RuntimeOptionsPatch = Partial<
   Omit<
     RuntimeOptions,
-    | 'throughputPerNumber'
-    | 'messagingLimitPerWaba'
-    | 'pairRate'
-    | 'statusWebhooks'
-    | 'webhookRetry'
+    'throughputPerNumber' | 'messagingLimitPerWaba' | 'pairRate' | 'statusWebhooks' | 'webhookRetry'
   >
 > & {
   /** Merged into the current overrides; a null removes the number's override. */

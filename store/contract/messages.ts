@@ -1,9 +1,4 @@
-import type {
-  MessageConversation,
-  MessageDoc,
-  MessagePricing,
-  MessageStatus,
-} from '../documents';
+import type { MessageConversation, MessageDoc, MessagePricing, MessageStatus } from '../documents';
 
 export type NewMessage = Omit<
   MessageDoc,

@@ -178,7 +178,8 @@ export function messageRepository(db: Db): MessageRepository {
           ...(u.pricing ? { pricing: u.pricing } : {}),
           ...(u.conversation ? { conversation: u.conversation } : {}),
         };
-        if (id) await serially(id, () => retryBusy(() => apply(id, u.status, u.at, u.error, extra)));
+        if (id)
+          await serially(id, () => retryBusy(() => apply(id, u.status, u.at, u.error, extra)));
       }
       const docs = new Map<string, MessageDoc | null>();
       for (const id of new Set(ids)) if (id) docs.set(id, await repo.byId(id));
