@@ -186,15 +186,18 @@ export function messageRepository(db: Db): MessageRepository {
       return ids.map((id) => (id ? (docs.get(id) ?? null) : null));
     },
 
+    // Distinct and a sorted find: FerretDB has no $min accumulator.
     async businessInitiatedReach(accountIds, since) {
-      const [row] = await col
-        .aggregate<{ users: number; oldest: Date | null }>([
-          { $match: businessInitiated(accountIds, since) },
-          { $group: { _id: '$phone_number', first: { $min: '$created_at' } } },
-          { $group: { _id: null, users: { $sum: 1 }, oldest: { $min: '$first' } } },
-        ])
-        .toArray();
-      return { users: row?.users ?? 0, oldest: row?.oldest ?? null };
+      const filter = businessInitiated(accountIds, since);
+      const [users, first] = await Promise.all([
+        col.distinct('phone_number', filter),
+        col
+          .find(filter, { projection: { created_at: 1 } })
+          .sort({ created_at: 1 })
+          .limit(1)
+          .next(),
+      ]);
+      return { users: users.length, oldest: first?.created_at ?? null };
     },
 
     async reachedAmong(accountIds, since, phones) {
