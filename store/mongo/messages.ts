@@ -206,7 +206,7 @@ export function messageRepository(db: Db): MessageRepository {
         ...businessInitiated(accountIds, since),
         phone_number: { $in: phones },
       });
-      return found as string[];
+      return found;
     },
 
     /**
