@@ -506,6 +506,7 @@ describe('reading campaigns', () => {
       failed: 0,
       skipped: 1,
       cancelled: 1,
+      billable: { marketing: 0, utility: 0, authentication: 0, service: 0 },
     });
     expect(view.progress).toBe(0.5);
 
