@@ -525,6 +525,7 @@ describe('reading campaigns', () => {
       error_code: null,
       error_message: null,
       reason: 'Outside the 24-hour window',
+      pricing: null,
     });
     expect(first.next_after_seq).toBe(3);
     const rest = (
