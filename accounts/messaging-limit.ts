@@ -120,8 +120,11 @@ export interface MessagingWindow {
   tier: string | null;
   /** Unique users a day the tier allows; null unknown, Infinity unlimited. */
   limit: number | null;
-  /** Unique users business-initiated messages of the portfolio reached in the last 24 h. */
-  used: number;
+  /**
+   * Unique users business-initiated messages of the portfolio reached in the last 24 h; null
+   * when the tier is unlimited: nothing needs the count, and reading it costs one row per user.
+   */
+  used: number | null;
   /** When the oldest counted message leaves the window (room may free then); null if none. */
   frees_at: Date | null;
 }
@@ -136,11 +139,14 @@ export async function messagingWindow(
   account: AccountDoc,
   now = new Date(),
 ): Promise<MessagingWindow> {
+  const tier = account.messaging_limit_tier;
+  const limit = tierUsers(tier);
+  if (limit === Infinity) return { tier, limit, used: null, frees_at: null };
   const { accountIds, since } = await windowScope(store, account, now);
   const reach = await store.messages.businessInitiatedReach(accountIds, since);
   return {
-    tier: account.messaging_limit_tier,
-    limit: tierUsers(account.messaging_limit_tier),
+    tier,
+    limit,
     used: reach.users,
     frees_at: reach.oldest && new Date(reach.oldest.getTime() + LIMIT_WINDOW_MS),
   };

@@ -38,17 +38,18 @@ export async function withActivity(
     store.sendLanes.list(ids),
   ]);
   const rates = sendRatesByAccount(lanes);
-  // One count per WABA: its numbers share it.
+  // One count per WABA: its numbers share it (and their tier, unless one was read later).
   const windows = new Map<string, MessagingWindow>();
+  const key = (doc: AccountDoc) => `${doc.waba_id}\n${doc.messaging_limit_tier}`;
   for (const doc of docs) {
-    if (!windows.has(doc.waba_id)) windows.set(doc.waba_id, await messagingWindow(store, doc));
+    if (!windows.has(key(doc))) windows.set(key(doc), await messagingWindow(store, doc));
   }
   return docs.map((doc) => {
     const queue = depths.get(doc._id);
     const activity: SendActivity = {
       queue: { transactional: queue?.transactional ?? 0, bulk: queue?.bulk ?? 0 },
       send_rate: rates.get(doc._id) ?? IDLE.send_rate,
-      messaging: windows.get(doc.waba_id) ?? null,
+      messaging: windows.get(key(doc)) ?? null,
     };
     return { doc, activity };
   });

@@ -1,4 +1,4 @@
-import { messagingWindow, windowScope } from '../accounts/messaging-limit';
+import { messagingWindow, tierUsers, windowScope } from '../accounts/messaging-limit';
 import { windowOpen } from '../meta/window';
 import type { Store } from '../store';
 import type { CampaignDoc, CampaignRecipientDoc, ContactDoc } from '../store/documents';
@@ -23,21 +23,24 @@ export async function withinMessagingLimit(
   if (!fetched.some((r) => businessInitiated(doc, r.contact))) return { fetched };
   const account = await store.accounts.findById(doc.account_id);
   if (!account) return { fetched };
+  // Unknown or unlimited: nothing to hold back, nothing to count.
+  const limit = tierUsers(account.messaging_limit_tier);
+  if (limit === null || limit === Infinity) return { fetched };
   const window = await messagingWindow(store, account);
-  if (window.limit === null || window.limit === Infinity) return { fetched };
   const { accountIds, since } = await windowScope(store, account);
-  const phones = fetched
+  const contactIds = fetched
     .filter((r) => businessInitiated(doc, r.contact))
-    .map((r) => r.recipient.phone_number);
-  const reached = new Set(await store.messages.reachedAmong(accountIds, since, phones));
-  let room = window.limit - window.used;
+    .map((r) => r.recipient.contact_id);
+  const reached = new Set(await store.messages.reachedAmong(accountIds, since, contactIds));
+  let room = limit - (window.used ?? 0);
   let taken = 0;
   for (const r of fetched) {
-    const counts = businessInitiated(doc, r.contact) && !reached.has(r.recipient.phone_number);
+    const user = r.recipient.contact_id;
+    const counts = businessInitiated(doc, r.contact) && !reached.has(user);
     if (counts && room <= 0) break;
     if (counts) {
       room--;
-      reached.add(r.recipient.phone_number);
+      reached.add(user);
     }
     taken++;
   }

@@ -84,7 +84,10 @@ export const AccountView = z.object({
       reached_24h: z
         .number()
         .int()
-        .describe('Unique users its portfolio (WABA) reached by templates in the last 24 h'),
+        .nullable()
+        .describe(
+          'Unique users its portfolio (WABA) reached by templates in the last 24 h; null when unlimited (not counted)',
+        ),
       frees_at: Timestamp.nullable().describe('When the oldest counted message leaves the window'),
     })
     .describe("The business portfolio's messaging limit, shared by the WABA's numbers"),
@@ -125,7 +128,7 @@ export function accountView(
     messaging_limit: {
       tier: doc.messaging_limit_tier,
       users_per_day: limit !== null && Number.isFinite(limit) ? limit : null,
-      reached_24h: activity.messaging?.used ?? 0,
+      reached_24h: activity.messaging ? activity.messaging.used : limit === Infinity ? null : 0,
       frees_at: activity.messaging?.frees_at?.toISOString() ?? null,
     },
     quality_rating: doc.quality_rating,

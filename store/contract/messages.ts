@@ -36,16 +36,17 @@ export interface MessageRepository {
    */
   applyStatuses(updates: StatusUpdate[]): Promise<(MessageDoc | null)[]>;
   /**
-   * Unique users (by phone number) that business-initiated messages of these accounts reached
-   * since `since`: templates not failed and not free inside a customer's window. `oldest` is
-   * the earliest such message: the window frees room no sooner than 24 h after it.
+   * Unique users that business-initiated messages of these accounts reached since `since`:
+   * templates not failed and not free inside a customer's window. A user is a contact, not a
+   * phone number: a contact may have none (known by its user id only). `oldest` is the
+   * earliest such message: the window frees room no sooner than 24 h after it.
    */
   businessInitiatedReach(
     accountIds: string[],
     since: Date,
   ): Promise<{ users: number; oldest: Date | null }>;
-  /** Which of `phones` such messages of these accounts reached since `since`. */
-  reachedAmong(accountIds: string[], since: Date, phones: string[]): Promise<string[]>;
+  /** Which of these contacts such messages of these accounts reached since `since`. */
+  reachedAmong(accountIds: string[], since: Date, contactIds: string[]): Promise<string[]>;
   /** A contact's messages, newest first, after a (time, id) cursor. */
   history(
     orgId: string,

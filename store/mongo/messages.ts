@@ -190,7 +190,7 @@ export function messageRepository(db: Db): MessageRepository {
     async businessInitiatedReach(accountIds, since) {
       const filter = businessInitiated(accountIds, since);
       const [users, first] = await Promise.all([
-        col.distinct('phone_number', filter),
+        col.distinct('contact_id', filter),
         col
           .find(filter, { projection: { created_at: 1 } })
           .sort({ created_at: 1 })
@@ -200,13 +200,12 @@ export function messageRepository(db: Db): MessageRepository {
       return { users: users.length, oldest: first?.created_at ?? null };
     },
 
-    async reachedAmong(accountIds, since, phones) {
-      if (!phones.length) return [];
-      const found = await col.distinct('phone_number', {
+    async reachedAmong(accountIds, since, contactIds) {
+      if (!contactIds.length) return [];
+      return col.distinct('contact_id', {
         ...businessInitiated(accountIds, since),
-        phone_number: { $in: phones },
+        contact_id: { $in: contactIds },
       });
-      return found;
     },
 
     /**

@@ -222,21 +222,21 @@ export function messageRepository(pool: pg.Pool): MessageRepository {
 
     async businessInitiatedReach(accountIds, since) {
       const res = await pool.query<{ users: number; oldest: Date | null }>(
-        `SELECT count(DISTINCT phone_number)::int AS users, min(created_at) AS oldest
+        `SELECT count(DISTINCT contact_id)::int AS users, min(created_at) AS oldest
          FROM messages WHERE ${BUSINESS_INITIATED}`,
         [accountIds, since],
       );
       return { users: res.rows[0]?.users ?? 0, oldest: res.rows[0]?.oldest ?? null };
     },
 
-    async reachedAmong(accountIds, since, phones) {
-      if (!phones.length) return [];
-      const res = await pool.query<{ phone_number: string }>(
-        `SELECT DISTINCT phone_number FROM messages
-         WHERE ${BUSINESS_INITIATED} AND phone_number = ANY($3::text[])`,
-        [accountIds, since, phones],
+    async reachedAmong(accountIds, since, contactIds) {
+      if (!contactIds.length) return [];
+      const res = await pool.query<{ contact_id: string }>(
+        `SELECT DISTINCT contact_id FROM messages
+         WHERE ${BUSINESS_INITIATED} AND contact_id = ANY($3::text[])`,
+        [accountIds, since, contactIds],
       );
-      return res.rows.map((r) => r.phone_number);
+      return res.rows.map((r) => r.contact_id);
     },
 
     async history(orgId, contactId, opts) {

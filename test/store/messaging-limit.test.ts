@@ -94,26 +94,44 @@ describe.each(STORE_KINDS)('%s', (kind) => {
     expect((await store.messages.byId(m._id))?.pricing).toEqual(pricing);
   });
 
-  it('counts unique users reached by templates in 24 h across the WABA, not replies, failures or older ones', async () => {
+  it('counts unique users (contacts) reached by templates in 24 h across the WABA, not replies, failures or older ones', async () => {
     const waba = String(Math.floor(Math.random() * 1e12));
     const a = await account(waba, '+15551110001');
     const b = await account(waba, '+15551110002');
+    const [u1, u2, u3, u4, u5, u6] = Array.from({ length: 6 }, () => randomUUID());
+    const to = (contactId: string, over: Partial<NewMessage> = {}) => ({
+      contact_id: contactId,
+      ...over,
+    });
     const now = Date.now();
-    await store.messages.insert(template(a._id, '+911'), new Date(now - 2 * HOUR));
-    await store.messages.insert(template(a._id, '+911'), new Date(now - HOUR));
-    await store.messages.insert(template(b._id, '+912'), new Date(now - 3 * HOUR));
-    await store.messages.insert(template(b._id, '+913', { type: 'text' }), new Date(now));
-    await store.messages.insert(template(b._id, '+914', { status: 'failed' }), new Date(now));
-    await store.messages.insert(template(a._id, '+915'), new Date(now - 25 * HOUR));
+    await store.messages.insert(template(a._id, '+911', to(u1!)), new Date(now - 2 * HOUR));
+    // The same user again, under another number (it changed): still one user.
+    await store.messages.insert(template(a._id, '+9110', to(u1!)), new Date(now - HOUR));
+    await store.messages.insert(template(b._id, '+912', to(u2!)), new Date(now - 3 * HOUR));
+    await store.messages.insert(template(b._id, '+913', to(u3!, { type: 'text' })), new Date(now));
+    await store.messages.insert(template(b._id, '+914', to(u4!, { status: 'failed' })), new Date());
+    await store.messages.insert(template(a._id, '+915', to(u5!)), new Date(now - 25 * HOUR));
+    // Two users who share a number (or have none to tell them apart) are two users.
+    await store.messages.insert(template(b._id, '+912', to(u6!)), new Date(now - HOUR));
     await store.accounts.setMessagingLimit({ wabaId: waba }, { tier: 'TIER_2K' });
 
     const w = await messagingWindow(store, (await store.accounts.findById(a._id))!);
-    expect(w).toMatchObject({ tier: 'TIER_2K', limit: 2000, used: 2 });
+    expect(w).toMatchObject({ tier: 'TIER_2K', limit: 2000, used: 3 });
     expect(w.frees_at?.getTime()).toBe(now - 3 * HOUR + 24 * HOUR);
     const since = new Date(now - 24 * HOUR);
     expect(
-      (await store.messages.reachedAmong([a._id, b._id], since, ['+911', '+913', '+915'])).sort(),
-    ).toEqual(['+911']);
+      (await store.messages.reachedAmong([a._id, b._id], since, [u1!, u3!, u5!, u6!])).sort(),
+    ).toEqual([u1!, u6!].sort());
+    expect(await store.messages.reachedAmong([a._id], since, [])).toEqual([]);
+
+    // An unlimited portfolio is not counted at all.
+    await store.accounts.setMessagingLimit({ wabaId: waba }, { tier: 'TIER_UNLIMITED' });
+    expect(await messagingWindow(store, (await store.accounts.findById(a._id))!)).toEqual({
+      tier: 'TIER_UNLIMITED',
+      limit: Infinity,
+      used: null,
+      frees_at: null,
+    });
   });
 
   it('applies phone_number_quality_update and business_capability_update values to the WABA', async () => {
