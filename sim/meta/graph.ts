@@ -112,7 +112,7 @@ export function graphRoutes(opts: {
         verified_name: 'Waflow Sandbox',
         code_verification_status: 'VERIFIED',
         display_phone_number: number.displayPhoneNumber,
-        quality_rating: 'GREEN',
+        quality_rating: number.qualityRating ?? 'GREEN',
         whatsapp_business_manager_messaging_limit: state.messagingLimitTier(number.wabaId),
         platform_type: 'CLOUD_API',
         throughput: { level: 'STANDARD' },

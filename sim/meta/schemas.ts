@@ -109,6 +109,8 @@ export const RegisterNumber = z.strictObject({
     .optional(),
   /** Only this token (and the sandbox token) may then read the number or send from it. */
   accessToken: z.string().regex(/^\S+$/, 'a token without spaces').optional(),
+  /** What Graph then reports as the number's `quality_rating`. */
+  qualityRating: z.enum(['GREEN', 'YELLOW', 'RED', 'UNKNOWN']).optional(),
 });
 
 export const Inbound = z.looseObject({

@@ -55,6 +55,7 @@ export async function createMetaSimulator(opts: MetaSimulatorOptions): Promise<M
         wabaId: n.wabaId,
         displayPhoneNumber: n.displayPhoneNumber,
         accessToken: n.accessToken,
+        qualityRating: n.qualityRating,
       }),
     now: () => state.now(),
     advanceClock: (ms) => state.advanceClock(ms),

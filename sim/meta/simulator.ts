@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { InboundInput } from './inbound';
-import type { PhoneNumber } from './state';
+import type { PhoneNumber, QualityRating } from './state';
 import type {
   InjectedFailure,
   RequestLogEntry,
@@ -40,6 +40,7 @@ export interface MetaSimulator {
     wabaId?: string;
     displayPhoneNumber?: string;
     accessToken?: string;
+    qualityRating?: QualityRating;
   }): PhoneNumber;
   /** The simulator's clock, epoch ms: the injected clock plus any advance. */
   now(): number;

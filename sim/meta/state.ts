@@ -19,7 +19,11 @@ export interface PhoneNumber {
   id: string;
   wabaId: string;
   displayPhoneNumber: string;
+  /** As Graph reports it; `GREEN` unless set. */
+  qualityRating?: QualityRating;
 }
+
+export type QualityRating = 'GREEN' | 'YELLOW' | 'RED' | 'UNKNOWN';
 
 const WINDOW_MS = 24 * 60 * 60 * 1000;
 /** Logs keep the newest entries only, so a long-running sandbox does not grow without bound. */
@@ -101,6 +105,7 @@ export class SimState {
     wabaId?: string;
     displayPhoneNumber?: string;
     accessToken?: string;
+    qualityRating?: QualityRating;
   }): PhoneNumber {
     const current = this.number(n.id);
     if (n.accessToken !== undefined) this.owners.set(n.id, n.accessToken);
@@ -109,6 +114,7 @@ export class SimState {
       wabaId: n.wabaId ?? current.wabaId,
       // Webhooks carry the display number as digits only.
       displayPhoneNumber: n.displayPhoneNumber?.replace(/\D/g, '') ?? current.displayPhoneNumber,
+      qualityRating: n.qualityRating ?? current.qualityRating,
     };
     this.numbers.set(n.id, updated);
     return updated;
