@@ -1,4 +1,9 @@
-import { messagingWindow, tierUsers, windowScope } from '../accounts/messaging-limit';
+import {
+  LIMIT_WINDOW_MS,
+  messagingWindow,
+  tierUsers,
+  windowScope,
+} from '../accounts/messaging-limit';
 import { windowOpen } from '../meta/window';
 import type { Store } from '../store';
 import type { CampaignDoc, CampaignRecipientDoc, ContactDoc } from '../store/documents';
@@ -45,7 +50,7 @@ export async function withinMessagingLimit(
     taken++;
   }
   if (taken === fetched.length) return { fetched };
-  // Nothing counted yet means nothing frees room but this campaign's own next sends.
-  const limitedUntil = window.frees_at?.getTime() ?? Date.now();
+  // Nothing counted before: room frees only as this top-up's own sends leave the window.
+  const limitedUntil = window.frees_at?.getTime() ?? Date.now() + LIMIT_WINDOW_MS;
   return { fetched: fetched.slice(0, taken), limitedUntil };
 }
