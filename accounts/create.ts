@@ -43,6 +43,7 @@ export async function createAccount(
     throughput: cappedThroughput(req, null),
     marketingMessages: req.marketing_messages,
     coexistence: req.coexistence,
+    messagingLimit: { tier: number.messagingLimitTier, qualityRating: number.qualityRating },
   });
   return { doc, generatedVerifyToken: req.webhook_verify_token ? null : verifyToken };
 }

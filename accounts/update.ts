@@ -69,6 +69,10 @@ export async function updateAccount(
     if (numberChanged && req.display_phone_number === undefined) {
       changes.displayPhoneNumber = displayNumber(number);
     }
+    changes.messagingLimit = {
+      tier: number.messagingLimitTier,
+      qualityRating: number.qualityRating,
+    };
   }
   const doc = await store.accounts.update(orgId, id, changes);
   if (!doc) throw accountNotFound(id);

@@ -7,6 +7,7 @@ import type { NewMessage } from '../store/contract/messages';
 import type { CampaignDoc, CampaignRecipientDoc, ContactDoc } from '../store/documents';
 import type { Signals } from '../store/signals';
 import { campaignById } from './lifecycle';
+import { withinMessagingLimit } from './messaging-limit';
 import { renderCampaignMessage } from './message';
 
 /**
@@ -25,6 +26,11 @@ export interface TopUp {
   skipped: number;
   /** No pending recipient is left after the cursor. */
   exhausted: boolean;
+  /**
+   * Set when the portfolio's messaging limit held recipients back: when (epoch ms) the window
+   * may allow more (its oldest counted message leaves it).
+   */
+  limitedUntil?: number;
 }
 
 export interface BatchDeps extends ActionRunDeps {
@@ -120,7 +126,8 @@ export async function topUpCampaign(
   const limit = await batchSize(deps, doc);
   if (!limit) return { cursor, queued: 0, skipped: 0, exhausted: false };
 
-  const fetched = await store.campaigns.nextRecipients(campaignId, cursor, limit);
+  const all = await store.campaigns.nextRecipients(campaignId, cursor, limit);
+  const { fetched, limitedUntil } = await withinMessagingLimit(store, doc, all);
   const fromAction = await messageActionValues(
     deps,
     { ...doc, caller: { type: 'campaign', id: doc._id } },
@@ -146,6 +153,7 @@ export async function topUpCampaign(
     cursor: next.at(-1)?.recipient.seq ?? cursor,
     queued: messages.length,
     skipped: skipped.length,
-    exhausted: !cut && next.length < limit,
+    exhausted: !cut && limitedUntil === undefined && next.length < limit,
+    ...(limitedUntil !== undefined ? { limitedUntil } : {}),
   };
 }

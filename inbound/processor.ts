@@ -12,6 +12,7 @@ import {
   type MetaStatus,
   type MetaWebhook,
 } from '../meta/webhook-payload';
+import { statusConversation, statusPricing } from './pricing';
 
 const STATUSES = new Set<MessageStatus>(['sent', 'delivered', 'read', 'failed']);
 /** Every webhook names its number; its account is read once in this long, not per webhook. */
@@ -159,6 +160,8 @@ export function inboundProcessor(store: Store, hooks: InboundHooks = {}) {
         status === 'failed'
           ? { code: e?.code ?? 0, message: e?.message ?? e?.title ?? 'Message failed' }
           : null,
+      pricing: statusPricing(s),
+      conversation: statusConversation(s),
     };
   }
 

@@ -33,6 +33,10 @@ export interface MetaPhoneNumber {
   id: string;
   displayPhoneNumber: string | null;
   verifiedName: string | null;
+  /** The business portfolio's messaging limit (`TIER_250`, `TIER_2K`... `TIER_UNLIMITED`). */
+  messagingLimitTier: string | null;
+  /** `GREEN`, `YELLOW`, `RED` or `UNKNOWN`. */
+  qualityRating: string | null;
 }
 
 export interface TemplatePage {
@@ -40,6 +44,15 @@ export interface TemplatePage {
   /** Cursor of the next page, absent on the last one. */
   after: string | null;
 }
+
+/** `messaging_limit_tier` is deprecated: the portfolio's limit has its own field since v24. */
+const PHONE_NUMBER_FIELDS = [
+  'id',
+  'display_phone_number',
+  'verified_name',
+  'whatsapp_business_manager_messaging_limit',
+  'quality_rating',
+].join(',');
 
 interface GraphError {
   error?: {
@@ -159,15 +172,19 @@ export function createMetaClient(opts: {
         id?: string;
         display_phone_number?: string;
         verified_name?: string;
+        whatsapp_business_manager_messaging_limit?: string;
+        quality_rating?: string;
       }>(
         target,
         'GET',
-        `${encodeURIComponent(target.phoneNumberId)}?fields=id,display_phone_number,verified_name`,
+        `${encodeURIComponent(target.phoneNumberId)}?fields=${PHONE_NUMBER_FIELDS}`,
       );
       return {
         id: res.id ?? target.phoneNumberId,
         displayPhoneNumber: res.display_phone_number ?? null,
         verifiedName: res.verified_name ?? null,
+        messagingLimitTier: res.whatsapp_business_manager_messaging_limit ?? null,
+        qualityRating: res.quality_rating ?? null,
       };
     },
 

@@ -64,6 +64,9 @@ export interface MetaStatus {
   recipient_user_id?: string;
   recipient_parent_user_id?: string;
   biz_opaque_callback_data?: string;
+  /** Meta's charge for the message (PMP since July 2025): billable, category, type, model. */
+  pricing?: { billable?: boolean; category?: string; type?: string; pricing_model?: string };
+  conversation?: { id?: string; origin?: { type?: string }; expiration_timestamp?: string };
   errors?: { code?: number; title?: string; message?: string; error_data?: { details?: string } }[];
 }
 

@@ -50,6 +50,23 @@ export interface NewAccount {
   coexistence?: boolean;
   /** Overrides the configured Graph API URL (tests, private gateways). */
   graphUrl?: string;
+  /** As Meta answered when the number was verified. */
+  messagingLimit?: MessagingLimitFacts;
+}
+
+/** What Meta says of a number's messaging limit; an absent field is left as stored. */
+export interface MessagingLimitFacts {
+  tier?: string | null;
+  qualityRating?: string | null;
+}
+
+/** The stored fields that the facts set. */
+export function messagingLimitFields(facts: MessagingLimitFacts, at: Date): Partial<AccountDoc> {
+  return {
+    ...(facts.tier !== undefined ? { messaging_limit_tier: facts.tier } : {}),
+    ...(facts.qualityRating !== undefined ? { quality_rating: facts.qualityRating } : {}),
+    limit_checked_at: at,
+  };
 }
 
 export type AccountChanges = Partial<Omit<NewAccount, 'graphUrl'>>;
@@ -92,6 +109,9 @@ export function newAccountDoc(
     status_reason: null,
     sandbox: false,
     graph_url: input.graphUrl ?? graphUrl,
+    messaging_limit_tier: input.messagingLimit?.tier ?? null,
+    quality_rating: input.messagingLimit?.qualityRating ?? null,
+    limit_checked_at: input.messagingLimit ? now : null,
     created_at: now,
     updated_at: now,
   };
@@ -135,6 +155,8 @@ export function accountChangeFields(changes: AccountChanges, key: Buffer): Parti
   if (changes.throughput !== undefined) set.throughput = changes.throughput;
   if (changes.marketingMessages !== undefined) set.marketing_messages = changes.marketingMessages;
   if (changes.coexistence !== undefined) set.coexistence = changes.coexistence;
+  if (changes.messagingLimit)
+    Object.assign(set, messagingLimitFields(changes.messagingLimit, new Date()));
   if (changes.appSecret !== undefined) set.app_secret_enc = encryptSecret(changes.appSecret, key);
   if (changes.verifyToken !== undefined) {
     set.verify_token_enc = encryptSecret(changes.verifyToken, key);

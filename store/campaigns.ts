@@ -133,7 +133,13 @@ export const isMessageStatus = (state: RecipientState): state is MessageStatus |
  * Counts from how many recipients show each state: `sent` counts every message that got at
  * least that far (delivered and read ones too), `delivered` the read ones too.
  */
-export function campaignCounts(byState: Partial<Record<RecipientState, number>>): CampaignCounts {
+/** The categories every campaign shows, billed or not; Meta may add others. */
+const BILLABLE_CATEGORIES = ['marketing', 'utility', 'authentication', 'service'];
+
+export function campaignCounts(
+  byState: Partial<Record<RecipientState, number>>,
+  billable: Record<string, number> = {},
+): CampaignCounts {
   const n = (s: RecipientState) => byState[s] ?? 0;
   return {
     total: Object.values(byState).reduce((sum, v) => sum + (v ?? 0), 0),
@@ -146,5 +152,9 @@ export function campaignCounts(byState: Partial<Record<RecipientState, number>>)
     deferred: n('deferred'),
     skipped: n('skipped'),
     cancelled: n('cancelled'),
+    billable: {
+      ...Object.fromEntries(BILLABLE_CATEGORIES.map((c) => [c, 0])),
+      ...billable,
+    },
   };
 }

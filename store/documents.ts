@@ -87,6 +87,15 @@ export interface AccountDoc {
   sandbox: boolean;
   /** Base URL of the Graph API this account talks to (Meta, or the simulator). */
   graph_url: string;
+  /**
+   * The business portfolio's messaging limit as Meta names it (`TIER_250`, `TIER_2K`,
+   * `TIER_10K`, `TIER_100K`, `TIER_UNLIMITED`); null until read from Graph or a webhook.
+   */
+  messaging_limit_tier: string | null;
+  /** The number's quality rating (`GREEN`, `YELLOW`, `RED`, `UNKNOWN`); null until read. */
+  quality_rating: string | null;
+  /** When the tier or the quality rating was last learnt. */
+  limit_checked_at: Date | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -145,6 +154,25 @@ export interface TemplateDoc {
 
 export type MessageStatus = 'queued' | 'sent' | 'delivered' | 'read' | 'failed';
 
+/**
+ * What Meta charges for a message, from its statuses: `category` (`marketing`, `utility`,
+ * `authentication`, `service`, `marketing_lite`...), `type` (`regular`, `free_customer_service`,
+ * `free_entry_point`), `pricing_model` (`PMP` since July 2025, `CBP` before).
+ */
+export interface MessagePricing {
+  billable: boolean | null;
+  category: string | null;
+  type: string | null;
+  pricing_model: string | null;
+}
+
+/** The conversation Meta opened or used for a message, when its status says. */
+export interface MessageConversation {
+  id: string;
+  origin_type: string | null;
+  expires_at: Date | null;
+}
+
 export interface MessageDoc {
   /** Outbound: a UUID. Inbound: `in:<wamid>`, so a redelivered webhook cannot store it twice. */
   _id: string;
@@ -182,6 +210,9 @@ export interface MessageDoc {
    * Absent or null when it never was.
    */
   deferred?: { until: Date; reason: { code: number; message: string } } | null;
+  /** From the latest status that carried it; null until one did. */
+  pricing: MessagePricing | null;
+  conversation: MessageConversation | null;
   created_at: Date;
   updated_at: Date;
 }

@@ -16,6 +16,8 @@ export function newMessageDoc(message: NewMessage, at: Date): MessageDoc {
     ...message,
     status_history: [{ status: message.status, at }],
     error: null,
+    pricing: null,
+    conversation: null,
     created_at: at,
     updated_at: at,
   };
@@ -29,3 +31,5 @@ export const sendClassOf = (origin: MessageDoc['origin']): SendClass =>
 
 /** Statuses of a message Meta accepted: a 131049 `failed` status defers those. */
 export const DEFERRABLE_STATUSES: readonly MessageStatus[] = ['sent', 'delivered', 'read'];
+/** Template messages count against the messaging limit unless Meta made them free in a window. */
+export const FREE_IN_WINDOW = 'free_customer_service';

@@ -1,3 +1,4 @@
+import { refreshMessagingLimit } from '../accounts/messaging-limit';
 import { headerFormat, parameterCounts } from '../meta/template-parameters';
 import type { MetaClient, MetaTemplate } from '../meta/client';
 import { MetaApiError } from '../meta/errors';
@@ -104,5 +105,7 @@ export async function syncAccountTemplates(
     throw err;
   }
   const removed = await store.templates.removeOthers(account._id, [...seen]);
+  // The hourly sync also keeps the portfolio's messaging limit and the quality rating fresh.
+  await refreshMessagingLimit({ store, meta }, account);
   return { account_id: account._id, synced: seen.size, removed, error: null };
 }

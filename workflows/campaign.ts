@@ -46,6 +46,8 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignSt
     total: null,
   };
   let exhausted = false;
+  /** Paused by its messaging limit (not by hand): it resumes by itself. */
+  let limitPaused = false;
   // Read through a function: the update handlers change it between awaits.
   const is = (status: CampaignStatus) => p.status === status;
   setHandler(campaignProgressQuery, () => p);
@@ -53,12 +55,14 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignSt
     pauseCampaignUpdate,
     async (reason: CampaignPauseReason) => {
       p.status = 'paused';
+      // A pause by hand during a limit pause stays until resumed by hand.
+      limitPaused = false;
       await acts.setCampaignStatus(campaignId, 'paused', reason);
       return p.status;
     },
     {
       validator: (_reason: CampaignPauseReason) => {
-        if (p.status !== 'running')
+        if (p.status !== 'running' && !limitPaused)
           throw rejected(`Only a running campaign can be paused; it is ${p.status}`);
       },
     },
@@ -67,6 +71,7 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignSt
     resumeCampaignUpdate,
     async () => {
       p.status = 'running';
+      limitPaused = false;
       await acts.setCampaignStatus(campaignId, 'running');
       return p.status;
     },
@@ -112,6 +117,8 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignSt
         p.queued += r.queued;
         p.skipped += r.skipped;
         exhausted = r.exhausted;
+        if (r.limitedUntil !== undefined && is('running'))
+          await waitForMessagingLimit(r.limitedUntil);
       }
       if (exhausted && (await acts.campaignBacklog(campaignId)) === 0) {
         if (is('cancelled')) return await finish();
@@ -131,6 +138,26 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignSt
     p.status = 'failed';
     await acts.failCampaign(campaignId, cause.message).catch(() => undefined);
     return p.status;
+  }
+
+  /**
+   * Paused with reason `messaging_limit` until the window's oldest counted send leaves it; then
+   * running again, and the next top-up checks the window anew. A pause or resume by hand, or a
+   * cancel, meanwhile takes over.
+   */
+  async function waitForMessagingLimit(until: number): Promise<void> {
+    p.status = 'paused';
+    limitPaused = true;
+    await acts.setCampaignStatus(campaignId, 'paused', {
+      code: 'messaging_limit',
+      message: `The portfolio's messaging limit of unique users in 24 h is reached; resumes by itself at ${new Date(until).toISOString()}`,
+    });
+    await condition(() => !limitPaused || !is('paused'), Math.max(1_000, until - Date.now()));
+    const byItself = limitPaused && is('paused');
+    limitPaused = false;
+    if (!byItself) return;
+    p.status = 'running';
+    await acts.setCampaignStatus(campaignId, 'running');
   }
 
   /**

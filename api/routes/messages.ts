@@ -14,6 +14,7 @@ import {
   protectedErrors,
 } from '../schemas/common';
 import {
+  conversationView,
   MessageHistoryQuery,
   MessageView,
   SendMessageBody,
@@ -43,6 +44,8 @@ function messageView(m: MessageDoc) {
       ...(h.error ? { error: h.error } : {}),
     })),
     error: m.error ?? deferred?.reason ?? null,
+    pricing: m.pricing ?? null,
+    conversation: conversationView(m.conversation ?? null),
     created_at: m.created_at.toISOString(),
   };
 }

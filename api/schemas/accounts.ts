@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { IDLE, type SendActivity } from '../../accounts/read';
+import { tierUsers } from '../../accounts/messaging-limit';
 import type { CreateAccountRequest, UpdateAccountRequest } from '../../accounts/requests';
 import type { AccountDoc } from '../../store/documents';
 import { checked, Timestamp } from './common';
@@ -85,6 +86,28 @@ export const AccountView = z.object({
     .number()
     .min(0)
     .describe('Messages a second this number is sending now; 0 when idle'),
+  messaging_limit: z
+    .object({
+      tier: z
+        .string()
+        .nullable()
+        .describe("Meta's tier (TIER_250, TIER_2K, TIER_10K, TIER_100K, TIER_UNLIMITED)"),
+      users_per_day: z
+        .number()
+        .int()
+        .nullable()
+        .describe('Unique users a moving 24 h allows; null when unlimited or not known yet'),
+      reached_24h: z
+        .number()
+        .int()
+        .nullable()
+        .describe(
+          'Unique users its portfolio (WABA) reached by templates in the last 24 h; null when unlimited (not counted)',
+        ),
+      frees_at: Timestamp.nullable().describe('When the oldest counted message leaves the window'),
+    })
+    .describe("The business portfolio's messaging limit, shared by the WABA's numbers"),
+  quality_rating: z.string().nullable().describe('GREEN, YELLOW, RED or UNKNOWN'),
   created_at: Timestamp,
   updated_at: Timestamp,
 });
@@ -101,6 +124,7 @@ export function accountView(
   doc: AccountDoc,
   activity: SendActivity = IDLE,
 ): z.infer<typeof AccountView> {
+  const limit = tierUsers(doc.messaging_limit_tier);
   return {
     id: doc._id,
     name: doc.name,
@@ -119,6 +143,13 @@ export function accountView(
     webhook_verify_token_set: doc.verify_token_enc.length > 0,
     queue: { transactional: activity.queue.transactional, bulk: activity.queue.bulk },
     send_rate: activity.send_rate,
+    messaging_limit: {
+      tier: doc.messaging_limit_tier,
+      users_per_day: limit !== null && Number.isFinite(limit) ? limit : null,
+      reached_24h: activity.messaging ? activity.messaging.used : limit === Infinity ? null : 0,
+      frees_at: activity.messaging?.frees_at?.toISOString() ?? null,
+    },
+    quality_rating: doc.quality_rating,
     created_at: doc.created_at.toISOString(),
     updated_at: doc.updated_at.toISOString(),
   };

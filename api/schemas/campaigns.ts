@@ -3,7 +3,7 @@ import type { CampaignCounts, RecipientView } from '../../store/contract/campaig
 import type { CampaignDoc } from '../../store/documents';
 import type { CampaignMessageRequest, CampaignRequest } from '../../campaigns/request';
 import { checked, Id, NextCursor, Timestamp } from './common';
-import { TemplateComponent } from './messages';
+import { PricingView, TemplateComponent } from './messages';
 
 const Label = z.string().trim().min(1).max(100);
 const unique = <T>(values: T[]) => [...new Set(values)];
@@ -135,6 +135,9 @@ const CountsView = z.object({
     .describe("Refused under Meta's per-user marketing cap (131049): sent again a day later"),
   skipped: z.number().int().describe('Not sent: window closed (24h mode), contact deleted'),
   cancelled: z.number().int().describe('Not sent because the campaign was cancelled'),
+  billable: z
+    .record(z.string(), z.number().int())
+    .describe("Messages Meta bills, by pricing category, from their statuses' pricing"),
 });
 
 const AudienceView = z.object({
@@ -210,6 +213,7 @@ export function campaignView(doc: CampaignDoc, counts: CampaignCounts): Campaign
       deferred: counts.deferred,
       skipped: counts.skipped,
       cancelled: counts.cancelled,
+      billable: counts.billable,
     },
     progress: Math.round(progress * 10_000) / 10_000,
     error: doc.error,
@@ -275,6 +279,7 @@ export const RecipientItem = z.object({
   deferred_until: Timestamp.nullable().describe(
     "When a deferred recipient's message is sent again (Meta's marketing cap, 131049)",
   ),
+  pricing: PricingView,
 });
 
 export const RecipientPage = z.object({
@@ -294,6 +299,7 @@ export function recipientItem(r: RecipientView): z.infer<typeof RecipientItem> {
     error_message: r.error?.message ?? null,
     reason: r.reason,
     deferred_until: iso(r.deferred_until),
+    pricing: r.pricing,
   };
 }
 

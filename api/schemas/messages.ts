@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { MediaRequest, TemplateComponentRequest, TemplateRequest } from '../../meta/messages';
 import type { MessageHistoryRequest } from '../../sending/message-history';
 import type { SendMessageRequest } from '../../sending/send-message';
+import type { MessageConversation } from '../../store/documents';
 import { checked, Id, Timestamp } from './common';
 import { DefaultCountry } from './country';
 import { UserId } from './user-id';
@@ -147,6 +148,30 @@ export const SendMessageResult = z.object({
   status: z.enum(['sent', 'queued']),
 });
 
+export const PricingView = z
+  .object({
+    billable: z.boolean().nullable(),
+    category: z
+      .string()
+      .nullable()
+      .describe('marketing, utility, authentication, service, marketing_lite...'),
+    type: z.string().nullable().describe('regular, free_customer_service, free_entry_point'),
+    pricing_model: z.string().nullable().describe('PMP (per message, since July 2025) or CBP'),
+  })
+  .nullable()
+  .describe("Meta's charge for the message, from its statuses; null until a status carried it");
+
+export const ConversationView = z
+  .object({
+    id: z.string(),
+    origin_type: z.string().nullable(),
+    expires_at: Timestamp.nullable(),
+  })
+  .nullable();
+
+export const conversationView = (c: MessageConversation | null) =>
+  c && { id: c.id, origin_type: c.origin_type, expires_at: c.expires_at?.toISOString() ?? null };
+
 export const MessageView = z.object({
   id: z.string(),
   message_id: z.string().nullable().describe('wamid'),
@@ -172,6 +197,8 @@ export const MessageView = z.object({
     }),
   ),
   error: z.object({ code: z.number(), message: z.string() }).nullable(),
+  pricing: PricingView,
+  conversation: ConversationView,
   created_at: Timestamp,
 });
 

@@ -86,6 +86,18 @@ export const pairRateLimitHit = () =>
     'Message failed to send because there were too many messages sent from this phone number to the same phone number in a short period of time.',
   );
 
+/**
+ * Meta documents no code of its own for the portfolio's messaging limit; 131048 is the one whose
+ * text its messaging-limit page quoted for sends beyond the limit, so the simulator answers it.
+ */
+export const messagingLimitHit = () =>
+  new MetaError(
+    400,
+    131048,
+    '(#131048) Spam rate limit hit',
+    'Message failed to send because there are restrictions on how many messages can be sent from this phone number. This may be because too many previous messages were blocked or flagged as spam.',
+  );
+
 export const somethingWentWrong = () =>
   new MetaError(
     500,

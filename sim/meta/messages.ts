@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import {
   invalidParameter,
   MetaError,
+  messagingLimitHit,
   notMarketingTemplate,
   notOnboardedToMarketingMessages,
   pairRateLimitHit,
@@ -91,6 +92,10 @@ export function messageRoutes(
               'Only template messages can be sent through the Marketing Messages API.',
             );
       }
+      const inWindow = state.windowOpen(number.id, message.waId);
+      if (template && !inWindow && !state.reach(number.wabaId, message.waId)) {
+        throw messagingLimitHit();
+      }
       const refused = state.admit(number.id, message.waId);
       if (refused === 'throughput') throw rateLimitHit();
       if (refused === 'pair') throw pairRateLimitHit();
@@ -122,7 +127,8 @@ export function messageRoutes(
         userId: message.userId ?? state.userIdOf(message.waId) ?? null,
         category: template ? template.category.toLowerCase() : 'service',
         bizOpaqueCallbackData: message.bizOpaqueCallbackData,
-        outsideWindow: !template && !state.windowOpen(number.id, message.waId),
+        outsideWindow: !template && !inWindow,
+        inWindow,
         failure: aimed
           ? statusError(
               aimed.code,

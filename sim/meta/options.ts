@@ -4,6 +4,7 @@ export const DEFAULT_OPTIONS: RuntimeOptions = {
   webhookUrl: null,
   throughputPerSecond: 80,
   throughputPerNumber: {},
+  messagingLimitPerWaba: {},
   pairRate: { intervalMs: 6_000, burst: 45 },
   latencyMs: 0,
   answerLatencyMs: 0,
@@ -24,11 +25,19 @@ export const DEFAULT_OPTIONS: RuntimeOptions = {
 export function mergeOptions(base: RuntimeOptions, patch: RuntimeOptionsPatch): RuntimeOptions {
   const defined = <T extends object>(o: T | undefined): Partial<T> =>
     Object.fromEntries(Object.entries(o ?? {}).filter(([, v]) => v !== undefined)) as Partial<T>;
-  const { throughputPerNumber, pairRate, statusWebhooks, webhookRetry, ...flat } = patch;
+  const {
+    throughputPerNumber,
+    messagingLimitPerWaba,
+    pairRate,
+    statusWebhooks,
+    webhookRetry,
+    ...flat
+  } = patch;
   return {
     ...base,
     ...defined(flat),
     throughputPerNumber: withOverrides(base.throughputPerNumber, throughputPerNumber),
+    messagingLimitPerWaba: withOverrides(base.messagingLimitPerWaba, messagingLimitPerWaba),
     pairRate: { ...base.pairRate, ...defined(pairRate) },
     statusWebhooks: { ...base.statusWebhooks, ...defined(statusWebhooks) },
     webhookRetry: { ...base.webhookRetry, ...defined(webhookRetry) },

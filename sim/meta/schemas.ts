@@ -14,6 +14,7 @@ export const OptionsPatch = z.strictObject({
     .strictObject({ intervalMs: z.number().int().min(0), burst: z.number().int().min(1) })
     .partial()
     .optional(),
+  messagingLimitPerWaba: z.record(z.string().min(1), z.number().int().min(1).nullable()).optional(),
   latencyMs: z.number().int().min(0).optional(),
   today: z.iso.date().nullable().optional(),
   answerLatencyMs: z.number().int().min(0).optional(),
@@ -121,6 +122,8 @@ export const RegisterNumber = z.strictObject({
   /** Only this token (and the sandbox token) may then read the number or send from it. */
   accessToken: z.string().regex(/^\S+$/, 'a token without spaces').optional(),
   marketingMessages: z.boolean().optional(),
+  /** What Graph then reports as the number's `quality_rating`. */
+  qualityRating: z.enum(['GREEN', 'YELLOW', 'RED', 'UNKNOWN']).optional(),
 });
 
 const UserId = z.string().regex(/^[A-Z]{2}(\.[A-Za-z0-9]+)+$/, 'must be a BSUID like US.1234');

@@ -65,6 +65,7 @@ export async function createMetaSimulator(opts: MetaSimulatorOptions): Promise<M
         displayPhoneNumber: n.displayPhoneNumber,
         accessToken: n.accessToken,
         marketingMessages: n.marketingMessages,
+        qualityRating: n.qualityRating,
       }),
     now: () => state.now(),
     advanceClock: (ms) => state.advanceClock(ms),

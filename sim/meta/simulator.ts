@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { InboundInput, SystemInput } from './inbound';
-import type { PhoneNumber } from './state';
+import type { PhoneNumber, QualityRating } from './state';
 import type {
   InjectedFailure,
   RequestLogEntry,
@@ -48,6 +48,7 @@ export interface MetaSimulator {
     accessToken?: string;
     /** Onboarded to the Marketing Messages API (`/marketing_messages` refuses others). */
     marketingMessages?: boolean;
+    qualityRating?: QualityRating;
   }): PhoneNumber;
   /** The simulator's clock, epoch ms: the injected clock plus any advance. */
   now(): number;

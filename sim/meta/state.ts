@@ -23,7 +23,11 @@ export interface PhoneNumber {
   displayPhoneNumber: string;
   /** Its business accepted the Marketing Messages API's terms: /marketing_messages serves it. */
   marketingMessages?: boolean;
+  /** As Graph reports it; `GREEN` unless set. */
+  qualityRating?: QualityRating;
 }
+
+export type QualityRating = 'GREEN' | 'YELLOW' | 'RED' | 'UNKNOWN';
 
 const WINDOW_MS = 24 * 60 * 60 * 1000;
 /** Logs keep the newest entries only, so a long-running sandbox does not grow without bound. */
@@ -55,6 +59,8 @@ export class SimState {
   /** Accepted send times within the last second, per phone number. */
   private readonly recentSends = new Map<string, SlidingWindow>();
   private readonly pairRate = new PairRate();
+  /** Per WABA: each user's last business-initiated message, for its messaging limit. */
+  private readonly reached = new Map<string, Map<string, number>>();
   private readonly failures = new FailureQueue();
 
   constructor(
@@ -113,6 +119,7 @@ export class SimState {
     displayPhoneNumber?: string;
     accessToken?: string;
     marketingMessages?: boolean;
+    qualityRating?: QualityRating;
   }): PhoneNumber {
     const current = this.number(n.id);
     if (n.accessToken !== undefined) this.owners.set(n.id, n.accessToken);
@@ -122,6 +129,7 @@ export class SimState {
       // Webhooks carry the display number as digits only.
       displayPhoneNumber: n.displayPhoneNumber?.replace(/\D/g, '') ?? current.displayPhoneNumber,
       marketingMessages: n.marketingMessages ?? current.marketingMessages ?? false,
+      qualityRating: n.qualityRating ?? current.qualityRating,
     };
     this.numbers.set(n.id, updated);
     return updated;
@@ -201,6 +209,32 @@ export class SimState {
     return null;
   }
 
+  /** The WABA's messaging limit as Graph names it. */
+  messagingLimitTier(wabaId: string): string {
+    const limit = this.options.messagingLimitPerWaba[wabaId];
+    if (limit === undefined) return 'TIER_UNLIMITED';
+    return limit >= 1_000 && limit % 1_000 === 0 ? `TIER_${limit / 1_000}K` : `TIER_${limit}`;
+  }
+
+  /**
+   * Counts a business-initiated message (a template outside the user's window) against its
+   * WABA's limit of unique users in a moving 24 h; false when a new user would exceed it.
+   * A user reached in the window does not count again.
+   */
+  reach(wabaId: string, waId: string): boolean {
+    const now = this.now();
+    let users = this.reached.get(wabaId);
+    if (!users) {
+      users = new Map();
+      this.reached.set(wabaId, users);
+    }
+    for (const [user, at] of users) if (now - at >= WINDOW_MS) users.delete(user);
+    const limit = this.options.messagingLimitPerWaba[wabaId];
+    if (!users.has(waId) && limit !== undefined && users.size >= limit) return false;
+    users.set(waId, now);
+    return true;
+  }
+
   failNext(count: number | 'always', failure: InjectedFailure) {
     // A phone number is matched by its digits, as sends name it (`+44 7700...` or `447700...`).
     const phone = 'recipient' in failure && failure.recipient && normalizePhone(failure.recipient);
@@ -224,6 +258,7 @@ export class SimState {
     this.sendLog.clear();
     this.recentSends.clear();
     this.pairRate.clear();
+    this.reached.clear();
     this.failures.clear();
   }
 }

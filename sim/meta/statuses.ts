@@ -17,6 +17,8 @@ export interface AcceptedMessage {
   outsideWindow: boolean;
   /** An injected error (`via: 'status'`): accepted, then reported failed with it. */
   failure?: ReturnType<typeof statusError> | null;
+  /** Sent while the user's customer service window is open. */
+  inWindow?: boolean;
 }
 
 /** Meta's envelope for everything posted to the `messages` field of a WABA. */
@@ -47,7 +49,8 @@ export function envelope(number: PhoneNumber, value: Record<string, unknown>) {
 export function statusPayload(m: AcceptedMessage, status: MessageStatus, nowMs: number) {
   const timestamp = Math.floor(nowMs / 1000);
   const billed = status === 'sent' || status === 'delivered';
-  const service = m.category === 'service';
+  // Replies, and utility templates, inside the customer service window are free (PMP).
+  const free = m.category === 'service' || (m.inWindow === true && m.category === 'utility');
   return envelope(m.number, {
     statuses: [
       {
@@ -70,9 +73,9 @@ export function statusPayload(m: AcceptedMessage, status: MessageStatus, nowMs: 
                 origin: { type: m.category },
               },
               pricing: {
-                billable: !service,
+                billable: !free,
                 pricing_model: 'PMP',
-                type: service ? 'free_customer_service' : 'regular',
+                type: free ? 'free_customer_service' : 'regular',
                 category: m.category,
               },
             }

@@ -38,6 +38,11 @@ export interface RuntimeOptions {
   /** `throughputPerSecond` of some numbers, by phone_number_id. */
   throughputPerNumber: Record<string, number>;
   pairRate: PairRateOptions;
+  /**
+   * The business portfolio's messaging limit (a portfolio is a WABA here): unique users a
+   * moving 24 h of business-initiated messages may reach, by WABA id; absent: unlimited.
+   */
+  messagingLimitPerWaba: Record<string, number>;
   latencyMs: number;
   /** Pause between accepting a message and answering: the window in which a sender can die. */
   answerLatencyMs: number;
@@ -52,10 +57,15 @@ export interface RuntimeOptions {
 }
 
 export type RuntimeOptionsPatch = Partial<
-  Omit<RuntimeOptions, 'throughputPerNumber' | 'pairRate' | 'statusWebhooks' | 'webhookRetry'>
+  Omit<
+    RuntimeOptions,
+    'throughputPerNumber' | 'messagingLimitPerWaba' | 'pairRate' | 'statusWebhooks' | 'webhookRetry'
+  >
 > & {
   /** Merged into the current overrides; a null removes the number's override. */
   throughputPerNumber?: Record<string, number | null>;
+  /** Merged likewise; a null makes the WABA unlimited again. */
+  messagingLimitPerWaba?: Record<string, number | null>;
   pairRate?: Partial<PairRateOptions>;
   statusWebhooks?: Partial<StatusWebhookOptions>;
   webhookRetry?: Partial<WebhookRetryOptions>;

@@ -1,4 +1,9 @@
-import type { AccountChanges, AccountCredentials, NewAccount } from '../accounts';
+import type {
+  AccountChanges,
+  AccountCredentials,
+  MessagingLimitFacts,
+  NewAccount,
+} from '../accounts';
 import type { AccountDoc, TemplateDoc } from '../documents';
 import type { SandboxSettings } from '../sandbox-account';
 
@@ -29,6 +34,16 @@ export interface AccountRepository {
   /** Deletes the account; if it was the default, the oldest remaining one takes over. */
   remove(orgId: string, id: string): Promise<AccountDoc | null>;
   markDisconnected(id: string, reason: string): Promise<void>;
+  /**
+   * Records what Meta says of the messaging limit: of one account, or of every account of a
+   * WABA (account-level webhooks name only the WABA). Returns how many accounts it updated.
+   */
+  setMessagingLimit(
+    where: { id: string } | { wabaId: string },
+    facts: MessagingLimitFacts,
+  ): Promise<number>;
+  /** Unscoped: the accounts of one WABA, which share its portfolio's messaging limit. */
+  listByWaba(wabaId: string): Promise<AccountDoc[]>;
 }
 
 export interface TemplateFilter {

@@ -4,6 +4,7 @@ import type {
   CampaignMessage,
   CampaignRecipientDoc,
   ContactDoc,
+  MessagePricing,
   MessageStatus,
   RecipientSnapshotState,
 } from '../documents';
@@ -40,6 +41,8 @@ export interface RecipientView {
   reason: string | null;
   /** When a deferred recipient's message is sent again; null unless deferred. */
   deferred_until: Date | null;
+  /** Its message's pricing, once a status carried it. */
+  pricing: MessagePricing | null;
 }
 
 export type CampaignCounts = Record<
@@ -55,7 +58,10 @@ export type CampaignCounts = Record<
   | 'skipped'
   | 'cancelled',
   number
->;
+> & {
+  /** Messages Meta bills (`pricing.billable`), by pricing category. */
+  billable: Record<string, number>;
+};
 
 export interface CampaignRepository {
   /** The new campaign, or the one already stored under `input.id` (`created` false). */

@@ -1,6 +1,9 @@
-import type { MessageDoc, MessageStatus } from '../documents';
+import type { MessageConversation, MessageDoc, MessagePricing, MessageStatus } from '../documents';
 
-export type NewMessage = Omit<MessageDoc, 'created_at' | 'updated_at' | 'status_history' | 'error'>;
+export type NewMessage = Omit<
+  MessageDoc,
+  'created_at' | 'updated_at' | 'status_history' | 'error' | 'pricing' | 'conversation'
+>;
 
 export type StatusReason = { code: number; message: string };
 
@@ -32,6 +35,18 @@ export interface MessageRepository {
    * Returns, per update (same order), the message it applied to, or null when none matched.
    */
   applyStatuses(updates: StatusUpdate[]): Promise<(MessageDoc | null)[]>;
+  /**
+   * Unique users that business-initiated messages of these accounts reached since `since`:
+   * templates not failed and not free inside a customer's window. A user is a contact, not a
+   * phone number: a contact may have none (known by its user id only). `oldest` is the
+   * earliest such message: the window frees room no sooner than 24 h after it.
+   */
+  businessInitiatedReach(
+    accountIds: string[],
+    since: Date,
+  ): Promise<{ users: number; oldest: Date | null }>;
+  /** Which of these contacts such messages of these accounts reached since `since`. */
+  reachedAmong(accountIds: string[], since: Date, contactIds: string[]): Promise<string[]>;
   /** A contact's messages, newest first, after a (time, id) cursor. */
   history(
     orgId: string,
@@ -50,4 +65,7 @@ export interface StatusUpdate {
   status: Exclude<MessageStatus, 'queued'>;
   at: Date;
   error: StatusReason | null;
+  /** As the status carried them: a later status's replace an earlier one's. */
+  pricing?: MessagePricing | null;
+  conversation?: MessageConversation | null;
 }

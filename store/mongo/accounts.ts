@@ -3,6 +3,7 @@ import { sha256Hex } from '../../lib/crypto';
 import {
   accountChangeFields,
   accountCredentials,
+  messagingLimitFields,
   newAccountDoc,
   NO_SANDBOX,
   phoneNumberTaken,
@@ -12,7 +13,7 @@ import {
 import type { AccountRepository } from '../contract/accounts';
 import type { AccountDoc } from '../documents';
 import { sandboxAccountIds } from '../sandbox-account';
-import { isDuplicateKey } from './duplicate-key';
+import { isDuplicateKey, retryBusy } from './duplicate-key';
 
 export function accountRepository(
   db: Db,
@@ -146,5 +147,15 @@ export function accountRepository(
         { $set: { status: 'disconnected', status_reason: reason, updated_at: new Date() } },
       );
     },
+
+    async setMessagingLimit(where, facts) {
+      const filter = 'id' in where ? { _id: where.id } : { waba_id: where.wabaId };
+      const res = await retryBusy(() =>
+        col.updateMany(filter, { $set: messagingLimitFields(facts, new Date()) }),
+      );
+      return res.matchedCount;
+    },
+
+    listByWaba: (wabaId) => col.find({ waba_id: wabaId }).sort({ created_at: 1 }).toArray(),
   };
 }

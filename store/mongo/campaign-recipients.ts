@@ -5,7 +5,10 @@ import type { CampaignRecipientDoc, MessageDoc } from '../documents';
 
 export type StoredRecipient = CampaignRecipientDoc & { _id: string };
 
-type MessageFields = Pick<MessageDoc, '_id' | 'status' | 'wamid' | 'error' | 'deferred'>;
+type MessageFields = Pick<
+  MessageDoc,
+  '_id' | 'status' | 'wamid' | 'error' | 'deferred' | 'pricing'
+>;
 
 /** What a recipient with this message shows. */
 const shownState = (r: StoredRecipient, m: MessageFields | undefined) =>
@@ -32,7 +35,7 @@ export function recipientViews(
       const chunk = await messages
         .find(
           { _id: { $in: wanted.slice(i, i + LOOKUP_CHUNK) } },
-          { projection: { status: 1, wamid: 1, error: 1, deferred: 1 } },
+          { projection: { status: 1, wamid: 1, error: 1, deferred: 1, pricing: 1 } },
         )
         .toArray();
       for (const m of chunk) found.set(m._id, m);
@@ -52,6 +55,7 @@ export function recipientViews(
         message?.error ?? (message?.status === 'queued' ? message.deferred?.reason : null) ?? null,
       reason: r.reason,
       deferred_until: message?.status === 'queued' ? (message.deferred?.until ?? null) : null,
+      pricing: message?.pricing ?? null,
     };
   }
 
@@ -76,11 +80,17 @@ export function recipientViews(
         all.filter((r) => r.state === 'queued').map((r) => r.message_id),
       );
       const byState: Partial<Record<RecipientState, number>> = {};
+      const billable: Record<string, number> = {};
       for (const r of all) {
-        const s = shownState(r, r.message_id ? found.get(r.message_id) : undefined);
+        const m = r.message_id ? found.get(r.message_id) : undefined;
+        const s = shownState(r, m);
         byState[s] = (byState[s] ?? 0) + 1;
+        if (r.state === 'queued' && m?.pricing?.billable) {
+          const category = m.pricing.category ?? 'unknown';
+          billable[category] = (billable[category] ?? 0) + 1;
+        }
       }
-      return campaignCounts(byState);
+      return campaignCounts(byState, billable);
     },
 
     async recipients(campaignId, { limit, afterSeq = 0, state }) {

@@ -32,6 +32,7 @@ export const INDEXES: Record<string, IndexDescription[]> = {
     { key: { phone_number_id: 1 }, name: 'phone_number_id_unique', unique: true },
     { key: { org_id: 1, created_at: 1 }, name: 'org_created' },
     { key: { verify_token_hash: 1 }, name: 'verify_token_hash' },
+    { key: { waba_id: 1 }, name: 'waba_id' },
   ],
   contacts: [
     // Unique on fields every contact has (contact-keys.ts): a contact may lack either id.
@@ -98,6 +99,8 @@ export const INDEXES: Record<string, IndexDescription[]> = {
   messages: [
     { key: { org_id: 1, contact_id: 1, created_at: -1 }, name: 'org_contact_created' },
     { key: { wamid: 1 }, name: 'wamid' },
+    // The messaging limit's count: an account's templates of the last 24 h.
+    { key: { account_id: 1, type: 1, created_at: 1 }, name: 'account_type_created' },
     {
       key: { account_id: 1, 'dispatch.held': 1, 'dispatch.priority': 1, 'dispatch.seq': 1 },
       name: 'dispatch_claim',

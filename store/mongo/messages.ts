@@ -1,7 +1,7 @@
 import type { Db, Filter } from 'mongodb';
 import type { MessageRepository, StatusReason, StatusUpdate } from '../contract/messages';
 import type { MessageDoc, MessageStatus } from '../documents';
-import { newMessageDoc, STATUS_RANK } from '../messages';
+import { FREE_IN_WINDOW, newMessageDoc, STATUS_RANK } from '../messages';
 import { isDuplicateKey, retryBusy } from './duplicate-key';
 import { keyedLock } from '../../lib/keyed-lock';
 
@@ -24,6 +24,16 @@ const forward = (status: MessageStatus, error: Reason | null) => ({
   status_rank: STATUS_RANK[status],
   updated_at: new Date(),
   ...(error ? { error } : {}),
+});
+
+/** Messages that count against the messaging limit (see MessageRepository). */
+const businessInitiated = (accountIds: string[], since: Date): Filter<StoredMessage> => ({
+  account_id: { $in: accountIds },
+  type: 'template',
+  created_at: { $gt: since },
+  direction: 'outbound',
+  status: { $ne: 'failed' },
+  'pricing.type': { $ne: FREE_IN_WINDOW },
 });
 
 export function messageRepository(db: Db): MessageRepository {
@@ -56,14 +66,23 @@ export function messageRepository(db: Db): MessageRepository {
    * Applies a status: the history gets each status once, the current status only moves
    * forward. Safe to repeat, in any order.
    */
-  async function apply(id: string, status: MessageStatus, at: Date, error: Reason | null) {
-    if (await advance(id, status, at, error)) return;
+  async function apply(
+    id: string,
+    status: MessageStatus,
+    at: Date,
+    error: Reason | null,
+    extra: Partial<StoredMessage> = {},
+  ) {
+    if (await advance(id, status, at, error, {}, extra)) return;
     // A flag per status rather than a query into the history array: the same filter works on
     // MongoDB and FerretDB.
     const seen = `status_seen.${status}`;
     await col.updateOne(
       { _id: id, [seen]: { $exists: false } },
-      { $push: { status_history: historyEntry(status, at, error) }, $set: { [seen]: true } },
+      {
+        $push: { status_history: historyEntry(status, at, error) },
+        $set: { ...extra, [seen]: true },
+      },
     );
     await col.updateOne(
       { _id: id, status_rank: { $lt: STATUS_RANK[status] } },
@@ -156,11 +175,39 @@ export function messageRepository(db: Db): MessageRepository {
         if (!targets.has(key)) targets.set(key, await target(u));
         const id = targets.get(key) ?? null;
         ids.push(id);
-        if (id) await repo.applyStatus(id, u.status, u.at, u.error);
+        // Pricing rides in the status's own write: a duplicate status already stored it.
+        const extra = {
+          ...(u.pricing ? { pricing: u.pricing } : {}),
+          ...(u.conversation ? { conversation: u.conversation } : {}),
+        };
+        if (id)
+          await serially(id, () => retryBusy(() => apply(id, u.status, u.at, u.error, extra)));
       }
       const docs = new Map<string, MessageDoc | null>();
       for (const id of new Set(ids)) if (id) docs.set(id, await repo.byId(id));
       return ids.map((id) => (id ? (docs.get(id) ?? null) : null));
+    },
+
+    // Distinct and a sorted find: FerretDB has no $min accumulator.
+    async businessInitiatedReach(accountIds, since) {
+      const filter = businessInitiated(accountIds, since);
+      const [users, first] = await Promise.all([
+        col.distinct('contact_id', filter),
+        col
+          .find(filter, { projection: { created_at: 1 } })
+          .sort({ created_at: 1 })
+          .limit(1)
+          .next(),
+      ]);
+      return { users: users.length, oldest: first?.created_at ?? null };
+    },
+
+    async reachedAmong(accountIds, since, contactIds) {
+      if (!contactIds.length) return [];
+      return col.distinct('contact_id', {
+        ...businessInitiated(accountIds, since),
+        contact_id: { $in: contactIds },
+      });
     },
 
     /**

@@ -90,6 +90,8 @@ function messageDoc(range: SeedRange, n: number): StoredMessage {
     status: 'sent',
     status_history: [{ status: 'sent', at }],
     error: null,
+    pricing: null,
+    conversation: null,
     created_at: at,
     updated_at: at,
     status_rank: STATUS_RANK.sent,

@@ -13,6 +13,7 @@ const UPGRADES: { name: string; run: (db: Db) => Promise<void> }[] = [
   { name: 'contact_keys', run: addContactKeys },
   { name: 'campaign_pause_reason', run: addCampaignPauseReason },
   { name: 'account_marketing_settings', run: addAccountMarketingSettings },
+  { name: 'pricing_and_messaging_limit', run: addPricingAndMessagingLimit },
 ];
 
 export async function runUpgrades(db: Db): Promise<void> {
@@ -83,5 +84,22 @@ async function addCampaignPauseReason(db: Db): Promise<void> {
     db
       .collection('campaigns')
       .updateMany({ pause_reason: { $exists: false } }, { $set: { pause_reason: null } }),
+  );
+}
+
+/** Migration 0019's twin: messages get their pricing, accounts their limit, both unknown yet. */
+async function addPricingAndMessagingLimit(db: Db): Promise<void> {
+  await retryBusy(() =>
+    db
+      .collection('messages')
+      .updateMany({ pricing: { $exists: false } }, { $set: { pricing: null, conversation: null } }),
+  );
+  await retryBusy(() =>
+    db
+      .collection('accounts')
+      .updateMany(
+        { messaging_limit_tier: { $exists: false } },
+        { $set: { messaging_limit_tier: null, quality_rating: null, limit_checked_at: null } },
+      ),
   );
 }

@@ -3,6 +3,7 @@ import { sha256Hex } from '../../lib/crypto';
 import {
   accountChangeFields,
   accountCredentials,
+  messagingLimitFields,
   newAccountDoc,
   NO_SANDBOX,
   phoneNumberTaken,
@@ -33,6 +34,9 @@ const COLUMNS = [
   'status_reason',
   'sandbox',
   'graph_url',
+  'messaging_limit_tier',
+  'quality_rating',
+  'limit_checked_at',
   'created_at',
   'updated_at',
 ];
@@ -209,5 +213,22 @@ export function accountRepository(
         [id, reason, new Date()],
       );
     },
+
+    async setMessagingLimit(where, facts) {
+      const set = messagingLimitFields(facts, new Date());
+      const columns = Object.keys(set);
+      const [column, key] = 'id' in where ? ['id', where.id] : ['waba_id', where.wabaId];
+      const res = await pool.query(
+        `UPDATE accounts SET ${columns.map((c, i) => `${c} = $${i + 2}`).join(', ')}
+         WHERE ${column} = $1`,
+        [key, ...Object.values(set)],
+      );
+      return res.rowCount ?? 0;
+    },
+
+    listByWaba: (wabaId) =>
+      many<AccountDoc>(pool, 'SELECT * FROM accounts WHERE waba_id = $1 ORDER BY created_at', [
+        wabaId,
+      ]),
   };
 }

@@ -111,6 +111,7 @@ function toView(row: Row): RecipientView {
       null,
     reason: row.reason as string | null,
     deferred_until: deferredUntil(row.message_status, row.deferred),
+    pricing: (row.pricing as RecipientView['pricing']) ?? null,
   };
 }
 
@@ -257,14 +258,22 @@ export function campaignRepository(pool: pg.Pool): CampaignRepository {
       ]),
 
     async counts(campaignId) {
-      const res = await pool.query<{ state: RecipientState; n: number }>(
-        `SELECT ${SHOWN_STATE} AS state, count(*) AS n
+      const res = await pool.query<{ state: RecipientState; billed: string | null; n: number }>(
+        `SELECT ${SHOWN_STATE} AS state, count(*)::int AS n,
+                CASE WHEN (m.pricing->>'billable')::boolean
+                     THEN COALESCE(m.pricing->>'category', 'unknown') END AS billed
          FROM campaign_recipients r
          LEFT JOIN messages m ON r.state = 'queued' AND m.id = r.message_id
-         WHERE r.campaign_id = $1 GROUP BY 1`,
+         WHERE r.campaign_id = $1 GROUP BY 1, 3`,
         [campaignId],
       );
-      return campaignCounts(Object.fromEntries(res.rows.map((r) => [r.state, r.n])));
+      const byState: Partial<Record<RecipientState, number>> = {};
+      const billable: Record<string, number> = {};
+      for (const r of res.rows) {
+        byState[r.state] = (byState[r.state] ?? 0) + r.n;
+        if (r.billed) billable[r.billed] = (billable[r.billed] ?? 0) + r.n;
+      }
+      return campaignCounts(byState, billable);
     },
 
     async recipients(campaignId, { limit, afterSeq = 0, state }) {
@@ -279,7 +288,7 @@ export function campaignRepository(pool: pg.Pool): CampaignRepository {
       }
       const res = await pool.query(
         `SELECT r.contact_id, r.seq, r.phone_number, r.state, r.message_id, r.reason,
-                m.status AS message_status, m.wamid, m.error, m.deferred
+                m.status AS message_status, m.wamid, m.error, m.deferred, m.pricing
          FROM campaign_recipients r LEFT JOIN messages m ON m.id = r.message_id
          WHERE r.campaign_id = $1 AND r.seq > $2 ${byState}
          ORDER BY r.seq LIMIT $3`,

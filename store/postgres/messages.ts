@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { MessageRepository, StatusReason, StatusUpdate } from '../contract/messages';
 import type { MessageDoc, MessageStatus } from '../documents';
-import { newMessageDoc, STATUS_RANK } from '../messages';
+import { FREE_IN_WINDOW, newMessageDoc, STATUS_RANK } from '../messages';
 import { fromRow, insertValues, json, type Queryable, type Row } from './db';
 
 export const COLUMNS = [
@@ -21,10 +21,12 @@ export const COLUMNS = [
   'status',
   'status_history',
   'error',
+  'pricing',
+  'conversation',
   'created_at',
   'updated_at',
 ];
-export const JSON_COLUMNS = ['content', 'status_history', 'error'];
+export const JSON_COLUMNS = ['content', 'status_history', 'error', 'pricing', 'conversation'];
 
 /** History times come back from jsonb as text. */
 export function toMessage(row: Row): MessageDoc {
@@ -32,10 +34,16 @@ export function toMessage(row: Row): MessageDoc {
   const { status_rank, deferred, ...rest } = row;
   const doc = fromRow<MessageDoc>(rest);
   const d = deferred as { until: string; reason: StatusReason } | null | undefined;
+  const conversation = doc.conversation ?? null;
   return {
     ...doc,
     status_history: doc.status_history.map((h) => ({ ...h, at: new Date(h.at) })),
     ...(d ? { deferred: { ...d, until: new Date(d.until) } } : {}),
+    pricing: doc.pricing ?? null,
+    conversation: conversation && {
+      ...conversation,
+      expires_at: conversation.expires_at ? new Date(conversation.expires_at) : null,
+    },
   };
 }
 
@@ -81,8 +89,9 @@ const APPLY_STATUSES = `
   WITH input AS (
     SELECT u.*, CASE u.status WHEN 'sent' THEN 1 WHEN 'delivered' THEN 2 WHEN 'read' THEN 3
                   ELSE 4 END AS rank
-    FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[])
-      WITH ORDINALITY AS u(org_id, wamid, message_id, status, at, error, ord)
+    FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[],
+                $7::jsonb[], $8::jsonb[])
+      WITH ORDINALITY AS u(org_id, wamid, message_id, status, at, error, pricing, conversation, ord)
   ), matched AS (
     SELECT i.*, COALESCE(w.id, b.id) AS id, w.id IS NULL AS by_id,
            row_number() OVER (PARTITION BY COALESCE(w.id, b.id), i.status ORDER BY i.ord) AS nth
@@ -106,6 +115,9 @@ const APPLY_STATUSES = `
            (array_agg(status ORDER BY rank DESC, ord))[1] AS status,
            (array_agg(error ORDER BY rank DESC, ord))[1] AS error,
            (array_agg(wamid ORDER BY ord) FILTER (WHERE by_id))[1] AS wamid,
+           (array_agg(pricing ORDER BY ord DESC) FILTER (WHERE pricing IS NOT NULL))[1] AS pricing,
+           (array_agg(conversation ORDER BY ord DESC)
+              FILTER (WHERE conversation IS NOT NULL))[1] AS conversation,
            jsonb_agg(CASE WHEN error IS NULL
                           THEN jsonb_build_object('status', status, 'at', at)
                           ELSE jsonb_build_object('status', status, 'at', at, 'error', error) END
@@ -122,12 +134,16 @@ const APPLY_STATUSES = `
       ), '[]'::jsonb),
       status = CASE WHEN m.status_rank < f.rank THEN f.status ELSE m.status END,
       error = CASE WHEN m.status_rank < f.rank AND f.error IS NOT NULL THEN f.error ELSE m.error END,
+      pricing = COALESCE(f.pricing, m.pricing),
+      conversation = COALESCE(f.conversation, m.conversation),
       updated_at = CASE WHEN m.status_rank < f.rank OR (m.wamid IS NULL AND f.wamid IS NOT NULL)
                         THEN now() ELSE m.updated_at END
     FROM folded f, locked l
     WHERE m.id = f.id AND l.id = f.id AND (
       m.status_rank < f.rank
       OR (m.wamid IS NULL AND f.wamid IS NOT NULL)
+      OR (f.pricing IS NOT NULL AND m.pricing IS DISTINCT FROM f.pricing)
+      OR (f.conversation IS NOT NULL AND m.conversation IS DISTINCT FROM f.conversation)
       OR EXISTS (
         SELECT 1 FROM jsonb_array_elements(f.entries) e
         WHERE NOT m.status_history @> jsonb_build_array(jsonb_build_object('status', e->'status'))
@@ -150,6 +166,8 @@ async function applyStatuses(pool: pg.Pool, updates: StatusUpdate[]) {
     updates.map((u) => u.status),
     updates.map((u) => u.at.toISOString()),
     updates.map((u) => (u.error ? json(u.error) : null)),
+    updates.map((u) => (u.pricing ? json(u.pricing) : null)),
+    updates.map((u) => (u.conversation ? json(u.conversation) : null)),
   ]);
   for (const row of res.rows as Row[]) {
     const { ords, ...rest } = row;
@@ -158,6 +176,12 @@ async function applyStatuses(pool: pg.Pool, updates: StatusUpdate[]) {
   }
   return found;
 }
+
+/** Messages that count against the messaging limit (see MessageRepository); `$1` accounts, `$2` since. */
+const BUSINESS_INITIATED = `
+  account_id = ANY($1::text[]) AND direction = 'outbound' AND type = 'template'
+  AND created_at > $2 AND status <> 'failed'
+  AND (pricing IS NULL OR pricing->>'type' IS DISTINCT FROM '${FREE_IN_WINDOW}')`;
 
 export function messageRepository(pool: pg.Pool): MessageRepository {
   return {
@@ -202,6 +226,25 @@ export function messageRepository(pool: pg.Pool): MessageRepository {
     },
 
     applyStatuses: (updates) => applyStatuses(pool, updates),
+
+    async businessInitiatedReach(accountIds, since) {
+      const res = await pool.query<{ users: number; oldest: Date | null }>(
+        `SELECT count(DISTINCT contact_id)::int AS users, min(created_at) AS oldest
+         FROM messages WHERE ${BUSINESS_INITIATED}`,
+        [accountIds, since],
+      );
+      return { users: res.rows[0]?.users ?? 0, oldest: res.rows[0]?.oldest ?? null };
+    },
+
+    async reachedAmong(accountIds, since, contactIds) {
+      if (!contactIds.length) return [];
+      const res = await pool.query<{ contact_id: string }>(
+        `SELECT DISTINCT contact_id FROM messages
+         WHERE ${BUSINESS_INITIATED} AND contact_id = ANY($3::text[])`,
+        [accountIds, since, contactIds],
+      );
+      return res.rows.map((r) => r.contact_id);
+    },
 
     async history(orgId, contactId, opts) {
       const values: unknown[] = [orgId, contactId];

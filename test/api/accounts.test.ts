@@ -167,6 +167,13 @@ describe('WhatsApp accounts', () => {
       webhook_verify_token_set: true,
       queue: { transactional: 0, bulk: 0 },
       send_rate: 0,
+      messaging_limit: {
+        tier: 'TIER_UNLIMITED',
+        users_per_day: null,
+        reached_24h: null,
+        frees_at: null,
+      },
+      quality_rating: 'GREEN',
       created_at: expect.any(String),
       updated_at: expect.any(String),
     });
@@ -335,7 +342,7 @@ describe('WhatsApp accounts', () => {
     const read = sim.log.at(-1)!;
     expect(read).toMatchObject({ method: 'GET', status: 200 });
     expect(read.path).toBe(
-      `/${t.app.config.meta.apiVersion}/${input.phone_number_id}?fields=id,display_phone_number,verified_name`,
+      `/${t.app.config.meta.apiVersion}/${input.phone_number_id}?fields=id,display_phone_number,verified_name,whatsapp_business_manager_messaging_limit,quality_rating`,
     );
   });
 

@@ -158,6 +158,7 @@ describe('POST /api/campaigns', () => {
         deferred: 0,
         skipped: 0,
         cancelled: 0,
+        billable: { marketing: 0, utility: 0, authentication: 0, service: 0 },
       },
       progress: 0,
       error: null,
@@ -507,6 +508,7 @@ describe('reading campaigns', () => {
       deferred: 0,
       skipped: 1,
       cancelled: 1,
+      billable: { marketing: 0, utility: 0, authentication: 0, service: 0 },
     });
     expect(view.progress).toBe(0.5);
 
@@ -526,6 +528,7 @@ describe('reading campaigns', () => {
       error_message: null,
       reason: 'Outside the 24-hour window',
       deferred_until: null,
+      pricing: null,
     });
     expect(first.next_after_seq).toBe(3);
     const rest = (

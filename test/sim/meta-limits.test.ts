@@ -11,8 +11,12 @@ import {
   json,
   PHONE_ID,
   startHarness,
+  template,
   text,
+  textParams,
+  TOKEN,
   type Harness,
+  wamidOf,
 } from './helpers';
 
 const OTHER_ID = '200000000000001';
@@ -252,5 +256,122 @@ describe('Meta simulator: limit bookkeeping', () => {
       if (state.admit(PHONE_ID, CUSTOMER) === null) accepted++;
     }
     expect(accepted).toBe(100_000);
+  });
+});
+
+describe("Meta simulator: a portfolio's messaging limit and pricing", () => {
+  let h: Harness;
+  const WABA = '200000000000077';
+  const user = (i: number) => `+1415556${String(i).padStart(4, '0')}`;
+  const hello = (to: string) => template('hello_world', [], 'en_US', to);
+
+  beforeEach(async () => {
+    h = await startHarness();
+  });
+  afterEach(() => h.close());
+
+  const graph = (fields: string) =>
+    fetch(`${h.sim.url}/v21.0/${PHONE_ID}?fields=${fields}`, {
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
+
+  it('serves the tier and quality rating set through its control API on the number node', async () => {
+    await control(h.sim, 'POST', 'phone-numbers', { phoneNumberId: PHONE_ID, wabaId: WABA });
+    const fields = 'whatsapp_business_manager_messaging_limit,quality_rating';
+    expect(await json(await graph(fields))).toEqual({
+      id: PHONE_ID,
+      whatsapp_business_manager_messaging_limit: 'TIER_UNLIMITED',
+      quality_rating: 'GREEN',
+    });
+    await control(h.sim, 'POST', 'config', { messagingLimitPerWaba: { [WABA]: 2_000 } });
+    const rated = await control(h.sim, 'POST', 'phone-numbers', {
+      phoneNumberId: PHONE_ID,
+      qualityRating: 'YELLOW',
+    });
+    expect(rated.status).toBe(201);
+    expect(await json(await graph(fields))).toEqual({
+      id: PHONE_ID,
+      whatsapp_business_manager_messaging_limit: 'TIER_2K',
+      quality_rating: 'YELLOW',
+    });
+    // Registering it again without a rating keeps it.
+    await control(h.sim, 'POST', 'phone-numbers', { phoneNumberId: PHONE_ID, wabaId: WABA });
+    expect(await json(await graph('quality_rating'))).toMatchObject({ quality_rating: 'YELLOW' });
+    const bad = await control(h.sim, 'POST', 'phone-numbers', {
+      phoneNumberId: PHONE_ID,
+      qualityRating: 'BLUE',
+    });
+    expect(bad.status).toBe(400);
+    expect((await json<{ error: string }>(bad)).error).toContain('qualityRating');
+  });
+
+  it('refuses templates to new users beyond the limit with 131048, in a moving 24 h, per WABA', async () => {
+    h.sim.registerNumber({ phoneNumberId: PHONE_ID, wabaId: WABA });
+    h.sim.registerNumber({ phoneNumberId: OTHER_ID, wabaId: '200000000000078' });
+    await control(h.sim, 'POST', 'config', { messagingLimitPerWaba: { [WABA]: 2 } });
+
+    expect((await h.send(hello(user(1)))).status).toBe(200);
+    h.clock.advance(60 * 60 * 1000);
+    expect((await h.send(hello(user(2)))).status).toBe(200);
+    // A user reached already does not count again.
+    expect((await h.send(hello(user(2)))).status).toBe(200);
+    const refused = await h.send(hello(user(3)));
+    expect(refused.status).toBe(400);
+    expect(await errorOf(refused)).toMatchObject({ code: 131048 });
+    expect(h.sim.log.at(-1)).toMatchObject({ error_code: 131048, wamid: null });
+    // Inside the user's window a template is not business-initiated; another WABA has its own.
+    await h.sim.inbound({ phone_number_id: PHONE_ID, from: user(4), text: 'hi' });
+    expect((await h.send(hello(user(4)))).status).toBe(200);
+    expect((await h.send(hello(user(3)), { phoneId: OTHER_ID })).status).toBe(200);
+
+    // The first user leaves the window 24 h after it was reached; then there is room for one.
+    h.clock.advance(23 * 60 * 60 * 1000);
+    expect((await h.send(hello(user(3)))).status).toBe(200);
+    expect((await h.send(hello(user(5)))).status).toBe(400);
+
+    h.sim.setOptions({ messagingLimitPerWaba: { [WABA]: null } });
+    expect((await h.send(hello(user(5)))).status).toBe(200);
+  });
+
+  it("prices statuses per message: a template by its category, free inside the user's window for utility and replies", async () => {
+    const sent = async (body: unknown) => {
+      const wamid = await wamidOf(await h.send(body));
+      await h.sim.idle();
+      return h.receiver.statuses().find((s) => s.id === wamid && s.status === 'sent')!;
+    };
+    const outside = await sent(hello(user(10)));
+    expect(outside.pricing).toEqual({
+      billable: true,
+      pricing_model: 'PMP',
+      type: 'regular',
+      category: 'utility',
+    });
+    expect(outside.conversation).toMatchObject({
+      id: expect.any(String),
+      origin: { type: 'utility' },
+    });
+
+    await h.sim.inbound({ phone_number_id: PHONE_ID, from: user(10), text: 'hi' });
+    expect((await sent(hello(user(10)))).pricing).toMatchObject({
+      billable: false,
+      type: 'free_customer_service',
+      category: 'utility',
+    });
+    expect((await sent(text('Thanks!', user(10)))).pricing).toMatchObject({
+      billable: false,
+      type: 'free_customer_service',
+      category: 'service',
+    });
+    const marketing = template(
+      'abandoned_cart',
+      [{ type: 'body', parameters: textParams('Asha', 'shoes') }],
+      'en',
+      user(10),
+    );
+    expect((await sent(marketing)).pricing).toMatchObject({
+      billable: true,
+      type: 'regular',
+      category: 'marketing',
+    });
   });
 });

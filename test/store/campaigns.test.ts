@@ -471,6 +471,7 @@ describe.each(STORE_KINDS)('%s', (kind) => {
         deferred: 0,
         skipped: 1,
         cancelled: 3,
+        billable: { marketing: 0, utility: 0, authentication: 0, service: 0 },
       });
     });
 
@@ -544,6 +545,7 @@ describe.each(STORE_KINDS)('%s', (kind) => {
           deferred: 0,
           skipped: 1,
           cancelled: 1,
+          billable: { marketing: 0, utility: 0, authentication: 0, service: 0 },
         });
         expect(await store.campaigns.counts(randomUUID())).toEqual({
           total: 0,
@@ -556,6 +558,7 @@ describe.each(STORE_KINDS)('%s', (kind) => {
           deferred: 0,
           skipped: 0,
           cancelled: 0,
+          billable: { marketing: 0, utility: 0, authentication: 0, service: 0 },
         });
       });
 
@@ -602,6 +605,7 @@ describe.each(STORE_KINDS)('%s', (kind) => {
           error: error as RecipientView['error'],
           reason: null,
           deferred_until: null,
+          pricing: null,
         }));
         expected.push(
           {
@@ -612,6 +616,7 @@ describe.each(STORE_KINDS)('%s', (kind) => {
             message_id: null,
             wamid: null,
             error: null,
+            pricing: null,
             reason: 'window',
             deferred_until: null,
           },
@@ -623,6 +628,7 @@ describe.each(STORE_KINDS)('%s', (kind) => {
             message_id: null,
             wamid: null,
             error: null,
+            pricing: null,
             reason: null,
             deferred_until: null,
           },
@@ -634,6 +640,7 @@ describe.each(STORE_KINDS)('%s', (kind) => {
             message_id: null,
             wamid: null,
             error: null,
+            pricing: null,
             reason: null,
             deferred_until: null,
           },

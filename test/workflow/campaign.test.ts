@@ -29,6 +29,9 @@ const world = {
   calls: [] as string[],
   status: 'scheduled' as CampaignStatus,
   pauseReason: null as CampaignPauseReason | null,
+  /** Users the messaging limit lets through before holding the rest until `limitFreesAt`. */
+  limitRoom: Infinity,
+  limitFreesAt: 0,
 };
 
 const activities: Partial<CampaignActivities> = {
@@ -43,11 +46,23 @@ const activities: Partial<CampaignActivities> = {
   },
   async topUpCampaign(_id, cursor) {
     world.calls.push('topUp');
-    const next = Array.from(
-      { length: Math.max(0, Math.min(world.perTick, world.recipients - cursor)) },
-      (_, i) => cursor + i + 1,
-    );
+    if (world.limitRoom !== Infinity && Date.now() >= world.limitFreesAt)
+      world.limitRoom = Infinity;
+    const want = Math.max(0, Math.min(world.perTick, world.recipients - cursor));
+    const take = Math.min(want, world.limitRoom);
+    const next = Array.from({ length: take }, (_, i) => cursor + i + 1);
     world.queued.push(...next);
+    if (take < want) {
+      world.limitRoom = 0;
+      return {
+        cursor: next.at(-1) ?? cursor,
+        queued: take,
+        skipped: 0,
+        exhausted: false,
+        limitedUntil: world.limitFreesAt,
+      };
+    }
+    world.limitRoom -= take;
     return {
       cursor: next.at(-1) ?? cursor,
       queued: next.length,
@@ -59,6 +74,10 @@ const activities: Partial<CampaignActivities> = {
     return 0;
   },
   async setCampaignStatus(_id, status, pauseReason) {
+    // The window frees room once the workflow resumes from a limit pause.
+    if (status === 'running' && world.pauseReason?.code === 'messaging_limit') {
+      world.limitRoom = Infinity;
+    }
     world.status = status;
     world.pauseReason = pauseReason ?? null;
   },
@@ -89,6 +108,8 @@ beforeEach(() => {
     queued: [],
     calls: [],
     status: 'scheduled',
+    limitRoom: Infinity,
+    limitFreesAt: 0,
   });
 });
 
@@ -177,4 +198,46 @@ it('continues as new on a long campaign, each recipient queued once, its history
   // 650 top-ups: the last run holds only what came after the second continue-as-new.
   expect(events!.length).toBeLessThan(3_500);
   expect((await handle.describe()).runId).not.toBe(handle.firstExecutionRunId);
+});
+
+it('pauses at its messaging limit with the reason and resumes by itself when the window allows', async () => {
+  world.recipients = 30;
+  world.perTick = 20;
+  world.limitRoom = 15;
+  world.limitFreesAt = (await temporal.env.currentTimeMs()) + 20 * HOUR;
+  const handle = await start();
+  for (;;) {
+    if (world.status === 'paused') break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  expect(world.pauseReason).toMatchObject({ code: 'messaging_limit' });
+  expect(world.queued).toHaveLength(15);
+  expect(await handle.query(campaignProgressQuery)).toMatchObject({ status: 'paused', queued: 15 });
+
+  // The durable timer runs to the window's end; the time-skipping server skips to it.
+  expect(await handle.result()).toBe('completed');
+  expect(world.queued).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+  expect((await temporal.env.currentTimeMs()) >= world.limitFreesAt).toBe(true);
+  expect(world.pauseReason).toBeNull();
+});
+
+it('stays paused after a pause by hand during a limit pause, until resumed by hand', async () => {
+  world.recipients = 30;
+  world.perTick = 20;
+  world.limitRoom = 10;
+  world.limitFreesAt = (await temporal.env.currentTimeMs()) + 2 * HOUR;
+  const handle = await start();
+  for (;;) {
+    if (world.pauseReason?.code === 'messaging_limit') break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  expect(await handle.executeUpdate(pauseCampaignUpdate, { args: [MANUAL_PAUSE] })).toBe('paused');
+  expect(world.pauseReason).toEqual(MANUAL_PAUSE);
+  await temporal.env.sleep('5 hours');
+  expect(world.status).toBe('paused');
+  expect(world.queued).toHaveLength(10);
+
+  expect(await handle.executeUpdate(resumeCampaignUpdate)).toBe('running');
+  expect(await handle.result()).toBe('completed');
+  expect(world.queued).toHaveLength(30);
 });

@@ -1,0 +1,169 @@
+import { randomUUID } from 'node:crypto';
+import {
+  applyCapabilityUpdate,
+  applyQualityUpdate,
+  messagingWindow,
+  tierUsers,
+} from '../../accounts/messaging-limit';
+import type { Store } from '../../store/contract';
+import type { NewMessage } from '../../store/contract/messages';
+import { openTestStore, STORE_KINDS, type TestStore } from '../support/store';
+
+const HOUR = 3_600_000;
+
+const template = (
+  accountId: string,
+  phone: string,
+  over: Partial<NewMessage> = {},
+): NewMessage => ({
+  _id: randomUUID(),
+  org_id: 'org-limit',
+  account_id: accountId,
+  contact_id: randomUUID(),
+  direction: 'outbound',
+  phone_number: phone,
+  user_id: null,
+  type: 'template',
+  content: { name: 'promo' },
+  origin: 'campaign',
+  origin_id: null,
+  request_hash: null,
+  wamid: `wamid.${randomUUID()}`,
+  status: 'sent',
+  ...over,
+});
+
+describe.each(STORE_KINDS)('%s', (kind) => {
+  let t: TestStore;
+  let store: Store;
+  beforeAll(async () => {
+    t = await openTestStore(kind);
+    store = t.store;
+  });
+  afterAll(() => t?.handle.close());
+
+  async function account(wabaId: string, display: string) {
+    return store.accounts.create(randomUUID(), {
+      name: 'n',
+      phoneNumberId: String(Math.floor(Math.random() * 1e12)),
+      wabaId,
+      accessToken: 't',
+      appSecret: 's',
+      verifyToken: randomUUID(),
+      displayPhoneNumber: display,
+    });
+  }
+
+  it("stores a status's pricing and conversation in the batched write, and a later one's replaces it", async () => {
+    const m = template('acc-pricing', '+15550000001', { status: 'queued', wamid: null });
+    await store.messages.insert(m);
+    const pricing = {
+      billable: true,
+      category: 'marketing',
+      type: 'regular',
+      pricing_model: 'PMP',
+    };
+    const at = new Date();
+    const [doc] = await store.messages.applyStatuses([
+      {
+        orgId: m.org_id,
+        wamid: 'wamid.pricing',
+        messageId: m._id,
+        status: 'sent',
+        at,
+        error: null,
+        pricing,
+        conversation: {
+          id: 'conv-1',
+          origin_type: 'marketing',
+          expires_at: new Date(at.getTime() + 24 * HOUR),
+        },
+      },
+      {
+        orgId: m.org_id,
+        wamid: 'wamid.pricing',
+        messageId: m._id,
+        status: 'read',
+        at,
+        error: null,
+      },
+    ]);
+    expect(doc?.pricing).toEqual(pricing);
+    expect(doc?.conversation).toMatchObject({ id: 'conv-1', origin_type: 'marketing' });
+    expect(doc?.conversation?.expires_at).toBeInstanceOf(Date);
+    expect(doc?.status).toBe('read');
+    expect((await store.messages.byId(m._id))?.pricing).toEqual(pricing);
+  });
+
+  it('counts unique users (contacts) reached by templates in 24 h across the WABA, not replies, failures or older ones', async () => {
+    const waba = String(Math.floor(Math.random() * 1e12));
+    const a = await account(waba, '+15551110001');
+    const b = await account(waba, '+15551110002');
+    const [u1, u2, u3, u4, u5, u6] = Array.from({ length: 6 }, () => randomUUID());
+    const to = (contactId: string, over: Partial<NewMessage> = {}) => ({
+      contact_id: contactId,
+      ...over,
+    });
+    const now = Date.now();
+    await store.messages.insert(template(a._id, '+911', to(u1!)), new Date(now - 2 * HOUR));
+    // The same user again, under another number (it changed): still one user.
+    await store.messages.insert(template(a._id, '+9110', to(u1!)), new Date(now - HOUR));
+    await store.messages.insert(template(b._id, '+912', to(u2!)), new Date(now - 3 * HOUR));
+    await store.messages.insert(template(b._id, '+913', to(u3!, { type: 'text' })), new Date(now));
+    await store.messages.insert(template(b._id, '+914', to(u4!, { status: 'failed' })), new Date());
+    await store.messages.insert(template(a._id, '+915', to(u5!)), new Date(now - 25 * HOUR));
+    // Two users who share a number (or have none to tell them apart) are two users.
+    await store.messages.insert(template(b._id, '+912', to(u6!)), new Date(now - HOUR));
+    await store.accounts.setMessagingLimit({ wabaId: waba }, { tier: 'TIER_2K' });
+
+    const w = await messagingWindow(store, (await store.accounts.findById(a._id))!);
+    expect(w).toMatchObject({ tier: 'TIER_2K', limit: 2000, used: 3 });
+    expect(w.frees_at?.getTime()).toBe(now - 3 * HOUR + 24 * HOUR);
+    const since = new Date(now - 24 * HOUR);
+    expect(
+      (await store.messages.reachedAmong([a._id, b._id], since, [u1!, u3!, u5!, u6!])).sort(),
+    ).toEqual([u1!, u6!].sort());
+    expect(await store.messages.reachedAmong([a._id], since, [])).toEqual([]);
+
+    // An unlimited portfolio is not counted at all.
+    await store.accounts.setMessagingLimit({ wabaId: waba }, { tier: 'TIER_UNLIMITED' });
+    expect(await messagingWindow(store, (await store.accounts.findById(a._id))!)).toEqual({
+      tier: 'TIER_UNLIMITED',
+      limit: Infinity,
+      used: null,
+      frees_at: null,
+    });
+  });
+
+  it('applies phone_number_quality_update and business_capability_update values to the WABA', async () => {
+    const waba = String(Math.floor(Math.random() * 1e12));
+    const a = await account(waba, '+15552220001');
+    const b = await account(waba, '+15552220002');
+    expect(
+      await applyQualityUpdate(store, waba, {
+        display_phone_number: '15552220001',
+        event: 'FLAGGED',
+        current_limit: 'TIER_10K',
+        max_daily_conversations_per_business: 'TIER_2K',
+      }),
+    ).toBe(2);
+    let [ra, rb] = [await store.accounts.findById(a._id), await store.accounts.findById(b._id)];
+    expect(ra).toMatchObject({ messaging_limit_tier: 'TIER_2K', quality_rating: 'RED' });
+    expect(rb).toMatchObject({ messaging_limit_tier: 'TIER_2K', quality_rating: null });
+
+    expect(
+      await applyCapabilityUpdate(store, waba, { max_daily_conversations_per_business: 100000 }),
+    ).toBe(2);
+    ra = await store.accounts.findById(a._id);
+    expect(ra?.messaging_limit_tier).toBe('TIER_100K');
+    await applyCapabilityUpdate(store, waba, { max_daily_conversation_per_phone: -1 });
+    rb = await store.accounts.findById(b._id);
+    expect(rb?.messaging_limit_tier).toBe('TIER_UNLIMITED');
+    expect(tierUsers(rb!.messaging_limit_tier)).toBe(Infinity);
+    expect(
+      await applyCapabilityUpdate(store, 'no-such-waba', {
+        max_daily_conversations_per_business: 250,
+      }),
+    ).toBe(0);
+  });
+});
