@@ -109,7 +109,8 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignSt
       if (is('scheduled')) p.status = 'running';
     }
     for (let tick = 0; ; tick++) {
-      await condition(() => !is('paused'));
+      // A resume's own status write lands before the loop can pause again for the limit.
+      await condition(() => !is('paused') && allHandlersFinished());
       if (is('cancelled')) return await finish();
       if (!exhausted) {
         const r = await acts.topUpCampaign(campaignId, p.cursor);

@@ -101,6 +101,8 @@ describe.each(STORE_KINDS)('%s', (kind) => {
           status: 'queued',
           status_history: [{ status: 'queued', at }],
           error: null,
+          pricing: null,
+          conversation: null,
           created_at: at,
           updated_at: at,
         });
