@@ -26,6 +26,7 @@ export const INDEXES: Record<string, IndexDescription[]> = {
     { key: { phone_number_id: 1 }, name: 'phone_number_id_unique', unique: true },
     { key: { org_id: 1, created_at: 1 }, name: 'org_created' },
     { key: { verify_token_hash: 1 }, name: 'verify_token_hash' },
+    { key: { waba_id: 1 }, name: 'waba' },
   ],
   contacts: [
     { key: { org_id: 1, phone_number: 1 }, name: 'org_phone_unique', unique: true },
@@ -47,6 +48,10 @@ export const INDEXES: Record<string, IndexDescription[]> = {
     // Dead ones are few: counting them (/metrics) and an organization's list both scan this.
     { key: { dead_at: -1 }, name: 'dead' },
   ],
+  meta_events: [
+    { key: { org_ids: 1, received_at: -1, _id: -1 }, name: 'org_received' },
+    { key: { state: 1 }, name: 'state' },
+  ],
   webhook_endpoints: [{ key: { org_id: 1, created_at: 1 }, name: 'org_created' }],
   webhook_dispatches: [
     { key: { org_id: 1, endpoint_ids: 1, created_at: -1 }, name: 'org_endpoint_created' },
@@ -57,7 +62,10 @@ export const INDEXES: Record<string, IndexDescription[]> = {
     { key: { endpoint_id: 1, event_id: 1 }, name: 'delivery' },
     { key: { at: 1 }, name: 'at' },
   ],
-  campaigns: [{ key: { org_id: 1, created_at: -1, _id: -1 }, name: 'org_created' }],
+  campaigns: [
+    { key: { org_id: 1, created_at: -1, _id: -1 }, name: 'org_created' },
+    { key: { status: 1, account_id: 1 }, name: 'status_account' },
+  ],
   gateway_settings: [{ key: { gateway: 1 }, name: 'gateway' }],
   payment_links: [
     { key: { org_id: 1, created_at: -1, _id: -1 }, name: 'org_created' },

@@ -143,6 +143,9 @@ export function accountRepository(
     findByPhoneNumberId: (phoneNumberId) =>
       one(pool, 'SELECT * FROM accounts WHERE phone_number_id = $1', [phoneNumberId]),
 
+    findByWabaId: (wabaId) =>
+      many(pool, 'SELECT * FROM accounts WHERE waba_id = $1 ORDER BY created_at', [wabaId]),
+
     findByVerifyToken: (token) =>
       one(pool, 'SELECT * FROM accounts WHERE verify_token_hash = $1 LIMIT 1', [sha256Hex(token)]),
 

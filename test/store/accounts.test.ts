@@ -176,6 +176,7 @@ describe.each(STORE_KINDS)('%s', (kind) => {
         components: [],
         parameter_counts: { header: 0, body: 0, buttons: [] },
         header_format: null,
+        quality_score: null,
         synced_at: new Date(),
       }) satisfies TemplateDoc;
 
