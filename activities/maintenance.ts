@@ -30,6 +30,7 @@ export function maintenanceActivities({
     onHookError: (err) => {
       log.warn('sequence triggers failed', { err: String(err) });
     },
+    temporal: () => Context.current().client,
   });
   const logger = {
     warn(meta: object, msg: string) {

@@ -5,6 +5,7 @@ import type { Store } from '../store';
 import type { StatusUpdate } from '../store/contract/messages';
 import type { AccountDoc, EventDoc, MessageDoc, MessageStatus } from '../store/documents';
 import { eventDoc } from '../store/events';
+import { type AccountFieldDeps, keepOtherChanges, type OtherChange } from './account-fields';
 import {
   inboundText,
   type MetaInboundMessage,
@@ -28,6 +29,8 @@ export interface InboundHooks {
     messages: { orgId: string; contactId: string; text: string | null }[],
   ) => Promise<void>;
   onHookError?: (err: unknown) => void;
+  /** Pauses the campaigns of a template that can no longer be sent (account-fields.ts). */
+  temporal?: AccountFieldDeps['temporal'];
 }
 
 const fromUnix = (ts: string | undefined) => {
@@ -45,6 +48,9 @@ export function inboundProcessor(store: Store, hooks: InboundHooks = {}) {
   const accounts = new TtlCache<string, AccountDoc | null>(ACCOUNT_CACHE_MS);
   const accountFor = (phoneNumberId: string) =>
     accounts.getOrLoad(phoneNumberId, () => store.accounts.findByPhoneNumberId(phoneNumberId));
+  const wabas = new TtlCache<string, AccountDoc[]>(ACCOUNT_CACHE_MS);
+  const accountsOf = (wabaId: string) =>
+    wabas.getOrLoad(wabaId, () => store.accounts.findByWabaId(wabaId));
 
   /** Stores an inbound message; returns its event, recorded with the batch's others. */
   async function message(
@@ -146,14 +152,27 @@ export function inboundProcessor(store: Store, hooks: InboundHooks = {}) {
   async function processMany(payloads: MetaWebhook[]): Promise<{ unknownStatuses: string[] }[]> {
     const inbound: { account: AccountDoc; m: MetaInboundMessage; name: string | null }[] = [];
     const statuses: { webhook: number; account: AccountDoc; update: StatusUpdate }[] = [];
+    // Other fields, and messages for numbers Waflow does not have: kept, never dropped.
+    const others: OtherChange[] = [];
     for (const [webhook, payload] of payloads.entries()) {
       for (const entry of payload.entry ?? []) {
         for (const change of entry.changes ?? []) {
           const value = change.value;
-          const phoneNumberId = value?.metadata?.phone_number_id;
-          if (change.field !== 'messages' || !value || !phoneNumberId) continue;
-          const account = await accountFor(phoneNumberId);
-          if (!account) continue;
+          if (!value || !change.field) continue;
+          const phoneNumberId = value.metadata?.phone_number_id ?? null;
+          const other = { wabaId: entry.id ?? '', time: entry.time, field: change.field, value };
+          if (change.field !== 'messages') {
+            others.push({ ...other, phoneNumberId, unmatched: null });
+            continue;
+          }
+          const account = phoneNumberId ? await accountFor(phoneNumberId) : null;
+          if (!account) {
+            const unmatched = phoneNumberId
+              ? `No account has phone number id ${phoneNumberId}`
+              : 'No metadata.phone_number_id in a messages change';
+            others.push({ ...other, phoneNumberId, unmatched });
+            continue;
+          }
           const names = new Map(
             (value.contacts ?? []).map((c) => [c.wa_id ?? '', c.profile?.name ?? null]),
           );
@@ -170,12 +189,14 @@ export function inboundProcessor(store: Store, hooks: InboundHooks = {}) {
     const results = payloads.map(() => ({ unknownStatuses: [] as string[] }));
     const fresh = new Set<string>();
     // Statuses do not wait for the few inbound messages: both go to the store at once.
-    const [incoming, applied] = await Promise.allSettled([
+    const [incoming, applied, kept] = await Promise.allSettled([
       mapLimit(inbound, INBOUND_CONCURRENCY, (i) => message(fresh, i.account, i.m, i.name)),
       store.messages.applyStatuses(statuses.map((s) => s.update)),
+      keepOtherChanges({ store, temporal: hooks.temporal }, others, accountsOf),
     ]);
     if (incoming.status === 'rejected') throw incoming.reason;
     if (applied.status === 'rejected') throw applied.reason;
+    if (kept.status === 'rejected') throw kept.reason;
     // Meta's duplicates make the same event more than once: it is recorded once anyway.
     const events = new Map<string, EventDoc>();
     for (const event of incoming.value) if (event) events.set(event._id, event);

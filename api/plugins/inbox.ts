@@ -16,6 +16,7 @@ export const inboxPlugin = fp(
     const processor = inboundProcessor(app.store, {
       onMessages: (messages) => app.sequenceTriggers.onMessages(messages),
       onHookError: (err) => app.log.warn({ err }, 'sequence triggers failed'),
+      temporal: () => app.temporal,
     });
     const inbox = new Inbox(app.store, processor, app.log, {
       ...INBOX_DEFAULTS,
@@ -24,5 +25,5 @@ export const inboxPlugin = fp(
     app.decorate('inbox', inbox);
     app.addHook('onClose', () => inbox.idle());
   },
-  { name: 'inbox', dependencies: ['store', 'sequences'] },
+  { name: 'inbox', dependencies: ['store', 'sequences', 'temporal'] },
 );
