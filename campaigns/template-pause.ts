@@ -2,9 +2,6 @@ import { ConflictError } from '../lib/errors';
 import type { TemplateDoc } from '../store/documents';
 import { control, type ControlCampaignDeps } from './control';
 
-/** Statuses in which Meta refuses to send a template. */
-export const UNSENDABLE_TEMPLATE_STATUSES = new Set(['PAUSED', 'DISABLED', 'REJECTED']);
-
 /**
  * Pauses every running campaign that sends one of these templates (from its account), saying
  * why; they are resumed by the user. A campaign that is already paused or has finished

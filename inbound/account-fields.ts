@@ -1,8 +1,9 @@
 import type { Client } from '@temporalio/client';
-import { pauseCampaignsForTemplates, UNSENDABLE_TEMPLATE_STATUSES } from '../campaigns/template-pause';
+import { pauseCampaignsForTemplates } from '../campaigns/template-pause';
 import { sha256Hex } from '../lib/crypto';
 import type { Store } from '../store';
 import type { AccountDoc, MetaEventDoc, MetaEventState, TemplateDoc } from '../store/documents';
+import { pausedBecause, unsendable } from '../templates/sendable';
 import { applyTemplateChange, templateChange } from '../templates/webhook-update';
 
 /** One change of a webhook field other than `messages`: about a WABA, not a phone number. */
@@ -46,11 +47,11 @@ const templateField: AccountFieldHandler = async (deps, { field, value, accounts
     change,
   );
   if (unmatched) return { state: 'unmatched', reason: unmatched };
-  const unsendable = templates.filter((t) => UNSENDABLE_TEMPLATE_STATUSES.has(t.status));
-  if (change.patch.status && unsendable.length && deps.temporal) {
+  const paused = templates.filter(unsendable);
+  if (change.patch.status && paused.length && deps.temporal) {
     const why = (t: TemplateDoc) =>
-      `Template ${t.name} (${t.language}) is ${t.status}: ${change.reason ?? 'no reason given by Meta'}`;
-    await pauseCampaignsForTemplates({ store: deps.store, temporal: deps.temporal() }, unsendable, why);
+      `${pausedBecause(t)}: ${change.reason ?? 'no reason given by Meta'}`;
+    await pauseCampaignsForTemplates({ store: deps.store, temporal: deps.temporal() }, paused, why);
   }
   return { state: 'applied', reason: null };
 };
