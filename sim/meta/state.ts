@@ -1,3 +1,4 @@
+import type { TemplateChangeInput } from './account-events';
 import { FailureQueue } from './failure-queue';
 import { sandboxDisplayNumber, sandboxWabaId } from './ids';
 import { mergeOptions } from './options';
@@ -129,6 +130,29 @@ export class SimState {
     if (i >= 0) list[i] = template;
     else list.push(template);
     return template;
+  }
+
+  /** Changes a template as Meta's review would; its state before and after, or null if none. */
+  changeTemplate(
+    wabaId: string,
+    name: string,
+    language: string,
+    change: TemplateChangeInput,
+  ): { before: Template; after: Template } | null {
+    const list = this.templatesOf(wabaId);
+    const i = list.findIndex((t) => t.name === name && t.language === language);
+    const before = list[i];
+    if (!before) return null;
+    const after: Template = {
+      ...before,
+      ...(change.status ? { status: change.status } : {}),
+      ...(change.category ? { category: change.category } : {}),
+      ...(change.quality
+        ? { quality_score: { score: change.quality, date: Math.floor(this.now() / 1000) } }
+        : {}),
+    };
+    list[i] = after;
+    return { before, after };
   }
 
   recordInbound(phoneNumberId: string, waId: string) {
