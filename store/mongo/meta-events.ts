@@ -41,6 +41,8 @@ export function metaEventRepository(db: Db): MetaEventRepository {
       const docs = await col.find(query).sort({ received_at: -1, _id: -1 }).limit(limit).toArray();
       return docs.map(({ value_json, ...rest }) => ({
         ...rest,
+        // A null given to $setOnInsert is not always kept.
+        phone_number_id: rest.phone_number_id ?? null,
         value: JSON.parse(value_json) as MetaEventDoc['value'],
       }));
     },
