@@ -52,7 +52,9 @@ async function ownersOf(store: Store, doc: InboundWebhookDoc): Promise<string[]>
     ? await Promise.all(ids.map((id) => store.accounts.findByPhoneNumberId(id)))
     : (
         await Promise.all(
-          (payload.entry ?? []).map((e) => (e.id ? store.accounts.findByWabaId(e.id) : [])),
+          (payload.entry ?? []).map((e) =>
+            e.id ? store.accounts.findByWabaId(e.id) : Promise.resolve([]),
+          ),
         )
       ).flat();
   return [...new Set(accounts.flatMap((a) => (a ? [a.org_id] : [])))];

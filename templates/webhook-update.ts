@@ -36,7 +36,10 @@ function statusReason(value: Record<string, unknown>): string | null {
  * `template_category_update`, `message_template_quality_update`), in Meta's documented shape;
  * null when the value says nothing Waflow keeps (a category change only announced).
  */
-export function templateChange(field: string, value: Record<string, unknown>): TemplateChange | null {
+export function templateChange(
+  field: string,
+  value: Record<string, unknown>,
+): TemplateChange | null {
   const match: TemplateMatch = {
     metaId: id(value.message_template_id),
     name: text(value.message_template_name),

@@ -28,9 +28,7 @@ export const MetaEventView = z.object({
   field: z.string().describe('The webhook field, e.g. account_update'),
   waba_id: z.string(),
   phone_number_id: z.string().nullable(),
-  state: State.describe(
-    'applied: Waflow acted on it; stored: kept to read; unmatched: see reason',
-  ),
+  state: State.describe('applied: Waflow acted on it; stored: kept to read; unmatched: see reason'),
   reason: z.string().nullable(),
   received_at: Timestamp,
   value: z.record(z.string(), z.unknown()).describe("The change's value as Meta sent it"),

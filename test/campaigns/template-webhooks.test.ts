@@ -37,7 +37,9 @@ it("the simulator posts Meta's template webhooks, which update the stored templa
     quality_score: 'YELLOW',
   });
   const posted = h.sim.webhookLog.filter((w) => w.kind === 'account');
-  expect(posted.map((w) => JSON.parse(w.body).entry[0].changes[0].field)).toEqual([
+  const fieldOf = (body: string) =>
+    (JSON.parse(body) as { entry: { changes: { field: string }[] }[] }).entry[0]!.changes[0]!.field;
+  expect(posted.map((w) => fieldOf(w.body))).toEqual([
     'template_category_update',
     'message_template_quality_update',
   ]);
