@@ -50,4 +50,6 @@ export interface MetaEventRepository {
   list(orgId: string, query: MetaEventQuery): Promise<MetaEventDoc[]>;
   /** Those that matched no account, of any organization: for /metrics. */
   countUnmatched(): Promise<number>;
+  /** Deletes those received before `before`, matched or not; how many. */
+  purgeBefore(before: Date): Promise<number>;
 }

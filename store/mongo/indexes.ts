@@ -51,6 +51,8 @@ export const INDEXES: Record<string, IndexDescription[]> = {
   meta_events: [
     { key: { org_ids: 1, received_at: -1, _id: -1 }, name: 'org_received' },
     { key: { state: 1 }, name: 'state' },
+    // The cleanup deletes by age.
+    { key: { received_at: 1 }, name: 'received' },
   ],
   webhook_endpoints: [{ key: { org_id: 1, created_at: 1 }, name: 'org_created' }],
   webhook_dispatches: [

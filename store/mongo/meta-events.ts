@@ -48,5 +48,9 @@ export function metaEventRepository(db: Db): MetaEventRepository {
     },
 
     countUnmatched: () => col.countDocuments({ state: 'unmatched' }),
+
+    async purgeBefore(before) {
+      return (await col.deleteMany({ received_at: { $lt: before } })).deletedCount;
+    },
   };
 }

@@ -56,5 +56,10 @@ export function metaEventRepository(pool: pg.Pool): MetaEventRepository {
       );
       return rows[0]!.n;
     },
+
+    async purgeBefore(before) {
+      const res = await pool.query('DELETE FROM meta_events WHERE received_at < $1', [before]);
+      return res.rowCount ?? 0;
+    },
   };
 }
