@@ -23,7 +23,10 @@ export interface AppSecrets {
   ofNumber(phoneNumberId: string): Promise<string | null>;
   /** The secrets of the accounts under this WABA (several accounts may share one). */
   ofWaba(wabaId: string): Promise<string[]>;
-  /** Every connected account's secret, once each: for a webhook about a number or WABA Waflow lacks. */
+  /**
+   * Every connected account's secret, once each (accounts of one Meta app share it): for a
+   * webhook about a number or WABA Waflow lacks.
+   */
   all(): Promise<string[]>;
 }
 
@@ -70,13 +73,19 @@ export async function verifySubscription(
 }
 
 /**
- * Whether the signature is one of these secrets'. Each is compared in constant time, and all
- * of them are, so the time taken does not tell which one matched.
+ * Whether a secret signed the body: one HMAC per distinct secret however many entries, numbers
+ * or accounts share it (an unknown WABA is checked against every connected account's).
  */
-function signedByOneOf(secrets: string[], raw: Buffer, signature: string): boolean {
-  let valid = false;
-  for (const secret of secrets) valid = validSignature(secret, raw, signature) || valid;
-  return valid;
+function signatureCheck(raw: Buffer, signature: string): (secret: string) => boolean {
+  const checked = new Map<string, boolean>();
+  return (secret) => {
+    let valid = checked.get(secret);
+    if (valid === undefined) {
+      valid = validSignature(secret, raw, signature);
+      checked.set(secret, valid);
+    }
+    return valid;
+  };
 }
 
 /**
@@ -88,8 +97,7 @@ function signedByOneOf(secrets: string[], raw: Buffer, signature: string): boole
 async function signedByItsAccounts(
   appSecrets: AppSecrets,
   payload: MetaWebhook,
-  raw: Buffer,
-  signature: string,
+  signedBy: (secret: string) => boolean,
 ): Promise<boolean> {
   for (const entry of payload.entry ?? []) {
     const numbers = phoneNumberIds({ entry: [entry] });
@@ -97,12 +105,13 @@ async function signedByItsAccounts(
     for (const id of numbers) {
       const secret = await appSecrets.ofNumber(id);
       if (secret === null) unknown = true;
-      else if (!validSignature(secret, raw, signature)) return false;
+      else if (!signedBy(secret)) return false;
     }
     if (!unknown) continue;
     const ofWaba = entry.id ? await appSecrets.ofWaba(entry.id) : [];
     const secrets = ofWaba.length ? ofWaba : await appSecrets.all();
-    if (!signedByOneOf(secrets, raw, signature)) return false;
+    // Every secret is checked, so the time taken does not tell which one matched.
+    if (!secrets.map(signedBy).includes(true)) return false;
   }
   return true;
 }
@@ -121,7 +130,7 @@ export async function acceptMetaWebhook(
   if (!SIGNATURE.test(signature)) throw new UnauthorizedError('Invalid webhook signature');
   if (!Buffer.isBuffer(raw)) throw new ValidationError('Body must be JSON');
   const payload = parseMetaWebhook(raw.toString('utf8'));
-  if (!(await signedByItsAccounts(appSecrets, payload, raw, signature))) {
+  if (!(await signedByItsAccounts(appSecrets, payload, signatureCheck(raw, signature)))) {
     throw new UnauthorizedError('Invalid webhook signature');
   }
   await inbox.accept(raw.toString('utf8'));
