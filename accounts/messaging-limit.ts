@@ -70,7 +70,7 @@ export async function applyQualityUpdate(
     value.event === 'FLAGGED' ? 'RED' : value.event === 'UNFLAGGED' ? 'UNKNOWN' : null;
   if (quality) {
     const number = digits(value.display_phone_number);
-    for (const a of await store.accounts.listByWaba(wabaId)) {
+    for (const a of await store.accounts.findByWabaId(wabaId)) {
       if (!number || digits(a.display_phone_number) === number) {
         await store.accounts.setMessagingLimit({ id: a._id }, { qualityRating: quality });
         updated = Math.max(updated, 1);
@@ -154,7 +154,7 @@ export async function messagingWindow(
 
 /** The WABA's accounts' ids and the window's start, to ask who was reached already. */
 export async function windowScope(store: Store, account: AccountDoc, now = new Date()) {
-  const accounts = await store.accounts.listByWaba(account.waba_id);
+  const accounts = await store.accounts.findByWabaId(account.waba_id);
   return {
     accountIds: accounts.length ? accounts.map((a) => a._id) : [account._id],
     since: new Date(now.getTime() - LIMIT_WINDOW_MS),

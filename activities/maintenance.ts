@@ -1,7 +1,11 @@
 import { Context, log } from '@temporalio/activity';
 import { purgeExpiredSessions } from '../accounts/sessions';
 import { sweepOutbox } from '../contacts/outbox';
-import { processAbandonedWebhooks, purgeProcessedWebhooks } from '../inbound/cleanup';
+import {
+  processAbandonedWebhooks,
+  purgeOldMetaEvents,
+  purgeProcessedWebhooks,
+} from '../inbound/cleanup';
 import { inboundProcessor } from '../inbound/processor';
 import { DEFAULT_RETRY_POLICY } from '../inbound/retries';
 import type { Config } from '../lib/config';
@@ -16,6 +20,7 @@ export function maintenanceActivities({
   store: Store;
   config: {
     eventRetentionDays: number;
+    metaEventRetentionDays: number;
     sequences?: { optOutWords: string[] };
     inbound?: { retryDelaysMs: number[] };
     send?: Config['send'];
@@ -42,6 +47,7 @@ export function maintenanceActivities({
           }),
         }
       : {}),
+    temporal: () => Context.current().client,
   });
   const logger = {
     warn(meta: object, msg: string) {
@@ -56,11 +62,12 @@ export function maintenanceActivities({
     async purgeProcessedWebhooks(): Promise<number> {
       return purgeProcessedWebhooks({ store });
     },
-    /** Events, webhook deliveries and their attempts past the retention period. */
-    async purgeOldEvents(): Promise<{ events: number; deliveries: number }> {
+    /** Events, webhook deliveries and their attempts, and Meta events past their retention. */
+    async purgeOldEvents(): Promise<{ events: number; deliveries: number; metaEvents: number }> {
       const before = new Date(Date.now() - config.eventRetentionDays * 86_400_000);
       const deliveries = await store.webhookDeliveries.purgeBefore(before);
-      return { events: await store.events.purgeBefore(before), deliveries };
+      const metaEvents = await purgeOldMetaEvents({ store }, config.metaEventRetentionDays);
+      return { events: await store.events.purgeBefore(before), deliveries, metaEvents };
     },
     async sweepOutbox(): Promise<number> {
       return sweepOutbox({ store });

@@ -30,6 +30,7 @@ import { contactBulkRoutes } from './routes/contacts-bulk';
 import { contactRoutes } from './routes/contacts';
 import { healthRoutes } from './routes/health';
 import { inboundWebhookRoutes } from './routes/inbound-webhooks';
+import { metaEventRoutes } from './routes/meta-events';
 import { integrationRoutes } from './routes/integrations';
 import { messageRoutes } from './routes/messages';
 import { metricsRoutes } from './routes/metrics';
@@ -113,6 +114,7 @@ export async function buildApp(config: Config, opts: AppOptions = {}): Promise<F
     await app.register(sequenceRoutes);
     await app.register(metaWebhookRoutes);
     await app.register(inboundWebhookRoutes);
+    await app.register(metaEventRoutes);
     await app.register(wooWebhookRoutes);
     await app.register(wooStoreRoutes);
     await app.register(integrationRoutes);

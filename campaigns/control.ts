@@ -7,7 +7,7 @@ import {
 } from '@temporalio/client';
 import { ConflictError, DomainError } from '../lib/errors';
 import type { Store } from '../store';
-import type { CampaignDoc, CampaignStatus } from '../store/documents';
+import type { CampaignDoc, CampaignPauseReason, CampaignStatus } from '../store/documents';
 import {
   type CampaignWorkflow,
   campaignWorkflowId,
@@ -25,10 +25,14 @@ const RETRY_AFTER_SECONDS = 5;
 
 export type CampaignControl = 'pause' | 'resume' | 'cancel';
 
-const update = (handle: WorkflowHandle<CampaignWorkflow>, action: CampaignControl) => {
+const update = (
+  handle: WorkflowHandle<CampaignWorkflow>,
+  action: CampaignControl,
+  reason: CampaignPauseReason,
+) => {
   switch (action) {
     case 'pause':
-      return handle.executeUpdate(pauseCampaignUpdate, { args: [MANUAL_PAUSE] });
+      return handle.executeUpdate(pauseCampaignUpdate, { args: [reason] });
     case 'resume':
       return handle.executeUpdate(resumeCampaignUpdate);
     case 'cancel':
@@ -42,15 +46,16 @@ export interface ControlCampaignDeps {
 }
 
 /** Runs a control update; the workflow's refusals and absence are conflicts, not failures. */
-async function control(
+export async function control(
   { store, temporal }: ControlCampaignDeps,
   campaign: CampaignDoc,
   action: CampaignControl,
+  reason: CampaignPauseReason = MANUAL_PAUSE,
 ): Promise<CampaignStatus> {
   const handle = temporal.workflow.getHandle<CampaignWorkflow>(campaignWorkflowId(campaign._id));
   try {
     return await temporal.withDeadline(Date.now() + UPDATE_DEADLINE_MS, () =>
-      update(handle, action),
+      update(handle, action, reason),
     );
   } catch (err) {
     if (err instanceof WorkflowUpdateFailedError) {

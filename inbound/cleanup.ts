@@ -26,6 +26,15 @@ export async function purgeProcessedWebhooks(
   return counts.reduce((a, b) => a + b, 0);
 }
 
+/** Meta's account-level changes (and unmatched ones) received more than `retentionDays` ago. */
+export function purgeOldMetaEvents(
+  { store }: { store: Store },
+  retentionDays: number,
+  now = Date.now(),
+): Promise<number> {
+  return store.metaEvents.purgeBefore(new Date(now - retentionDays * 86_400_000));
+}
+
 /**
  * Processes stored provider webhooks that no API process finished, and failed ones whose next
  * attempt is due; how many it processed.

@@ -2,12 +2,13 @@ import { safeEqual } from '../lib/crypto';
 import { ForbiddenError, UnauthorizedError, ValidationError } from '../lib/errors';
 import { TtlCache } from '../lib/ttl-cache';
 import { validSignature } from '../meta/signature';
-import { parseMetaWebhook, phoneNumberIds } from '../meta/webhook-payload';
+import { parseMetaWebhook, phoneNumberIds, type MetaWebhook } from '../meta/webhook-payload';
 import type { Store } from '../store';
+import type { AccountDoc } from '../store/documents';
 import type { Inbox } from './inbox';
 
 /**
- * How long a number's app secret is reused without a database read and a decryption: the
+ * How long an app secret is reused without a database read and a decryption: the
  * webhook endpoint takes thousands of requests a second. A new or changed account is seen
  * within this time (Meta retries a refused webhook).
  */
@@ -16,16 +17,36 @@ const SECRET_CACHE_MS = 5_000;
 /** What X-Hub-Signature-256 looks like: anything else cannot match, whatever the body. */
 const SIGNATURE = /^sha256=[0-9a-f]{64}$/;
 
-/** The app secret of the account a phone number id belongs to; null when none has it. */
-export type AppSecrets = (phoneNumberId: string) => Promise<string | null>;
+/** Where the app secrets that may sign a webhook come from. */
+export interface AppSecrets {
+  /** The secret of the account with this phone number id; null when none has it. */
+  ofNumber(phoneNumberId: string): Promise<string | null>;
+  /** The secrets of the accounts under this WABA (several accounts may share one). */
+  ofWaba(wabaId: string): Promise<string[]>;
+  /**
+   * Every connected account's secret, once each (accounts of one Meta app share it): for a
+   * webhook about a number or WABA Waflow lacks.
+   */
+  all(): Promise<string[]>;
+}
 
 export function cachedAppSecrets(store: Store): AppSecrets {
-  const secrets = new TtlCache<string, string | null>(SECRET_CACHE_MS);
-  return (phoneNumberId) =>
-    secrets.getOrLoad(phoneNumberId, async () => {
-      const account = await store.accounts.findByPhoneNumberId(phoneNumberId);
-      return account && store.accounts.credentials(account).appSecret;
-    });
+  const numbers = new TtlCache<string, string | null>(SECRET_CACHE_MS);
+  const wabas = new TtlCache<string, string[]>(SECRET_CACHE_MS);
+  const every = new TtlCache<'all', string[]>(SECRET_CACHE_MS);
+  const secretsOf = (accounts: AccountDoc[]) => [
+    ...new Set(accounts.map((a) => store.accounts.credentials(a).appSecret)),
+  ];
+  return {
+    ofNumber: (id) =>
+      numbers.getOrLoad(id, async () => {
+        const account = await store.accounts.findByPhoneNumberId(id);
+        return account && store.accounts.credentials(account).appSecret;
+      }),
+    ofWaba: (id) =>
+      wabas.getOrLoad(id, async () => secretsOf(await store.accounts.findByWabaId(id))),
+    all: () => every.getOrLoad('all', async () => secretsOf(await store.accounts.listConnected())),
+  };
 }
 
 export interface SubscriptionHandshake {
@@ -52,8 +73,52 @@ export async function verifySubscription(
 }
 
 /**
- * Stores a webhook from Meta once every number it speaks for is ours and signed it; it is
- * processed in the background.
+ * Whether a secret signed the body: one HMAC per distinct secret however many entries, numbers
+ * or accounts share it (an unknown WABA is checked against every connected account's).
+ */
+function signatureCheck(raw: Buffer, signature: string): (secret: string) => boolean {
+  const checked = new Map<string, boolean>();
+  return (secret) => {
+    let valid = checked.get(secret);
+    if (valid === undefined) {
+      valid = validSignature(secret, raw, signature);
+      checked.set(secret, valid);
+    }
+    return valid;
+  };
+}
+
+/**
+ * Whether the webhook is signed by whoever each of its entries is about: the account of each
+ * phone number it names, else (an account-level field, or a number Waflow lacks) one of the
+ * accounts under the entry's WABA, else (a WABA Waflow lacks) any account. What is signed but
+ * unmatched is kept, with its reason, when processed.
+ */
+async function signedByItsAccounts(
+  appSecrets: AppSecrets,
+  payload: MetaWebhook,
+  signedBy: (secret: string) => boolean,
+): Promise<boolean> {
+  for (const entry of payload.entry ?? []) {
+    const numbers = phoneNumberIds({ entry: [entry] });
+    let unknown = numbers.length === 0;
+    for (const id of numbers) {
+      const secret = await appSecrets.ofNumber(id);
+      if (secret === null) unknown = true;
+      else if (!signedBy(secret)) return false;
+    }
+    if (!unknown) continue;
+    const ofWaba = entry.id ? await appSecrets.ofWaba(entry.id) : [];
+    const secrets = ofWaba.length ? ofWaba : await appSecrets.all();
+    // Every secret is checked, so the time taken does not tell which one matched.
+    if (!secrets.map(signedBy).includes(true)) return false;
+  }
+  return true;
+}
+
+/**
+ * Stores a webhook from Meta once it is signed by an app secret of the accounts it is about
+ * (see signedByItsAccounts); it is processed in the background.
  */
 export async function acceptMetaWebhook(
   { appSecrets, inbox }: { appSecrets: AppSecrets; inbox: Pick<Inbox, 'accept'> },
@@ -65,14 +130,8 @@ export async function acceptMetaWebhook(
   if (!SIGNATURE.test(signature)) throw new UnauthorizedError('Invalid webhook signature');
   if (!Buffer.isBuffer(raw)) throw new ValidationError('Body must be JSON');
   const payload = parseMetaWebhook(raw.toString('utf8'));
-  const ids = phoneNumberIds(payload);
-  if (!ids.length) throw new ValidationError('No metadata.phone_number_id in the payload');
-  // Every number the payload speaks for must be ours and its app secret must sign it.
-  for (const id of ids) {
-    const secret = await appSecrets(id);
-    if (!secret || !validSignature(secret, raw, signature)) {
-      throw new UnauthorizedError('Invalid webhook signature');
-    }
+  if (!(await signedByItsAccounts(appSecrets, payload, signatureCheck(raw, signature)))) {
+    throw new UnauthorizedError('Invalid webhook signature');
   }
   await inbox.accept(raw.toString('utf8'));
 }

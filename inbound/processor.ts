@@ -5,6 +5,7 @@ import type { StatusUpdate } from '../store/contract/messages';
 import type { DeferredSent } from '../store/contract/send-queue';
 import type { AccountDoc, EventDoc, MessageDoc, MessageStatus } from '../store/documents';
 import { eventDoc } from '../store/events';
+import { type AccountFieldDeps, keepOtherChanges, type OtherChange } from './account-fields';
 import { customersOf, idChangeOf } from './customer-ids';
 import {
   inboundText,
@@ -40,6 +41,8 @@ export interface InboundHooks {
     retryMs: number;
     onDeferred: (deferred: (DeferredSent & { wamid: string })[]) => Promise<void>;
   };
+  /** Pauses the campaigns of a template that can no longer be sent (account-fields.ts). */
+  temporal?: AccountFieldDeps['temporal'];
 }
 
 /** Meta's per-user cap on marketing messages: deferred, not failed. */
@@ -77,6 +80,9 @@ export function inboundProcessor(store: Store, hooks: InboundHooks = {}) {
   const accounts = new TtlCache<string, AccountDoc | null>(ACCOUNT_CACHE_MS);
   const accountFor = (phoneNumberId: string) =>
     accounts.getOrLoad(phoneNumberId, () => store.accounts.findByPhoneNumberId(phoneNumberId));
+  const wabas = new TtlCache<string, AccountDoc[]>(ACCOUNT_CACHE_MS);
+  const accountsOf = (wabaId: string) =>
+    wabas.getOrLoad(wabaId, () => store.accounts.findByWabaId(wabaId));
 
   /** Stores an inbound message; returns its event, recorded with the batch's others. */
   async function message(
@@ -228,14 +234,27 @@ export function inboundProcessor(store: Store, hooks: InboundHooks = {}) {
   async function processMany(payloads: MetaWebhook[]): Promise<WebhookResult[]> {
     const inbound: Inbound[] = [];
     const statuses: { webhook: number; account: AccountDoc; update: StatusUpdate }[] = [];
+    // Other fields, and messages for numbers Waflow does not have: kept, never dropped.
+    const others: OtherChange[] = [];
     for (const [webhook, payload] of payloads.entries()) {
       for (const entry of payload.entry ?? []) {
         for (const change of entry.changes ?? []) {
           const value = change.value;
-          const phoneNumberId = value?.metadata?.phone_number_id;
-          if (change.field !== 'messages' || !value || !phoneNumberId) continue;
-          const account = await accountFor(phoneNumberId);
-          if (!account) continue;
+          if (!value || !change.field) continue;
+          const phoneNumberId = value.metadata?.phone_number_id ?? null;
+          const other = { wabaId: entry.id ?? '', time: entry.time, field: change.field, value };
+          if (change.field !== 'messages') {
+            others.push({ ...other, phoneNumberId, unmatched: null });
+            continue;
+          }
+          const account = phoneNumberId ? await accountFor(phoneNumberId) : null;
+          if (!account) {
+            const unmatched = phoneNumberId
+              ? `No account has phone number id ${phoneNumberId}`
+              : 'No metadata.phone_number_id in a messages change';
+            others.push({ ...other, phoneNumberId, unmatched });
+            continue;
+          }
           const customer = customersOf(value);
           for (const m of value.messages ?? []) {
             inbound.push({ webhook, account, m, who: customer(m) });
@@ -254,12 +273,14 @@ export function inboundProcessor(store: Store, hooks: InboundHooks = {}) {
       : [];
     const ordinary = capped.length ? statuses.filter((s) => !capped.includes(s)) : statuses;
     // Statuses do not wait for the few inbound messages: both go to the store at once.
-    const [incoming, applied] = await Promise.allSettled([
+    const [incoming, applied, kept] = await Promise.allSettled([
       mapLimit(inbound, INBOUND_CONCURRENCY, (i) => message(fresh, i.account, i.m, i.who)),
       store.messages.applyStatuses(ordinary.map((s) => s.update)),
+      keepOtherChanges({ store, temporal: hooks.temporal }, others, accountsOf),
     ]);
     if (incoming.status === 'rejected') throw incoming.reason;
     if (applied.status === 'rejected') throw applied.reason;
+    if (kept.status === 'rejected') throw kept.reason;
     if (capped.length) {
       for (const wamid of await deferCapped(capped.map((s) => s.update))) {
         results[capped.find((s) => s.update.wamid === wamid)!.webhook]!.unknownStatuses.push(wamid);

@@ -1,5 +1,5 @@
 import { INBOUND_RETRY_DELAYS_MS } from '../lib/config';
-import { parseMetaWebhook, phoneNumberIds } from '../meta/webhook-payload';
+import { parseMetaWebhook, phoneNumberIds, type MetaWebhook } from '../meta/webhook-payload';
 import type { Store } from '../store';
 import type { InboundWebhookDoc } from '../store/documents';
 
@@ -37,14 +37,26 @@ export async function recordFailure(
   return 'dead';
 }
 
-/** The organizations whose accounts have the webhook's numbers now; none for an unreadable one. */
+/**
+ * The organizations whose accounts have the webhook's numbers now, or (an account-level field)
+ * its WABAs; none for an unreadable one.
+ */
 async function ownersOf(store: Store, doc: InboundWebhookDoc): Promise<string[]> {
-  let ids: string[];
+  let payload: MetaWebhook;
   try {
-    ids = phoneNumberIds(parseMetaWebhook(doc.body));
+    payload = parseMetaWebhook(doc.body);
   } catch {
     return [];
   }
-  const accounts = await Promise.all(ids.map((id) => store.accounts.findByPhoneNumberId(id)));
+  const ids = phoneNumberIds(payload);
+  const accounts = ids.length
+    ? await Promise.all(ids.map((id) => store.accounts.findByPhoneNumberId(id)))
+    : (
+        await Promise.all(
+          (payload.entry ?? []).map((e) =>
+            e.id ? store.accounts.findByWabaId(e.id) : Promise.resolve([]),
+          ),
+        )
+      ).flat();
   return [...new Set(accounts.flatMap((a) => (a ? [a.org_id] : [])))];
 }

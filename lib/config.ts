@@ -119,6 +119,7 @@ const EnvSchema = z.object({
   TRUST_PROXY: trustProxy,
   CLEANUP_INTERVAL_MINUTES: positiveInt.default(60),
   EVENT_RETENTION_DAYS: positiveInt.default(30),
+  META_EVENT_RETENTION_DAYS: positiveInt.default(30),
   TEMPLATE_SYNC_INTERVAL_MINUTES: positiveInt.default(60),
   SANDBOX_MODE: z.stringbool().optional(),
 
@@ -251,6 +252,8 @@ export interface Config {
   cleanupIntervalMinutes: number;
   /** Events and outbound webhook deliveries are kept this long. */
   eventRetentionDays: number;
+  /** Meta's account-level webhook changes (GET /api/meta-events), unmatched ones too, are kept this long. */
+  metaEventRetentionDays: number;
   /** How often every connected account's message templates are fetched again from Meta. */
   templateSyncIntervalMinutes: number;
   metrics: {
@@ -452,6 +455,7 @@ export function loadConfig(env: Env = process.env): Config {
     },
     cleanupIntervalMinutes: e.CLEANUP_INTERVAL_MINUTES,
     eventRetentionDays: e.EVENT_RETENTION_DAYS,
+    metaEventRetentionDays: e.META_EVENT_RETENTION_DAYS,
     templateSyncIntervalMinutes: e.TEMPLATE_SYNC_INTERVAL_MINUTES,
     metrics: {
       token: requireInProduction(e.METRICS_TOKEN, production, METRICS_TOKEN_NEEDED),

@@ -26,6 +26,7 @@ export interface MetaTemplate {
   status: string;
   category: string;
   components: Record<string, unknown>[];
+  quality_score?: { score?: string };
 }
 
 /** A phone number as Meta describes it to a token that can read it. */

@@ -5,10 +5,17 @@ import { ValidationError } from '../lib/errors';
 
 export interface MetaWebhook {
   object?: string;
-  entry?: { id?: string; changes?: { field?: string; value?: MetaChangeValue }[] }[];
+  entry?: {
+    id?: string;
+    /** When Meta sent an account-level change (epoch seconds). */
+    time?: number;
+    changes?: { field?: string; value?: MetaChangeValue }[];
+  }[];
 }
 
 export interface MetaChangeValue {
+  /** Account-level fields carry their own keys (`event`, `message_template_id`...). */
+  [key: string]: unknown;
   messaging_product?: string;
   metadata?: { phone_number_id?: string; display_phone_number?: string };
   /** Since 2026 also the business-scoped user ids; a username-only customer has no wa_id. */

@@ -22,12 +22,13 @@ async function counterFamilies(store: Store): Promise<MetricFamily[]> {
 
 /** Every metric /metrics shows: the stored counters and the gauges, read now. */
 export async function collectMetrics(store: Store, now = Date.now()): Promise<MetricFamily[]> {
-  const [counters, depths, lanes, inbound, dead] = await Promise.all([
+  const [counters, depths, lanes, inbound, dead, unmatched] = await Promise.all([
     counterFamilies(store),
     store.sendQueue.depths(),
     store.sendLanes.list(),
     store.inboundWebhooks.pendingStats(),
     store.inboundWebhooks.countDead(),
+    store.metaEvents.countUnmatched(),
   ]);
   const gauge = (m: { name: string; help: string }, samples: MetricFamily['samples']) => ({
     name: m.name,
@@ -59,5 +60,6 @@ export async function collectMetrics(store: Store, now = Date.now()): Promise<Me
     ]),
     gauge(METRICS.inboundWebhooksPending, [{ labels: {}, value: inbound.count }]),
     gauge(METRICS.inboundWebhooksDead, [{ labels: {}, value: dead }]),
+    gauge(METRICS.metaEventsUnmatched, [{ labels: {}, value: unmatched }]),
   ];
 }

@@ -37,6 +37,10 @@ export const METRICS = {
     name: 'waflow_inbound_webhooks_dead',
     help: 'Stored inbound webhooks parked after their last failed attempt, until replayed.',
   },
+  metaEventsUnmatched: {
+    name: 'waflow_meta_events_unmatched',
+    help: 'Webhook changes from Meta kept because they name a number, WABA or template Waflow does not have.',
+  },
 } as const;
 
 /** Help texts by metric name, for the exposition. */

@@ -2,6 +2,7 @@ import { NotFoundError } from '../lib/errors';
 import { mapLimit } from '../lib/concurrency';
 import type { Store } from '../store';
 import type { SequenceDoc, SubscriptionState } from '../store/contract/sequences';
+import { templatesPaused } from '../templates/sendable';
 
 const COUNTS_IN_FLIGHT = 4;
 
@@ -9,7 +10,15 @@ const COUNTS_IN_FLIGHT = 4;
 export interface SequenceWithCounts {
   doc: SequenceDoc;
   counts: Record<SubscriptionState, number>;
+  /** Why its subscribers are held: a step's template Meta paused, disabled or rejected. */
+  paused_reason: string | null;
 }
+
+/** The templates a sequence's steps send, fallbacks included. */
+export const sequenceTemplates = (doc: Pick<SequenceDoc, 'steps'>) =>
+  doc.steps.flatMap((s) =>
+    [s.message, s.fallback].flatMap((m) => (m?.type === 'template' ? [m.template] : [])),
+  );
 
 export async function findSequence({ store }: { store: Store }, orgId: string, id: string) {
   const doc = await store.sequences.get(orgId, id);
@@ -21,7 +30,11 @@ export async function withCounts(
   { store }: { store: Store },
   doc: SequenceDoc,
 ): Promise<SequenceWithCounts> {
-  return { doc, counts: await store.sequenceSubscriptions.counts(doc._id) };
+  const [counts, paused_reason] = await Promise.all([
+    store.sequenceSubscriptions.counts(doc._id),
+    templatesPaused({ store }, doc.org_id, doc.account_id, sequenceTemplates(doc)),
+  ]);
+  return { doc, counts, paused_reason };
 }
 
 export async function getSequence(

@@ -13,6 +13,7 @@ import type {
 import type { ContactDoc } from '../store/documents';
 import { eventDoc } from '../store/events';
 import type { Signals } from '../store/signals';
+import { unsendable } from '../templates/sendable';
 import type { SequenceStepInput, SequenceStepResult } from '../workflows/contracts/sequence';
 import { ExitReason } from './exits';
 import {
@@ -30,6 +31,9 @@ export interface StepDeps extends ActionRunDeps {
   /** Where a step's message comes from; the step's own unless given. */
   messageSource?: StepMessageSource;
 }
+
+/** How long a subscriber waits at a step whose template Meta paused before looking again. */
+export const TEMPLATE_HOLD_MS = 15 * 60_000;
 
 /** One message per sequence, contact, run and step, whatever retries happen. */
 export const sequenceMessageId = (r: RunId, step: number) =>
@@ -85,14 +89,23 @@ export async function runSequenceStep(
 
   const step = def.steps[input.step];
   if (!step) return exit(ExitReason.sequenceDeleted);
-  const record = await sendStep(deps, {
-    id,
-    sub,
-    def,
-    contact,
-    input,
-    plan: planStep(step, contact, at),
-  });
+  const plan = planStep(step, contact, at);
+  if (plan.message?.type === 'template') {
+    const { name, language } = plan.message.template;
+    const template = await store.templates.find(sub.org_id, def.account_id, name, language);
+    // Meta would refuse it: the subscriber waits at this step until the template is approved.
+    if (unsendable(template)) {
+      const held = nextAllowedMoment(input.at + TEMPLATE_HOLD_MS, def.schedule, zone);
+      await subs.advance(id, {
+        from: input.step,
+        to: input.step,
+        nextAt: new Date(held),
+        record: null,
+      });
+      return { kind: 'wait', step: input.step, at: held };
+    }
+  }
+  const record = await sendStep(deps, { id, sub, def, contact, input, plan });
 
   const following = def.steps[input.step + 1];
   if (!following) {

@@ -149,6 +149,8 @@ export interface TemplateDoc {
   parameter_counts: { header: number; body: number; buttons: number[] };
   /** The header's media format when it has one (IMAGE, VIDEO, DOCUMENT). */
   header_format: string | null;
+  /** Meta's quality rating (GREEN, YELLOW, RED, UNKNOWN); null until Meta has given one. */
+  quality_score: string | null;
   synced_at: Date;
 }
 
@@ -234,6 +236,29 @@ export interface InboundWebhookDoc {
   dead_at: Date | null;
   /** The organizations its numbers belonged to when it was parked dead: who may see it. */
   org_ids: string[];
+}
+
+/**
+ * What became of one change of a Meta webhook that is not a message or status: `applied`
+ * (Waflow acted on it), `stored` (kept for an operator to read), or `unmatched` (it names a
+ * number, WABA or template Waflow does not have; `reason` says which).
+ */
+export type MetaEventState = 'applied' | 'stored' | 'unmatched';
+
+export interface MetaEventDoc {
+  /** Derived from the change, so a redelivery is stored once. */
+  _id: string;
+  /** The organizations of the accounts it is about; none when it matched no account. */
+  org_ids: string[];
+  /** `entry[].id`: the WhatsApp Business Account. */
+  waba_id: string;
+  phone_number_id: string | null;
+  field: string;
+  /** The change's value as Meta sent it. */
+  value: Record<string, unknown>;
+  state: MetaEventState;
+  reason: string | null;
+  received_at: Date;
 }
 
 export type WebhookEndpointStatus = 'active' | 'failing' | 'disabled';

@@ -38,6 +38,7 @@ function toDoc(account: AccountDoc, t: MetaTemplate, syncedAt: Date): TemplateDo
     components,
     parameter_counts: parameterCounts(components),
     header_format: headerFormat(components),
+    quality_score: t.quality_score?.score ?? null,
     synced_at: syncedAt,
   };
 }

@@ -18,5 +18,6 @@ export async function cleanupWorkflow(): Promise<CleanupResult> {
     webhooksPurged,
     eventsPurged: old.events,
     deliveriesPurged: old.deliveries,
+    metaEventsPurged: old.metaEvents,
   };
 }

@@ -18,6 +18,7 @@ export const inboxPlugin = fp(
       onMessages: (messages) => app.sequenceTriggers.onMessages(messages),
       onHookError: (err) => app.log.warn({ err }, 'sequence triggers failed'),
       marketingLimit: statusDeferrals(app.temporal, app.config),
+      temporal: () => app.temporal,
     });
     const inbox = new Inbox(app.store, processor, app.log, {
       ...INBOX_DEFAULTS,

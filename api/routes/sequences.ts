@@ -23,7 +23,7 @@ import {
 import { beforeOf, nextCursor } from '../time-cursor';
 import { orgOf } from '../types';
 
-const viewOf = (s: SequenceWithCounts) => sequenceView(s.doc, s.counts);
+const viewOf = (s: SequenceWithCounts) => sequenceView(s.doc, s.counts, s.paused_reason);
 
 export const sequenceRoutes: FastifyPluginAsyncZod = async (app) => {
   const { store } = app;

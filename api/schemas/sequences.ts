@@ -129,6 +129,12 @@ export const SequenceView = z.object({
     completed: z.number().int(),
     exited: z.number().int(),
   }),
+  paused_reason: z
+    .string()
+    .nullable()
+    .describe(
+      'Why subscribers are held at a step: its template is PAUSED, DISABLED or REJECTED; null once it is APPROVED again',
+    ),
   created_at: Timestamp,
   updated_at: Timestamp,
 });
@@ -136,6 +142,7 @@ export const SequenceView = z.object({
 export function sequenceView(
   doc: SequenceDoc,
   counts: Record<SubscriptionState, number>,
+  pausedReason: string | null = null,
 ): z.infer<typeof SequenceView> {
   return {
     id: doc._id,
@@ -154,6 +161,7 @@ export function sequenceView(
     exit: doc.exit,
     keywords: doc.keywords,
     subscribers: counts,
+    paused_reason: pausedReason,
     created_at: doc.created_at.toISOString(),
     updated_at: doc.updated_at.toISOString(),
   };

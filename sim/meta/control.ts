@@ -2,8 +2,10 @@ import type { FastifyError, FastifyInstance } from 'fastify';
 import { withMetaWording } from './errors';
 import { InboundError, type InboundInput } from './inbound';
 import {
+  AccountEvent,
   AddTemplate,
   AdvanceClock,
+  ChangeTemplate,
   ControlError,
   FailNext,
   Inbound,
@@ -78,6 +80,23 @@ export function controlRoutes(sim: MetaSimulator) {
       const body = parse(AddTemplate, req.body);
       const wabaId = body.wabaId ?? sim.phoneNumber(body.phoneNumberId ?? '').wabaId;
       return reply.code(201).send(sim.addTemplate(wabaId, body.template));
+    });
+
+    /** Meta's review changes a template: it posts the status, category or quality webhook. */
+    app.patch('/_sim/templates', async (req) => {
+      const { wabaId, phoneNumberId, name, language, ...change } = parse(ChangeTemplate, req.body);
+      const waba = wabaId ?? sim.phoneNumber(phoneNumberId ?? '').wabaId;
+      const template = sim.changeTemplate(waba, name, language, change);
+      if (!template) throw new ControlError(`No template ${name} (${language}) in WABA ${waba}`);
+      return template;
+    });
+
+    /** Any other account-level webhook, as Meta would post it: `{field, value}` about a WABA. */
+    app.post('/_sim/account-events', async (req, reply) => {
+      const { wabaId, phoneNumberId, field, value } = parse(AccountEvent, req.body);
+      const waba = wabaId ?? sim.phoneNumber(phoneNumberId ?? '').wabaId;
+      sim.accountEvent(waba, field, value);
+      return reply.code(202).send({ posted: true, waba_id: waba });
     });
 
     app.post('/_sim/phone-numbers', async (req, reply) => {

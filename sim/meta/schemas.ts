@@ -112,6 +112,39 @@ export const AddTemplate = z
     message: 'wabaId or phoneNumberId is required',
   });
 
+const Waba = {
+  wabaId: z
+    .string()
+    .regex(/^\d{1,32}$/, 'a string of digits')
+    .optional(),
+  phoneNumberId: z.string().min(1).optional(),
+};
+const needsWaba = (b: { wabaId?: string; phoneNumberId?: string }) =>
+  b.wabaId !== undefined || b.phoneNumberId !== undefined;
+
+export const ChangeTemplate = z
+  .strictObject({
+    ...Waba,
+    name: z.string().min(1),
+    language: z.string().min(2),
+    status: z.enum(['APPROVED', 'PENDING', 'REJECTED', 'PAUSED', 'DISABLED']).optional(),
+    category: z.enum(['MARKETING', 'UTILITY', 'AUTHENTICATION']).optional(),
+    quality: z.enum(['GREEN', 'YELLOW', 'RED', 'UNKNOWN']).optional(),
+    reason: z.string().min(1).optional(),
+  })
+  .refine(needsWaba, { message: 'wabaId or phoneNumberId is required' })
+  .refine((b) => b.status ?? b.category ?? b.quality, {
+    message: 'status, category or quality is required',
+  });
+
+export const AccountEvent = z
+  .strictObject({
+    ...Waba,
+    field: z.string().regex(/^[a-z_]{1,64}$/, 'a webhook field name, such as account_update'),
+    value: z.record(z.string(), z.unknown()),
+  })
+  .refine(needsWaba, { message: 'wabaId or phoneNumberId is required' });
+
 export const RegisterNumber = z.strictObject({
   phoneNumberId: z.string().min(1),
   wabaId: z.string().min(1).optional(),

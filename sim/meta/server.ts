@@ -1,4 +1,5 @@
 import Fastify from 'fastify';
+import { accountWebhook, templateWebhooks } from './account-events';
 import { controlRoutes } from './control';
 import { unknownPath } from './errors';
 import { graphRoutes } from './graph';
@@ -57,6 +58,22 @@ export async function createMetaSimulator(opts: MetaSimulatorOptions): Promise<M
     sends: (o) => state.sendLog.summary(o?.full ?? false),
     setOptions: (patch) => state.setOptions(parse(OptionsPatch, patch)),
     addTemplate: (wabaId, template) => state.addTemplate(wabaId, template),
+    changeTemplate(wabaId, name, language, change) {
+      const changed = state.changeTemplate(wabaId, name, language, change);
+      if (!changed) return null;
+      for (const { field, value } of templateWebhooks(
+        changed.before,
+        changed.after,
+        change.reason,
+      )) {
+        sim.accountEvent(wabaId, field, value);
+      }
+      return changed.after;
+    },
+    accountEvent(wabaId, field, value) {
+      const payload = accountWebhook(wabaId, state.now(), field, value);
+      dispatcher.track((signal) => dispatcher.post('account', '', null, payload, signal));
+    },
     phoneNumber: (id) => state.number(id),
     registerNumber: (n) =>
       state.registerNumber({

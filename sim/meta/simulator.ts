@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { TemplateChangeInput } from './account-events';
 import type { InboundInput, SystemInput } from './inbound';
 import type { PhoneNumber, QualityRating } from './state';
 import type {
@@ -38,6 +39,19 @@ export interface MetaSimulator {
   sends(opts?: { full?: boolean }): SendSummary;
   setOptions(patch: RuntimeOptionsPatch): void;
   addTemplate(wabaId: string, template: TemplateInput): Template;
+  /**
+   * Changes a template's status, category or quality as Meta's review would, and posts the
+   * webhooks Meta posts for it (status, category, quality); null when the WABA has no such
+   * template.
+   */
+  changeTemplate(
+    wabaId: string,
+    name: string,
+    language: string,
+    change: TemplateChangeInput,
+  ): Template | null;
+  /** Posts an account-level webhook (`account_update`, `account_alerts`...) about the WABA. */
+  accountEvent(wabaId: string, field: string, value: object): void;
   /** A number's WABA and display number (registered on first use if unknown). */
   phoneNumber(phoneNumberId: string): PhoneNumber;
   /** With `accessToken`, the number is that token's: other tokens but the sandbox's cannot use it. */

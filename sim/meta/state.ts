@@ -1,4 +1,5 @@
 import { normalizePhone, toWaId } from '../../lib/phone';
+import type { TemplateChangeInput } from './account-events';
 import { FailureQueue } from './failure-queue';
 import { sandboxDisplayNumber, sandboxWabaId } from './ids';
 import { mergeOptions } from './options';
@@ -174,6 +175,29 @@ export class SimState {
   /** Who a BSUID names: their wa_id, null for a username-only user, undefined if unknown. */
   userOf(userId: string): string | null | undefined {
     return this.users.get(userId);
+  }
+
+  /** Changes a template as Meta's review would; its state before and after, or null if none. */
+  changeTemplate(
+    wabaId: string,
+    name: string,
+    language: string,
+    change: TemplateChangeInput,
+  ): { before: Template; after: Template } | null {
+    const list = this.templatesOf(wabaId);
+    const i = list.findIndex((t) => t.name === name && t.language === language);
+    const before = list[i];
+    if (!before) return null;
+    const after: Template = {
+      ...before,
+      ...(change.status ? { status: change.status } : {}),
+      ...(change.category ? { category: change.category } : {}),
+      ...(change.quality
+        ? { quality_score: { score: change.quality, date: Math.floor(this.now() / 1000) } }
+        : {}),
+    };
+    list[i] = after;
+    return { before, after };
   }
 
   recordInbound(phoneNumberId: string, waId: string) {

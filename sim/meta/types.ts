@@ -87,6 +87,7 @@ export interface MetaSimulatorOptions extends RuntimeOptionsPatch {
 
 export type TemplateStatus = 'APPROVED' | 'PENDING' | 'REJECTED' | 'PAUSED' | 'DISABLED';
 export type TemplateCategory = 'MARKETING' | 'UTILITY' | 'AUTHENTICATION';
+export type TemplateQuality = 'GREEN' | 'YELLOW' | 'RED' | 'UNKNOWN';
 
 export interface TemplateButton {
   type: 'URL' | 'QUICK_REPLY' | 'PHONE_NUMBER' | 'COPY_CODE';
@@ -124,6 +125,8 @@ export interface Template {
   category: TemplateCategory;
   parameter_format: 'POSITIONAL';
   components: TemplateComponent[];
+  /** Set once Meta has rated it (the quality webhook says so). */
+  quality_score?: { score: TemplateQuality; date: number };
 }
 
 /** An error answer the next sends get (`failNext`). */
@@ -213,8 +216,8 @@ export interface WebhookLogEntry {
   id: number;
   /** Simulator clock when first posted, ISO 8601. */
   time: string;
-  kind: 'status' | 'message';
-  /** The message the webhook is about: the status's message, or the inbound message. */
+  kind: 'status' | 'message' | 'account';
+  /** The message the webhook is about: the status's message, or the inbound message ('' for an account-level field). */
   wamid: string;
   status: MessageStatus | null;
   url: string | null;

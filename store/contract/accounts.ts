@@ -24,6 +24,8 @@ export interface AccountRepository {
   resolve(orgId: string, id: string | null): Promise<AccountDoc | null>;
   /** Unscoped: an inbound webhook names the number, which tells the organization. */
   findByPhoneNumberId(phoneNumberId: string): Promise<AccountDoc | null>;
+  /** Unscoped: an account-level webhook names only its WABA, which several accounts may share. */
+  findByWabaId(wabaId: string): Promise<AccountDoc[]>;
   /** Unscoped: Meta's subscription handshake only carries the verify token. */
   findByVerifyToken(token: string): Promise<AccountDoc | null>;
   credentials(doc: AccountDoc): AccountCredentials;
@@ -42,8 +44,6 @@ export interface AccountRepository {
     where: { id: string } | { wabaId: string },
     facts: MessagingLimitFacts,
   ): Promise<number>;
-  /** Unscoped: the accounts of one WABA, which share its portfolio's messaging limit. */
-  listByWaba(wabaId: string): Promise<AccountDoc[]>;
 }
 
 export interface TemplateFilter {
@@ -52,6 +52,15 @@ export interface TemplateFilter {
   name?: string;
 }
 
+/** How a template webhook names its template: Meta's id, or its name and language. */
+export interface TemplateMatch {
+  metaId: string | null;
+  name: string | null;
+  language: string | null;
+}
+
+export type TemplatePatch = Partial<Pick<TemplateDoc, 'status' | 'category' | 'quality_score'>>;
+
 export interface TemplateRepository {
   upsert(docs: TemplateDoc[]): Promise<void>;
   /** Deletes the account's templates whose ids are not in `keep` (gone from Meta). */
@@ -59,6 +68,10 @@ export interface TemplateRepository {
   removeForAccount(accountId: string): Promise<number>;
   /** By name, language, then account. */
   list(orgId: string, filter?: TemplateFilter): Promise<TemplateDoc[]>;
+  /** The copies, in these accounts, of the template a webhook names (unscoped: a WABA's). */
+  matching(accountIds: string[], match: TemplateMatch): Promise<TemplateDoc[]>;
+  /** Applies what a template webhook changed to these templates. */
+  patch(ids: string[], patch: TemplatePatch): Promise<void>;
   /**
    * The template to send: the exact language when one is given; otherwise an English one
    * (`en`, `en_US`...) if there is one, else the first.

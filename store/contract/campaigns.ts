@@ -69,6 +69,8 @@ export interface CampaignRepository {
   get(orgId: string, id: string): Promise<CampaignDoc | null>;
   /** Unscoped: the campaign's workflow knows only its id. */
   byId(id: string): Promise<CampaignDoc | null>;
+  /** Unscoped: the running campaigns of these accounts (a template webhook names a WABA's). */
+  running(accountIds: string[]): Promise<CampaignDoc[]>;
   /** Newest first, after a (created_at, id) cursor. */
   list(
     orgId: string,

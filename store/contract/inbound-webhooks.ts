@@ -1,4 +1,4 @@
-import type { InboundWebhookDoc } from '../documents';
+import type { InboundWebhookDoc, MetaEventDoc, MetaEventState } from '../documents';
 
 export interface InboundWebhookRepository {
   /** One write for many webhooks: what lets the endpoint acknowledge thousands a second. */
@@ -29,4 +29,27 @@ export interface InboundWebhookRepository {
   revive(orgId: string, id: string): Promise<InboundWebhookDoc | null>;
   get(id: string): Promise<InboundWebhookDoc | null>;
   purgeProcessed(before: Date): Promise<number>;
+}
+
+export interface MetaEventQuery {
+  field?: string;
+  state?: MetaEventState;
+  limit: number;
+  /** The last one seen: newer ones come first. */
+  before?: { received_at: Date; id: string };
+}
+
+/** Meta's account-level changes and what could not be matched, as processing left them. */
+export interface MetaEventRepository {
+  /**
+   * Stores each once by id; processing one again (a replay) updates its state, reason and
+   * organizations and keeps when it was first received.
+   */
+  record(docs: MetaEventDoc[]): Promise<void>;
+  /** An organization's, newest first. */
+  list(orgId: string, query: MetaEventQuery): Promise<MetaEventDoc[]>;
+  /** Those that matched no account, of any organization: for /metrics. */
+  countUnmatched(): Promise<number>;
+  /** Deletes those received before `before`, matched or not; how many. */
+  purgeBefore(before: Date): Promise<number>;
 }

@@ -6,7 +6,7 @@ import type { CampaignRepository } from './campaigns';
 import type { ContactRepository, TransferRepository } from './contacts';
 import type { CounterRepository } from './counters';
 import type { EventRepository, OutboxRelay } from './events';
-import type { InboundWebhookRepository } from './inbound-webhooks';
+import type { InboundWebhookRepository, MetaEventRepository } from './inbound-webhooks';
 import type { MessageRepository } from './messages';
 import type {
   ApiKeyRepository,
@@ -45,6 +45,7 @@ export interface Store {
   events: EventRepository;
   outbox: OutboxRelay;
   inboundWebhooks: InboundWebhookRepository;
+  metaEvents: MetaEventRepository;
   webhookEndpoints: WebhookEndpointRepository;
   webhookDeliveries: WebhookDeliveryRepository;
   webhookBacklog: WebhookBacklogRepository;

@@ -106,6 +106,11 @@ export function accountRepository(
       return col.findOne({ phone_number_id: phoneNumberId });
     },
 
+    findByWabaId(wabaId) {
+      if (typeof wabaId !== 'string') return Promise.resolve([]);
+      return col.find({ waba_id: wabaId }).sort({ created_at: 1 }).toArray();
+    },
+
     findByVerifyToken(token) {
       return col.findOne({ verify_token_hash: sha256Hex(token) });
     },
@@ -155,7 +160,5 @@ export function accountRepository(
       );
       return res.matchedCount;
     },
-
-    listByWaba: (wabaId) => col.find({ waba_id: wabaId }).sort({ created_at: 1 }).toArray(),
   };
 }

@@ -48,6 +48,11 @@ export function campaignRepository(db: Db): CampaignRepository {
 
     byId: (id) => campaigns.findOne({ _id: id }, { projection: HIDDEN }),
 
+    running: (accountIds) =>
+      campaigns
+        .find({ status: 'running', account_id: { $in: accountIds } }, { projection: HIDDEN })
+        .toArray(),
+
     list(orgId, { limit, before }) {
       const filter: Filter<StoredCampaign> = { org_id: orgId };
       if (before) {

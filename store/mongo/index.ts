@@ -12,6 +12,7 @@ import { eventRepository } from './events';
 import { gatewaySettingsRepository } from './gateway-settings';
 import { inboundWebhookRepository } from './inbound-webhooks';
 import { messageRepository } from './messages';
+import { metaEventRepository } from './meta-events';
 import { organizationRepository } from './organizations';
 import { paymentEventRepository } from './payment-events';
 import { paymentLinkRepository } from './payment-links';
@@ -47,6 +48,7 @@ export function createMongoStore(db: Db, encryptionKey: Buffer, accounts?: Accou
     transfers: transferRepository(db),
     messages: messageRepository(db),
     inboundWebhooks: inboundWebhookRepository(db),
+    metaEvents: metaEventRepository(db),
     webhookEndpoints: webhookEndpointRepository(db, encryptionKey),
     webhookDeliveries: webhookDeliveryRepository(db),
     webhookBacklog: webhookBacklogRepository(db),

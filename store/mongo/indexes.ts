@@ -58,6 +58,12 @@ export const INDEXES: Record<string, IndexDescription[]> = {
     // Dead ones are few: counting them (/metrics) and an organization's list both scan this.
     { key: { dead_at: -1 }, name: 'dead' },
   ],
+  meta_events: [
+    { key: { org_ids: 1, received_at: -1, _id: -1 }, name: 'org_received' },
+    { key: { state: 1 }, name: 'state' },
+    // The cleanup deletes by age.
+    { key: { received_at: 1 }, name: 'received' },
+  ],
   webhook_endpoints: [{ key: { org_id: 1, created_at: 1 }, name: 'org_created' }],
   webhook_dispatches: [
     { key: { org_id: 1, endpoint_ids: 1, created_at: -1 }, name: 'org_endpoint_created' },
@@ -68,7 +74,10 @@ export const INDEXES: Record<string, IndexDescription[]> = {
     { key: { endpoint_id: 1, event_id: 1 }, name: 'delivery' },
     { key: { at: 1 }, name: 'at' },
   ],
-  campaigns: [{ key: { org_id: 1, created_at: -1, _id: -1 }, name: 'org_created' }],
+  campaigns: [
+    { key: { org_id: 1, created_at: -1, _id: -1 }, name: 'org_created' },
+    { key: { status: 1, account_id: 1 }, name: 'status_account' },
+  ],
   gateway_settings: [{ key: { gateway: 1 }, name: 'gateway' }],
   payment_links: [
     { key: { org_id: 1, created_at: -1, _id: -1 }, name: 'org_created' },

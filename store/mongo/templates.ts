@@ -16,6 +16,8 @@ const toStored = ({ components, ...rest }: TemplateDoc): StoredTemplate => ({
 
 const fromStored = ({ components_json, ...rest }: StoredTemplate): TemplateDoc => ({
   ...rest,
+  // Stored before templates had a quality.
+  quality_score: rest.quality_score ?? null,
   components: JSON.parse(components_json) as TemplateDoc['components'],
 });
 
@@ -34,8 +36,16 @@ export function templateRepository(db: Db): TemplateRepository {
           docs
             .slice(i, i + BULK_CHUNK)
             .map(toStored)
-            .map(({ _id, ...fields }) => ({
-              updateOne: { filter: { _id }, update: { $set: fields }, upsert: true },
+            .map(({ _id, quality_score, ...fields }) => ({
+              updateOne: {
+                filter: { _id },
+                // A list without quality keeps the one the last quality webhook gave.
+                update:
+                  quality_score === null
+                    ? { $set: fields, $setOnInsert: { quality_score } }
+                    : { $set: { ...fields, quality_score } },
+                upsert: true,
+              },
             })),
           { ordered: false },
         );
@@ -49,6 +59,20 @@ export function templateRepository(db: Db): TemplateRepository {
 
     async removeForAccount(accountId) {
       return (await col.deleteMany({ account_id: accountId })).deletedCount;
+    },
+
+    matching(accountIds, { metaId, name, language }) {
+      const either: Filter<StoredTemplate>[] = [];
+      if (metaId) either.push({ meta_id: metaId });
+      if (name && language) either.push({ name, language });
+      if (!either.length) return Promise.resolve([]);
+      return many({ account_id: { $in: accountIds }, $or: either });
+    },
+
+    async patch(ids, patch) {
+      const fields = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
+      if (!ids.length || !Object.keys(fields).length) return;
+      await col.updateMany({ _id: { $in: ids } }, { $set: fields });
     },
 
     list(orgId, filter = {}) {

@@ -2,7 +2,7 @@ import type { Db } from 'mongodb';
 import type { ContactDoc, PaymentEventDoc } from '../documents';
 import { contactKeys } from './contact-keys';
 import { razorpayEventKey } from '../payment-links';
-import { insertManyNew, retryBusy } from './duplicate-key';
+import { insertManyNew, isDuplicateKey, retryBusy } from './duplicate-key';
 
 /**
  * Stored data rewritten once for a later version, the MongoDB twin of the PostgreSQL
@@ -21,9 +21,12 @@ export async function runUpgrades(db: Db): Promise<void> {
   for (const { name, run } of UPGRADES) {
     if (await done.findOne({ _id: name })) continue;
     await run(db);
+    // Two processes starting together both upsert the marker: the one refused finds it made.
     await retryBusy(() =>
       done.updateOne({ _id: name }, { $set: { at: new Date() } }, { upsert: true }),
-    );
+    ).catch((err: unknown) => {
+      if (!isDuplicateKey(err)) throw err;
+    });
   }
 }
 

@@ -149,6 +149,9 @@ export function accountRepository(
     findByPhoneNumberId: (phoneNumberId) =>
       one(pool, 'SELECT * FROM accounts WHERE phone_number_id = $1', [phoneNumberId]),
 
+    findByWabaId: (wabaId) =>
+      many(pool, 'SELECT * FROM accounts WHERE waba_id = $1 ORDER BY created_at', [wabaId]),
+
     findByVerifyToken: (token) =>
       one(pool, 'SELECT * FROM accounts WHERE verify_token_hash = $1 LIMIT 1', [sha256Hex(token)]),
 
@@ -225,10 +228,5 @@ export function accountRepository(
       );
       return res.rowCount ?? 0;
     },
-
-    listByWaba: (wabaId) =>
-      many<AccountDoc>(pool, 'SELECT * FROM accounts WHERE waba_id = $1 ORDER BY created_at', [
-        wabaId,
-      ]),
   };
 }

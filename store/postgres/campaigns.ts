@@ -139,6 +139,13 @@ export function campaignRepository(pool: pg.Pool): CampaignRepository {
 
     byId: (id) => one<CampaignDoc>(pool, `SELECT ${SELECT} FROM campaigns WHERE id = $1`, [id]),
 
+    running: (accountIds) =>
+      many<CampaignDoc>(
+        pool,
+        `SELECT ${SELECT} FROM campaigns WHERE status = 'running' AND account_id = ANY($1::text[])`,
+        [accountIds],
+      ),
+
     list(orgId, { limit, before }) {
       const values: unknown[] = [orgId, limit];
       let cursor = '';

@@ -13,6 +13,7 @@ import { eventRepository } from './events';
 import { gatewaySettingsRepository } from './gateway-settings';
 import { inboundWebhookRepository } from './inbound-webhooks';
 import { messageRepository } from './messages';
+import { metaEventRepository } from './meta-events';
 import { organizationRepository } from './organizations';
 import { paymentEventRepository } from './payment-events';
 import { paymentLinkRepository } from './payment-links';
@@ -57,6 +58,7 @@ export function createPostgresStore(
     transfers: transferRepository(pool, feed),
     messages: messageRepository(pool),
     inboundWebhooks: inboundWebhookRepository(pool),
+    metaEvents: metaEventRepository(pool),
     webhookEndpoints: webhookEndpointRepository(pool, encryptionKey),
     webhookDeliveries: webhookDeliveryRepository(pool),
     webhookBacklog: webhookBacklogRepository(pool),

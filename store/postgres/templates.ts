@@ -16,6 +16,7 @@ const COLUMNS = [
   'components',
   'parameter_counts',
   'header_format',
+  'quality_score',
   'synced_at',
 ];
 const JSON_COLUMNS = ['components', 'parameter_counts'];
@@ -26,8 +27,13 @@ const ORDER = 'ORDER BY name, language, account_id';
 export function templateRepository(pool: pg.Pool): TemplateRepository {
   return {
     async upsert(docs) {
+      // A list without quality keeps the one the last quality webhook gave.
       const updates = COLUMNS.filter((c) => c !== 'id')
-        .map((c) => `${c} = EXCLUDED.${c}`)
+        .map((c) =>
+          c === 'quality_score'
+            ? `${c} = COALESCE(EXCLUDED.${c}, templates.${c})`
+            : `${c} = EXCLUDED.${c}`,
+        )
         .join(', ');
       for (let i = 0; i < docs.length; i += CHUNK) {
         const rows = docs.slice(i, i + CHUNK).map((d) => ({ ...d }));
@@ -47,6 +53,24 @@ export function templateRepository(pool: pg.Pool): TemplateRepository {
     async removeForAccount(accountId) {
       return (
         (await pool.query('DELETE FROM templates WHERE account_id = $1', [accountId])).rowCount ?? 0
+      );
+    },
+
+    matching: (accountIds, { metaId, name, language }) =>
+      many<TemplateDoc>(
+        pool,
+        `SELECT * FROM templates WHERE account_id = ANY($1::text[])
+           AND (meta_id = $2 OR (name = $3 AND language = $4)) ${ORDER}`,
+        [accountIds, metaId, name, language],
+      ),
+
+    async patch(ids, patch) {
+      const sets = Object.entries(patch).filter(([, v]) => v !== undefined);
+      if (!ids.length || !sets.length) return;
+      await pool.query(
+        `UPDATE templates SET ${sets.map(([c], i) => `${c} = $${i + 2}`).join(', ')}
+         WHERE id = ANY($1::text[])`,
+        [ids, ...sets.map(([, v]) => v)],
       );
     },
 

@@ -37,6 +37,7 @@ const template = (
   components: [{ type: 'BODY', text: 'Hi {{1}}, your plan is {{2}}' }],
   parameter_counts: { header: 0, body: 2, buttons: [] },
   header_format: null,
+  quality_score: null,
   synced_at: new Date(),
   ...fields,
 });

@@ -124,10 +124,17 @@ describe('POST /api/webhooks/meta', () => {
     expect(await t.app.store.contacts.findByPhone(orgId, `+${from}`)).toBeNull();
   });
 
-  it('refuses a webhook for a number that is not ours', async () => {
+  it('refuses a webhook for a number that is not ours unless one of our app secrets signed it', async () => {
     const body = inbound(customer(), { type: 'text', text: { body: 'hi' } });
     const foreign = body.replace(account.phone_number_id, '999999999999999');
-    expect((await post(foreign)).statusCode).toBe(401);
+    expect((await post(foreign, sign(foreign, 'another-apps-secret'))).statusCode).toBe(401);
+    // Signed by the WABA's app: kept with its reason, not dropped.
+    expect((await post(foreign)).statusCode).toBe(200);
+    const [kept] = await t.app.store.metaEvents.list(orgId, { field: 'messages', limit: 1 });
+    expect(kept).toMatchObject({
+      state: 'unmatched',
+      reason: 'No account has phone number id 999999999999999',
+    });
   });
 
   it('stores a text message, creates the contact and emits message.incoming once', async () => {

@@ -216,7 +216,7 @@ describe('Inbox batches', () => {
     const { counted, calls } = countingStore();
     const activities = maintenanceActivities({
       store: counted,
-      config: { eventRetentionDays: 30 },
+      config: { eventRetentionDays: 30, metaEventRetentionDays: 30 },
     });
 
     const swept: string[] = [];

@@ -87,6 +87,24 @@ describe.each(STORE_KINDS)('%s', (kind) => {
       expect((await store.accounts.resolve(orgId, doc._id))?._id).toBe(doc._id);
     });
 
+    it('finds every account under a WABA, in any organization and status, oldest first', async () => {
+      const wabaId = account().wabaId;
+      const [one, two] = [await newOrg(), await newOrg()];
+      const first = await store.accounts.create(one, account({ wabaId }));
+      const second = await store.accounts.create(two, account({ wabaId }));
+      await store.accounts.create(one, account());
+      await store.accounts.markDisconnected(second._id, 'Invalid OAuth access token');
+
+      const found = await store.accounts.findByWabaId(wabaId);
+      expect(found.map((a) => a._id)).toEqual([first._id, second._id]);
+      expect(store.accounts.credentials(found[0]!).appSecret).toBe(
+        store.accounts.credentials(first).appSecret,
+      );
+      expect(await store.accounts.findByWabaId('999999999999999')).toEqual([]);
+      const operator = { $ne: null } as unknown as string;
+      expect(await store.accounts.findByWabaId(operator)).toEqual([]);
+    });
+
     it('resolves the default account, and the sandbox one where there is none yet', async () => {
       const orgId = await newOrg();
       const sandbox = await store.accounts.resolve(orgId, null);
@@ -201,6 +219,7 @@ describe.each(STORE_KINDS)('%s', (kind) => {
         components: [],
         parameter_counts: { header: 0, body: 0, buttons: [] },
         header_format: null,
+        quality_score: null,
         synced_at: new Date(),
       }) satisfies TemplateDoc;
 
@@ -223,6 +242,72 @@ describe.each(STORE_KINDS)('%s', (kind) => {
       expect(await find('welcome', 'it')).toBeNull();
       expect(await find('missing')).toBeNull();
       expect(await store.templates.find(await newOrg(), accountId, 'welcome')).toBeNull();
+    });
+
+    it("finds a webhook's template in the given accounts by Meta's id or by name and language", async () => {
+      const orgId = await newOrg();
+      const wabaId = account().wabaId;
+      const { _id: a } = await store.accounts.create(orgId, account({ wabaId }));
+      const { _id: b } = await store.accounts.create(orgId, account({ wabaId }));
+      const { _id: elsewhere } = await store.accounts.create(await newOrg(), account());
+      await store.templates.upsert([
+        template(a, orgId, 'order', 'en'),
+        template(a, orgId, 'order', 'de'),
+        // Synced by another account of the WABA under its own id: found by name and language.
+        { ...template(b, orgId, 'order', 'en'), meta_id: 'other-id' },
+        template(elsewhere, orgId, 'order', 'en'),
+      ]);
+      const ids = (docs: TemplateDoc[]) => docs.map((d) => d._id).sort();
+      const match = (over: Partial<{ metaId: string; name: string; language: string }>) =>
+        store.templates.matching([a, b], { metaId: null, name: null, language: null, ...over });
+
+      expect(ids(await match({ metaId: 'order-en' }))).toEqual([templateId(a, 'order', 'en')]);
+      expect(ids(await match({ name: 'order', language: 'en' }))).toEqual(
+        [templateId(a, 'order', 'en'), templateId(b, 'order', 'en')].sort(),
+      );
+      expect(ids(await match({ metaId: 'order-de', name: 'order', language: 'en' }))).toEqual(
+        [
+          templateId(a, 'order', 'de'),
+          templateId(a, 'order', 'en'),
+          templateId(b, 'order', 'en'),
+        ].sort(),
+      );
+      // A name without its language names no template.
+      expect(await match({ name: 'order' })).toEqual([]);
+      expect(await match({})).toEqual([]);
+      expect(await match({ metaId: 'missing' })).toEqual([]);
+      expect(
+        await store.templates.matching([], { metaId: 'order-en', name: null, language: null }),
+      ).toEqual([]);
+    });
+
+    it('patches only the given fields of the given templates, and a later sync keeps the quality', async () => {
+      const orgId = await newOrg();
+      const { _id: accountId } = await store.accounts.create(orgId, account());
+      const order = template(accountId, orgId, 'order', 'en');
+      const promo = template(accountId, orgId, 'promo', 'en');
+      await store.templates.upsert([order, promo]);
+
+      await store.templates.patch([order._id], { status: 'PAUSED' });
+      await store.templates.patch([order._id], { category: 'MARKETING', quality_score: 'RED' });
+      await store.templates.patch([order._id], {});
+      await store.templates.patch([], { status: 'DISABLED' });
+      const listed = await store.templates.list(orgId, { accountId });
+      expect(listed).toEqual([
+        { ...order, status: 'PAUSED', category: 'MARKETING', quality_score: 'RED' },
+        promo,
+      ]);
+
+      // Meta's list gives no quality: the webhook's stays; one it gives replaces it.
+      await store.templates.upsert([{ ...order, status: 'APPROVED' }]);
+      expect(await store.templates.find(orgId, accountId, 'order', 'en')).toMatchObject({
+        status: 'APPROVED',
+        quality_score: 'RED',
+      });
+      await store.templates.upsert([{ ...order, quality_score: 'GREEN' }]);
+      expect((await store.templates.find(orgId, accountId, 'order', 'en'))?.quality_score).toBe(
+        'GREEN',
+      );
     });
 
     it('keeps components as synced, replaces on upsert, and removes what Meta no longer has', async () => {

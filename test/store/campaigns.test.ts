@@ -161,6 +161,24 @@ describe.each(STORE_KINDS)('%s', (kind) => {
       expect(await store.campaigns.update(randomUUID(), { status: 'running' })).toBeNull();
     });
 
+    it('finds the running campaigns of the given accounts, in any organization', async () => {
+      const [one, two] = [await newOrg(), await newOrg()];
+      const create = async (org: string, accountId: string, status?: 'running' | 'paused') => {
+        const { doc } = await store.campaigns.create(org, campaignInput({ accountId }));
+        return status ? (await store.campaigns.update(doc._id, { status }))! : doc;
+      };
+      const [a, b, other] = [randomUUID(), randomUUID(), randomUUID()];
+      const running = [await create(one, a, 'running'), await create(two, b, 'running')];
+      await create(one, a, 'paused');
+      await create(one, a);
+      await create(one, other, 'running');
+
+      const found = await store.campaigns.running([a, b]);
+      expect(found.map((c) => c._id).sort()).toEqual(running.map((c) => c._id).sort());
+      expect(found.find((c) => c._id === running[0]!._id)).toEqual(running[0]);
+      expect(await store.campaigns.running([])).toEqual([]);
+    });
+
     it('keeps why a campaign is paused, and clears it', async () => {
       const org = await newOrg();
       const doc = await campaign(org);

@@ -42,7 +42,7 @@ const run = (workflowType: string, id: string) =>
   });
 
 describe('periodic jobs on the real Temporal server', () => {
-  it('cleanup purges expired sessions, old processed webhooks, and events and deliveries past retention only', async () => {
+  it('cleanup purges expired sessions, old processed webhooks, and events, deliveries and Meta events past retention only', async () => {
     const org = await store.organizations.create('Acme');
     const live = await store.sessions.create(org._id, 'u', 3_600_000);
     await store.sessions.create(org._id, 'u', -1);
@@ -117,6 +117,24 @@ describe('periodic jobs on the real Temporal server', () => {
       ]);
     }
 
+    // Meta events, matched or not: one past the 30-day retention of each kind, one within it.
+    const metaEvent = (id: string, at: Date, orgIds: string[]) => ({
+      _id: id,
+      org_ids: orgIds,
+      waba_id: '102290129340398',
+      phone_number_id: null,
+      field: 'account_update',
+      value: { event: 'VERIFIED_ACCOUNT' },
+      state: orgIds.length ? ('stored' as const) : ('unmatched' as const),
+      reason: orgIds.length ? null : 'No account has WABA 102290129340398',
+      received_at: at,
+    });
+    await store.metaEvents.record([
+      metaEvent(`${org._id}:old`, days(31), [org._id]),
+      metaEvent(`${org._id}:unmatched-old`, days(31), []),
+      metaEvent(`${org._id}:recent`, days(29), [org._id]),
+    ]);
+
     const result = await run('cleanupWorkflow', cleanupWorkflowId());
 
     expect(result).toEqual({
@@ -124,7 +142,11 @@ describe('periodic jobs on the real Temporal server', () => {
       webhooksPurged: 2,
       eventsPurged: 1,
       deliveriesPurged: 1,
+      metaEventsPurged: 2,
     });
+    expect((await store.metaEvents.list(org._id, { limit: 10 })).map((e) => e._id)).toEqual([
+      `${org._id}:recent`,
+    ]);
     expect(await store.sessions.findActive(live.token)).not.toBeNull();
     expect(await store.inboundWebhooks.get(old!._id)).toBeNull();
     expect(await store.inboundWebhooks.get(recent!._id)).not.toBeNull();

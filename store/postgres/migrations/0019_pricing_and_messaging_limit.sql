@@ -10,4 +10,4 @@ ALTER TABLE accounts
   ADD COLUMN messaging_limit_tier text,
   ADD COLUMN quality_rating text,
   ADD COLUMN limit_checked_at timestamptz;
-CREATE INDEX accounts_waba ON accounts (waba_id);
+-- (A WABA's accounts are found by the index 0018 made.)
