@@ -109,8 +109,11 @@ export function graphRoutes(opts: {
       Querystring: { fields?: string };
     }>('/:version/:phoneNumberId', async (req) => {
       const { phoneNumberId } = req.params;
-      // Unlike a send, a read does not register the number: Meta knows only existing ones.
-      const number = state.knownNumber(phoneNumberId);
+      // Unlike a send, a read does not register the number (Meta knows only existing ones),
+      // except with the sandbox token, whose numbers exist from the start as sends treat them.
+      const sandbox = sameToken(bearerToken(req) ?? '', accessToken);
+      const number =
+        state.knownNumber(phoneNumberId) ?? (sandbox ? state.number(phoneNumberId) : undefined);
       if (!number || !mayUse(req, phoneNumberId)) throw unsupportedRequest('GET', phoneNumberId);
       const node = {
         verified_name: 'Waflow Sandbox',
