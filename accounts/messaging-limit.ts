@@ -1,6 +1,7 @@
 import type { MetaClient } from '../meta/client';
 import { MetaApiError } from '../meta/errors';
 import type { Store } from '../store';
+import type { PortfolioScope } from '../store/accounts';
 import type { AccountDoc } from '../store/documents';
 
 /** Meta's messaging limit counts unique users over a moving 24 h. */
@@ -53,9 +54,15 @@ export interface CapabilityUpdateValue {
 
 const digits = (s: string | null | undefined) => (s ?? '').replace(/\D/g, '');
 
+/** The WABA and the portfolio its accounts say owns it (any of them: a WABA has one owner). */
+async function portfolioOfWaba(store: Store, wabaId: string): Promise<PortfolioScope> {
+  const accounts = await store.accounts.findByWabaId(wabaId);
+  return { wabaId, portfolioId: accounts.find((a) => a.portfolio_id)?.portfolio_id ?? null };
+}
+
 /**
- * Applies a `phone_number_quality_update` to the WABA's accounts: the portfolio's tier to all of
- * them (they share it); a `FLAGGED` number (low quality) is rated `RED` and an `UNFLAGGED` one
+ * Applies a `phone_number_quality_update`: the portfolio's tier to every account of the WABA and
+ * of the business portfolio owning it (they share it); a `FLAGGED` number (low quality) is rated `RED` and an `UNFLAGGED` one
  * `UNKNOWN` until Graph is read again (the next template sync). Returns the accounts updated.
  */
 export async function applyQualityUpdate(
@@ -65,7 +72,9 @@ export async function applyQualityUpdate(
 ): Promise<number> {
   let updated = 0;
   const tier = tierFrom(value.max_daily_conversations_per_business ?? value.current_limit);
-  if (tier) updated = await store.accounts.setMessagingLimit({ wabaId }, { tier });
+  if (tier) {
+    updated = await store.accounts.setMessagingLimit(await portfolioOfWaba(store, wabaId), { tier });
+  }
   const quality =
     value.event === 'FLAGGED' ? 'RED' : value.event === 'UNFLAGGED' ? 'UNKNOWN' : null;
   if (quality) {
@@ -80,7 +89,10 @@ export async function applyQualityUpdate(
   return updated;
 }
 
-/** Applies a `business_capability_update`: the portfolio's tier to every account of the WABA. */
+/**
+ * Applies a `business_capability_update`: the portfolio's tier to every account of the WABA and
+ * of the portfolio owning it.
+ */
 export async function applyCapabilityUpdate(
   store: Store,
   wabaId: string,
@@ -89,29 +101,45 @@ export async function applyCapabilityUpdate(
   const tier = tierFrom(
     value.max_daily_conversations_per_business ?? value.max_daily_conversation_per_phone,
   );
-  return tier ? store.accounts.setMessagingLimit({ wabaId }, { tier }) : 0;
+  return tier
+    ? store.accounts.setMessagingLimit(await portfolioOfWaba(store, wabaId), { tier })
+    : 0;
 }
 
 /**
- * Reads the number's tier and quality rating from Graph and stores them. A failure is left for
- * the next read (hourly, with the template sync), except a token Meta no longer accepts.
+ * Reads the number's tier and quality rating, and the business portfolio owning its WABA, from
+ * Graph and stores them: the tier for every account of the portfolio (Meta's is one for all).
+ * A failure is left for the next read (hourly, with the template sync), except a token Meta no
+ * longer accepts; the number's facts are kept when only the WABA cannot be read.
  */
 export async function refreshMessagingLimit(
   { store, meta }: { store: Store; meta: MetaClient },
   account: AccountDoc,
 ): Promise<void> {
+  const skip = (err: unknown) => {
+    if (!(err instanceof MetaApiError) || err.kind === 'disconnected') throw err;
+    return null;
+  };
   try {
-    const n = await meta.getPhoneNumber({
+    const target = {
       graphUrl: account.graph_url,
       accessToken: store.accounts.credentials(account).accessToken,
-      phoneNumberId: account.phone_number_id,
-    });
+    };
+    const n = await meta.getPhoneNumber({ ...target, phoneNumberId: account.phone_number_id });
+    const owner = await meta.getWabaOwner({ ...target, wabaId: account.waba_id }).catch(skip);
+    const portfolioId = owner?.id ?? account.portfolio_id;
     await store.accounts.setMessagingLimit(
       { id: account._id },
-      { tier: n.messagingLimitTier, qualityRating: n.qualityRating },
+      { tier: n.messagingLimitTier, qualityRating: n.qualityRating, portfolioId },
     );
+    if (n.messagingLimitTier !== null) {
+      await store.accounts.setMessagingLimit(
+        { wabaId: account.waba_id, portfolioId },
+        { tier: n.messagingLimitTier },
+      );
+    }
   } catch (err) {
-    if (!(err instanceof MetaApiError) || err.kind === 'disconnected') throw err;
+    skip(err);
   }
 }
 
@@ -130,9 +158,8 @@ export interface MessagingWindow {
 }
 
 /**
- * The account's portfolio is its WABA: Graph's phone-number node does not name the business
- * portfolio, and Meta's account-level webhooks, which change the limit, name only the WABA.
- * So the numbers of one WABA share the count; WABAs of one portfolio are counted apart.
+ * The count is the business portfolio's: every account whose WABA the portfolio owns (Graph's
+ * `owner_business_info`, read with the number), and the WABA's own accounts while it is unread.
  */
 export async function messagingWindow(
   store: Store,
@@ -152,9 +179,12 @@ export async function messagingWindow(
   };
 }
 
-/** The WABA's accounts' ids and the window's start, to ask who was reached already. */
+/** The portfolio's accounts' ids and the window's start, to ask who was reached already. */
 export async function windowScope(store: Store, account: AccountDoc, now = new Date()) {
-  const accounts = await store.accounts.findByWabaId(account.waba_id);
+  const accounts = await store.accounts.findInPortfolio({
+    wabaId: account.waba_id,
+    portfolioId: account.portfolio_id,
+  });
   return {
     accountIds: accounts.length ? accounts.map((a) => a._id) : [account._id],
     since: new Date(now.getTime() - LIMIT_WINDOW_MS),

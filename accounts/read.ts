@@ -38,9 +38,11 @@ export async function withActivity(
     store.sendLanes.list(ids),
   ]);
   const rates = sendRatesByAccount(lanes);
-  // One count per WABA: its numbers share it (and their tier, unless one was read later).
+  // One count per WABA and portfolio: its numbers share it (and their tier, unless one was read
+  // later).
   const windows = new Map<string, MessagingWindow>();
-  const key = (doc: AccountDoc) => `${doc.waba_id}\n${doc.messaging_limit_tier}`;
+  const key = (doc: AccountDoc) =>
+    `${doc.waba_id}\n${doc.portfolio_id}\n${doc.messaging_limit_tier}`;
   for (const doc of docs) {
     if (!windows.has(key(doc))) windows.set(key(doc), await messagingWindow(store, doc));
   }

@@ -40,6 +40,12 @@ export interface MetaPhoneNumber {
   qualityRating: string | null;
 }
 
+/** The Meta business (portfolio) that owns a WABA. */
+export interface MetaBusiness {
+  id: string;
+  name: string | null;
+}
+
 export interface TemplatePage {
   templates: MetaTemplate[];
   /** Cursor of the next page, absent on the last one. */
@@ -187,6 +193,17 @@ export function createMetaClient(opts: {
         messagingLimitTier: res.whatsapp_business_manager_messaging_limit ?? null,
         qualityRating: res.quality_rating ?? null,
       };
+    },
+
+    /** The business portfolio owning the WABA; null if Meta does not name one. */
+    async getWabaOwner(target: MetaTarget & { wabaId: string }): Promise<MetaBusiness | null> {
+      const res = await call<{ owner_business_info?: { id?: string; name?: string } }>(
+        target,
+        'GET',
+        `${encodeURIComponent(target.wabaId)}?fields=owner_business_info`,
+      );
+      const owner = res.owner_business_info;
+      return owner?.id ? { id: owner.id, name: owner.name ?? null } : null;
     },
 
     close: () => dispatcher.close(),

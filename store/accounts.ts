@@ -58,6 +58,17 @@ export interface NewAccount {
 export interface MessagingLimitFacts {
   tier?: string | null;
   qualityRating?: string | null;
+  /** The business portfolio owning the WABA. */
+  portfolioId?: string | null;
+}
+
+/**
+ * Accounts that share a messaging limit: those of the WABA and, when known, every account of the
+ * business portfolio (whose other WABAs' accounts have theirs read).
+ */
+export interface PortfolioScope {
+  wabaId: string;
+  portfolioId: string | null;
 }
 
 /** The stored fields that the facts set. */
@@ -65,6 +76,7 @@ export function messagingLimitFields(facts: MessagingLimitFacts, at: Date): Part
   return {
     ...(facts.tier !== undefined ? { messaging_limit_tier: facts.tier } : {}),
     ...(facts.qualityRating !== undefined ? { quality_rating: facts.qualityRating } : {}),
+    ...(facts.portfolioId !== undefined ? { portfolio_id: facts.portfolioId } : {}),
     limit_checked_at: at,
   };
 }
@@ -112,6 +124,7 @@ export function newAccountDoc(
     messaging_limit_tier: input.messagingLimit?.tier ?? null,
     quality_rating: input.messagingLimit?.qualityRating ?? null,
     limit_checked_at: input.messagingLimit ? now : null,
+    portfolio_id: input.messagingLimit?.portfolioId ?? null,
     created_at: now,
     updated_at: now,
   };
@@ -149,7 +162,11 @@ export function accountChangeFields(changes: AccountChanges, key: Buffer): Parti
   const set: Partial<AccountDoc> = { updated_at: new Date() };
   if (changes.name !== undefined) set.name = changes.name;
   if (changes.phoneNumberId !== undefined) set.phone_number_id = changes.phoneNumberId;
-  if (changes.wabaId !== undefined) set.waba_id = changes.wabaId;
+  if (changes.wabaId !== undefined) {
+    set.waba_id = changes.wabaId;
+    // Another WABA may belong to another portfolio: read again with the number.
+    set.portfolio_id = null;
+  }
   if (changes.displayPhoneNumber !== undefined)
     set.display_phone_number = changes.displayPhoneNumber;
   if (changes.throughput !== undefined) set.throughput = changes.throughput;

@@ -96,6 +96,11 @@ export interface AccountDoc {
   quality_rating: string | null;
   /** When the tier or the quality rating was last learnt. */
   limit_checked_at: Date | null;
+  /**
+   * The Meta business portfolio that owns the WABA (Graph's `owner_business_info.id`), whose
+   * accounts share the messaging limit; null until read.
+   */
+  portfolio_id: string | null;
   created_at: Date;
   updated_at: Date;
 }

@@ -92,6 +92,10 @@ export const AccountView = z.object({
         .string()
         .nullable()
         .describe("Meta's tier (TIER_250, TIER_2K, TIER_10K, TIER_100K, TIER_UNLIMITED)"),
+      portfolio_id: z
+        .string()
+        .nullable()
+        .describe("The Meta business portfolio owning the WABA; null until read from Graph"),
       users_per_day: z
         .number()
         .int()
@@ -102,11 +106,11 @@ export const AccountView = z.object({
         .int()
         .nullable()
         .describe(
-          'Unique users its portfolio (WABA) reached by templates in the last 24 h; null when unlimited (not counted)',
+          'Unique users its business portfolio reached by templates in the last 24 h; null when unlimited (not counted)',
         ),
       frees_at: Timestamp.nullable().describe('When the oldest counted message leaves the window'),
     })
-    .describe("The business portfolio's messaging limit, shared by the WABA's numbers"),
+    .describe("The business portfolio's messaging limit, shared by all its WABAs' numbers"),
   quality_rating: z.string().nullable().describe('GREEN, YELLOW, RED or UNKNOWN'),
   created_at: Timestamp,
   updated_at: Timestamp,
@@ -145,6 +149,7 @@ export function accountView(
     send_rate: activity.send_rate,
     messaging_limit: {
       tier: doc.messaging_limit_tier,
+      portfolio_id: doc.portfolio_id,
       users_per_day: limit !== null && Number.isFinite(limit) ? limit : null,
       reached_24h: activity.messaging ? activity.messaging.used : limit === Infinity ? null : 0,
       frees_at: activity.messaging?.frees_at?.toISOString() ?? null,

@@ -104,6 +104,22 @@ export function graphRoutes(opts: {
       },
     );
 
+    /** A WABA node: readable by a token that may use one of its numbers. */
+    const wabaNode = (req: FastifyRequest, wabaId: string, fields: string | undefined) => {
+      const numbers = state.numbersOf(wabaId);
+      if (numbers.length && !numbers.some((n) => mayUse(req, n.id))) {
+        throw unsupportedRequest('GET', wabaId);
+      }
+      const business = state.businessOf(wabaId);
+      const node = {
+        name: 'Waflow Sandbox',
+        account_review_status: 'APPROVED',
+        owner_business_info: { id: business, name: `Business ${business}` },
+        id: wabaId,
+      };
+      return pickFields(node, fields, 'WhatsAppBusinessAccount');
+    };
+
     app.get<{
       Params: { version: string; phoneNumberId: string };
       Querystring: { fields?: string };
@@ -112,6 +128,9 @@ export function graphRoutes(opts: {
       // Unlike a send, a read does not register the number (Meta knows only existing ones),
       // except with the sandbox token, whose numbers exist from the start as sends treat them.
       const sandbox = sameToken(bearerToken(req) ?? '', accessToken);
+      if (!state.knownNumber(phoneNumberId) && state.knownWaba(phoneNumberId)) {
+        return wabaNode(req, phoneNumberId, req.query.fields);
+      }
       const number =
         state.knownNumber(phoneNumberId) ?? (sandbox ? state.number(phoneNumberId) : undefined);
       if (!number || !mayUse(req, phoneNumberId)) throw unsupportedRequest('GET', phoneNumberId);

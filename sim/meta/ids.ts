@@ -3,6 +3,9 @@ import { derivedDigits as digits } from '../../lib/sandbox-ids';
 
 export { sandboxDisplayNumber, sandboxWabaId } from '../../lib/sandbox-ids';
 
+/** The business portfolio owning a WABA unless one is set (`businessOfWaba`). */
+export const businessIdOf = (wabaId: string) => digits(`business:${wabaId}`, 15);
+
 export const templateId = (wabaId: string, name: string, language: string) =>
   digits(`template:${wabaId}:${name}:${language}`, 16);
 

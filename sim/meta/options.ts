@@ -5,6 +5,7 @@ export const DEFAULT_OPTIONS: RuntimeOptions = {
   throughputPerSecond: 80,
   throughputPerNumber: {},
   messagingLimitPerWaba: {},
+  businessOfWaba: {},
   pairRate: { intervalMs: 6_000, burst: 45 },
   latencyMs: 0,
   answerLatencyMs: 0,
@@ -28,6 +29,7 @@ export function mergeOptions(base: RuntimeOptions, patch: RuntimeOptionsPatch): 
   const {
     throughputPerNumber,
     messagingLimitPerWaba,
+    businessOfWaba,
     pairRate,
     statusWebhooks,
     webhookRetry,
@@ -38,16 +40,17 @@ export function mergeOptions(base: RuntimeOptions, patch: RuntimeOptionsPatch): 
     ...defined(flat),
     throughputPerNumber: withOverrides(base.throughputPerNumber, throughputPerNumber),
     messagingLimitPerWaba: withOverrides(base.messagingLimitPerWaba, messagingLimitPerWaba),
+    businessOfWaba: withOverrides(base.businessOfWaba, businessOfWaba),
     pairRate: { ...base.pairRate, ...defined(pairRate) },
     statusWebhooks: { ...base.statusWebhooks, ...defined(statusWebhooks) },
     webhookRetry: { ...base.webhookRetry, ...defined(webhookRetry) },
   };
 }
 
-function withOverrides(
-  base: Record<string, number>,
-  patch: Record<string, number | null> | undefined,
-): Record<string, number> {
+function withOverrides<T>(
+  base: Record<string, T>,
+  patch: Record<string, T | null> | undefined,
+): Record<string, T> {
   const merged = { ...base };
   for (const [id, limit] of Object.entries(patch ?? {})) {
     if (limit === null) delete merged[id];

@@ -15,6 +15,9 @@ export const OptionsPatch = z.strictObject({
     .partial()
     .optional(),
   messagingLimitPerWaba: z.record(z.string().min(1), z.number().int().min(1).nullable()).optional(),
+  businessOfWaba: z
+    .record(z.string().regex(/^\d{1,32}$/), z.string().regex(/^\d{1,32}$/).nullable())
+    .optional(),
   latencyMs: z.number().int().min(0).optional(),
   today: z.iso.date().nullable().optional(),
   answerLatencyMs: z.number().int().min(0).optional(),
@@ -157,6 +160,11 @@ export const RegisterNumber = z.strictObject({
   marketingMessages: z.boolean().optional(),
   /** What Graph then reports as the number's `quality_rating`. */
   qualityRating: z.enum(['GREEN', 'YELLOW', 'RED', 'UNKNOWN']).optional(),
+  /** The business portfolio owning the number's WABA (`businessOfWaba`). */
+  businessId: z
+    .string()
+    .regex(/^\d{1,32}$/, 'a string of digits')
+    .optional(),
 });
 
 const UserId = z.string().regex(/^[A-Z]{2}(\.[A-Za-z0-9]+)+$/, 'must be a BSUID like US.1234');

@@ -83,6 +83,7 @@ export async function createMetaSimulator(opts: MetaSimulatorOptions): Promise<M
         accessToken: n.accessToken,
         marketingMessages: n.marketingMessages,
         qualityRating: n.qualityRating,
+        businessId: n.businessId,
       }),
     now: () => state.now(),
     advanceClock: (ms) => state.advanceClock(ms),

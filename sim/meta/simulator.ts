@@ -63,6 +63,8 @@ export interface MetaSimulator {
     /** Onboarded to the Marketing Messages API (`/marketing_messages` refuses others). */
     marketingMessages?: boolean;
     qualityRating?: QualityRating;
+    /** The business portfolio owning its WABA (as `businessOfWaba` sets it). */
+    businessId?: string;
   }): PhoneNumber;
   /** The simulator's clock, epoch ms: the injected clock plus any advance. */
   now(): number;

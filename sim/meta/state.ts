@@ -1,7 +1,7 @@
 import { normalizePhone, toWaId } from '../../lib/phone';
 import type { TemplateChangeInput } from './account-events';
 import { FailureQueue } from './failure-queue';
-import { sandboxDisplayNumber, sandboxWabaId } from './ids';
+import { businessIdOf, sandboxDisplayNumber, sandboxWabaId } from './ids';
 import { mergeOptions } from './options';
 import { PairRate } from './pair-rate';
 import { SendLog } from './send-log';
@@ -60,7 +60,7 @@ export class SimState {
   /** Accepted send times within the last second, per phone number. */
   private readonly recentSends = new Map<string, SlidingWindow>();
   private readonly pairRate = new PairRate();
-  /** Per WABA: each user's last business-initiated message, for its messaging limit. */
+  /** Per business: each user's last business-initiated message, for its messaging limit. */
   private readonly reached = new Map<string, Map<string, number>>();
   private readonly failures = new FailureQueue();
 
@@ -121,9 +121,13 @@ export class SimState {
     accessToken?: string;
     marketingMessages?: boolean;
     qualityRating?: QualityRating;
+    businessId?: string;
   }): PhoneNumber {
     const current = this.number(n.id);
     if (n.accessToken !== undefined) this.owners.set(n.id, n.accessToken);
+    if (n.businessId !== undefined) {
+      this.setOptions({ businessOfWaba: { [n.wabaId ?? current.wabaId]: n.businessId } });
+    }
     const updated = {
       id: n.id,
       wabaId: n.wabaId ?? current.wabaId,
@@ -134,6 +138,30 @@ export class SimState {
     };
     this.numbers.set(n.id, updated);
     return updated;
+  }
+
+  /** The numbers of a WABA the simulator has seen. */
+  numbersOf(wabaId: string): PhoneNumber[] {
+    return [...this.numbers.values()].filter((n) => n.wabaId === wabaId);
+  }
+
+  /** A WABA exists once one of its numbers does, or its business was set. */
+  knownWaba(wabaId: string): boolean {
+    return wabaId in this.options.businessOfWaba || this.numbersOf(wabaId).length > 0;
+  }
+
+  /** The business portfolio owning the WABA. */
+  businessOf(wabaId: string): string {
+    return this.options.businessOfWaba[wabaId] ?? businessIdOf(wabaId);
+  }
+
+  /** The limit of the WABA's business: set by its id, or for any WABA of it. */
+  private limitOf(wabaId: string): number | undefined {
+    const business = this.businessOf(wabaId);
+    for (const [key, limit] of Object.entries(this.options.messagingLimitPerWaba)) {
+      if (key === business || this.businessOf(key) === business) return limit;
+    }
+    return undefined;
   }
 
   templatesOf(wabaId: string): Template[] {
@@ -233,27 +261,29 @@ export class SimState {
     return null;
   }
 
-  /** The WABA's messaging limit as Graph names it. */
+  /** The messaging limit of the WABA's business as Graph names it. */
   messagingLimitTier(wabaId: string): string {
-    const limit = this.options.messagingLimitPerWaba[wabaId];
+    const limit = this.limitOf(wabaId);
     if (limit === undefined) return 'TIER_UNLIMITED';
     return limit >= 1_000 && limit % 1_000 === 0 ? `TIER_${limit / 1_000}K` : `TIER_${limit}`;
   }
 
   /**
-   * Counts a business-initiated message (a template outside the user's window) against its
-   * WABA's limit of unique users in a moving 24 h; false when a new user would exceed it.
-   * A user reached in the window does not count again.
+   * Counts a business-initiated message (a template outside the user's window) against the
+   * limit of unique users in a moving 24 h of the business owning the WABA (all its WABAs
+   * share it); false when a new user would exceed it. A user reached in the window does not
+   * count again.
    */
   reach(wabaId: string, waId: string): boolean {
     const now = this.now();
-    let users = this.reached.get(wabaId);
+    const business = this.businessOf(wabaId);
+    let users = this.reached.get(business);
     if (!users) {
       users = new Map();
-      this.reached.set(wabaId, users);
+      this.reached.set(business, users);
     }
     for (const [user, at] of users) if (now - at >= WINDOW_MS) users.delete(user);
-    const limit = this.options.messagingLimitPerWaba[wabaId];
+    const limit = this.limitOf(wabaId);
     if (!users.has(waId) && limit !== undefined && users.size >= limit) return false;
     users.set(waId, now);
     return true;

@@ -39,10 +39,13 @@ export interface RuntimeOptions {
   throughputPerNumber: Record<string, number>;
   pairRate: PairRateOptions;
   /**
-   * The business portfolio's messaging limit (a portfolio is a WABA here): unique users a
-   * moving 24 h of business-initiated messages may reach, by WABA id; absent: unlimited.
+   * The business portfolio's messaging limit: unique users a moving 24 h of business-initiated
+   * messages may reach, by WABA id (or business id); WABAs of one business share the limit and
+   * the count, the first key of that business giving the limit. Absent: unlimited.
    */
   messagingLimitPerWaba: Record<string, number>;
+  /** The business portfolio owning a WABA (`owner_business_info`); absent: one derived from it. */
+  businessOfWaba: Record<string, string>;
   latencyMs: number;
   /** Pause between accepting a message and answering: the window in which a sender can die. */
   answerLatencyMs: number;
@@ -59,13 +62,20 @@ export interface RuntimeOptions {
 export type RuntimeOptionsPatch = Partial<
   Omit<
     RuntimeOptions,
-    'throughputPerNumber' | 'messagingLimitPerWaba' | 'pairRate' | 'statusWebhooks' | 'webhookRetry'
+    | 'throughputPerNumber'
+    | 'messagingLimitPerWaba'
+    | 'businessOfWaba'
+    | 'pairRate'
+    | 'statusWebhooks'
+    | 'webhookRetry'
   >
 > & {
   /** Merged into the current overrides; a null removes the number's override. */
   throughputPerNumber?: Record<string, number | null>;
   /** Merged likewise; a null makes the WABA unlimited again. */
   messagingLimitPerWaba?: Record<string, number | null>;
+  /** Merged likewise; a null gives the WABA its derived business again. */
+  businessOfWaba?: Record<string, string | null>;
   pairRate?: Partial<PairRateOptions>;
   statusWebhooks?: Partial<StatusWebhookOptions>;
   webhookRetry?: Partial<WebhookRetryOptions>;

@@ -4,6 +4,7 @@ import type {
   MessagingLimitFacts,
   NewAccount,
 } from '../accounts';
+import type { PortfolioScope } from '../accounts';
 import type { AccountDoc, TemplateDoc } from '../documents';
 import type { SandboxSettings } from '../sandbox-account';
 
@@ -26,6 +27,8 @@ export interface AccountRepository {
   findByPhoneNumberId(phoneNumberId: string): Promise<AccountDoc | null>;
   /** Unscoped: an account-level webhook names only its WABA, which several accounts may share. */
   findByWabaId(wabaId: string): Promise<AccountDoc[]>;
+  /** Unscoped: the accounts sharing a messaging limit, across organizations as Meta counts. */
+  findInPortfolio(scope: PortfolioScope): Promise<AccountDoc[]>;
   /** Unscoped: Meta's subscription handshake only carries the verify token. */
   findByVerifyToken(token: string): Promise<AccountDoc | null>;
   credentials(doc: AccountDoc): AccountCredentials;
@@ -38,10 +41,11 @@ export interface AccountRepository {
   markDisconnected(id: string, reason: string): Promise<void>;
   /**
    * Records what Meta says of the messaging limit: of one account, or of every account of a
-   * WABA (account-level webhooks name only the WABA). Returns how many accounts it updated.
+   * WABA and of its portfolio (account-level webhooks name only the WABA). Returns how many
+   * accounts it updated.
    */
   setMessagingLimit(
-    where: { id: string } | { wabaId: string },
+    where: { id: string } | { wabaId: string; portfolioId?: string | null },
     facts: MessagingLimitFacts,
   ): Promise<number>;
 }

@@ -111,6 +111,14 @@ export function accountRepository(
       return col.find({ waba_id: wabaId }).sort({ created_at: 1 }).toArray();
     },
 
+    findInPortfolio({ wabaId, portfolioId }) {
+      if (typeof wabaId !== 'string') return Promise.resolve([]);
+      const filter = portfolioId
+        ? { $or: [{ waba_id: wabaId }, { portfolio_id: portfolioId }] }
+        : { waba_id: wabaId };
+      return col.find(filter).sort({ created_at: 1 }).toArray();
+    },
+
     findByVerifyToken(token) {
       return col.findOne({ verify_token_hash: sha256Hex(token) });
     },
@@ -154,7 +162,12 @@ export function accountRepository(
     },
 
     async setMessagingLimit(where, facts) {
-      const filter = 'id' in where ? { _id: where.id } : { waba_id: where.wabaId };
+      const filter =
+        'id' in where
+          ? { _id: where.id }
+          : where.portfolioId
+            ? { $or: [{ waba_id: where.wabaId }, { portfolio_id: where.portfolioId }] }
+            : { waba_id: where.wabaId };
       const res = await retryBusy(() =>
         col.updateMany(filter, { $set: messagingLimitFields(facts, new Date()) }),
       );

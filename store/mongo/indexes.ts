@@ -33,6 +33,7 @@ export const INDEXES: Record<string, IndexDescription[]> = {
     { key: { org_id: 1, created_at: 1 }, name: 'org_created' },
     { key: { verify_token_hash: 1 }, name: 'verify_token_hash' },
     { key: { waba_id: 1 }, name: 'waba_id' },
+    { key: { portfolio_id: 1 }, name: 'portfolio_id' },
   ],
   contacts: [
     // Unique on fields every contact has (contact-keys.ts): a contact may lack either id.

@@ -14,6 +14,7 @@ const UPGRADES: { name: string; run: (db: Db) => Promise<void> }[] = [
   { name: 'campaign_pause_reason', run: addCampaignPauseReason },
   { name: 'account_marketing_settings', run: addAccountMarketingSettings },
   { name: 'pricing_and_messaging_limit', run: addPricingAndMessagingLimit },
+  { name: 'account_portfolio', run: addAccountPortfolio },
 ];
 
 export async function runUpgrades(db: Db): Promise<void> {
@@ -104,5 +105,14 @@ async function addPricingAndMessagingLimit(db: Db): Promise<void> {
         { messaging_limit_tier: { $exists: false } },
         { $set: { messaging_limit_tier: null, quality_rating: null, limit_checked_at: null } },
       ),
+  );
+}
+
+/** Migration 0020's twin: an account's business portfolio, unknown until Graph is read. */
+async function addAccountPortfolio(db: Db): Promise<void> {
+  await retryBusy(() =>
+    db
+      .collection('accounts')
+      .updateMany({ portfolio_id: { $exists: false } }, { $set: { portfolio_id: null } }),
   );
 }

@@ -37,6 +37,7 @@ const COLUMNS = [
   'messaging_limit_tier',
   'quality_rating',
   'limit_checked_at',
+  'portfolio_id',
   'created_at',
   'updated_at',
 ];
@@ -152,6 +153,13 @@ export function accountRepository(
     findByWabaId: (wabaId) =>
       many(pool, 'SELECT * FROM accounts WHERE waba_id = $1 ORDER BY created_at', [wabaId]),
 
+    findInPortfolio: ({ wabaId, portfolioId }) =>
+      many(
+        pool,
+        'SELECT * FROM accounts WHERE waba_id = $1 OR portfolio_id = $2 ORDER BY created_at',
+        [wabaId, portfolioId],
+      ),
+
     findByVerifyToken: (token) =>
       one(pool, 'SELECT * FROM accounts WHERE verify_token_hash = $1 LIMIT 1', [sha256Hex(token)]),
 
@@ -220,11 +228,15 @@ export function accountRepository(
     async setMessagingLimit(where, facts) {
       const set = messagingLimitFields(facts, new Date());
       const columns = Object.keys(set);
-      const [column, key] = 'id' in where ? ['id', where.id] : ['waba_id', where.wabaId];
+      const [filter, keys] =
+        'id' in where
+          ? ['id = $1', [where.id]]
+          : ['(waba_id = $1 OR portfolio_id = $2)', [where.wabaId, where.portfolioId ?? null]];
+      const at = (i: number) => `$${keys.length + i + 1}`;
       const res = await pool.query(
-        `UPDATE accounts SET ${columns.map((c, i) => `${c} = $${i + 2}`).join(', ')}
-         WHERE ${column} = $1`,
-        [key, ...Object.values(set)],
+        `UPDATE accounts SET ${columns.map((c, i) => `${c} = ${at(i)}`).join(', ')}
+         WHERE ${filter}`,
+        [...keys, ...Object.values(set)],
       );
       return res.rowCount ?? 0;
     },

@@ -3,8 +3,10 @@ import {
   applyCapabilityUpdate,
   applyQualityUpdate,
   messagingWindow,
+  refreshMessagingLimit,
   tierUsers,
 } from '../../accounts/messaging-limit';
+import type { MetaClient } from '../../meta/client';
 import type { Store } from '../../store/contract';
 import type { NewMessage } from '../../store/contract/messages';
 import { openTestStore, STORE_KINDS, type TestStore } from '../support/store';
@@ -165,5 +167,45 @@ describe.each(STORE_KINDS)('%s', (kind) => {
         max_daily_conversations_per_business: 250,
       }),
     ).toBe(0);
+  });
+
+  it('shares the count and the tier among the accounts of all WABAs of one business portfolio', async () => {
+    const [wabaA, wabaB, other] = Array.from({ length: 3 }, () =>
+      String(Math.floor(Math.random() * 1e12)),
+    );
+    const portfolio = `p${randomUUID()}`;
+    const a = await account(wabaA!, '+15553330001');
+    const b = await account(wabaB!, '+15553330002');
+    const c = await account(other!, '+15553330003');
+    // Graph names each WABA's owner when the number is read (on connect, then hourly).
+    const meta = (owner: string | null) =>
+      ({
+        getPhoneNumber: async () => ({ messagingLimitTier: 'TIER_250', qualityRating: 'GREEN' }),
+        getWabaOwner: async () => owner && { id: owner, name: 'Acme' },
+      }) as unknown as MetaClient;
+    await refreshMessagingLimit({ store, meta: meta(portfolio) }, a);
+    await refreshMessagingLimit({ store, meta: meta(portfolio) }, b);
+    await refreshMessagingLimit({ store, meta: meta(null) }, c);
+    const read = async (id: string) => (await store.accounts.findById(id))!;
+    expect(await read(a._id)).toMatchObject({ portfolio_id: portfolio, quality_rating: 'GREEN' });
+    expect((await read(c._id)).portfolio_id).toBeNull();
+
+    const [u1, u2, u3] = Array.from({ length: 3 }, () => randomUUID());
+    await store.messages.insert(template(a._id, '+921', { contact_id: u1! }));
+    await store.messages.insert(template(b._id, '+922', { contact_id: u2! }));
+    await store.messages.insert(template(b._id, '+921', { contact_id: u1! }));
+    await store.messages.insert(template(c._id, '+923', { contact_id: u3! }));
+    expect(await messagingWindow(store, await read(a._id))).toMatchObject({ used: 2, limit: 250 });
+    expect(await messagingWindow(store, await read(b._id))).toMatchObject({ used: 2 });
+    expect(await messagingWindow(store, await read(c._id))).toMatchObject({ used: 1 });
+
+    // A webhook names one WABA; the tier is the portfolio's, so the other WABA's account gets it.
+    expect(
+      await applyCapabilityUpdate(store, wabaA!, { max_daily_conversations_per_business: 2000 }),
+    ).toBe(2);
+    expect((await read(b._id)).messaging_limit_tier).toBe('TIER_2K');
+    await applyQualityUpdate(store, wabaB!, { max_daily_conversations_per_business: 'TIER_10K' });
+    expect((await read(a._id)).messaging_limit_tier).toBe('TIER_10K');
+    expect((await read(c._id)).messaging_limit_tier).toBe('TIER_250');
   });
 });
