@@ -73,7 +73,9 @@ export async function applyQualityUpdate(
   let updated = 0;
   const tier = tierFrom(value.max_daily_conversations_per_business ?? value.current_limit);
   if (tier) {
-    updated = await store.accounts.setMessagingLimit(await portfolioOfWaba(store, wabaId), { tier });
+    updated = await store.accounts.setMessagingLimit(await portfolioOfWaba(store, wabaId), {
+      tier,
+    });
   }
   const quality =
     value.event === 'FLAGGED' ? 'RED' : value.event === 'UNFLAGGED' ? 'UNKNOWN' : null;

@@ -95,7 +95,7 @@ export const AccountView = z.object({
       portfolio_id: z
         .string()
         .nullable()
-        .describe("The Meta business portfolio owning the WABA; null until read from Graph"),
+        .describe('The Meta business portfolio owning the WABA; null until read from Graph'),
       users_per_day: z
         .number()
         .int()

@@ -16,7 +16,13 @@ export const OptionsPatch = z.strictObject({
     .optional(),
   messagingLimitPerWaba: z.record(z.string().min(1), z.number().int().min(1).nullable()).optional(),
   businessOfWaba: z
-    .record(z.string().regex(/^\d{1,32}$/), z.string().regex(/^\d{1,32}$/).nullable())
+    .record(
+      z.string().regex(/^\d{1,32}$/),
+      z
+        .string()
+        .regex(/^\d{1,32}$/)
+        .nullable(),
+    )
     .optional(),
   latencyMs: z.number().int().min(0).optional(),
   today: z.iso.date().nullable().optional(),

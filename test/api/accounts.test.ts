@@ -169,6 +169,7 @@ describe('WhatsApp accounts', () => {
       send_rate: 0,
       messaging_limit: {
         tier: 'TIER_UNLIMITED',
+        portfolio_id: null,
         users_per_day: null,
         reached_24h: null,
         frees_at: null,

@@ -22,6 +22,7 @@ interface AccountView {
   id: string;
   messaging_limit: {
     tier: string | null;
+    portfolio_id: string | null;
     users_per_day: number | null;
     reached_24h: number | null;
     frees_at: string | null;
@@ -164,11 +165,13 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
     const phoneNumberId = `3${randomInt(1e9, 1e10)}${randomInt(1e3, 1e4)}`;
     const wabaId = `4${randomInt(1e9, 1e10)}${randomInt(1e3, 1e4)}`;
     const token = `EAAG-limit-${kind}`;
+    const businessId = `9${randomInt(1e9, 1e10)}`;
     await simControl('phone-numbers', {
       phoneNumberId,
       wabaId,
       accessToken: token,
       qualityRating: 'YELLOW',
+      businessId,
     });
     await simControl('config', { messagingLimitPerWaba: { [wabaId]: 5 } });
 
@@ -196,6 +199,9 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
       payload: { account_id: id },
     });
     expect(synced.statusCode).toBe(200);
+    // The sync reads the WABA's owning business: the portfolio whose accounts share the limit.
+    const read = await h.call({ method: 'GET', url: `/api/accounts/${id}` });
+    expect(read.json().data.messaging_limit.portfolio_id).toBe(businessId);
 
     const tag = `limited-${kind}`;
     const phones = await importContacts(h, 12, tag, `${prefix}02`);

@@ -333,6 +333,60 @@ describe("Meta simulator: a portfolio's messaging limit and pricing", () => {
     expect((await h.send(hello(user(5)))).status).toBe(200);
   });
 
+  it('serves the WABA node with its owning business, and counts the WABAs of one business together', async () => {
+    const OTHER_WABA = '200000000000078';
+    await control(h.sim, 'POST', 'phone-numbers', { phoneNumberId: PHONE_ID, wabaId: WABA });
+    const node = (waba: string) =>
+      fetch(`${h.sim.url}/v21.0/${waba}?fields=owner_business_info`, {
+        headers: { authorization: `Bearer ${TOKEN}` },
+      });
+    const derived = await json<{ id: string; owner_business_info: { id: string } }>(
+      await node(WABA),
+    );
+    expect(derived).toEqual({
+      id: WABA,
+      owner_business_info: { id: expect.stringMatching(/^\d+$/), name: expect.any(String) },
+    });
+
+    // Two WABAs of one business: set on one's number, and through the config for the other.
+    await control(h.sim, 'POST', 'phone-numbers', {
+      phoneNumberId: PHONE_ID,
+      wabaId: WABA,
+      businessId: '900000000000001',
+    });
+    await control(h.sim, 'POST', 'phone-numbers', { phoneNumberId: OTHER_ID, wabaId: OTHER_WABA });
+    const set = await control(h.sim, 'POST', 'config', {
+      businessOfWaba: { [OTHER_WABA]: '900000000000001' },
+      messagingLimitPerWaba: { [WABA]: 2 },
+    });
+    expect(set.status).toBe(200);
+    expect(await json(await node(OTHER_WABA))).toMatchObject({
+      owner_business_info: { id: '900000000000001' },
+    });
+    expect(
+      await json(
+        await fetch(
+          `${h.sim.url}/v21.0/${OTHER_ID}?fields=whatsapp_business_manager_messaging_limit`,
+          {
+            headers: { authorization: `Bearer ${TOKEN}` },
+          },
+        ),
+      ),
+    ).toMatchObject({ whatsapp_business_manager_messaging_limit: 'TIER_2' });
+    expect((await h.send(hello(user(1)))).status).toBe(200);
+    expect((await h.send(hello(user(2)), { phoneId: OTHER_ID })).status).toBe(200);
+    expect(await errorOf(await h.send(hello(user(3)), { phoneId: OTHER_ID }))).toMatchObject({
+      code: 131048,
+    });
+    // Apart again, the other WABA is unlimited and counts alone.
+    h.sim.setOptions({ businessOfWaba: { [OTHER_WABA]: null } });
+    expect((await h.send(hello(user(3)), { phoneId: OTHER_ID })).status).toBe(200);
+
+    const bad = await control(h.sim, 'POST', 'config', { businessOfWaba: { [WABA]: 'acme' } });
+    expect(bad.status).toBe(400);
+    expect(await node('999999999')).toHaveProperty('status', 400);
+  });
+
   it("prices statuses per message: a template by its category, free inside the user's window for utility and replies", async () => {
     const sent = async (body: unknown) => {
       const wamid = await wamidOf(await h.send(body));
