@@ -81,9 +81,11 @@ export function messageRepository(db: Db): MessageRepository {
       { _id: id, [seen]: { $exists: false } },
       {
         $push: { status_history: historyEntry(status, at, error) },
-        $set: { ...extra, [seen]: true },
+        $set: { [seen]: true },
       },
     );
+    // The send's answer may have recorded this status already, without Meta's pricing.
+    if (Object.keys(extra).length) await col.updateOne({ _id: id }, { $set: extra });
     await col.updateOne(
       { _id: id, status_rank: { $lt: STATUS_RANK[status] } },
       { $set: forward(status, error) },

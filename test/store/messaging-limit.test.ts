@@ -97,6 +97,32 @@ describe.each(STORE_KINDS)('%s', (kind) => {
     expect((await store.messages.byId(m._id))?.pricing).toEqual(pricing);
   });
 
+  it("keeps the pricing of a status the send's answer already recorded", async () => {
+    const m = template('acc-pricing', '+15550000002', { status: 'queued', wamid: null });
+    await store.messages.insert(m);
+    await store.messages.recordSent(m._id, 'wamid.answered');
+    const pricing = {
+      billable: false,
+      category: 'service',
+      type: 'free_customer_service',
+      pricing_model: 'PMP',
+    };
+    await store.messages.applyStatuses([
+      {
+        orgId: m.org_id,
+        wamid: 'wamid.answered',
+        messageId: m._id,
+        status: 'sent',
+        at: new Date(),
+        error: null,
+        pricing,
+      },
+    ]);
+    const doc = await store.messages.byId(m._id);
+    expect(doc?.pricing).toEqual(pricing);
+    expect(doc?.status_history.filter((h) => h.status === 'sent')).toHaveLength(1);
+  });
+
   it('counts unique users (contacts) reached by templates in 24 h across the WABA, not replies, failures or older ones', async () => {
     const waba = String(Math.floor(Math.random() * 1e12));
     const a = await account(waba, '+15551110001');
