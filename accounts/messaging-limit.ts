@@ -1,3 +1,4 @@
+import { tierOf } from '../lib/messaging-tier';
 import type { MetaClient } from '../meta/client';
 import { MetaApiError } from '../meta/errors';
 import type { Store } from '../store';
@@ -17,12 +18,6 @@ export function tierUsers(tier: string | null): number | null {
   const m = /^TIER_(\d+)(K?)$/.exec(tier ?? '');
   if (!m) return null;
   return Number(m[1]) * (m[2] ? 1_000 : 1);
-}
-
-/** The tier Meta names for a number of users (business_capability_update gives a number). */
-export function tierOf(users: number): string {
-  if (users < 0) return 'TIER_UNLIMITED';
-  return users >= 1_000 && users % 1_000 === 0 ? `TIER_${users / 1_000}K` : `TIER_${users}`;
 }
 
 /** A tier from a webhook value: `TIER_...` as is, a number (or numeric text) converted. */

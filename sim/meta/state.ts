@@ -1,3 +1,4 @@
+import { tierOf } from '../../lib/messaging-tier';
 import { normalizePhone, toWaId } from '../../lib/phone';
 import type { TemplateChangeInput } from './account-events';
 import { FailureQueue } from './failure-queue';
@@ -264,8 +265,7 @@ export class SimState {
   /** The messaging limit of the WABA's business as Graph names it. */
   messagingLimitTier(wabaId: string): string {
     const limit = this.limitOf(wabaId);
-    if (limit === undefined) return 'TIER_UNLIMITED';
-    return limit >= 1_000 && limit % 1_000 === 0 ? `TIER_${limit / 1_000}K` : `TIER_${limit}`;
+    return limit === undefined ? 'TIER_UNLIMITED' : tierOf(limit);
   }
 
   /**
