@@ -1,4 +1,3 @@
-import { setMaxListeners } from 'node:events';
 import { buildApp } from '../api/app';
 import { loadConfig, type Env } from '../lib/config';
 import { createMetaSimulator } from '../sim/meta';
@@ -28,9 +27,6 @@ export function benchEntry(
     );
   } else if (role === 'simulator') {
     serveChild<SimRequest, { port: number }>(async (request) => {
-      // Every status webhook in flight listens on the simulator's one abort signal: thousands
-      // at a time here, which is expected, not a leak.
-      setMaxListeners(0);
       const sim = await createMetaSimulator({
         host: '127.0.0.1',
         port: request.port,

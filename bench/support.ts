@@ -155,11 +155,12 @@ export function forkServer<Reply>(
   script: string,
   args: string[],
   request: unknown,
-  logFile?: string,
+  { logFile, execArgv }: { logFile?: string; execArgv?: string[] } = {},
 ): Promise<Reply & { pid: number; stop(): Promise<void> }> {
   const child = resources.child(
     fork(script, args, {
       stdio: logFile ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'inherit', 'inherit', 'ipc'],
+      execArgv: [...process.execArgv, ...(execArgv ?? [])],
     }),
   );
   if (logFile) pipeToFile(child, logFile);
@@ -245,6 +246,8 @@ export interface Infrastructure {
   /** The servers started here, by name, to meter: none for a database the user named. */
   servers: Record<string, Metered>;
   probe: Probe;
+  /** With `profile`: where the Temporal server serves its Prometheus metrics. */
+  temporalMetricsUrl: string | null;
 }
 
 /**
@@ -254,7 +257,13 @@ export interface Infrastructure {
  */
 export async function startInfrastructure(
   resources: Resources,
-  opts: { temporal: boolean; store: StoreKind; env?: Env },
+  opts: {
+    temporal: boolean;
+    store: StoreKind;
+    env?: Env;
+    /** PostgreSQL with pg_stat_statements, and the Temporal server's metrics (bench/profile.ts). */
+    profile?: boolean;
+  },
 ): Promise<Infrastructure> {
   const tmp = resources.tmpDir('waflow-bench-');
   // As root, PostgreSQL runs as an unprivileged user, who must reach its cluster in here.
@@ -280,7 +289,16 @@ export async function startInfrastructure(
   if (opts.store === 'postgres') {
     let url = process.env.DATABASE_URL;
     if (!url) {
-      const postgres = await startThrowawayPostgres({ cacheDir, dir: tmp });
+      const postgres = await startThrowawayPostgres({
+        cacheDir,
+        dir: tmp,
+        settings: opts.profile
+          ? [
+              ['shared_preload_libraries', 'pg_stat_statements'],
+              ['pg_stat_statements.track_planning', 'on'],
+            ]
+          : [],
+      });
       servers.postgres = { tree: resources.managed(postgres.proc).child.pid! };
       url = postgres.url;
     }
@@ -305,7 +323,10 @@ export async function startInfrastructure(
     probe = await mongoProbe(resources, uri, name);
   }
   const config = loadConfig(env);
+  let temporalMetricsUrl: string | null = null;
   if (opts.temporal) {
+    const metricsPort = opts.profile ? await freePort() : undefined;
+    if (metricsPort) temporalMetricsUrl = `${loopbackUrl(metricsPort)}/metrics`;
     const temporal = resources.managed(
       await startTemporal({
         bin: binPath(config.cacheDir, 'temporal'),
@@ -313,12 +334,13 @@ export async function startInfrastructure(
         port: temporalPort,
         uiPort: null,
         logFile: join(tmp, 'temporal.log'),
+        metricsPort,
       }),
     );
     servers.temporal = temporal.child.pid!;
     await waitForTemporal(config.temporal.address, config.temporal.namespace);
   }
-  return { env, config, tmp, servers, probe };
+  return { env, config, tmp, servers, probe, temporalMetricsUrl };
 }
 
 /** Registered before the benchmark's processes, so it drops the schema after they stopped. */

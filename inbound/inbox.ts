@@ -28,11 +28,12 @@ export const INBOX_DEFAULTS: InboxOptions = {
 
 /**
  * Where verified provider webhooks land. `accept` resolves once the webhook is stored (so the
- * provider can be answered), writing everything that arrived meanwhile in one insert; the
- * stored webhooks are then processed in the background, in batches of what queued meanwhile.
- * Past `maxQueued` waiting in memory, new ones are only stored, and read back from the store
- * once the queue has drained; the worker's recovery sweep processes what a process that dies
- * leaves.
+ * provider can be answered), everything that arrived meanwhile processed together and then
+ * written in one insert, as processed. A webhook whose processing failed is stored as it came
+ * and processed again in the background, in batches of what queued meanwhile, and retried
+ * after a wait if it fails again. Past `maxQueued` waiting in memory, new ones are only
+ * stored, and read back from the store once the queue has drained; the worker's recovery sweep
+ * processes what a process that dies leaves.
  */
 export class Inbox {
   private readonly intake: BatchedIntake<string, InboundWebhookDoc>;
@@ -50,11 +51,15 @@ export class Inbox {
   ) {
     this.intake = new BatchedIntake(
       {
-        save: async (bodies) => ({
-          docs: await store.inboundWebhooks.saveMany(
-            bodies.map((body) => ({ provider: 'meta' as const, body })),
-          ),
-        }),
+        // Processed before they are stored (as processed): the usual webhook costs one write
+        // of its own. What is not done is stored as it came, for the queue to process.
+        save: async (bodies) => {
+          const done = await processAtOnce(processor, bodies, log);
+          const docs = await store.inboundWebhooks.saveMany(
+            bodies.map((body, i) => ({ provider: 'meta' as const, body, processed: done[i] })),
+          );
+          return { docs: docs.filter((_, i) => !done[i]) };
+        },
         // One batch's statuses cost a few writes in all.
         process: async (docs) => {
           this.processed.push(...(await processStored(store, processor, docs, log, this.retry)));
@@ -65,7 +70,7 @@ export class Inbox {
         processed: () => void this.markProcessed(),
         busy: () => this.marking || this.refilling || this.overflowed || this.processed.length > 0,
       },
-      { ...opts, processBatch: opts.maxBatch },
+      { ...opts, processBatch: opts.maxBatch, saveConcurrency: opts.concurrency },
     );
   }
 
@@ -143,6 +148,45 @@ export async function processAndMark(
   return processed;
 }
 
+/**
+ * Processes webhooks as they arrive, before they are stored; per body, whether it is done.
+ * Never throws: what fails (a body that does not parse, a batch the store refused, a message
+ * no contact can hold) is not done, and the queue's processing records why.
+ */
+async function processAtOnce(
+  processor: InboundProcessor,
+  bodies: string[],
+  log: InboxLogger,
+): Promise<boolean[]> {
+  const done = bodies.map(() => false);
+  const parsed: { i: number; payload: MetaWebhook }[] = [];
+  bodies.forEach((body, i) => {
+    try {
+      parsed.push({ i, payload: parseMetaWebhook(body) });
+    } catch {
+      // Stored as it came: the queue records the parse error.
+    }
+  });
+  if (!parsed.length) return done;
+  try {
+    const results = await processor.processMany(parsed.map((p) => p.payload));
+    parsed.forEach(({ i }, n) => {
+      const result = results[n]!;
+      warnUnknown(log, null, result);
+      done[i] = result.unstored === undefined;
+    });
+  } catch {
+    // Each is processed again from the store, on its own if need be.
+  }
+  return done;
+}
+
+function warnUnknown(log: InboxLogger, webhook: string | null, result: WebhookResult): void {
+  if (result.unknownStatuses.length) {
+    log.warn({ webhook, wamids: result.unknownStatuses }, 'statuses for unknown messages');
+  }
+}
+
 /** Webhooks of a failed batch processed at once, each on its own. */
 const ONE_BY_ONE_CONCURRENCY = 8;
 
@@ -175,12 +219,7 @@ export async function processStored(
   };
   /** Whether the webhook is done; one with a message no retry can store is kept dead. */
   const settled = async (doc: InboundWebhookDoc, result: WebhookResult) => {
-    if (result.unknownStatuses.length) {
-      log.warn(
-        { webhook: doc._id, wamids: result.unknownStatuses },
-        'statuses for unknown messages',
-      );
-    }
+    warnUnknown(log, doc._id, result);
     if (result.unstored === undefined) return true;
     await failed(doc, result.unstored, false);
     return false;

@@ -1,6 +1,8 @@
 export interface BatchedIntakeOptions {
   /** Items per store write. */
   maxBatch: number;
+  /** Store writes at once (each of what arrived meanwhile); 1 unless given. */
+  saveConcurrency?: number;
   /** Stored docs per `process` call. */
   processBatch: number;
   /** `process` calls at once. */
@@ -41,7 +43,8 @@ interface Waiting<T, R> {
  */
 export class BatchedIntake<T, D, R = void> {
   private waiting: Waiting<T, R>[] = [];
-  private flushing = false;
+  /** Flush loops running: each takes what waits, one write at a time. */
+  private flushing = 0;
   private readonly queue: D[] = [];
   private active = 0;
   private idleWaiters: (() => void)[] = [];
@@ -55,8 +58,8 @@ export class BatchedIntake<T, D, R = void> {
   accept(item: T): Promise<R> {
     return new Promise((resolve, reject) => {
       this.waiting.push({ item, resolve, reject });
-      if (!this.flushing) {
-        this.flushing = true;
+      if (this.flushing < (this.opts.saveConcurrency ?? 1)) {
+        this.flushing++;
         setImmediate(() => void this.flush());
       }
     });
@@ -97,7 +100,7 @@ export class BatchedIntake<T, D, R = void> {
         batch.forEach((w) => w.reject(err));
       }
     }
-    this.flushing = false;
+    this.flushing--;
     this.settle();
   }
 
@@ -119,7 +122,7 @@ export class BatchedIntake<T, D, R = void> {
 
   private busy(): boolean {
     return (
-      this.flushing ||
+      this.flushing > 0 ||
       this.waiting.length > 0 ||
       this.processing() ||
       (this.handlers.busy?.() ?? false)

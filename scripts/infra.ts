@@ -144,6 +144,8 @@ export interface TemporalOptions {
   port: number;
   uiPort: number | null;
   logFile?: string;
+  /** Serves the server's Prometheus metrics on this loopback port (profiling). */
+  metricsPort?: number;
 }
 
 export async function startTemporal(o: TemporalOptions): Promise<Managed> {
@@ -164,6 +166,7 @@ export async function startTemporal(o: TemporalOptions): Promise<Managed> {
       '--log-level',
       'warn',
       ...ui,
+      ...(o.metricsPort ? ['--metrics-port', String(o.metricsPort)] : []),
     ],
     { logFile: o.logFile },
   );

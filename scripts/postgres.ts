@@ -35,6 +35,8 @@ export interface PostgresOptions {
   logFile: string;
   /** Skips fsync: for throwaway test clusters only. */
   ephemeral?: boolean;
+  /** More server settings (`-c name=value`), e.g. a benchmark's pg_stat_statements. */
+  settings?: [string, string][];
 }
 
 /**
@@ -207,6 +209,7 @@ export async function startPostgres(o: PostgresOptions): Promise<Managed> {
           ['full_page_writes', 'off'],
         ]
       : []),
+    ...(o.settings ?? []),
   ];
   const proc = launch(
     'postgres',
@@ -256,6 +259,7 @@ export async function startThrowawayPostgres(o: {
   cacheDir: string;
   dir: string;
   ephemeral?: boolean;
+  settings?: [string, string][];
 }): Promise<{ proc: Managed; url: string }> {
   const port = await freePort();
   const password = randomToken();
@@ -268,6 +272,7 @@ export async function startThrowawayPostgres(o: {
     database: 'waflow',
     logFile: join(o.dir, 'postgres.log'),
     ephemeral: o.ephemeral,
+    settings: o.settings,
   });
   return { proc, url: `postgres://waflow:${password}@127.0.0.1:${port}/waflow` };
 }

@@ -57,6 +57,9 @@ export class Lane {
   private readonly pairs: PairRate;
   private readonly meter = new RateMeter();
   private readonly inFlight = new Set<Promise<void>>();
+  /** Sends awaiting Meta's answer, and a wait for one of them to end. */
+  private sending = 0;
+  private sendEnded: (() => void) | null = null;
 
   constructor(
     readonly accountId: string,
@@ -146,6 +149,11 @@ export class Lane {
           this.track(settler.settle({ id: m._id, kind: 'later', notBefore: at(wait) }));
           continue;
         }
+        // Back-pressure: answers slower than the pace hold the next send back rather than
+        // piling requests up until they time out (and each becomes a retry).
+        while (this.sending >= this.deps.send.connections) {
+          await new Promise<void>((resolve) => (this.sendEnded = resolve));
+        }
         const delay = this.pacer.reserve() - performance.now();
         if (delay >= 1) await sleep(delay);
         if (this.stopping) {
@@ -166,13 +174,21 @@ export class Lane {
 
   private async send(account: AccountDoc, token: string, c: ClaimedSend): Promise<void> {
     const m = c.message;
-    const attempt = await attemptSend(
-      this.deps.meta,
-      account,
-      token,
-      m,
-      await this.endpointFor(account, m),
-    );
+    this.sending++;
+    let attempt: Attempt;
+    try {
+      attempt = await attemptSend(
+        this.deps.meta,
+        account,
+        token,
+        m,
+        await this.endpointFor(account, m),
+      );
+    } finally {
+      this.sending--;
+      this.sendEnded?.();
+      this.sendEnded = null;
+    }
     this.count(attempt);
     const now = new Date();
     switch (attempt.kind) {

@@ -2,14 +2,15 @@ import { randomUUID } from 'node:crypto';
 import type { InboundWebhookDoc } from './documents';
 
 export function newInboundWebhooks(
-  bodies: { provider: 'meta'; body: string }[],
+  bodies: { provider: 'meta'; body: string; processed?: boolean }[],
 ): InboundWebhookDoc[] {
   const now = new Date();
-  return bodies.map((b) => ({
+  return bodies.map(({ provider, body, processed }) => ({
     _id: randomUUID(),
-    ...b,
+    provider,
+    body,
     received_at: now,
-    processed_at: null,
+    processed_at: processed ? now : null,
     attempts: 0,
     last_error: null,
     next_attempt_at: null,

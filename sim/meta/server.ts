@@ -43,7 +43,7 @@ export async function createMetaSimulator(opts: MetaSimulatorOptions): Promise<M
       const { wamid, waId, userId, phone, payload } = inboundPayload(number, input, state.now());
       state.knowUser(userId, phone);
       state.recordInbound(number.id, waId);
-      dispatcher.track((signal) => dispatcher.post('message', wamid, null, payload, signal));
+      dispatcher.track(() => dispatcher.post('message', wamid, null, payload));
       return { wamid, user_id: userId };
     },
     async system(input) {
@@ -51,7 +51,7 @@ export async function createMetaSimulator(opts: MetaSimulatorOptions): Promise<M
       const { wamid, before, after, payload } = systemPayload(number, input, state.now());
       state.forgetUser(before.userId);
       state.knowUser(after.userId, after.waId);
-      dispatcher.track((signal) => dispatcher.post('message', wamid, null, payload, signal));
+      dispatcher.track(() => dispatcher.post('message', wamid, null, payload));
       return { wamid, user_id: after.userId };
     },
     failNext: (count, failure) => state.failNext(count, failure),
@@ -72,7 +72,7 @@ export async function createMetaSimulator(opts: MetaSimulatorOptions): Promise<M
     },
     accountEvent(wabaId, field, value) {
       const payload = accountWebhook(wabaId, state.now(), field, value);
-      dispatcher.track((signal) => dispatcher.post('account', '', null, payload, signal));
+      dispatcher.track(() => dispatcher.post('account', '', null, payload));
     },
     phoneNumber: (id) => state.number(id),
     registerNumber: (n) =>

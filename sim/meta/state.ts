@@ -282,9 +282,14 @@ export class SimState {
       users = new Map();
       this.reached.set(business, users);
     }
-    for (const [user, at] of users) if (now - at >= WINDOW_MS) users.delete(user);
+    // Oldest first (a user reached again moves to the end): expiry stops at the first kept.
+    for (const [user, at] of users) {
+      if (now - at < WINDOW_MS) break;
+      users.delete(user);
+    }
     const limit = this.limitOf(wabaId);
     if (!users.has(waId) && limit !== undefined && users.size >= limit) return false;
+    users.delete(waId);
     users.set(waId, now);
     return true;
   }

@@ -2,7 +2,7 @@ import { reengagementError, type statusError } from './errors';
 import { conversationId, isUserId } from './ids';
 import type { PhoneNumber, SimState } from './state';
 import type { MessageStatus } from './types';
-import { sleep, type WebhookDispatcher } from './webhooks';
+import type { WebhookDispatcher } from './webhooks';
 
 export interface AcceptedMessage {
   wamid: string;
@@ -109,14 +109,14 @@ export function scheduleStatuses(
   const o = state.options.statusWebhooks;
   if (!o.enabled) return;
   const plan = statusPlan(m, state);
-  dispatcher.track(async (signal) => {
+  dispatcher.track(async () => {
     for (const status of plan) {
-      await sleep(o.delayMs, signal);
-      if (signal.aborted) return;
+      await dispatcher.wait(o.delayMs);
+      if (dispatcher.closed) return;
       const payload = statusPayload(m, status, state.now());
       const copies = Math.random() < o.duplicateRate ? 2 : 1;
-      for (let i = 0; i < copies && !signal.aborted; i++) {
-        await dispatcher.post('status', m.wamid, status, payload, signal);
+      for (let i = 0; i < copies && !dispatcher.closed; i++) {
+        await dispatcher.post('status', m.wamid, status, payload);
       }
     }
   });

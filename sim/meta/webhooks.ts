@@ -1,28 +1,21 @@
 import { createHmac } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
+import { Agent, request } from 'undici';
 import { appendBounded, type SimState } from './state';
 import type { MessageStatus, WebhookLogEntry } from './types';
 
-/** Waits `ms`, or less if the signal aborts first; never rejects. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
+/** Waits `ms`; never rejects. */
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export const signBody = (body: string, appSecret: string) =>
   `sha256=${createHmac('sha256', appSecret).update(body).digest('hex')}`;
 
 const describe = (err: unknown) => {
-  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-  return cause?.code ?? cause?.message ?? (err instanceof Error ? err.message : String(err));
+  const e = err as { code?: string; cause?: { code?: string; message?: string } };
+  const cause = e.cause;
+  return (
+    cause?.code ?? cause?.message ?? e.code ?? (err instanceof Error ? err.message : String(err))
+  );
 };
 
 /**
@@ -31,7 +24,14 @@ const describe = (err: unknown) => {
  */
 export class WebhookDispatcher {
   private readonly pending = new Set<Promise<void>>();
-  private readonly abort = new AbortController();
+  /**
+   * Waits in progress, ended early by `close()`. Kept here rather than as listeners on one
+   * abort signal: thousands wait at once, and an event target's listeners cost O(n) each.
+   */
+  private readonly waits = new Map<NodeJS.Timeout, () => void>();
+  private closing = false;
+  /** Kept-alive connections to the receiver, as Meta's own delivery reuses them. */
+  private readonly agent = new Agent({ connections: 256, keepAliveTimeout: 30_000 });
   private nextId = 1;
 
   constructor(
@@ -40,9 +40,26 @@ export class WebhookDispatcher {
     private readonly log: FastifyBaseLogger,
   ) {}
 
+  /** True once `close()` began: background jobs stop at their next step. */
+  get closed(): boolean {
+    return this.closing;
+  }
+
+  /** Waits `ms`, or less if the dispatcher closes first; never rejects. */
+  wait(ms: number): Promise<void> {
+    if (this.closing) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.waits.delete(timer);
+        resolve();
+      }, ms);
+      this.waits.set(timer, resolve);
+    });
+  }
+
   /** Runs a background job that `idle()` waits for and `close()` cuts short. */
-  track(job: (signal: AbortSignal) => Promise<void>) {
-    const run = job(this.abort.signal)
+  track(job: () => Promise<void>) {
+    const run = job()
       .catch((err: unknown) => this.log.error({ err }, 'webhook job failed'))
       .finally(() => this.pending.delete(run));
     this.pending.add(run);
@@ -53,7 +70,14 @@ export class WebhookDispatcher {
   }
 
   async close(): Promise<void> {
-    this.abort.abort();
+    this.closing = true;
+    for (const [timer, resolve] of this.waits) {
+      clearTimeout(timer);
+      resolve();
+    }
+    this.waits.clear();
+    // Ends the posts in flight (they fail, and their jobs stop).
+    await this.agent.destroy();
     await this.idle();
   }
 
@@ -62,7 +86,6 @@ export class WebhookDispatcher {
     wamid: string,
     status: MessageStatus | null,
     payload: unknown,
-    signal: AbortSignal,
   ): Promise<void> {
     const body = JSON.stringify(payload);
     const url = this.state.options.webhookUrl;
@@ -87,28 +110,30 @@ export class WebhookDispatcher {
     }
     const retry = this.state.options.webhookRetry;
     for (let attempt = 1; attempt <= retry.attempts; attempt++) {
-      if (attempt > 1) await sleep(retry.backoffMs * 2 ** (attempt - 2), signal);
-      if (signal.aborted) break;
+      if (attempt > 1) await this.wait(retry.backoffMs * 2 ** (attempt - 2));
+      if (this.closing) break;
       entry.attempts = attempt;
       try {
-        const res = await fetch(url, {
+        const res = await request(url, {
           method: 'POST',
+          dispatcher: this.agent,
           headers: {
             'content-type': 'application/json',
             'user-agent': 'facebookexternalua',
             'x-hub-signature-256': entry.signature,
           },
           body,
-          signal: AbortSignal.any([signal, AbortSignal.timeout(retry.timeoutMs)]),
+          headersTimeout: retry.timeoutMs,
+          bodyTimeout: retry.timeoutMs,
         });
-        await res.arrayBuffer().catch(() => undefined);
-        entry.response_status = res.status;
-        if (res.ok) {
+        await res.body.dump().catch(() => undefined);
+        entry.response_status = res.statusCode;
+        if (res.statusCode < 300) {
           entry.delivered = true;
           entry.error = null;
           return;
         }
-        entry.error = `HTTP ${res.status}`;
+        entry.error = `HTTP ${res.statusCode}`;
       } catch (err) {
         entry.response_status = null;
         entry.error = describe(err);

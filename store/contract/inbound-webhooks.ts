@@ -1,8 +1,13 @@
 import type { InboundWebhookDoc, MetaEventDoc, MetaEventState } from '../documents';
 
 export interface InboundWebhookRepository {
-  /** One write for many webhooks: what lets the endpoint acknowledge thousands a second. */
-  saveMany(bodies: { provider: 'meta'; body: string }[]): Promise<InboundWebhookDoc[]>;
+  /**
+   * One write for many webhooks: what lets the endpoint acknowledge thousands a second. Those
+   * marked `processed` (already applied) are stored as processed.
+   */
+  saveMany(
+    bodies: { provider: 'meta'; body: string; processed?: boolean }[],
+  ): Promise<InboundWebhookDoc[]>;
   markProcessed(ids: string[]): Promise<void>;
   /** Counts a failed attempt, with its error and when the next one is due. */
   markFailed(id: string, error: string, nextAttemptAt: Date): Promise<void>;

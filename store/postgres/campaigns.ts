@@ -258,11 +258,13 @@ export function campaignRepository(pool: pg.Pool): CampaignRepository {
     },
 
     // A campaign's messages carry its id as their origin: counted on a partial index whose
-    // size is the send queue's, not the campaign's.
+    // size is the send queue's, not the campaign's (a queued message has no wamid or error).
     inQueue: (campaignId) =>
-      count(`SELECT count(*) AS n FROM messages WHERE origin_id = $1 AND status = 'queued'`, [
-        campaignId,
-      ]),
+      count(
+        `SELECT count(*) AS n FROM messages
+         WHERE origin_id = $1 AND wamid IS NULL AND error IS NULL AND status = 'queued'`,
+        [campaignId],
+      ),
 
     async counts(campaignId) {
       const res = await pool.query<{ state: RecipientState; billed: string | null; n: number }>(

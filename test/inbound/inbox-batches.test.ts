@@ -172,7 +172,8 @@ describe('Inbox batches', () => {
     await Promise.all(all.map((body) => inbox.accept(body)));
     await inbox.idle();
 
-    expect(batches).toEqual([5]);
+    // As they arrived, then again from the store, where the batch is split up.
+    expect(batches).toEqual([5, 5]);
     const docs = await raw.find('inbound_webhooks', { body: { in: [...bodies, poison] } });
     const bad = docs.find((d) => d.body === poison)!;
     expect(bad).toMatchObject({ processed_at: null, attempts: 1, last_error: 'poisoned webhook' });
@@ -182,6 +183,19 @@ describe('Inbox batches', () => {
     expect(warnings.map((w) => w.msg)).toContain(
       'batch processing failed; trying its webhooks alone',
     );
+  });
+
+  it('applies a webhook before answering it, and stores it as processed in the same write', async () => {
+    const [m] = await sentMessages(1);
+    const inbox = new Inbox(store, inboundProcessor(store), log);
+    const body = statusWebhook(m!.wamid, 'delivered', 1_750_000_002);
+    await inbox.accept(body);
+
+    expect((await store.messages.get(account.org_id, m!.id))?.status).toBe('delivered');
+    const [doc] = await raw.find('inbound_webhooks', { body });
+    expect(doc).toMatchObject({ attempts: 0, last_error: null });
+    expect(doc!.processed_at).toBeInstanceOf(Date);
+    await inbox.idle();
   });
 
   it('logs the statuses of messages it does not know, per webhook', async () => {

@@ -1,0 +1,154 @@
+import type pg from 'pg';
+import { row } from './support';
+
+/** Statements and Temporal operations printed per phase. */
+const TOP = 8;
+/** The Temporal server's counters worth reading per phase, each summed by its `operation`. */
+const TEMPORAL_COUNTERS = ['service_requests', 'persistence_requests'];
+const STATS_LAG_MS = 1_500;
+
+type Counts = Map<string, number>;
+
+/** A multi-row VALUES list, its parameters already written `$`. */
+const VALUES_LIST =
+  /\((?:\$(?:::[\w[\]]+)?, )*\$(?:::[\w[\]]+)?\)(?:, \((?:\$(?:::[\w[\]]+)?, )*\$(?:::[\w[\]]+)?\))*/g;
+
+/**
+ * Statements by total time, those differing only in their parameters' numbers or how many rows
+ * a VALUES list has (a batch insert of each size is a statement of its own) counted as one.
+ */
+function groupStatements(
+  rows: { calls: string; total: number; plan: number; rows: string; query: string }[],
+) {
+  const groups = new Map<
+    string,
+    { calls: number; total: number; plan: number; rows: number; query: string }
+  >();
+  for (const r of rows) {
+    const query = r.query
+      .replace(/\s+/g, ' ')
+      .replace(/\$\d+/g, '$')
+      .replace(VALUES_LIST, '(…)')
+      .slice(0, 110);
+    const g = groups.get(query) ?? { calls: 0, total: 0, plan: 0, rows: 0, query };
+    g.calls += Number(r.calls);
+    g.total += r.total;
+    g.plan += r.plan;
+    g.rows += Number(r.rows);
+    groups.set(query, g);
+  }
+  return [...groups.values()].sort((a, b) => b.total - a.total);
+}
+
+/** Row writes per table so far: inserts, updates, HOT updates (no index touched), deletes. */
+type TableWrites = Map<string, [ins: number, upd: number, hot: number, del: number]>;
+
+/** Counters of the Prometheus text format, summed by metric and `operation` label. */
+function parseCounters(text: string): Counts {
+  const out: Counts = new Map();
+  for (const line of text.split('\n')) {
+    const m = /^(\w+)\{([^}]*)\}\s+([\d.e+-]+)$/.exec(line);
+    if (!m || !TEMPORAL_COUNTERS.includes(m[1]!)) continue;
+    const operation = /operation="([^"]*)"/.exec(m[2]!)?.[1] ?? '-';
+    const key = `${m[1]} ${operation}`;
+    out.set(key, (out.get(key) ?? 0) + Number(m[3]));
+  }
+  return out;
+}
+
+/**
+ * Where a phase's database and Temporal time went: PostgreSQL's statements by total time
+ * (pg_stat_statements, reset when the phase begins) and the Temporal server's requests by
+ * operation (its metrics, read before and after).
+ */
+export class PhaseProfiler {
+  private temporalBefore: Counts = new Map();
+  private tablesBefore: TableWrites = new Map();
+
+  private constructor(
+    private readonly sql: pg.Pool,
+    private readonly temporalMetricsUrl: string | null,
+  ) {}
+
+  static async create(sql: pg.Pool, temporalMetricsUrl: string | null): Promise<PhaseProfiler> {
+    await sql.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements SCHEMA public');
+    return new PhaseProfiler(sql, temporalMetricsUrl);
+  }
+
+  async begin(): Promise<void> {
+    await this.sql.query('SELECT public.pg_stat_statements_reset()');
+    this.temporalBefore = await this.temporalCounters();
+    this.tablesBefore = await this.tableWrites();
+  }
+
+  /** The phase's top items, printed under its name. */
+  async end(phase: string, messages: number): Promise<void> {
+    const temporal = await this.temporalCounters();
+    const { rows } = await this.sql.query<{
+      calls: string;
+      total: number;
+      plan: number;
+      rows: string;
+      query: string;
+    }>(
+      `SELECT calls, total_exec_time AS total, total_plan_time AS plan, rows, query
+       FROM public.pg_stat_statements
+       WHERE query NOT LIKE '%pg_stat_statements%'`,
+    );
+    const statements = groupStatements(rows).slice(0, TOP);
+    const per = (n: number) => (n / Math.max(1, messages)).toFixed(3);
+    console.log(`\nProfile of ${phase} (${messages} messages): PostgreSQL statements by time`);
+    console.log(
+      `  ${row(['calls/msg', 'exec ms/msg', 'plan ms/msg', 'rows/call', 'statement'], 10, 12)}`,
+    );
+    for (const r of statements) {
+      const rowsPerCall = (r.rows / Math.max(1, r.calls)).toFixed(1);
+      const cells = [per(r.calls), per(r.total), per(r.plan), rowsPerCall, r.query];
+      console.log(`  ${row(cells, 10, 12)}`);
+    }
+    console.log(`  Row writes per message by table: inserted, updated (of which HOT), deleted`);
+    for (const [table, after] of await this.tableWrites()) {
+      const before = this.tablesBefore.get(table) ?? [0, 0, 0, 0];
+      const [ins, upd, hot, del] = after.map((n, i) => n - before[i]!) as [
+        number,
+        number,
+        number,
+        number,
+      ];
+      if (!ins && !upd && !del) continue;
+      console.log(`  ${row([table, per(ins), `${per(upd)} (${per(hot)})`, per(del)], 22, 16)}`);
+    }
+    if (!this.temporalMetricsUrl) return;
+    const diff = [...temporal]
+      .map(([key, n]) => [key, n - (this.temporalBefore.get(key) ?? 0)] as const)
+      .filter(([, n]) => n > 0)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, TOP);
+    console.log(`  Temporal server requests by operation`);
+    for (const [key, n] of diff) console.log(`  ${row([String(n), per(n), key], 10, 10)}`);
+  }
+
+  /** The statistics collector's counts lag up to a second behind: read after a pause. */
+  private async tableWrites(): Promise<TableWrites> {
+    await new Promise((r) => setTimeout(r, STATS_LAG_MS));
+    const { rows } = await this.sql.query<{
+      relname: string;
+      ins: string;
+      upd: string;
+      hot: string;
+      del: string;
+    }>(
+      `SELECT relname, n_tup_ins AS ins, n_tup_upd AS upd, n_tup_hot_upd AS hot, n_tup_del AS del
+       FROM pg_stat_user_tables WHERE schemaname = current_schema()`,
+    );
+    return new Map(
+      rows.map((r) => [r.relname, [Number(r.ins), Number(r.upd), Number(r.hot), Number(r.del)]]),
+    );
+  }
+
+  private async temporalCounters(): Promise<Counts> {
+    if (!this.temporalMetricsUrl) return new Map();
+    const res = await fetch(this.temporalMetricsUrl, { signal: AbortSignal.timeout(10_000) });
+    return parseCounters(await res.text());
+  }
+}
