@@ -32,6 +32,9 @@ import {
   UsageError,
   type Resources,
   launchWorker,
+  waflowCpu,
+  WAFLOW_CPU_GOAL_MS,
+  WAFLOW_PROCESSES,
 } from './support';
 
 const USAGE = `Usage: node dist/bench/campaign.js [--recipients <n>] [--big] [--drain-timeout <s>]
@@ -426,8 +429,8 @@ async function statusFigures(
   since: number,
   window: { from: number; to: number },
   accepted: number,
+  drained: boolean,
 ): Promise<StatusFigures> {
-  const drained = await statusesDrained(b);
   const seconds = (window.to - window.from) / 1000;
   const { rows } = await b.sql.query<{
     arrived: number;
@@ -578,10 +581,15 @@ async function runSetting(
   const postMs = Date.now() - posted;
   const deadline = posted + 2 * ((recipients / s.cap) * 1000) + b.drainMs;
   const { view, at } = await untilFinished(b, created.id, deadline);
+  // The CPU figures count every message's statuses, not just those in by completion.
+  const drained = s.statuses ? await statusesDrained(b) : true;
+  const until = s.statuses ? Date.now() : at;
   const cpu = CpuMeter.diff(before, readCpu(b.meter));
   const sends = sendFigures(await b.sim.sends(), account, phones);
   const depth = await queue.stop(sends.window);
-  const statuses = s.statuses ? await statusFigures(b, posted, sends.window, sends.accepted) : null;
+  const statuses = s.statuses
+    ? await statusFigures(b, posted, sends.window, sends.accepted, drained)
+    : null;
   // After the statuses drained: the API's backlog of them is part of what it holds.
   const rss = b.rss.take();
   const history =
@@ -602,7 +610,7 @@ async function runSetting(
     history,
     rssMb: { worker: megabytes(rss.worker), api: megabytes(rss.api) },
     refused: await refusals(b, account, sends.last),
-    cpu: cpuPerMessage(PROCESSES, cpu, Math.max(1, sends.accepted), at - posted),
+    cpu: cpuPerMessage(PROCESSES, cpu, Math.max(1, sends.accepted), until - posted),
   };
 }
 
@@ -655,6 +663,12 @@ function printCpu(all: SettingFigures[]) {
     const totals = [fixed(cpu.total, 3), fixed(cpu.others, 3), ...busy];
     console.log(`  ${row([setting.name, ...cells, ...totals], 10, 10)}`);
   }
+  for (const { setting, cpu } of all) {
+    console.log(
+      `${setting.name.padEnd(10)}Waflow CPU ms per message (${WAFLOW_PROCESSES.join('+')}): ` +
+        fixed(waflowCpu(cpu), 3),
+    );
+  }
 }
 
 type SummaryRow = [figure: string, value: string, goal: string, met: boolean | null];
@@ -681,6 +695,12 @@ function settingRows(f: SettingFigures): SummaryRow[] {
   const n = f.setting.name;
   const rows: SummaryRow[] = [
     rateRow(f),
+    [
+      `${n}: Waflow CPU ms per message`,
+      fixed(waflowCpu(f.cpu), 3),
+      f.setting.statuses ? `<= ${WAFLOW_CPU_GOAL_MS}` : '-',
+      f.setting.statuses ? waflowCpu(f.cpu) <= WAFLOW_CPU_GOAL_MS : null,
+    ],
     [
       `${n}: duplicates / lost (of ${grouped(f.counts.total ?? NaN)})`,
       `${f.sends.duplicates} / ${f.sends.lost}`,

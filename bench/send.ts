@@ -34,6 +34,9 @@ import {
   type Resources,
   launchWorker,
   UsageError,
+  waflowCpu,
+  WAFLOW_CPU_GOAL_MS,
+  WAFLOW_PROCESSES,
 } from './support';
 
 const USAGE = `Usage: node dist/bench/send.js [--duration <s>] [--rate <n>] [--drain-timeout <s>]
@@ -89,10 +92,6 @@ const BODY_PARAMETERS = [
   { type: 'text', text: '#1042' },
 ];
 const PROCESSES = ['api', 'worker', 'simulator', 'postgres', 'temporal', 'load gen'];
-/** Waflow's own processes and the servers it uses: the simulator and the load stand for others. */
-const WAFLOW = ['api', 'worker', 'postgres', 'temporal'];
-const WAFLOW_CPU_GOAL_MS = 1;
-const waflowCpu = (cpu: CpuFigures) => sum(WAFLOW.map((p) => cpu.per[p] ?? 0));
 /** CPU the machine used besides the benchmark's processes: other work on a shared machine. */
 const OTHERS = 'others';
 
@@ -623,7 +622,7 @@ function printCpu(phases: CpuRow[]) {
   }
   for (const [name, cpu] of phases) {
     console.log(
-      `${name.padEnd(5)} Waflow CPU ms per message (${WAFLOW.join('+')}): ` +
+      `${name.padEnd(5)} Waflow CPU ms per message (${WAFLOW_PROCESSES.join('+')}): ` +
         fixed(waflowCpu(cpu), 3),
     );
   }

@@ -603,6 +603,13 @@ export function cpuPerMessage(
 
 export type CpuFigures = ReturnType<typeof cpuPerMessage>;
 
+/** Waflow's processes and the servers it runs on; the simulator and the load stand for others. */
+export const WAFLOW_PROCESSES = ['api', 'worker', 'postgres', 'temporal'];
+/** What Waflow may spend on a message at 1,000/s, its three status webhooks included. */
+export const WAFLOW_CPU_GOAL_MS = 1;
+
+export const waflowCpu = (cpu: CpuFigures) => sum(WAFLOW_PROCESSES.map((p) => cpu.per[p] ?? 0));
+
 /**
  * The worker as production runs it (its own process, its Node flags, configured by `env`),
  * logging to `<dir>/worker.log`. `exited` settles with the log's tail if it stops.

@@ -3,11 +3,35 @@ import type { EventRepository } from '../contract/events';
 import type { EventDoc } from '../documents';
 import type { EventFeed } from '../event-feed';
 import { eventDoc } from '../events';
-import { insertValues, many, one, type Queryable } from './db';
+import { json, many, one, type Queryable } from './db';
 
-const COLUMNS = ['id', 'org_id', 'type', 'timestamp', 'data', 'created_at'];
-/** Events per statement: 6 parameters each, well under PostgreSQL's 65,535. */
+/** Events per statement. */
 const CHUNK = 5_000;
+
+/**
+ * Inserts the events given as arrays from parameter `$first` on (see eventParams), skipping ids
+ * already stored, and returns the ids inserted. One statement text whatever the count.
+ */
+export const insertEventsFrom = (first: number) => {
+  const [id, org, type, timestamp, data, created] = [0, 1, 2, 3, 4, 5].map((i) => first + i);
+  return `INSERT INTO events (id, org_id, type, timestamp, data, created_at)
+    SELECT * FROM unnest($${id}::text[], $${org}::text[], $${type}::text[],
+                         $${timestamp}::timestamptz[], $${data}::jsonb[], $${created}::timestamptz[])
+    ON CONFLICT (id) DO NOTHING RETURNING id`;
+};
+
+export function eventParams(events: readonly EventDoc[]): unknown[] {
+  return [
+    events.map((e) => e._id),
+    events.map((e) => e.org_id),
+    events.map((e) => e.type),
+    events.map((e) => e.timestamp),
+    events.map((e) => json(e.data)),
+    events.map((e) => e.created_at),
+  ];
+}
+
+const INSERT_EVENTS = insertEventsFrom(1);
 
 /**
  * Inserts events, skipping ids already stored; returns those inserted. Called inside the
@@ -18,16 +42,11 @@ export async function insertEvents(
   events: readonly EventDoc[],
 ): Promise<EventDoc[]> {
   if (!events.length) return [];
-  const { text, values } = insertValues(
-    'events',
-    COLUMNS,
-    events.map((e) => ({ ...e })),
-    ['data'],
-  );
-  const res = await db.query<{ id: string }>(
-    `${text} ON CONFLICT (id) DO NOTHING RETURNING id`,
-    values,
-  );
+  const res = await db.query<{ id: string }>({
+    name: 'insert-events',
+    text: INSERT_EVENTS,
+    values: eventParams(events),
+  });
   const inserted = new Set(res.rows.map((r) => r.id));
   return events.filter((e) => inserted.has(e._id));
 }

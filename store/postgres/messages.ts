@@ -104,8 +104,10 @@ const APPLY_STATUSES = `
     ) w ON true
     -- Not a message that gave this wamid up (131049 sent it back to the queue): a late copy of
     -- that send's statuses would else take the message for a send that did not happen.
+    -- (Looked up only when the wamid found none: a NULL key finds nothing at no cost.)
     LEFT JOIN LATERAL (
-      SELECT id FROM messages WHERE w.id IS NULL AND id = i.message_id AND org_id = i.org_id
+      SELECT id FROM messages
+      WHERE id = CASE WHEN w.id IS NULL THEN i.message_id END AND org_id = i.org_id
         AND NOT status_history @> jsonb_build_array(jsonb_build_object('wamid', i.wamid))
     ) b ON true
   ), folded AS (
@@ -159,16 +161,21 @@ const APPLY_STATUSES = `
 async function applyStatuses(pool: pg.Pool, updates: StatusUpdate[]) {
   const found: (MessageDoc | null)[] = updates.map(() => null);
   if (!updates.length) return found;
-  const res = await pool.query(APPLY_STATUSES, [
-    updates.map((u) => u.orgId),
-    updates.map((u) => u.wamid),
-    updates.map((u) => u.messageId),
-    updates.map((u) => u.status),
-    updates.map((u) => u.at.toISOString()),
-    updates.map((u) => (u.error ? json(u.error) : null)),
-    updates.map((u) => (u.pricing ? json(u.pricing) : null)),
-    updates.map((u) => (u.conversation ? json(u.conversation) : null)),
-  ]);
+  // Named: each connection plans it once, not at every batch.
+  const res = await pool.query({
+    name: 'apply-statuses',
+    text: APPLY_STATUSES,
+    values: [
+      updates.map((u) => u.orgId),
+      updates.map((u) => u.wamid),
+      updates.map((u) => u.messageId),
+      updates.map((u) => u.status),
+      updates.map((u) => u.at.toISOString()),
+      updates.map((u) => (u.error ? json(u.error) : null)),
+      updates.map((u) => (u.pricing ? json(u.pricing) : null)),
+      updates.map((u) => (u.conversation ? json(u.conversation) : null)),
+    ],
+  });
   for (const row of res.rows as Row[]) {
     const { ords, ...rest } = row;
     const doc = toMessage(rest);

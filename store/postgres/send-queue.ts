@@ -11,7 +11,7 @@ import type { EventDoc, MessageDoc } from '../documents';
 import type { EventFeed } from '../event-feed';
 import { BULK_ORIGINS, DEFERRABLE_STATUSES, newMessageDoc, STATUS_RANK } from '../messages';
 import { insertValues, json, transaction, type Row } from './db';
-import { insertEvents } from './events';
+import { eventParams, insertEvents, insertEventsFrom } from './events';
 import { COLUMNS, JSON_COLUMNS, toMessage } from './messages';
 
 /** Messages per statement: 17 parameters each, well under PostgreSQL's 65,535. */
@@ -116,6 +116,38 @@ const SETTLE_MESSAGES = `
   WHERE id = s.s_id
     AND (status_rank < s.s_rank OR NOT status_history @> s.s_probe
          OR (wamid IS NULL AND s.s_wamid IS NOT NULL))`;
+
+/**
+ * The usual settle (sends answered, nothing to hold or put back) in one statement: the
+ * messages locked in id order (as status batches lock them), updated as SETTLE_MESSAGES, their
+ * entries deleted and their events recorded; the ids of the events recorded now. One round
+ * trip instead of a transaction's six.
+ */
+const SETTLE_FINALS = `
+  WITH s AS (
+    SELECT * FROM unnest($1::text[], $2::text[], $3::smallint[], $4::text[], $5::jsonb[],
+                         $6::jsonb[], $7::jsonb[])
+      AS s(s_id, s_status, s_rank, s_wamid, s_entry, s_probe, s_error)
+  ), locked AS (
+    SELECT id FROM messages WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE
+  ), settled AS (
+    UPDATE messages SET
+      wamid = COALESCE(wamid, s.s_wamid),
+      status_history = CASE WHEN status_history @> s.s_probe THEN status_history
+                            ELSE status_history || s.s_entry END,
+      status = CASE WHEN status_rank < s.s_rank THEN s.s_status ELSE status END,
+      error = CASE WHEN status_rank < s.s_rank AND s.s_error IS NOT NULL THEN s.s_error
+                   ELSE error END,
+      updated_at = CASE WHEN status_rank < s.s_rank THEN now() ELSE updated_at END
+    FROM s, locked l
+    WHERE messages.id = s.s_id AND l.id = s.s_id
+      AND (status_rank < s.s_rank OR NOT status_history @> s.s_probe
+           OR (wamid IS NULL AND s.s_wamid IS NOT NULL))
+    RETURNING 1
+  ), dequeued AS (
+    DELETE FROM send_queue WHERE message_id = ANY($1::text[]) RETURNING 1
+  )
+  ${insertEventsFrom(8)}`;
 
 /**
  * `deferSent` in one statement: the messages still under the statuses' wamids, locked in id
@@ -252,7 +284,11 @@ export function sendQueueRepository(pool: pg.Pool, feed: EventFeed): SendQueueRe
 
     async claim(accountId, owner, { limit, leaseMs }) {
       if (limit <= 0) return [];
-      const res = await pool.query(CLAIM, [accountId, owner, limit, leaseMs]);
+      const res = await pool.query({
+        name: 'claim-sends',
+        text: CLAIM,
+        values: [accountId, owner, limit, leaseMs],
+      });
       return res.rows.map((r) => toClaimed(r as Row));
     },
 
@@ -265,6 +301,16 @@ export function sendQueueRepository(pool: pg.Pool, feed: EventFeed): SendQueueRe
         .filter((o) => o.kind === 'held' || o.kind === 'deferred')
         .map((o) => o.id);
       if (!unique.length && !events.length) return;
+      if (finals.length === unique.length && finals.length) {
+        const res = await pool.query<{ id: string }>({
+          name: 'settle-finals',
+          text: SETTLE_FINALS,
+          values: [...finalParams(finals), ...eventParams(events)],
+        });
+        const ids = new Set(res.rows.map((r) => r.id));
+        feed.publish(events.filter((e) => ids.has(e._id)));
+        return;
+      }
       let recorded: EventDoc[] = [];
       await transaction(pool, async (client) => {
         if (finals.length) {
