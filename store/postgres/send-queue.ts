@@ -98,30 +98,12 @@ const DUE_ACCOUNTS = `
   LIMIT $1`;
 
 /**
- * The message side of `sent` and `failed`, as APPLY_STATUS in messages.ts with one row of `s`
- * per message: the history gets the status once, the status moves only forward (taking the
- * error with it), and a wamid already recorded is kept.
- */
-const SETTLE_MESSAGES = `
-  UPDATE messages SET
-    wamid = COALESCE(wamid, s.s_wamid),
-    status_history = CASE WHEN status_history @> s.s_probe THEN status_history
-                          ELSE status_history || s.s_entry END,
-    status = CASE WHEN status_rank < s.s_rank THEN s.s_status ELSE status END,
-    error = CASE WHEN status_rank < s.s_rank AND s.s_error IS NOT NULL THEN s.s_error
-                 ELSE error END,
-    updated_at = CASE WHEN status_rank < s.s_rank THEN now() ELSE updated_at END
-  FROM unnest($1::text[], $2::text[], $3::smallint[], $4::text[], $5::jsonb[], $6::jsonb[],
-              $7::jsonb[]) AS s(s_id, s_status, s_rank, s_wamid, s_entry, s_probe, s_error)
-  WHERE id = s.s_id
-    AND (status_rank < s.s_rank OR NOT status_history @> s.s_probe
-         OR (wamid IS NULL AND s.s_wamid IS NOT NULL))`;
-
-/**
- * The usual settle (sends answered, nothing to hold or put back) in one statement: the
- * messages locked in id order (as status batches lock them), updated as SETTLE_MESSAGES, their
- * entries deleted and their events recorded; the ids of the events recorded now. One round
- * trip instead of a transaction's six.
+ * Sends answered (`sent` or `failed`), in one statement: the messages locked in id order (as
+ * status batches lock them) and updated as APPLY_STATUS in messages.ts does, one row of `s` per
+ * message (the history gets the status once, the status moves only forward, taking the error
+ * with it, and a wamid already recorded is kept); their entries deleted and their events
+ * recorded. Returns the ids of the events recorded now. The usual settle is this alone: one
+ * round trip.
  */
 const SETTLE_FINALS = `
   WITH s AS (
@@ -314,14 +296,7 @@ export function sendQueueRepository(pool: pg.Pool, feed: EventFeed): SendQueueRe
       let recorded: EventDoc[] = [];
       await transaction(pool, async (client) => {
         if (finals.length) {
-          const ids = finals.map((o) => o.id);
-          // In id order, as status batches lock them: the two never deadlock.
-          await client.query(
-            'SELECT id FROM messages WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE',
-            [ids],
-          );
-          await client.query(SETTLE_MESSAGES, finalParams(finals));
-          await client.query('DELETE FROM send_queue WHERE message_id = ANY($1::text[])', [ids]);
+          await client.query(SETTLE_FINALS, [...finalParams(finals), ...eventParams([])]);
         }
         if (later.length) {
           await client.query(

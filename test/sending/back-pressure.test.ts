@@ -1,8 +1,4 @@
-import { createMetaClient } from '../../meta/client';
-import { CounterBuffer } from '../../metrics/counter-buffer';
-import { Dispatcher } from '../../sending/dispatcher';
-import { temporalRetryReporter } from '../../sending/retries';
-import { openStore } from '../../store';
+import { startDispatcher } from '../support/dispatcher';
 import { createMessagingHarness, type MessagingHarness } from '../support/messaging';
 import { enqueueMany, queueDrained } from '../support/send-queue';
 
@@ -32,27 +28,14 @@ it('waits for an answer before starting a send beyond its window', async () => {
     throughputPerNumber: { [h.account.phone_number_id]: 100 },
     answerLatencyMs: ANSWER_MS,
   });
-  const database = await openStore(h.config);
-  // The client itself would open 64 connections: only the lane holds the sends back.
-  const meta = createMetaClient({ apiVersion: h.config.meta.apiVersion, connections: 64 });
-  const counters = new CounterBuffer(database.store.counters);
-  const dispatcher = new Dispatcher({
-    config: { ...h.config, send: { ...h.config.send, connections: WINDOW } },
-    store: database.store,
-    signals: database.signals,
-    meta,
-    retries: temporalRetryReporter(
-      h.worker.client,
-      h.config.temporal.taskQueue,
-      h.config.send.retryDelaysMs,
-    ),
-    counters,
-    log: { warn() {} },
+  // Its Meta client would hold 64 sends at once: only the lane holds them back.
+  const dispatcher = await startDispatcher(h, {
+    ...h.config,
+    send: { ...h.config.send, connections: WINDOW },
   });
-  await dispatcher.start();
   try {
     const ids = await enqueueMany(h.app.store, h.account, 4 * WINDOW);
-    await database.signals.publish('send_queued', h.account._id);
+    await dispatcher.signals.publish('send_queued', h.account._id);
     await queueDrained(h.app.store, h.account._id);
 
     const starts = h.sim.log
@@ -70,8 +53,5 @@ it('waits for an answer before starting a send beyond its window', async () => {
     }
   } finally {
     await dispatcher.close();
-    await counters.close();
-    await meta.close();
-    await database.close();
   }
 });

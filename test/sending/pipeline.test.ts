@@ -1,9 +1,5 @@
-import { createMetaClient } from '../../meta/client';
-import { CounterBuffer } from '../../metrics/counter-buffer';
-import { Dispatcher } from '../../sending/dispatcher';
-import { temporalRetryReporter } from '../../sending/retries';
-import { openStore } from '../../store';
 import type { SendLogEntry } from '../../sim/meta/types';
+import { startDispatcher } from '../support/dispatcher';
 import { createMessagingHarness, type MessagingHarness } from '../support/messaging';
 import { enqueueMany, queueDrained, templateMessage, waitUntil } from '../support/send-queue';
 
@@ -83,26 +79,10 @@ beforeEach(() => h.sim.reset());
 
 it('holds a number to its throughput with two dispatchers running', async () => {
   await throughput(20);
-  const database = await openStore(h.config);
-  const meta = createMetaClient({ apiVersion: h.config.meta.apiVersion });
-  const counters = new CounterBuffer(database.store.counters);
-  const second = new Dispatcher({
-    config: h.config,
-    store: database.store,
-    signals: database.signals,
-    meta,
-    retries: temporalRetryReporter(
-      h.worker.client,
-      h.config.temporal.taskQueue,
-      h.config.send.retryDelaysMs,
-    ),
-    counters,
-    log: { warn() {} },
-  });
-  await second.start();
+  const second = await startDispatcher(h);
   try {
     const ids = await enqueueMany(h.app.store, h.account, 80);
-    await database.signals.publish('send_queued', h.account._id);
+    await second.signals.publish('send_queued', h.account._id);
     await queueDrained(h.app.store, h.account._id);
     const sends = sendsOf(ids);
     expectEachOnce(ids, sends);
@@ -113,9 +93,6 @@ it('holds a number to its throughput with two dispatchers running', async () => 
     await expectAllSent(ids);
   } finally {
     await second.close();
-    await counters.close();
-    await meta.close();
-    await database.close();
   }
 });
 
