@@ -1,4 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import {
   invalidParameter,
@@ -12,7 +13,7 @@ import { bearerToken, entryOf, openEntry } from './request-log';
 import type { SimState } from './state';
 import { templatePage, type TemplatePageQuery } from './templates';
 import { versionError } from './versions';
-import { sleep, type WebhookDispatcher } from './webhooks';
+import type { WebhookDispatcher } from './webhooks';
 
 const sameToken = (given: string, expected: string) => {
   const a = Buffer.from(given);

@@ -4,9 +4,6 @@ import { Agent, request } from 'undici';
 import { appendBounded, type SimState } from './state';
 import type { MessageStatus, WebhookLogEntry } from './types';
 
-/** Waits `ms`; never rejects. */
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 export const signBody = (body: string, appSecret: string) =>
   `sha256=${createHmac('sha256', appSecret).update(body).digest('hex')}`;
 

@@ -10,7 +10,7 @@ import type {
 import type { EventDoc, MessageDoc } from '../documents';
 import type { EventFeed } from '../event-feed';
 import { BULK_ORIGINS, DEFERRABLE_STATUSES, newMessageDoc, STATUS_RANK } from '../messages';
-import { insertValues, json, transaction, type Row } from './db';
+import { insertValues, json, transaction, type Queryable, type Row } from './db';
 import { eventParams, insertEvents, insertEventsFrom } from './events';
 import { COLUMNS, JSON_COLUMNS, toMessage } from './messages';
 
@@ -181,6 +181,17 @@ const DEFER_SENT = `
 
 type Final = Extract<SendOutcome, { kind: 'sent' | 'failed' }>;
 
+/** SETTLE_FINALS: the finals settled and the events recorded; those recorded now. */
+async function settleFinals(db: Queryable, finals: Final[], events: EventDoc[]) {
+  const res = await db.query<{ id: string }>({
+    name: 'settle-finals',
+    text: SETTLE_FINALS,
+    values: [...finalParams(finals), ...eventParams(events)],
+  });
+  const ids = new Set(res.rows.map((r) => r.id));
+  return events.filter((e) => ids.has(e._id));
+}
+
 function finalParams(finals: Final[]): unknown[] {
   const columns: unknown[][] = [[], [], [], [], [], [], []];
   for (const o of finals) {
@@ -284,20 +295,11 @@ export function sendQueueRepository(pool: pg.Pool, feed: EventFeed): SendQueueRe
         .map((o) => o.id);
       if (!unique.length && !events.length) return;
       if (finals.length === unique.length && finals.length) {
-        const res = await pool.query<{ id: string }>({
-          name: 'settle-finals',
-          text: SETTLE_FINALS,
-          values: [...finalParams(finals), ...eventParams(events)],
-        });
-        const ids = new Set(res.rows.map((r) => r.id));
-        feed.publish(events.filter((e) => ids.has(e._id)));
+        feed.publish(await settleFinals(pool, finals, events));
         return;
       }
       let recorded: EventDoc[] = [];
       await transaction(pool, async (client) => {
-        if (finals.length) {
-          await client.query(SETTLE_FINALS, [...finalParams(finals), ...eventParams([])]);
-        }
         if (later.length) {
           await client.query(
             `UPDATE send_queue SET owner = NULL, lease_until = NULL, claims = 0,
@@ -325,7 +327,9 @@ export function sendQueueRepository(pool: pg.Pool, feed: EventFeed): SendQueueRe
             ],
           );
         }
-        recorded = await insertEvents(client, events);
+        recorded = finals.length
+          ? await settleFinals(client, finals, events)
+          : await insertEvents(client, events);
       });
       feed.publish(recorded);
     },
