@@ -1,6 +1,7 @@
-import { createHmac, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import { signBody } from '../../sim/meta';
 import type { AccountDoc } from '../../store/documents';
-import { createTestApp, type TestApp } from '../support/app';
+import { createTestApp, postMetaWebhook, type TestApp } from '../support/app';
 import { openRawStore, type RawStore } from '../support/raw-store';
 import { STORE_KINDS } from '../support/store';
 
@@ -29,8 +30,7 @@ afterAll(async () => {
   await t?.close();
 });
 
-const sign = (body: string, secret = APP_SECRET) =>
-  `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+const sign = (body: string, secret = APP_SECRET) => signBody(body, secret);
 
 function webhook(value: Record<string, unknown>, phoneNumberId = account.phone_number_id) {
   return JSON.stringify({
@@ -54,15 +54,7 @@ function webhook(value: Record<string, unknown>, phoneNumberId = account.phone_n
 }
 
 async function post(body: string, signature: string | null = sign(body)) {
-  const res = await t.app.inject({
-    method: 'POST',
-    url: '/api/webhooks/meta',
-    headers: {
-      'content-type': 'application/json',
-      ...(signature ? { 'x-hub-signature-256': signature } : {}),
-    },
-    payload: body,
-  });
+  const res = await postMetaWebhook(t.app, body, signature);
   await t.app.inbox.idle();
   return res;
 }

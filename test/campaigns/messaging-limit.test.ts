@@ -8,7 +8,7 @@ import {
   createCampaign,
   importContacts,
 } from '../support/campaigns';
-import { waitUntil } from '../support/send-queue';
+import { orderConfirmation, waitUntil } from '../support/send-queue';
 import { STORE_KINDS } from '../support/store';
 
 /**
@@ -62,22 +62,10 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
   const send = (payload: Record<string, unknown>) =>
     h.call({ method: 'POST', url: '/api/messages/send', payload });
 
-  const orderConfirmation = (to: string, over: Record<string, unknown> = {}) => ({
+  const orderConfirmationTo = (to: string, over: Record<string, unknown> = {}) => ({
     to,
     type: 'template',
-    template: {
-      name: 'order_confirmation',
-      language: 'en',
-      components: [
-        {
-          type: 'body',
-          parameters: [
-            { type: 'text', text: 'Ana' },
-            { type: 'text', text: 'ORD-1' },
-          ],
-        },
-      ],
-    },
+    template: orderConfirmation,
     ...over,
   });
 
@@ -96,7 +84,7 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
 
   it("shows the pricing of the simulator's statuses in the message history and a campaign's billable counts", async () => {
     const to = `+4474${prefix}0009001`;
-    expect((await send(orderConfirmation(to))).statusCode).toBe(200);
+    expect((await send(orderConfirmationTo(to))).statusCode).toBe(200);
     await h.settle();
     await h.sim.inbound({
       phone_number_id: h.account.phone_number_id,
@@ -231,7 +219,7 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
     // going through shows the engine did not hold it while the campaign stays paused.
     await simControl('config', { messagingLimitPerWaba: { [wabaId]: 6 } });
     const to = `+4474${prefix}0009002`;
-    const api = await send(orderConfirmation(to, { whatsapp_account: id }));
+    const api = await send(orderConfirmationTo(to, { whatsapp_account: id }));
     expect(api.statusCode).toBe(200);
     expect(api.json().data.status).toBe('sent');
     expect(acceptedPerPhone(h, [to]).get(to.slice(1))).toBe(1);

@@ -1,8 +1,8 @@
-import { createHmac } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { signBody } from '../../sim/meta';
 import type { TemplateDoc } from '../../store/documents';
-import { createTestApp, type TestApp } from '../support/app';
+import { createTestApp, postMetaWebhook, type TestApp } from '../support/app';
 import { openRawStore, type RawStore } from '../support/raw-store';
 import { STORE_KINDS } from '../support/store';
 
@@ -20,8 +20,7 @@ const DOCS_WABA = '102290129340398';
 const OTHER_WABAS = ['2949482758682047', '524126980791429'];
 const DOCS_NUMBER = '106540352242922';
 
-const sign = (body: string, secret = SECRET) =>
-  `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+const sign = (body: string, secret = SECRET) => signBody(body, secret);
 
 const fieldOf = (body: string) =>
   (JSON.parse(body) as { entry: { changes: { field: string }[] }[] }).entry[0]!.changes[0]!.field;
@@ -72,15 +71,7 @@ describe.each(STORE_KINDS)('account-level webhooks from Meta, on %s', (kind) => 
   });
 
   async function post(body: string, signature: string | null = sign(body)) {
-    const res = await t.app.inject({
-      method: 'POST',
-      url: '/api/webhooks/meta',
-      headers: {
-        'content-type': 'application/json',
-        ...(signature ? { 'x-hub-signature-256': signature } : {}),
-      },
-      payload: body,
-    });
+    const res = await postMetaWebhook(t.app, body, signature);
     await t.app.inbox.idle();
     return res;
   }

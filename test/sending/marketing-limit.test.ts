@@ -6,7 +6,7 @@ import {
   createCampaign,
   importContacts,
 } from '../support/campaigns';
-import { waitUntil } from '../support/send-queue';
+import { orderConfirmation, waitUntil } from '../support/send-queue';
 
 /**
  * Meta's per-user marketing cap (131049), its marketing experiment (130472) and the Marketing
@@ -43,20 +43,6 @@ async function inject(body: Record<string, unknown>) {
   });
   expect(res.status).toBe(200);
 }
-
-const orderConfirmation = {
-  name: 'order_confirmation',
-  language: 'en',
-  components: [
-    {
-      type: 'body',
-      parameters: [
-        { type: 'text', text: 'Ana' },
-        { type: 'text', text: 'ORD-1' },
-      ],
-    },
-  ],
-};
 
 const sendTemplate = (to: string, template: Record<string, unknown> = orderConfirmation) =>
   h.call({

@@ -1,7 +1,13 @@
 import type { SendLogEntry } from '../../sim/meta/types';
 import { startDispatcher } from '../support/dispatcher';
 import { createMessagingHarness, type MessagingHarness } from '../support/messaging';
-import { enqueueMany, queueDrained, templateMessage, waitUntil } from '../support/send-queue';
+import {
+  enqueueMany,
+  orderConfirmation,
+  queueDrained,
+  templateMessage,
+  waitUntil,
+} from '../support/send-queue';
 
 /**
  * The send pipeline on the real stack: API, dispatchers, Temporal, PostgreSQL or MongoDB, and
@@ -144,19 +150,7 @@ it('answers an API send with its wamid, and a Meta rejection with its reason', a
       payload: {
         to,
         type: 'template',
-        template: {
-          name: 'order_confirmation',
-          language: 'en',
-          components: [
-            {
-              type: 'body',
-              parameters: [
-                { type: 'text', text: 'Ana' },
-                { type: 'text', text: 'ORD-1' },
-              ],
-            },
-          ],
-        },
+        template: orderConfirmation,
       },
     });
   const ok = await send('+14155553000');

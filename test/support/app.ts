@@ -37,3 +37,15 @@ export async function createTestApp(
     close: () => app.close(),
   };
 }
+
+/** A Meta webhook posted to the app as Meta posts it, with `signature` unless null. */
+export const postMetaWebhook = (app: FastifyInstance, body: string, signature: string | null) =>
+  app.inject({
+    method: 'POST',
+    url: '/api/webhooks/meta',
+    headers: {
+      'content-type': 'application/json',
+      ...(signature === null ? {} : { 'x-hub-signature-256': signature }),
+    },
+    payload: body,
+  });

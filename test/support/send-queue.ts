@@ -29,6 +29,24 @@ export function queuedMessage(
   };
 }
 
+/** order_confirmation's two body parameters, as the tests fill them. */
+const ORDER_CONFIRMATION_COMPONENTS = [
+  {
+    type: 'body',
+    parameters: [
+      { type: 'text', text: 'Ana' },
+      { type: 'text', text: 'ORD-1' },
+    ],
+  },
+];
+
+/** order_confirmation in English, as `POST /api/messages/send` takes a template. */
+export const orderConfirmation = {
+  name: 'order_confirmation',
+  language: 'en',
+  components: ORDER_CONFIRMATION_COMPONENTS,
+};
+
 /** A template message to `phone` from `account`, as a campaign would queue it. */
 export function templateMessage(account: AccountDoc, phone: string, id = randomUUID()): NewMessage {
   return queuedMessage(account.org_id, account._id, {
@@ -39,15 +57,7 @@ export function templateMessage(account: AccountDoc, phone: string, id = randomU
     content: {
       name: 'order_confirmation',
       language: { code: 'en' },
-      components: [
-        {
-          type: 'body',
-          parameters: [
-            { type: 'text', text: 'Ana' },
-            { type: 'text', text: 'ORD-1' },
-          ],
-        },
-      ],
+      components: ORDER_CONFIRMATION_COMPONENTS,
     },
     origin: 'campaign',
   });

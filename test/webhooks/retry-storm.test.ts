@@ -8,6 +8,7 @@ import {
 } from '../../workflows/contracts/webhook-delivery';
 import { createMessagingHarness, type MessagingHarness } from '../support/messaging';
 import { openRawStore, type RawStore } from '../support/raw-store';
+import { orderConfirmation } from '../support/send-queue';
 
 /**
  * The issue's storm, on the real stack (API, worker, Temporal dev server, PostgreSQL, HTTP on
@@ -109,19 +110,7 @@ async function probeApi(): Promise<Probe> {
     payload: {
       to: `+1415556${String(numbers++).padStart(4, '0')}`,
       type: 'template',
-      template: {
-        name: 'order_confirmation',
-        language: 'en',
-        components: [
-          {
-            type: 'body',
-            parameters: [
-              { type: 'text', text: 'Ana' },
-              { type: 'text', text: 'ORD-1' },
-            ],
-          },
-        ],
-      },
+      template: orderConfirmation,
     },
   });
   return {

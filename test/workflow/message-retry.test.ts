@@ -35,8 +35,11 @@ const temporal = useTimeSkippingWorker({
 
 const retry: SendReport = { kind: 'retry', reason: { code: 2, message: 'Try later' } };
 
-/** Starts a retry run as the dispatcher does, then reports `reports` more. */
-async function run(input: Omit<MessageRetryInput, 'orgId'>, reports: SendReport[]) {
+/** Starts a retry run with the first report as the dispatcher does, then reports the others. */
+async function run(
+  input: Omit<MessageRetryInput, 'orgId'>,
+  [first, ...reports]: [SendReport, ...SendReport[]],
+) {
   const handle = await temporal.env.client.workflow.signalWithStart<
     MessageRetryWorkflow,
     [SendReport]
@@ -45,7 +48,7 @@ async function run(input: Omit<MessageRetryInput, 'orgId'>, reports: SendReport[
     workflowId: `message:${input.messageId}`,
     args: [{ ...input, orgId: 'org' }],
     signal: sendReportSignal,
-    signalArgs: [retry],
+    signalArgs: [first],
   });
   for (const report of reports) await handle.signal(sendReportSignal, report);
   return handle;
@@ -59,7 +62,11 @@ describe('the message retry workflow', () => {
 
   it('waits as the configured schedule says and fails the message after its last wait', async () => {
     const start = await temporal.env.currentTimeMs();
-    const handle = await run({ messageId: randomUUID(), delaysMs: [3_000, 7_000] }, [retry, retry]);
+    const handle = await run({ messageId: randomUUID(), delaysMs: [3_000, 7_000] }, [
+      retry,
+      retry,
+      retry,
+    ]);
 
     expect(await handle.result()).toBe('failed');
     expect(calls.map((c) => c.name)).toEqual(['release', 'release', 'fail']);
@@ -68,7 +75,12 @@ describe('the message retry workflow', () => {
   });
 
   it('keeps the old schedule for runs started without one', async () => {
-    const handle = await run({ messageId: randomUUID() }, [retry, retry, { kind: 'settled' }]);
+    const handle = await run({ messageId: randomUUID() }, [
+      retry,
+      retry,
+      retry,
+      { kind: 'settled' },
+    ]);
 
     expect(await handle.result()).toBe('settled');
     // 1 s, 2 s and 4 s: three waits where a configured two-wait schedule would have failed.
@@ -85,18 +97,13 @@ describe('the message retry workflow', () => {
       maxMs: 3 * day,
     };
     const start = await temporal.env.currentTimeMs();
-    const handle = await temporal.env.client.workflow.signalWithStart<
-      MessageRetryWorkflow,
-      [SendReport]
-    >(MESSAGE_RETRY_WORKFLOW, {
-      taskQueue,
-      workflowId: `message:${randomUUID()}`,
-      // The normal schedule would fail it after one wait: a deferral does not spend it.
-      args: [{ messageId: randomUUID(), orgId: 'org', delaysMs: [1_000] }],
-      signal: sendReportSignal,
-      signalArgs: [deferred],
-    });
-    for (let i = 0; i < 3; i++) await handle.signal(sendReportSignal, deferred);
+    // The normal schedule would fail it after one wait: a deferral does not spend it.
+    const handle = await run({ messageId: randomUUID(), delaysMs: [1_000] }, [
+      deferred,
+      deferred,
+      deferred,
+      deferred,
+    ]);
 
     expect(await handle.result()).toBe('failed');
     // Sent again after 1, 2 and 3 days; the 131049 that followed would wait past the third.
@@ -117,22 +124,15 @@ describe('the message retry workflow', () => {
       wamid,
       nth,
     });
-    const handle = await temporal.env.client.workflow.signalWithStart<
-      MessageRetryWorkflow,
-      [SendReport]
-    >(MESSAGE_RETRY_WORKFLOW, {
-      taskQueue,
-      workflowId: `message:${randomUUID()}`,
-      args: [{ messageId: randomUUID(), orgId: 'org', delaysMs: [1_000] }],
-      signal: sendReportSignal,
+    const handle = await run({ messageId: randomUUID(), delaysMs: [1_000] }, [
       // Its second deferral: the first was taken by an earlier run, after a send that went out.
-      signalArgs: [byStatus('wamid.A', 2)],
-    });
-    // A copy of the same webhook is no deferral; the next send's 131049 is the third, still
-    // within the cap's three days (a fourth would fail it).
-    await handle.signal(sendReportSignal, byStatus('wamid.A', 2));
-    await handle.signal(sendReportSignal, byStatus('wamid.B', 3));
-    await handle.signal(sendReportSignal, { kind: 'settled' });
+      byStatus('wamid.A', 2),
+      // A copy of the same webhook is no deferral; the next send's 131049 is the third, still
+      // within the cap's three days (a fourth would fail it).
+      byStatus('wamid.A', 2),
+      byStatus('wamid.B', 3),
+      { kind: 'settled' },
+    ]);
     expect(await handle.result()).toBe('settled');
     expect(calls.map((c) => c.name)).toEqual(['release', 'release']);
   });
@@ -144,17 +144,10 @@ describe('the message retry workflow', () => {
       retryMs: 86_400_000,
       maxMs: 3 * 86_400_000,
     };
-    const handle = await temporal.env.client.workflow.signalWithStart<
-      MessageRetryWorkflow,
-      [SendReport]
-    >(MESSAGE_RETRY_WORKFLOW, {
-      taskQueue,
-      workflowId: `message:${randomUUID()}`,
-      args: [{ messageId: randomUUID(), orgId: 'org', delaysMs: [1_000] }],
-      signal: sendReportSignal,
-      signalArgs: [deferred],
-    });
-    await handle.signal(sendReportSignal, { kind: 'settled' });
+    const handle = await run({ messageId: randomUUID(), delaysMs: [1_000] }, [
+      deferred,
+      { kind: 'settled' },
+    ]);
     expect(await handle.result()).toBe('settled');
     expect(calls.map((c) => c.name)).toEqual(['release']);
   });
