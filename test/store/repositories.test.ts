@@ -182,6 +182,21 @@ describe.each(STORE_KINDS)('%s', (kind) => {
       expect(await store.inboundWebhooks.get('no-such-webhook')).toBeNull();
     });
 
+    it('stores those already applied as processed, never pending', async () => {
+      const [done, todo] = await store.inboundWebhooks.saveMany([
+        { provider: 'meta', body: '{"done":1}', processed: true },
+        { provider: 'meta', body: '{"todo":1}', processed: false },
+      ]);
+      const stored = await store.inboundWebhooks.get(done!._id);
+      expect(stored).toMatchObject({ body: '{"done":1}', attempts: 0, last_error: null });
+      expect(stored?.processed_at).toBeInstanceOf(Date);
+      expect(stored).not.toHaveProperty('processed');
+      expect((await store.inboundWebhooks.get(todo!._id))?.processed_at).toBeNull();
+      const pending = (await store.inboundWebhooks.pending(0, 1_000)).map((w) => w._id);
+      expect(pending).toContain(todo!._id);
+      expect(pending).not.toContain(done!._id);
+    });
+
     it('waits for a failed one to be due, parks it dead, and revives it for its organization only', async () => {
       const org = await store.organizations.create('Owner');
       const other = await store.organizations.create('Other');
