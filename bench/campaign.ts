@@ -817,7 +817,7 @@ async function setUp(resources: Resources, o: Options) {
     { port: Number(new URL(simUrl).port), accessToken, appSecret } satisfies SimRequest,
   );
   const sql = sqlPool(resources, config);
-  const database = await openStore(config);
+  const database = await openStore(config, 'bench');
   resources.add(() => database.close());
   const { store } = database;
   const { orgId, key } = await provision(store, config);

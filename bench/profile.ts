@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type pg from 'pg';
 import { row } from './support';
 
@@ -8,6 +9,23 @@ const TEMPORAL_COUNTERS = ['service_requests', 'persistence_requests'];
 const STATS_LAG_MS = 1_500;
 
 type Counts = Map<string, number>;
+
+/** Linux's clock ticks per second, the unit of /proc/<pid>/stat's CPU times. */
+const CLOCK_TICKS = 100;
+
+/** A process's user and system CPU so far, in ms (0 once it is gone). */
+function processCpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return 0;
+  }
+}
+
+/** PostgreSQL's processes by pid: the client's application_name, else the process's kind. */
+type Sessions = Map<number, { who: string; cpuMs: number }>;
 
 /** A multi-row VALUES list, its parameters already written `$`. */
 const VALUES_LIST =
@@ -64,6 +82,7 @@ function parseCounters(text: string): Counts {
 export class PhaseProfiler {
   private temporalBefore: Counts = new Map();
   private tablesBefore: TableWrites = new Map();
+  private sessionsBefore: Sessions = new Map();
 
   private constructor(
     private readonly sql: pg.Pool,
@@ -79,6 +98,7 @@ export class PhaseProfiler {
     await this.sql.query('SELECT public.pg_stat_statements_reset()');
     this.temporalBefore = await this.temporalCounters();
     this.tablesBefore = await this.tableWrites();
+    this.sessionsBefore = await this.sessions();
   }
 
   /** The phase's top items, printed under its name. */
@@ -118,6 +138,15 @@ export class PhaseProfiler {
       if (!ins && !upd && !del) continue;
       console.log(`  ${row([table, per(ins), `${per(upd)} (${per(hot)})`, per(del)], 22, 16)}`);
     }
+    console.log(`  PostgreSQL CPU ms per message by client (application_name) or process kind`);
+    const byWho = new Map<string, number>();
+    for (const [pid, { who, cpuMs }] of await this.sessions()) {
+      const spent = cpuMs - (this.sessionsBefore.get(pid)?.cpuMs ?? 0);
+      byWho.set(who, (byWho.get(who) ?? 0) + spent);
+    }
+    for (const [who, ms] of [...byWho].sort((a, b) => b[1] - a[1]).slice(0, TOP)) {
+      console.log(`  ${row([per(ms), who], 10, 12)}`);
+    }
     if (!this.temporalMetricsUrl) return;
     const diff = [...temporal]
       .map(([key, n]) => [key, n - (this.temporalBefore.get(key) ?? 0)] as const)
@@ -144,6 +173,14 @@ export class PhaseProfiler {
     return new Map(
       rows.map((r) => [r.relname, [Number(r.ins), Number(r.upd), Number(r.hot), Number(r.del)]]),
     );
+  }
+
+  private async sessions(): Promise<Sessions> {
+    const { rows } = await this.sql.query<{ pid: number; who: string }>(
+      `SELECT pid, COALESCE(NULLIF(application_name, ''), backend_type) AS who
+       FROM pg_stat_activity`,
+    );
+    return new Map(rows.map((r) => [r.pid, { who: r.who, cpuMs: processCpuMs(r.pid) }]));
   }
 
   private async temporalCounters(): Promise<Counts> {

@@ -848,7 +848,7 @@ async function setUp(resources: Resources, o: Options) {
     { execArgv: cpuProf },
   );
   const sql = sqlPool(resources, config);
-  const database = await openStore(config);
+  const database = await openStore(config, 'bench');
   resources.add(() => database.close());
   const { store, signals } = database;
   const { orgId, account, key } = await provision(store, config);

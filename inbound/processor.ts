@@ -1,9 +1,9 @@
 import { mapLimit } from '../lib/concurrency';
 import { TtlCache } from '../lib/ttl-cache';
 import type { Store } from '../store';
-import type { StatusUpdate } from '../store/contract/messages';
+import type { StatusTarget, StatusUpdate } from '../store/contract/messages';
 import type { DeferredSent } from '../store/contract/send-queue';
-import type { AccountDoc, EventDoc, MessageDoc, MessageStatus } from '../store/documents';
+import type { AccountDoc, EventDoc, MessageStatus } from '../store/documents';
 import { eventDoc } from '../store/events';
 import { type AccountFieldDeps, keepOtherChanges, type OtherChange } from './account-fields';
 import { customersOf, idChangeOf } from './customer-ids';
@@ -208,7 +208,7 @@ export function inboundProcessor(store: Store, hooks: InboundHooks = {}) {
 
   const statusEventId = (u: StatusUpdate) => `message.${u.status}:${u.wamid}`;
 
-  function statusEvent(account: AccountDoc, u: StatusUpdate, msg: MessageDoc): EventDoc {
+  function statusEvent(account: AccountDoc, u: StatusUpdate, msg: StatusTarget): EventDoc {
     return eventDoc(account.org_id, {
       id: statusEventId(u),
       type: `message.${u.status}`,

@@ -1,4 +1,4 @@
-import type { NewMessage } from './contract/messages';
+import type { NewMessage, StatusTarget } from './contract/messages';
 import type { SendClass } from './contract/send-queue';
 import type { MessageDoc, MessageStatus } from './documents';
 
@@ -33,3 +33,13 @@ export const sendClassOf = (origin: MessageDoc['origin']): SendClass =>
 export const DEFERRABLE_STATUSES: readonly MessageStatus[] = ['sent', 'delivered', 'read'];
 /** Template messages count against the messaging limit unless Meta made them free in a window. */
 export const FREE_IN_WINDOW = 'free_customer_service';
+
+export const statusTarget = (m: MessageDoc): StatusTarget => ({
+  _id: m._id,
+  contact_id: m.contact_id,
+  phone_number: m.phone_number,
+  user_id: m.user_id,
+  type: m.type,
+  status: m.status,
+  wamid: m.wamid,
+});

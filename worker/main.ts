@@ -15,7 +15,7 @@ import { createWorker } from './worker';
 async function main() {
   const config = loadConfig();
   const { address, namespace, taskQueue } = config.temporal;
-  const database = await openStore(config);
+  const database = await openStore(config, 'waflow-worker');
   const connection = await NativeConnection.connect({ address });
   const clientConnection = await Connection.connect({ address });
   const meta = createMetaClient({

@@ -34,7 +34,7 @@ export interface MessageRepository {
    * `applyStatus`; a status whose message is found only by `messageId` records its wamid.
    * Returns, per update (same order), the message it applied to, or null when none matched.
    */
-  applyStatuses(updates: StatusUpdate[]): Promise<(MessageDoc | null)[]>;
+  applyStatuses(updates: StatusUpdate[]): Promise<(StatusTarget | null)[]>;
   /**
    * Unique users that business-initiated messages of these accounts reached since `since`:
    * templates not failed and not free inside a customer's window. A user is a contact, not a
@@ -54,6 +54,12 @@ export interface MessageRepository {
     opts: { limit: number; beforeTime?: Date; beforeId?: string },
   ): Promise<MessageDoc[]>;
 }
+
+/** What `applyStatuses` tells of a message a status applied to: what its event carries. */
+export type StatusTarget = Pick<
+  MessageDoc,
+  '_id' | 'contact_id' | 'phone_number' | 'user_id' | 'type' | 'status' | 'wamid'
+>;
 
 /** One status fact from a Meta webhook, for `applyStatuses`. */
 export interface StatusUpdate {

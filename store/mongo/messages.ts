@@ -1,7 +1,12 @@
 import type { Db, Filter } from 'mongodb';
-import type { MessageRepository, StatusReason, StatusUpdate } from '../contract/messages';
+import type {
+  MessageRepository,
+  StatusReason,
+  StatusTarget,
+  StatusUpdate,
+} from '../contract/messages';
 import type { MessageDoc, MessageStatus } from '../documents';
-import { FREE_IN_WINDOW, newMessageDoc, STATUS_RANK } from '../messages';
+import { FREE_IN_WINDOW, newMessageDoc, STATUS_RANK, statusTarget } from '../messages';
 import { isDuplicateKey, retryBusy } from './duplicate-key';
 import { keyedLock } from '../../lib/keyed-lock';
 
@@ -185,8 +190,11 @@ export function messageRepository(db: Db): MessageRepository {
         if (id)
           await serially(id, () => retryBusy(() => apply(id, u.status, u.at, u.error, extra)));
       }
-      const docs = new Map<string, MessageDoc | null>();
-      for (const id of new Set(ids)) if (id) docs.set(id, await repo.byId(id));
+      const docs = new Map<string, StatusTarget | null>();
+      for (const id of new Set(ids)) {
+        const doc = id && (await repo.byId(id));
+        if (doc) docs.set(doc._id, statusTarget(doc));
+      }
       return ids.map((id) => (id ? (docs.get(id) ?? null) : null));
     },
 

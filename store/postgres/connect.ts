@@ -7,11 +7,11 @@ import { postgresSignals } from './signals';
 
 /** Connects, applies the migrations not applied yet, and returns the store on that database. */
 export async function openPostgresStore(
-  o: { url: string; schema: string; poolSize: number },
+  o: { url: string; schema: string; poolSize: number; applicationName?: string },
   encryptionKey: Buffer,
   accounts?: AccountSettings,
 ): Promise<StoreHandle> {
-  const pool = createPool(o.url, o.schema, o.poolSize);
+  const pool = createPool(o.url, o.schema, o.poolSize, o.applicationName);
   try {
     await migrate(pool, o.schema);
   } catch (err) {

@@ -14,11 +14,16 @@ export function isUniqueViolation(err: unknown, constraint?: string): boolean {
 // COUNT(*) is bigint, which node-postgres returns as a string: counts here fit a number.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
 
-export function createPool(url: string, schema: string, max: number): pg.Pool {
+export function createPool(
+  url: string,
+  schema: string,
+  max: number,
+  applicationName = 'waflow',
+): pg.Pool {
   const pool = new pg.Pool({
     connectionString: url,
     max,
-    application_name: 'waflow',
+    application_name: applicationName,
     options: `-c search_path=${schema === 'public' ? 'public' : `${schema},public`}`,
   });
   // An idle client losing its server (a restart) must not crash the process: the pool drops

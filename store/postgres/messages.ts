@@ -1,5 +1,10 @@
 import type pg from 'pg';
-import type { MessageRepository, StatusReason, StatusUpdate } from '../contract/messages';
+import type {
+  MessageRepository,
+  StatusReason,
+  StatusTarget,
+  StatusUpdate,
+} from '../contract/messages';
 import type { MessageDoc, MessageStatus } from '../documents';
 import { FREE_IN_WINDOW, newMessageDoc, STATUS_RANK } from '../messages';
 import { fromRow, insertValues, json, type Queryable, type Row } from './db';
@@ -75,6 +80,8 @@ function statusParams(status: MessageStatus, at: Date, error: StatusReason | nul
   ];
 }
 
+const TARGET_COLUMNS = 'm.id, m.contact_id, m.phone_number, m.user_id, m.type, m.status, m.wamid';
+
 /**
  * Applies a batch of statuses in one statement. Each update finds its message by wamid within
  * its organization, else by our id (recording the wamid where none is). Per message, the
@@ -126,7 +133,8 @@ const APPLY_STATUSES = `
                      ORDER BY ord) FILTER (WHERE nth = 1) AS entries
     FROM matched WHERE id IS NOT NULL GROUP BY id
   ), locked AS (
-    SELECT m.* FROM messages m JOIN folded f ON f.id = m.id ORDER BY m.id FOR UPDATE OF m
+    SELECT ${TARGET_COLUMNS} FROM messages m JOIN folded f ON f.id = m.id
+    ORDER BY m.id FOR UPDATE OF m
   ), updated AS (
     UPDATE messages m SET
       wamid = COALESCE(m.wamid, f.wamid),
@@ -151,7 +159,7 @@ const APPLY_STATUSES = `
         WHERE NOT m.status_history @> jsonb_build_array(jsonb_build_object('status', e->'status'))
       )
     )
-    RETURNING m.*, f.ords
+    RETURNING ${TARGET_COLUMNS}, f.ords
   )
   SELECT * FROM updated
   UNION ALL
@@ -159,7 +167,7 @@ const APPLY_STATUSES = `
   WHERE NOT EXISTS (SELECT 1 FROM updated u WHERE u.id = l.id)`;
 
 async function applyStatuses(pool: pg.Pool, updates: StatusUpdate[]) {
-  const found: (MessageDoc | null)[] = updates.map(() => null);
+  const found: (StatusTarget | null)[] = updates.map(() => null);
   if (!updates.length) return found;
   // Named: each connection plans it once, not at every batch.
   const res = await pool.query({
@@ -176,10 +184,12 @@ async function applyStatuses(pool: pg.Pool, updates: StatusUpdate[]) {
       updates.map((u) => (u.conversation ? json(u.conversation) : null)),
     ],
   });
-  for (const row of res.rows as Row[]) {
-    const { ords, ...rest } = row;
-    const doc = toMessage(rest);
-    for (const ord of ords as string[]) found[Number(ord) - 1] = doc;
+  for (const { ords, id, ...rest } of res.rows as (Omit<StatusTarget, '_id'> & {
+    id: string;
+    ords: string[];
+  })[]) {
+    const target = { _id: id, ...rest };
+    for (const ord of ords) found[Number(ord) - 1] = target;
   }
   return found;
 }
