@@ -24,6 +24,13 @@ function processCpuMs(pid: number): number {
   }
 }
 
+/** PostgreSQL's write-ahead log so far (pg_stat_wal). */
+interface Wal {
+  records: number;
+  fpi: number;
+  bytes: number;
+}
+
 /** PostgreSQL's processes by pid: the client's application_name, else the process's kind. */
 type Sessions = Map<number, { who: string; cpuMs: number }>;
 
@@ -83,6 +90,7 @@ export class PhaseProfiler {
   private temporalBefore: Counts = new Map();
   private tablesBefore: TableWrites = new Map();
   private sessionsBefore: Sessions = new Map();
+  private walBefore: Wal = { records: 0, fpi: 0, bytes: 0 };
 
   private constructor(
     private readonly sql: pg.Pool,
@@ -99,6 +107,7 @@ export class PhaseProfiler {
     this.temporalBefore = await this.temporalCounters();
     this.tablesBefore = await this.tableWrites();
     this.sessionsBefore = await this.sessions();
+    this.walBefore = await this.wal();
   }
 
   /** The phase's top items, printed under its name. */
@@ -138,6 +147,12 @@ export class PhaseProfiler {
       if (!ins && !upd && !del) continue;
       console.log(`  ${row([table, per(ins), `${per(upd)} (${per(hot)})`, per(del)], 22, 16)}`);
     }
+    const wal = await this.wal();
+    console.log(
+      `  WAL per message: ${per(wal.records - this.walBefore.records)} records, ` +
+        `${per(wal.fpi - this.walBefore.fpi)} full-page images, ` +
+        `${Math.round((wal.bytes - this.walBefore.bytes) / Math.max(1, messages))} bytes`,
+    );
     console.log(`  PostgreSQL CPU ms per message by client (application_name) or process kind`);
     const byWho = new Map<string, number>();
     for (const [pid, { who, cpuMs }] of await this.sessions()) {
@@ -173,6 +188,14 @@ export class PhaseProfiler {
     return new Map(
       rows.map((r) => [r.relname, [Number(r.ins), Number(r.upd), Number(r.hot), Number(r.del)]]),
     );
+  }
+
+  private async wal(): Promise<Wal> {
+    const { rows } = await this.sql.query<{ records: string; fpi: string; bytes: string }>(
+      'SELECT wal_records AS records, wal_fpi AS fpi, wal_bytes AS bytes FROM pg_stat_wal',
+    );
+    const r = rows[0]!;
+    return { records: Number(r.records), fpi: Number(r.fpi), bytes: Number(r.bytes) };
   }
 
   private async sessions(): Promise<Sessions> {

@@ -14,8 +14,16 @@ export interface InboxOptions {
   maxBatch: number;
   concurrency: number;
   maxQueued: number;
+  /** How long a write waits for more webhooks under load (see BatchedIntakeOptions). */
+  lingerMs: number;
   /** How failed webhooks are retried; the default schedule and clock unless given. */
   retry?: RetryPolicy;
+}
+
+/** A webhook as it came, and as parsed if it was. */
+interface Arrival {
+  body: string;
+  payload?: MetaWebhook;
 }
 
 export const INBOX_DEFAULTS: InboxOptions = {
@@ -24,6 +32,8 @@ export const INBOX_DEFAULTS: InboxOptions = {
   /** Batches processed at once: one can be in the store while the next is prepared. */
   concurrency: 2,
   maxQueued: 5_000,
+  /** Meta waits seconds for an answer: a few ms more buy writes many times larger. */
+  lingerMs: 20,
 };
 
 /**
@@ -36,7 +46,7 @@ export const INBOX_DEFAULTS: InboxOptions = {
  * processes what a process that dies leaves.
  */
 export class Inbox {
-  private readonly intake: BatchedIntake<string, InboundWebhookDoc>;
+  private readonly intake: BatchedIntake<Arrival, InboundWebhookDoc>;
   private processed: string[] = [];
   private marking = false;
   /** Webhooks were stored but not queued here: read them back once the queue drains. */
@@ -53,10 +63,14 @@ export class Inbox {
       {
         // Processed before they are stored (as processed): the usual webhook costs one write
         // of its own. What is not done is stored as it came, for the queue to process.
-        save: async (bodies) => {
-          const done = await processAtOnce(processor, bodies, log);
+        save: async (arrivals) => {
+          const done = await processAtOnce(processor, arrivals, log);
           const docs = await store.inboundWebhooks.saveMany(
-            bodies.map((body, i) => ({ provider: 'meta' as const, body, processed: done[i] })),
+            arrivals.map(({ body }, i) => ({
+              provider: 'meta' as const,
+              body,
+              processed: done[i],
+            })),
           );
           return { docs: docs.filter((_, i) => !done[i]) };
         },
@@ -78,8 +92,9 @@ export class Inbox {
     return this.opts.retry ?? DEFAULT_RETRY_POLICY;
   }
 
-  accept(body: string): Promise<void> {
-    return this.intake.accept(body);
+  /** `payload` is the body already parsed, when the caller had to (it is parsed here if not). */
+  accept(body: string, payload?: MetaWebhook): Promise<void> {
+    return this.intake.accept({ body, payload });
   }
 
   /** Processes stored webhooks at once, outside the queue (a replay); the ids processed. */
@@ -155,14 +170,14 @@ export async function processAndMark(
  */
 async function processAtOnce(
   processor: InboundProcessor,
-  bodies: string[],
+  arrivals: Arrival[],
   log: InboxLogger,
 ): Promise<boolean[]> {
-  const done = bodies.map(() => false);
+  const done = arrivals.map(() => false);
   const parsed: { i: number; payload: MetaWebhook }[] = [];
-  bodies.forEach((body, i) => {
+  arrivals.forEach(({ body, payload }, i) => {
     try {
-      parsed.push({ i, payload: parseMetaWebhook(body) });
+      parsed.push({ i, payload: payload ?? parseMetaWebhook(body) });
     } catch {
       // Stored as it came: the queue records the parse error.
     }

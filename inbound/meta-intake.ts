@@ -129,9 +129,10 @@ export async function acceptMetaWebhook(
   if (signature === undefined) throw new UnauthorizedError('Missing X-Hub-Signature-256');
   if (!SIGNATURE.test(signature)) throw new UnauthorizedError('Invalid webhook signature');
   if (!Buffer.isBuffer(raw)) throw new ValidationError('Body must be JSON');
-  const payload = parseMetaWebhook(raw.toString('utf8'));
+  const body = raw.toString('utf8');
+  const payload = parseMetaWebhook(body);
   if (!(await signedByItsAccounts(appSecrets, payload, signatureCheck(raw, signature)))) {
     throw new UnauthorizedError('Invalid webhook signature');
   }
-  await inbox.accept(raw.toString('utf8'));
+  await inbox.accept(body, payload);
 }

@@ -1,3 +1,5 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Linger } from '../lib/linger';
 import type { Store } from '../store/contract';
 import type { SendOutcome } from '../store/contract/send-queue';
 import type { EventDoc } from '../store/documents';
@@ -12,6 +14,13 @@ interface Pending {
 /** Settled ids per signal: well under PostgreSQL's 8,000-byte NOTIFY payload. */
 const IDS_PER_SIGNAL = 150;
 const WRITE_TRIES = 5;
+/**
+ * Under load (the last write held more than one outcome), a write waits this long for more
+ * first: a settle costs about as much for 30 outcomes as for 4. A lone outcome never waits.
+ */
+const LINGER_MS = 15;
+/** Enough outcomes to write at once without waiting for more. */
+const FULL_BATCH = 64;
 
 /**
  * Records outcomes as they come, in one store write for everything that came while the
@@ -22,6 +31,7 @@ const WRITE_TRIES = 5;
 export class Settler {
   private pending: Pending[] = [];
   private writing = false;
+  private readonly linger = new Linger(LINGER_MS, FULL_BATCH);
 
   constructor(
     private readonly store: Store,
@@ -40,7 +50,9 @@ export class Settler {
   private async write(): Promise<void> {
     this.writing = true;
     while (this.pending.length) {
+      await this.linger.before(this.pending.length);
       const batch = this.pending.splice(0);
+      this.linger.took(batch.length);
       for (let tries = 1; ; tries++) {
         try {
           await this.store.sendQueue.settle(
@@ -52,7 +64,7 @@ export class Settler {
         } catch (err) {
           this.log.warn({ err, count: batch.length, tries }, 'recording send outcomes failed');
           if (tries === WRITE_TRIES) break;
-          await new Promise((r) => setTimeout(r, 200 * tries));
+          await sleep(200 * tries);
         }
       }
       batch.forEach((p) => p.done());

@@ -1,32 +1,33 @@
 import type pg from 'pg';
 import type { InboundWebhookRepository } from '../contract/inbound-webhooks';
 import { newInboundWebhooks } from '../inbound-webhooks';
-import { insertValues, many, one } from './db';
+import { many, one } from './db';
 
-const COLUMNS = [
-  'id',
-  'provider',
-  'body',
-  'received_at',
-  'processed_at',
-  'attempts',
-  'last_error',
-  'next_attempt_at',
-  'dead_at',
-  'org_ids',
-];
-/** Rows per statement: well under PostgreSQL's 65,535 parameters. */
-const CHUNK = 5_000;
+/**
+ * A batch of webhooks received together, as arrays: one statement text whatever the count, so
+ * each connection plans it once. The rest of each row is as `newInboundWebhooks` makes it.
+ */
+const SAVE_MANY = `
+  INSERT INTO inbound_webhooks (id, provider, body, received_at, processed_at, attempts)
+  SELECT u.id, u.provider, u.body, $4, CASE WHEN u.processed THEN $4::timestamptz END, 0
+  FROM unnest($1::text[], $2::text[], $3::text[], $5::boolean[]) AS u(id, provider, body, processed)`;
 
 export function inboundWebhookRepository(pool: pg.Pool): InboundWebhookRepository {
   return {
     async saveMany(bodies) {
       const docs = newInboundWebhooks(bodies);
-      for (let i = 0; i < docs.length; i += CHUNK) {
-        const rows = docs.slice(i, i + CHUNK).map((d) => ({ ...d }));
-        const { text, values } = insertValues('inbound_webhooks', COLUMNS, rows);
-        await pool.query(text, values);
-      }
+      if (!docs.length) return docs;
+      await pool.query({
+        name: 'save-webhooks',
+        text: SAVE_MANY,
+        values: [
+          docs.map((d) => d._id),
+          docs.map((d) => d.provider),
+          docs.map((d) => d.body),
+          docs[0]!.received_at,
+          docs.map((d) => d.processed_at !== null),
+        ],
+      });
       return docs;
     },
     async markProcessed(ids) {

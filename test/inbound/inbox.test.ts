@@ -1,5 +1,5 @@
 import { inboundProcessor } from '../../inbound/processor';
-import { Inbox } from '../../inbound/inbox';
+import { Inbox, INBOX_DEFAULTS } from '../../inbound/inbox';
 import { openStore, type Store, type StoreHandle } from '../../store';
 import { testConfig } from '../support/config';
 import { openRawStore, type RawStore } from '../support/raw-store';
@@ -44,7 +44,7 @@ describe('Inbox', () => {
 
   it('only stores what exceeds its queue, and reads it back once the queue drains', async () => {
     const inbox = new Inbox(store, inboundProcessor(store), log, {
-      maxBatch: 500,
+      ...INBOX_DEFAULTS,
       concurrency: 1,
       maxQueued: 2,
     });
