@@ -14,8 +14,6 @@ export interface InboxOptions {
   maxBatch: number;
   concurrency: number;
   maxQueued: number;
-  /** How long a write waits for more webhooks under load (see BatchedIntakeOptions). */
-  lingerMs: number;
   /** How failed webhooks are retried; the default schedule and clock unless given. */
   retry?: RetryPolicy;
 }
@@ -32,8 +30,6 @@ export const INBOX_DEFAULTS: InboxOptions = {
   /** Batches processed at once: one can be in the store while the next is prepared. */
   concurrency: 2,
   maxQueued: 5_000,
-  /** Meta waits seconds for an answer: a few ms more buy writes many times larger. */
-  lingerMs: 20,
 };
 
 /**

@@ -1,15 +1,8 @@
-import { Linger } from './linger';
-
 export interface BatchedIntakeOptions {
   /** Items per store write. */
   maxBatch: number;
   /** Store writes at once (each of what arrived meanwhile); 1 unless given. */
   saveConcurrency?: number;
-  /**
-   * Under load (the last write held more than one item), how long a write waits for more
-   * items before it starts: fewer, larger writes. A lone item is never held back.
-   */
-  lingerMs?: number;
   /** Stored docs per `process` call. */
   processBatch: number;
   /** `process` calls at once. */
@@ -55,14 +48,11 @@ export class BatchedIntake<T, D, R = void> {
   private readonly queue: D[] = [];
   private active = 0;
   private idleWaiters: (() => void)[] = [];
-  private readonly linger: Linger;
 
   constructor(
     private readonly handlers: BatchedIntakeHandlers<T, D, R>,
     private readonly opts: BatchedIntakeOptions,
-  ) {
-    this.linger = new Linger(opts.lingerMs ?? 0, opts.maxBatch);
-  }
+  ) {}
 
   /** Resolves once the item is stored. */
   accept(item: T): Promise<R> {
@@ -101,9 +91,7 @@ export class BatchedIntake<T, D, R = void> {
 
   private async flush(): Promise<void> {
     while (this.waiting.length) {
-      await this.linger.before(this.waiting.length);
       const batch = this.waiting.splice(0, this.opts.maxBatch);
-      this.linger.took(batch.length);
       try {
         const { docs, results } = await this.handlers.save(batch.map((w) => w.item));
         batch.forEach((w, i) => w.resolve(results?.[i] as R));

@@ -1,7 +1,11 @@
+/** Steps a linger is taken in: it ends at the first step in which nothing came. */
+const STEPS = 5;
+
 /**
- * Batching under load: before a batch is taken, waits `ms` for more items to join it, but only
- * when the last batch held more than one item (items are arriving faster than batches are
- * written) and fewer than `full` wait. A lone item, under light load, is never held back.
+ * Batching under load: before a batch is taken, waits up to `ms` for more items to join it,
+ * only while they keep coming, and only when the last batch held more than one item (items
+ * arrive faster than batches are written) and fewer than `full` wait. A lone item, or callers
+ * who all wait on the batch already (nothing more can come), are never held back long.
  */
 export class Linger {
   private lastBatch = 0;
@@ -11,10 +15,16 @@ export class Linger {
     private readonly full: number,
   ) {}
 
-  /** Resolves when a batch may be taken from the `waiting` items. */
-  async before(waiting: number): Promise<void> {
-    if (this.ms > 0 && this.lastBatch > 1 && waiting < this.full) {
-      await new Promise((resolve) => setTimeout(resolve, this.ms));
+  /** Resolves when a batch may be taken; `waiting` counts the items waiting now. */
+  async before(waiting: () => number): Promise<void> {
+    if (this.ms <= 0 || this.lastBatch <= 1) return;
+    const step = this.ms / STEPS;
+    let seen = waiting();
+    for (let i = 0; i < STEPS && seen < this.full; i++) {
+      await new Promise((resolve) => setTimeout(resolve, step));
+      const now = waiting();
+      if (now === seen) return;
+      seen = now;
     }
   }
 

@@ -15,8 +15,8 @@ interface Pending {
 const IDS_PER_SIGNAL = 150;
 const WRITE_TRIES = 5;
 /**
- * Under load (the last write held more than one outcome), a write waits this long for more
- * first: a settle costs about as much for 30 outcomes as for 4. A lone outcome never waits.
+ * Under load (the last write held more than one outcome), a write waits up to this long for
+ * more while they keep coming: a settle costs about as much for 30 outcomes as for 4.
  */
 const LINGER_MS = 15;
 /** Enough outcomes to write at once without waiting for more. */
@@ -50,7 +50,7 @@ export class Settler {
   private async write(): Promise<void> {
     this.writing = true;
     while (this.pending.length) {
-      await this.linger.before(this.pending.length);
+      await this.linger.before(() => this.pending.length);
       const batch = this.pending.splice(0);
       this.linger.took(batch.length);
       for (let tries = 1; ; tries++) {

@@ -127,32 +127,4 @@ describe('BatchedIntake', () => {
     intake.settle();
     await waiting;
   });
-
-  it('under load, a write waits lingerMs for more items; a lone item or a full batch never waits', async () => {
-    jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'] });
-    try {
-      const { intake, writes, open } = recorded({ lingerMs: 20, maxBatch: 3 });
-      open();
-      // No timer is advanced: these resolve only if nothing waits.
-      await intake.accept(1);
-      await Promise.all([2, 3].map((n) => intake.accept(n)));
-      expect(writes).toEqual([[1], [2, 3]]);
-
-      // The last write held two: the next waits for more.
-      const four = intake.accept(4);
-      await tick();
-      await tick();
-      expect(writes).toHaveLength(2);
-      const more = [5].map((n) => intake.accept(n));
-      await jest.advanceTimersByTimeAsync(20);
-      await Promise.all([four, ...more]);
-      expect(writes).toEqual([[1], [2, 3], [4, 5]]);
-
-      // A full batch waiting is written at once.
-      await Promise.all([6, 7, 8].map((n) => intake.accept(n)));
-      expect(writes.at(-1)).toEqual([6, 7, 8]);
-    } finally {
-      jest.useRealTimers();
-    }
-  });
 });
