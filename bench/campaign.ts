@@ -15,6 +15,7 @@ import { accountSettings, DEFAULT_THROUGHPUT } from '../store/accounts';
 import type { AccountDoc } from '../store/documents';
 import { campaignWorkflowId } from '../workflows/contracts/campaign';
 import type { TemplateSyncResult } from '../workflows/contracts/template-sync';
+import { PhaseProfiler } from './profile';
 import { benchEntry, type SimRequest } from './servers';
 import {
   cpuPerMessage,
@@ -39,6 +40,7 @@ import {
 
 const USAGE = `Usage: node dist/bench/campaign.js [--recipients <n>] [--big] [--drain-timeout <s>]
                                      [--only <setting>[,<setting>...]] [--worker-node-options <flags>]
+                                     [--profile]
 
 Measures broadcast campaigns end to end, every server in its own process: PostgreSQL,
 Temporal, the API, the worker, the Meta simulator and this process. For each setting, one
@@ -56,7 +58,8 @@ run, statuses processed per second, and CPU per process. --drain-timeout (defaul
 each wait for the status webhooks to drain and, beyond the expected duration, for completion.
 --only runs the named settings alone; --worker-node-options passes more Node flags to the worker (for
 example --heapsnapshot-signal=SIGWINCH for heap snapshots; Temporal's runtime stops the worker
-on SIGUSR2).`;
+on SIGUSR2). --profile prints, per setting, PostgreSQL's statements by time, its WAL and CPU by
+client, and the Temporal server's requests by operation.`;
 
 const BIG_RECIPIENTS = 100_000;
 /** The simulator's send log keeps the newest 100,000 sends: the exactly-once check needs all. */
@@ -102,6 +105,8 @@ interface Options {
   drainMs: number;
   settings: Setting[];
   workerNodeOptions: string | undefined;
+  /** Each setting's PostgreSQL statements and Temporal requests (see PhaseProfiler). */
+  profile: boolean;
 }
 
 /** Everything the settings share. */
@@ -117,6 +122,7 @@ interface Bench {
   apiUrl: string;
   apiKey: string;
   drainMs: number;
+  profiler: PhaseProfiler | null;
 }
 
 const mean = (values: number[]) => (values.length ? sum(values) / values.length : NaN);
@@ -135,6 +141,7 @@ function options(argv: string[]): Options {
         'drain-timeout': { type: 'string', default: '120' },
         only: { type: 'string' },
         'worker-node-options': { type: 'string' },
+        profile: { type: 'boolean', default: false },
       },
     }).values;
   } catch (err) {
@@ -161,6 +168,7 @@ function options(argv: string[]): Options {
     drainMs: positiveInt(values['drain-timeout'], '--drain-timeout') * 1000,
     settings: SETTINGS.filter((s) => names.includes(s.name)),
     workerNodeOptions: values['worker-node-options'],
+    profile: values.profile ?? false,
   };
 }
 
@@ -574,6 +582,7 @@ async function runSetting(
   });
   await b.sim.clear();
   b.rss.take();
+  await b.profiler?.begin();
   const before = readCpu(b.meter);
   const queue = new QueueWatch(b, account._id);
   const posted = Date.now();
@@ -586,6 +595,7 @@ async function runSetting(
   const until = s.statuses ? Date.now() : at;
   const cpu = CpuMeter.diff(before, readCpu(b.meter));
   const sends = sendFigures(await b.sim.sends(), account, phones);
+  await b.profiler?.end(s.name, sends.accepted);
   const depth = await queue.stop(sends.window);
   const statuses = s.statuses
     ? await statusFigures(b, posted, sends.window, sends.accepted, drained)
@@ -803,10 +813,11 @@ async function syncTemplates(b: Bench, workerExited: Promise<string>) {
 /** Every server in its own process, the organization and its numbers with synced templates. */
 async function setUp(resources: Resources, o: Options) {
   const simUrl = loopbackUrl(await freePort());
-  const { env, config, tmp, servers } = await startInfrastructure(resources, {
+  const { env, config, tmp, servers, temporalMetricsUrl } = await startInfrastructure(resources, {
     temporal: true,
     store: 'postgres',
     env: { SANDBOX_MODE: 'true', META_SIMULATOR_URL: simUrl, LOG_LEVEL: 'warn' },
+    profile: o.profile,
   });
   const { accessToken, appSecret } = config.meta.simulator;
   const simProcess = await forkServer<{ port: number }>(
@@ -857,6 +868,7 @@ async function setUp(resources: Resources, o: Options) {
     apiUrl,
     apiKey: key,
     drainMs: o.drainMs,
+    profiler: o.profile ? await PhaseProfiler.create(sql, temporalMetricsUrl) : null,
   };
   return { b, worker };
 }
