@@ -27,7 +27,7 @@ interface Arrival {
 export const INBOX_DEFAULTS: InboxOptions = {
   /** Webhooks per insert, and per processed batch. */
   maxBatch: 500,
-  /** Batches processed at once: one can be in the store while the next is prepared. */
+  /** Stored batches processed at once: one can be in the store while the next is prepared. */
   concurrency: 2,
   maxQueued: 5_000,
 };
@@ -80,7 +80,7 @@ export class Inbox {
         processed: () => void this.markProcessed(),
         busy: () => this.marking || this.refilling || this.overflowed || this.processed.length > 0,
       },
-      { ...opts, processBatch: opts.maxBatch, saveConcurrency: opts.concurrency },
+      { ...opts, processBatch: opts.maxBatch },
     );
   }
 

@@ -1,8 +1,6 @@
 export interface BatchedIntakeOptions {
   /** Items per store write. */
   maxBatch: number;
-  /** Store writes at once (each of what arrived meanwhile); 1 unless given. */
-  saveConcurrency?: number;
   /** Stored docs per `process` call. */
   processBatch: number;
   /** `process` calls at once. */
@@ -43,8 +41,8 @@ interface Waiting<T, R> {
  */
 export class BatchedIntake<T, D, R = void> {
   private waiting: Waiting<T, R>[] = [];
-  /** Flush loops running: each takes what waits, one write at a time. */
-  private flushing = 0;
+  /** The flush loop is running: it takes what waits, one write at a time. */
+  private flushing = false;
   private readonly queue: D[] = [];
   private active = 0;
   private idleWaiters: (() => void)[] = [];
@@ -58,8 +56,8 @@ export class BatchedIntake<T, D, R = void> {
   accept(item: T): Promise<R> {
     return new Promise((resolve, reject) => {
       this.waiting.push({ item, resolve, reject });
-      if (this.flushing < (this.opts.saveConcurrency ?? 1)) {
-        this.flushing++;
+      if (!this.flushing) {
+        this.flushing = true;
         setImmediate(() => void this.flush());
       }
     });
@@ -100,7 +98,7 @@ export class BatchedIntake<T, D, R = void> {
         batch.forEach((w) => w.reject(err));
       }
     }
-    this.flushing--;
+    this.flushing = false;
     this.settle();
   }
 
@@ -122,7 +120,7 @@ export class BatchedIntake<T, D, R = void> {
 
   private busy(): boolean {
     return (
-      this.flushing > 0 ||
+      this.flushing ||
       this.waiting.length > 0 ||
       this.processing() ||
       (this.handlers.busy?.() ?? false)
