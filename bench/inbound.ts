@@ -380,11 +380,11 @@ async function main(argv: string[], resources: Resources): Promise<number> {
   );
 
   const feeders: Record<Mode, Feeder> = { bare: new Feeder(pool), api: new Feeder(pool) };
-  const meter = new CpuMeter({ api: api.pid, ...servers, 'load gen': process.pid });
+  const meter = new CpuMeter({ api: api.pid, bare: bare.pid, ...servers, 'load gen': process.pid });
   const results: Record<Mode, Figures[]> = { bare: [], api: [] };
   const header = row(['', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'errors'], 10);
-  let apiCpu: Record<string, number> = {};
-  let apiAcked = 0;
+  const cpu: Record<Mode, Record<string, number>> = { bare: {}, api: {} };
+  const acked: Record<Mode, number> = { bare: 0, api: 0 };
   let apiStarted = 0;
   console.log(header);
   for (const mode of ['bare', 'api'] as const) {
@@ -399,7 +399,7 @@ async function main(argv: string[], resources: Resources): Promise<number> {
         duration,
       );
       results[mode].push(figures);
-      if (mode === 'api') apiAcked += completed;
+      acked[mode] += completed;
       console.log(line(`${mode} #${round}`, figures));
       if (mode === 'api') {
         const now = await probe.inboundWebhooks();
@@ -410,7 +410,7 @@ async function main(argv: string[], resources: Resources): Promise<number> {
         );
       }
     }
-    if (mode === 'api') apiCpu = CpuMeter.diff(before, meter.read());
+    cpu[mode] = CpuMeter.diff(before, meter.read());
   }
   const apiSeconds = (Date.now() - apiStarted) / 1000;
 
@@ -507,7 +507,14 @@ async function main(argv: string[], resources: Resources): Promise<number> {
           .join(', ') +
         ' ms',
     );
-  cpuLine('CPU per ack during api rounds', apiCpu, apiAcked);
+  const only = (c: Record<string, number>, names: string[]) =>
+    Object.fromEntries(Object.entries(c).filter(([name]) => names.includes(name)));
+  cpuLine('CPU per ack, bare route', only(cpu.bare, ['bare', 'load gen']), acked.bare);
+  cpuLine(
+    'CPU per ack during api rounds',
+    only(cpu.api, ['api', 'postgres', 'load gen']),
+    acked.api,
+  );
   if (processed > 0) cpuLine('CPU per webhook while draining', drainCpu, processed);
   cpuLine('CPU per status, inbox alone', aloneCpu, aloneStatuses);
 

@@ -5,12 +5,15 @@ import { many, one } from './db';
 
 /**
  * A batch of webhooks received together, as arrays: one statement text whatever the count, so
- * each connection plans it once. The rest of each row is as `newInboundWebhooks` makes it.
+ * each connection plans it once. The bodies come as one JSON array of strings (escaped natively,
+ * where a text[] literal is escaped body by body in JavaScript). The rest of each row is as
+ * `newInboundWebhooks` makes it.
  */
 const SAVE_MANY = `
   INSERT INTO inbound_webhooks (id, provider, body, received_at, processed_at, attempts)
-  SELECT u.id, u.provider, u.body, $4, CASE WHEN u.processed THEN $4::timestamptz END, 0
-  FROM unnest($1::text[], $2::text[], $3::text[], $5::boolean[]) AS u(id, provider, body, processed)`;
+  SELECT u.id, u.provider, b.body, $4, CASE WHEN u.processed THEN $4::timestamptz END, 0
+  FROM unnest($1::text[], $2::text[], $5::boolean[]) WITH ORDINALITY AS u(id, provider, processed, n)
+  JOIN json_array_elements_text($3::json) WITH ORDINALITY AS b(body, n) USING (n)`;
 
 export function inboundWebhookRepository(pool: pg.Pool): InboundWebhookRepository {
   return {
@@ -23,7 +26,7 @@ export function inboundWebhookRepository(pool: pg.Pool): InboundWebhookRepositor
         values: [
           docs.map((d) => d._id),
           docs.map((d) => d.provider),
-          docs.map((d) => d.body),
+          JSON.stringify(docs.map((d) => d.body)),
           docs[0]!.received_at,
           docs.map((d) => d.processed_at !== null),
         ],
