@@ -13,15 +13,29 @@ type Counts = Map<string, number>;
 /** Linux's clock ticks per second, the unit of /proc/<pid>/stat's CPU times. */
 const CLOCK_TICKS = 100;
 
-/** A process's user and system CPU so far, in ms (0 once it is gone). */
-function processCpuMs(pid: number): number {
+/** /proc/<pid>/stat's fields after the command, numbered from the state (field 3) as 0. */
+function statFields(pid: number): string[] | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
-    return 0;
+    return null;
   }
+}
+
+const ticksMs = (...ticks: (string | undefined)[]) =>
+  (ticks.reduce((a, t) => a + Number(t ?? 0), 0) * 1000) / CLOCK_TICKS;
+
+/** A process's user and system CPU so far, in ms (0 once it is gone). */
+function processCpuMs(pid: number): number {
+  const f = statFields(pid);
+  return f ? ticksMs(f[11], f[12]) : 0;
+}
+
+/** The CPU of a process's children that ended (and were waited for), in ms. */
+function endedChildrenCpuMs(pid: number): number {
+  const f = statFields(pid);
+  return f ? ticksMs(f[13], f[14]) : 0;
 }
 
 /** PostgreSQL's write-ahead log so far (pg_stat_wal). */
@@ -199,11 +213,22 @@ export class PhaseProfiler {
   }
 
   private async sessions(): Promise<Sessions> {
-    const { rows } = await this.sql.query<{ pid: number; who: string }>(
-      `SELECT pid, COALESCE(NULLIF(application_name, ''), backend_type) AS who
+    const { rows } = await this.sql.query<{ pid: number; who: string; own: boolean }>(
+      `SELECT pid, COALESCE(NULLIF(application_name, ''), backend_type) AS who,
+              pid = pg_backend_pid() AS own
        FROM pg_stat_activity`,
     );
-    return new Map(rows.map((r) => [r.pid, { who: r.who, cpuMs: processCpuMs(r.pid) }]));
+    const sessions: Sessions = new Map(
+      rows.map((r) => [r.pid, { who: r.who, cpuMs: processCpuMs(r.pid) }]),
+    );
+    // Autovacuum workers and closed connections come and go between readings: the server's
+    // main process holds what they spent once they end. (-1: no process has that pid.)
+    const own = rows.find((r) => r.own);
+    const postmaster = own ? Number(statFields(own.pid)?.[1]) : NaN;
+    if (Number.isInteger(postmaster)) {
+      sessions.set(-1, { who: 'ended processes', cpuMs: endedChildrenCpuMs(postmaster) });
+    }
+    return sessions;
   }
 
   private async temporalCounters(): Promise<Counts> {
