@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import { parseDuration } from './duration';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
@@ -19,7 +20,7 @@ export const INBOUND_RETRY_DELAYS_MS = [
   60_000, 120_000, 240_000, 480_000, 960_000, 1_920_000, 3_600_000, 3_600_000, 3_600_000,
 ];
 /** Waits before the 2nd, 3rd and 4th attempt of an outbound webhook, as the reference says. */
-const WEBHOOK_RETRY_DELAYS_MS = [10_000, 60_000, 300_000];
+const WEBHOOK_RETRY_SCHEDULE = '10s,60s,5m';
 
 /** A retry schedule: comma-separated waits in ms, positive integers, at least one. */
 const delaysMs = (defaults: readonly number[]) =>
@@ -28,6 +29,27 @@ const delaysMs = (defaults: readonly number[]) =>
     .default(defaults.join(','))
     .transform((v) => v.split(',').map((ms) => Number(ms.trim())))
     .pipe(z.array(z.number().int().positive()).min(1, 'give at least one delay'));
+
+/** A retry schedule: comma-separated durations with a unit, `5s,5m,30m,2h`; in ms. */
+const durations = (defaults: string) =>
+  z
+    .string()
+    .default(defaults)
+    .transform((v, ctx): number[] => {
+      const waits: number[] = [];
+      for (const item of v.split(',').map((s) => s.trim())) {
+        const ms = parseDuration(item);
+        if (!ms) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `'${item}' is not a duration: give a positive whole number (at most 6 digits) and a unit, s, m, h or d (e.g. 5s,5m,30m,2h)`,
+          });
+          return z.NEVER;
+        }
+        waits.push(ms);
+      }
+      return waits;
+    });
 
 /** Proxy names proxy-addr (Fastify's) knows, besides addresses and CIDRs. */
 const PROXY_RANGES = ['loopback', 'linklocal', 'uniquelocal'];
@@ -168,7 +190,7 @@ const EnvSchema = z.object({
   WEBHOOK_PROBE_MAX_SECONDS: z.coerce.number().positive().default(3_600),
   // Fractional hours are accepted (tests use seconds' worth).
   WEBHOOK_DISABLE_AFTER_HOURS: z.coerce.number().positive().default(120),
-  WEBHOOK_RETRY_DELAYS_MS: delaysMs(WEBHOOK_RETRY_DELAYS_MS),
+  WEBHOOK_RETRY_SCHEDULE: durations(WEBHOOK_RETRY_SCHEDULE),
   INBOUND_WEBHOOK_RETRY_DELAYS_MS: delaysMs(INBOUND_RETRY_DELAYS_MS),
 
   // Unset leaves /metrics open, as Prometheus usually scrapes; production requires it.
@@ -199,6 +221,9 @@ const EnvSchema = z.object({
     ),
   SEQUENCE_START_CONCURRENCY: positiveInt.default(16),
 });
+
+/** Every setting's name: the README's configuration table lists each once. */
+export const SETTING_NAMES: readonly string[] = Object.keys(EnvSchema.shape);
 
 export type Env = Record<string, string | undefined>;
 
@@ -384,6 +409,7 @@ export interface Config {
 export class ConfigError extends Error {}
 
 export function loadConfig(env: Env = process.env): Config {
+  refuseRenamed(env);
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
@@ -485,7 +511,7 @@ export function loadConfig(env: Env = process.env): Config {
         ),
         disableAfterMs: Math.round(e.WEBHOOK_DISABLE_AFTER_HOURS * 3_600_000),
       },
-      retryDelaysMs: e.WEBHOOK_RETRY_DELAYS_MS,
+      retryDelaysMs: e.WEBHOOK_RETRY_SCHEDULE,
     },
     inbound: { retryDelaysMs: e.INBOUND_WEBHOOK_RETRY_DELAYS_MS },
     sandbox: e.SANDBOX_MODE ?? !production,
@@ -577,6 +603,21 @@ export function configEnv(config: Config): Env {
     STRIPE_MOCK_URL: config.payments.stripeMock.url,
     RAZORPAY_SIMULATOR_URL: config.payments.razorpaySimulator.url,
   };
+}
+
+/**
+ * Settings that were renamed: still set, they would be ignored without a word, and the
+ * deployment would silently run on the default.
+ */
+const RENAMED: Record<string, string> = {
+  WEBHOOK_RETRY_DELAYS_MS:
+    'WEBHOOK_RETRY_DELAYS_MS is replaced by WEBHOOK_RETRY_SCHEDULE, durations with a unit: ' +
+    '10000,60000,300000 is 10s,60s,5m',
+};
+
+function refuseRenamed(env: Env) {
+  const found = Object.keys(RENAMED).filter((name) => env[name] !== undefined);
+  if (found.length > 0) throw new ConfigError(found.map((name) => RENAMED[name]).join('; '));
 }
 
 /** At least the default limits, which every key without its own has. */

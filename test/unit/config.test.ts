@@ -154,13 +154,42 @@ describe('loadConfig', () => {
     expect(loadConfig({ DATA_DIR: tempDir() }).webhooks.retryDelaysMs).toEqual([
       10_000, 60_000, 300_000,
     ]);
-    const config = loadConfig({ DATA_DIR: tempDir(), WEBHOOK_RETRY_DELAYS_MS: '1000, 5000' });
-    expect(config.webhooks.retryDelaysMs).toEqual([1_000, 5_000]);
-    for (const bad of ['', '1000,', '0', '-5', '1.5', 'ten']) {
-      expect(() => loadConfig({ DATA_DIR: tempDir(), WEBHOOK_RETRY_DELAYS_MS: bad })).toThrow(
-        /WEBHOOK_RETRY_DELAYS_MS/,
+    // Svix's schedule, about a day.
+    const svix = loadConfig({
+      DATA_DIR: tempDir(),
+      WEBHOOK_RETRY_SCHEDULE: '5s,5m,30m,2h,5h,10h,10h',
+    });
+    expect(svix.webhooks.retryDelaysMs).toEqual([
+      5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000,
+    ]);
+    const config = loadConfig({ DATA_DIR: tempDir(), WEBHOOK_RETRY_SCHEDULE: ' 1s, 2d ' });
+    expect(config.webhooks.retryDelaysMs).toEqual([1_000, 172_800_000]);
+  });
+
+  it('refuses a webhook retry schedule item that is not a duration, naming it', () => {
+    const bad = {
+      '': "''",
+      '5s,': "''",
+      '5s,,5m': "''",
+      '10000': "'10000'",
+      '5s,0m': "'0m'",
+      '5s,-5m': "'-5m'",
+      '1.5h': "'1.5h'",
+      '5s,5x': "'5x'",
+      '1234567s': "'1234567s'",
+      soon: "'soon'",
+    };
+    for (const [value, item] of Object.entries(bad)) {
+      expect(() => loadConfig({ DATA_DIR: tempDir(), WEBHOOK_RETRY_SCHEDULE: value })).toThrow(
+        `WEBHOOK_RETRY_SCHEDULE: ${item} is not a duration`,
       );
     }
+  });
+
+  it('refuses the renamed WEBHOOK_RETRY_DELAYS_MS rather than ignoring it', () => {
+    expect(() => loadConfig({ DATA_DIR: tempDir(), WEBHOOK_RETRY_DELAYS_MS: '1000,5000' })).toThrow(
+      /WEBHOOK_RETRY_DELAYS_MS is replaced by WEBHOOK_RETRY_SCHEDULE/,
+    );
   });
 
   it('reads the message retry schedule, keeping the 10-minute one by default', () => {

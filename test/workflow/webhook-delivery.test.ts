@@ -9,13 +9,14 @@ import type { EventDoc } from '../../store/documents';
 import { createDeliverer } from '../../webhooks/deliverer';
 import { createWebhookDispatcher, type WebhookDispatcher } from '../../webhooks/dispatcher';
 import { endpointDirectory } from '../../webhooks/endpoint-directory';
-import { workflowStarter } from '../../webhooks/engine';
+import { createWebhookEngine, workflowStarter } from '../../webhooks/engine';
 import { createWebhookHttp, type WebhookHttp } from '../../webhooks/http';
 import { webhookBody } from '../../webhooks/signing';
 import type { webhookDeliveryWorkflow } from '../../workflows';
 import {
   type WebhookDeliveryInput,
   webhookDeliveryWorkflowId,
+  webhookTaskQueue,
 } from '../../workflows/contracts/webhook-delivery';
 import { testConfig } from '../support/config';
 import { createTimeSkippingEnv } from '../support/time-skipping';
@@ -483,6 +484,70 @@ describe('webhook delivery workflow on the time-skipping server', () => {
       [1, 'retrying'],
       [2, 'failed'],
     ]);
+  });
+
+  it("follows WEBHOOK_RETRY_SCHEDULE, here Svix's day-long one, from the configuration", async () => {
+    const config = testConfig({
+      WEBHOOK_RETRY_SCHEDULE: '5s,5m,30m,2h,5h,10h,10h',
+      WEBHOOK_ALLOW_HTTP: 'true',
+      WEBHOOK_ALLOWED_NETWORKS: '127.0.0.1/32',
+      WEBHOOK_ENDPOINT_CACHE_MS: '0',
+      // Eight failures in a row: the circuit would otherwise take the delivery over.
+      WEBHOOK_CIRCUIT_FAILURES: '100',
+    });
+    // As the worker runs it: the engine, and its activities on the webhook task queue.
+    const engine = createWebhookEngine({ config, store, client: env.client, log: quiet });
+    const configured = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue: webhookTaskQueue(config.temporal.taskQueue),
+      workflowBundle: bundle,
+      activities: webhookActivities({
+        store,
+        deliverer: engine.deliverer,
+        dispatcher: engine.dispatcher,
+      }),
+      maxCachedWorkflows: 0,
+    });
+    const runningConfigured = configured.run();
+    try {
+      const ep = await newEndpoint(['contact.created']);
+      const eventId = `evt_${randomUUID()}`;
+      answerInTurn(receiver, eventId, [{ status: 500 }]);
+      const event: EventDoc = {
+        _id: eventId,
+        org_id: ep.orgId,
+        type: 'contact.created',
+        timestamp: new Date(),
+        data: { id: 'contact-1', phone_number: '+14155550100' },
+        created_at: new Date(),
+      };
+      expect(await engine.dispatcher.dispatch([event])).toBe(1);
+
+      const handle = env.client.workflow.getHandle(
+        webhookDeliveryWorkflowId(ep.endpointId, eventId),
+      );
+      expect(await handle.result()).toBe('failed');
+      const HOUR = 3_600 * SECOND;
+      expect((await deliverySchedule(handle)).timersMs).toEqual([
+        5 * SECOND,
+        5 * 60 * SECOND,
+        30 * 60 * SECOND,
+        2 * HOUR,
+        5 * HOUR,
+        10 * HOUR,
+        10 * HOUR,
+      ]);
+      expect(postsOf(receiver, eventId)).toHaveLength(8);
+      const attempts = await attemptsOf({ endpointId: ep.endpointId, eventId });
+      expect(attempts.map((a) => [a.attempt, a.outcome])).toEqual([
+        ...[1, 2, 3, 4, 5, 6, 7].map((n) => [n, 'retrying']),
+        [8, 'failed'],
+      ]);
+    } finally {
+      configured.shutdown();
+      await runningConfigured;
+      await engine.close();
+    }
   });
 
   it('replays a finished delivery as a new run, and only once no run is going', async () => {
