@@ -18,7 +18,7 @@ export interface WooWebhooks {
   /** Site keys → the ids of the stores with that site (the store-less URL). */
   sites: TtlCache<string, string[]>;
   /** Drops what is cached about a store that was created, changed or deleted. */
-  forget(storeId: string): void;
+  forget: (storeId: string) => void;
 }
 
 declare module 'fastify' {
