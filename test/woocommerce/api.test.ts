@@ -593,7 +593,7 @@ describe('order notifications', () => {
 
   it('sends nothing for a status that arrives after a later one', async () => {
     const shop = await createStore();
-    // Cash on delivery: not paid when created, so not confirmed ahead of its status.
+    // No payment recorded: not confirmed ahead of its status.
     const order = wooOrder({
       billing: { ...wooOrder().billing, phone: '+447400900006' },
       date_paid: null,

@@ -170,11 +170,11 @@ describe.each(STORE_KINDS)('%s', (kind) => {
         ...oldShipped,
         components: body('{{order_number}}', '{{first_name}}', tracking),
       };
-      const old = (id: string, shipped: object) => ({
+      const old = (id: string, shipped: object, site_url: string) => ({
         _id: id,
         org_id: 'org-old',
         name: 'Old shop',
-        site_url: `HTTPS://${host}/`,
+        site_url,
         // PostgreSQL's column is NOT NULL: the upgrade rewrites whatever it holds.
         ...(kind === 'postgres' ? { site_key: 'stale' } : {}),
         secret_enc: 'sealed',
@@ -191,7 +191,11 @@ describe.each(STORE_KINDS)('%s', (kind) => {
         updated_at: new Date(),
       });
       const [plain, changed] = [randomUUID(), randomUUID()];
-      await raw.insert('woo_stores', [old(plain, oldShipped), old(changed, customised)]);
+      await raw.insert('woo_stores', [
+        old(plain, oldShipped, `HTTPS://${host.toUpperCase()}/`),
+        // The key is made alike in SQL and in JavaScript, user info, port and query included.
+        old(changed, customised, `http://admin@${host}:80/?lang=en#top`),
+      ]);
       await upgradeAgain();
       expect(await ids(`https://${host}`)).toEqual(expect.arrayContaining([plain, changed]));
       const defaults = settings().status_templates;
