@@ -41,6 +41,8 @@ export type WooStatusNotice = WooOrderRef & {
   delivery: string;
   status: string;
   rawStatus: string;
+  /** The confirmation sent ahead of the delivery's own status (a paid order never processing). */
+  confirmation?: boolean;
   capReached: boolean;
 };
 
@@ -89,7 +91,7 @@ export async function notifyWooStatus(
     raw_status: input.rawStatus,
     delivery_id: input.delivery,
   };
-  const id = `status:${input.rawStatus}`;
+  const id = input.confirmation ? 'confirmation' : `status:${input.rawStatus}`;
   const mapping = shop?.settings.status_templates[input.status] ?? null;
   if (!shop || !order || !mapping) {
     const reason = shop ? `No template is mapped to ${input.status}` : 'The store was deleted';

@@ -1,8 +1,8 @@
 import { sha256Hex } from '../lib/crypto';
-import { NotFoundError, UnauthorizedError, ValidationError } from '../lib/errors';
+import { ConflictError, NotFoundError, UnauthorizedError, ValidationError } from '../lib/errors';
 import type { Store } from '../store';
 import type { WooDeliveryDoc, WooStoreDoc } from '../store/contract/woocommerce';
-import { wooDeliveryKey } from '../store/woocommerce';
+import { siteKey, wooDeliveryKey } from '../store/woocommerce';
 import { orderIdOf } from './order';
 import { isWooPing, validWooSignature } from './signature';
 
@@ -21,6 +21,10 @@ export interface ReceiveDeps {
   cached: {
     getOrLoad(id: string, load: () => Promise<KnownWooStore | null>): Promise<KnownWooStore | null>;
   };
+  /** Site keys (store/woocommerce.ts) → the ids of the stores with that site, at most two. */
+  sites: {
+    getOrLoad(key: string, load: () => Promise<string[]>): Promise<string[]>;
+  };
   intake: { accept(doc: WooDeliveryDoc): Promise<boolean> };
 }
 
@@ -32,6 +36,9 @@ export interface WooWebhookRequest {
   signature?: string;
   topic?: string;
 }
+
+/** A webhook call to the store-less URL: WooCommerce names its site in X-WC-Webhook-Source. */
+export type WooSiteWebhookRequest = Omit<WooWebhookRequest, 'storeId'> & { source?: string };
 
 export interface WooWebhookReceipt {
   received: true;
@@ -87,4 +94,40 @@ export async function receiveWooWebhook(
     last_error: null,
   });
   return { received: true, ...(created ? {} : { duplicate: true }) };
+}
+
+/**
+ * A webhook call to the store-less URL (the reference's): the store is the one whose site URL
+ * is `X-WC-Webhook-Source`, then all goes as on its own URL (signature first). WooCommerce's
+ * ping carries no source: it is answered as every store's own URL answers it.
+ */
+export async function receiveWooSiteWebhook(
+  deps: ReceiveDeps,
+  req: WooSiteWebhookRequest,
+): Promise<WooWebhookReceipt> {
+  const { source, ...rest } = req;
+  if (!source) {
+    if (!req.signature && isWooPing(req.body, req.contentType)) return { received: true };
+    throw new ValidationError(
+      'Missing X-WC-Webhook-Source: the store-less URL finds the store by the site WooCommerce ' +
+        "names there; use the store's delivery_url (/api/webhooks/woocommerce/<store id>)",
+    );
+  }
+  const key = siteKey(source);
+  const ids = await deps.sites.getOrLoad(key, async () =>
+    (await deps.store.wooStores.bySiteUrl(source, 2)).map((s) => s._id),
+  );
+  const [storeId] = ids;
+  if (!storeId) {
+    throw new NotFoundError(
+      `No WooCommerce store has the site URL '${source}' (X-WC-Webhook-Source)`,
+    );
+  }
+  if (ids.length > 1) {
+    throw new ConflictError(
+      `More than one WooCommerce store has the site URL '${source}': use each store's own ` +
+        'delivery_url (/api/webhooks/woocommerce/<store id>) instead of /api/webhooks/woocommerce',
+    );
+  }
+  return receiveWooWebhook(deps, { ...rest, storeId });
 }

@@ -12,9 +12,11 @@ const template = (name: string, ...placeholders: string[]): WooTemplateMapping =
 });
 
 /**
- * What a new store sends unless told otherwise: the reference's three order updates (confirmed,
- * shipped, delivered), one payment reminder an hour after an unpaid order, at most 3 messages
- * per order, no opt-in required.
+ * What a new store sends unless told otherwise: the reference's three order updates with its
+ * parameters (order_confirmation: name, order number; order_shipped: order number, tracking;
+ * order_delivered: order number), one payment reminder an hour after an unpaid order, at most 3
+ * messages per order, no opt-in required. `processing` is the confirmation: the order workflow
+ * sends it when the order comes paid or becomes processing, whichever is first.
  */
 export function defaultWooSettings(): WooStoreSettings {
   return {
@@ -22,11 +24,10 @@ export function defaultWooSettings(): WooStoreSettings {
       processing: template('order_confirmation', '{{first_name | there}}', '{{order_number}}'),
       shipped: template(
         'order_shipped',
-        '{{first_name | there}}',
         '{{order_number}}',
         '{{tracking_url | tracking_number | on its way}}',
       ),
-      completed: template('order_delivered', '{{first_name | there}}', '{{order_number}}'),
+      completed: template('order_delivered', '{{order_number}}'),
     },
     pending_reminder: {
       enabled: true,

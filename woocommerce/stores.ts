@@ -24,7 +24,7 @@ export interface NewWooStoreRequest extends WooStoreRequest {
   site_url: string;
 }
 
-/** Where webhooks find the stores they verify: a store that changes is dropped from it. */
+/** Where webhooks find the stores they verify: a store created or changed is dropped from it. */
 export interface WooStoreDeps {
   store: Store;
   cached: { delete(storeId: string): void };
@@ -69,7 +69,7 @@ async function settingsFrom(
 
 /** Connects a store: the default settings with the request's over them. */
 export async function createWooStore(
-  { store }: { store: Store },
+  { store, cached }: WooStoreDeps,
   orgId: string,
   req: NewWooStoreRequest,
 ): Promise<WooStoreWithSecret> {
@@ -81,6 +81,8 @@ export async function createWooStore(
     account_id: accountId ?? null,
     settings,
   });
+  // Its site may be cached as having no store.
+  cached.delete(created.store._id);
   return { doc: created.store, secret: created.secret };
 }
 

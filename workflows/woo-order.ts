@@ -1,6 +1,20 @@
-import { condition, continueAsNew, proxyActivities, setHandler } from '@temporalio/workflow';
+import {
+  condition,
+  continueAsNew,
+  patched,
+  proxyActivities,
+  setHandler,
+} from '@temporalio/workflow';
 import type { WooActivities } from '../activities/woocommerce';
-import { decideStatus, freshWooOrderState, UNPAID_STATUSES } from './contracts/woo-order-statuses';
+import type { WooDeliveryFacts } from '../woocommerce/delivery';
+import {
+  CONFIRMATION_STATUS,
+  confirmationDue,
+  confirmed,
+  decideStatus,
+  freshWooOrderState,
+  UNPAID_STATUSES,
+} from './contracts/woo-order-statuses';
 import {
   type WooDeliverySignal,
   type WooOrderInput,
@@ -20,12 +34,15 @@ const IDLE_MS = 7 * 24 * 3_600_000;
 const DELIVERIES_PER_RUN = 100;
 /** Delivery ids remembered against a repeated hand-off. */
 const REMEMBERED_DELIVERIES = 20;
+/** Histories from before the confirmation could go ahead of a status replay without it. */
+const CONFIRMATION_PATCH = 'woo-order-confirmation';
 
 /**
  * A WooCommerce order, `woo:<storeId>:<orderId>`: takes its deliveries (signal-with-start), sends
  * the template mapped to each new status, never the same status twice, never backwards, never
  * more than the store's per-order maximum, and one reminder for an order left unpaid (cancelled
- * by payment or any further status).
+ * by payment or any further status). The confirmation (`processing`'s template) goes once: when
+ * the order comes paid or becomes processing, whichever is first.
  */
 export async function wooOrderWorkflow(input: WooOrderInput): Promise<WooOrderState> {
   const ref = { orgId: input.orgId, storeId: input.storeId, orderId: input.orderId };
@@ -58,6 +75,9 @@ export async function wooOrderWorkflow(input: WooOrderInput): Promise<WooOrderSt
   async function take(delivery: string): Promise<void> {
     const facts = await acts.applyWooDelivery({ ...ref, delivery });
     if (!facts) return;
+    if (confirmationDue(state, facts.status, facts.paid) && patched(CONFIRMATION_PATCH)) {
+      await confirm(delivery, facts);
+    }
     const { decision, next } = decideStatus(state, facts.status, facts.tracking);
     state = { ...state, ...next, maxMessages: facts.maxMessages };
     if (decision.kind === 'repeat') {
@@ -84,6 +104,25 @@ export async function wooOrderWorkflow(input: WooOrderInput): Promise<WooOrderSt
       state = { ...state, reminder: { state: 'scheduled', dueAt } };
       await acts.recordWooReminder({ ...ref, outcome: 'scheduled', at: dueAt, reason: null });
     }
+  }
+
+  /** The confirmation of an order created paid, ahead of its own status. */
+  async function confirm(delivery: string, facts: WooDeliveryFacts): Promise<void> {
+    state = {
+      ...state,
+      ...confirmed(state),
+      maxMessages: facts.maxMessages,
+      lastDelivery: delivery,
+    };
+    const { queued } = await acts.notifyWooStatus({
+      ...ref,
+      delivery,
+      status: CONFIRMATION_STATUS,
+      rawStatus: facts.status,
+      confirmation: true,
+      capReached: state.sent >= state.maxMessages,
+    });
+    if (queued) state = { ...state, sent: state.sent + 1 };
   }
 
   async function cancelReminder(reason: string): Promise<void> {

@@ -15,6 +15,10 @@ const STORE_CACHE_MS = 5_000;
 export interface WooWebhooks {
   intake: WooIntake;
   stores: TtlCache<string, { store: WooStoreDoc; secret: string } | null>;
+  /** Site keys → the ids of the stores with that site (the store-less URL). */
+  sites: TtlCache<string, string[]>;
+  /** Drops what is cached about a store that was created, changed or deleted. */
+  forget: (storeId: string) => void;
 }
 
 declare module 'fastify' {
@@ -32,7 +36,13 @@ export const wooIntakePlugin = fp(
       handOffStored(app.store, app.temporal, taskQueue, docs, app.log, inOrder),
     );
     const stores: WooWebhooks['stores'] = new TtlCache(STORE_CACHE_MS);
-    app.decorate('woo', { intake, stores });
+    const sites: WooWebhooks['sites'] = new TtlCache(STORE_CACHE_MS);
+    const forget = (storeId: string) => {
+      stores.delete(storeId);
+      // Its site, old or new, is not known here: stores change rarely, so all go.
+      sites.deleteWhere(() => true);
+    };
+    app.decorate('woo', { intake, stores, sites, forget });
     app.addHook('onClose', () => intake.idle());
   },
   { name: 'woo-intake', dependencies: ['store', 'temporal'] },

@@ -1,6 +1,7 @@
+import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { receiveWooWebhook } from '../../woocommerce/receive';
+import { receiveWooSiteWebhook, receiveWooWebhook } from '../../woocommerce/receive';
 import { envelope, ErrorSchema, ok } from '../schemas/common';
 
 const open = { public: true, rateLimit: false };
@@ -16,6 +17,26 @@ export const wooWebhookRoutes: FastifyPluginAsyncZod = async (app) => {
     app.addContentTypeParser(type, raw, (_req, body, done) => done(null, body));
   }
 
+  const receipt = envelope(
+    z.object({
+      received: z.literal(true),
+      duplicate: z.boolean().optional(),
+      ignored: z.boolean().optional(),
+    }),
+  );
+  const deps = {
+    store: app.store,
+    cached: app.woo.stores,
+    sites: app.woo.sites,
+    intake: app.woo.intake,
+  };
+  const delivery = (request: FastifyRequest) => ({
+    body: Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0),
+    contentType: request.headers['content-type'],
+    signature: header(request.headers['x-wc-webhook-signature']),
+    topic: header(request.headers['x-wc-webhook-topic']),
+  });
+
   app.post(
     '/api/webhooks/woocommerce/:storeId',
     {
@@ -27,13 +48,7 @@ export const wooWebhookRoutes: FastifyPluginAsyncZod = async (app) => {
         security: [],
         params: z.object({ storeId: z.string().min(1).max(100) }),
         response: {
-          200: envelope(
-            z.object({
-              received: z.literal(true),
-              duplicate: z.boolean().optional(),
-              ignored: z.boolean().optional(),
-            }),
-          ),
+          200: receipt,
           400: ErrorSchema,
           401: ErrorSchema,
           404: ErrorSchema,
@@ -42,17 +57,36 @@ export const wooWebhookRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) =>
+      ok(await receiveWooWebhook(deps, { storeId: request.params.storeId, ...delivery(request) })),
+  );
+
+  app.post(
+    '/api/webhooks/woocommerce',
+    {
+      config: open,
+      bodyLimit: app.config.http.webhookBodyLimit,
+      schema: {
+        tags: ['webhooks'],
+        summary:
+          'WooCommerce webhooks to the store-less URL: the store is the one whose site URL is ' +
+          'X-WC-Webhook-Source (409 when two share it: use their own URLs)',
+        security: [],
+        response: {
+          200: receipt,
+          400: ErrorSchema,
+          401: ErrorSchema,
+          404: ErrorSchema,
+          409: ErrorSchema,
+          413: ErrorSchema,
+        },
+      },
+    },
+    async (request) =>
       ok(
-        await receiveWooWebhook(
-          { store: app.store, cached: app.woo.stores, intake: app.woo.intake },
-          {
-            storeId: request.params.storeId,
-            body: Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0),
-            contentType: request.headers['content-type'],
-            signature: header(request.headers['x-wc-webhook-signature']),
-            topic: header(request.headers['x-wc-webhook-topic']),
-          },
-        ),
+        await receiveWooSiteWebhook(deps, {
+          source: header(request.headers['x-wc-webhook-source']),
+          ...delivery(request),
+        }),
       ),
   );
 };

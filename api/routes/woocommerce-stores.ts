@@ -32,7 +32,7 @@ export const wooStoreRoutes: FastifyPluginAsyncZod = async (app) => {
   const { store } = app;
   const view = (doc: WooStoreDoc, secret?: string) =>
     wooStoreView(doc, app.config.http.publicUrl, secret);
-  const deps = { store, cached: app.woo.stores };
+  const deps = { store, cached: { delete: app.woo.forget } };
 
   app.post(
     BASE,

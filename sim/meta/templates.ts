@@ -19,6 +19,7 @@ export const DEFAULT_TEMPLATES: TemplateInput[] = [
       { type: 'FOOTER', text: 'WhatsApp Business Platform sample message' },
     ],
   },
+  // The reference's WooCommerce templates, with the parameters the stores' defaults send.
   {
     name: 'order_confirmation',
     language: 'en',
@@ -26,8 +27,8 @@ export const DEFAULT_TEMPLATES: TemplateInput[] = [
     components: [
       {
         type: 'BODY',
-        text: 'Hi {{1}}, thank you for your order {{2}}. We will let you know as soon as it ships.',
-        example: { body_text: [['Asha', '#1042']] },
+        text: 'Hi {{1}}, your order #{{2}} is confirmed!',
+        example: { body_text: [['Asha', '1042']] },
       },
     ],
   },
@@ -37,14 +38,9 @@ export const DEFAULT_TEMPLATES: TemplateInput[] = [
     category: 'UTILITY',
     components: [
       {
-        type: 'HEADER',
-        format: 'IMAGE',
-        example: { header_handle: ['https://shop.example/img/parcel.jpg'] },
-      },
-      {
         type: 'BODY',
-        text: 'Hi {{1}}, your order {{2}} is on its way with {{3}}.',
-        example: { body_text: [['Asha', '#1042', 'BlueDart']] },
+        text: 'Your order #{{1}} has been shipped. Track: {{2}}',
+        example: { body_text: [['1042', 'https://track.example/1042']] },
       },
     ],
   },
@@ -53,6 +49,11 @@ export const DEFAULT_TEMPLATES: TemplateInput[] = [
     language: 'en',
     category: 'UTILITY',
     components: [
+      {
+        type: 'HEADER',
+        format: 'IMAGE',
+        example: { header_handle: ['https://shop.example/img/parcel.jpg'] },
+      },
       {
         type: 'BODY',
         text: 'Your order {{1}} has shipped. Tap below to follow it.',
@@ -125,8 +126,8 @@ export const DEFAULT_TEMPLATES: TemplateInput[] = [
     components: [
       {
         type: 'BODY',
-        text: 'Hi {{1}}, your order {{2}} has been delivered!',
-        example: { body_text: [['Asha', '#1042']] },
+        text: 'Your order #{{1}} has been delivered!',
+        example: { body_text: [['1042']] },
       },
     ],
   },

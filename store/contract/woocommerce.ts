@@ -27,6 +27,8 @@ export interface WooStoreDoc {
   org_id: string;
   name: string;
   site_url: string;
+  /** `site_url` as `siteKey` (store/woocommerce.ts) makes it: how the store-less URL finds it. */
+  site_key: string;
   /** AES-256-GCM sealed webhook secret (lib/crypto.ts). */
   secret_enc: string;
   /** The WhatsApp account that sends; null: the organization's default. */
@@ -129,6 +131,11 @@ export interface WooStoreRepository {
   get(orgId: string, id: string): Promise<WooStoreDoc | null>;
   /** Unscoped: a webhook names only the store. */
   byId(id: string): Promise<WooStoreDoc | null>;
+  /**
+   * Unscoped: at most `limit` stores, of any organization, whose site URL is `siteUrl` as
+   * `siteKey` compares them (a webhook to the store-less URL names only its site).
+   */
+  bySiteUrl(siteUrl: string, limit: number): Promise<WooStoreDoc[]>;
   secretOf(store: WooStoreDoc): string;
   update(orgId: string, id: string, changes: WooStoreChanges): Promise<WooStoreDoc | null>;
   delete(orgId: string, id: string): Promise<boolean>;

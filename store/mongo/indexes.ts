@@ -91,7 +91,10 @@ export const INDEXES: Record<string, IndexDescription[]> = {
     { key: { campaign_id: 1, seq: 1 }, name: 'campaign_seq_unique', unique: true },
     { key: { campaign_id: 1, state: 1, seq: 1 }, name: 'campaign_state_seq' },
   ],
-  woo_stores: [{ key: { org_id: 1, created_at: 1 }, name: 'org_created' }],
+  woo_stores: [
+    { key: { org_id: 1, created_at: 1 }, name: 'org_created' },
+    { key: { site_key: 1 }, name: 'site_key' },
+  ],
   woo_deliveries: [{ key: { handed_off_at: 1, received_at: 1 }, name: 'handoff_queue' }],
   woo_orders: [{ key: { store_id: 1, updated_at: -1, _id: -1 }, name: 'store_updated' }],
   actions: [{ key: { org_id: 1, name: 1 }, name: 'org_name_unique', unique: true }],

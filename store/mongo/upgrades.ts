@@ -1,6 +1,9 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { Db } from 'mongodb';
 import type { ContactDoc, PaymentEventDoc } from '../documents';
 import { contactKeys } from './contact-keys';
+import { siteKey } from '../woocommerce';
+import type { WooStoreDoc } from '../contract/woocommerce';
 import { razorpayEventKey } from '../payment-links';
 import { insertManyNew, isDuplicateKey, retryBusy } from './duplicate-key';
 
@@ -15,6 +18,7 @@ const UPGRADES: { name: string; run: (db: Db) => Promise<void> }[] = [
   { name: 'account_marketing_settings', run: addAccountMarketingSettings },
   { name: 'pricing_and_messaging_limit', run: addPricingAndMessagingLimit },
   { name: 'account_portfolio', run: addAccountPortfolio },
+  { name: 'woo_site_keys', run: addWooSiteKeys },
 ];
 
 export async function runUpgrades(db: Db): Promise<void> {
@@ -115,4 +119,50 @@ async function addAccountPortfolio(db: Db): Promise<void> {
       .collection('accounts')
       .updateMany({ portfolio_id: { $exists: false } }, { $set: { portfolio_id: null } }),
   );
+}
+
+const body = (...texts: string[]) => ({
+  components: [{ type: 'body', parameters: texts.map((text) => ({ type: 'text', text })) }],
+});
+const TRACKING = '{{tracking_url | tracking_number | on its way}}';
+/** The default shipped and delivered templates before and after the reference's parameters. */
+const DEFAULT_TEMPLATES = [
+  {
+    status: 'shipped',
+    old: {
+      name: 'order_shipped',
+      language: 'en',
+      ...body('{{first_name | there}}', '{{order_number}}', TRACKING),
+    },
+    now: { name: 'order_shipped', language: 'en', ...body('{{order_number}}', TRACKING) },
+  },
+  {
+    status: 'completed',
+    old: {
+      name: 'order_delivered',
+      language: 'en',
+      ...body('{{first_name | there}}', '{{order_number}}'),
+    },
+    now: { name: 'order_delivered', language: 'en', ...body('{{order_number}}') },
+  },
+];
+
+/**
+ * Migration 0023's twin: stores get their `site_key`, and those still on the old default shipped
+ * and delivered templates the new ones (a mapping a store changed stays). Safe to run again.
+ */
+export async function addWooSiteKeys(db: Db): Promise<void> {
+  const col = db.collection<WooStoreDoc>('woo_stores');
+  const stores = await col
+    .find({}, { projection: { _id: 1, site_url: 1, 'settings.status_templates': 1 } })
+    .toArray();
+  for (const doc of stores) {
+    const set: Record<string, unknown> = { site_key: siteKey(doc.site_url) };
+    for (const { status, old, now } of DEFAULT_TEMPLATES) {
+      if (isDeepStrictEqual(doc.settings?.status_templates?.[status], old)) {
+        set[`settings.status_templates.${status}`] = now;
+      }
+    }
+    await retryBusy(() => col.updateOne({ _id: doc._id }, { $set: set }));
+  }
 }

@@ -1,7 +1,7 @@
 import type { Db } from 'mongodb';
 import { decryptSecret } from '../../lib/crypto';
 import type { WooStoreDoc, WooStoreRepository } from '../contract/woocommerce';
-import { newWooStore, wooStoreSet } from '../woocommerce';
+import { newWooStore, siteKey, wooStoreSet } from '../woocommerce';
 import { retryBusy } from './duplicate-key';
 
 export function wooStoreRepository(db: Db, encryptionKey: Buffer): WooStoreRepository {
@@ -15,6 +15,12 @@ export function wooStoreRepository(db: Db, encryptionKey: Buffer): WooStoreRepos
     list: (orgId) => col.find({ org_id: orgId }).sort({ created_at: 1, _id: 1 }).toArray(),
     get: (orgId, id) => col.findOne({ _id: id, org_id: orgId }),
     byId: (id) => col.findOne({ _id: id }),
+    bySiteUrl: (siteUrl, limit) =>
+      col
+        .find({ site_key: siteKey(siteUrl) })
+        .sort({ created_at: 1, _id: 1 })
+        .limit(limit)
+        .toArray(),
     secretOf: (store) => decryptSecret(store.secret_enc, encryptionKey),
     update: (orgId, id, changes) =>
       retryBusy(() =>

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { decryptSecret } from '../../lib/crypto';
 import type { WooStoreDoc, WooStoreRepository } from '../contract/woocommerce';
-import { newWooStore, wooStoreSet } from '../woocommerce';
+import { newWooStore, siteKey, wooStoreSet } from '../woocommerce';
 import { insertValues, many, one } from './db';
 
 const COLUMNS = [
@@ -9,6 +9,7 @@ const COLUMNS = [
   'org_id',
   'name',
   'site_url',
+  'site_key',
   'secret_enc',
   'account_id',
   'settings',
@@ -35,6 +36,11 @@ export function wooStoreRepository(pool: pg.Pool, encryptionKey: Buffer): WooSto
     get: (orgId, id) =>
       one(pool, 'SELECT * FROM woo_stores WHERE id = $1 AND org_id = $2', [id, orgId]),
     byId: (id) => one(pool, 'SELECT * FROM woo_stores WHERE id = $1', [id]),
+    bySiteUrl: (siteUrl, limit) =>
+      many(pool, 'SELECT * FROM woo_stores WHERE site_key = $1 ORDER BY created_at, id LIMIT $2', [
+        siteKey(siteUrl),
+        limit,
+      ]),
     secretOf: (store) => decryptSecret(store.secret_enc, encryptionKey),
     update(orgId, id, changes) {
       const set = wooStoreSet(changes, encryptionKey);

@@ -15,6 +15,10 @@ import {
 } from './helpers';
 
 const WAMID = /^wamid\.[A-Za-z0-9+/]+=*$/;
+const IMAGE_HEADER = {
+  type: 'header',
+  parameters: [{ type: 'image', image: { link: 'https://cdn.example/p.jpg' } }],
+};
 
 describe('Meta simulator: sending messages', () => {
   let h: Harness;
@@ -233,13 +237,21 @@ describe('Meta simulator: templates on send', () => {
     ],
     [
       'a missing image header',
-      template('order_shipped', [{ type: 'body', parameters: textParams('a', 'b', 'c') }]),
+      template('track_order', [
+        { type: 'body', parameters: textParams('#1042') },
+        { type: 'button', sub_type: 'url', index: '0', parameters: textParams('1042') },
+      ]),
       'header: number of localizable_params (0) does not match the expected number of params (1)',
     ],
     [
       'a missing URL button parameter',
-      template('track_order', [{ type: 'body', parameters: textParams('#1042') }]),
+      template('track_order', [IMAGE_HEADER, { type: 'body', parameters: textParams('#1042') }]),
       'button at index 0: number of localizable_params (0) does not match the expected number of params (1)',
+    ],
+    [
+      'the old three parameters to order_shipped',
+      template('order_shipped', [{ type: 'body', parameters: textParams('Asha', '1042', 'x') }]),
+      'body: number of localizable_params (3) does not match the expected number of params (2)',
     ],
     [
       'parameters for a template that takes none',
@@ -258,13 +270,10 @@ describe('Meta simulator: templates on send', () => {
 
   it('accepts media headers and URL buttons counted per component', async () => {
     const shipped = template('order_shipped', [
-      {
-        type: 'header',
-        parameters: [{ type: 'image', image: { link: 'https://cdn.example/p.jpg' } }],
-      },
-      { type: 'body', parameters: textParams('Asha', '#1042', 'BlueDart') },
+      { type: 'body', parameters: textParams('1042', 'https://track.example/1042') },
     ]);
     const track = template('track_order', [
+      IMAGE_HEADER,
       { type: 'body', parameters: textParams('#1042') },
       { type: 'button', sub_type: 'url', index: '0', parameters: textParams('1042') },
     ]);

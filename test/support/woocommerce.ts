@@ -70,7 +70,12 @@ export function wooOrder(over: Record<string, unknown> = {}) {
 }
 
 export interface WooPost {
+  /** The store's own URL's id; ignored with `url`. */
   storeId: string;
+  /** Another delivery URL (the store-less one). */
+  url?: string;
+  /** X-WC-Webhook-Source: the site's URL; null leaves it out. */
+  source?: string | null;
   secret: string;
   body: unknown;
   topic?: string;
@@ -85,12 +90,12 @@ export function wooDelivery(p: WooPost): InjectOptions {
   const signature = p.signature === undefined ? wooSignature(p.secret, payload) : p.signature;
   return {
     method: 'POST',
-    url: `/api/webhooks/woocommerce/${p.storeId}`,
+    url: p.url ?? `/api/webhooks/woocommerce/${p.storeId}`,
     payload,
     headers: {
       'content-type': 'application/json',
       'user-agent': 'WooCommerce/9.4.2 Hookshot (WordPress/6.7.1)',
-      'x-wc-webhook-source': 'https://shop.example/',
+      ...(p.source === null ? {} : { 'x-wc-webhook-source': p.source ?? 'https://shop.example/' }),
       'x-wc-webhook-topic': p.topic ?? 'order.updated',
       'x-wc-webhook-resource': resource!,
       'x-wc-webhook-event': event!,

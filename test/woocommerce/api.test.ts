@@ -1,5 +1,7 @@
 import { createMessagingHarness, type MessagingHarness } from '../support/messaging';
 import { waitUntil } from '../support/send-queue';
+import { randomUUID } from 'node:crypto';
+import { referenceLines } from '../support/woo-reference';
 import { wooDelivery, wooOrder } from '../support/woocommerce';
 
 /**
@@ -20,21 +22,14 @@ afterAll(() => h?.close());
 
 const BASE = '/api/integrations/woocommerce/stores';
 
-/** The simulator's order_shipped has an image header: the store maps it so. */
+/** A store's own order_shipped mapping: the courier's name where the default has the link. */
 const SHIPPED = {
   name: 'order_shipped',
   language: 'en',
   components: [
     {
-      type: 'header',
-      parameters: [
-        { type: 'image', image: { link: '{{first_item_image | https://shop.example/box.jpg}}' } },
-      ],
-    },
-    {
       type: 'body',
       parameters: [
-        { type: 'text', text: '{{first_name}}' },
         { type: 'text', text: '{{order_number}}' },
         { type: 'text', text: '{{tracking_provider | tracking_url | our courier}}' },
       ],
@@ -229,6 +224,99 @@ describe('the webhook', () => {
   });
 });
 
+describe("the store-less delivery URL (the reference's)", () => {
+  // Its setup page, step 2: https://app.aisoule.com/api/webhooks/woocommerce
+  const url = new URL(referenceLines('woocommerce-delivery-url.txt')[0]!).pathname;
+  const site = () => `https://woo-${randomUUID().slice(0, 8)}.example`;
+
+  it('finds the store by X-WC-Webhook-Source, checks its signature, and sends as its own URL does', async () => {
+    const home = site();
+    const shop = await createStore({ site_url: home.replace('https://', 'https://WWW.') });
+    const other = await createStore({ site_url: site() });
+    const order = wooOrder({ billing: { ...wooOrder().billing, phone: '+447400900011' } });
+    // WooCommerce names its site as home_url('/'): lower case, a trailing slash.
+    const source = `${home.replace('https://', 'https://www.')}/`;
+    const post = (over: { secret?: string; signature?: string | null } = {}) =>
+      h.app.inject(
+        wooDelivery({
+          storeId: '',
+          url,
+          source,
+          secret: over.secret ?? shop.webhook_secret,
+          signature: over.signature,
+          body: order,
+          topic: 'order.created',
+        }),
+      );
+    for (const bad of [{ secret: other.webhook_secret }, { signature: null }]) {
+      const refused = await post(bad);
+      expect(refused.statusCode).toBe(401);
+      expect(refused.json().message).toMatch(/signature/i);
+    }
+    const res = await post();
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ data: { received: true }, status: 'success' });
+    expect((await post()).json().data).toEqual({ received: true, duplicate: true });
+    await idle();
+    await waitUntil('confirmation sent', async () => templatesSentTo('+447400900011').length === 1);
+    expect(templatesSentTo('+447400900011')).toEqual(['order_confirmation']);
+    expect((await orderView(shop.id, order.id))?.number).toBe(String(order.id));
+    expect(await orderView(other.id, order.id)).toBeNull();
+  });
+
+  it("answers WooCommerce's ping, which names no site, as a store's own URL does", async () => {
+    const ping = (source?: string) =>
+      h.app.inject({
+        method: 'POST',
+        url,
+        payload: 'webhook_id=17',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          'user-agent': 'WooCommerce/9.4.2 Hookshot (WordPress/6.7.1)',
+          ...(source ? { 'x-wc-webhook-source': source } : {}),
+        },
+      });
+    const res = await ping();
+    expect(res.statusCode).toBe(200);
+    expect(res.json().data).toEqual({ received: true });
+    const home = site();
+    await createStore({ site_url: home });
+    expect((await ping(`${home}/`)).statusCode).toBe(200);
+    expect((await ping(site())).statusCode).toBe(404);
+  });
+
+  it('refuses a site no store has (404), one two stores share (409, naming the per-store URL), and no site (400)', async () => {
+    const home = site();
+    const post = (shop: { webhook_secret: string }, source: string | null = `${home}/`) =>
+      h.app.inject(
+        wooDelivery({ storeId: '', url, source, secret: shop.webhook_secret, body: wooOrder() }),
+      );
+    const first = await createStore({ site_url: home });
+    expect((await post(first)).statusCode).toBe(200);
+
+    const unknown = await post(first, `${site()}/`);
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.json().message).toMatch(/No WooCommerce store has the site URL/);
+
+    const noSource = await post(first, null);
+    expect(noSource.statusCode).toBe(400);
+    expect(noSource.json().message).toMatch(/^Missing X-WC-Webhook-Source/);
+
+    // A second store of the same site: each takes its own URL only.
+    const second = await createStore({ site_url: `${home}/` });
+    for (const shop of [first, second]) {
+      const res = await post(shop);
+      expect(res.statusCode).toBe(409);
+      expect(res.json().message).toMatch(/More than one WooCommerce store has the site URL/);
+      expect(res.json().message).toContain('/api/webhooks/woocommerce/<store id>');
+    }
+    const own = await h.app.inject(
+      wooDelivery({ storeId: second.id, secret: second.webhook_secret, body: wooOrder() }),
+    );
+    expect(own.statusCode).toBe(200);
+  });
+});
+
 describe('the webhook body limit', () => {
   it('refuses a body over the limit with 413, storing nothing', async () => {
     const shop = await createStore();
@@ -349,15 +437,10 @@ describe('order notifications', () => {
         (e.body as { template?: { name: string } } | null)?.template?.name === 'order_shipped' &&
         (e.body as { to?: string } | null)?.to === '447400900001',
     )?.body as { template: { components: { parameters: Record<string, unknown>[] }[] } };
-    expect(shipped.template.components[1]!.parameters.map((p) => p.text)).toEqual([
-      'Asha',
+    expect(shipped.template.components[0]!.parameters.map((p) => p.text)).toEqual([
       String(order.id),
       'Royal Mail',
     ]);
-    expect(shipped.template.components[0]!.parameters[0]).toEqual({
-      type: 'image',
-      image: { link: 'https://shop.example/img/shoes.jpg' },
-    });
 
     await h.settle();
     const view = await orderView(shop.id, order.id);
@@ -469,9 +552,52 @@ describe('order notifications', () => {
     expect(await h.app.store.contacts.findByPhone(orgId, '+656591234567')).toBeNull();
   });
 
+  it('confirms an order created paid (the reference maps Order Created to the confirmation) once, whatever is redelivered or reordered', async () => {
+    const shop = await createStore();
+    // Created paid and completed at once (a download): confirmed, then delivered.
+    const order = wooOrder({
+      billing: { ...wooOrder().billing, phone: '+447400900012' },
+      status: 'completed',
+      date_completed: '2025-03-01T10:00:05',
+    });
+    const post = (body: object, topic = 'order.updated') =>
+      h.app.inject(wooDelivery({ storeId: shop.id, secret: shop.webhook_secret, body, topic }));
+    expect((await post(order, 'order.created')).statusCode).toBe(200);
+    await idle();
+    await waitUntil('both sent', async () => templatesSentTo('+447400900012').length === 2);
+    // A late processing update, then the created delivery again, with another delivery id.
+    await post({ ...order, status: 'processing', date_modified: '2025-03-01T10:00:04' });
+    await post(order, 'order.created');
+    await idle();
+    await waitUntil(
+      'late status recorded',
+      async () => (await orderView(shop.id, order.id))?.skipped.length === 1,
+    );
+    await h.settle();
+    expect(templatesSentTo('+447400900012')).toEqual(['order_confirmation', 'order_delivered']);
+    const view = await orderView(shop.id, order.id);
+    expect(
+      view.messages.map((m: { status: string; template: string }) => [m.status, m.template]),
+    ).toEqual([
+      ['processing', 'order_confirmation'],
+      ['completed', 'order_delivered'],
+    ]);
+    expect(view.skipped).toEqual([
+      expect.objectContaining({
+        status: 'processing',
+        outcome: 'ignored',
+        reason: 'Status processing was already handled',
+      }),
+    ]);
+  });
+
   it('sends nothing for a status that arrives after a later one', async () => {
     const shop = await createStore();
-    const order = wooOrder({ billing: { ...wooOrder().billing, phone: '+447400900006' } });
+    // No payment recorded: not confirmed ahead of its status.
+    const order = wooOrder({
+      billing: { ...wooOrder().billing, phone: '+447400900006' },
+      date_paid: null,
+    });
     const post = (status: string) =>
       h.app.inject(
         wooDelivery({ storeId: shop.id, secret: shop.webhook_secret, body: { ...order, status } }),

@@ -5,8 +5,12 @@ import type {
   WooOrderEvent,
   WooStoreSettings,
 } from '../../store/contract/woocommerce';
+import { openStore } from '../../store';
+import { createPool } from '../../store/postgres/db';
+import { loadMigrations } from '../../store/postgres/migrate';
 import { MAX_WOO_HANDOFF_ATTEMPTS } from '../../store/woocommerce';
 import { defaultWooSettings } from '../../woocommerce/settings';
+import { openRawStore, type RawStore } from '../support/raw-store';
 import { openTestStore, STORE_KINDS, type TestStore } from '../support/store';
 
 const settings = (): WooStoreSettings => defaultWooSettings();
@@ -45,11 +49,16 @@ const event = (id: string, over: Partial<WooOrderEvent> = {}): WooOrderEvent => 
 describe.each(STORE_KINDS)('%s', (kind) => {
   let t: TestStore;
   let store: Store;
+  let raw: RawStore;
   beforeAll(async () => {
     t = await openTestStore(kind);
     store = t.store;
+    raw = openRawStore(t.config);
   });
-  afterAll(() => t?.handle.close());
+  afterAll(async () => {
+    await raw?.close();
+    await t?.handle.close();
+  });
 
   const newOrg = async () => (await store.organizations.create('Acme'))._id;
 
@@ -101,6 +110,100 @@ describe.each(STORE_KINDS)('%s', (kind) => {
       expect(await store.wooStores.delete(await newOrg(), shop._id)).toBe(false);
       expect(await store.wooStores.delete(org, shop._id)).toBe(true);
       expect(await store.wooStores.get(org, shop._id)).toBeNull();
+    });
+  });
+
+  describe('stores by site URL', () => {
+    const create = async (org: string, site_url: string) =>
+      (await store.wooStores.create(org, { name: 'Shop', site_url, settings: settings() })).store;
+    const ids = async (url: string) => (await store.wooStores.bySiteUrl(url, 2)).map((s) => s._id);
+
+    it('finds the stores of every organization whose site it is, whatever its scheme, case or trailing slash', async () => {
+      const host = `woo-${randomUUID()}.example`;
+      const first = await create(await newOrg(), `https://${host.toUpperCase()}/shop/`);
+      expect(first.site_key).toBe(`${host}/shop`);
+      for (const url of [
+        `https://${host}/shop/`,
+        `http://${host}/SHOP`,
+        `https://${host}:443/shop//`,
+      ]) {
+        expect(await ids(url)).toEqual([first._id]);
+      }
+      expect(await ids(`https://${host}/`)).toEqual([]);
+      const second = await create(await newOrg(), `https://${host}/shop`);
+      expect(await ids(`https://${host}/shop/`)).toEqual([first._id, second._id]);
+      expect(await store.wooStores.bySiteUrl(`https://${host}/shop/`, 1)).toHaveLength(1);
+      await store.wooStores.update(first.org_id, first._id, { site_url: `https://${host}/` });
+      expect(await ids(`https://${host}/shop/`)).toEqual([second._id]);
+      expect(await ids(`https://${host}`)).toEqual([first._id]);
+    });
+
+    /** Runs the upgrade to this version again, as on a store from before it. */
+    async function upgradeAgain() {
+      if (kind === 'postgres') {
+        const pool = createPool(t.config.postgres.url, t.config.postgres.schema, 1);
+        await pool.query(loadMigrations().find((m) => m.name === 'woo_site_keys')!.sql);
+        await pool.end();
+      } else {
+        await raw.clear('store_upgrades');
+        await (await openStore(t.config)).close();
+      }
+    }
+
+    it('gives stores saved before site keys their key, and the new default templates unless changed', async () => {
+      const host = `old-${randomUUID()}.example`;
+      const body = (...texts: string[]) => [
+        { type: 'body', parameters: texts.map((text) => ({ type: 'text', text })) },
+      ];
+      const tracking = '{{tracking_url | tracking_number | on its way}}';
+      const oldShipped = {
+        name: 'order_shipped',
+        language: 'en',
+        components: body('{{first_name | there}}', '{{order_number}}', tracking),
+      };
+      const oldDelivered = {
+        name: 'order_delivered',
+        language: 'en',
+        components: body('{{first_name | there}}', '{{order_number}}'),
+      };
+      const customised = {
+        ...oldShipped,
+        components: body('{{order_number}}', '{{first_name}}', tracking),
+      };
+      const old = (id: string, shipped: object, site_url: string) => ({
+        _id: id,
+        org_id: 'org-old',
+        name: 'Old shop',
+        site_url,
+        // PostgreSQL's column is NOT NULL: the upgrade rewrites whatever it holds.
+        ...(kind === 'postgres' ? { site_key: 'stale' } : {}),
+        secret_enc: 'sealed',
+        account_id: null,
+        settings: {
+          ...settings(),
+          status_templates: {
+            processing: settings().status_templates.processing,
+            shipped,
+            completed: oldDelivered,
+          },
+        },
+        created_at: new Date(),
+        updated_at: new Date(),
+      });
+      const [plain, changed] = [randomUUID(), randomUUID()];
+      await raw.insert('woo_stores', [
+        old(plain, oldShipped, `HTTPS://${host.toUpperCase()}/`),
+        // The key is made alike in SQL and in JavaScript, user info, port and query included.
+        old(changed, customised, `http://admin@${host}:80/?lang=en#top`),
+      ]);
+      await upgradeAgain();
+      expect(await ids(`https://${host}`)).toEqual(expect.arrayContaining([plain, changed]));
+      const defaults = settings().status_templates;
+      const upgraded = await store.wooStores.byId(plain);
+      expect(upgraded?.settings.status_templates).toEqual(defaults);
+      const kept = await store.wooStores.byId(changed);
+      expect(kept?.settings.status_templates.shipped).toEqual(customised);
+      expect(kept?.settings.status_templates.completed).toEqual(defaults.completed);
     });
   });
 

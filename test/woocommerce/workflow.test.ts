@@ -55,8 +55,9 @@ const activities: Partial<WooActivities> = {
     world.calls.push(`ignore:${status}`);
     world.reasons.push(reason);
   },
-  async notifyWooStatus({ status, capReached }) {
-    world.calls.push(capReached ? `capped:${status}` : `notify:${status}`);
+  async notifyWooStatus({ status, capReached, confirmation }) {
+    const what = confirmation ? 'confirm' : 'notify';
+    world.calls.push(capReached ? `capped:${status}` : `${what}:${status}`);
     return { queued: !capReached };
   },
   async recordWooReminder({ outcome }) {
@@ -132,7 +133,8 @@ it('sends each new status once, in order, and ends after a quiet week', async ()
 
 it('never goes backwards: a late processing after completed sends nothing, with its reason', async () => {
   const o = order();
-  await o.deliver('completed');
+  // Completed with no payment recorded: not confirmed ahead of it.
+  await o.deliver('completed', { paid: false });
   await o.taken(1);
   await o.deliver('processing');
   await o.handle().result();
@@ -176,6 +178,52 @@ it('ignores anything after the order ended', async () => {
   await o.handle().result();
   expect(world.calls).toEqual(['notify:processing', 'notify:cancelled', 'ignore:completed']);
   expect(world.reasons).toEqual(['The order has already ended']);
+});
+
+describe('the order confirmation (the reference maps it to Order Created)', () => {
+  it('goes ahead of the status of an order created paid, once, whatever comes after', async () => {
+    const o = order();
+    await o.deliver('completed');
+    await o.taken(1);
+    await o.deliver('processing');
+    const state = await o.handle().result();
+    expect(world.calls).toEqual(['confirm:processing', 'notify:completed', 'ignore:processing']);
+    expect(world.reasons).toEqual(['Status processing was already handled']);
+    expect(state).toMatchObject({ sent: 2, handled: ['processing', 'completed'] });
+  });
+
+  it('goes for an order created paid and on hold, not again when it becomes processing', async () => {
+    const o = order();
+    await o.deliver('on-hold', { paid: true });
+    await o.taken(1);
+    await o.deliver('processing');
+    await o.handle().result();
+    expect(world.calls).toEqual(['confirm:processing', 'ignore:on-hold', 'ignore:processing']);
+  });
+
+  it('waits for processing when the order is created unpaid, the reminder in between', async () => {
+    const o = order();
+    await o.deliver('pending');
+    await o.taken(1);
+    await o.deliver('pending', { paid: true });
+    await o.deliver('processing');
+    await o.handle().result();
+    expect(world.calls).toEqual([
+      'notify:pending',
+      'reminder:scheduled',
+      'reminder:cancelled',
+      'notify:processing',
+    ]);
+  });
+
+  it('goes once when processing arrives before the order-created delivery', async () => {
+    const o = order();
+    await o.deliver('processing');
+    await o.taken(1);
+    await o.deliver('on-hold', { paid: true });
+    await o.handle().result();
+    expect(world.calls).toEqual(['notify:processing', 'ignore:on-hold']);
+  });
 });
 
 describe('the pending-payment reminder', () => {

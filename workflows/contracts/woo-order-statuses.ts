@@ -18,6 +18,8 @@ const RANKS: Record<string, number> = {
 };
 
 export const TERMINAL_RANK = 4;
+/** The status whose template is the order confirmation (the reference's Order Created). */
+export const CONFIRMATION_STATUS = 'processing';
 export const UNPAID_STATUSES = new Set(['pending', 'on-hold']);
 
 /** Unknown (custom) statuses have no place in the order: they never move it. */
@@ -72,6 +74,28 @@ export function decideStatus(
       handled: [...state.handled, status],
       rank: rank === null ? state.rank : Math.max(rank, state.rank),
     },
+  };
+}
+
+/**
+ * Whether an order's first delivery sends the order confirmation ahead of its own status: the
+ * order was created paid without being processing (paid and on hold, completed at once). An
+ * order created unpaid is confirmed when it becomes processing, as its own status; either way
+ * once, as `processing` is then handled.
+ */
+export function confirmationDue(state: StatusState, raw: string, paid: boolean): boolean {
+  if (!paid || raw === CONFIRMATION_STATUS) return false;
+  if (state.seenRaw.length > 0 || state.handled.length > 0) return false;
+  const rank = rankOf(raw);
+  return rank === null || rank < TERMINAL_RANK;
+}
+
+/** The state once the confirmation is handled: `processing` never sends again. */
+export function confirmed(state: StatusState): StatusState {
+  return {
+    seenRaw: state.seenRaw,
+    handled: [...state.handled, CONFIRMATION_STATUS],
+    rank: Math.max(state.rank, RANKS[CONFIRMATION_STATUS]!),
   };
 }
 
