@@ -27,7 +27,11 @@ export function assertConnected(account: AccountDoc): void {
   if (account.status !== 'disconnected') return;
   const reason = account.status_reason;
   throw new ValidationError(
-    !reason ? DISCONNECTED : reason.startsWith(DISCONNECTED) ? reason : `${DISCONNECTED}: ${reason}`,
+    !reason
+      ? DISCONNECTED
+      : reason.startsWith(DISCONNECTED)
+        ? reason
+        : `${DISCONNECTED}: ${reason}`,
     'account_disconnected',
   );
 }

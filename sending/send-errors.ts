@@ -1,8 +1,10 @@
-import { DomainError, ValidationError } from '../lib/errors';
+import type { DomainError } from '../lib/errors';
+import { ValidationError } from '../lib/errors';
 import type { MessageDoc } from '../store/documents';
 
 /** A free-form message refused before sending: the texts of the product documentation. */
-export const OUTSIDE_WINDOW = 'Outside service window: Outside 24-hour window. Use a template message.';
+export const OUTSIDE_WINDOW =
+  'Outside service window: Outside 24-hour window. Use a template message.';
 
 /** Meta's refusals that have a text and a code of their own in the API's answer. */
 const OWN_ERRORS: Record<number, { prefix: string; code: string }> = {

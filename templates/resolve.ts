@@ -1,4 +1,5 @@
-import { DomainError, NotFoundError, ValidationError } from '../lib/errors';
+import type { DomainError } from '../lib/errors';
+import { NotFoundError, ValidationError } from '../lib/errors';
 import type { Store } from '../store';
 import type { TemplateDoc } from '../store/documents';
 import { pickTemplate } from '../store/templates';

@@ -72,7 +72,8 @@ export const authPlugin = fp(
         const doc = key ? await lookupKey(key) : null;
         if (!doc) return 'Invalid API key';
         if (doc.revoked_at) return 'Invalid API key: it has been revoked';
-        if (doc.expires_at && doc.expires_at.getTime() <= Date.now()) return 'Invalid API key: it has expired';
+        if (doc.expires_at && doc.expires_at.getTime() <= Date.now())
+          return 'Invalid API key: it has expired';
         return {
           kind: 'api_key',
           orgId: doc.org_id,

@@ -59,7 +59,8 @@ function languageUsed(m: MessageDoc): string | null {
 /** Sent, failed (an error naming Meta's reason), or still queued (202). */
 function answer(reply: FastifyReply, m: MessageDoc) {
   const language_used = languageUsed(m);
-  if (m.wamid) return ok({ message_id: m.wamid, id: m._id, status: 'sent' as const, language_used });
+  if (m.wamid)
+    return ok({ message_id: m.wamid, id: m._id, status: 'sent' as const, language_used });
   if (m.status === 'failed') throw failedSendError(m);
   return reply
     .code(202)

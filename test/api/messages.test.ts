@@ -104,7 +104,13 @@ describe('POST /api/messages/send', () => {
     for (const type of ['message.sent', 'message.delivered', 'message.read']) {
       const mine = (await events(type)).filter((e) => e.data.message_id === message_id);
       expect(mine).toHaveLength(1);
-      expect(mine[0]!.data).toMatchObject({ message_id, wamid: message_id, id, to, type: 'template' });
+      expect(mine[0]!.data).toMatchObject({
+        message_id,
+        wamid: message_id,
+        id,
+        to,
+        type: 'template',
+      });
     }
   });
 

@@ -14,7 +14,7 @@ type Body = Record<string, unknown> & { to: string; template?: Record<string, un
 /** A fixture: its first line names the reference section, the rest is the body as printed. */
 const fixture = (name: string): Body =>
   JSON.parse(
-    readFileSync(join(__dirname, '../fixtures/reference', `${name}.jsonc`), 'utf8')
+    readFileSync(join(__dirname, '../fixtures/reference', `${name}.txt`), 'utf8')
       .split('\n')
       .filter((line) => !line.startsWith('//'))
       .join('\n'),
@@ -77,13 +77,18 @@ let n = 0;
 /** The reference's number, made fresh per test so windows never leak between them. */
 const fresh = (body: Body): Body => ({ ...body, to: `+9198765${String(43210 + n++)}` });
 
-const send = (payload: Body, headers: Record<string, string> = {}) =>
+const send = (payload: Record<string, unknown>, headers: Record<string, string> = {}) =>
   h.call({ method: 'POST', url: '/api/messages/send', payload, headers });
 
 const sends = () => h.sim.log.filter((e) => e.method === 'POST' && e.path.endsWith('/messages'));
 
 async function customerWrites(from: string) {
-  await h.sim.inbound({ phone_number_id: h.account.phone_number_id, from, type: 'text', text: 'Hi' });
+  await h.sim.inbound({
+    phone_number_id: h.account.phone_number_id,
+    from,
+    type: 'text',
+    text: 'Hi',
+  });
   await h.settle();
 }
 
@@ -105,7 +110,7 @@ function expectError(res: Awaited<ReturnType<typeof send>>, status: number, text
   return body as { message: string; code: string };
 }
 
-describe('the reference\'s send examples', () => {
+describe("the reference's send examples", () => {
   it('sends the template example (order_confirmation, "en")', async () => {
     const res = await send(fresh(fixture('messages-send-template')));
     expectSent(res);
@@ -126,7 +131,7 @@ describe('the reference\'s send examples', () => {
     expectSent(await send(fresh(fixture('messages-send-template-url-button'))));
   });
 
-  it('refuses the text example outside the 24-hour window, in the reference\'s words', async () => {
+  it("refuses the text example outside the 24-hour window, in the reference's words", async () => {
     const body = expectError(
       await send(fresh(fixture('messages-send-text'))),
       400,
@@ -138,15 +143,14 @@ describe('the reference\'s send examples', () => {
     expect(sends()).toHaveLength(0);
   });
 
-  it.each([
-    'messages-send-text',
-    'messages-send-media',
-    'messages-send-interactive-buttons',
-  ])('sends the %s example once the customer has written', async (name) => {
-    const body = fresh(fixture(name));
-    await customerWrites(body.to);
-    expectSent(await send(body));
-  });
+  it.each(['messages-send-text', 'messages-send-media', 'messages-send-interactive-buttons'])(
+    'sends the %s example once the customer has written',
+    async (name) => {
+      const body = fresh(fixture(name));
+      await customerWrites(body.to);
+      expectSent(await send(body));
+    },
+  );
 
   it('sends from the account the example names', async () => {
     const body = fresh(fixture('messages-send-whatsapp-account'));
@@ -156,7 +160,7 @@ describe('the reference\'s send examples', () => {
 });
 
 describe("the reference's error answers", () => {
-  it('404 for a template that does not exist (the Zapier example\'s your_template)', async () => {
+  it("404 for a template that does not exist (the Zapier example's your_template)", async () => {
     const body = fresh(fixture('messages-send-zapier-template'));
     const res = await send(body);
     // "Template 'xyz' not found or not approved", the advanced page's failure example.
@@ -187,13 +191,13 @@ describe("the reference's error answers", () => {
   it('400 "Invalid request" for a missing field, 404 for a contact that does not exist', async () => {
     const { to: _to, ...text } = fixture('messages-send-text');
     expectError(
-      await send(text as Body),
+      await send(text),
       400,
       'Invalid request: give exactly one of to, user_id or contact_id',
     );
     const { type: _type, text: _text, ...noContent } = fresh(fixture('messages-send-text'));
-    expectError(await send(noContent as Body), 400, 'Invalid request: body');
-    expectError(await send({ ...text, contact_id: 'nobody' } as Body), 404, "Contact 'nobody' not found");
+    expectError(await send(noContent), 400, 'Invalid request: body');
+    expectError(await send({ ...text, contact_id: 'nobody' }), 404, "Contact 'nobody' not found");
   });
 
   it('401 "Invalid API key"', async () => {
@@ -207,7 +211,11 @@ describe("the reference's error answers", () => {
   });
 
   it('400 "Recipient not on WhatsApp" when Meta refuses the number', async () => {
-    h.sim.failNext(1, { httpStatus: 400, code: 131026, message: '(#131026) Message Undeliverable' });
+    h.sim.failNext(1, {
+      httpStatus: 400,
+      code: 131026,
+      message: '(#131026) Message Undeliverable',
+    });
     const error = expectError(
       await send(fresh(fixture('messages-send-template'))),
       400,
@@ -219,7 +227,11 @@ describe("the reference's error answers", () => {
   it('400 "Outside service window" when Meta refuses with 131047, naming Meta\'s reason', async () => {
     const body = fresh(fixture('messages-send-text'));
     await customerWrites(body.to);
-    h.sim.failNext(1, { httpStatus: 400, code: 131047, message: '(#131047) Re-engagement message' });
+    h.sim.failNext(1, {
+      httpStatus: 400,
+      code: 131047,
+      message: '(#131047) Re-engagement message',
+    });
     const error = expectError(
       await send(body),
       400,

@@ -126,7 +126,9 @@ describe('validation', () => {
   });
 
   const templateStep = (name: string, language: string) => ({
-    steps: [{ delay: '0m', type: 'anytime', message: { type: 'template', template: { name, language } } }],
+    steps: [
+      { delay: '0m', type: 'anytime', message: { type: 'template', template: { name, language } } },
+    ],
   });
 
   it('refuses an unknown template with a 404 naming its step', async () => {

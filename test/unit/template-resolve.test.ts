@@ -38,7 +38,11 @@ describe('resolveTemplate', () => {
   });
 
   it("takes a bare language's one approved variant", async () => {
-    const r = await resolve([template('t', 'en_US'), template('t', 'en_GB', 'REJECTED')], 't', 'en');
+    const r = await resolve(
+      [template('t', 'en_US'), template('t', 'en_GB', 'REJECTED')],
+      't',
+      'en',
+    );
     expect(r).toEqual({ template: template('t', 'en_US') });
   });
 
