@@ -19,3 +19,19 @@ export async function resolveAccount(
     'no_whatsapp_account',
   );
 }
+
+const DISCONNECTED = 'Account disconnected';
+
+/** Refuses to send from a disconnected account, naming why it was disconnected. */
+export function assertConnected(account: AccountDoc): void {
+  if (account.status !== 'disconnected') return;
+  const reason = account.status_reason;
+  throw new ValidationError(
+    !reason
+      ? DISCONNECTED
+      : reason.startsWith(DISCONNECTED)
+        ? reason
+        : `${DISCONNECTED}: ${reason}`,
+    'account_disconnected',
+  );
+}

@@ -1,6 +1,7 @@
-import { resolveAccount } from '../accounts/resolve';
+import { assertConnected, resolveAccount } from '../accounts/resolve';
 import { NotFoundError, ValidationError } from '../lib/errors';
 import type { Store } from '../store';
+import { sendableTemplate } from '../templates/resolve';
 import type { AccountDoc, CampaignDoc, CampaignMessage } from '../store/documents';
 import { placeholderProblems } from './message';
 import { parameterMismatch } from '../meta/template-parameters';
@@ -20,7 +21,7 @@ const PLACEHOLDER_HELP =
 /**
  * The checks a campaign passes before anything is created: the account can send, the template
  * is approved and given its parameters, the placeholders are known, and the audience matches
- * someone. Each failure is a 400 naming the problem.
+ * someone. Each failure names the problem (a 400; a template or action not found, a 404).
  */
 export async function preflight(
   store: Store,
@@ -36,12 +37,7 @@ export async function preflight(
   }
 
   const account = await resolveAccount(store, orgId, req.whatsapp_account);
-  if (account.status === 'disconnected') {
-    throw new ValidationError(
-      `Account disconnected${account.status_reason ? `: ${account.status_reason}` : ''}`,
-      'account_disconnected',
-    );
-  }
+  assertConnected(account);
   if (req.throughput !== undefined && req.throughput > account.throughput) {
     throw new ValidationError(
       `throughput: at most ${account.throughput} messages per second, the number's own`,
@@ -52,19 +48,7 @@ export async function preflight(
   if (req.message.type === 'template') {
     const { name, language: asked, components } = req.message.template;
     const code = typeof asked === 'string' ? asked : asked?.code;
-    const template = await store.templates.find(orgId, account._id, name, code);
-    if (!template) {
-      throw new ValidationError(
-        `Template '${name}'${code ? ` (${code})` : ''} not found for this WhatsApp account`,
-        'template_not_found',
-      );
-    }
-    if (template.status !== 'APPROVED') {
-      throw new ValidationError(
-        `Template '${name}' is ${template.status}, not APPROVED`,
-        'template_not_approved',
-      );
-    }
+    const template = await sendableTemplate(store, orgId, account._id, name, code);
     const mismatch = parameterMismatch(template, components);
     if (mismatch) throw new ValidationError(mismatch, 'template_parameters_mismatch');
     language = template.language;

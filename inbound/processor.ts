@@ -215,6 +215,8 @@ export function inboundProcessor(store: Store, hooks: InboundHooks = {}) {
       timestamp: u.at,
       data: {
         message_id: u.wamid,
+        wamid: u.wamid,
+        id: msg._id,
         to: msg.phone_number,
         user_id: msg.user_id ?? null,
         type: msg.type,

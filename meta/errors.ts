@@ -23,24 +23,27 @@ const RETRYABLE_CODES = new Set([
   133016, // registration rate limit
 ]);
 
-/** The texts API users see, worded as in the product documentation. */
+/**
+ * The texts API users see, as the product documentation's error tables word them (its
+ * WhatsApp-specific errors are Meta's own titles), details after them.
+ */
 const USER_MESSAGES: Record<number, string> = {
   190: 'Account disconnected',
   100: 'Invalid parameter',
   130429: 'Rate limit hit',
   131026: 'Recipient not on WhatsApp',
-  131047: 'Outside 24-hour window. Use a template message.',
-  131048: 'Spam rate limit hit: too many messages, slow down',
-  130472: "Not sent: the user is in Meta's marketing message experiment",
-  131049: "Not sent: the user reached Meta's limit of marketing messages; retried later",
+  131047: 'Re-engagement message',
+  131048: 'Spam rate limit: too many messages, slow down',
+  130472: "Message not sent: the user is in Meta's marketing message experiment",
+  131049: "Message not sent: the user reached Meta's limit of marketing messages; retried later",
   131051: 'Unsupported message type',
   131052: 'Media download failed: the media URL is not reachable',
   131053: 'Media upload failed: file too large or wrong format',
-  131056: 'Pair rate limit hit: too many messages to this contact',
+  131056: 'Pair rate limit: too many messages to this contact',
   131057: 'Account in maintenance',
   132000: 'Template parameter count mismatch',
   132001: 'Template not found or not approved',
-  368: 'Temporarily blocked for policy violations',
+  368: 'Temporarily blocked: quality issues, review your content',
 };
 
 export class MetaApiError extends Error {

@@ -6,9 +6,12 @@ import { formatAmount } from './currencies';
 export type PaymentMessageKind = 'link' | 'reminder' | 'receipt';
 
 /**
- * The approved templates used outside the customer's 24 h window (language `en`); inside it
+ * The approved templates used outside the customer's 24 h window (language `en`, or the
+ * account's one approved variant of it: see `resolveTemplate`); inside it
  * the same words go as text. Their body parameters, in order, are listed beside them.
  */
+export const PAYMENT_TEMPLATE_LANGUAGE = 'en';
+
 export const PAYMENT_TEMPLATES: Record<PaymentMessageKind, string> = {
   /** name, amount, description, URL */
   link: 'payment_link',
@@ -58,7 +61,7 @@ export function paymentMessage(
     type: 'template',
     content: {
       name: PAYMENT_TEMPLATES[kind],
-      language: { code: 'en' },
+      language: { code: PAYMENT_TEMPLATE_LANGUAGE },
       components: [{ type: 'body', parameters: p.map((t) => ({ type: 'text', text: t })) }],
     },
   };

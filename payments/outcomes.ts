@@ -3,7 +3,13 @@ import type { Store } from '../store';
 import type { PaymentLinkStatus, PaymentLinkDoc } from '../store/documents';
 import { eventDoc } from '../store/events';
 import type { Signals } from '../store/signals';
-import { paymentMessage, type PaymentMessageKind } from './messages';
+import { resolveTemplate } from '../templates/resolve';
+import {
+  PAYMENT_TEMPLATE_LANGUAGE,
+  PAYMENT_TEMPLATES,
+  paymentMessage,
+  type PaymentMessageKind,
+} from './messages';
 
 /** What `payment_link.*` events carry about the link. */
 export function paymentLinkEventData(link: PaymentLinkDoc): Record<string, unknown> {
@@ -53,6 +59,17 @@ export function paymentOutcomes({ store, signals }: { store: Store; signals: Sig
   async function send(link: PaymentLinkDoc, kind: PaymentMessageKind, n = 1): Promise<string> {
     const contact = await store.contacts.get(link.org_id, link.contact_id);
     const { type, content } = paymentMessage(kind, link, contact);
+    if (type === 'template') {
+      const r = await resolveTemplate(
+        store,
+        link.org_id,
+        link.account_id,
+        PAYMENT_TEMPLATES[kind],
+        PAYMENT_TEMPLATE_LANGUAGE,
+      );
+      // Unresolved, it goes as it is: Meta's refusal fails the message visibly.
+      if ('template' in r) content.language = { code: r.template.language };
+    }
     const id = paymentMessageId(link._id, kind, n);
     await store.sendQueue.enqueue(
       [

@@ -1,4 +1,4 @@
-import { resolveAccount } from '../accounts/resolve';
+import { assertConnected, resolveAccount } from '../accounts/resolve';
 import { randomUUID } from 'node:crypto';
 import { sha256Hex } from '../lib/crypto';
 import { IdempotencyKeyReusedError, NotFoundError, ValidationError } from '../lib/errors';
@@ -10,9 +10,11 @@ import { type MessageContentRequest, toMetaContent } from '../meta/messages';
 import { parameterMismatch } from '../meta/template-parameters';
 import { windowOpen } from '../meta/window';
 import type { Store } from '../store';
+import { sendableTemplate } from '../templates/resolve';
 import type { ContactDoc, MessageDoc } from '../store/documents';
 import type { Signals } from '../store/signals';
 import type { OutcomeWaiter } from './outcome-waiter';
+import { OUTSIDE_WINDOW } from './send-errors';
 
 /**
  * A message to one customer, named by exactly one of `to`, `user_id` or `contact_id`, from the
@@ -48,7 +50,7 @@ async function recipientOf(
 ): Promise<{ contact: ContactDoc | null; phone: string | null }> {
   const named = [req.to, req.user_id, req.contact_id].filter((v) => v !== undefined);
   if (named.length !== 1)
-    throw new ValidationError('give exactly one of to, user_id or contact_id');
+    throw new ValidationError('Invalid request: give exactly one of to, user_id or contact_id');
   if (req.contact_id !== undefined) {
     const contact = await store.contacts.get(orgId, req.contact_id);
     if (!contact) throw new NotFoundError(`Contact '${req.contact_id}' not found`);
@@ -79,26 +81,18 @@ export async function sendMessage(
   let { contact } = named;
 
   const account = await resolveAccount(store, orgId, req.whatsapp_account);
-  if (account.status === 'disconnected') {
-    throw new ValidationError('Account disconnected', 'account_disconnected');
-  }
+  assertConnected(account);
 
   const { type, content } = toMetaContent(req);
   if (req.type === 'template') {
     const { name, language, components } = req.template;
     const code = typeof language === 'string' ? language : language?.code;
-    const template = await store.templates.find(orgId, account._id, name, code);
-    if (!template || template.status !== 'APPROVED') {
-      throw new NotFoundError(
-        `Template '${name}' not found or not approved`,
-        'template_not_approved',
-      );
-    }
+    const template = await sendableTemplate(store, orgId, account._id, name, code);
     const mismatch = parameterMismatch(template, components);
     if (mismatch) throw new ValidationError(mismatch, 'template_parameters_mismatch');
     content.language = { code: template.language };
   } else if (!contact || !windowOpen(contact.last_inbound_at)) {
-    throw new ValidationError('Outside 24-hour window. Use a template message.', 'outside_window');
+    throw new ValidationError(OUTSIDE_WINDOW, 'outside_window');
   }
   if (!contact) {
     contact = await store.contacts.ensure(orgId, phone!, 'api');

@@ -7,6 +7,7 @@ import { parameterMismatch } from '../meta/template-parameters';
 import type { Store } from '../store';
 import type { AccountDoc, CampaignMessage } from '../store/documents';
 import type { NewSequence, SequenceStep, TemplateMessage } from '../store/contract/sequences';
+import { sendableTemplate } from '../templates/resolve';
 import type { SequenceRequest, StepMessageRequest } from './request';
 
 const PLACEHOLDER_HELP =
@@ -15,8 +16,8 @@ const PLACEHOLDER_HELP =
 
 /**
  * The checks a sequence passes before it is stored (or edited): the account can send, every
- * template is approved and given its parameters, every placeholder is known. Each failure is
- * a 400 naming the step.
+ * template is approved and given its parameters, every placeholder is known. Each failure names
+ * the step (a 400; a template or action not found, a 404).
  */
 export async function sequencePlan(
   store: Store,
@@ -72,19 +73,7 @@ async function checked(
   if (m.type === 'text') return toCampaignMessage(m, '');
   const { name, language: asked, components } = m.template;
   const code = typeof asked === 'string' ? asked : asked?.code;
-  const template = await store.templates.find(orgId, account._id, name, code);
-  if (!template) {
-    throw new ValidationError(
-      `${path}: template '${name}'${code ? ` (${code})` : ''} not found for this WhatsApp account`,
-      'template_not_found',
-    );
-  }
-  if (template.status !== 'APPROVED') {
-    throw new ValidationError(
-      `${path}: template '${name}' is ${template.status}, not APPROVED`,
-      'template_not_approved',
-    );
-  }
+  const template = await sendableTemplate(store, orgId, account._id, name, code, path);
   const mismatch = parameterMismatch(template, components);
   if (mismatch) throw new ValidationError(`${path}: ${mismatch}`, 'template_parameters_mismatch');
   return toCampaignMessage(m, template.language);

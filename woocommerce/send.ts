@@ -5,6 +5,7 @@ import { parameterMismatch } from '../meta/template-parameters';
 import type { WooStoreDoc, WooTemplateMapping } from '../store/contract/woocommerce';
 import type { ContactDoc } from '../store/documents';
 import type { Signals } from '../store/signals';
+import { resolveTemplate } from '../templates/resolve';
 import { wooOrderKey } from '../store/woocommerce';
 import { upsertCustomer } from './customer';
 import type { WooOrderRef } from './delivery';
@@ -84,17 +85,15 @@ export async function sendWooTemplate(
   const account = await store.accounts.resolve(ref.orgId, shop.account_id);
   if (!account) return { reason: 'No WhatsApp account to send from' };
   if (account.status === 'disconnected') return { reason: 'The WhatsApp account is disconnected' };
-  const template = await store.templates.find(
+  const resolved = await resolveTemplate(
+    store,
     ref.orgId,
     account._id,
     mapping.name,
     mapping.language,
   );
-  if (!template || template.status !== 'APPROVED') {
-    return {
-      reason: `Template '${mapping.name}' (${mapping.language}) not found or not approved`,
-    };
-  }
+  if ('refusal' in resolved) return { reason: resolved.message };
+  const { template } = resolved;
   const values = await parameterValues(order, shop, deps.sources ?? []);
   if (mapping.action_id) {
     const got = await actionValues(deps, mapping.action_id, ref.orgId, customer.contact, order);

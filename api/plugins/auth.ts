@@ -71,8 +71,9 @@ export const authPlugin = fp(
         const key = Array.isArray(header) ? header[0] : header;
         const doc = key ? await lookupKey(key) : null;
         if (!doc) return 'Invalid API key';
-        if (doc.revoked_at) return 'API key has been revoked';
-        if (doc.expires_at && doc.expires_at.getTime() <= Date.now()) return 'API key has expired';
+        if (doc.revoked_at) return 'Invalid API key: it has been revoked';
+        if (doc.expires_at && doc.expires_at.getTime() <= Date.now())
+          return 'Invalid API key: it has expired';
         return {
           kind: 'api_key',
           orgId: doc.org_id,

@@ -1,8 +1,8 @@
 import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { ValidationError } from '../../lib/errors';
 import { messageHistory } from '../../sending/message-history';
+import { failedSendError } from '../../sending/send-errors';
 import { sendMessage } from '../../sending/send-message';
 import type { MessageDoc } from '../../store/documents';
 import {
@@ -50,11 +50,21 @@ function messageView(m: MessageDoc) {
   };
 }
 
+/** The language a template message goes in (the account's variant of a bare `en`); null for others. */
+function languageUsed(m: MessageDoc): string | null {
+  const language = m.type === 'template' ? m.content.language : null;
+  return (language as { code?: string } | null)?.code ?? null;
+}
+
 /** Sent, failed (an error naming Meta's reason), or still queued (202). */
 function answer(reply: FastifyReply, m: MessageDoc) {
-  if (m.wamid) return ok({ message_id: m.wamid, id: m._id, status: 'sent' as const });
-  if (m.status === 'failed') throw new ValidationError(m.error?.message ?? 'Message failed');
-  return reply.code(202).send(ok({ message_id: null, id: m._id, status: 'queued' as const }));
+  const language_used = languageUsed(m);
+  if (m.wamid)
+    return ok({ message_id: m.wamid, id: m._id, status: 'sent' as const, language_used });
+  if (m.status === 'failed') throw failedSendError(m);
+  return reply
+    .code(202)
+    .send(ok({ message_id: null, id: m._id, status: 'queued' as const, language_used }));
 }
 
 export const messageRoutes: FastifyPluginAsyncZod = async (app) => {

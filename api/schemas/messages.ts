@@ -50,7 +50,11 @@ const Template = checked<TemplateRequest>()(
     language: z
       .union([z.string().min(2), z.object({ code: z.string().min(2) })])
       .optional()
-      .describe('Language code, like en or en_US; defaults to the template English variant'),
+      .describe(
+        'Language code, like en or en_US. A bare language with no template of its own takes ' +
+          "the account's only approved variant of it (language_used in the answer says which); " +
+          'several approved variants are a 400 listing them. Defaults to an English variant',
+      ),
     components: z.array(TemplateComponent).default([]),
   }),
 );
@@ -146,6 +150,13 @@ export const SendMessageResult = z.object({
   message_id: z.string().nullable().describe("Meta's id (wamid); null while still queued"),
   id: z.string().describe("Waflow's id of the message"),
   status: z.enum(['sent', 'queued']),
+  language_used: z
+    .string()
+    .nullable()
+    .describe(
+      "The template's language the message went in: the one asked for, or the account's only " +
+        'approved variant of it (en_US for en); null for messages that are not templates',
+    ),
 });
 
 export const PricingView = z

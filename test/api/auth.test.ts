@@ -49,7 +49,7 @@ describe('API key authentication', () => {
     const res = await me({ 'x-api-key': key });
     expect(res.statusCode).toBe(401);
     expect(res.json()).toEqual({
-      message: 'API key has expired',
+      message: 'Invalid API key: it has expired',
       status: 'error',
       code: 'unauthorized',
     });
@@ -68,7 +68,7 @@ describe('API key authentication', () => {
     const res = await me({ 'x-api-key': key });
     expect(res.statusCode).toBe(401);
     expect(res.json()).toEqual({
-      message: 'API key has been revoked',
+      message: 'Invalid API key: it has been revoked',
       status: 'error',
       code: 'unauthorized',
     });

@@ -242,20 +242,40 @@ describe('preflight', () => {
   it('refuses an unknown template', async () => {
     const message = await refused(
       body(tag, { message: { type: 'template', template: { name: 'nope', language: 'en_US' } } }),
+      404,
     );
-    expect(message).toBe("Template 'nope' (en_US) not found for this WhatsApp account");
+    expect(message).toBe(
+      "Template 'nope' not found or not approved: the WhatsApp account has none in en_US",
+    );
   });
 
   it('refuses a template in a language it does not have', async () => {
     const message = await refused(
       body(tag, { message: { type: 'template', template: { name: 'hello', language: 'de' } } }),
+      404,
     );
-    expect(message).toBe("Template 'hello' (de) not found for this WhatsApp account");
+    expect(message).toBe(
+      "Template 'hello' not found or not approved: the WhatsApp account has none in de",
+    );
   });
 
   it('refuses a template that is not approved', async () => {
     const payload = body(tag, { message: { ...saleMessage(), template: { name: 'draft_offer' } } });
-    expect(await refused(payload)).toBe("Template 'draft_offer' is PENDING, not APPROVED");
+    expect(await refused(payload)).toBe('Template not approved: draft_offer (en_US) is PENDING');
+  });
+
+  it("stores a bare language as the account's one approved variant of it", async () => {
+    const sale = saleMessage();
+    const campaign = await createCampaign(
+      body(tag, {
+        message: { ...sale, template: { ...sale.template, language: 'en' } },
+        scheduled_at: new Date(Date.now() + 86_400_000).toISOString(),
+      }),
+    );
+    expect(campaign.message).toMatchObject({
+      type: 'template',
+      template: { name: 'spring_sale', language: 'en_US' },
+    });
   });
 
   it('refuses parameters that do not match the template', async () => {

@@ -3,6 +3,23 @@ import { createMessagingHarness, type MessagingHarness } from '../support/messag
 let h: MessagingHarness;
 beforeAll(async () => {
   h = await createMessagingHarness();
+  // Regional variants only: the reference names templates by their bare language, "en".
+  const body = (text: string) => [{ type: 'BODY' as const, text }];
+  for (const [name, language, status] of [
+    ['shipping_update', 'en_US', 'APPROVED'],
+    ['seasonal_offer', 'en_US', 'APPROVED'],
+    ['seasonal_offer', 'en_GB', 'APPROVED'],
+    ['order_update', 'en_US', 'PENDING'],
+    ['order_update', 'en_GB', 'REJECTED'],
+  ] as const) {
+    h.sim.addTemplate(h.account.waba_id, {
+      name,
+      language,
+      status,
+      category: 'UTILITY',
+      components: body(`${name} in ${language}`),
+    });
+  }
   const sync = await h.call({ method: 'POST', url: '/api/templates/sync', payload: {} });
   expect(sync.statusCode).toBe(200);
 });
@@ -87,7 +104,13 @@ describe('POST /api/messages/send', () => {
     for (const type of ['message.sent', 'message.delivered', 'message.read']) {
       const mine = (await events(type)).filter((e) => e.data.message_id === message_id);
       expect(mine).toHaveLength(1);
-      expect(mine[0]!.data).toMatchObject({ message_id, to, type: 'template' });
+      expect(mine[0]!.data).toMatchObject({
+        message_id,
+        wamid: message_id,
+        id,
+        to,
+        type: 'template',
+      });
     }
   });
 
@@ -95,7 +118,7 @@ describe('POST /api/messages/send', () => {
     const res = await send({ to: newNumber(), type: 'text', text: 'Hello!' });
     expect(res.statusCode).toBe(400);
     expect(res.json()).toEqual({
-      message: 'Outside 24-hour window. Use a template message.',
+      message: 'Outside service window: Outside 24-hour window. Use a template message.',
       status: 'error',
       code: 'outside_window',
     });
@@ -151,23 +174,83 @@ describe('POST /api/messages/send', () => {
       'an unknown template',
       { name: 'no_such_template' },
       404,
-      "Template 'no_such_template' not found or not approved",
+      "Template 'no_such_template' not found or not approved: the WhatsApp account has none in en",
+      'template_not_found',
     ],
     [
       'a pending template',
       { name: 'promo_pending' },
-      404,
-      "Template 'promo_pending' not found or not approved",
+      400,
+      'Template not approved: promo_pending (en) is PENDING',
+      'template_not_approved',
     ],
-  ])('refuses %s', async (_what, template, status, message) => {
+  ])('refuses %s', async (_what, template, status, message, code) => {
     const res = await send({
       to: newNumber(),
       type: 'template',
       template: { language: 'en', ...template },
     });
     expect(res.statusCode).toBe(status);
-    expect(res.json()).toEqual({ message, status: 'error', code: 'template_not_approved' });
+    expect(res.json()).toEqual({ message, status: 'error', code });
     expect(sends()).toHaveLength(0);
+  });
+
+  describe('template language', () => {
+    const template = (name: string, language: string) => ({
+      to: newNumber(),
+      type: 'template',
+      template: { name, language },
+    });
+
+    it("sends a bare language in the account's one approved variant, and says which", async () => {
+      const res = await send(template('shipping_update', 'en'));
+      expect(res.statusCode).toBe(200);
+      expect(res.json().data).toMatchObject({ status: 'sent', language_used: 'en_US' });
+      expect(accepted()[0]!.body).toMatchObject({
+        template: { name: 'shipping_update', language: { code: 'en_US' } },
+      });
+    });
+
+    it('sends an exact language as it is', async () => {
+      const res = await send(template('seasonal_offer', 'en_GB'));
+      expect(res.statusCode).toBe(200);
+      expect(res.json().data.language_used).toBe('en_GB');
+      expect(accepted()[0]!.body).toMatchObject({ template: { language: { code: 'en_GB' } } });
+    });
+
+    it('refuses a bare language with several approved variants, listing them', async () => {
+      const res = await send(template('seasonal_offer', 'en'));
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toEqual({
+        message:
+          'Template language ambiguous: seasonal_offer is approved in en_GB, en_US; ' +
+          'name one of them as the language',
+        status: 'error',
+        code: 'template_language_ambiguous',
+      });
+      expect(sends()).toHaveLength(0);
+    });
+
+    it('refuses a bare language whose variants are not approved, naming their statuses', async () => {
+      const res = await send(template('order_update', 'en'));
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toEqual({
+        message:
+          'Template not approved: order_update (en_GB) is REJECTED, order_update (en_US) is PENDING',
+        status: 'error',
+        code: 'template_not_approved',
+      });
+      const exact = await send(template('order_update', 'en_US'));
+      expect(exact.json().message).toBe('Template not approved: order_update (en_US) is PENDING');
+      expect(sends()).toHaveLength(0);
+    });
+
+    it('answers language_used null for messages that are not templates', async () => {
+      const to = newNumber();
+      await customerWrites(to);
+      const res = await send({ to, type: 'text', text: 'Hi' });
+      expect(res.json().data.language_used).toBeNull();
+    });
   });
 
   it('refuses a template with the wrong parameter count, naming expected and given', async () => {
@@ -258,14 +341,23 @@ describe('POST /api/messages/send', () => {
     const to = newNumber();
     const res = await send(orderConfirmation(to));
     expect(res.statusCode).toBe(400);
-    expect(res.json().message).toBe('Recipient not on WhatsApp');
+    expect(res.json()).toEqual({
+      message: 'Recipient not on WhatsApp',
+      status: 'error',
+      code: 'message_failed',
+    });
     expect(sends()).toHaveLength(1);
     const failed = (await events('message.failed')).filter((e) => e.data.to === to);
     expect(failed).toHaveLength(1);
+    // Never accepted by Meta: receivers deduplicate by message_id, Waflow's own id here.
     expect(failed[0]!.data).toMatchObject({
+      message_id: failed[0]!.data.id,
+      wamid: null,
+      status: 'failed',
       error_code: 131026,
       error_message: 'Recipient not on WhatsApp',
     });
+    expect(failed[0]!.data.id).toEqual(expect.any(String));
     const stored = await h.app.store.messages.get(
       h.org.organization.id,
       failed[0]!.data.id as string,
@@ -314,7 +406,11 @@ describe('POST /api/messages/send', () => {
     });
     const res = await send(orderConfirmation(newNumber()));
     expect(res.statusCode).toBe(400);
-    expect(res.json().message).toBe('Account disconnected');
+    expect(res.json()).toEqual({
+      message: 'Account disconnected',
+      status: 'error',
+      code: 'account_disconnected',
+    });
     expect((await h.app.store.accounts.get(h.org.organization.id, h.account._id))?.status).toBe(
       'disconnected',
     );

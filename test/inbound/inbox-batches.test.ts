@@ -138,6 +138,8 @@ describe('Inbox batches', () => {
       expect(events.map((e) => e.type).sort()).toEqual(['message.delivered', 'message.read']);
       expect(events.find((e) => e.type === 'message.read')!.data).toEqual({
         message_id: m.wamid,
+        wamid: m.wamid,
+        id: m.id,
         to: '+16505551234',
         user_id: null,
         type: 'template',

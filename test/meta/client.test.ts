@@ -94,7 +94,7 @@ describe('Meta client', () => {
   it('words errors as the product documents them, with Meta details', async () => {
     handler = (_req, _body, res) =>
       json(res, 400, metaError(131047, '(#131047) Re-engagement message'));
-    expect((await failure(send())).message).toBe('Outside 24-hour window. Use a template message.');
+    expect((await failure(send())).message).toBe('Re-engagement message');
     handler = (_req, _body, res) =>
       json(res, 400, metaError(100, '(#100) Invalid parameter', 'Parameter to is missing'));
     expect((await failure(send())).message).toBe('Invalid parameter: Parameter to is missing');

@@ -113,19 +113,6 @@ describe('validation', () => {
     ],
     ['an unknown re-entry rule', { reentry: 'sometimes' }, 'reentry'],
     [
-      'an unknown template',
-      {
-        steps: [
-          {
-            delay: '0m',
-            type: 'anytime',
-            message: { type: 'template', template: { name: 'nope', language: 'en' } },
-          },
-        ],
-      },
-      "steps.0.message: template 'nope'",
-    ],
-    [
       'an unknown placeholder',
       { steps: [{ delay: '1h', type: '24h', message: { type: 'text', text: 'Hi {{nick}}' } }] },
       'unknown placeholder {{nick}}',
@@ -136,6 +123,37 @@ describe('validation', () => {
     expect(res.statusCode).toBe(400);
     expect(res.json()).toMatchObject({ status: 'error' });
     expect(res.json().message).toContain(named);
+  });
+
+  const templateStep = (name: string, language: string) => ({
+    steps: [
+      { delay: '0m', type: 'anytime', message: { type: 'template', template: { name, language } } },
+    ],
+  });
+
+  it('refuses an unknown template with a 404 naming its step', async () => {
+    const res = await h.call({
+      method: 'POST',
+      url: '/api/sequences',
+      payload: body(templateStep('nope', 'en')),
+    });
+    expect(res.statusCode).toBe(404);
+    expect(res.json()).toEqual({
+      message:
+        "Template 'nope' not found or not approved: the WhatsApp account has none in en (steps.0.message)",
+      status: 'error',
+      code: 'template_not_found',
+    });
+  });
+
+  it("stores a bare language as the account's one approved variant of it", async () => {
+    // The simulator's hello_world exists in en_US only.
+    const { id } = await create(templateStep('hello_world', 'en'));
+    const res = await h.call({ method: 'GET', url: `/api/sequences/${id}` });
+    expect(res.json().data.steps[0].message.template).toMatchObject({
+      name: 'hello_world',
+      language: 'en_US',
+    });
   });
 
   it('answers 404 for a sequence of nobody, and 400 for an empty subscribe', async () => {

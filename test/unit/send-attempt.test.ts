@@ -27,7 +27,7 @@ describe('what a send attempt comes to, by Meta error code', () => {
   it.each([
     [130472, /marketing message experiment/],
     [131026, /Recipient not on WhatsApp/],
-    [131047, /Outside 24-hour window/],
+    [131047, /^Re-engagement message/],
     [131051, /Unsupported message type/],
   ])('%i is final, never retried, with its reason', async (code, text) => {
     const attempt = await attemptSend(refusing(code).meta, account, 't', message);

@@ -238,14 +238,24 @@ it('delivers every event type whose code path exists, in the reference shape', a
   for (const status of ['sent', 'delivered', 'read'] as const) {
     expect(hooks[`message.${status}`].payload.data).toMatchObject({
       message_id: replyWamid,
+      wamid: replyWamid,
+      id: reply.json().data.id,
       to: customerA,
       type: 'text',
       status,
     });
   }
-  // Refused before Meta gave it a wamid: the message is known by Waflow's own id only.
+  // Refused before Meta gave it a wamid: message_id, what receivers deduplicate by, is
+  // Waflow's own id, the one the send answered with.
+  const failedId = hooks['message.failed'].payload.data.id as string;
+  expect(await h.app.store.messages.get(h.org.organization.id, failedId)).toMatchObject({
+    status: 'failed',
+    wamid: null,
+  });
   expect(hooks['message.failed'].payload.data).toMatchObject({
-    message_id: null,
+    message_id: failedId,
+    wamid: null,
+    status: 'failed',
     to: customerA,
     error_code: 131026,
     error_message: 'Recipient not on WhatsApp',
