@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { tsToMs } from '@temporalio/common/lib/time';
-import pg from 'pg';
+import type pg from 'pg';
 import { configEnv, type Config } from '../lib/config';
 import { randomToken } from '../lib/crypto';
 import { sandboxWabaId } from '../lib/sandbox-ids';
@@ -28,6 +28,7 @@ import {
   positiveInt,
   row,
   RssPeaks,
+  sqlPool,
   startInfrastructure,
   tail,
   UsageError,
@@ -768,18 +769,6 @@ function printSummary(all: SettingFigures[], recipients: number, command: string
 /** Exactly once, and every campaign completed: anything else is a failure. */
 const broken = (f: SettingFigures) =>
   f.status !== 'completed' || f.sends.duplicates + f.sends.lost + f.sends.unknown > 0;
-
-/** A pool of its own for the seeding and the probes; closed before the schema drops. */
-function sqlPool(resources: Resources, config: Config): pg.Pool {
-  const sql = new pg.Pool({
-    connectionString: config.postgres.url,
-    max: 2,
-    options: `-c search_path=${config.postgres.schema}`,
-  });
-  sql.on('error', () => {});
-  resources.add(() => sql.end());
-  return sql;
-}
 
 async function temporalClient(resources: Resources, config: Config): Promise<Client> {
   const connection = await Connection.connect({ address: config.temporal.address });

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import pg from 'pg';
+import type pg from 'pg';
 import { Agent, request } from 'undici';
 import { configEnv, type Config } from '../lib/config';
 import { randomToken } from '../lib/crypto';
@@ -28,6 +28,7 @@ import {
   parseFlags,
   positiveInt,
   row,
+  sqlPool,
   startInfrastructure,
   tail,
   type Probe,
@@ -813,18 +814,6 @@ function options(argv: string[]): Options {
     only: only as Phase[],
     profile: flags.profile ? resolve(flags.profile) : null,
   };
-}
-
-/** A pool of its own for the probes no store method answers; closed before the schema drops. */
-function sqlPool(resources: Resources, config: Config): pg.Pool {
-  const sql = new pg.Pool({
-    connectionString: config.postgres.url,
-    max: 2,
-    options: `-c search_path=${config.postgres.schema}`,
-  });
-  sql.on('error', () => {});
-  resources.add(() => sql.end());
-  return sql;
 }
 
 /** Every server in its own process, the organization, its numbers and synced templates. */

@@ -469,6 +469,18 @@ export function machineCpuSeconds(): number | null {
   }
 }
 
+/** A pool of the benchmark's own on the store's schema, for seeding and probes; closed at the end. */
+export function sqlPool(resources: Resources, config: Config): pg.Pool {
+  const sql = new pg.Pool({
+    connectionString: config.postgres.url,
+    max: 2,
+    options: `-c search_path=${config.postgres.schema}`,
+  });
+  sql.on('error', () => {});
+  resources.add(() => sql.end());
+  return sql;
+}
+
 /**
  * CPU used by each named process between two readings: on a machine this small, where the
  * cores go says more than any latency figure.
