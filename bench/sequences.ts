@@ -2,7 +2,6 @@ import { availableParallelism } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
-import pg from 'pg';
 import { configEnv } from '../lib/config';
 import { freePort } from '../scripts/infra';
 import { provisionOrganization } from '../scripts/provision';
@@ -17,6 +16,7 @@ import {
   positiveInt,
   readCpu,
   rssBytes,
+  sqlPool,
   startInfrastructure,
   sum,
   tail,
@@ -113,13 +113,7 @@ async function main(argv: string[], resources: Resources): Promise<number> {
     ['serve', 'simulator'],
     { port: Number(new URL(simUrl).port), accessToken, appSecret } satisfies SimRequest,
   );
-  const sql = new pg.Pool({
-    connectionString: config.postgres.url,
-    max: 2,
-    options: `-c search_path=${config.postgres.schema}`,
-  });
-  sql.on('error', () => {});
-  resources.add(() => sql.end());
+  const sql = sqlPool(resources, config);
   const database = await openStore(config);
   resources.add(() => database.close());
   const p = await provisionOrganization(
