@@ -6,6 +6,7 @@ import { Webhook } from 'standardwebhooks';
 import { webhookActivities } from '../../activities/webhooks';
 import { openStore, type Store, type StoreHandle } from '../../store';
 import type { EventDoc } from '../../store/documents';
+import { eventDoc } from '../../store/events';
 import { createDeliverer } from '../../webhooks/deliverer';
 import { createWebhookDispatcher, type WebhookDispatcher } from '../../webhooks/dispatcher';
 import { endpointDirectory } from '../../webhooks/endpoint-directory';
@@ -136,6 +137,15 @@ function deliveryInput(
     ...changes,
   };
 }
+
+/** The event the dispatcher tests hand over: a contact created, under the given id. */
+const contactCreated = (orgId: string, eventId: string): EventDoc =>
+  eventDoc(orgId, {
+    id: eventId,
+    type: 'contact.created',
+    timestamp: new Date(),
+    data: { id: 'contact-1', phone_number: '+14155550100' },
+  });
 
 function startWorkflow(input: WebhookDeliveryInput): Promise<WorkflowHandle> {
   return env.client.workflow.start<typeof webhookDeliveryWorkflow>('webhookDeliveryWorkflow', {
@@ -379,14 +389,7 @@ describe('webhook delivery workflow on the time-skipping server', () => {
   it('hands a failed inline first attempt to the workflow, exactly once', async () => {
     const ep = await newEndpoint(['contact.created']);
     const eventId = `evt_${randomUUID()}`;
-    const event: EventDoc = {
-      _id: eventId,
-      org_id: ep.orgId,
-      type: 'contact.created',
-      timestamp: new Date(),
-      data: { id: 'contact-1', phone_number: '+14155550100' },
-      created_at: new Date(),
-    };
+    const event = contactCreated(ep.orgId, eventId);
     answerInTurn(receiver, eventId, [{ status: 500 }, { status: 200 }]);
     handedOff.length = 0;
 
@@ -457,14 +460,7 @@ describe('webhook delivery workflow on the time-skipping server', () => {
       log: quiet,
     });
 
-    const event: EventDoc = {
-      _id: eventId,
-      org_id: ep.orgId,
-      type: 'contact.created',
-      timestamp: new Date(),
-      data: { id: 'contact-1', phone_number: '+14155550100' },
-      created_at: new Date(),
-    };
+    const event = contactCreated(ep.orgId, eventId);
     expect(await configured.dispatch([event])).toBe(1);
 
     expect(started).toEqual([
@@ -513,14 +509,7 @@ describe('webhook delivery workflow on the time-skipping server', () => {
       const ep = await newEndpoint(['contact.created']);
       const eventId = `evt_${randomUUID()}`;
       answerInTurn(receiver, eventId, [{ status: 500 }]);
-      const event: EventDoc = {
-        _id: eventId,
-        org_id: ep.orgId,
-        type: 'contact.created',
-        timestamp: new Date(),
-        data: { id: 'contact-1', phone_number: '+14155550100' },
-        created_at: new Date(),
-      };
+      const event = contactCreated(ep.orgId, eventId);
       expect(await engine.dispatcher.dispatch([event])).toBe(1);
 
       const handle = env.client.workflow.getHandle(
