@@ -4,6 +4,8 @@ import type { NewMessage, StatusUpdate } from '../store/contract/messages';
 import type { ClaimedSend } from '../store/contract/send-queue';
 import { eventDoc } from '../store/events';
 import { sentEvent } from '../sending/message-events';
+import type { PhoneNumber } from '../sim/meta/state';
+import { statusPayload } from '../sim/meta/statuses';
 import {
   CpuMeter,
   parseFlags,
@@ -92,35 +94,25 @@ function newMessages(orgId: string, accountId: string, count: number): NewMessag
   }));
 }
 
-/** A status webhook as Meta sends it, for the stored body. */
-function statusBody(m: NewMessage, wamid: string, status: string): string {
-  return JSON.stringify({
-    object: 'whatsapp_business_account',
-    entry: [
-      {
-        id: '200000000000001',
-        changes: [
-          {
-            field: 'messages',
-            value: {
-              messaging_product: 'whatsapp',
-              metadata: { display_phone_number: '15550000001', phone_number_id: '100000000000001' },
-              statuses: [
-                {
-                  id: wamid,
-                  status,
-                  timestamp: String(Math.floor(Date.now() / 1000)),
-                  recipient_id: m.phone_number,
-                  biz_opaque_callback_data: m._id,
-                  pricing: PRICING,
-                },
-              ],
-            },
-          },
-        ],
-      },
-    ],
-  });
+/** The number the statuses are for, as the simulator describes it. */
+const NUMBER: PhoneNumber = {
+  id: '100000000000001',
+  wabaId: '200000000000001',
+  displayPhoneNumber: '15550000001',
+};
+
+/** A status webhook as the simulator posts it (Meta's shape), for the stored body. */
+function statusBody(m: NewMessage, wamid: string, status: (typeof STATUSES)[number]): string {
+  const accepted = {
+    wamid,
+    number: NUMBER,
+    waId: m.phone_number!,
+    userId: null,
+    category: 'utility',
+    bizOpaqueCallbackData: m._id,
+    outsideWindow: false,
+  };
+  return JSON.stringify(statusPayload(accepted, status, Date.now()));
 }
 
 type Costs = Record<string, { postgres: number; driver: number }>;
@@ -237,12 +229,12 @@ async function main(argv: string[], resources: Resources): Promise<number> {
   const org = await store.organizations.create('bench');
   const account = await store.accounts.create(org._id, {
     name: 'bench',
-    phoneNumberId: '100000000000001',
-    wabaId: '200000000000001',
+    phoneNumberId: NUMBER.id,
+    wabaId: NUMBER.wabaId,
     accessToken: 'bench',
     appSecret: 'bench',
     verifyToken: 'bench',
-    displayPhoneNumber: '+15550000001',
+    displayPhoneNumber: `+${NUMBER.displayPhoneNumber}`,
   });
   const meter = new CpuMeter({ postgres: servers.postgres!, driver: process.pid });
   const rounds = Math.max(o.settles.length, o.statuses.length);
