@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
 import type pg from 'pg';
-import { row } from './support';
+import { parentPid, processCpuSeconds, row } from './support';
 
 /** Statements and Temporal operations printed per phase. */
 const TOP = 8;
@@ -9,34 +8,6 @@ const TEMPORAL_COUNTERS = ['service_requests', 'persistence_requests'];
 const STATS_LAG_MS = 1_500;
 
 type Counts = Map<string, number>;
-
-/** Linux's clock ticks per second, the unit of /proc/<pid>/stat's CPU times. */
-const CLOCK_TICKS = 100;
-
-/** /proc/<pid>/stat's fields after the command, numbered from the state (field 3) as 0. */
-function statFields(pid: number): string[] | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  } catch {
-    return null;
-  }
-}
-
-const ticksMs = (...ticks: (string | undefined)[]) =>
-  (ticks.reduce((a, t) => a + Number(t ?? 0), 0) * 1000) / CLOCK_TICKS;
-
-/** A process's user and system CPU so far, in ms (0 once it is gone). */
-function processCpuMs(pid: number): number {
-  const f = statFields(pid);
-  return f ? ticksMs(f[11], f[12]) : 0;
-}
-
-/** The CPU of a process's children that ended (and were waited for), in ms. */
-function endedChildrenCpuMs(pid: number): number {
-  const f = statFields(pid);
-  return f ? ticksMs(f[13], f[14]) : 0;
-}
 
 /** PostgreSQL's write-ahead log so far (pg_stat_wal). */
 interface Wal {
@@ -219,15 +190,14 @@ export class PhaseProfiler {
        FROM pg_stat_activity`,
     );
     const sessions: Sessions = new Map(
-      rows.map((r) => [r.pid, { who: r.who, cpuMs: processCpuMs(r.pid) }]),
+      rows.map((r) => [r.pid, { who: r.who, cpuMs: (processCpuSeconds(r.pid)?.own ?? 0) * 1000 }]),
     );
     // Autovacuum workers and closed connections come and go between readings: the server's
     // main process holds what they spent once they end. (-1: no process has that pid.)
     const own = rows.find((r) => r.own);
-    const postmaster = own ? Number(statFields(own.pid)?.[1]) : NaN;
-    if (Number.isInteger(postmaster)) {
-      sessions.set(-1, { who: 'ended processes', cpuMs: endedChildrenCpuMs(postmaster) });
-    }
+    const postmaster = own ? parentPid(own.pid) : null;
+    const ended = postmaster === null ? null : processCpuSeconds(postmaster);
+    if (ended) sessions.set(-1, { who: 'ended processes', cpuMs: ended.endedChildren * 1000 });
     return sessions;
   }
 

@@ -412,6 +412,10 @@ async function mongoProbe(resources: Resources, uri: string, dbName: string): Pr
 
 let clockTicks: number | null = null;
 
+/** Linux's clock ticks a second, the unit of /proc/<pid>/stat's CPU times. */
+const ticksPerSecond = () =>
+  (clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' })) || 100);
+
 /** Fields of /proc/<pid>/stat after the command name, which may hold spaces and parentheses. */
 function procStat(pid: number | string): string[] {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -424,7 +428,7 @@ function procStat(pid: number | string): string[] {
  */
 function cpuSeconds(target: Metered): number | null {
   try {
-    clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' })) || 100;
+    const clockTicks = ticksPerSecond();
     const ticks = (f: string[], withChildren: boolean) =>
       Number(f[11]) + Number(f[12]) + (withChildren ? Number(f[13]) + Number(f[14]) : 0);
     if (typeof target === 'number') return ticks(procStat(target), false) / clockTicks;
@@ -445,6 +449,32 @@ function cpuSeconds(target: Metered): number | null {
 }
 
 /**
+ * A process's own CPU time (user + system, seconds) so far, and that of its children that ended
+ * (and were waited for); null once it is gone or where /proc is missing.
+ */
+export function processCpuSeconds(pid: number): { own: number; endedChildren: number } | null {
+  try {
+    const f = procStat(pid);
+    const t = ticksPerSecond();
+    return {
+      own: (Number(f[11]) + Number(f[12])) / t,
+      endedChildren: (Number(f[13]) + Number(f[14])) / t,
+    };
+  } catch {
+    return null;
+  }
+}
+
+/** The parent of a process; null once it is gone or where /proc is missing. */
+export function parentPid(pid: number): number | null {
+  try {
+    return Number(procStat(pid)[1]);
+  } catch {
+    return null;
+  }
+}
+
+/**
  * CPU time (user + system, seconds) every process on the machine has used so far, exited ones
  * included through their parents, to tell the benchmark's own use from others'. Counted the way
  * `CpuMeter` counts (the machine-wide figures of /proc/stat are sampled differently and disagree
@@ -452,7 +482,7 @@ function cpuSeconds(target: Metered): number | null {
  */
 export function machineCpuSeconds(): number | null {
   try {
-    clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' })) || 100;
+    const clockTicks = ticksPerSecond();
     let total = 0;
     for (const entry of readdirSync('/proc')) {
       if (!/^\d+$/.test(entry)) continue;
