@@ -1,4 +1,5 @@
 import { mapStrings } from '../lib/map-strings';
+import { fillPlaceholders, placeholdersIn, placeholderText } from '../lib/placeholders';
 import type { CampaignMessage, ContactDoc } from '../store/documents';
 import type { MetaContent } from '../meta/messages';
 
@@ -7,7 +8,6 @@ import type { MetaContent } from '../meta/messages';
  * `{{custom_fields.<key>}}` and, with an action, `{{action.<key>}}`, each with an optional default after a bar (`{{name | there}}`).
  * Whitespace inside the braces is ignored.
  */
-const PLACEHOLDER = /\{\{([^{}|]*)(?:\|([^{}]*))?\}\}/g;
 const FIELDS = new Set(['name', 'phone_number', 'email', 'stage']);
 const CUSTOM_FIELD = /^custom_fields\.([^.]+)$/;
 /** `{{action.<key>}}`: a value of the result of the campaign's action for this contact. */
@@ -15,19 +15,6 @@ const ACTION_FIELD = /^action\.([^.]+)$/;
 
 /** Values an action gave one recipient (actions/contact-values.ts). */
 export type ActionValues = Record<string, string>;
-
-interface Placeholder {
-  key: string;
-  /** The default after the bar; undefined when there is no bar. */
-  fallback: string | undefined;
-}
-
-function placeholders(text: string): Placeholder[] {
-  return Array.from(text.matchAll(PLACEHOLDER), (m) => ({
-    key: (m[1] ?? '').trim(),
-    fallback: m[2]?.trim(),
-  }));
-}
 
 function known(key: string): boolean {
   return FIELDS.has(key) || CUSTOM_FIELD.test(key) || ACTION_FIELD.test(key);
@@ -46,11 +33,7 @@ function valueOf(contact: ContactDoc, key: string, actionValues?: ActionValues):
   } else if (FIELDS.has(key)) {
     value = contact[key as 'name' | 'phone_number' | 'email' | 'stage'];
   }
-  if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
-    return null;
-  }
-  const text = String(value);
-  return text.trim() === '' ? null : text;
+  return placeholderText(value);
 }
 
 /** Every string of a message (the text, or each string inside the template's components). */
@@ -68,24 +51,20 @@ function strings(message: CampaignMessage): string[] {
 
 function fill(text: string, contact: ContactDoc, actionValues?: ActionValues): string {
   // Unknown placeholders are refused before a campaign is created; kept as written here.
-  return text.replace(PLACEHOLDER, (match, key: string, fallback: string | undefined) =>
-    known(key.trim())
-      ? (valueOf(contact, key.trim(), actionValues) ?? fallback?.trim() ?? '')
-      : match,
-  );
+  return fillPlaceholders(text, known, (key) => valueOf(contact, key, actionValues));
 }
 
 /** Whether the message has `{{action.<key>}}` placeholders. */
 export function usesActionValues(message: CampaignMessage): boolean {
   return strings(message)
-    .flatMap(placeholders)
+    .flatMap(placeholdersIn)
     .some((p) => ACTION_FIELD.test(p.key));
 }
 
 /** Placeholders the message uses that name no contact field, each once, in order. */
 export function placeholderProblems(message: CampaignMessage): string[] {
   const unknown = strings(message)
-    .flatMap(placeholders)
+    .flatMap(placeholdersIn)
     .filter((p) => !known(p.key) || (!message.action_id && ACTION_FIELD.test(p.key)))
     .map((p) =>
       known(p.key)
@@ -106,7 +85,7 @@ export function missingPlaceholders(
   actionValues?: ActionValues,
 ): string[] {
   const missing = strings(message)
-    .flatMap(placeholders)
+    .flatMap(placeholdersIn)
     .filter(
       (p) =>
         known(p.key) && p.fallback === undefined && valueOf(contact, p.key, actionValues) === null,

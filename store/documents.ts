@@ -195,7 +195,14 @@ export interface MessageDoc {
   /** The message object as sent to or received from Meta. */
   content: Record<string, unknown>;
   origin:
-    'api' | 'campaign' | 'sequence' | 'payment_link' | 'woocommerce' | 'custom_action' | 'whatsapp';
+    | 'api'
+    | 'campaign'
+    | 'sequence'
+    | 'automation'
+    | 'payment_link'
+    | 'woocommerce'
+    | 'custom_action'
+    | 'whatsapp';
   origin_id: string | null;
   /** Fingerprint of the API request, when sent with an Idempotency-Key. */
   request_hash: string | null;
@@ -459,7 +466,7 @@ export type ActionRunOutcome =
 
 /** Who ran an action: an API key or session, a campaign, a workflow step. */
 export interface ActionCaller {
-  type: 'api' | 'campaign' | 'sequence' | 'woocommerce' | 'workflow';
+  type: 'api' | 'campaign' | 'sequence' | 'woocommerce' | 'workflow' | 'automation';
   id: string | null;
 }
 

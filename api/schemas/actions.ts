@@ -115,7 +115,7 @@ export const RunsQuery = z
 export const RunRecordView = z.object({
   id: z.string(),
   caller: z.object({
-    type: z.enum(['api', 'campaign', 'sequence', 'woocommerce', 'workflow']),
+    type: z.enum(['api', 'campaign', 'sequence', 'woocommerce', 'workflow', 'automation']),
     id: z.string().nullable(),
   }),
   outcome: z.enum(['ok', 'syntax', 'runtime', 'timeout', 'memory', 'output', 'busy', 'crashed']),
