@@ -16,7 +16,7 @@ import {
   type PaymentLinkWorkflow,
   paymentLinkWorkflowId,
 } from '../workflows/contracts/payment-link';
-import { defaultGateway, gatewaySupports, SUPPORTED_CURRENCIES } from './currencies';
+import { defaultGateway, paymentTermsProblem } from './currencies';
 import { GATEWAY_NAMES } from './gateways';
 
 /** A payment link to create and send: to a contact, by its id, phone number or user id. */
@@ -48,6 +48,9 @@ export interface CreatePaymentLinkDeps {
 
 const MINUTE = 60_000;
 
+/** How long a link may stay payable, in minutes: 15 minutes to 48 hours. */
+export const LINK_EXPIRY_MINUTES = { min: 15, max: 48 * 60 } as const;
+
 /**
  * Creates a payment link and starts its workflow, which creates it at the gateway and sends it.
  * With an idempotency key, repeating the same request returns the first link (a different
@@ -60,15 +63,9 @@ export async function createPaymentLink(
   idempotencyKey?: string,
 ): Promise<PaymentLinkDoc> {
   const { store, log } = deps;
-  if (!SUPPORTED_CURRENCIES.includes(body.currency)) {
-    throw new ValidationError(
-      `currency: '${body.currency}' is not supported; use one of ${SUPPORTED_CURRENCIES.join(', ')}`,
-    );
-  }
+  const terms = paymentTermsProblem(body.amount, body.currency, body.gateway);
+  if (terms) throw new ValidationError(terms);
   const gateway = body.gateway ?? defaultGateway(body.currency);
-  if (!gatewaySupports(gateway, body.currency)) {
-    throw new ValidationError(`currency: ${GATEWAY_NAMES[gateway]} does not take ${body.currency}`);
-  }
   const expiresInMs = body.expires_in_minutes * MINUTE;
   const remindAfterMs =
     body.reminder_after_minutes === null

@@ -10,18 +10,15 @@ import { UserId } from './user-id';
 
 export const MAX_BULK_CONTACTS = 1_000;
 
-const Label = z.string().trim().min(1).max(100);
+/** A tag or stage: trimmed, 1 to 100 characters. */
+export const Label = z.string().trim().min(1).max(100);
+
+export const CustomFieldKey = z
+  .string()
+  .regex(/^[^.$][^.]{0,63}$/, 'a key has 1 to 64 characters, no dots, and does not start with $');
 
 const CustomFields = z
-  .record(
-    z
-      .string()
-      .regex(
-        /^[^.$][^.]{0,63}$/,
-        'a key has 1 to 64 characters, no dots, and does not start with $',
-      ),
-    z.union([z.string().max(2_000), z.number(), z.boolean(), z.null()]),
-  )
+  .record(CustomFieldKey, z.union([z.string().max(2_000), z.number(), z.boolean(), z.null()]))
   .refine((fields) => Object.keys(fields).length <= 100, 'at most 100 custom fields')
   .describe('A flat object of string, number, boolean or null values');
 

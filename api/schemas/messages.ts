@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { INTERACTIVE_LIMITS as LIMITS } from '../../meta/interactive';
 import type { MediaRequest, TemplateComponentRequest, TemplateRequest } from '../../meta/messages';
 import type { MessageHistoryRequest } from '../../sending/message-history';
 import type { SendMessageRequest } from '../../sending/send-message';
@@ -9,7 +10,7 @@ import { UserId } from './user-id';
 
 const HttpsUrl = z.url({ protocol: /^https$/, error: 'must be an HTTPS URL' });
 
-const Media = checked<MediaRequest>()(
+export const Media = checked<MediaRequest>()(
   z
     .object({
       url: HttpsUrl.optional(),
@@ -63,7 +64,10 @@ const Text = z.object({ body: z.string().min(1).max(4096), preview_url: z.boolea
 
 const ReplyButton = z.object({
   type: z.literal('reply'),
-  reply: z.object({ id: z.string().min(1).max(256), title: z.string().min(1).max(20) }),
+  reply: z.object({
+    id: z.string().min(1).max(256),
+    title: z.string().min(1).max(LIMITS.buttonTitle),
+  }),
 });
 
 const InteractiveBody = { body: z.object({ text: z.string().min(1).max(1024) }) };
@@ -72,12 +76,14 @@ const InteractiveExtras = {
   footer: z.object({ text: z.string().max(60) }).optional(),
 };
 
-const Interactive = z.discriminatedUnion('type', [
+export const Interactive = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('button'),
     ...InteractiveBody,
     ...InteractiveExtras,
-    action: z.object({ buttons: z.array(ReplyButton).min(1).max(3, 'at most 3 buttons') }),
+    action: z.object({
+      buttons: z.array(ReplyButton).min(1).max(LIMITS.buttons, `at most ${LIMITS.buttons} buttons`),
+    }),
   }),
   z.object({
     type: z.literal('list'),
@@ -93,7 +99,7 @@ const Interactive = z.discriminatedUnion('type', [
               .array(
                 z.object({
                   id: z.string().min(1).max(200),
-                  title: z.string().min(1).max(24),
+                  title: z.string().min(1).max(LIMITS.rowTitle),
                   description: z.string().max(72).optional(),
                 }),
               )
@@ -101,9 +107,9 @@ const Interactive = z.discriminatedUnion('type', [
           }),
         )
         .min(1)
-        .max(10)
-        .refine((s) => s.reduce((n, sec) => n + sec.rows.length, 0) <= 10, {
-          error: 'at most 10 rows in all sections together',
+        .max(LIMITS.sections)
+        .refine((s) => s.reduce((n, sec) => n + sec.rows.length, 0) <= LIMITS.rows, {
+          error: `at most ${LIMITS.rows} rows in all sections together`,
         }),
     }),
   }),

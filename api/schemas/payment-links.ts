@@ -1,12 +1,25 @@
 import { z } from 'zod';
-import { formatAmount, SUPPORTED_CURRENCIES } from '../../payments/currencies';
+import { formatAmount, MAX_AMOUNT, SUPPORTED_CURRENCIES } from '../../payments/currencies';
 import type { PaymentLinkDoc } from '../../store/documents';
-import type { CreatePaymentLinkRequest } from '../../payments/create-link';
+import { LINK_EXPIRY_MINUTES, type CreatePaymentLinkRequest } from '../../payments/create-link';
 import { checked, NextCursor, Timestamp } from './common';
 import { DefaultCountry } from './country';
 import { UserId } from './user-id';
 
 const STATUSES = ['created', 'paid', 'failed', 'expired', 'cancelled'] as const;
+
+export const Amount = z
+  .number()
+  .int('amount must be an integer number of minor units')
+  .positive('amount must be positive')
+  .max(MAX_AMOUNT)
+  .describe("In the currency's minor unit: paise for INR, cents for USD (49900 is ₹499.00)");
+
+export const Currency = z
+  .string()
+  .regex(/^[A-Za-z]{3}$/, 'must be a 3-letter ISO 4217 code')
+  .transform((c) => c.toUpperCase())
+  .describe(`One of ${SUPPORTED_CURRENCIES.join(', ')}`);
 
 export const CreatePaymentLinkBody = checked<CreatePaymentLinkRequest>()(
   z
@@ -22,17 +35,8 @@ export const CreatePaymentLinkBody = checked<CreatePaymentLinkRequest>()(
         'Or their business-scoped user id (BSUID), for customers with no number',
       ),
       default_country: DefaultCountry,
-      amount: z
-        .number()
-        .int('amount must be an integer number of minor units')
-        .positive('amount must be positive')
-        .max(99_999_999)
-        .describe("In the currency's minor unit: paise for INR, cents for USD (49900 is ₹499.00)"),
-      currency: z
-        .string()
-        .regex(/^[A-Za-z]{3}$/, 'must be a 3-letter ISO 4217 code')
-        .transform((c) => c.toUpperCase())
-        .describe(`One of ${SUPPORTED_CURRENCIES.join(', ')}`),
+      amount: Amount,
+      currency: Currency,
       description: z.string().trim().min(1).max(255).describe('What the payment is for'),
       gateway: z
         .enum(['stripe', 'razorpay'])
@@ -41,8 +45,8 @@ export const CreatePaymentLinkBody = checked<CreatePaymentLinkRequest>()(
       expires_in_minutes: z
         .number()
         .int()
-        .min(15)
-        .max(48 * 60)
+        .min(LINK_EXPIRY_MINUTES.min)
+        .max(LINK_EXPIRY_MINUTES.max)
         .default(24 * 60)
         .describe('15 minutes to 48 hours; default 24 hours'),
       reminder_after_minutes: z
