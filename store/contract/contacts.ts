@@ -27,6 +27,8 @@ export interface ContactListQuery {
  */
 export interface ContactRepository {
   get(orgId: string, id: string): Promise<ContactDoc | null>;
+  /** The organization's contacts with these ids, in no particular order; unknown ids are left out. */
+  getMany(orgId: string, ids: readonly string[]): Promise<ContactDoc[]>;
   findByPhone(orgId: string, phone: string): Promise<ContactDoc | null>;
   findByUserId(orgId: string, userId: string): Promise<ContactDoc | null>;
   /** Newest first; `total` counts every contact the filters match. */

@@ -1,6 +1,11 @@
 import type { Signals } from '../signals';
 import type { WooDeliveryRepository, WooOrderRepository, WooStoreRepository } from './woocommerce';
 import type { AccountRepository, TemplateRepository } from './accounts';
+import type {
+  AutomationInputRepository,
+  AutomationRepository,
+  AutomationRunRepository,
+} from './automations';
 import type { ActionRepository } from './actions';
 import type { CampaignRepository } from './campaigns';
 import type { ContactRepository, TransferRepository } from './contacts';
@@ -62,6 +67,9 @@ export interface Store {
   paymentEvents: PaymentEventRepository;
   sequences: SequenceRepository;
   sequenceSubscriptions: SubscriptionRepository;
+  automations: AutomationRepository;
+  automationRuns: AutomationRunRepository;
+  automationInputs: AutomationInputRepository;
 }
 
 /** An open store with its connection: what processes hold and close. */

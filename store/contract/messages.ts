@@ -47,6 +47,16 @@ export interface MessageRepository {
   ): Promise<{ users: number; oldest: Date | null }>;
   /** Which of these contacts such messages of these accounts reached since `since`. */
   reachedAmong(accountIds: string[], since: Date, contactIds: string[]): Promise<string[]>;
+  /**
+   * When the newest outbound message of this origin and origin id to the contact was created,
+   * a failed one aside (the contact never got it); null when there is none.
+   */
+  lastSentAt(
+    orgId: string,
+    contactId: string,
+    origin: MessageDoc['origin'],
+    originId: string,
+  ): Promise<Date | null>;
   /** A contact's messages, newest first, after a (time, id) cursor. */
   history(
     orgId: string,

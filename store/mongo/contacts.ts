@@ -152,6 +152,12 @@ export function contactRepository(db: Db, outbox: OutboxRelay): ContactRepositor
       return contact(await col.findOne({ _id: id, org_id: orgId }));
     },
 
+    async getMany(orgId, ids) {
+      return (await col.find({ _id: { $in: [...ids] }, org_id: orgId }).toArray()).map((c) =>
+        contact(c),
+      );
+    },
+
     async findByUserId(orgId, userId) {
       return contact(await col.findOne({ org_id: orgId, user_id: userId.trim() }));
     },

@@ -55,3 +55,16 @@ export async function insertManyNew<T extends Document>(
     throw err;
   }
 }
+
+/**
+ * Inserts documents whose `_id` says what they are, skipping those already stored; returns
+ * the ids this call stored. Only inserts: the development store updates slowly, and an
+ * insert-only record is also the easiest to trust after a crash.
+ */
+export async function insertNew<T extends { _id: string }>(
+  col: Collection<T>,
+  docs: OptionalUnlessRequiredId<T>[] & T[],
+): Promise<Set<string>> {
+  const refused = await insertManyNew(col, docs);
+  return new Set(docs.filter((_, i) => !refused.has(i)).map((d) => d._id));
+}

@@ -5,6 +5,9 @@ import { EventFeed } from '../event-feed';
 import { accountRepository } from './accounts';
 import { actionRepository } from './actions';
 import { apiKeyRepository } from './api-keys';
+import { automationInputRepository } from './automation-inputs';
+import { automationRunRepository } from './automation-runs';
+import { automationRepository } from './automations';
 import { campaignRepository } from './campaigns';
 import { contactRepository } from './contacts';
 import { counterRepository } from './counters';
@@ -65,5 +68,8 @@ export function createMongoStore(db: Db, encryptionKey: Buffer, accounts?: Accou
     paymentEvents: paymentEventRepository(db),
     sequences: sequenceRepository(db),
     sequenceSubscriptions: subscriptionRepository(db),
+    automations: automationRepository(db),
+    automationRuns: automationRunRepository(db),
+    automationInputs: automationInputRepository(db),
   };
 }

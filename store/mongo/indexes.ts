@@ -109,6 +109,23 @@ export const INDEXES: Record<string, IndexDescription[]> = {
     { key: { org_id: 1, contact_id: 1, state: 1 }, name: 'org_contact_state' },
     { key: { state: 1, subscribed_at: 1 }, name: 'state_subscribed' },
   ],
+  automations: [
+    { key: { org_id: 1, created_at: -1, _id: -1 }, name: 'org_created' },
+    { key: { org_id: 1, enabled: 1, priority: -1, created_at: 1 }, name: 'org_enabled_priority' },
+  ],
+  automation_versions: [
+    { key: { automation_id: 1, version: 1 }, name: 'automation_version_unique', unique: true },
+  ],
+  automation_runs: [
+    // Every run has one: `<automation_id>:<contact_id>` while active, its own id once ended.
+    { key: { active_key: 1 }, name: 'active_key_unique', unique: true },
+    // A contact's runs newest first, and its active ones.
+    { key: { org_id: 1, contact_id: 1, created_at: -1, _id: -1 }, name: 'org_contact_created' },
+    { key: { automation_id: 1, created_at: -1, _id: -1 }, name: 'automation_created' },
+    { key: { state: 1, updated_at: 1 }, name: 'state_updated' },
+    { key: { state: 1, 'wait.until': 1 }, name: 'state_wait_until' },
+  ],
+  automation_inputs: [{ key: { state: 1, created_at: 1 }, name: 'state_created' }],
   messages: [
     { key: { org_id: 1, contact_id: 1, created_at: -1 }, name: 'org_contact_created' },
     { key: { wamid: 1 }, name: 'wamid' },

@@ -220,6 +220,26 @@ export function messageRepository(db: Db): MessageRepository {
       });
     },
 
+    async lastSentAt(orgId, contactId, origin, originId) {
+      // The contact's messages newest first (org_contact_created) up to the first match.
+      const [found] = await col
+        .find(
+          {
+            org_id: orgId,
+            contact_id: contactId,
+            direction: 'outbound',
+            origin,
+            origin_id: originId,
+            status: { $ne: 'failed' },
+          },
+          { projection: { created_at: 1 } },
+        )
+        .sort({ created_at: -1, _id: -1 })
+        .limit(1)
+        .toArray();
+      return found?.created_at ?? null;
+    },
+
     /**
      * A contact's messages, newest first. The cursor is the last item's time and id, so new
      * messages arriving between pages never shift what the next page returns.

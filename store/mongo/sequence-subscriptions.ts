@@ -9,16 +9,10 @@ import type {
 } from '../contract/sequences';
 import { emptyCounts, newRun, reentryAllows, RUNNING_STATES, subscriptionId } from '../sequences';
 import type { StoredContact } from './contact-writes';
+import { bulkChunks } from './bulk-chunks';
 import { insertManyNew, retryBusy } from './duplicate-key';
 
-/** FerretDB never answers a bulk write of 100 operations or more. */
-const CHUNK = 99;
 const UPDATES_IN_FLIGHT = 8;
-
-const chunks = <T>(items: T[]) =>
-  Array.from({ length: Math.ceil(items.length / CHUNK) }, (_, i) =>
-    items.slice(i * CHUNK, (i + 1) * CHUNK),
-  );
 
 /** A run is replaced or ended only as the version it was read at (its run and state). */
 export function subscriptionRepository(db: Db): SubscriptionRepository {
@@ -74,7 +68,7 @@ export function subscriptionRepository(db: Db): SubscriptionRepository {
           again.push({ doc: newRun(seq, contact, prev.run + 1, source, at), prev });
         } else results.set(id, { contact_id: id, outcome: 'already_subscribed', run: null });
       }
-      for (const chunk of chunks(fresh)) {
+      for (const chunk of bulkChunks(fresh)) {
         const refused = await retryBusy(() => insertManyNew(subs, chunk));
         chunk.forEach((doc, i) =>
           results.set(doc.contact_id, {
@@ -130,7 +124,7 @@ export function subscriptionRepository(db: Db): SubscriptionRepository {
     },
 
     async markStarted(started, at = new Date()) {
-      for (const chunk of chunks(started)) {
+      for (const chunk of bulkChunks(started)) {
         const ops: AnyBulkWriteOperation<SubscriptionDoc>[] = chunk.map((s) => ({
           updateOne: {
             filter: {

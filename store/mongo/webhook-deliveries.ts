@@ -1,25 +1,13 @@
-import type { Collection, Db, OptionalUnlessRequiredId } from 'mongodb';
+import type { Db } from 'mongodb';
 import type { WebhookDeliveryRepository } from '../contract/webhooks';
 import type { WebhookAttemptDoc, WebhookDispatchDoc } from '../documents';
-import { insertManyNew } from './duplicate-key';
-
-/**
- * Inserts documents whose `_id` says what they are, skipping those already stored; returns
- * the ids this call stored. Only inserts: the development store updates slowly, and an
- * insert-only record is also the easiest to trust after a crash.
- */
-async function insertNew<T extends { _id: string }>(
-  col: Collection<T>,
-  docs: OptionalUnlessRequiredId<T>[] & T[],
-): Promise<Set<string>> {
-  const refused = await insertManyNew(col, docs);
-  return new Set(docs.filter((_, i) => !refused.has(i)).map((d) => d._id));
-}
+import { insertNew } from './duplicate-key';
+import { sweepCursor } from './sweep-cursors';
 
 export function webhookDeliveryRepository(db: Db): WebhookDeliveryRepository {
   const dispatches = db.collection<WebhookDispatchDoc>('webhook_dispatches');
   const attempts = db.collection<WebhookAttemptDoc>('webhook_attempts');
-  const cursors = db.collection<{ _id: string; through: Date }>('webhook_recovery');
+  const cursor = sweepCursor(db, 'sweep');
   return {
     claim(docs) {
       return insertNew(dispatches, docs);
@@ -75,11 +63,7 @@ export function webhookDeliveryRepository(db: Db): WebhookDeliveryRepository {
       await attempts.deleteMany({ at: { $lt: before } });
       return (await dispatches.deleteMany({ created_at: { $lt: before } })).deletedCount;
     },
-    async recoveredThrough() {
-      return (await cursors.findOne({ _id: 'sweep' }))?.through ?? null;
-    },
-    async setRecoveredThrough(through) {
-      await cursors.updateOne({ _id: 'sweep' }, { $set: { through } }, { upsert: true });
-    },
+    recoveredThrough: () => cursor.get(),
+    setRecoveredThrough: (through) => cursor.set(through),
   };
 }

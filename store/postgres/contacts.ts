@@ -215,6 +215,9 @@ export function contactRepository(pool: pg.Pool, feed: EventFeed): ContactReposi
     get: (orgId, id) =>
       one(pool, 'SELECT * FROM contacts WHERE id = $1 AND org_id = $2', [id, orgId]),
 
+    getMany: (orgId, ids) =>
+      many(pool, 'SELECT * FROM contacts WHERE org_id = $1 AND id = ANY($2)', [orgId, ids]),
+
     findByPhone,
 
     async findByUserId(orgId, userId) {

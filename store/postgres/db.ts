@@ -101,3 +101,31 @@ export function insertValues(
     values,
   };
 }
+
+/** PostgreSQL takes at most 65,535 parameters per statement. */
+const MAX_PARAMETERS = 65_535;
+
+/**
+ * Inserts records whose id says what they are, skipping those already stored; returns the ids
+ * this call stored. Insert-only records are the easiest to trust after a crash.
+ */
+export async function insertNew(
+  db: Queryable,
+  table: string,
+  columns: readonly string[],
+  docs: readonly { _id: string }[],
+  jsonColumns: readonly string[] = [],
+): Promise<Set<string>> {
+  const stored = new Set<string>();
+  const chunk = Math.floor(MAX_PARAMETERS / columns.length);
+  for (let i = 0; i < docs.length; i += chunk) {
+    const rows = docs.slice(i, i + chunk).map((d) => ({ ...d }));
+    const { text, values } = insertValues(table, columns, rows, jsonColumns);
+    const res = await db.query<{ id: string }>(
+      `${text} ON CONFLICT (id) DO NOTHING RETURNING id`,
+      values,
+    );
+    for (const r of res.rows) stored.add(r.id);
+  }
+  return stored;
+}

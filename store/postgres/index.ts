@@ -6,6 +6,9 @@ import { EventFeed } from '../event-feed';
 import { accountRepository } from './accounts';
 import { actionRepository } from './actions';
 import { apiKeyRepository } from './api-keys';
+import { automationInputRepository } from './automation-inputs';
+import { automationRunRepository } from './automation-runs';
+import { automationRepository } from './automations';
 import { campaignRepository } from './campaigns';
 import { contactRepository } from './contacts';
 import { counterRepository } from './counters';
@@ -75,5 +78,8 @@ export function createPostgresStore(
     paymentEvents: paymentEventRepository(pool),
     sequences: sequenceRepository(pool),
     sequenceSubscriptions: subscriptionRepository(pool),
+    automations: automationRepository(pool),
+    automationRuns: automationRunRepository(pool),
+    automationInputs: automationInputRepository(pool),
   };
 }

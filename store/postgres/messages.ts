@@ -263,6 +263,18 @@ export function messageRepository(pool: pg.Pool): MessageRepository {
       return res.rows.map((r) => r.contact_id);
     },
 
+    async lastSentAt(orgId, contactId, origin, originId) {
+      // The contact's messages newest first (messages_org_contact_created) up to the first match.
+      const res = await pool.query<{ created_at: Date }>(
+        `SELECT created_at FROM messages
+         WHERE org_id = $1 AND contact_id = $2 AND direction = 'outbound' AND origin = $3
+           AND origin_id = $4 AND status <> 'failed'
+         ORDER BY created_at DESC, id DESC LIMIT 1`,
+        [orgId, contactId, origin, originId],
+      );
+      return res.rows[0]?.created_at ?? null;
+    },
+
     async history(orgId, contactId, opts) {
       const values: unknown[] = [orgId, contactId];
       let cursor = '';

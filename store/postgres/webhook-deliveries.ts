@@ -1,7 +1,8 @@
 import type pg from 'pg';
 import type { AttemptSummary, WebhookDeliveryRepository } from '../contract/webhooks';
 import type { WebhookDispatchDoc } from '../documents';
-import { insertValues, many, one } from './db';
+import { insertNew, many, one } from './db';
+import { sweepCursor } from './sweep-cursors';
 
 const DISPATCH_COLUMNS = ['id', 'org_id', 'event_type', 'body', 'endpoint_ids', 'created_at'];
 const ATTEMPT_COLUMNS = [
@@ -18,33 +19,8 @@ const ATTEMPT_COLUMNS = [
   'outcome',
   'next_attempt_at',
 ];
-/** Rows per statement: well under PostgreSQL's 65,535 parameters. */
-const CHUNK = 2_000;
-
-/**
- * Inserts records whose id says what they are, skipping those already stored; returns the ids
- * this call stored. Insert-only records are the easiest to trust after a crash.
- */
-async function insertNew(
-  pool: pg.Pool,
-  table: string,
-  columns: string[],
-  docs: readonly { _id: string }[],
-): Promise<Set<string>> {
-  const stored = new Set<string>();
-  for (let i = 0; i < docs.length; i += CHUNK) {
-    const rows = docs.slice(i, i + CHUNK).map((d) => ({ ...d }));
-    const { text, values } = insertValues(table, columns, rows);
-    const res = await pool.query<{ id: string }>(
-      `${text} ON CONFLICT (id) DO NOTHING RETURNING id`,
-      values,
-    );
-    for (const r of res.rows) stored.add(r.id);
-  }
-  return stored;
-}
-
 export function webhookDeliveryRepository(pool: pg.Pool): WebhookDeliveryRepository {
+  const cursor = sweepCursor(pool, 'sweep');
   return {
     claim: (docs) => insertNew(pool, 'webhook_dispatches', DISPATCH_COLUMNS, docs),
     async recordAttempts(docs) {
@@ -90,18 +66,7 @@ export function webhookDeliveryRepository(pool: pg.Pool): WebhookDeliveryReposit
           .rowCount ?? 0
       );
     },
-    async recoveredThrough() {
-      const res = await pool.query<{ through: Date }>(
-        `SELECT through FROM webhook_recovery WHERE id = 'sweep'`,
-      );
-      return res.rows[0]?.through ?? null;
-    },
-    async setRecoveredThrough(through) {
-      await pool.query(
-        `INSERT INTO webhook_recovery (id, through) VALUES ('sweep', $1)
-         ON CONFLICT (id) DO UPDATE SET through = EXCLUDED.through`,
-        [through],
-      );
-    },
+    recoveredThrough: () => cursor.get(),
+    setRecoveredThrough: (through) => cursor.set(through),
   };
 }

@@ -51,6 +51,18 @@ describe.each(STORE_KINDS)('%s', (kind) => {
       expect(await store.contacts.findByPhone(org, 'not a phone')).toBeNull();
     });
 
+    it('gets many by id in one call, within the organization, leaving unknown ids out', async () => {
+      const org = await newOrg();
+      const a = await store.contacts.create(org, { phone_number: '+14155550191', name: 'A' });
+      const b = await store.contacts.create(org, { phone_number: '+14155550192', name: 'B' });
+      const elsewhere = await store.contacts.create(await newOrg(), {
+        phone_number: '+14155550193',
+      });
+      const found = await store.contacts.getMany(org, [b._id, 'nope', a._id, elsewhere._id]);
+      expect(found.sort((x, y) => x.name!.localeCompare(y.name!))).toEqual([a, b]);
+      expect(await store.contacts.getMany(org, [])).toEqual([]);
+    });
+
     it('stores every field as given and reads it back the same', async () => {
       const org = await newOrg();
       const doc = await store.contacts.create(org, {

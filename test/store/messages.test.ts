@@ -413,5 +413,38 @@ describe.each(STORE_KINDS)('%s', (kind) => {
       expect(seen).toHaveLength(5);
       expect(new Set(seen)).toEqual(new Set(ids));
     });
+
+    it('finds when the contact was last sent a message of an origin, a failed one aside', async () => {
+      const contact = randomUUID();
+      const send = async (over: Partial<NewMessage>, iso: string) => {
+        const m = message({
+          contact_id: contact,
+          origin: 'campaign',
+          origin_id: 'camp-1',
+          ...over,
+        });
+        await store.messages.insert(m, new Date(iso));
+        return m;
+      };
+      const last = () => store.messages.lastSentAt('org-1', contact, 'campaign', 'camp-1');
+      expect(await last()).toBeNull();
+      await send({}, '2026-03-01T09:00:00Z');
+      await send({}, '2026-03-01T10:00:00Z');
+      // Not this campaign's, not outbound, not this contact's, not this organization's.
+      await send({ origin_id: 'camp-2' }, '2026-03-01T11:00:00Z');
+      await send({ origin: 'sequence' }, '2026-03-01T11:00:00Z');
+      await send({ direction: 'inbound', origin: 'whatsapp' }, '2026-03-01T11:00:00Z');
+      await send({ contact_id: randomUUID() }, '2026-03-01T11:00:00Z');
+      await send({ org_id: 'org-2' }, '2026-03-01T11:00:00Z');
+      expect(await last()).toEqual(new Date('2026-03-01T10:00:00Z'));
+      const failed = await send({}, '2026-03-01T12:00:00Z');
+      await store.messages.applyStatus(failed._id, 'failed', new Date('2026-03-01T12:00:01Z'), {
+        code: 131026,
+        message: 'Message undeliverable',
+      });
+      expect(await last()).toEqual(new Date('2026-03-01T10:00:00Z'));
+      await send({}, '2026-03-01T13:00:00Z');
+      expect(await last()).toEqual(new Date('2026-03-01T13:00:00Z'));
+    });
   });
 });

@@ -1,0 +1,17 @@
+import type { Db } from 'mongodb';
+
+/**
+ * Where a sweep stopped: one document per sweep, by name, in `webhook_recovery` (the
+ * collection the webhook recovery's sweep, the first of them, created).
+ */
+export function sweepCursor(db: Db, name: string) {
+  const cursors = db.collection<{ _id: string; through: Date }>('webhook_recovery');
+  return {
+    async get(): Promise<Date | null> {
+      return (await cursors.findOne({ _id: name }))?.through ?? null;
+    },
+    async set(through: Date): Promise<void> {
+      await cursors.updateOne({ _id: name }, { $set: { through } }, { upsert: true });
+    },
+  };
+}
