@@ -27,6 +27,7 @@ export interface ContactListQuery {
  */
 export interface ContactRepository {
   get(orgId: string, id: string): Promise<ContactDoc | null>;
+  getMany(orgId: string, ids: readonly string[]): Promise<ContactDoc[]>;
   findByPhone(orgId: string, phone: string): Promise<ContactDoc | null>;
   findByUserId(orgId: string, userId: string): Promise<ContactDoc | null>;
   /** Newest first; `total` counts every contact the filters match. */

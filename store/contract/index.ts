@@ -1,3 +1,4 @@
+import type { AutomationInputRepository, AutomationRepository, AutomationRunRepository } from './automations';
 import type { Signals } from '../signals';
 import type { WooDeliveryRepository, WooOrderRepository, WooStoreRepository } from './woocommerce';
 import type { AccountRepository, TemplateRepository } from './accounts';
@@ -62,6 +63,9 @@ export interface Store {
   paymentEvents: PaymentEventRepository;
   sequences: SequenceRepository;
   sequenceSubscriptions: SubscriptionRepository;
+  automations: AutomationRepository;
+  automationRuns: AutomationRunRepository;
+  automationInputs: AutomationInputRepository;
 }
 
 /** An open store with its connection: what processes hold and close. */

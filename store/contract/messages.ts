@@ -11,6 +11,7 @@ export interface MessageRepository {
   /** Inserts once; a second insert of the same id returns the stored message. */
   insert(message: NewMessage, at?: Date): Promise<{ doc: MessageDoc; created: boolean }>;
   get(orgId: string, id: string): Promise<MessageDoc | null>;
+  lastSentAt(orgId: string, contactId: string, origin: MessageDoc['origin'], originId: string): Promise<Date | null>;
   /** Unscoped: status webhooks name the message only by its wamid. */
   byWamid(wamid: string): Promise<MessageDoc | null>;
   /** Unscoped, by our own id (echoed back by Meta in biz_opaque_callback_data). */
