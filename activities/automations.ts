@@ -2,7 +2,7 @@ import type { AutomationEngine } from '../automations/engine';
 import { sweepAutomations, type AutomationSweep } from '../automations/sweep';
 import type { Config } from '../lib/config';
 import type { Store } from '../store';
-import type { TimerOutcome } from '../workflows/contracts/automation';
+import type { TimeoutInput, TimerOutcome } from '../workflows/contracts/automation';
 
 /** What automations' timer workflows and the recovery sweep do. */
 export function automationActivities({
@@ -16,8 +16,8 @@ export function automationActivities({
 }) {
   return {
     /** A wait's time is up: its run takes the timeout branch, unless a reply came first. */
-    async automationTimeout(input: { runId: string; seq: number }): Promise<TimerOutcome> {
-      const next = await automations.timeout(input.runId, input.seq);
+    async automationTimeout(input: TimeoutInput): Promise<TimerOutcome> {
+      const next = await automations.timeout(input.runId, input.seq, { at: new Date(input.at) });
       return { next: next && { runId: next.runId, seq: next.seq, until: next.until } };
     },
 

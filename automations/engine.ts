@@ -153,8 +153,8 @@ export function automationEngine(deps: EngineDeps) {
     contact: ContactDoc | null,
     resume: Resume,
     arm = true,
+    at = now(),
   ) {
-    const at = now();
     const def = await definition(run.automation_id, run.version);
     const who = contact ?? (await store.contacts.get(run.org_id, run.contact_id));
     if (!def || !who) {
@@ -355,15 +355,19 @@ export function automationEngine(deps: EngineDeps) {
      * afterwards, if any: the timer workflow goes on with it, so it is armed only when asked
      * (the overdue sweep, whose run has no workflow).
      */
-    async timeout(runId: string, seq: number, opts = { arm: false }): Promise<RunTimer | null> {
-      const at = now();
+    async timeout(
+      runId: string,
+      seq: number,
+      opts: { arm?: boolean; at?: Date } = {},
+    ): Promise<RunTimer | null> {
+      const at = opts.at ?? now();
       const run = await store.automationRuns.claim(runId, seq, timeoutInput(seq), at);
       if (!run) {
         const current = await store.automationRuns.get(runId);
         return current ? timerOf(current) : null;
       }
       if (run.state !== 'running' || run.last_input !== timeoutInput(seq)) return timerOf(run);
-      const done = await execute(run, null, { kind: 'timeout' }, opts.arm);
+      const done = await execute(run, null, { kind: 'timeout' }, opts.arm ?? false, at);
       return done ? timerOf(done.run) : null;
     },
 

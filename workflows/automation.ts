@@ -32,7 +32,11 @@ export async function automationWorkflow(input: AutomationWorkflowInput): Promis
     const held: AutomationTimer = timer;
     const wait = held.until - Date.now();
     if (wait > 0 && (await condition(() => timer !== held, wait))) continue;
-    const { next } = await acts.automationTimeout({ runId: held.runId, seq: held.seq });
+    const { next } = await acts.automationTimeout({
+      runId: held.runId,
+      seq: held.seq,
+      at: Date.now(),
+    });
     // A timer armed while the activity ran is newer than what it found.
     if (timer === held) timer = next;
     if (timer && workflowInfo().historyLength > MAX_HISTORY) {
