@@ -1,3 +1,4 @@
+import type { AutomationEngine } from '../automations/engine';
 import type { Config } from '../lib/config';
 import type { Store } from '../store';
 import type { Signals } from '../store/signals';
@@ -13,4 +14,6 @@ export interface ActivityDeps {
   webhooks: Pick<WebhookEngine, 'deliverer' | 'dispatcher'>;
   /** Custom actions' sandbox, built and closed by the worker. */
   sandbox: Sandbox;
+  /** This process's automation engine (automations/runtime.ts), built by the worker. */
+  automations: AutomationEngine;
 }

@@ -1,4 +1,5 @@
 import { actionActivities } from './actions';
+import { automationActivities } from './automations';
 import type { ActivityDeps } from './deps';
 import { campaignActivities } from './campaigns';
 import { maintenanceActivities } from './maintenance';
@@ -20,6 +21,7 @@ export function createActivities(deps: ActivityDeps) {
     ...actionActivities(deps),
     ...paymentActivities(deps),
     ...sequenceActivities(deps),
+    ...automationActivities(deps),
     ...webhookActivities({ store: deps.store, ...deps.webhooks }),
   };
 }

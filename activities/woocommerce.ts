@@ -18,6 +18,7 @@ import {
   type WooStatusRecord,
 } from '../woocommerce/notify';
 import type { ParameterSource } from '../woocommerce/parameters';
+import { orderStatusInput } from '../automations/woo-input';
 import type { WooOrderState } from '../workflows/contracts/woo-order';
 import type { ActivityDeps } from './deps';
 
@@ -32,7 +33,9 @@ export function wooActivities(
     signals,
     config,
     sandbox,
-  }: Pick<ActivityDeps, 'store' | 'signals' | 'config' | 'sandbox'>,
+    automations,
+  }: Pick<ActivityDeps, 'store' | 'signals' | 'config' | 'sandbox'> &
+    Partial<Pick<ActivityDeps, 'automations'>>,
   sources: readonly ParameterSource[] = [],
 ) {
   const send = { store, signals, sandbox, sources };
@@ -57,7 +60,11 @@ export function wooActivities(
 
     /** Sends the template the store maps to a newly handled status, or records why not. */
     async notifyWooStatus(input: WooStatusNotice): Promise<WooNotifyOutcome> {
-      return notifyWooStatus(send, input);
+      const outcome = await notifyWooStatus(send, input);
+      // After the notification: an automation on the status follows the store's own message.
+      const trigger = automations && !input.confirmation ? await orderStatusInput(store, input) : null;
+      if (trigger) await automations!.route([trigger]);
+      return outcome;
     },
 
     /** Records the reminder scheduled (`at`: when due) or cancelled. */

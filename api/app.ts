@@ -9,6 +9,7 @@ import { logSerializers } from './log-serializers';
 import { actionsPlugin } from './plugins/actions';
 import { authPlugin } from './plugins/auth';
 import { clientErrorHandler, errorsPlugin, frameworkErrors } from './plugins/errors';
+import { automationsPlugin } from './plugins/automations';
 import { inboxPlugin } from './plugins/inbox';
 import { metaPlugin } from './plugins/meta';
 import { openapiPlugin } from './plugins/openapi';
@@ -92,11 +93,12 @@ export async function buildApp(config: Config, opts: AppOptions = {}): Promise<F
     await app.register(rateLimitPlugin, { now: opts.now });
     await app.register(openapiPlugin);
     await app.register(webhooksPlugin);
+    await app.register(actionsPlugin);
     await app.register(sequencesPlugin);
+    await app.register(automationsPlugin);
     await app.register(inboxPlugin);
     await app.register(sendingPlugin);
     await app.register(wooIntakePlugin);
-    await app.register(actionsPlugin);
     await app.register(paymentsPlugin);
 
     await app.register(healthRoutes);

@@ -1,3 +1,4 @@
+import { startAutomations } from '../automations/runtime';
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -214,6 +215,17 @@ async function main(argv: string[], resources: Resources): Promise<number> {
   resources.add(() => meta.close());
   const sandbox = sandboxFromConfig(config);
   resources.add(() => sandbox.close());
+  const signals = inProcessSignals();
+  const automations = startAutomations({
+    store,
+    signals,
+    sandbox,
+    client: () => client,
+    taskQueue,
+    optOutWords: config.sequences.optOutWords,
+    log: quiet,
+  });
+  resources.add(() => automations.close());
   const worker = await createWorker({
     connection: nativeConnection,
     namespace,
@@ -221,10 +233,11 @@ async function main(argv: string[], resources: Resources): Promise<number> {
     activities: createActivities({
       config,
       store,
-      signals: inProcessSignals(),
+      signals,
       meta,
       webhooks: engine,
       sandbox,
+      automations: automations.engine,
     }),
   });
   const running = worker.run();

@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import { keywordForm as normalize, isKeyword } from '../lib/keywords';
 import { TtlCache } from '../lib/ttl-cache';
 import type { Store } from '../store';
 import type { SequenceDoc } from '../store/contract/sequences';
@@ -23,8 +24,6 @@ export interface TriggerDeps {
 
 /** Keyword sequences are read once in this long per organization, not per message. */
 const KEYWORD_CACHE_MS = 5_000;
-
-const normalize = (text: string | null) => (text ?? '').trim().replace(/\s+/g, ' ').toUpperCase();
 
 const byOrg = (facts: InboundFact[]) => {
   const orgs = new Map<string, Set<string>>();
@@ -74,10 +73,8 @@ export function sequenceTriggers(deps: TriggerDeps) {
       const sequences = await keywords.getOrLoad(orgId, () => store.sequences.withKeywords(orgId));
       if (!sequences.length) continue;
       for (const f of facts.filter((x) => x.orgId === orgId)) {
-        const text = normalize(f.text);
-        if (!text) continue;
         for (const seq of sequences) {
-          if (!seq.keywords.some((k) => normalize(k) === text)) continue;
+          if (!isKeyword(f.text, seq.keywords)) continue;
           const [r] = await store.sequenceSubscriptions.subscribe(seq, [f.contactId], 'keyword');
           if (r?.run) subscribed = true;
         }

@@ -172,10 +172,16 @@ export function contactEventData(
   };
 }
 
-export function contactUpdatedEvent(after: ContactDoc, changes: ContactChanges): OutboxEvent {
+/** `tags_added`: what automations' tag triggers read, when the tags changed. */
+export function contactUpdatedEvent(
+  before: ContactDoc,
+  after: ContactDoc,
+  changes: ContactChanges,
+): OutboxEvent {
   return newEvent('contact.updated', {
     ...contactEventData(after),
     changes: Object.keys(changes),
+    ...(changes.tags ? { tags_added: changes.tags.filter((t) => !before.tags.includes(t)) } : {}),
   });
 }
 

@@ -1,6 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../activities';
+import { startAutomations } from '../automations/runtime';
 import { createMetaClient } from '../meta/client';
 import { loadConfig } from '../lib/config';
 import { openStore } from '../store';
@@ -38,7 +39,24 @@ async function main() {
     };
     const webhooks = createWebhookEngine({ config, store, client, log });
     const sandbox = sandboxFromConfig(config);
-    const activities = createActivities({ config, store, signals, meta, webhooks, sandbox });
+    const automations = startAutomations({
+      store,
+      signals,
+      sandbox,
+      client: () => client,
+      taskQueue,
+      optOutWords: config.sequences.optOutWords,
+      log,
+    });
+    const activities = createActivities({
+      config,
+      store,
+      signals,
+      meta,
+      webhooks,
+      sandbox,
+      automations: automations.engine,
+    });
     const { maxCachedWorkflows } = config.temporal;
     const worker = await createWorker({
       connection,
@@ -56,6 +74,7 @@ async function main() {
       await worker.run();
     } finally {
       await dispatcher.close();
+      await automations.close();
       await webhooks.close();
       await sandbox.close();
     }

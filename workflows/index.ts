@@ -3,6 +3,7 @@ export { recoveryWorkflow } from './recovery';
 export { templateSyncWorkflow } from './template-sync';
 export { campaignWorkflow } from './campaign';
 export { sequenceWorkflow } from './sequence';
+export { automationWorkflow } from './automation';
 export { messageRetryWorkflow } from './message-retry';
 export { webhookDeliveryWorkflow } from './webhook-delivery';
 export { webhookCircuitWorkflow } from './webhook-circuit';

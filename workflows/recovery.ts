@@ -1,4 +1,5 @@
 import { proxyActivities } from '@temporalio/workflow';
+import type { AutomationActivities } from '../activities/automations';
 import type { MaintenanceActivities } from '../activities/maintenance';
 import type { PaymentActivities } from '../activities/payments';
 import type { SequenceActivities } from '../activities/sequences';
@@ -15,12 +16,13 @@ const { recoverWebhookDeliveries } = proxyActivities<WebhookActivities>(options)
 const { handOffAbandonedWooDeliveries } = proxyActivities<WooActivities>(options);
 const { deliverAbandonedPaymentEvents } = proxyActivities<PaymentActivities>(options);
 const { startPendingSubscriptions } = proxyActivities<SequenceActivities>(options);
+const { sweepAutomations } = proxyActivities<AutomationActivities>(options);
 
 /**
  * Finishes what a process that died left half done: events still in outboxes, provider
  * webhooks stored but not processed, WooCommerce deliveries not handed to their orders, payment
- * gateway events not given to their links, sequence subscriptions recorded but not started, and
- * outbound webhook deliveries. Run every minute by a schedule.
+ * gateway events not given to their links, sequence subscriptions recorded but not started,
+ * automation inputs not routed (and waits whose timer was lost), and outbound webhook deliveries. Run every minute by a schedule.
  */
 export async function recoveryWorkflow(): Promise<RecoveryResult> {
   const eventsRecovered = await sweepOutbox();
@@ -29,6 +31,7 @@ export async function recoveryWorkflow(): Promise<RecoveryResult> {
   const wooDeliveriesHandedOff = await handOffAbandonedWooDeliveries();
   const paymentEventsRecovered = await deliverAbandonedPaymentEvents();
   const subscriptionsStarted = await startPendingSubscriptions();
+  const automations = await sweepAutomations();
   return {
     eventsRecovered,
     webhooksRecovered,
@@ -37,5 +40,7 @@ export async function recoveryWorkflow(): Promise<RecoveryResult> {
     wooDeliveriesHandedOff,
     paymentEventsRecovered,
     subscriptionsStarted,
+    automationInputsRouted: automations.routed + automations.resumed,
+    automationWaitsTimedOut: automations.timedOut,
   };
 }

@@ -77,7 +77,7 @@ export function contactWriter(col: Collection<StoredContact>) {
         const after: StoredContact = { ...doc, ...changes, updated_at: now };
         const keys = contactKeys(after);
         Object.assign(after, keys);
-        const event = contactUpdatedEvent(after, changes);
+        const event = contactUpdatedEvent(doc, after, changes);
         try {
           const res = await col.updateOne(
             { _id: doc._id, org_id: orgId, version: doc.version },

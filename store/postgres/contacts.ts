@@ -104,7 +104,7 @@ export function contactRepository(pool: pg.Pool, feed: EventFeed): ContactReposi
     const after: ContactDoc = { ...current, ...changes, updated_at: now };
     return {
       result: { contact: after, changes: fields },
-      events: [contactUpdatedEvent(after, changes)],
+      events: [contactUpdatedEvent(current, after, changes)],
     };
   }
 

@@ -1,6 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../../activities';
+import { startAutomations } from '../../automations/runtime';
 import { sandboxFromConfig } from '../../vm/from-config';
 import { createMetaClient } from '../../meta/client';
 import type { Config } from '../../lib/config';
@@ -38,11 +39,28 @@ export async function startTestWorker(config: Config, database: StoreHandle): Pr
   const meta = createMetaClient({ apiVersion: config.meta.apiVersion, timeoutMs: 5_000 });
   const webhooks = createWebhookEngine({ config, store, client, log: quiet });
   const sandbox = sandboxFromConfig(config);
+  const automations = startAutomations({
+    store,
+    signals,
+    sandbox,
+    client: () => client,
+    taskQueue,
+    optOutWords: config.sequences.optOutWords,
+    log: quiet,
+  });
   const worker = await createWorker({
     connection: nativeConnection,
     namespace,
     taskQueue,
-    activities: createActivities({ config, store, signals, meta, webhooks, sandbox }),
+    activities: createActivities({
+      config,
+      store,
+      signals,
+      meta,
+      webhooks,
+      sandbox,
+      automations: automations.engine,
+    }),
   });
   const running = worker.run();
   const { counters } = webhooks;
@@ -73,6 +91,7 @@ export async function startTestWorker(config: Config, database: StoreHandle): Pr
     await dispatcher.close();
     worker.shutdown();
     await running;
+    await automations.close();
     await webhooks.close();
     await sandbox.close();
     await meta.close();

@@ -37,6 +37,7 @@ beforeAll(async () => {
       meta: metaClient,
       webhooks: t.app.webhooks,
       sandbox: t.app.sandbox,
+      automations: t.app.automations,
     }),
   });
   running = worker.run();

@@ -31,6 +31,13 @@ export const armTimerSignal = defineSignal<[AutomationTimer]>('armTimer');
 /** The run was cancelled: its timer is dropped. */
 export const dropTimerSignal = defineSignal<[string]>('dropTimer');
 
+export interface TimeoutInput {
+  runId: string;
+  seq: number;
+  /** The workflow's time (epoch ms): the run's steps are as of then, on any worker. */
+  at: number;
+}
+
 /** What a due timer did: the run's next wait, if it waits again. */
 export interface TimerOutcome {
   next: AutomationTimer | null;

@@ -37,6 +37,10 @@ export interface RecoveryResult {
   paymentEventsRecovered: number;
   /** Sequence subscriptions recorded but left unstarted by their API process. */
   subscriptionsStarted: number;
+  /** Automation inputs whose process died before routing them, or before carrying them out. */
+  automationInputsRouted: number;
+  /** Waiting automation runs whose timer was never armed, timed out by the sweep. */
+  automationWaitsTimedOut: number;
 }
 
 export type CleanupWorkflow = () => Promise<CleanupResult>;
