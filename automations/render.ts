@@ -103,7 +103,7 @@ function asRequest(message: AutomationMessage): MessageContentRequest {
     case 'interactive':
       return {
         type: 'interactive',
-        interactive: message.interactive as Extract<
+        interactive: message.interactive as unknown as Extract<
           MessageContentRequest,
           { type: 'interactive' }
         >['interactive'],
