@@ -1,7 +1,10 @@
 import { z } from 'zod';
 import { formatAmount, SUPPORTED_CURRENCIES } from '../../payments/currencies';
 import type { PaymentLinkDoc } from '../../store/documents';
-import type { CreatePaymentLinkRequest } from '../../payments/create-link';
+import {
+  DEFAULT_EXPIRES_IN_MINUTES,
+  type CreatePaymentLinkRequest,
+} from '../../payments/create-link';
 import { checked, NextCursor, Timestamp } from './common';
 import { DefaultCountry } from './country';
 import { UserId } from './user-id';
@@ -43,7 +46,7 @@ export const CreatePaymentLinkBody = checked<CreatePaymentLinkRequest>()(
         .int()
         .min(15)
         .max(48 * 60)
-        .default(24 * 60)
+        .default(DEFAULT_EXPIRES_IN_MINUTES)
         .describe('15 minutes to 48 hours; default 24 hours'),
       reminder_after_minutes: z
         .number()
