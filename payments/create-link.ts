@@ -51,6 +51,9 @@ const MINUTE = 60_000;
 /** How long a link may stay payable, in minutes: 15 minutes to 48 hours. */
 export const LINK_EXPIRY_MINUTES = { min: 15, max: 48 * 60 } as const;
 
+/** How long a link lasts when its request does not say. */
+export const DEFAULT_EXPIRES_IN_MINUTES = 24 * 60;
+
 /**
  * Creates a payment link and starts its workflow, which creates it at the gateway and sends it.
  * With an idempotency key, repeating the same request returns the first link (a different

@@ -21,7 +21,7 @@ export function newTransfer(
   input: NewTransfer,
 ): { doc: TransferDoc; event: OutboxEvent } {
   const doc: TransferDoc = {
-    _id: randomUUID(),
+    _id: input.id ?? randomUUID(),
     org_id: orgId,
     contact_id: input.contactId,
     from_agent_id: input.fromAgentId ?? null,

@@ -1,7 +1,11 @@
 import { z } from 'zod';
 import { formatAmount, MAX_AMOUNT, SUPPORTED_CURRENCIES } from '../../payments/currencies';
 import type { PaymentLinkDoc } from '../../store/documents';
-import { LINK_EXPIRY_MINUTES, type CreatePaymentLinkRequest } from '../../payments/create-link';
+import {
+  DEFAULT_EXPIRES_IN_MINUTES,
+  LINK_EXPIRY_MINUTES,
+  type CreatePaymentLinkRequest,
+} from '../../payments/create-link';
 import { checked, NextCursor, Timestamp } from './common';
 import { DefaultCountry } from './country';
 import { UserId } from './user-id';
@@ -47,7 +51,7 @@ export const CreatePaymentLinkBody = checked<CreatePaymentLinkRequest>()(
         .int()
         .min(LINK_EXPIRY_MINUTES.min)
         .max(LINK_EXPIRY_MINUTES.max)
-        .default(24 * 60)
+        .default(DEFAULT_EXPIRES_IN_MINUTES)
         .describe('15 minutes to 48 hours; default 24 hours'),
       reminder_after_minutes: z
         .number()

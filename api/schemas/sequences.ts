@@ -246,7 +246,7 @@ export const SubscriberView = z.object({
   current_step: z.number().int().describe('The next step to send (0-based) = steps done'),
   next_send_at: Timestamp.nullable(),
   exit_reason: z.string().nullable(),
-  source: z.enum(['api', 'keyword']),
+  source: z.enum(['api', 'keyword', 'automation']),
   steps: z.array(StepRecordView),
   subscribed_at: Timestamp,
   started_at: Timestamp.nullable(),

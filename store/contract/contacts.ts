@@ -73,6 +73,8 @@ export interface ContactRepository {
 }
 
 export interface NewTransfer {
+  /** A caller's own id makes the create idempotent: a second create of it returns the first. */
+  id?: string;
   contactId: string;
   fromAgentId?: string | null;
   toAgentId?: string | null;
@@ -81,7 +83,10 @@ export interface NewTransfer {
 }
 
 export interface TransferRepository {
-  /** Recorded with its transfer.created event; the caller checks the contact's organization. */
+  /**
+   * Recorded with its transfer.created event; the caller checks the contact's organization. An
+   * id already stored in the organization returns that transfer, with no second event.
+   */
   create(orgId: string, input: NewTransfer): Promise<TransferDoc>;
   get(orgId: string, id: string): Promise<TransferDoc | null>;
 }

@@ -100,7 +100,7 @@ export interface SubscriptionDoc {
   exit_on_reply: boolean;
   /** The contact's own timezone when subscribed (custom field `timezone`), if valid. */
   timezone: string | null;
-  source: 'api' | 'keyword';
+  source: 'api' | 'keyword' | 'automation';
   history: StepRecord[];
   subscribed_at: Date;
   started_at: Date | null;

@@ -560,5 +560,19 @@ describe.each(STORE_KINDS)('%s', (kind) => {
         },
       ]);
     });
+
+    it('records a transfer given its own id once, with one event', async () => {
+      const org = await newOrg();
+      const contact = await store.contacts.create(org, { phone_number: '+14155550121' });
+      const input = { id: `transfer-${org}`, contactId: contact._id, toAgentId: 'agent-1' };
+      const first = await store.transfers.create(org, input);
+      const again = await store.transfers.create(org, { ...input, toAgentId: 'agent-2' });
+      expect(first._id).toBe(input.id);
+      expect(again).toEqual(first);
+      await store.outbox.flush('transfers', first._id);
+      expect(await events(org, 'transfer.created')).toHaveLength(1);
+      // The id belongs to the organization that recorded it.
+      await expect(store.transfers.create(await newOrg(), input)).rejects.toThrow(ConflictError);
+    });
   });
 });
