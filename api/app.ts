@@ -27,6 +27,7 @@ import { apiKeyRoutes } from './routes/api-keys';
 import { authRoutes } from './routes/auth';
 import { campaignRoutes } from './routes/campaigns';
 import { sequenceRoutes } from './routes/sequences';
+import { automationRoutes } from './routes/automations';
 import { contactBulkRoutes } from './routes/contacts-bulk';
 import { contactRoutes } from './routes/contacts';
 import { healthRoutes } from './routes/health';
@@ -114,6 +115,7 @@ export async function buildApp(config: Config, opts: AppOptions = {}): Promise<F
     await app.register(campaignRoutes);
     await app.register(actionRoutes);
     await app.register(sequenceRoutes);
+    await app.register(automationRoutes);
     await app.register(metaWebhookRoutes);
     await app.register(inboundWebhookRoutes);
     await app.register(metaEventRoutes);

@@ -77,7 +77,8 @@ export function conditionProblem(c: Condition, path: string): string | null {
     case 'matches':
       if (typeof v !== 'string') return `${path}.value: matches needs a pattern`;
       try {
-        compileLinear(v, false);
+        // Conditions match with case ignored (automations/conditions.ts).
+        compileLinear(v, true);
         return null;
       } catch (err) {
         return `${path}.value: ${(err as Error).message}`;

@@ -9,7 +9,8 @@ const CONTACT_KEYS = new Set(['stage', 'name', 'email', 'opted_in']);
 /** A field's value in the scope: the contact's (`tags` is a list), the message's, an action's. */
 function valueOf(scope: RunScope, field: string): unknown {
   if (field === 'tags') return scope.contact.tags;
-  if (CONTACT_KEYS.has(field)) return scope.contact[field as 'stage' | 'name' | 'email' | 'opted_in'];
+  if (CONTACT_KEYS.has(field))
+    return scope.contact[field as 'stage' | 'name' | 'email' | 'opted_in'];
   return scopeValue(scope, field);
 }
 
@@ -26,7 +27,11 @@ function number(v: unknown): number | null {
 }
 
 /** Text compares trimmed and in any case; numbers as numbers; `tags` by membership. */
-function test(op: ConditionOp, actual: unknown, expected: Extract<Condition, { field: string }>): boolean {
+function test(
+  op: ConditionOp,
+  actual: unknown,
+  expected: Extract<Condition, { field: string }>,
+): boolean {
   const want = expected.value;
   if (Array.isArray(actual)) {
     const has = actual.some((t) => text(t) === text(want));

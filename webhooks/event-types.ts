@@ -14,6 +14,9 @@ export const WEBHOOK_EVENT_TYPES = [
   'payment_link.failed',
   'payment_link.expired',
   'sequence.completed',
+  'automation.completed',
+  'automation.failed',
+  'automation.event',
   'webhook_endpoint.disabled',
 ] as const;
 

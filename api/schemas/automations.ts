@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { AutomationRequest } from '../../automations/request';
+import type { AutomationTestRequest, AutomationTestResult } from '../../automations/test-run';
 import { CONDITION_FIELDS } from '../../automations/condition-check';
 import { MAX_PATTERN_LENGTH } from '../../lib/linear-regex';
 import type {
@@ -12,6 +13,7 @@ import { CampaignMessageBody } from './campaigns';
 import { checked, Id, NextCursor, Timestamp } from './common';
 import { CustomFieldKey, Label } from './contacts';
 import { Interactive, Media } from './messages';
+import { DefaultCountry } from './country';
 import { Amount, Currency } from './payment-links';
 import { ScheduleBody } from './sequences';
 
@@ -117,7 +119,10 @@ const FieldCondition = z.strictObject({
   value: z
     .union([z.string().max(2_000), z.number(), z.boolean(), z.null()])
     .default(null)
-    .describe('none for exists; a number for greater_than and less_than; a pattern for matches'),
+    .describe(
+      'none for exists; a number for greater_than and less_than; for matches a pattern in ' +
+        'lower case (the text is lower-cased)',
+    ),
 });
 
 const HoursCondition = z.strictObject({
@@ -373,6 +378,17 @@ const InboundView = z
   })
   .nullable();
 
+const PathRecord = z.object({
+  step: z.string(),
+  type: z.string(),
+  at: Timestamp,
+  outcome: z.string().describe('sent, fallback, skipped, waiting, reply, timeout, then...'),
+  detail: z.record(z.string(), z.unknown()).nullable(),
+});
+
+const pathView = (path: AutomationRunDoc['path']) =>
+  path.map((p) => ({ ...p, at: p.at.toISOString() }));
+
 export const RunView = z.object({
   id: z.string(),
   automation_id: z.string(),
@@ -392,15 +408,7 @@ export const RunView = z.object({
   context: z.object({
     action: z.record(z.string(), z.string()).describe('Values run_action steps gave'),
   }),
-  path: z.array(
-    z.object({
-      step: z.string(),
-      type: z.string(),
-      at: Timestamp,
-      outcome: z.string().describe('sent, fallback, skipped, waiting, reply, timeout, then...'),
-      detail: z.record(z.string(), z.unknown()).nullable(),
-    }),
-  ),
+  path: z.array(PathRecord),
   end_reason: z.string().nullable(),
   created_at: Timestamp,
   updated_at: Timestamp,
@@ -429,7 +437,7 @@ export function runView(run: AutomationRunDoc): z.infer<typeof RunView> {
       message: message && { ...message, at: message.at.toISOString() },
     },
     context: { action: run.context.action },
-    path: run.path.map((p) => ({ ...p, at: p.at.toISOString() })),
+    path: pathView(run.path),
     end_reason: run.end_reason,
     created_at: run.created_at.toISOString(),
     updated_at: run.updated_at.toISOString(),
@@ -444,3 +452,55 @@ export const RunsQuery = z
 export const RunList = z.object({ runs: z.array(RunView), next_cursor: NextCursor });
 
 export const RunParams = z.object({ id: Id, runId: Id });
+
+const TestMessage = z
+  .strictObject({
+    text: z.string().max(4096).optional(),
+    button: z.string().min(1).max(256).optional().describe('A button id or quick-reply payload'),
+    list_reply: z.string().min(1).max(200).optional().describe('A list row id'),
+  })
+  .refine((m) => m.text !== undefined || m.button || m.list_reply, {
+    error: 'give text, button or list_reply',
+  });
+
+export const AutomationTestBody = checked<AutomationTestRequest>()(
+  z
+    .strictObject({
+      contact_id: Id.optional().describe('The contact the run would be for'),
+      phone_number: z.string().min(1).max(40).optional().describe("Or the contact's number"),
+      default_country: DefaultCountry,
+      message: TestMessage.describe('The message that would start the run'),
+      replies: z
+        .array(z.union([TestMessage, z.strictObject({ timeout: z.literal(true) })]))
+        .max(50)
+        .optional()
+        .describe("The customer's answer at each wait, in order, or {timeout: true}"),
+    })
+    .refine((b) => Boolean(b.contact_id || b.phone_number), {
+      error: 'give contact_id or phone_number',
+      path: ['contact_id'],
+    }),
+);
+
+export const AutomationTestView = z.object({
+  matched: z.boolean().describe('Whether the trigger and the conditions let a run start'),
+  reason: z.string().nullable().describe('Why no run would start, or why it fails'),
+  state: z.enum(RUN_STATES).nullable().describe('Where the run would be after the replies'),
+  waiting: z
+    .object({ step: z.string(), kind: z.enum(['reply', 'delay']), until: Timestamp })
+    .nullable(),
+  path: z.array(PathRecord),
+  messages: z
+    .array(
+      z.object({
+        step: z.string(),
+        type: z.string(),
+        content: z.record(z.string(), z.unknown()),
+      }),
+    )
+    .describe('What it would send, as Meta would get it; nothing is sent'),
+});
+
+export const automationTestView = (
+  r: AutomationTestResult,
+): z.infer<typeof AutomationTestView> => ({ ...r, path: pathView(r.path) });

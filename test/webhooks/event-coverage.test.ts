@@ -25,9 +25,16 @@ const EMITTED = [
 
 /**
  * Emitted, and checked, where their cause is: the endpoint circuit (webhook-circuit tests),
- * sequences (test/sequences/api.test.ts).
+ * sequences (test/sequences/api.test.ts), automations (test/automations,
+ * test/workflow/automation.test.ts).
  */
-const EMITTED_ELSEWHERE = ['webhook_endpoint.disabled', 'sequence.completed'] as const;
+const EMITTED_ELSEWHERE = [
+  'webhook_endpoint.disabled',
+  'sequence.completed',
+  'automation.completed',
+  'automation.failed',
+  'automation.event',
+] as const;
 
 const NOT_EMITTED_YET = [
   'campaign.completed',
