@@ -1,4 +1,5 @@
 import { mapLimit } from '../lib/concurrency';
+import type { Log } from '../lib/log';
 import { idFrom } from '../lib/ids';
 import { TtlCache } from '../lib/ttl-cache';
 import type { Store } from '../store';
@@ -33,15 +34,11 @@ export interface Timers {
   drop(run: AutomationRunDoc): Promise<void>;
 }
 
-export interface EngineLog {
-  warn(obj: object, msg: string): void;
-}
-
 export interface EngineDeps {
   store: Store;
   effects: StepEffects;
   timers: Timers;
-  log: EngineLog;
+  log: Log;
   clock?: () => Date;
 }
 

@@ -1,8 +1,10 @@
 import type { Client } from '@temporalio/client';
+import type { Config } from '../lib/config';
+import type { Log } from '../lib/log';
 import type { Store } from '../store';
 import type { Signals } from '../store/signals';
 import type { Sandbox } from '../vm/types';
-import { automationEngine, type AutomationEngine, type EngineLog } from './engine';
+import { automationEngine, type AutomationEngine } from './engine';
 import { inputsOf } from './inputs';
 import { createStepEffects } from './step-effects';
 import { temporalTimers } from './timers';
@@ -11,12 +13,9 @@ export interface AutomationRuntimeDeps {
   store: Store;
   signals: Signals;
   sandbox: Sandbox;
-  /** Null where no Temporal client is at hand: waits are then timed out by the sweep. */
-  client: () => Client | null;
-  taskQueue: string;
-  /** Words (whole message, any case) that opt a contact out: they end every run. */
-  optOutWords: string[];
-  log: EngineLog;
+  temporal: Client;
+  config: Pick<Config, 'temporal' | 'sequences'>;
+  log: Log;
   /** Starts subscriptions' workflows at once (else the recovery sweep starts them). */
   kickSequences?: () => void;
 }
@@ -30,16 +29,16 @@ export function startAutomations(deps: AutomationRuntimeDeps): {
   engine: AutomationEngine;
   close(): Promise<void>;
 } {
-  const { store, signals, sandbox, log } = deps;
-  const effects = createStepEffects({ store, signals, sandbox, kickSequences: deps.kickSequences });
+  const { store, temporal, config, log } = deps;
+  const effects = createStepEffects({ ...deps, config });
   const engine = automationEngine({
     store,
     effects,
-    timers: temporalTimers(deps.client, deps.taskQueue),
+    timers: temporalTimers(() => temporal, config.temporal.taskQueue),
     log,
   });
   const unsubscribe = store.events.onRecorded((events) => {
-    const inputs = inputsOf(events, deps.optOutWords);
+    const inputs = inputsOf(events, config.sequences.optOutWords);
     if (!inputs.length) return;
     engine.route(inputs).catch((err: unknown) => {
       log.warn({ err }, 'automation routing failed; the sweep routes these inputs again');

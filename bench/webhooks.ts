@@ -220,9 +220,8 @@ async function main(argv: string[], resources: Resources): Promise<number> {
     store,
     signals,
     sandbox,
-    client: () => client,
-    taskQueue,
-    optOutWords: config.sequences.optOutWords,
+    temporal: client,
+    config,
     log: quiet,
   });
   resources.add(() => automations.close());

@@ -43,9 +43,8 @@ async function main() {
       store,
       signals,
       sandbox,
-      client: () => client,
-      taskQueue,
-      optOutWords: config.sequences.optOutWords,
+      temporal: client,
+      config,
       log,
     });
     const activities = createActivities({

@@ -19,9 +19,8 @@ export const automationsPlugin = fp(
       store: app.store,
       signals: app.database.signals,
       sandbox: app.sandbox,
-      client: () => app.temporal,
-      taskQueue: app.config.temporal.taskQueue,
-      optOutWords: app.config.sequences.optOutWords,
+      temporal: app.temporal,
+      config: app.config,
       log: app.log,
       kickSequences: () => app.sequenceStarter.kick(),
     });

@@ -43,9 +43,8 @@ export async function startTestWorker(config: Config, database: StoreHandle): Pr
     store,
     signals,
     sandbox,
-    client: () => client,
-    taskQueue,
-    optOutWords: config.sequences.optOutWords,
+    temporal: client,
+    config,
     log: quiet,
   });
   const worker = await createWorker({

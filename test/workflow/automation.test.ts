@@ -28,7 +28,7 @@ import { createSandbox } from '../../vm';
 jest.setTimeout(60_000);
 
 const HOUR = 3_600_000;
-const quiet = { warn() {} };
+const quiet = { warn() {}, error() {} };
 const sandbox = createSandbox({ isolation: 'inline' });
 let env: TestWorkflowEnvironment;
 
@@ -55,7 +55,14 @@ describe.each(STORE_KINDS)('%s', (kind) => {
     store = t.store;
     engine = automationEngine({
       store,
-      effects: createStepEffects({ store, signals: t.handle.signals, sandbox }),
+      effects: createStepEffects({
+        store,
+        signals: t.handle.signals,
+        sandbox,
+        temporal: env.client,
+        config: { temporal: { ...t.config.temporal, taskQueue } },
+        log: quiet,
+      }),
       timers: temporalTimers(() => env.client, taskQueue),
       log: quiet,
     });
