@@ -17,7 +17,11 @@ function valueOf(scope: RunScope, field: string): unknown {
 const present = (v: unknown) =>
   v !== undefined && v !== null && v !== '' && !(Array.isArray(v) && v.length === 0);
 
-const text = (v: unknown) => (v === null || v === undefined ? '' : String(v).trim().toLowerCase());
+/** Values compare as text: strings, numbers and booleans; anything else is no text. */
+const text = (v: unknown) =>
+  typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean'
+    ? String(v).trim().toLowerCase()
+    : '';
 
 function number(v: unknown): number | null {
   if (typeof v === 'number') return v;
