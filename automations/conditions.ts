@@ -9,14 +9,19 @@ const CONTACT_KEYS = new Set(['stage', 'name', 'email', 'opted_in']);
 /** A field's value in the scope: the contact's (`tags` is a list), the message's, an action's. */
 function valueOf(scope: RunScope, field: string): unknown {
   if (field === 'tags') return scope.contact.tags;
-  if (CONTACT_KEYS.has(field)) return scope.contact[field as 'stage' | 'name' | 'email' | 'opted_in'];
+  if (CONTACT_KEYS.has(field))
+    return scope.contact[field as 'stage' | 'name' | 'email' | 'opted_in'];
   return scopeValue(scope, field);
 }
 
 const present = (v: unknown) =>
   v !== undefined && v !== null && v !== '' && !(Array.isArray(v) && v.length === 0);
 
-const text = (v: unknown) => (v === null || v === undefined ? '' : String(v).trim().toLowerCase());
+/** Values compare as text: strings, numbers and booleans; anything else is no text. */
+const text = (v: unknown) =>
+  typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean'
+    ? String(v).trim().toLowerCase()
+    : '';
 
 function number(v: unknown): number | null {
   if (typeof v === 'number') return v;
@@ -26,7 +31,11 @@ function number(v: unknown): number | null {
 }
 
 /** Text compares trimmed and in any case; numbers as numbers; `tags` by membership. */
-function test(op: ConditionOp, actual: unknown, expected: Extract<Condition, { field: string }>): boolean {
+function test(
+  op: ConditionOp,
+  actual: unknown,
+  expected: Extract<Condition, { field: string }>,
+): boolean {
   const want = expected.value;
   if (Array.isArray(actual)) {
     const has = actual.some((t) => text(t) === text(want));

@@ -240,10 +240,11 @@ export function automationEngine(deps: EngineDeps) {
         return replace(active, done?.run ?? null, run._id);
       }
       case 'start': {
-        const automation = (await enabled.getOrLoad(input.orgId, () =>
-          store.automations.enabled(input.orgId),
-        )).find((a) => a._id === decision.automation_id);
-        const def = automation ?? (await store.automations.get(input.orgId, decision.automation_id));
+        const automation = (
+          await enabled.getOrLoad(input.orgId, () => store.automations.enabled(input.orgId))
+        ).find((a) => a._id === decision.automation_id);
+        const def =
+          automation ?? (await store.automations.get(input.orgId, decision.automation_id));
         if (!def) return active;
         const fresh = newRun({ ...def, version: decision.version }, input, at);
         const started = await store.automationRuns.start(fresh);
@@ -318,7 +319,12 @@ export function automationEngine(deps: EngineDeps) {
       await mapLimit(round, CONTACT_CONCURRENCY, async ([key, list], i) => {
         const doc = stored[i]!;
         if (doc.state === 'done') return;
-        const runs = await carryOut(list[k]!, doc.decision, contacts.get(key) ?? null, active.get(key) ?? []);
+        const runs = await carryOut(
+          list[k]!,
+          doc.decision,
+          contacts.get(key) ?? null,
+          active.get(key) ?? [],
+        );
         active.set(key, runs);
         done.push(doc._id);
       });

@@ -13,9 +13,7 @@ import { replyFits } from './match';
 
 /** How a run goes on: from its first step, with a reply to its wait, or its wait over. */
 export type Resume =
-  | { kind: 'start' }
-  | { kind: 'reply'; message: InboundFacts }
-  | { kind: 'timeout' };
+  { kind: 'start' } | { kind: 'reply'; message: InboundFacts } | { kind: 'timeout' };
 
 export interface Advanced {
   run: AutomationRunDoc;

@@ -51,7 +51,10 @@ export function factsOf(e: EventDoc): InboundFacts {
  * The inputs recorded events carry: customer messages (an opt-out word is an opt-out, Meta's
  * system messages are nothing), new contacts, tags added, consent withdrawn, payment outcomes.
  */
-export function inputsOf(events: readonly EventDoc[], optOutWords: readonly string[]): RouteInput[] {
+export function inputsOf(
+  events: readonly EventDoc[],
+  optOutWords: readonly string[],
+): RouteInput[] {
   const inputs: RouteInput[] = [];
   for (const e of events) {
     const base = { id: e._id, orgId: e.org_id, at: e.timestamp };
@@ -68,7 +71,8 @@ export function inputsOf(events: readonly EventDoc[], optOutWords: readonly stri
         break;
       }
       case 'contact.created':
-        if (str(e.data.id)) inputs.push({ ...base, contactId: e.data.id as string, kind: 'contact_created' });
+        if (str(e.data.id))
+          inputs.push({ ...base, contactId: e.data.id as string, kind: 'contact_created' });
         break;
       case 'contact.updated': {
         const contactId = str(e.data.id);

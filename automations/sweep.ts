@@ -56,10 +56,7 @@ export async function sweepAutomations(
     result.resumed++;
   }
 
-  const overdue = await store.automationRuns.overdue(
-    new Date(now.getTime() - TIMER_LOST_MS),
-    PAGE,
-  );
+  const overdue = await store.automationRuns.overdue(new Date(now.getTime() - TIMER_LOST_MS), PAGE);
   for (const run of overdue) {
     if (!run.wait) continue;
     await engine.timeout(run._id, run.wait.seq, { arm: true });

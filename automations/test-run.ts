@@ -122,7 +122,10 @@ export async function testAutomation(
     const sentAt = (campaignId: string) =>
       deps.store.messages.lastSentAt(orgId, contact._id, 'campaign', campaignId);
     if (!(await triggerFits(automation.trigger, input, sentAt))) {
-      return { ...result, reason: `the message does not fit the ${automation.trigger.type} trigger` };
+      return {
+        ...result,
+        reason: `the message does not fit the ${automation.trigger.type} trigger`,
+      };
     }
   }
   if (!allHold(automation.conditions, { contact, action: {}, message }, at)) {
