@@ -4,11 +4,7 @@ import { newRun } from '../../automations/engine';
 import { advance, type Advanced } from '../../automations/executor';
 import { inputsOf, type RouteInput } from '../../automations/inputs';
 import { replyFits, triggerFits } from '../../automations/match';
-import type {
-  AutomationDoc,
-  AutomationStep,
-  InboundFacts,
-} from '../../store/contract/automations';
+import type { AutomationDoc, AutomationStep, InboundFacts } from '../../store/contract/automations';
 import type { ContactDoc } from '../../store/documents';
 import { eventDoc } from '../../store/events';
 
@@ -209,7 +205,9 @@ describe('triggers and replies', () => {
     expect(await triggerFits({ type: 'button', payloads: [] }, tap, none)).toBe(true);
     expect(await triggerFits({ type: 'button', payloads: ['OTHER'] }, tap, none)).toBe(false);
     expect(await triggerFits({ type: 'list_reply', ids: [] }, tap, none)).toBe(false);
-    expect(replyFits({ button: 'ORDER_STATUS' }, tap.kind === 'message' ? tap.message : facts())).toBe(true);
+    expect(
+      replyFits({ button: 'ORDER_STATUS' }, tap.kind === 'message' ? tap.message : facts()),
+    ).toBe(true);
   });
 
   it('matches a reply to a campaign only within its hours', async () => {
@@ -256,7 +254,15 @@ describe('conditions', () => {
     [{ field: 'message.text', op: 'contains', value: 'pro' }, true],
     [{ field: 'message.text', op: 'matches', value: 'want (pro|basic)' }, true],
     [{ field: 'action.score', op: 'less_than', value: 5 }, false],
-    [{ any: [{ field: 'stage', op: 'equals', value: 'x' }, { field: 'name', op: 'equals', value: 'ana' }] }, true],
+    [
+      {
+        any: [
+          { field: 'stage', op: 'equals', value: 'x' },
+          { field: 'name', op: 'equals', value: 'ana' },
+        ],
+      },
+      true,
+    ],
   ] as const)('%j holds: %s', (condition, expected) => {
     expect(allHold([condition as never], scope, at)).toBe(expected);
   });

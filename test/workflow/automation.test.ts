@@ -14,7 +14,7 @@ import type {
   AutomationStep,
   NewAutomation,
 } from '../../store/contract/automations';
-import type { ContactDoc, MessageDoc } from '../../store/documents';
+import type { ContactDoc } from '../../store/documents';
 import { automationWorkflowId } from '../../workflows/contracts/automation';
 import { openTestStore, STORE_KINDS, type TestStore } from '../support/store';
 import { createTimeSkippingEnv } from '../support/time-skipping';
@@ -41,6 +41,16 @@ afterAll(async () => {
   await sandbox.close();
 });
 
+/**
+ * The test server's clock runs ahead of this process's once it has skipped time: routing reads
+ * the server's, so a wait's end is in the same time as the timer that ends it.
+ */
+let offset = 0;
+const clock = () => new Date(Date.now() + offset);
+const sync = async () => {
+  offset = (await env.currentTimeMs()) - Date.now();
+};
+
 describe.each(STORE_KINDS)('%s', (kind) => {
   const taskQueue = `automations-${kind}-${randomUUID().slice(0, 8)}`;
   let t: TestStore;
@@ -54,6 +64,7 @@ describe.each(STORE_KINDS)('%s', (kind) => {
     t = await openTestStore(kind);
     store = t.store;
     engine = automationEngine({
+      clock,
       store,
       effects: createStepEffects({
         store,
@@ -112,10 +123,17 @@ describe.each(STORE_KINDS)('%s', (kind) => {
   let w = 0;
   async function says(c: ContactDoc, body: string, extra: Record<string, unknown> = {}) {
     const wamid = `wamid.auto${++w}`;
+    await sync();
+    // As the inbox does: the contact's window opens, then the message's event is recorded.
+    await store.contacts.recordInbound(
+      orgId,
+      { phone: c.phone_number, userId: null },
+      { at: clock() },
+    );
     const event = eventDoc(orgId, {
       id: `message.incoming:${wamid}`,
       type: 'message.incoming',
-      timestamp: new Date(),
+      timestamp: clock(),
       data: {
         message_id: wamid,
         contact_id: c._id,
@@ -133,12 +151,19 @@ describe.each(STORE_KINDS)('%s', (kind) => {
     await engine.route(inputsOf(events, ['STOP']));
   };
 
-  const sent = async (c: ContactDoc): Promise<MessageDoc[]> =>
-    (await store.messages.history(orgId, c._id, { limit: 50 })).filter(
-      (m) => m.direction === 'outbound',
+  /** What the contact's runs queued for it (sent at the server's time, maybe ahead of ours). */
+  async function bodies(c: ContactDoc): Promise<string[]> {
+    const runs = await store.automationRuns.listForContact(orgId, c._id, { limit: 50 });
+    const ids = runs.flatMap((r) =>
+      r.path.map((p) =>
+        p.type === 'send_message' ? (p.detail?.message_id as string | undefined) : undefined,
+      ),
     );
-  const bodies = async (c: ContactDoc) =>
-    (await sent(c)).map((m) => (m.content as { body?: string }).body).sort();
+    const messages = await Promise.all(
+      ids.filter((id) => id !== undefined).map((id) => store.messages.get(orgId, id)),
+    );
+    return messages.map((m) => (m!.content as { body: string }).body).sort();
+  }
 
   const runsOf = async (a: AutomationDoc) => store.automationRuns.list(a._id, { limit: 50 });
 
@@ -149,7 +174,14 @@ describe.each(STORE_KINDS)('%s', (kind) => {
   it('answers a keyword at once, with no workflow, and records the run and its event', async () => {
     const a = await automation({
       trigger: { type: 'keyword', keywords: ['hours'] },
-      steps: [{ id: 'answer', type: 'send_message', message: text('We open at 9, {{name}}'), fallback: null }],
+      steps: [
+        {
+          id: 'answer',
+          type: 'send_message',
+          message: text('We open at 9, {{name}}'),
+          fallback: null,
+        },
+      ],
     });
     const c = await contact();
     await route(await says(c, '  HOURS '));
@@ -182,10 +214,34 @@ describe.each(STORE_KINDS)('%s', (kind) => {
           on_timeout: 'gone',
           save_to: null,
         },
-        { id: 'to_sales', type: 'send_message', message: text('Sales it is'), fallback: null, next: null },
-        { id: 'to_help', type: 'send_message', message: text('Help is coming'), fallback: null, next: null },
-        { id: 'unclear', type: 'send_message', message: text('Sorry?'), fallback: null, next: null },
-        { id: 'gone', type: 'send_message', message: text('Bye for now'), fallback: null, next: null },
+        {
+          id: 'to_sales',
+          type: 'send_message',
+          message: text('Sales it is'),
+          fallback: null,
+          next: null,
+        },
+        {
+          id: 'to_help',
+          type: 'send_message',
+          message: text('Help is coming'),
+          fallback: null,
+          next: null,
+        },
+        {
+          id: 'unclear',
+          type: 'send_message',
+          message: text('Sorry?'),
+          fallback: null,
+          next: null,
+        },
+        {
+          id: 'gone',
+          type: 'send_message',
+          message: text('Bye for now'),
+          fallback: null,
+          next: null,
+        },
       ],
     });
     const c = await contact();
@@ -224,7 +280,8 @@ describe.each(STORE_KINDS)('%s', (kind) => {
       ],
     });
     const c = await contact();
-    const started = Date.now();
+    await sync();
+    const started = clock().getTime();
     await route(await says(c, 'quote'));
     await timerDone(a, c);
     expect(await bodies(c)).toEqual(['Still there?']);
@@ -261,10 +318,7 @@ describe.each(STORE_KINDS)('%s', (kind) => {
     await route(await says(c, 'ana@example.com'));
     expect((await store.contacts.get(orgId, c._id))!.email).toBe('ana@example.com');
     await timerDone(a, c);
-    expect(await bodies(c)).toEqual([
-      'Thanks, ana@example.com (ana@example.com)',
-      'Your email?',
-    ]);
+    expect(await bodies(c)).toEqual(['Thanks, ana@example.com (ana@example.com)', 'Your email?']);
   });
 
   it('branches on what a custom action returns', async () => {
@@ -284,8 +338,20 @@ describe.each(STORE_KINDS)('%s', (kind) => {
           then: 'gold',
           else: 'basic',
         },
-        { id: 'gold', type: 'send_message', message: text('Gold: {{action.tier}}'), fallback: null, next: null },
-        { id: 'basic', type: 'send_message', message: text('Basic: {{action.tier}}'), fallback: null, next: null },
+        {
+          id: 'gold',
+          type: 'send_message',
+          message: text('Gold: {{action.tier}}'),
+          fallback: null,
+          next: null,
+        },
+        {
+          id: 'basic',
+          type: 'send_message',
+          message: text('Basic: {{action.tier}}'),
+          fallback: null,
+          next: null,
+        },
       ],
     });
     const c = await contact();
@@ -324,14 +390,35 @@ describe.each(STORE_KINDS)('%s', (kind) => {
     const waits = await automation({
       trigger: { type: 'keyword', keywords: ['book'] },
       steps: [
-        { id: 'w', type: 'wait_for_reply', timeout: '1h', timeout_ms: HOUR, branches: [], on_timeout: null, save_to: 'day' },
-        { id: 'ok', type: 'send_message', message: text('Booked {{custom_fields.day}}'), fallback: null },
-        { id: 'w2', type: 'wait_for_reply', timeout: '1h', timeout_ms: HOUR, branches: [], on_timeout: null, save_to: null },
+        {
+          id: 'w',
+          type: 'wait_for_reply',
+          timeout: '1h',
+          timeout_ms: HOUR,
+          branches: [],
+          on_timeout: null,
+          save_to: 'day',
+        },
+        {
+          id: 'ok',
+          type: 'send_message',
+          message: text('Booked {{custom_fields.day}}'),
+          fallback: null,
+        },
+        {
+          id: 'w2',
+          type: 'wait_for_reply',
+          timeout: '1h',
+          timeout_ms: HOUR,
+          branches: [],
+          on_timeout: null,
+          save_to: null,
+        },
         { id: 'never', type: 'send_message', message: text('never'), fallback: null },
       ],
     });
     const greeter = await automation({
-      priority: 9,
+      priority: -1,
       trigger: { type: 'any_message' },
       steps: [{ id: 'hi', type: 'send_message', message: text('hi'), fallback: null }],
     });
@@ -365,12 +452,12 @@ describe.each(STORE_KINDS)('%s', (kind) => {
         contact_id: c._id,
         decision: { kind: 'start', automation_id: a._id, version: a.version, run_id: 'r' },
         state: 'decided',
-        created_at: new Date(Date.now() - 5 * 60_000),
+        created_at: new Date(clock().getTime() - 5 * 60_000),
         done_at: null,
       },
     ]);
     expect(factsOf(e).text).toBe('late');
-    const later = new Date(Date.now() + 2 * 60_000);
+    const later = new Date(clock().getTime() + 2 * 60_000);
     const swept = await sweepAutomations({ store, engine, optOutWords: [] }, later);
     expect(swept.resumed).toBe(1);
     await sweepAutomations({ store, engine, optOutWords: [] }, later);
