@@ -1,16 +1,8 @@
 import { compileLinear } from '../lib/linear-regex';
-import type { Condition, ConditionOp } from '../store/contract/automations';
+import { CONDITION_OPS, type Condition, type ConditionOp } from '../store/contract/automations';
 
-const TEXT_OPS: ConditionOp[] = [
-  'equals',
-  'not_equals',
-  'contains',
-  'not_contains',
-  'exists',
-  'not_exists',
-  'matches',
-];
-const ALL_OPS: ConditionOp[] = [...TEXT_OPS, 'greater_than', 'less_than'];
+const ALL_OPS: readonly ConditionOp[] = CONDITION_OPS;
+const TEXT_OPS = ALL_OPS.filter((op) => op !== 'greater_than' && op !== 'less_than');
 const ID_OPS: ConditionOp[] = ['equals', 'not_equals', 'exists', 'not_exists'];
 
 /** The ops each field takes. */
@@ -33,9 +25,9 @@ export const CONDITION_FIELDS =
   'tags, stage, name, email, opted_in, custom_fields.<key>, message.text, message.type, ' +
   'message.button, message.list_reply or action.<key>';
 
-const list = (ops: string[]) => `${ops.slice(0, -1).join(', ')} or ${ops.at(-1)}`;
+const list = (ops: readonly string[]) => `${ops.slice(0, -1).join(', ')} or ${ops.at(-1)}`;
 
-function opsOf(field: string): ConditionOp[] | null {
+function opsOf(field: string): readonly ConditionOp[] | null {
   return FIELD_OPS[field] ?? (KEYED.test(field) ? ALL_OPS : null);
 }
 

@@ -3,11 +3,12 @@ import type { AutomationRequest } from '../../automations/request';
 import type { AutomationTestRequest, AutomationTestResult } from '../../automations/test-run';
 import { CONDITION_FIELDS } from '../../automations/condition-check';
 import { MAX_PATTERN_LENGTH } from '../../lib/linear-regex';
-import type {
-  AutomationDoc,
-  AutomationRunDoc,
-  RunState,
-  StepType,
+import {
+  CONDITION_OPS,
+  type AutomationDoc,
+  type AutomationRunDoc,
+  type RunState,
+  type StepType,
 } from '../../store/contract/automations';
 import { CampaignMessageBody } from './campaigns';
 import { checked, Id, NextCursor, Timestamp } from './common';
@@ -105,17 +106,7 @@ const Trigger = z
 
 const FieldCondition = z.strictObject({
   field: z.string().min(1).max(100).describe(`One of ${CONDITION_FIELDS}`),
-  op: z.enum([
-    'equals',
-    'not_equals',
-    'contains',
-    'not_contains',
-    'exists',
-    'not_exists',
-    'matches',
-    'greater_than',
-    'less_than',
-  ]),
+  op: z.enum(CONDITION_OPS),
   value: z
     .union([z.string().max(2_000), z.number(), z.boolean(), z.null()])
     .default(null)

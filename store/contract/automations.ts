@@ -30,16 +30,20 @@ export type AutomationTrigger =
 
 export type TriggerType = AutomationTrigger['type'];
 
-export type ConditionOp =
-  | 'equals'
-  | 'not_equals'
-  | 'contains'
-  | 'not_contains'
-  | 'exists'
-  | 'not_exists'
-  | 'matches'
-  | 'greater_than'
-  | 'less_than';
+/** What conditions test: text tests first, then the numeric ones. */
+export const CONDITION_OPS = [
+  'equals',
+  'not_equals',
+  'contains',
+  'not_contains',
+  'exists',
+  'not_exists',
+  'matches',
+  'greater_than',
+  'less_than',
+] as const;
+
+export type ConditionOp = (typeof CONDITION_OPS)[number];
 
 /**
  * One test. `field` is one of: `tags`, `stage`, `name`, `email`, `opted_in`,
