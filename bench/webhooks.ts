@@ -1,19 +1,17 @@
-import { startAutomations } from '../automations/runtime';
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import { createActivities } from '../activities';
-import { sandboxFromConfig } from '../vm/from-config';
 import { createMetaClient } from '../meta/client';
 import { mapLimit } from '../lib/concurrency';
 import { loadConfig } from '../lib/config';
 import { openStore } from '../store';
 import { inProcessSignals } from '../store/signals';
-import { createWebhookEngine, workflowStarter } from '../webhooks/engine';
+import { workflowStarter } from '../webhooks/engine';
 import { createWebhookHttp } from '../webhooks/http';
 import { webhookHeaders } from '../webhooks/signing';
+import { startWorkerServices } from '../worker/services';
 import { createWorker } from '../worker/worker';
 import {
   CpuMeter,
@@ -205,39 +203,26 @@ async function main(argv: string[], resources: Resources): Promise<number> {
   resources.add(() => connection.close());
   const client = new Client({ connection, namespace });
   const quiet = { warn() {}, error: (o: object, m: string) => console.error(m, o) };
-  const engine = createWebhookEngine({ config, store, client, log: quiet });
-  resources.add(() => engine.close());
-
   // A worker in the same process, as the worker process runs both: used by the workflow path.
   const nativeConnection = await NativeConnection.connect({ address });
   resources.add(() => nativeConnection.close());
   const meta = createMetaClient({ apiVersion: config.meta.apiVersion });
   resources.add(() => meta.close());
-  const sandbox = sandboxFromConfig(config);
-  resources.add(() => sandbox.close());
-  const signals = inProcessSignals();
-  const automations = startAutomations({
-    store,
-    signals,
-    sandbox,
-    temporal: client,
+  const services = startWorkerServices({
     config,
+    store,
+    signals: inProcessSignals(),
+    meta,
+    client,
     log: quiet,
   });
-  resources.add(() => automations.close());
+  resources.add(() => services.close());
+  const { webhooks: engine, activities } = services;
   const worker = await createWorker({
     connection: nativeConnection,
     namespace,
     taskQueue,
-    activities: createActivities({
-      config,
-      store,
-      signals,
-      meta,
-      webhooks: engine,
-      sandbox,
-      automations: automations.engine,
-    }),
+    activities,
   });
   const running = worker.run();
   resources.add(async () => {

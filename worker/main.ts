@@ -1,15 +1,12 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import { createActivities } from '../activities';
-import { startAutomations } from '../automations/runtime';
 import { createMetaClient } from '../meta/client';
 import { loadConfig } from '../lib/config';
 import { openStore } from '../store';
 import { Dispatcher } from '../sending/dispatcher';
 import { temporalRetryReporter } from '../sending/retries';
-import { createWebhookEngine } from '../webhooks/engine';
 import { ensureSchedules } from './schedules';
-import { sandboxFromConfig } from '../vm/from-config';
+import { startWorkerServices } from './services';
 import { createWorker } from './worker';
 
 /** Composition root: config -> connections -> activities -> Worker. */
@@ -37,25 +34,8 @@ async function main() {
       warn: (obj: object, msg: string) => console.warn(msg, obj),
       error: (obj: object, msg: string) => console.error(msg, obj),
     };
-    const webhooks = createWebhookEngine({ config, store, client, log });
-    const sandbox = sandboxFromConfig(config);
-    const automations = startAutomations({
-      store,
-      signals,
-      sandbox,
-      temporal: client,
-      config,
-      log,
-    });
-    const activities = createActivities({
-      config,
-      store,
-      signals,
-      meta,
-      webhooks,
-      sandbox,
-      automations: automations.engine,
-    });
+    const services = startWorkerServices({ config, store, signals, meta, client, log });
+    const { webhooks, activities } = services;
     const { maxCachedWorkflows } = config.temporal;
     const worker = await createWorker({
       connection,
@@ -73,9 +53,7 @@ async function main() {
       await worker.run();
     } finally {
       await dispatcher.close();
-      await automations.close();
-      await webhooks.close();
-      await sandbox.close();
+      await services.close();
     }
   } finally {
     await meta.close();

@@ -1,14 +1,12 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import { createActivities } from '../../activities';
-import { startAutomations } from '../../automations/runtime';
-import { sandboxFromConfig } from '../../vm/from-config';
 import { createMetaClient } from '../../meta/client';
 import type { Config } from '../../lib/config';
 import type { Store, StoreHandle } from '../../store';
 import { Dispatcher } from '../../sending/dispatcher';
 import { temporalRetryReporter } from '../../sending/retries';
-import { createWebhookEngine, type WebhookEngine } from '../../webhooks/engine';
+import type { WebhookEngine } from '../../webhooks/engine';
+import { startWorkerServices } from '../../worker/services';
 import { createWorker } from '../../worker/worker';
 
 export interface TestWorker {
@@ -37,29 +35,13 @@ export async function startTestWorker(config: Config, database: StoreHandle): Pr
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace });
   const meta = createMetaClient({ apiVersion: config.meta.apiVersion, timeoutMs: 5_000 });
-  const webhooks = createWebhookEngine({ config, store, client, log: quiet });
-  const sandbox = sandboxFromConfig(config);
-  const automations = startAutomations({
-    store,
-    signals,
-    sandbox,
-    temporal: client,
-    config,
-    log: quiet,
-  });
+  const services = startWorkerServices({ config, store, signals, meta, client, log: quiet });
+  const { webhooks, activities } = services;
   const worker = await createWorker({
     connection: nativeConnection,
     namespace,
     taskQueue,
-    activities: createActivities({
-      config,
-      store,
-      signals,
-      meta,
-      webhooks,
-      sandbox,
-      automations: automations.engine,
-    }),
+    activities,
   });
   const running = worker.run();
   const { counters } = webhooks;
@@ -90,9 +72,7 @@ export async function startTestWorker(config: Config, database: StoreHandle): Pr
     await dispatcher.close();
     worker.shutdown();
     await running;
-    await automations.close();
-    await webhooks.close();
-    await sandbox.close();
+    await services.close();
     await meta.close();
     await nativeConnection.close();
     await connection.close();

@@ -1,0 +1,54 @@
+import type { Client } from '@temporalio/client';
+import { createActivities, type Activities } from '../activities';
+import { startAutomations } from '../automations/runtime';
+import type { Config } from '../lib/config';
+import type { Log } from '../lib/log';
+import type { MetaClient } from '../meta/client';
+import type { Store } from '../store';
+import type { Signals } from '../store/signals';
+import { sandboxFromConfig } from '../vm/from-config';
+import { createWebhookEngine, type WebhookEngine } from '../webhooks/engine';
+
+export interface WorkerServices {
+  webhooks: WebhookEngine;
+  activities: Activities;
+  /** Stops them in order: automations (their last routing), outbound webhooks, the sandbox. */
+  close(): Promise<void>;
+}
+
+/**
+ * What the worker process runs beside its Temporal workers: the webhook engine, the custom
+ * actions' sandbox and the automation engine for the events it records, and every activity
+ * built over them.
+ */
+export function startWorkerServices(deps: {
+  config: Config;
+  store: Store;
+  signals: Signals;
+  meta: MetaClient;
+  client: Client;
+  log: Log;
+}): WorkerServices {
+  const { config, store, signals, meta, client, log } = deps;
+  const webhooks = createWebhookEngine({ config, store, client, log });
+  const sandbox = sandboxFromConfig(config);
+  const automations = startAutomations({ store, signals, sandbox, temporal: client, config, log });
+  const activities = createActivities({
+    config,
+    store,
+    signals,
+    meta,
+    webhooks,
+    sandbox,
+    automations: automations.engine,
+  });
+  return {
+    webhooks,
+    activities,
+    async close() {
+      await automations.close();
+      await webhooks.close();
+      await sandbox.close();
+    },
+  };
+}
