@@ -249,6 +249,8 @@ describe('periodic jobs on the real Temporal server', () => {
       wooDeliveriesHandedOff: 0,
       paymentEventsRecovered: 0,
       subscriptionsStarted: 0,
+      automationInputsRouted: 0,
+      automationWaitsTimedOut: 0,
     });
   });
 
