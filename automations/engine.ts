@@ -44,6 +44,8 @@ export interface EngineDeps {
 
 /** Enabled automations are read once in this long per organization, not per input. */
 const AUTOMATION_CACHE_MS = 5_000;
+/** Inputs waiting to be routed in this process beyond which new ones are left to the sweep. */
+export const MAX_QUEUED = 20_000;
 /** Contacts of one batch routed at once; each contact's inputs in order. */
 const CONTACT_CONCURRENCY = 16;
 
@@ -124,6 +126,7 @@ export function automationEngine(deps: EngineDeps) {
   const enabled = new TtlCache<string, AutomationDoc[]>(AUTOMATION_CACHE_MS);
   const versions = new TtlCache<string, AutomationDefinition | null>(60 * 60_000, 1_000);
   let queue: Promise<unknown> = Promise.resolve();
+  let queued = 0;
 
   const definition = (automationId: string, version: number) =>
     versions.getOrLoad(`${automationId}:${version}`, () =>
@@ -332,16 +335,32 @@ export function automationEngine(deps: EngineDeps) {
     if (done.length) await store.automationInputs.done(done, now());
   }
 
+  /**
+   * Routes inputs, one batch after another in this process (a contact's inputs stay in
+   * order). Resolves when this batch is routed; a failure leaves its inputs to the sweep.
+   */
+  function route(inputs: RouteInput[]): Promise<void> {
+    if (!inputs.length) return queue.then(() => undefined);
+    queued += inputs.length;
+    const run = queue.then(() => routeBatch(inputs)).finally(() => (queued -= inputs.length));
+    queue = run.catch(() => undefined);
+    return run;
+  }
+
   return {
+    route,
+
     /**
-     * Routes inputs, one batch after another in this process (a contact's inputs stay in
-     * order). Resolves when this batch is routed; a failure leaves its inputs to the sweep.
+     * Routes what this process just recorded, unless more than MAX_QUEUED inputs already wait
+     * here: past that (a burst beyond what the machine can route) they stay unrouted in the
+     * store, and the sweep routes them a minute later, so memory stays bounded. False then.
      */
-    route(inputs: RouteInput[]): Promise<void> {
-      if (!inputs.length) return queue.then(() => undefined);
-      const run = queue.then(() => routeBatch(inputs));
-      queue = run.catch(() => undefined);
-      return run;
+    offer(inputs: RouteInput[]): boolean {
+      if (queued + inputs.length > MAX_QUEUED) return false;
+      route(inputs).catch((err: unknown) => {
+        log.warn({ err }, 'automation routing failed; the sweep routes these inputs again');
+      });
+      return true;
     },
 
     /** Carries out again a decision left `decided` (its process died, or it failed). */

@@ -37,12 +37,18 @@ export function startAutomations(deps: AutomationRuntimeDeps): {
     timers: temporalTimers(() => temporal, config.temporal.taskQueue),
     log,
   });
+  let behind = false;
   const unsubscribe = store.events.onRecorded((events) => {
     const inputs = inputsOf(events, config.sequences.optOutWords);
     if (!inputs.length) return;
-    engine.route(inputs).catch((err: unknown) => {
-      log.warn({ err }, 'automation routing failed; the sweep routes these inputs again');
-    });
+    const offered = engine.offer(inputs);
+    if (!offered && !behind) {
+      log.warn(
+        { inputs: inputs.length },
+        'automation routing is behind; the sweep routes the rest',
+      );
+    }
+    behind = !offered;
   });
   return {
     engine,
