@@ -1,6 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../../activities';
+import type { AutomationEngine } from '../../automations/engine';
 import { startAutomations } from '../../automations/runtime';
 import { sandboxFromConfig } from '../../vm/from-config';
 import { createMetaClient } from '../../meta/client';
@@ -19,6 +20,8 @@ export interface TestWorker {
    */
   store: Store;
   webhooks: WebhookEngine;
+  /** Its automation engine: it reads the enabled automations at most once per 5 s. */
+  automations: AutomationEngine;
   dispatcher: Dispatcher;
   /** Stops it; again, waits for the first stop. */
   stop(): Promise<void>;
@@ -79,6 +82,7 @@ export async function startTestWorker(config: Config, database: StoreHandle): Pr
     client,
     store,
     webhooks,
+    automations: automations.engine,
     dispatcher,
     stop() {
       stopping ??= stop();
