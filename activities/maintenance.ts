@@ -62,12 +62,22 @@ export function maintenanceActivities({
     async purgeProcessedWebhooks(): Promise<number> {
       return purgeProcessedWebhooks({ store });
     },
-    /** Events, webhook deliveries and their attempts, and Meta events past their retention. */
-    async purgeOldEvents(): Promise<{ events: number; deliveries: number; metaEvents: number }> {
+    /**
+     * Events, webhook deliveries and their attempts, the automation inputs routed from events,
+     * and Meta events past their retention.
+     */
+    async purgeOldEvents(): Promise<{
+      events: number;
+      deliveries: number;
+      automationInputs: number;
+      metaEvents: number;
+    }> {
       const before = new Date(Date.now() - config.eventRetentionDays * 86_400_000);
       const deliveries = await store.webhookDeliveries.purgeBefore(before);
+      const automationInputs = await store.automationInputs.purgeBefore(before);
       const metaEvents = await purgeOldMetaEvents({ store }, config.metaEventRetentionDays);
-      return { events: await store.events.purgeBefore(before), deliveries, metaEvents };
+      const events = await store.events.purgeBefore(before);
+      return { events, deliveries, automationInputs, metaEvents };
     },
     async sweepOutbox(): Promise<number> {
       return sweepOutbox({ store });

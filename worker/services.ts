@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { createActivities, type Activities } from '../activities';
+import type { AutomationEngine } from '../automations/engine';
 import { startAutomations } from '../automations/runtime';
 import type { Config } from '../lib/config';
 import type { Log } from '../lib/log';
@@ -11,6 +12,7 @@ import { createWebhookEngine, type WebhookEngine } from '../webhooks/engine';
 
 export interface WorkerServices {
   webhooks: WebhookEngine;
+  automations: AutomationEngine;
   activities: Activities;
   /** Stops them in order: automations (their last routing), outbound webhooks, the sandbox. */
   close(): Promise<void>;
@@ -44,6 +46,7 @@ export function startWorkerServices(deps: {
   });
   return {
     webhooks,
+    automations: automations.engine,
     activities,
     async close() {
       await automations.close();

@@ -18,6 +18,7 @@ export async function cleanupWorkflow(): Promise<CleanupResult> {
     webhooksPurged,
     eventsPurged: old.events,
     deliveriesPurged: old.deliveries,
+    automationInputsPurged: old.automationInputs,
     metaEventsPurged: old.metaEvents,
   };
 }

@@ -355,4 +355,9 @@ export interface AutomationInputRepository {
   /** Where the sweep of recorded events stopped last (null before its first run). */
   sweptThrough(): Promise<Date | null>;
   setSweptThrough(at: Date): Promise<void>;
+  /**
+   * Deletes inputs recorded before `before`, decided or done (the events they came from are
+   * purged at the same age); returns how many.
+   */
+  purgeBefore(before: Date): Promise<number>;
 }

@@ -55,5 +55,10 @@ export function automationInputRepository(db: Db): AutomationInputRepository {
 
     sweptThrough: () => cursor.get(),
     setSweptThrough: (at) => cursor.set(at),
+
+    async purgeBefore(before) {
+      const res = await retryBusy(() => inputs.deleteMany({ created_at: { $lt: before } }));
+      return res.deletedCount;
+    },
   };
 }

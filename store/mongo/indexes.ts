@@ -125,7 +125,11 @@ export const INDEXES: Record<string, IndexDescription[]> = {
     { key: { state: 1, updated_at: 1 }, name: 'state_updated' },
     { key: { state: 1, 'wait.until': 1 }, name: 'state_wait_until' },
   ],
-  automation_inputs: [{ key: { state: 1, created_at: 1 }, name: 'state_created' }],
+  automation_inputs: [
+    { key: { state: 1, created_at: 1 }, name: 'state_created' },
+    // The cleanup's purge of inputs past the events' retention.
+    { key: { created_at: 1 }, name: 'created' },
+  ],
   messages: [
     { key: { org_id: 1, contact_id: 1, created_at: -1 }, name: 'org_contact_created' },
     { key: { wamid: 1 }, name: 'wamid' },

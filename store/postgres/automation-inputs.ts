@@ -60,5 +60,10 @@ export function automationInputRepository(pool: pg.Pool): AutomationInputReposit
 
     sweptThrough: () => cursor.get(),
     setSweptThrough: (at) => cursor.set(at),
+
+    async purgeBefore(before) {
+      const res = await pool.query('DELETE FROM automation_inputs WHERE created_at < $1', [before]);
+      return res.rowCount ?? 0;
+    },
   };
 }

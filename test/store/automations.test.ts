@@ -620,6 +620,23 @@ describe.each(STORE_KINDS)('%s', (kind) => {
       expect(await inputs().undone(min(1), 10)).toEqual([]);
     });
 
+    it('purges the inputs recorded before a time, decided or done, and no others', async () => {
+      // Before any other test's inputs: the purge is not scoped.
+      const t0 = at('1990-01-01T00:00:00Z');
+      const min = (n: number) => new Date(t0.getTime() + n * 60_000);
+      const decided = inputOf({}, min(1));
+      const done = inputOf({}, min(2));
+      const recent = inputOf({}, min(10));
+      await inputs().decide([decided, done, recent]);
+      await inputs().done([done._id], min(3));
+      expect(await inputs().purgeBefore(min(5))).toBe(2);
+      expect(await inputs().get(decided._id)).toBeNull();
+      expect(await inputs().get(done._id)).toBeNull();
+      expect(await inputs().get(recent._id)).toEqual(recent);
+      expect(await inputs().unseen([decided._id, recent._id])).toEqual([decided._id]);
+      expect(await inputs().purgeBefore(min(5))).toBe(0);
+    });
+
     it('keeps where the sweep stopped', async () => {
       expect(await inputs().sweptThrough()).toBeNull();
       await inputs().setSweptThrough(at('2026-03-01T10:00:00Z'));

@@ -1,7 +1,7 @@
 import { WORKER_ENV, WORKER_NODE_FLAGS } from '../../worker/process';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { configEnv } from '../../lib/config';
+import { configEnv, type Env } from '../../lib/config';
 import { createMessagingHarness, type MessagingHarness } from './messaging';
 
 const WORKER_ENTRY = join(__dirname, '..', '..', 'dist', 'worker', 'main.js');
@@ -11,9 +11,14 @@ const WORKER_ENTRY = join(__dirname, '..', '..', 'dist', 'worker', 'main.js');
  * claims and lanes change hands within a couple of seconds, and the simulator answers 300 ms
  * after accepting, so a kill leaves some messages accepted but never recorded.
  */
-export async function createKillableStack(throughput: number) {
+export async function createKillableStack(throughput: number, env: Env = {}) {
   const h: MessagingHarness = await createMessagingHarness({
-    env: { SEND_CLAIM_LEASE_SECONDS: '2', SEND_LANE_LEASE_SECONDS: '1', SEND_POLL_MS: '100' },
+    env: {
+      SEND_CLAIM_LEASE_SECONDS: '2',
+      SEND_LANE_LEASE_SECONDS: '1',
+      SEND_POLL_MS: '100',
+      ...env,
+    },
   });
   // The worker processes take the in-process one's place.
   await h.worker.stop();

@@ -5,6 +5,7 @@ import type { Config } from '../../lib/config';
 import type { Store, StoreHandle } from '../../store';
 import { Dispatcher } from '../../sending/dispatcher';
 import { temporalRetryReporter } from '../../sending/retries';
+import type { AutomationEngine } from '../../automations/engine';
 import type { WebhookEngine } from '../../webhooks/engine';
 import { startWorkerServices } from '../../worker/services';
 import { createWorker } from '../../worker/worker';
@@ -17,6 +18,8 @@ export interface TestWorker {
    */
   store: Store;
   webhooks: WebhookEngine;
+  /** Its automation engine: it reads the enabled automations at most once per 5 s. */
+  automations: AutomationEngine;
   dispatcher: Dispatcher;
   /** Stops it; again, waits for the first stop. */
   stop(): Promise<void>;
@@ -61,6 +64,7 @@ export async function startTestWorker(config: Config, database: StoreHandle): Pr
     client,
     store,
     webhooks,
+    automations: services.automations,
     dispatcher,
     stop() {
       stopping ??= stop();

@@ -18,6 +18,8 @@ export interface CleanupResult {
   /** Events and outbound webhook deliveries older than EVENT_RETENTION_DAYS. */
   eventsPurged: number;
   deliveriesPurged: number;
+  /** Automation inputs (routing decisions) older than EVENT_RETENTION_DAYS. */
+  automationInputsPurged: number;
   /** Meta's account-level changes older than META_EVENT_RETENTION_DAYS. */
   metaEventsPurged: number;
 }
