@@ -40,6 +40,8 @@ export interface EngineDeps {
   timers: Timers;
   log: Log;
   clock?: () => Date;
+  /** How long an organization's enabled automations are kept (AUTOMATION_CACHE_MS). */
+  cacheMs?: number;
 }
 
 /** Enabled automations are read once in this long per organization, not per input. */
@@ -54,6 +56,12 @@ export const runIdFor = (automationId: string, inputId: string) =>
   idFrom(`automation:${automationId}:${inputId}`);
 
 const timeoutInput = (seq: number) => `timeout:${seq}`;
+
+/** The wait a `timeout:<seq>` input ended; null for other inputs. */
+export function timeoutSeq(input: string): number | null {
+  const seq = /^timeout:(\d+)$/.exec(input)?.[1];
+  return seq === undefined ? null : Number(seq);
+}
 
 export function timerOf(run: AutomationRunDoc): RunTimer | null {
   if (run.state !== 'waiting' || !run.wait) return null;
@@ -123,7 +131,7 @@ function endedEvent(run: AutomationRunDoc, contact: ContactDoc): EventDoc | null
 export function automationEngine(deps: EngineDeps) {
   const { store, effects, timers, log } = deps;
   const now = deps.clock ?? (() => new Date());
-  const enabled = new TtlCache<string, AutomationDoc[]>(AUTOMATION_CACHE_MS);
+  const enabled = new TtlCache<string, AutomationDoc[]>(deps.cacheMs ?? AUTOMATION_CACHE_MS);
   const versions = new TtlCache<string, AutomationDefinition | null>(60 * 60_000, 1_000);
   let queue: Promise<unknown> = Promise.resolve();
   let queued = 0;

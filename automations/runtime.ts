@@ -16,6 +16,8 @@ export interface AutomationRuntimeDeps {
   temporal: Client;
   config: Pick<Config, 'temporal' | 'sequences'>;
   log: Log;
+  /** How long a process keeps an organization's automations when no change is announced. */
+  cacheMs?: number;
   /** Starts subscriptions' workflows at once (else the recovery sweep starts them). */
   kickSequences?: () => void;
 }
@@ -26,6 +28,7 @@ export interface AutomationRuntimeDeps {
  * from routing, the worker's sweep routes (automations/sweep.ts).
  */
 export function startAutomations(deps: AutomationRuntimeDeps): {
+  /** Its `forget` tells every process (through the store's signals), not only this one. */
   engine: AutomationEngine;
   close(): Promise<void>;
 } {
@@ -36,7 +39,19 @@ export function startAutomations(deps: AutomationRuntimeDeps): {
     effects,
     timers: temporalTimers(() => temporal, config.temporal.taskQueue),
     log,
+    cacheMs: deps.cacheMs,
   });
+  // Other processes' caches would keep a changed automation's old state for up to 5 s.
+  const listening = deps.signals
+    .subscribe('automations_changed', (orgId) => engine.forget(orgId))
+    .catch((err: unknown) => {
+      log.warn({ err }, 'automation changes not heard; other processes see them within 5 s');
+      return null;
+    });
+  const forget = (orgId: string) => {
+    engine.forget(orgId);
+    deps.signals.publish('automations_changed', orgId).catch(() => undefined);
+  };
   let behind = false;
   const unsubscribe = store.events.onRecorded((events) => {
     const inputs = inputsOf(events, config.sequences.optOutWords);
@@ -51,9 +66,12 @@ export function startAutomations(deps: AutomationRuntimeDeps): {
     behind = !offered;
   });
   return {
-    engine,
+    engine: { ...engine, forget },
     async close() {
       unsubscribe();
+      await (
+        await listening
+      )?.();
       await engine.idle();
     },
   };

@@ -1,6 +1,6 @@
 import type { Store } from '../store';
 import type { EventDoc } from '../store/documents';
-import type { AutomationEngine } from './engine';
+import { timeoutSeq, type AutomationEngine } from './engine';
 import { INPUT_EVENT_TYPES, inputsOf } from './inputs';
 
 /** The live path has this long to route an input before the sweep takes it as left behind. */
@@ -19,7 +19,8 @@ export interface AutomationSweep {
 
 /**
  * What the live path left: events recorded but never routed (their process died first),
- * decisions recorded but not carried out, and waits whose timer was never armed.
+ * decisions recorded but not carried out, waits whose timer was never armed, and timeouts cut
+ * off halfway.
  */
 export async function sweepAutomations(
   deps: { store: Store; engine: AutomationEngine; optOutWords: string[] },
@@ -56,10 +57,17 @@ export async function sweepAutomations(
     result.resumed++;
   }
 
-  const overdue = await store.automationRuns.overdue(new Date(now.getTime() - TIMER_LOST_MS), PAGE);
-  for (const run of overdue) {
+  const lost = new Date(now.getTime() - TIMER_LOST_MS);
+  for (const run of await store.automationRuns.overdue(lost, PAGE)) {
     if (!run.wait) continue;
     await engine.timeout(run._id, run.wait.seq, { arm: true });
+    result.timedOut++;
+  }
+  // A timeout carried out here whose process died halfway: taken again by the same input.
+  for (const run of await store.automationRuns.stalled(lost, PAGE)) {
+    const seq = timeoutSeq(run.last_input);
+    if (seq === null) continue;
+    await engine.timeout(run._id, seq, { arm: true });
     result.timedOut++;
   }
   return result;

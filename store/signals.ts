@@ -1,7 +1,7 @@
 /**
  * Wake-ups between processes: the API tells dispatchers a number has messages to send, a
- * dispatcher tells APIs which messages it settled. A lost signal only delays: every listener
- * also polls.
+ * dispatcher tells APIs which messages it settled, an API tells every process an organization's
+ * automations changed. A lost signal only delays: every listener also polls (or its cache expires).
  */
 export interface Signals {
   publish(channel: SignalChannel, payload: string): Promise<void>;
@@ -13,7 +13,8 @@ export interface Signals {
   close(): Promise<void>;
 }
 
-export type SignalChannel = 'send_queued' | 'send_settled';
+/** `automations_changed`: an organization's automations changed (payload: its id). */
+export type SignalChannel = 'send_queued' | 'send_settled' | 'automations_changed';
 
 /** Signals within one process: for a store that has no notifications of its own. */
 export function inProcessSignals(): Signals {

@@ -465,4 +465,37 @@ describe.each(STORE_KINDS)('%s', (kind) => {
     expect(await bodies(c)).toEqual(['on it']);
     expect(await store.automationInputs.get(e._id)).toMatchObject({ state: 'done' });
   });
+
+  it('finishes a timeout the sweep carried out halfway when its process died, once', async () => {
+    const a = await automation({
+      trigger: { type: 'keyword', keywords: ['halfway'] },
+      steps: [
+        {
+          id: 'w',
+          type: 'wait_for_reply',
+          timeout: '1h',
+          timeout_ms: HOUR,
+          branches: [],
+          on_timeout: 'late',
+          save_to: null,
+        },
+        { id: 'late', type: 'send_message', message: text('too late'), fallback: null },
+      ],
+    });
+    const c = await contact();
+    await route(await says(c, 'halfway'));
+    const [waiting] = await runsOf(a);
+    // The sweep took the wait for its timeout, then its process died before the next step.
+    const claimed = await store.automationRuns.claim(waiting!._id, 1, 'timeout:1', clock());
+    expect(claimed).toMatchObject({ state: 'running', last_input: 'timeout:1' });
+    const later = new Date(clock().getTime() + 2 * HOUR);
+    const swept = await sweepAutomations({ store, engine, optOutWords: [] }, later);
+    await sweepAutomations({ store, engine, optOutWords: [] }, later);
+    expect(swept.timedOut).toBe(1);
+    expect(await bodies(c)).toEqual(['too late']);
+    const [run] = await runsOf(a);
+    expect(run!.path.map((p) => p.outcome)).toEqual(['waiting', 'timeout', 'sent']);
+    await timerDone(a, c);
+    expect(await bodies(c)).toEqual(['too late']);
+  });
 });
