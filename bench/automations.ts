@@ -66,7 +66,8 @@ matches): the contacts exist, the processes are warm. Then:
   routed    the waiting contacts tap a button, at --reply-rate/s (default 1,000): the rate,
             ack-to-reply latency, CPU per reply, and that each waiting run answered once
             (runs waiting first)
---only runs the named phases. --drain-timeout (default 120) bounds each wait for the replies.
+--only runs the named phases. --drain-timeout (default 900) bounds each wait for the replies;
+a wait also ends when nothing moved for 15 s.
 --profile writes the API's and the worker's CPU profiles (node --cpu-prof) into the folder, for
 \`node dist/bench/cpu-profile.js <folder>\`, and prints each phase's PostgreSQL statements by
 time and the Temporal server's requests by operation. Exit 1 when a message was answered more
@@ -91,6 +92,7 @@ const SIM_CALL_TIMEOUT_MS = 60_000;
 const PROCESSES = ['api', 'worker', 'postgres', 'temporal', 'simulator'];
 const LOAD_GEN = 'load gen';
 const MB = 1024 * 1024;
+const SLICES = 4;
 
 const fixed = (x: number, digits = 0) => (Number.isFinite(x) ? x.toFixed(digits) : '-');
 const grouped = (x: number) => (Number.isFinite(x) ? Math.round(x).toLocaleString('en') : '-');
@@ -118,7 +120,7 @@ function options(argv: string[]): Options {
     waiting: '10000',
     'arm-rate': '500',
     'reply-rate': '1000',
-    'drain-timeout': '120',
+    'drain-timeout': '900',
     only: PHASES.join(','),
     profile: '',
   });
@@ -327,6 +329,8 @@ interface Replies {
   p95: number;
   p99: number;
   max: number;
+  /** p50 of each successive slice of the messages, in the order posted: growth is queueing. */
+  p50BySlice: number[];
   /** Replies a second at the simulator, first to last. */
   rate: number;
   ledger: Ledger;
@@ -347,12 +351,16 @@ function replies(
     const id = s.biz_opaque_callback_data ?? `(none) ${s.wamid}`;
     byId.set(id, [...(byId.get(id) ?? []), s]);
   }
-  const ms: number[] = [];
-  expected.forEach((id, i) => {
+  const inOrder = expected.map((id, i) => {
     const first = byId.get(id)?.[0];
-    if (first && acks[i]!.ok) ms.push(Date.parse(first.time) - acks[i]!.at);
+    return first && acks[i]!.ok ? Date.parse(first.time) - acks[i]!.at : NaN;
   });
-  ms.sort((x, y) => x - y);
+  const answeredMs = (list: number[]) => list.filter(Number.isFinite).sort((x, y) => x - y);
+  const ms = answeredMs(inOrder);
+  const size = Math.ceil(inOrder.length / SLICES);
+  const p50BySlice = Array.from({ length: SLICES }, (_, k) =>
+    percentile(answeredMs(inOrder.slice(k * size, (k + 1) * size)), 0.5),
+  );
   const wanted = new Set(expected);
   const written = new Map<string, number>();
   for (const w of hooks) written.set(w.waId, (written.get(w.waId) ?? 0) + 1);
@@ -365,6 +373,7 @@ function replies(
     p95: percentile(ms, 0.95),
     p99: percentile(ms, 0.99),
     max: ms[ms.length - 1] ?? NaN,
+    p50BySlice,
     rate: span > 0 ? (times.length - 1) / span : NaN,
     ledger: {
       once: expected.filter((id) => byId.get(id)?.length === 1).length,
@@ -379,9 +388,56 @@ function replies(
 
 const broken = (l: Ledger) => l.duplicated + l.missing + l.unexpected > 0;
 
+/** Percentiles, ms, of where a reply's time went. */
+interface Stages {
+  /** The 200 to the routing decision recorded (automation_inputs.created_at). */
+  decided: [p50: number, p99: number];
+  /** The 200 to the reply queued by its run (messages.created_at). */
+  queued: [p50: number, p99: number];
+  /** Queued to accepted by the simulator (its send log). */
+  sent: [p50: number, p99: number];
+}
+
+const quantiles = (values: number[]): [number, number] => {
+  const sorted = values.filter(Number.isFinite).sort((x, y) => x - y);
+  return [percentile(sorted, 0.5), percentile(sorted, 0.99)];
+};
+
+/** Each message's routing decision and reply as stamped in the store, against its 200. */
+async function stages(
+  b: Bench,
+  hooks: Webhook[],
+  acks: Ack[],
+  expected: string[],
+  sends: SendLogEntry[],
+): Promise<Stages> {
+  const stamps = async (table: string, ids: string[]) => {
+    const { rows } = await b.sql.query<{ id: string; at: Date }>(
+      `SELECT id, created_at AS at FROM ${table} WHERE id = ANY($1)`,
+      [ids],
+    );
+    return new Map(rows.map((r) => [r.id, r.at.getTime()]));
+  };
+  const decided = await stamps(
+    'automation_inputs',
+    hooks.map((w) => `message.incoming:${w.wamid}`),
+  );
+  const queued = await stamps('messages', expected);
+  const accepted = new Map(sends.map((s) => [s.biz_opaque_callback_data, Date.parse(s.time)]));
+  const at = (i: number) => (acks[i]!.ok ? acks[i]!.at : NaN);
+  const inputOf = (i: number) => `message.incoming:${hooks[i]!.wamid}`;
+  const nan = (x: number | undefined) => x ?? NaN;
+  return {
+    decided: quantiles(hooks.map((_, i) => nan(decided.get(inputOf(i))) - at(i))),
+    queued: quantiles(expected.map((id, i) => nan(queued.get(id)) - at(i))),
+    sent: quantiles(expected.map((id) => nan(accepted.get(id)) - nan(queued.get(id)))),
+  };
+}
+
 interface LoadFigures {
   offered: Offered;
   replies: Replies;
+  stages: Stages;
   cpu: CpuFigures;
   loadGen: number;
   count: number;
@@ -412,6 +468,7 @@ async function load(
   return {
     offered,
     replies: replies(hooks, offered.acks, expected, sends),
+    stages: await stages(b, hooks, offered.acks, expected, sends),
     cpu: cpuPerMessage(PROCESSES, cpu, count, wallMs),
     loadGen: ((cpu[LOAD_GEN] ?? 0) * 1000) / count,
     count,
@@ -435,7 +492,17 @@ function printReplies(r: Replies, less = 0) {
   console.log(
     `  ack → reply at the simulator p50 / p95 / p99 / max: ${lat} ms` +
       (less ? ` (beyond the ${less} ms delay)` : '') +
-      `; replies ${fixed(r.rate, 1)}/s`,
+      `; p50 by ${SLICES} slices in posting order ` +
+      `${r.p50BySlice.map((x) => fixed(x - less)).join(', ')} ms; replies ${fixed(r.rate, 1)}/s`,
+  );
+}
+
+function printStages(s: Stages) {
+  const pair = ([p50, p99]: [number, number]) => `${fixed(p50)} / ${fixed(p99)}`;
+  console.log(
+    `  where the time goes, p50 / p99: 200 → routing decision recorded ${pair(s.decided)} ms, ` +
+      `200 → reply queued by the run ${pair(s.queued)} ms, queued → simulator ` +
+      `${pair(s.sent)} ms`,
   );
 }
 
@@ -516,6 +583,7 @@ async function replyPhase(b: Bench, o: Options): Promise<ReplyResults & { broken
   );
   printOffered(o.rate, figures.offered);
   printReplies(figures.replies);
+  printStages(figures.stages);
   const met = figures.replies.p99 < P99_GOAL_MS ? 'met' : 'NOT met';
   console.log(`  goal p99 < ${P99_GOAL_MS} ms: ${met}`);
   console.log(`  runs completed: ${grouped(completed)} of ${grouped(hooks.length)} messages`);
@@ -595,6 +663,7 @@ async function workflowPhase(b: Bench, o: Options, reply: ReplyResults | null) {
   printOffered(o.rate, figures.offered);
   const delayMs = refused ? SHORTEST_DELAY_MS : 0;
   printReplies(figures.replies);
+  printStages(figures.stages);
   if (delayMs) printReplies(figures.replies, delayMs);
   console.log(`  runs completed: ${grouped(completed)} of ${grouped(hooks.length)} messages`);
   printLedger(figures.replies.ledger, 'replies', hooks.length);
@@ -670,22 +739,23 @@ async function waitingPhase(b: Bench, o: Options) {
   const before = { worker: rss(b.pids.worker), temporal: rss(b.pids.temporal) };
   let allWaitingMs = NaN;
   let allArmedMs = NaN;
-  let waiting = 0;
-  let armed: number | null = 0;
   const started = Date.now();
+  const n = hooks.length;
   const figures = await load(b, 'waiting', o.armRate, hooks, expected, async () => {
-    waiting = await until(b, hooks.length, () => runsIn(b, id, 'waiting'));
-    if (waiting >= hooks.length) allWaitingMs = Date.now() - started;
-    armed = await until(
-      b,
-      hooks.length,
-      async () => ((await timersRunning(b)) ?? 0) - timersBefore,
-    );
-    if (armed >= hooks.length) allArmedMs = Date.now() - started;
-    await sendsReach(b, hooks.length);
+    // Both counts polled together: each one's time is when it reached n.
+    await until(b, 2 * n, async () => {
+      const waiting = await runsIn(b, id, 'waiting');
+      const armed = ((await timersRunning(b)) ?? 0) - timersBefore;
+      if (waiting >= n && !Number.isFinite(allWaitingMs)) allWaitingMs = Date.now() - started;
+      if (armed >= n && !Number.isFinite(allArmedMs)) allArmedMs = Date.now() - started;
+      return Math.min(waiting, n) + Math.min(armed, n);
+    });
+    await sendsReach(b, n);
   });
   await sleep(SETTLE_MS);
   const after = { worker: rss(b.pids.worker), temporal: rss(b.pids.temporal) };
+  const waiting = await runsIn(b, id, 'waiting');
+  const armed = ((await timersRunning(b)) ?? 0) - timersBefore;
   console.log(
     `waiting: ${grouped(hooks.length)} contacts send the keyword of an automation that asks ` +
       `(buttons) and waits ${WAIT_TIMEOUT} for the answer`,
@@ -700,6 +770,7 @@ async function waitingPhase(b: Bench, o: Options) {
       `timers running (Temporal): ${s(allArmedMs, 'running', armed)}, from the first post`,
   );
   printReplies(figures.replies);
+  printStages(figures.stages);
   printLedger(figures.replies.ledger, 'questions', hooks.length);
   const per = (x: number) => `${fixed(x / Math.max(1, waiting) / 1024, 1)} kB each`;
   console.log(
@@ -736,6 +807,7 @@ async function routedPhase(b: Bench, o: Options, automationId: string) {
   );
   printOffered(o.replyRate, figures.offered);
   printReplies(figures.replies);
+  printStages(figures.stages);
   console.log(
     `  runs completed: ${grouped(completed)} of ${grouped(hooks.length)} waiting; timer ` +
       `workflows still running: ${timers === null ? '-' : grouped(timers)} (a reply does not ` +
@@ -848,13 +920,13 @@ async function main(argv: string[], resources: Resources): Promise<number> {
   if (o.only.includes('reply')) {
     const r = await replyPhase(b, o);
     reply = r;
-    failed ||= r.broken;
+    failed = r.broken || failed;
   }
-  if (o.only.includes('workflow')) failed ||= await workflowPhase(b, o, reply);
+  if (o.only.includes('workflow')) failed = (await workflowPhase(b, o, reply)) || failed;
   if (o.only.includes('waiting')) {
     const w = await waitingPhase(b, o);
-    failed ||= w.broken;
-    if (o.only.includes('routed')) failed ||= await routedPhase(b, o, w.id);
+    failed = w.broken || failed;
+    if (o.only.includes('routed')) failed = (await routedPhase(b, o, w.id)) || failed;
   }
   if (o.profile) {
     console.log(
