@@ -36,6 +36,7 @@ import {
   rssBytes,
   sqlPool,
   startInfrastructure,
+  sum,
   tail,
   UsageError,
   type CpuFigures,
@@ -323,6 +324,11 @@ interface Ledger {
   contactsUnder: number;
 }
 
+const quantiles = (values: number[]): [number, number] => {
+  const sorted = values.filter(Number.isFinite).sort((x, y) => x - y);
+  return [percentile(sorted, 0.5), percentile(sorted, 0.99)];
+};
+
 interface Replies {
   /** Ack to the reply's arrival at the simulator, ms, of the messages answered. */
   p50: number;
@@ -331,6 +337,8 @@ interface Replies {
   max: number;
   /** p50 of each successive slice of the messages, in the order posted: growth is queueing. */
   p50BySlice: number[];
+  /** From when the webhook was due to be posted (its wait for the 200 included), p50 / p99. */
+  fromPost: [p50: number, p99: number];
   /** Replies a second at the simulator, first to last. */
   rate: number;
   ledger: Ledger;
@@ -361,6 +369,12 @@ function replies(
   const p50BySlice = Array.from({ length: SLICES }, (_, k) =>
     percentile(answeredMs(inOrder.slice(k * size, (k + 1) * size)), 0.5),
   );
+  const fromPost = quantiles(
+    expected.map((id, i) => {
+      const first = byId.get(id)?.[0];
+      return first ? Date.parse(first.time) - (acks[i]!.at - acks[i]!.ms) : NaN;
+    }),
+  );
   const wanted = new Set(expected);
   const written = new Map<string, number>();
   for (const w of hooks) written.set(w.waId, (written.get(w.waId) ?? 0) + 1);
@@ -374,6 +388,7 @@ function replies(
     p99: percentile(ms, 0.99),
     max: ms[ms.length - 1] ?? NaN,
     p50BySlice,
+    fromPost,
     rate: span > 0 ? (times.length - 1) / span : NaN,
     ledger: {
       once: expected.filter((id) => byId.get(id)?.length === 1).length,
@@ -397,11 +412,6 @@ interface Stages {
   /** Queued to accepted by the simulator (its send log). */
   sent: [p50: number, p99: number];
 }
-
-const quantiles = (values: number[]): [number, number] => {
-  const sorted = values.filter(Number.isFinite).sort((x, y) => x - y);
-  return [percentile(sorted, 0.5), percentile(sorted, 0.99)];
-};
 
 /** Each message's routing decision and reply as stamped in the store, against its 200. */
 async function stages(
@@ -434,8 +444,26 @@ async function stages(
   };
 }
 
+/** The phase's routing decisions (automation_inputs), by kind and reason. */
+async function decisions(b: Bench, hooks: Webhook[]): Promise<string> {
+  const { rows } = await b.sql.query<{ kind: string; reason: string | null; n: number }>(
+    `SELECT decision->>'kind' AS kind, decision->>'reason' AS reason, count(*)::int AS n
+       FROM automation_inputs WHERE id = ANY($1) GROUP BY 1, 2 ORDER BY 3 DESC`,
+    [hooks.map((w) => `message.incoming:${w.wamid}`)],
+  );
+  const routed = sum(rows.map((r) => r.n));
+  const kinds = rows.map(
+    (r) =>
+      `${grouped(r.n)} ${r.kind}` +
+      (r.reason ? ` (${r.reason.replace(/automation \S+ /, 'the automation ')})` : ''),
+  );
+  const unrouted = hooks.length - routed;
+  return kinds.join(', ') + (unrouted ? `, ${grouped(unrouted)} NOT ROUTED` : '');
+}
+
 interface LoadFigures {
   offered: Offered;
+  decisions: string;
   replies: Replies;
   stages: Stages;
   cpu: CpuFigures;
@@ -469,6 +497,7 @@ async function load(
     offered,
     replies: replies(hooks, offered.acks, expected, sends),
     stages: await stages(b, hooks, offered.acks, expected, sends),
+    decisions: await decisions(b, hooks),
     cpu: cpuPerMessage(PROCESSES, cpu, count, wallMs),
     loadGen: ((cpu[LOAD_GEN] ?? 0) * 1000) / count,
     count,
@@ -495,6 +524,12 @@ function printReplies(r: Replies, less = 0) {
       `; p50 by ${SLICES} slices in posting order ` +
       `${r.p50BySlice.map((x) => fixed(x - less)).join(', ')} ms; replies ${fixed(r.rate, 1)}/s`,
   );
+  if (!less) {
+    console.log(
+      `  post → reply (from when the webhook was due, its wait for the 200 included) p50 / ` +
+        `p99: ${fixed(r.fromPost[0])} / ${fixed(r.fromPost[1])} ms`,
+    );
+  }
 }
 
 function printStages(s: Stages) {
@@ -587,6 +622,7 @@ async function replyPhase(b: Bench, o: Options): Promise<ReplyResults & { broken
   const met = figures.replies.p99 < P99_GOAL_MS ? 'met' : 'NOT met';
   console.log(`  goal p99 < ${P99_GOAL_MS} ms: ${met}`);
   console.log(`  runs completed: ${grouped(completed)} of ${grouped(hooks.length)} messages`);
+  console.log(`  routing decisions: ${figures.decisions}`);
   printLedger(figures.replies.ledger, 'replies', hooks.length);
   printCpu('run', figures);
 
@@ -604,7 +640,7 @@ async function replyPhase(b: Bench, o: Options): Promise<ReplyResults & { broken
   console.log(`baseline: the same load with the automation disabled (PUT enabled: false)`);
   printOffered(o.rate, baseline.offered);
   const sent = baseline.replies.ledger.unexpected;
-  console.log(`  messages routed to no automation; ${sent} sends at the simulator`);
+  console.log(`  routing decisions: ${baseline.decisions}; ${sent} sends at the simulator`);
   printCpu('message', baseline);
   const alone = PROCESSES.map(
     (p) => `${p} ${fixed(figures.cpu.per[p]! - baseline.cpu.per[p]!, 3)}`,
@@ -666,16 +702,24 @@ async function workflowPhase(b: Bench, o: Options, reply: ReplyResults | null) {
   printStages(figures.stages);
   if (delayMs) printReplies(figures.replies, delayMs);
   console.log(`  runs completed: ${grouped(completed)} of ${grouped(hooks.length)} messages`);
+  console.log(`  routing decisions: ${figures.decisions}`);
   printLedger(figures.replies.ledger, 'replies', hooks.length);
-  printCpu('run', figures);
+  printCpu('message', figures);
+  // Messages that found the contact's run still going started none: the CPU is the runs'.
+  const perRun = hooks.length / Math.max(1, completed);
+  const total = figures.cpu.total * perRun;
+  const temporal = figures.cpu.per.temporal! * perRun;
+  console.log(
+    `  CPU ms per completed run: ${fixed(total, 3)}, of which Temporal ${fixed(temporal, 3)}`,
+  );
   if (reply) {
     const base = reply.baseline.cpu.total;
+    const own = total - base * perRun;
     console.log(
-      `  against reply: CPU per run ×${fixed(figures.cpu.total / reply.figures.cpu.total, 2)} ` +
+      `  against reply: CPU per run ×${fixed(total / reply.figures.cpu.total, 2)} ` +
         `(the automation's own part, less the baseline: ` +
-        `×${fixed((figures.cpu.total - base) / (reply.figures.cpu.total - base), 2)}); ` +
-        `Temporal ${fixed(figures.cpu.per.temporal!, 3)} ms per run against ` +
-        `${fixed(reply.figures.cpu.per.temporal!, 3)}`,
+        `×${fixed(own / (reply.figures.cpu.total - base), 2)}); Temporal ` +
+        `${fixed(temporal, 3)} ms per run against ${fixed(reply.figures.cpu.per.temporal!, 3)}`,
     );
   }
   console.log('');
@@ -771,6 +815,7 @@ async function waitingPhase(b: Bench, o: Options) {
   );
   printReplies(figures.replies);
   printStages(figures.stages);
+  console.log(`  routing decisions: ${figures.decisions}`);
   printLedger(figures.replies.ledger, 'questions', hooks.length);
   const per = (x: number) => `${fixed(x / Math.max(1, waiting) / 1024, 1)} kB each`;
   console.log(
@@ -813,6 +858,7 @@ async function routedPhase(b: Bench, o: Options, automationId: string) {
       `workflows still running: ${timers === null ? '-' : grouped(timers)} (a reply does not ` +
       `end them: each wakes at its timeout and finds its wait over)`,
   );
+  console.log(`  routing decisions: ${figures.decisions}`);
   printLedger(figures.replies.ledger, 'replies to waiting runs', hooks.length);
   printCpu('reply', figures);
   console.log(
