@@ -9,7 +9,7 @@ import { randomToken } from '../lib/crypto';
 import { sandboxWabaId } from '../lib/sandbox-ids';
 import { freePort } from '../scripts/infra';
 import { provisionOrganization } from '../scripts/provision';
-import type { RuntimeOptionsPatch, SendLogEntry, SendSummary } from '../sim/meta/types';
+import type { SendLogEntry } from '../sim/meta/types';
 import { openStore, type Store } from '../store';
 import { accountSettings, DEFAULT_THROUGHPUT } from '../store/accounts';
 import type { NewMessage } from '../store/contract/messages';
@@ -17,6 +17,7 @@ import type { AccountDoc } from '../store/documents';
 import type { Signals } from '../store/signals';
 import { PhaseProfiler } from './profile';
 import { benchEntry, type SimRequest } from './servers';
+import { simControl, type SimControl } from './sim-control';
 import {
   cpuPerMessage,
   readCpu,
@@ -34,6 +35,8 @@ import {
   type Probe,
   type Resources,
   launchWorker,
+  openLoop,
+  percentile,
   UsageError,
   waflowCpu,
   WAFLOW_CPU_GOAL_MS,
@@ -119,41 +122,6 @@ let recipients = 0;
  */
 const nextRecipient = () => `+1415${String(2_000_000 + recipients++)}`;
 
-const percentile = (sorted: number[], q: number) =>
-  sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]! : NaN;
-
-/** The simulator's control routes, from this process. */
-type SimControl = ReturnType<typeof simControl>;
-
-function simControl(url: string, timeoutMs: number) {
-  const call = async <T>(method: string, path: string, body?: unknown, ms = timeoutMs) => {
-    const res = await fetch(`${url}/_sim/${path}`, {
-      method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(ms),
-    });
-    const text = await res.text();
-    if (!res.ok) throw new Error(`Simulator ${method} /_sim/${path}: ${res.status} ${text}`);
-    return (text ? JSON.parse(text) : undefined) as T;
-  };
-  return {
-    configure: (patch: RuntimeOptionsPatch) => call('POST', 'config', patch),
-    /** Resolves once every status webhook has been posted; rejects after `ms`. */
-    idle: (ms: number) => call('GET', 'idle', undefined, ms),
-    /** Accepted sends since the last call, then forgotten there: the log stays small. */
-    async takeSends(): Promise<SendLogEntry[]> {
-      const summary = await call<SendSummary>('GET', 'sends?full=true');
-      await call('DELETE', 'sends');
-      const sends = summary.sends ?? [];
-      if (sends.length !== summary.total) {
-        throw new Error(`The simulator kept ${sends.length} of ${summary.total} sends`);
-      }
-      return sends;
-    },
-  };
-}
-
 /** Every message handed to the pipeline, and how often the simulator accepted each. */
 class Ledger {
   private readonly expected = new Set<string>();
@@ -205,17 +173,6 @@ async function drain(b: Bench, accountIds: string[], expectMs = 0): Promise<numb
     if (!left || Date.now() > deadline) return left;
     // Counting a long queue is work for the database the figures would include.
     await sleep(DRAIN_POLL_MS);
-  }
-}
-
-/** Calls `fire` `rate` times a second, evenly spaced, whatever the answers take. */
-async function openLoop(rate: number, count: number, fire: (n: number, due: number) => void) {
-  const start = performance.now();
-  for (let n = 0; n < count; n++) {
-    const due = start + (n * 1000) / rate;
-    const wait = due - performance.now();
-    if (wait >= 1) await sleep(wait);
-    fire(n, due);
   }
 }
 

@@ -11,6 +11,7 @@ import {
 import type { AddressInfo } from 'node:net';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import type autocannon from 'autocannon';
 import type { FastifyInstance } from 'fastify';
@@ -615,6 +616,25 @@ export class RssPeaks {
 }
 
 export const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
+
+/** The value at quantile `q` (0 to 1) of ascending `sorted`; NaN when empty. */
+export const percentile = (sorted: number[], q: number) =>
+  sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]! : NaN;
+
+/** Calls `fire` `rate` times a second, evenly spaced, whatever the answers take. */
+export async function openLoop(
+  rate: number,
+  count: number,
+  fire: (n: number, due: number) => void,
+) {
+  const start = performance.now();
+  for (let n = 0; n < count; n++) {
+    const due = start + (n * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait >= 1) await sleep(wait);
+    fire(n, due);
+  }
+}
 
 /** CPU seconds used so far by each metered process, and by the whole machine. */
 export function readCpu(meter: CpuMeter): Record<string, number> {
