@@ -1,4 +1,4 @@
-import { mapLimit } from '../lib/concurrency';
+import { limiter, mapLimit } from '../lib/concurrency';
 import type { Log } from '../lib/log';
 import { idFrom } from '../lib/ids';
 import { TtlCache } from '../lib/ttl-cache';
@@ -49,7 +49,13 @@ const AUTOMATION_CACHE_MS = 5_000;
 /** Inputs waiting to be routed in this process beyond which new ones are left to the sweep. */
 export const MAX_QUEUED = 20_000;
 /** Contacts of one batch routed at once; each contact's inputs in order. */
-const CONTACT_CONCURRENCY = 16;
+const CONTACT_CONCURRENCY = 32;
+/** Inputs routed together: what arrives while a batch is routed goes in the next one. */
+const MAX_BATCH = 500;
+/** Signal-with-starts in flight to Temporal at once. */
+const ARM_CONCURRENCY = 16;
+/** Timers waiting to be armed, past which the overdue sweep times the rest out. */
+const MAX_ARMING = 5_000;
 
 /** One run per automation and input: a retried start is the same run. */
 export const runIdFor = (automationId: string, inputId: string) =>
@@ -133,8 +139,13 @@ export function automationEngine(deps: EngineDeps) {
   const now = deps.clock ?? (() => new Date());
   const enabled = new TtlCache<string, AutomationDoc[]>(deps.cacheMs ?? AUTOMATION_CACHE_MS);
   const versions = new TtlCache<string, AutomationDefinition | null>(60 * 60_000, 1_000);
-  let queue: Promise<unknown> = Promise.resolve();
+  /** Inputs given to `route` and not routed yet, with who waits for them. */
+  const waiting: { inputs: RouteInput[]; done: (err?: Error) => void }[] = [];
   let queued = 0;
+  let draining: Promise<void> | null = null;
+  /** Timers being armed: routing never waits for Temporal. */
+  const arming = new Set<Promise<void>>();
+  const armSlot = limiter(ARM_CONCURRENCY);
 
   const definition = (automationId: string, version: number) =>
     versions.getOrLoad(`${automationId}:${version}`, () =>
@@ -142,17 +153,32 @@ export function automationEngine(deps: EngineDeps) {
     );
 
   /** Saves the run as advanced, records its end's event, and arms its timer if it waits. */
+  /**
+   * Arms the timer beside routing, a bounded number at once. One not armed (Temporal is down or
+   * far behind) is found by the overdue sweep: the run still waits in the store.
+   */
+  function armLater(timer: RunTimer): void {
+    if (arming.size >= MAX_ARMING) {
+      log.warn(
+        { run: timer.runId },
+        'too many automation timers being armed; the sweep times this one out',
+      );
+      return;
+    }
+    const armed = armSlot(() => timers.arm(timer))
+      .catch((err: unknown) => {
+        log.warn({ err, run: timer.runId }, 'automation timer not armed; the sweep times it out');
+      })
+      .finally(() => arming.delete(armed));
+    arming.add(armed);
+  }
+
   async function persist({ run, contact }: Advanced, arm = true): Promise<boolean> {
     if (!(await store.automationRuns.save(run))) return false;
     const ended = endedEvent(run, contact);
     if (ended) await store.events.recordMany([ended]);
     const timer = arm ? timerOf(run) : null;
-    if (timer) {
-      // A timer not armed now is found by the overdue sweep: the run still waits in the store.
-      await timers.arm(timer).catch((err: unknown) => {
-        log.warn({ err, run: run._id }, 'automation timer not armed; the sweep times it out');
-      });
-    }
+    if (timer) armLater(timer);
     return true;
   }
 
@@ -348,12 +374,39 @@ export function automationEngine(deps: EngineDeps) {
    * order). Resolves when this batch is routed; a failure leaves its inputs to the sweep.
    */
   function route(inputs: RouteInput[]): Promise<void> {
-    if (!inputs.length) return queue.then(() => undefined);
+    if (!inputs.length) return idleRouting();
     queued += inputs.length;
-    const run = queue.then(() => routeBatch(inputs)).finally(() => (queued -= inputs.length));
-    queue = run.catch(() => undefined);
-    return run;
+    return new Promise<void>((resolve, reject) => {
+      waiting.push({ inputs, done: (err) => (err ? reject(err) : resolve()) });
+      draining ??= drain().finally(() => (draining = null));
+    });
   }
+
+  /** Routes everything given meanwhile together, up to MAX_BATCH inputs a time. */
+  async function drain(): Promise<void> {
+    while (waiting.length) {
+      const batch: typeof waiting = [];
+      let size = 0;
+      while (waiting.length && (size === 0 || size + waiting[0]!.inputs.length <= MAX_BATCH)) {
+        const next = waiting.shift()!;
+        batch.push(next);
+        size += next.inputs.length;
+      }
+      let failure: Error | undefined;
+      try {
+        await routeBatch(batch.flatMap((b) => b.inputs));
+      } catch (err) {
+        failure =
+          err instanceof Error ? err : new Error('automation routing failed', { cause: err });
+      }
+      queued -= size;
+      for (const b of batch) b.done(failure);
+    }
+  }
+
+  const idleRouting = async () => {
+    while (draining) await draining;
+  };
 
   return {
     route,
@@ -413,9 +466,10 @@ export function automationEngine(deps: EngineDeps) {
       enabled.delete(orgId);
     },
 
-    /** Resolves once the batches given so far are routed (tests, shutdown). */
-    idle(): Promise<void> {
-      return queue.then(() => undefined);
+    /** Resolves once what was given so far is routed and its timers armed (tests, shutdown). */
+    async idle(): Promise<void> {
+      await idleRouting();
+      while (arming.size) await Promise.all([...arming]);
     },
   };
 }

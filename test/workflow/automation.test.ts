@@ -149,6 +149,8 @@ describe.each(STORE_KINDS)('%s', (kind) => {
 
   const route = async (...events: Awaited<ReturnType<typeof says>>[]) => {
     await engine.route(inputsOf(events, ['STOP']));
+    // Timers are armed beside routing.
+    await engine.idle();
   };
 
   /** What the contact's runs queued for it (sent at the server's time, maybe ahead of ours). */
