@@ -55,7 +55,7 @@ const MAX_BATCH = 500;
 /** Signal-with-starts in flight to Temporal at once. */
 const ARM_CONCURRENCY = 16;
 /** Timers waiting to be armed, past which the overdue sweep times the rest out. */
-const MAX_ARMING = 5_000;
+const MAX_ARMING = 20_000;
 
 /** One run per automation and input: a retried start is the same run. */
 export const runIdFor = (automationId: string, inputId: string) =>
