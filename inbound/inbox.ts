@@ -57,18 +57,17 @@ export class Inbox {
   ) {
     this.intake = new BatchedIntake(
       {
-        // Processed before they are stored (as processed): the usual webhook costs one write
-        // of its own. What is not done is stored as it came, for the queue to process.
+        // Processed before anything is stored: what is done needs no write of its own (its
+        // effects are stored, and Meta delivers it again if this process dies before the 200).
+        // What is not done is stored as it came, for the queue to process.
         save: async (arrivals) => {
           const done = await processAtOnce(processor, arrivals, log);
+          const left = arrivals.filter((_, i) => !done[i]);
+          if (!left.length) return { docs: [] };
           const docs = await store.inboundWebhooks.saveMany(
-            arrivals.map(({ body }, i) => ({
-              provider: 'meta' as const,
-              body,
-              processed: done[i],
-            })),
+            left.map(({ body }) => ({ provider: 'meta' as const, body })),
           );
-          return { docs: docs.filter((_, i) => !done[i]) };
+          return { docs };
         },
         // One batch's statuses cost a few writes in all.
         process: async (docs) => {

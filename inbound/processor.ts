@@ -43,6 +43,8 @@ export interface InboundHooks {
   };
   /** Pauses the campaigns of a template that can no longer be sent (account-fields.ts). */
   temporal?: AccountFieldDeps['temporal'];
+  /** Leaves out the events nothing reads (statuses no webhook endpoint subscribes to). */
+  eventFilter?: (events: EventDoc[]) => Promise<EventDoc[]>;
 }
 
 /** Meta's per-user cap on marketing messages: deferred, not failed. */
@@ -302,7 +304,8 @@ export function inboundProcessor(store: Store, hooks: InboundHooks = {}) {
         events.set(event._id, event);
       }
     });
-    await store.events.recordMany([...events.values()]);
+    const all = [...events.values()];
+    await store.events.recordMany(hooks.eventFilter ? await hooks.eventFilter(all) : all);
     if (hooks.onMessages) {
       const messages = incoming.value
         .filter((e): e is EventDoc => e !== SENDERLESS && fresh.has(e._id))

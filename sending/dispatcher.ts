@@ -4,7 +4,7 @@ import type { MetaClient } from '../meta/client';
 import type { Config } from '../lib/config';
 import { TtlCache } from '../lib/ttl-cache';
 import type { Store } from '../store/contract';
-import type { AccountDoc } from '../store/documents';
+import type { AccountDoc, EventDoc } from '../store/documents';
 import type { Signals } from '../store/signals';
 import { Lane, type Counters } from './lane';
 import type { RetryReporter } from './retries';
@@ -23,6 +23,8 @@ export interface DispatcherDeps {
   retries: RetryReporter;
   counters: Counters;
   log: { warn(obj: object, msg: string): void };
+  /** Leaves out the events nothing reads (see webhooks/event-filter.ts); all recorded without. */
+  eventFilter?: (events: EventDoc[]) => Promise<EventDoc[]>;
 }
 
 /**
@@ -43,7 +45,7 @@ export class Dispatcher {
   private closed = false;
 
   constructor(private readonly deps: DispatcherDeps) {
-    this.settler = new Settler(deps.store, deps.signals, this.owner, deps.log);
+    this.settler = new Settler(deps.store, deps.signals, this.owner, deps.log, deps.eventFilter);
   }
 
   async start(): Promise<void> {

@@ -39,6 +39,8 @@ export class Settler {
     private readonly signals: Signals,
     private readonly owner: string,
     private readonly log: { warn(obj: object, msg: string): void },
+    /** Leaves out the events nothing reads (see webhooks/event-filter.ts). */
+    private readonly eventFilter?: (events: EventDoc[]) => Promise<EventDoc[]>,
   ) {}
 
   settle(outcome: SendOutcome, events: EventDoc[] = []): Promise<void> {
@@ -56,10 +58,11 @@ export class Settler {
       this.linger.took(batch.length);
       for (let tries = 1; ; tries++) {
         try {
+          const events = batch.flatMap((p) => p.events);
           await this.store.sendQueue.settle(
             this.owner,
             batch.map((p) => p.outcome),
-            batch.flatMap((p) => p.events),
+            this.eventFilter ? await this.eventFilter(events) : events,
           );
           break;
         } catch (err) {

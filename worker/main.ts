@@ -4,6 +4,7 @@ import { createMetaClient } from '../meta/client';
 import { loadConfig } from '../lib/config';
 import { openStore } from '../store';
 import { Dispatcher } from '../sending/dispatcher';
+import { subscribedOnly } from '../webhooks/event-filter';
 import { temporalRetryReporter } from '../sending/retries';
 import { ensureSchedules } from './schedules';
 import { startWorkerServices } from './services';
@@ -46,7 +47,16 @@ async function main() {
     });
     const retries = temporalRetryReporter(client, taskQueue, config.send.retryDelaysMs);
     const { counters } = webhooks;
-    const dispatcher = new Dispatcher({ config, store, signals, meta, retries, counters, log });
+    const dispatcher = new Dispatcher({
+      config,
+      store,
+      signals,
+      meta,
+      retries,
+      counters,
+      log,
+      eventFilter: subscribedOnly(webhooks.directory),
+    });
     await dispatcher.start();
     try {
       // The SDK's runtime turns SIGINT/SIGTERM into a graceful shutdown: run() resolves after it.

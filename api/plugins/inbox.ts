@@ -4,6 +4,7 @@ import { inboundProcessor } from '../../inbound/processor';
 import { Inbox, INBOX_DEFAULTS } from '../../inbound/inbox';
 import { DEFAULT_RETRY_POLICY } from '../../inbound/retries';
 import { statusDeferrals } from '../../sending/status-deferrals';
+import { subscribedOnly } from '../../webhooks/event-filter';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -19,6 +20,7 @@ export const inboxPlugin = fp(
       onHookError: (err) => app.log.warn({ err }, 'sequence triggers failed'),
       marketingLimit: statusDeferrals(app.temporal, app.config),
       temporal: () => app.temporal,
+      eventFilter: subscribedOnly(app.webhooks.directory),
     });
     const inbox = new Inbox(app.store, processor, app.log, {
       ...INBOX_DEFAULTS,
@@ -27,5 +29,5 @@ export const inboxPlugin = fp(
     app.decorate('inbox', inbox);
     app.addHook('onClose', () => inbox.idle());
   },
-  { name: 'inbox', dependencies: ['store', 'temporal', 'sequences'] },
+  { name: 'inbox', dependencies: ['store', 'temporal', 'sequences', 'webhooks'] },
 );
