@@ -1,3 +1,4 @@
+import { subscribeToStatuses } from '../support/status-events';
 import { randomUUID } from 'node:crypto';
 import { signBody } from '../../sim/meta';
 import type { AccountDoc } from '../../store/documents';
@@ -16,6 +17,7 @@ beforeAll(async () => {
   t = await createTestApp();
   raw = openRawStore(t.app.config);
   orgId = t.org.organization.id;
+  await subscribeToStatuses(t.app.store, orgId);
   account = await t.app.store.accounts.create(orgId, {
     name: 'Main',
     phoneNumberId: '106540352242922',

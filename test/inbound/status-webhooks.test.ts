@@ -1,3 +1,4 @@
+import { subscribeToStatuses } from '../support/status-events';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
@@ -58,6 +59,7 @@ beforeAll(async () => {
     accountSettings(config).sandbox,
   );
   orgId = org.organization.id;
+  await subscribeToStatuses(app.store, orgId);
   account = (await app.store.accounts.get(orgId, org.sandbox_account!.id))!;
 });
 afterAll(async () => {

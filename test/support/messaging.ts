@@ -1,3 +1,4 @@
+import { subscribeToStatuses } from './status-events';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import type { AddressInfo } from 'node:net';
 import { buildApp } from '../../api/app';
@@ -64,6 +65,8 @@ export async function createMessagingHarness(
     accountSettings(config).sandbox,
   );
   const account = (await app.store.accounts.get(org.organization.id, org.sandbox_account!.id))!;
+  // The tests read message.* events: the organization subscribes to them.
+  await subscribeToStatuses(app.store, org.organization.id);
   return {
     config,
     app,
