@@ -62,7 +62,8 @@ export function wooActivities(
     async notifyWooStatus(input: WooStatusNotice): Promise<WooNotifyOutcome> {
       const outcome = await notifyWooStatus(send, input);
       // After the notification: an automation on the status follows the store's own message.
-      const trigger = automations && !input.confirmation ? await orderStatusInput(store, input) : null;
+      const trigger =
+        automations && !input.confirmation ? await orderStatusInput(store, input) : null;
       if (trigger) await automations!.route([trigger]);
       return outcome;
     },

@@ -42,7 +42,7 @@ const run = (workflowType: string, id: string) =>
   });
 
 describe('periodic jobs on the real Temporal server', () => {
-  it('cleanup purges expired sessions, old processed webhooks, and events, deliveries and Meta events past retention only', async () => {
+  it('cleanup purges expired sessions, old processed webhooks, and events, deliveries, automation inputs and Meta events past retention only', async () => {
     const org = await store.organizations.create('Acme');
     const live = await store.sessions.create(org._id, 'u', 3_600_000);
     await store.sessions.create(org._id, 'u', -1);
@@ -135,6 +135,21 @@ describe('periodic jobs on the real Temporal server', () => {
       metaEvent(`${org._id}:recent`, days(29), [org._id]),
     ]);
 
+    // Automation inputs routed from events: one past the events' retention, one within it.
+    const input = (id: string, created_at: Date) => ({
+      _id: id,
+      org_id: org._id,
+      contact_id: 'c',
+      decision: { kind: 'none' as const, reason: 'no automation matched' },
+      state: 'done' as const,
+      created_at,
+      done_at: created_at,
+    });
+    await store.automationInputs.decide([
+      input('message.incoming:old', days(31)),
+      input('message.incoming:recent', days(29)),
+    ]);
+
     const result = await run('cleanupWorkflow', cleanupWorkflowId());
 
     expect(result).toEqual({
@@ -142,8 +157,11 @@ describe('periodic jobs on the real Temporal server', () => {
       webhooksPurged: 2,
       eventsPurged: 1,
       deliveriesPurged: 1,
+      automationInputsPurged: 1,
       metaEventsPurged: 2,
     });
+    expect(await store.automationInputs.get('message.incoming:old')).toBeNull();
+    expect(await store.automationInputs.get('message.incoming:recent')).not.toBeNull();
     expect((await store.metaEvents.list(org._id, { limit: 10 })).map((e) => e._id)).toEqual([
       `${org._id}:recent`,
     ]);
@@ -226,7 +244,7 @@ describe('periodic jobs on the real Temporal server', () => {
       wooDeliveriesHandedOff: 0,
       paymentEventsRecovered: 0,
       subscriptionsStarted: 0,
-      // The worker routed the message it recorded as it recorded it: the sweep finds nothing left.
+      // Its events are routed as they are recorded, not left to the sweep.
       automationInputsRouted: 0,
       automationWaitsTimedOut: 0,
     });
@@ -249,6 +267,7 @@ describe('periodic jobs on the real Temporal server', () => {
       wooDeliveriesHandedOff: 0,
       paymentEventsRecovered: 0,
       subscriptionsStarted: 0,
+      // Its events are routed as they are recorded, not left to the sweep.
       automationInputsRouted: 0,
       automationWaitsTimedOut: 0,
     });
