@@ -147,6 +147,9 @@ export function automationEngine(deps: EngineDeps) {
   const arming = new Set<Promise<void>>();
   const armSlot = limiter(ARM_CONCURRENCY);
 
+  const enabledOf = (orgId: string) =>
+    enabled.getOrLoad(orgId, () => store.automations.enabled(orgId));
+
   const definition = (automationId: string, version: number) =>
     versions.getOrLoad(`${automationId}:${version}`, () =>
       store.automations.version(automationId, version).then((v) => v?.definition ?? null),
@@ -215,7 +218,7 @@ export function automationEngine(deps: EngineDeps) {
         .sort((a, b) => b.wait!.since.getTime() - a.wait!.since.getTime())[0];
       if (waiting) return { kind: 'reply', run_id: waiting._id, seq: waiting.wait!.seq };
     }
-    const all = await enabled.getOrLoad(input.orgId, () => store.automations.enabled(input.orgId));
+    const all = await enabledOf(input.orgId);
     const sentAt = (campaignId: string) =>
       store.messages.lastSentAt(input.orgId, input.contactId, 'campaign', campaignId);
     const scope = {
@@ -277,9 +280,9 @@ export function automationEngine(deps: EngineDeps) {
         return replace(active, done?.run ?? null, run._id);
       }
       case 'start': {
-        const automation = (
-          await enabled.getOrLoad(input.orgId, () => store.automations.enabled(input.orgId))
-        ).find((a) => a._id === decision.automation_id);
+        const automation = (await enabledOf(input.orgId)).find(
+          (a) => a._id === decision.automation_id,
+        );
         const def =
           automation ?? (await store.automations.get(input.orgId, decision.automation_id));
         if (!def) return active;

@@ -7,7 +7,6 @@ import { Agent, request } from 'undici';
 import type { EffectStep, StepScope } from '../automations/effects';
 import { stepKey } from '../automations/effects/scope';
 import { runIdFor } from '../automations/engine';
-import { configEnv } from '../lib/config';
 import { randomToken } from '../lib/crypto';
 import { sandboxWabaId } from '../lib/sandbox-ids';
 import { freePort } from '../scripts/infra';
@@ -26,7 +25,7 @@ import {
   CpuMeter,
   cpuPerMessage,
   forkServer,
-  launchWorker,
+  launchWorkerAndApi,
   loopbackUrl,
   openLoop,
   parseFlags,
@@ -878,7 +877,6 @@ async function setUp(resources: Resources, o: Options) {
     profile: o.profile !== null,
   });
   const { env, config, tmp, servers } = infra;
-  const cpuProf = o.profile ? ['--cpu-prof', `--cpu-prof-dir=${o.profile}`] : [];
   const { accessToken, appSecret } = config.meta.simulator;
   const simProcess = await forkServer<{ port: number }>(
     resources,
@@ -907,20 +905,12 @@ async function setUp(resources: Resources, o: Options) {
     throughput: CAP,
     graphUrl: simUrl,
   });
-  const worker = launchWorker(
-    resources,
-    { ...configEnv(config), LOG_LEVEL: env.LOG_LEVEL },
-    tmp,
-    cpuProf.join(' ') || undefined,
-  );
-  const apiProcess = await forkServer<{ port: number }>(
-    resources,
-    'API',
-    __filename,
-    ['serve', 'api'],
-    { env },
-    { execArgv: cpuProf },
-  );
+  const { worker, api: apiProcess } = await launchWorkerAndApi(resources, __filename, {
+    config,
+    env,
+    dir: tmp,
+    profile: o.profile,
+  });
   const sim = simControl(simUrl, SIM_CALL_TIMEOUT_MS);
   await sim.configure({ throughputPerNumber: { [PHONE_NUMBER_ID]: CAP } });
   const connection = await Connection.connect({ address: config.temporal.address });

@@ -9,7 +9,8 @@ import { randomToken } from '../lib/crypto';
 import { sandboxWabaId } from '../lib/sandbox-ids';
 import { freePort } from '../scripts/infra';
 import { provisionOrganization } from '../scripts/provision';
-import type { RuntimeOptionsPatch, SendSummary } from '../sim/meta/types';
+import type { SendSummary } from '../sim/meta/types';
+import { simControl, type SimControl } from './sim-control';
 import { openStore, type Store } from '../store';
 import { accountSettings, DEFAULT_THROUGHPUT } from '../store/accounts';
 import type { AccountDoc } from '../store/documents';
@@ -170,35 +171,6 @@ function options(argv: string[]): Options {
     settings: SETTINGS.filter((s) => names.includes(s.name)),
     workerNodeOptions: values['worker-node-options'],
     profile: values.profile ?? false,
-  };
-}
-
-/** The simulator's control routes, from this process. */
-type SimControl = ReturnType<typeof simControl>;
-
-function simControl(url: string) {
-  const call = async <T>(
-    method: string,
-    path: string,
-    body?: unknown,
-    ms = SIM_CALL_TIMEOUT_MS,
-  ) => {
-    const res = await fetch(`${url}/_sim/${path}`, {
-      method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(ms),
-    });
-    const text = await res.text();
-    if (!res.ok) throw new Error(`Simulator ${method} /_sim/${path}: ${res.status} ${text}`);
-    return (text ? JSON.parse(text) : undefined) as T;
-  };
-  return {
-    configure: (patch: RuntimeOptionsPatch) => call('POST', 'config', patch),
-    /** Resolves once every status webhook has been posted; rejects after `ms`. */
-    idle: (ms: number) => call('GET', 'idle', undefined, ms),
-    sends: () => call<SendSummary>('GET', 'sends?full=true'),
-    clear: () => call('DELETE', 'sends'),
   };
 }
 
@@ -835,7 +807,7 @@ async function setUp(resources: Resources, o: Options) {
     { env },
   );
   const apiUrl = loopbackUrl(apiProcess.port);
-  const sim = simControl(simUrl);
+  const sim = simControl(simUrl, SIM_CALL_TIMEOUT_MS);
   await sim.configure({ webhookUrl: `${apiUrl}/api/webhooks/meta` });
   const rss = new RssPeaks({ worker: worker.pid, api: apiProcess.pid }, RSS_SAMPLE_MS);
   resources.add(async () => rss.stop());

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
 import { Agent, request } from 'undici';
-import { configEnv, type Config } from '../lib/config';
+import type { Config } from '../lib/config';
 import { randomToken } from '../lib/crypto';
 import { sandboxWabaId } from '../lib/sandbox-ids';
 import { freePort } from '../scripts/infra';
@@ -34,7 +34,7 @@ import {
   tail,
   type Probe,
   type Resources,
-  launchWorker,
+  launchWorkerAndApi,
   openLoop,
   percentile,
   UsageError,
@@ -799,20 +799,12 @@ async function setUp(resources: Resources, o: Options) {
   const { store, signals } = database;
   const { orgId, account, key } = await provision(store, config);
 
-  const worker = launchWorker(
-    resources,
-    { ...configEnv(config), LOG_LEVEL: env.LOG_LEVEL },
-    tmp,
-    cpuProf.join(' ') || undefined,
-  );
-  const api = await forkServer<{ port: number }>(
-    resources,
-    'API',
-    __filename,
-    ['serve', 'api'],
-    { env },
-    { execArgv: cpuProf },
-  );
+  const { worker, api } = await launchWorkerAndApi(resources, __filename, {
+    config,
+    env,
+    dir: tmp,
+    profile: o.profile,
+  });
   const apiUrl = loopbackUrl(api.port);
   await syncTemplates(apiUrl, key, worker.exited);
   const sim = simControl(simUrl, SIM_CALL_TIMEOUT_MS);

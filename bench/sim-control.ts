@@ -19,6 +19,10 @@ export function simControl(url: string, timeoutMs: number) {
     configure: (patch: RuntimeOptionsPatch) => call('POST', 'config', patch),
     /** Resolves once every status webhook has been posted; rejects after `ms`. */
     idle: (ms: number) => call('GET', 'idle', undefined, ms),
+    /** Its send log as it is, every accepted send in it. */
+    sends: () => call<SendSummary>('GET', 'sends?full=true'),
+    /** Forgets its send log. */
+    clear: () => call('DELETE', 'sends'),
     /** How many sends it accepted since the log was last taken. */
     async sendCount(): Promise<number> {
       return (await call<SendSummary>('GET', 'sends')).total;

@@ -17,7 +17,7 @@ import type autocannon from 'autocannon';
 import type { FastifyInstance } from 'fastify';
 import { MongoClient } from 'mongodb';
 import pg from 'pg';
-import { loadConfig, type Config, type Env } from '../lib/config';
+import { configEnv, loadConfig, type Config, type Env } from '../lib/config';
 import {
   binPath,
   freePort,
@@ -696,4 +696,32 @@ export function launchWorker(resources: Resources, env: Env, dir: string, nodeOp
     ),
   );
   return { pid: worker.child.pid!, log, exited };
+}
+
+/**
+ * The worker and the API as production runs them, each in its own process: the API forked
+ * from `script` (the benchmark's own file, which serves it). With `profile` (a folder), both
+ * write CPU profiles there.
+ */
+export async function launchWorkerAndApi(
+  resources: Resources,
+  script: string,
+  o: { config: Config; env: Env; dir: string; profile: string | null },
+) {
+  const cpuProf = o.profile ? ['--cpu-prof', `--cpu-prof-dir=${o.profile}`] : [];
+  const worker = launchWorker(
+    resources,
+    { ...configEnv(o.config), LOG_LEVEL: o.env.LOG_LEVEL },
+    o.dir,
+    cpuProf.join(' ') || undefined,
+  );
+  const api = await forkServer<{ port: number }>(
+    resources,
+    'API',
+    script,
+    ['serve', 'api'],
+    { env: o.env },
+    { execArgv: cpuProf },
+  );
+  return { worker, api };
 }

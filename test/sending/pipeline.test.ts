@@ -241,7 +241,19 @@ it('sends a transactional message ahead of a campaign-sized backlog on its numbe
   const queuedAt = Date.now();
   const [urgent] = await enqueueMany(h.app.store, h.account, 1, 'transactional', '999');
   await h.app.database.signals.publish('send_queued', h.account._id);
-  await waitUntil('the transactional message is sent', async () => sendsOf([urgent!]).length > 0);
+  await waitUntil(
+    'the transactional message is sent',
+    async () => sendsOf([urgent!]).length > 0,
+  ).catch(async (err: Error) => {
+    // What held it back, for the failure's message.
+    const state = {
+      entry: await h.app.store.sendQueue.entry(urgent!),
+      message: await h.app.store.messages.get(h.account.org_id, urgent!),
+      lanes: await h.app.store.sendLanes.list([h.account._id]),
+      answers: h.sim.log.filter((e) => e.path.includes('/messages')).slice(-5),
+    };
+    throw new Error(`${err.message}: ${JSON.stringify(state)}`);
+  });
   const sentAt = Date.parse(sendsOf([urgent!])[0]!.time);
   const bulkBetween = sendsOf(bulk).filter((s) => {
     const t = Date.parse(s.time);
