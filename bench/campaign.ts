@@ -9,8 +9,9 @@ import { randomToken } from '../lib/crypto';
 import { sandboxWabaId } from '../lib/sandbox-ids';
 import { freePort } from '../scripts/infra';
 import { provisionOrganization } from '../scripts/provision';
-import type { SendSummary } from '../sim/meta/types';
+import type { SendSummary, WebhookStats } from '../sim/meta/types';
 import { simControl, type SimControl } from './sim-control';
+import { statusesDrained, webhookFigures, type WebhookFigures } from './statuses';
 import { openStore, type Store } from '../store';
 import { accountSettings, DEFAULT_THROUGHPUT } from '../store/accounts';
 import type { AccountDoc } from '../store/documents';
@@ -372,69 +373,41 @@ function sendFigures(summary: SendSummary, account: AccountDoc, phones: string[]
   };
 }
 
-interface StatusFigures {
-  arrivedPerSecond: number;
-  processedPerSecond: number;
+interface StatusFigures extends WebhookFigures {
+  /** Status webhooks the API stored for a retry: their processing failed at once. */
   stored: number;
-  processed: number;
   expected: number;
-  /** From the last send to the last status processed. */
+  /** From the last send to the last status processed (to the second). */
   lagMs: number;
   drained: boolean;
 }
 
-/** Until the simulator has posted every status and the API has processed what it stored. */
-async function statusesDrained(b: Bench): Promise<boolean> {
-  const deadline = Date.now() + b.drainMs;
-  const idle = await b.sim.idle(b.drainMs).then(
-    () => true,
-    () => false,
+/** Stored webhooks not processed yet. */
+const pendingWebhooks = (b: Bench) => async () => {
+  const { rows } = await b.sql.query<{ pending: number }>(
+    'SELECT count(*)::int AS pending FROM inbound_webhooks WHERE processed_at IS NULL',
   );
-  if (!idle) return false;
-  for (;;) {
-    const { rows } = await b.sql.query<{ pending: number }>(
-      'SELECT count(*)::int AS pending FROM inbound_webhooks WHERE processed_at IS NULL',
-    );
-    if (rows[0]!.pending === 0) return true;
-    if (Date.now() > deadline) return false;
-    await sleep(250);
-  }
-}
+  return rows[0]!.pending;
+};
 
-/**
- * Read off the rows afterwards: each status webhook is stamped when stored and when processed.
- * Rows since `since` only: the settings before left theirs.
- */
 async function statusFigures(
   b: Bench,
   since: number,
+  before: WebhookStats,
   window: { from: number; to: number },
   accepted: number,
   drained: boolean,
 ): Promise<StatusFigures> {
-  const seconds = (window.to - window.from) / 1000;
-  const { rows } = await b.sql.query<{
-    arrived: number;
-    processed_in: number;
-    stored: number;
-    processed: number;
-    last: Date | null;
-  }>(
-    `SELECT count(*) FILTER (WHERE received_at > $2 AND received_at <= $3)::int AS arrived,
-            count(*) FILTER (WHERE processed_at > $2 AND processed_at <= $3)::int AS processed_in,
-            count(*)::int AS stored, count(processed_at)::int AS processed,
-            max(processed_at) AS last
-     FROM inbound_webhooks WHERE received_at > $1`,
-    [new Date(since), new Date(window.from), new Date(window.to)],
+  const webhooks = await webhookFigures(b.sim, before, window);
+  const { rows } = await b.sql.query<{ stored: number }>(
+    'SELECT count(*)::int AS stored FROM inbound_webhooks WHERE received_at > $1',
+    [new Date(since)],
   );
-  const r = rows[0]!;
   return {
-    arrivedPerSecond: r.arrived / seconds,
-    processedPerSecond: r.processed_in / seconds,
-    stored: r.stored,
-    processed: r.processed,
+    ...webhooks,
+    stored: rows[0]!.stored,
     expected: accepted * STATUSES_PER_MESSAGE,
-    lagMs: r.last ? r.last.getTime() - window.to : NaN,
+    lagMs: webhooks.lastAcknowledgedAt - window.to,
     drained,
   };
 }
@@ -554,6 +527,7 @@ async function runSetting(
     },
   });
   await b.sim.clear();
+  const webhooksBefore = await b.sim.webhookStats();
   b.rss.take();
   await b.profiler?.begin();
   const before = readCpu(b.meter);
@@ -564,14 +538,14 @@ async function runSetting(
   const deadline = posted + 2 * ((recipients / s.cap) * 1000) + b.drainMs;
   const { view, at } = await untilFinished(b, created.id, deadline);
   // The CPU figures count every message's statuses, not just those in by completion.
-  const drained = s.statuses ? await statusesDrained(b) : true;
+  const drained = s.statuses ? await statusesDrained(b.sim, pendingWebhooks(b), b.drainMs) : true;
   const until = s.statuses ? Date.now() : at;
   const cpu = CpuMeter.diff(before, readCpu(b.meter));
   const sends = sendFigures(await b.sim.sends(), account, phones);
   await b.profiler?.end(s.name, sends.accepted);
   const depth = await queue.stop(sends.window);
   const statuses = s.statuses
-    ? await statusFigures(b, posted, sends.window, sends.accepted, drained)
+    ? await statusFigures(b, posted, webhooksBefore, sends.window, sends.accepted, drained)
     : null;
   // After the statuses drained: the API's backlog of them is part of what it holds.
   const rss = b.rss.take();
@@ -625,9 +599,10 @@ function printSetting(f: SettingFigures) {
 
 function statusLine(t: StatusFigures): string {
   return (
-    `statuses in the steady window: ${grouped(t.arrivedPerSecond)}/s arrived, ` +
-    `${grouped(t.processedPerSecond)}/s processed; ${t.stored}/${t.expected} stored, ` +
-    `${t.processed} processed, the last ${fixed(t.lagMs / 1000, 2)} s after the last send` +
+    `statuses in the steady window: ${grouped(t.postedPerSecond)}/s posted, ` +
+    `${grouped(t.acknowledgedPerSecond)}/s processed and acknowledged; ` +
+    `${t.acknowledged}/${t.expected} acknowledged, ${t.stored} stored for a retry, the last ` +
+    `within ${fixed(t.lagMs / 1000)} s after the last send` +
     (t.drained ? '' : ' (NOT DRAINED within the timeout)')
   );
 }
@@ -701,10 +676,10 @@ function settingRows(f: SettingFigures): SummaryRow[] {
   if (f.statuses) {
     const t = f.statuses;
     rows.push([
-      `${n}: statuses processed/s (arrived/s)`,
-      `${grouped(t.processedPerSecond)} (${grouped(t.arrivedPerSecond)})`,
+      `${n}: statuses processed/s (posted/s)`,
+      `${grouped(t.acknowledgedPerSecond)} (${grouped(t.postedPerSecond)})`,
       'all that arrive',
-      t.drained && t.processedPerSecond >= 0.99 * t.arrivedPerSecond,
+      t.drained && t.acknowledgedPerSecond >= 0.99 * t.postedPerSecond,
     ]);
   }
   return rows;

@@ -20,7 +20,6 @@ import {
   forkServer,
   listenOnLoopback,
   loopbackUrl,
-  median,
   parseFlags,
   positiveInt,
   row,
@@ -30,22 +29,20 @@ import {
   storeKind,
   summarize,
   type Figures,
-  type Probe,
   type Resources,
   UsageError,
 } from './support';
 
 const USAGE = `Usage: node dist/bench/inbound.js [--duration <s>] [--connections <n>] [--rounds <n>]
-       [--messages <n>] [--backlog <n>] [--inbound-every <n>] [--drain-timeout <s>]
+       [--messages <n>] [--backlog <n>] [--inbound-every <n>]
        [--store postgres|mongo]
 
 Posts signed Meta webhooks to POST /api/webhooks/meta: mostly statuses (sent, delivered, read
 for --messages stored messages), and every --inbound-every'th one a customer's text message.
-Measures how fast they are acknowledged, and how many statuses a second are processed (applied
-to their messages, with their events) while the load runs and after it; then, with the API
-stopped, how fast the inbox alone stores and processes the webhooks of --backlog other
-messages accepted at once. Baselines: a bare Fastify route that only checks the signature, and
-the store saving the same webhooks the way the inbox does. The store is PostgreSQL (embedded
+Measures how fast they are acknowledged (each once processed: statuses applied to their
+messages, messages stored); then, with the API stopped, how fast the inbox alone processes the
+webhooks of --backlog other messages accepted at once. Baseline: a bare Fastify route that only
+checks the signature. The store is PostgreSQL (embedded
 unless DATABASE_URL is set) or, with --store mongo, FerretDB (unless MONGODB_URI is set; give
 it far fewer --messages and --backlog).`;
 
@@ -55,9 +52,6 @@ const WARMUP_SECONDS = 3;
 const TARGET_PER_SECOND = 3_000;
 /** The customers who write in, one inbound message per webhook. */
 const CUSTOMERS = 1_000;
-/** Polls without progress after which the rest is left to the recovery sweep. */
-const DRAIN_STALLED_POLLS = 3;
-const DRAIN_POLL_MS = 2_000;
 const EXPECTED_ACK = JSON.stringify({ data: { received: true }, status: 'success' });
 
 type Mode = 'bare' | 'api';
@@ -266,54 +260,6 @@ async function measure(url: string, feeder: Feeder, connections: number, duratio
   return { figures, completed: r.requests.total };
 }
 
-/**
- * Polls until every stored webhook is processed, `timeoutS` passes, or processing stops (what
- * the inbox's queue could not hold waits for the worker's recovery sweep, which is not running).
- * The rate is over the time until the last progress seen.
- */
-async function drain(probe: Probe, timeoutS: number) {
-  const started = Date.now();
-  const first = await probe.inboundWebhooks();
-  let last = first;
-  let progressedAt = started;
-  let stalled = 0;
-  while (
-    last.processed < last.stored &&
-    stalled < DRAIN_STALLED_POLLS &&
-    Date.now() - started < timeoutS * 1000
-  ) {
-    await new Promise((r) => setTimeout(r, DRAIN_POLL_MS));
-    const next = await probe.inboundWebhooks();
-    stalled = next.processed > last.processed ? 0 : stalled + 1;
-    if (next.processed > last.processed) progressedAt = Date.now();
-    last = next;
-  }
-  const seconds = Math.max((progressedAt - started) / 1000, 0.001);
-  return { first, last, seconds, rate: (last.processed - first.processed) / seconds, stalled };
-}
-
-async function batchSizes(probe: Probe) {
-  const sizes = await probe.inboundBatchSizes();
-  return { count: sizes.length, median: median(sizes), max: Math.max(...sizes) };
-}
-
-/** The store alone: the inbox's write, `batch` webhooks at a time. */
-async function insertRate(store: Store, pool: Webhook[], batch: number, seconds: number) {
-  const deadline = Date.now() + seconds * 1000;
-  const started = performance.now();
-  let inserted = 0;
-  while (Date.now() < deadline) {
-    await store.inboundWebhooks.saveMany(
-      Array.from({ length: batch }, (_, i) => ({
-        provider: 'meta' as const,
-        body: pool[(inserted + i) % pool.length]!.body,
-      })),
-    );
-    inserted += batch;
-  }
-  return inserted / ((performance.now() - started) / 1000);
-}
-
 const line = (name: string, f: Figures) =>
   row([name, f.rps.toFixed(0), f.p50.toFixed(2), f.p99.toFixed(2), f.non2xx, f.errors], 10);
 
@@ -327,14 +273,12 @@ async function main(argv: string[], resources: Resources): Promise<number> {
     messages: '30000',
     backlog: '10000',
     'inbound-every': '20',
-    'drain-timeout': '60',
     store: 'postgres',
   });
   const duration = positiveInt(flags.duration, '--duration');
   const connections = positiveInt(flags.connections, '--connections');
   const rounds = positiveInt(flags.rounds, '--rounds');
   const messageCount = positiveInt(flags.messages, '--messages');
-  const drainTimeout = positiveInt(flags['drain-timeout'], '--drain-timeout');
   const backlogCount = positiveInt(flags.backlog, '--backlog');
   const inboundEvery = positiveInt(flags['inbound-every'], '--inbound-every');
   if (inboundEvery < 2) throw new UsageError('--inbound-every must be at least 2');
@@ -351,8 +295,6 @@ async function main(argv: string[], resources: Resources): Promise<number> {
   const { appSecret } = setup;
   const { pool, statusShare } = await webhooks(store, setup, messageCount, inboundEvery);
   const backlog = await webhooks(store, setup, backlogCount, inboundEvery);
-  /** Statuses in `n` webhooks: the pool is cycled in order, so any stretch of it has its mix. */
-  const statusesOf = (n: number) => n * statusShare;
 
   const bare = await forkServer<{ port: number }>(
     resources,
@@ -375,8 +317,8 @@ async function main(argv: string[], resources: Resources): Promise<number> {
       `connections, ${rounds} × ` +
       `${duration} s per server after ${WARMUP_SECONDS} s warm-up:\n` +
       `  bare  Fastify route: parse, HMAC check, answer; no store (measured first, machine quiet)\n` +
-      `  api   the real route: app secret (cached), HMAC, batched insert, answer; processing RUNS in\n` +
-      `        the background meanwhile, as in production (so bare/api do not alternate)\n`,
+      `  api   the real route: app secret (cached), HMAC, what arrived meanwhile processed as\n` +
+      `        one batch (statuses applied, messages stored), answer\n`,
   );
 
   const feeders: Record<Mode, Feeder> = { bare: new Feeder(pool), api: new Feeder(pool) };
@@ -385,10 +327,8 @@ async function main(argv: string[], resources: Resources): Promise<number> {
   const header = row(['', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'errors'], 10);
   const cpu: Record<Mode, Record<string, number>> = { bare: {}, api: {} };
   const acked: Record<Mode, number> = { bare: 0, api: 0 };
-  let apiStarted = 0;
   console.log(header);
   for (const mode of ['bare', 'api'] as const) {
-    if (mode === 'api') apiStarted = Date.now();
     await measure(urls[mode], feeders[mode], connections, WARMUP_SECONDS);
     const before = meter.read();
     for (let round = 1; round <= rounds; round++) {
@@ -401,31 +341,18 @@ async function main(argv: string[], resources: Resources): Promise<number> {
       results[mode].push(figures);
       acked[mode] += completed;
       console.log(line(`${mode} #${round}`, figures));
-      if (mode === 'api') {
-        const now = await probe.inboundWebhooks();
-        console.log(
-          `          statuses processed so far ${perSecond(
-            statusesOf(now.processed) / ((Date.now() - apiStarted) / 1000),
-          )}, backlog ${now.stored - now.processed} webhooks`,
-        );
-      }
     }
     cpu[mode] = CpuMeter.diff(before, meter.read());
   }
-  const apiSeconds = (Date.now() - apiStarted) / 1000;
 
   const m = { bare: summarize(results.bare), api: summarize(results.api) };
   console.log(`\nMedian of ${rounds} rounds (non-2xx and errors are totals)\n${header}`);
   console.log(line('bare', m.bare));
   console.log(line('api', m.api));
 
-  const drainCpuBefore = meter.read();
-  const d = await drain(probe, drainTimeout);
-  const drainCpu = CpuMeter.diff(drainCpuBefore, meter.read());
-  const processed = d.last.processed - d.first.processed;
   const { count: failedCount, errors } = await probe.inboundFailures(3);
-  const left = d.last.stored - d.last.processed;
-  const loadEnded = d.first;
+  const { stored } = await probe.inboundWebhooks();
+  const underLoad = m.api.rps * statusShare;
 
   console.log(
     `\nTarget: ${TARGET_PER_SECOND.toLocaleString('en')} statuses/s processed (3× 1,000 messages/s out)`,
@@ -435,36 +362,14 @@ async function main(argv: string[], resources: Resources): Promise<number> {
       `${(m.api.rps / TARGET_PER_SECOND).toFixed(3)} of target, p50 ${m.api.p50} ms, ` +
       `p99 ${m.api.p99} ms`,
   );
-  const underLoad = statusesOf(loadEnded.processed) / apiSeconds;
   console.log(
     `  statuses processed, under load  ${perSecond(underLoad)}   ` +
-      `${(underLoad / TARGET_PER_SECOND).toFixed(3)} of target (${loadEnded.processed} ` +
-      `webhooks in ${apiSeconds.toFixed(0)} s, while ${loadEnded.stored} were stored)`,
-  );
-  console.log(
-    processed === 0
-      ? `  statuses processed, after load  nothing was left: processing kept up with the load`
-      : `  statuses processed, after load  ${perSecond(statusesOf(d.rate))}   ` +
-          `${(statusesOf(d.rate) / TARGET_PER_SECOND).toFixed(3)} of target (${processed} ` +
-          `webhooks in ${d.seconds.toFixed(1)} s)`,
-  );
-  console.log(
-    `  backlog: ${d.last.stored} stored; ${loadEnded.processed} processed when the load ended, ` +
-      `${d.last.processed} after draining; ` +
-      (left === 0
-        ? 'all processed'
-        : d.stalled
-          ? `${left} beyond the inbox's queue left for the recovery sweep`
-          : `${left} left after the ${drainTimeout} s limit (~${
-              d.rate > 0 ? (left / d.rate / 60).toFixed(0) : '∞'
-            } min more at this rate)`) +
-      `; ${failedCount} with last_error`,
+      `${(underLoad / TARGET_PER_SECOND).toFixed(3)} of target (each webhook is processed ` +
+      `before its answer); ${stored} stored for a retry, ${failedCount} with last_error`,
   );
   for (const error of errors) console.error(`    last_error: ${error}`);
 
-  // The API's background processing holds the database; stop it before measuring the store alone.
   await api.stop();
-  const sizes = await batchSizes(probe);
   const aloneMeter = new CpuMeter({ inbox: process.pid, ...servers });
   const aloneCpuBefore = aloneMeter.read();
   const aloneSeconds = await inboxAlone(store, backlog.pool);
@@ -478,27 +383,11 @@ async function main(argv: string[], resources: Resources): Promise<number> {
       `webhooks accepted at once, stored and processed in ${aloneSeconds.toFixed(1)} s; no HTTP, ` +
       `API and load generator stopped)`,
   );
-  const sizesUsed = [...new Set([Math.max(1, Math.round(sizes.median)), INBOX_DEFAULTS.maxBatch])];
-  const inserts: [number, number][] = [];
-  for (const batch of sizesUsed) {
-    inserts.push([batch, await insertRate(store, pool, batch, Math.min(duration, 5))]);
-  }
-
   console.log(`\nWhere the time goes`);
   console.log(
     `  bare route (parse + HMAC only)  ${perSecond(m.bare.rps)}   ` +
       `api/bare ${(m.api.rps / m.bare.rps).toFixed(3)}`,
   );
-  console.log(
-    `  inbox inserts: ${sizes.count} batches, median ${sizes.median} webhooks, ` +
-      `largest ${sizes.max}`,
-  );
-  for (const [batch, rate] of inserts) {
-    console.log(
-      `  store saveMany of ${String(batch).padEnd(4)}          ${perSecond(rate)}   ` +
-        `(the same webhooks, one batch at a time, API stopped)`,
-    );
-  }
   const cpuLine = (label: string, cpu: Record<string, number>, n: number) =>
     console.log(
       `  ${label.padEnd(31)} ` +
@@ -515,7 +404,6 @@ async function main(argv: string[], resources: Resources): Promise<number> {
     only(cpu.api, ['api', 'postgres', 'load gen']),
     acked.api,
   );
-  if (processed > 0) cpuLine('CPU per webhook while draining', drainCpu, processed);
   cpuLine('CPU per status, inbox alone', aloneCpu, aloneStatuses);
 
   const failed = m.bare.non2xx + m.bare.errors + m.api.non2xx + m.api.errors;

@@ -1,4 +1,9 @@
-import type { RuntimeOptionsPatch, SendLogEntry, SendSummary } from '../sim/meta/types';
+import type {
+  RuntimeOptionsPatch,
+  SendLogEntry,
+  SendSummary,
+  WebhookStats,
+} from '../sim/meta/types';
 
 /** The simulator's control routes, from a benchmark's process. */
 export type SimControl = ReturnType<typeof simControl>;
@@ -19,6 +24,8 @@ export function simControl(url: string, timeoutMs: number) {
     configure: (patch: RuntimeOptionsPatch) => call('POST', 'config', patch),
     /** Resolves once every status webhook has been posted; rejects after `ms`. */
     idle: (ms: number) => call('GET', 'idle', undefined, ms),
+    /** Webhooks it posted and had answered 2xx, in all and per second. */
+    webhookStats: () => call<WebhookStats>('GET', 'webhooks/stats'),
     /** Its send log as it is, every accepted send in it. */
     sends: () => call<SendSummary>('GET', 'sends?full=true'),
     /** Forgets its send log. */

@@ -35,6 +35,7 @@ export function controlRoutes(sim: MetaSimulator) {
     });
 
     app.get('/_sim/webhooks', async () => sim.webhookLog);
+    app.get('/_sim/webhooks/stats', async () => sim.webhookStats());
     app.delete('/_sim/webhooks', async (_req, reply) => {
       sim.clearWebhookLog();
       return reply.code(204).send();

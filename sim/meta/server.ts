@@ -92,6 +92,7 @@ export async function createMetaSimulator(opts: MetaSimulatorOptions): Promise<M
     clearSends: () => state.sendLog.clear(),
     reset: () => state.reset(),
     idle: () => dispatcher.idle(),
+    webhookStats: () => dispatcher.stats(),
     async close() {
       await dispatcher.close();
       await app.close();

@@ -11,6 +11,7 @@ import type {
   Template,
   TemplateInput,
   WebhookLogEntry,
+  WebhookStats,
 } from './types';
 
 export interface MetaSimulator {
@@ -74,6 +75,8 @@ export interface MetaSimulator {
   clearSends(): void;
   /** Clears the logs, the send log, rate-limit windows and queued failures; keeps the setup. */
   reset(): void;
+  /** Webhooks posted and delivered, in all and per second. */
+  webhookStats(): WebhookStats;
   /** Resolves when no webhook is waiting, being posted or being retried. */
   idle(): Promise<void>;
   close(): Promise<void>;

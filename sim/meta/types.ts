@@ -222,6 +222,16 @@ export interface SendSummary {
 
 export type MessageStatus = 'sent' | 'delivered' | 'read' | 'failed';
 
+/** Webhooks posted and answered 2xx since the simulator started; per wall-clock second too. */
+export interface WebhookStats {
+  posted: number;
+  delivered: number;
+  /** Epoch second -> webhooks first posted in it, for the last hour. */
+  posted_per_second: Record<string, number>;
+  /** Epoch second -> webhooks answered 2xx in it (the receiver processed them by then). */
+  delivered_per_second: Record<string, number>;
+}
+
 export interface WebhookLogEntry {
   id: number;
   /** Simulator clock when first posted, ISO 8601. */

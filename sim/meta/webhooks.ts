@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import { Agent, request } from 'undici';
 import { appendBounded, type SimState } from './state';
-import type { MessageStatus, WebhookLogEntry } from './types';
+import type { MessageStatus, WebhookLogEntry, WebhookStats } from './types';
 
 export const signBody = (body: string, appSecret: string) =>
   `sha256=${createHmac('sha256', appSecret).update(body).digest('hex')}`;
@@ -30,6 +30,8 @@ export class WebhookDispatcher {
   /** Kept-alive connections to the receiver, as Meta's own delivery reuses them. */
   private readonly agent = new Agent({ connections: 256, keepAliveTimeout: 30_000 });
   private nextId = 1;
+  private readonly posted = new PerSecond();
+  private readonly delivered = new PerSecond();
 
   constructor(
     private readonly state: SimState,
@@ -78,6 +80,15 @@ export class WebhookDispatcher {
     await this.idle();
   }
 
+  stats(): WebhookStats {
+    return {
+      posted: this.posted.total,
+      delivered: this.delivered.total,
+      posted_per_second: this.posted.bySecond(),
+      delivered_per_second: this.delivered.bySecond(),
+    };
+  }
+
   async post(
     kind: WebhookLogEntry['kind'],
     wamid: string,
@@ -101,6 +112,7 @@ export class WebhookDispatcher {
       delivered: false,
     };
     appendBounded(this.state.webhookLog, entry);
+    this.posted.add();
     if (!url) {
       entry.error = 'no webhook URL configured';
       return;
@@ -127,6 +139,7 @@ export class WebhookDispatcher {
         entry.response_status = res.statusCode;
         if (res.statusCode < 300) {
           entry.delivered = true;
+          this.delivered.add();
           entry.error = null;
           return;
         }
@@ -140,5 +153,23 @@ export class WebhookDispatcher {
       { url, wamid, status, attempts: entry.attempts, error: entry.error },
       'webhook not delivered',
     );
+  }
+}
+
+/** A count kept per wall-clock second for the last hour, and in all. */
+class PerSecond {
+  total = 0;
+  private readonly seconds = new Map<number, number>();
+
+  add(): void {
+    this.total++;
+    const second = Math.floor(Date.now() / 1000);
+    this.seconds.set(second, (this.seconds.get(second) ?? 0) + 1);
+    // Seconds are added in order: the first key is the oldest.
+    if (this.seconds.size > 3_600) this.seconds.delete(this.seconds.keys().next().value!);
+  }
+
+  bySecond(): Record<string, number> {
+    return Object.fromEntries(this.seconds);
   }
 }

@@ -1,4 +1,4 @@
-import { inboundProcessor } from '../../inbound/processor';
+import { inboundProcessor, type InboundProcessor } from '../../inbound/processor';
 import { Inbox, INBOX_DEFAULTS } from '../../inbound/inbox';
 import { openStore, type Store, type StoreHandle } from '../../store';
 import { testConfig } from '../support/config';
@@ -22,7 +22,10 @@ afterAll(async () => {
 });
 
 const webhook = (n: number) =>
-  JSON.stringify({ object: 'whatsapp_business_account', entry: [], n });
+  JSON.stringify({
+    object: 'whatsapp_business_account',
+    entry: [{ id: `waba-${n}`, changes: [] }],
+  });
 /** Every stored webhook, as the repository reads it. */
 const all = async () => {
   const rows = await raw.find('inbound_webhooks');
@@ -39,17 +42,33 @@ describe('Inbox', () => {
   });
 
   it('only stores what exceeds its queue, and reads it back once the queue drains', async () => {
-    const inbox = new Inbox(store, inboundProcessor(store), log, {
+    const real = inboundProcessor(store);
+    // Each webhook fails the first time it is processed, at once: all five are stored, and
+    // the queue (two at most) takes what it can; the rest is read back from the store.
+    const seen = new Set<string>();
+    const processor: InboundProcessor = {
+      ...real,
+      async processMany(payloads) {
+        const keys = payloads.map((p) => JSON.stringify(p));
+        const fresh = keys.some((k) => !seen.has(k));
+        keys.forEach((k) => seen.add(k));
+        if (fresh) throw new Error('the store is unavailable');
+        return real.processMany(payloads);
+      },
+    };
+    const readBack = jest.spyOn(store.inboundWebhooks, 'pending');
+    const inbox = new Inbox(store, processor, log, {
       ...INBOX_DEFAULTS,
       concurrency: 1,
       maxQueued: 2,
     });
     await Promise.all([1, 2, 3, 4, 5].map((n) => inbox.accept(webhook(n))));
     await inbox.idle();
-    // Processed at once, nothing waits in the queue, so nothing overflows it or is stored.
-    // (The overflow path needs webhooks whose processing fails: still to be tested that way.)
     const docs = await all();
+    expect(docs).toHaveLength(5);
     expect(docs.filter((d) => d.processed_at === null)).toHaveLength(0);
+    expect(readBack).toHaveBeenCalled();
+    readBack.mockRestore();
     expect(await store.inboundWebhooks.pending(0)).toHaveLength(0);
     await raw.clear('inbound_webhooks');
   });

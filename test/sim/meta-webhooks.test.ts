@@ -184,6 +184,16 @@ describe('Meta simulator: status webhooks', () => {
       error: 'ECONNREFUSED',
     });
     expect((await h.send(template('hello_world', [], 'en_US'))).status).toBe(200);
+    await h.sim.idle();
+    // Counted once per webhook, however many attempts: three posted, the first delivered.
+    const stats = h.sim.webhookStats();
+    expect(stats).toMatchObject({ posted: 3, delivered: 1 });
+    const sum = (bySecond: Record<string, number>) =>
+      Object.values(bySecond).reduce((a, b) => a + b, 0);
+    expect(sum(stats.posted_per_second)).toBe(3);
+    expect(sum(stats.delivered_per_second)).toBe(1);
+    const second = Number(Object.keys(stats.delivered_per_second)[0]) * 1000;
+    expect(Math.abs(second - Date.now())).toBeLessThan(60_000);
   });
 
   it('closes promptly with status webhooks still waiting', async () => {
