@@ -1,3 +1,5 @@
+import { Linger } from './linger';
+
 export interface BatchedIntakeOptions {
   /** Items per store write. */
   maxBatch: number;
@@ -7,6 +9,8 @@ export interface BatchedIntakeOptions {
   concurrency: number;
   /** Stored docs waiting in memory to be processed; past it new ones are left in the store. */
   maxQueued: number;
+  /** Under load, how long a write may wait for more items, and how many make it full. */
+  linger?: { ms: number; full: number };
 }
 
 export interface Saved<D, R> {
@@ -46,11 +50,14 @@ export class BatchedIntake<T, D, R = void> {
   private readonly queue: D[] = [];
   private active = 0;
   private idleWaiters: (() => void)[] = [];
+  private readonly linger: Linger | null;
 
   constructor(
     private readonly handlers: BatchedIntakeHandlers<T, D, R>,
     private readonly opts: BatchedIntakeOptions,
-  ) {}
+  ) {
+    this.linger = opts.linger ? new Linger(opts.linger.ms, opts.linger.full) : null;
+  }
 
   /** Resolves once the item is stored. */
   accept(item: T): Promise<R> {
@@ -89,7 +96,9 @@ export class BatchedIntake<T, D, R = void> {
 
   private async flush(): Promise<void> {
     while (this.waiting.length) {
+      await this.linger?.before(() => this.waiting.length);
       const batch = this.waiting.splice(0, this.opts.maxBatch);
+      this.linger?.took(batch.length);
       try {
         const { docs, results } = await this.handlers.save(batch.map((w) => w.item));
         batch.forEach((w, i) => w.resolve(results?.[i] as R));

@@ -42,6 +42,21 @@ describe('BatchedIntake', () => {
     expect(results).toEqual(['stored 1', 'stored 2', 'stored 3']);
   });
 
+  it('under load, lets a write wait for items that keep coming', async () => {
+    const { intake, writes, open } = recorded({ linger: { ms: 50, full: 100 } });
+    open();
+    await intake.accept(1);
+    await Promise.all([2, 3].map((n) => intake.accept(n)));
+    // The last write held two: the next waits while more arrive (one, a moment later).
+    const late = new Promise<void>((resolve) =>
+      setTimeout(() => void intake.accept(6).then(() => resolve()), 2),
+    );
+    await Promise.all([4, 5].map((n) => intake.accept(n)));
+    await late;
+    // Without load (a write of one), nothing waits.
+    expect(writes).toEqual([[1], [2, 3], [4, 5, 6]]);
+  });
+
   it('writes at most maxBatch items at once', async () => {
     const { intake, writes, open } = recorded({ maxBatch: 2 });
     open();
