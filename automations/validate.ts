@@ -265,6 +265,9 @@ async function checkMessage(
     if (problem) throw new ValidationError(`${field}.${problem}`);
     return { type: 'interactive', interactive: { ...message.interactive } };
   }
+  if (message.type === 'contacts') {
+    return { type: 'contacts', contacts: message.contacts.map((c) => ({ ...c })) };
+  }
   return message;
 }
 

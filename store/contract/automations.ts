@@ -63,9 +63,15 @@ export type AutomationMessage =
   | TemplateMessage
   | { type: 'interactive'; interactive: Record<string, unknown> }
   | {
-      type: 'image' | 'video' | 'document' | 'audio';
+      type: 'image' | 'video' | 'document' | 'audio' | 'sticker';
       media: { link: string; caption?: string; filename?: string };
-    };
+    }
+  | {
+      type: 'location';
+      location: { latitude: number; longitude: number; name?: string; address?: string };
+    }
+  /** Contact cards in Meta's shape (`name.formatted_name` required). */
+  | { type: 'contacts'; contacts: Record<string, unknown>[] };
 
 /** How a reply is matched by a wait_for_reply branch. */
 export type ReplyMatch =
