@@ -262,6 +262,17 @@ const Step = z.discriminatedUnion('type', [
     name: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'an event name: letters, digits, _ . : -'),
     data: z.record(z.string(), z.unknown()).default({}).describe(placeholders),
   }),
+  z
+    .strictObject({
+      id: StepId,
+      ...Next,
+      type: z.literal('mark_read'),
+      typing_indicator: z
+        .boolean()
+        .default(false)
+        .describe('Also show a typing indicator (until the next message, or 25 seconds)'),
+    })
+    .describe("Marks the customer's latest message (the trigger, or the latest reply) read"),
   z.strictObject({ id: StepId, type: z.literal('end') }),
 ]);
 

@@ -128,6 +128,11 @@ export type AutomationStep = StepBase &
     | { type: 'transfer'; agent_id: string | null; team_id: string | null; notes: string | null }
     /** An outbound webhook event `automation.event`, with `name` and `data` (placeholders filled). */
     | { type: 'emit_event'; name: string; data: Record<string, unknown> }
+    /**
+     * Meta's read receipt for the run's latest customer message (its trigger or latest reply),
+     * with the typing indicator when asked.
+     */
+    | { type: 'mark_read'; typing_indicator: boolean }
     | { type: 'end' }
   );
 

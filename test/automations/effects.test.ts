@@ -40,6 +40,7 @@ describe.each(STORE_KINDS)('automation step effects on %s', (kind) => {
   const published: string[] = [];
   const kicks: number[] = [];
   const links: string[] = [];
+  const receipts: { wamid: string; typing: boolean | undefined }[] = [];
 
   beforeAll(async () => {
     t = await openTestStore(kind);
@@ -71,6 +72,12 @@ describe.each(STORE_KINDS)('automation step effects on %s', (kind) => {
         },
       },
       kickSequences: () => void kicks.push(1),
+      meta: {
+        markRead: (_target, wamid, typing) => {
+          receipts.push({ wamid, typing });
+          return Promise.resolve();
+        },
+      },
     };
     effects = createStepEffects(deps);
     dry = createDryEffects({ store, sandbox });
