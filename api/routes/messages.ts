@@ -117,7 +117,7 @@ export const messageRoutes: FastifyPluginAsyncZod = async (app) => {
         tags: ['messages'],
         summary: 'Mark a received message read (blue ticks), optionally with a typing indicator',
         params: z.object({ id: z.string().min(1).max(200).describe("Waflow's id, or the wamid") }),
-        body: MarkReadBody,
+        body: MarkReadBody.nullish().describe('Optional'),
         response: {
           200: envelope(MarkReadResult),
           400: ErrorSchema,
@@ -128,14 +128,19 @@ export const messageRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => {
-      const typing = request.body.typing_indicator ?? false;
+      const typing = request.body?.typing_indicator ?? false;
       const m = await markMessageRead(
         { store, meta: app.meta },
         orgOf(request.principal),
         request.params.id,
         { typing_indicator: typing },
       );
-      return ok({ id: m._id, message_id: m.wamid!, status: 'read' as const, typing_indicator: typing });
+      return ok({
+        id: m._id,
+        message_id: m.wamid!,
+        status: 'read' as const,
+        typing_indicator: typing,
+      });
     },
   );
 

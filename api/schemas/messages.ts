@@ -151,7 +151,7 @@ export const Interactive = z.discriminatedUnion('type', [
       ...Footer,
       action: z.object({ name: z.literal('send_location') }),
     })
-    .describe("Asks the customer to share their location (it comes back as a location message)"),
+    .describe('Asks the customer to share their location (it comes back as a location message)'),
   z
     .object({
       type: z.literal('flow'),
@@ -210,7 +210,10 @@ export const Location = checked<LocationRequest>()(
 );
 
 const Typed = (field: string) =>
-  z.object({ [field]: z.string().min(1).max(2000).optional(), type: z.string().max(50).optional() });
+  z.object({
+    [field]: z.string().min(1).max(2000).optional(),
+    type: z.string().max(50).optional(),
+  });
 
 export const ContactCard = checked<ContactCardRequest>()(
   z.object({
@@ -383,14 +386,12 @@ export const MessageView = z.object({
 });
 
 export const MarkReadBody = checked<MarkReadRequest>()(
-  z
-    .object({
-      typing_indicator: z
-        .boolean()
-        .optional()
-        .describe('Also show the customer a typing indicator (until you answer, or 25 seconds)'),
-    })
-    .default({}),
+  z.object({
+    typing_indicator: z
+      .boolean()
+      .optional()
+      .describe('Also show the customer a typing indicator (until you answer, or 25 seconds)'),
+  }),
 );
 
 export const MarkReadResult = z.object({
