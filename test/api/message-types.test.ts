@@ -371,4 +371,136 @@ describe.each(['postgres', 'mongo'] as const)('message types and receipts on %s'
       expect(h.sim.readReceipts.filter((r) => r.message_id === 'wamid.theirs')).toHaveLength(0);
     });
   });
+
+  describe('the mark_read automation step', () => {
+    const steps = [
+      { id: 'seen', type: 'mark_read', typing_indicator: true },
+      { id: 'answer', type: 'send_message', message: { type: 'text', text: 'On it!' } },
+    ];
+
+    it('marks the triggering message read with a typing indicator, then answers', async () => {
+      const keyword = `track${kind}`;
+      const created = await h.call({
+        method: 'POST',
+        url: '/api/automations',
+        payload: { name: 'Seen', trigger: { type: 'keyword', keywords: [keyword] }, steps },
+      });
+      expect(created.statusCode).toBe(201);
+      const id = created.json().data.id as string;
+      const to = newNumber();
+      const { wamid } = await h.sim.inbound({
+        phone_number_id: h.account.phone_number_id,
+        from: to,
+        type: 'text',
+        text: keyword,
+      });
+      await h.settle();
+      const answered = async () => sent().some((s) => s.recipient === to.slice(1));
+      for (let i = 0; i < 100 && !(await answered()); i++) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(h.sim.readReceipts.filter((r) => r.message_id === wamid)).toMatchObject([
+        { recipient: to.slice(1), typing_indicator: true },
+      ]);
+      expect(sent().filter((s) => s.recipient === to.slice(1))).toMatchObject([
+        { type: 'text', content: { body: 'On it!' } },
+      ]);
+      const runs = (await h.call({ method: 'GET', url: `/api/automations/${id}/runs` })).json().data
+        .runs;
+      expect(runs[0]).toMatchObject({ state: 'completed' });
+      expect(
+        runs[0].path.map((p: { step: string; outcome: string }) => [p.step, p.outcome]),
+      ).toEqual([
+        ['seen', 'read'],
+        ['answer', 'sent'],
+      ]);
+      expect((await h.app.store.messages.get(h.org.organization.id, `in:${wamid}`))?.status).toBe(
+        'read',
+      );
+
+      // The test run shows the receipt and sends none.
+      const contactId = await contactOf(to);
+      const receiptsBefore = h.sim.readReceipts.length;
+      const test = await h.call({
+        method: 'POST',
+        url: `/api/automations/${id}/test`,
+        payload: { contact_id: contactId, message: { text: keyword } },
+      });
+      expect(test.statusCode).toBe(200);
+      expect(test.json().data.path[0]).toMatchObject({
+        step: 'seen',
+        outcome: 'read',
+        detail: { would: 'mark_read', typing_indicator: true },
+      });
+      expect(h.sim.readReceipts).toHaveLength(receiptsBefore);
+      await h.call({ method: 'DELETE', url: `/api/automations/${id}` });
+    });
+
+    it('refuses a mark_read step where no customer message can be, naming the step', async () => {
+      const res = await h.call({
+        method: 'POST',
+        url: '/api/automations',
+        payload: { name: 'No message', trigger: { type: 'contact_created' }, steps },
+      });
+      expect(res.statusCode).toBe(400);
+      expect(res.json().message).toMatch(
+        /^steps\[0\] \(seen\): mark_read marks a customer message/,
+      );
+      const typo = await h.call({
+        method: 'POST',
+        url: '/api/automations',
+        payload: {
+          name: 'Typo',
+          trigger: { type: 'any_message' },
+          steps: [{ id: 'seen', type: 'mark_read', typing_indicator: 'yes' }],
+        },
+      });
+      expect(typo.statusCode).toBe(400);
+      expect(typo.json().message).toContain('typing_indicator');
+    });
+
+    it('sends location and contact cards from an automation', async () => {
+      const keyword = `where${kind}`;
+      const created = await h.call({
+        method: 'POST',
+        url: '/api/automations',
+        payload: {
+          name: 'Where',
+          trigger: { type: 'keyword', keywords: [keyword] },
+          steps: [
+            {
+              id: 'map',
+              type: 'send_message',
+              message: {
+                type: 'location',
+                location: { latitude: 51.5, longitude: -0.12, name: '{{name|Shop}}' },
+              },
+            },
+            {
+              id: 'card',
+              type: 'send_message',
+              message: { type: 'contacts', contacts: [{ name: { formatted_name: 'Front desk' } }] },
+            },
+          ],
+        },
+      });
+      expect(created.statusCode).toBe(201);
+      const to = newNumber();
+      await h.sim.inbound({
+        phone_number_id: h.account.phone_number_id,
+        from: to,
+        type: 'text',
+        text: keyword,
+      });
+      await h.settle();
+      const mine = () => sent().filter((s) => s.recipient === to.slice(1));
+      for (let i = 0; i < 100 && mine().length < 2; i++)
+        await new Promise((r) => setTimeout(r, 50));
+      expect(mine().map((s) => [s.type, s.content])).toEqual([
+        ['location', { latitude: 51.5, longitude: -0.12, name: 'Sandbox User' }],
+        ['contacts', [{ name: { formatted_name: 'Front desk' } }]],
+      ]);
+      await h.call({ method: 'DELETE', url: `/api/automations/${created.json().data.id}` });
+    });
+  });
 });
