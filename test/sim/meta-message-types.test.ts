@@ -34,7 +34,11 @@ describe('Meta simulator: message types', () => {
 
   beforeEach(async () => {
     h = await startHarness();
-    ({ wamid: inbound } = await h.sim.inbound({ phone_number_id: PHONE_ID, from: CUSTOMER, text: 'Hi' }));
+    ({ wamid: inbound } = await h.sim.inbound({
+      phone_number_id: PHONE_ID,
+      from: CUSTOMER,
+      text: 'Hi',
+    }));
   });
   afterEach(() => h.close());
 
@@ -363,7 +367,11 @@ describe('Meta simulator: read receipts', () => {
   });
 
   it('accepts a read receipt for a received message, with or without a typing indicator', async () => {
-    const { wamid } = await h.sim.inbound({ phone_number_id: PHONE_ID, from: CUSTOMER, text: 'Hi' });
+    const { wamid } = await h.sim.inbound({
+      phone_number_id: PHONE_ID,
+      from: CUSTOMER,
+      text: 'Hi',
+    });
     const plain = await h.send(receipt(wamid));
     expect([plain.status, await json<unknown>(plain)]).toEqual([200, { success: true }]);
     const typing = await h.send(receipt(wamid, { typing_indicator: { type: 'text' } }));
@@ -391,7 +399,11 @@ describe('Meta simulator: read receipts', () => {
   });
 
   it('refuses a receipt for an unknown, sent or other number’s message, and a wrong typing indicator', async () => {
-    const { wamid } = await h.sim.inbound({ phone_number_id: PHONE_ID, from: CUSTOMER, text: 'Hi' });
+    const { wamid } = await h.sim.inbound({
+      phone_number_id: PHONE_ID,
+      from: CUSTOMER,
+      text: 'Hi',
+    });
     const sent = await wamidOf(await h.send(text()));
     const cases = [
       [receipt('wamid.unknown'), 131009, 'names no message this number received'],
