@@ -51,7 +51,13 @@ export async function withTargetWamids(
 ): Promise<MessageContentRequest> {
   let resolved = req;
   if (req.context) {
-    const wamid = await targetWamid(store, orgId, contact, req.context.message_id, 'context.message_id');
+    const wamid = await targetWamid(
+      store,
+      orgId,
+      contact,
+      req.context.message_id,
+      'context.message_id',
+    );
     resolved = { ...resolved, context: { message_id: wamid } };
   }
   if (req.type === 'reaction') {

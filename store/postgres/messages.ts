@@ -32,7 +32,14 @@ export const COLUMNS = [
   'created_at',
   'updated_at',
 ];
-export const JSON_COLUMNS = ['content', 'context', 'status_history', 'error', 'pricing', 'conversation'];
+export const JSON_COLUMNS = [
+  'content',
+  'context',
+  'status_history',
+  'error',
+  'pricing',
+  'conversation',
+];
 
 /** History times come back from jsonb as text. */
 export function toMessage(row: Row): MessageDoc {
