@@ -2,6 +2,7 @@ import type { EffectStep, StepEffects, StepResult, StepScope } from './effects';
 import { previewContact } from './effects/contact';
 import type { DryEffectDeps } from './effects/deps';
 import { previewEvent } from './effects/emit-event';
+import { previewMarkRead } from './effects/mark-read';
 import { previewPaymentLink } from './effects/payment-link';
 import { tryAction } from './effects/run-action';
 import { previewMessage } from './effects/send-message';
@@ -12,7 +13,7 @@ export type { DryEffectDeps } from './effects/deps';
 
 /**
  * The steps' outcomes as a run would have them, changing nothing: no message queued, no
- * contact written, no action run recorded, no event. Actions do run, in the sandbox, since
+ * contact written, no action run recorded, no event, no read receipt. Actions do run, in the sandbox, since
  * later branches read their values. For `POST /api/automations/:id/test`.
  */
 export function createDryEffects(deps: DryEffectDeps): StepEffects {
@@ -35,6 +36,8 @@ export function createDryEffects(deps: DryEffectDeps): StepEffects {
           return previewTransfer(scope, step);
         case 'emit_event':
           return previewEvent(scope, step);
+        case 'mark_read':
+          return previewMarkRead(deps.store, scope, step);
       }
     },
   };

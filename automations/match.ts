@@ -6,6 +6,16 @@ import type { RouteInput } from './inputs';
 const compiled = new Map<string, RegExp>();
 
 /** Whether the text fits the pattern; patterns are checked when an automation is saved. */
+/** Triggers a customer message fits: their runs start with that message in their context. */
+export const MESSAGE_TRIGGERS: ReadonlySet<AutomationTrigger['type']> = new Set([
+  'keyword',
+  'pattern',
+  'any_message',
+  'button',
+  'list_reply',
+  'campaign_reply',
+]);
+
 export function fitsPattern(pattern: string, ignoreCase: boolean, text: string | null): boolean {
   if (text === null) return false;
   let re = compiled.get(pattern);

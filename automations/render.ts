@@ -1,6 +1,7 @@
 import { mapStrings } from '../lib/map-strings';
 import { fillPlaceholders, placeholdersIn, placeholderText } from '../lib/placeholders';
 import {
+  type ContactCardRequest,
   toMetaContent,
   type MessageContentRequest,
   type MetaContent,
@@ -108,7 +109,19 @@ function asRequest(message: AutomationMessage): MessageContentRequest {
           { type: 'interactive' }
         >['interactive'],
       };
+    case 'location':
+      return { type: 'location', location: message.location };
+    case 'contacts':
+      return {
+        type: 'contacts',
+        contacts: message.contacts as unknown as ContactCardRequest[],
+      };
+    case 'sticker':
+      return { type: 'sticker', sticker: { link: message.media.link } };
     default:
-      return { type: message.type, [message.type]: message.media } as MessageContentRequest;
+      return {
+        type: message.type,
+        [message.type]: message.media,
+      } as unknown as MessageContentRequest;
   }
 }

@@ -1,5 +1,5 @@
 import type { CampaignMessageRequest } from '../campaigns/request';
-import type { InteractiveRequest } from '../meta/messages';
+import type { ContactCardRequest, InteractiveRequest } from '../meta/messages';
 import type {
   AutomationMessage,
   AutomationStep,
@@ -19,7 +19,9 @@ export type AutomationMessageRequest =
   | Extract<AutomationMessage, { type: 'text' }>
   | TemplateMessageRequest
   | { type: 'interactive'; interactive: InteractiveRequest }
-  | Extract<AutomationMessage, { media: unknown }>;
+  | Extract<AutomationMessage, { media: unknown }>
+  | Extract<AutomationMessage, { type: 'location' }>
+  | { type: 'contacts'; contacts: ContactCardRequest[] };
 
 type StepOf<T extends StepType> = Extract<AutomationStep, { type: T }>;
 

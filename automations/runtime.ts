@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { Config } from '../lib/config';
 import type { Log } from '../lib/log';
+import type { MetaClient } from '../meta/client';
 import type { Store } from '../store';
 import type { Signals } from '../store/signals';
 import type { Sandbox } from '../vm/types';
@@ -14,6 +15,8 @@ export interface AutomationRuntimeDeps {
   signals: Signals;
   sandbox: Sandbox;
   temporal: Client;
+  /** Sends the read receipts of mark_read steps. */
+  meta: Pick<MetaClient, 'markRead'>;
   config: Pick<Config, 'temporal' | 'sequences'>;
   log: Log;
   /** How long a process keeps an organization's automations when no change is announced. */

@@ -2,6 +2,7 @@ import type { EffectStep, StepEffects, StepResult, StepScope } from './effects';
 import { changeContact } from './effects/contact';
 import type { EffectDeps } from './effects/deps';
 import { emitEvent } from './effects/emit-event';
+import { markRead } from './effects/mark-read';
 import { sendPaymentLink } from './effects/payment-link';
 import { runAction } from './effects/run-action';
 import { sendMessage } from './effects/send-message';
@@ -12,7 +13,7 @@ export type { EffectDeps } from './effects/deps';
 
 /**
  * The steps' effects on the world: messages queued, contacts changed, actions run and
- * recorded, sequences, payment links, transfers and events. Each is done once per run and
+ * recorded, sequences, payment links, transfers, events and read receipts. Each is done once per run and
  * step, however often the step is tried.
  */
 export function createStepEffects(deps: EffectDeps): StepEffects {
@@ -36,6 +37,8 @@ export function createStepEffects(deps: EffectDeps): StepEffects {
           return transfer(deps, scope, step);
         case 'emit_event':
           return emitEvent(deps, scope, step);
+        case 'mark_read':
+          return markRead(deps, scope, step);
       }
     },
   };

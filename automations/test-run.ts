@@ -15,7 +15,7 @@ import { createDryEffects } from './dry-effects';
 import { newRun } from './engine';
 import { advance, type Advanced, type Resume } from './executor';
 import type { RouteInput } from './inputs';
-import { triggerFits } from './match';
+import { MESSAGE_TRIGGERS, triggerFits } from './match';
 
 /** A customer message in a test: its text, or the button or list row it taps. */
 export interface TestMessage {
@@ -46,15 +46,6 @@ export interface AutomationTestResult {
   /** The messages it would send, in order, as Meta would get them. */
   messages: { step: string; type: string; content: Record<string, unknown> }[];
 }
-
-const MESSAGE_TRIGGERS = new Set([
-  'keyword',
-  'pattern',
-  'any_message',
-  'button',
-  'list_reply',
-  'campaign_reply',
-]);
 
 function facts(m: TestMessage, at: Date, n: number): InboundFacts {
   return {

@@ -28,6 +28,7 @@ import type {
   AutomationStepRequest,
   TemplateMessageRequest,
 } from './request';
+import { MESSAGE_TRIGGERS } from './match';
 import { graphProblem } from './step-graph';
 
 const PLACEHOLDER_HELP =
@@ -38,6 +39,8 @@ interface Scope {
   store: Store;
   orgId: string;
   account: AccountDoc;
+  /** Whether runs have a customer message to act on: a message trigger, or a reply waited for. */
+  hasMessage: boolean;
 }
 
 /** `steps[2] (ask_email)`: how errors name a step. */
@@ -58,7 +61,9 @@ export async function validateAutomation(
   if (req.steps.length === 0) throw new ValidationError('steps: give at least one step');
   checkGraph(req.steps);
   const account = await resolveAccount(store, orgId, req.whatsapp_account);
-  const scope: Scope = { store, orgId, account };
+  const hasMessage =
+    MESSAGE_TRIGGERS.has(req.trigger.type) || req.steps.some((s) => s.type === 'wait_for_reply');
+  const scope: Scope = { store, orgId, account, hasMessage };
   await checkTrigger(scope, req.trigger);
   checkConditions(req.conditions, 'conditions');
   const steps: AutomationStep[] = [];
@@ -241,6 +246,14 @@ async function checkStep(scope: Scope, step: AutomationStepRequest): Promise<Aut
     case 'emit_event':
       checkPlaceholders(step.data, 'data');
       return step;
+    case 'mark_read':
+      if (!scope.hasMessage) {
+        throw new ValidationError(
+          'mark_read marks a customer message read: it needs a message trigger ' +
+            '(keyword, pattern, any_message, button, list_reply, campaign_reply) or a wait_for_reply step',
+        );
+      }
+      return step;
     case 'end':
       return step;
   }
@@ -264,6 +277,9 @@ async function checkMessage(
     const problem = interactiveProblem(message.interactive);
     if (problem) throw new ValidationError(`${field}.${problem}`);
     return { type: 'interactive', interactive: { ...message.interactive } };
+  }
+  if (message.type === 'contacts') {
+    return { type: 'contacts', contacts: message.contacts.map((c) => ({ ...c })) };
   }
   return message;
 }

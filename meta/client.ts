@@ -154,6 +154,23 @@ export function createMetaClient(opts: {
       return { wamid, waId: res.contacts?.[0]?.wa_id ?? null };
     },
 
+    /**
+     * Meta's read receipt for a received message (two blue ticks for the customer), with the
+     * typing indicator if asked: shown until the business answers, or for 25 seconds.
+     */
+    async markRead(
+      target: MetaTarget & { phoneNumberId: string },
+      wamid: string,
+      typingIndicator = false,
+    ): Promise<void> {
+      await call<{ success?: boolean }>(target, 'POST', `${target.phoneNumberId}/messages`, {
+        messaging_product: 'whatsapp',
+        status: 'read',
+        message_id: wamid,
+        ...(typingIndicator ? { typing_indicator: { type: 'text' } } : {}),
+      });
+    },
+
     async listTemplates(
       target: MetaTarget & { wabaId: string },
       page: { after?: string | null; limit?: number } = {},

@@ -20,9 +20,52 @@ export interface TemplateRequest {
   components: TemplateComponentRequest[];
 }
 
+/** A sticker: a WebP file by link (no caption). */
+export interface StickerRequest {
+  url?: string;
+  link?: string;
+}
+
+export interface LocationRequest {
+  latitude: number;
+  longitude: number;
+  name?: string;
+  address?: string;
+}
+
+/** A contact card, as Meta's `contacts[]` shapes it: only the formatted name is required. */
+export interface ContactCardRequest {
+  name: {
+    formatted_name: string;
+    first_name?: string;
+    last_name?: string;
+    middle_name?: string;
+    suffix?: string;
+    prefix?: string;
+  };
+  phones?: { phone?: string; type?: string; wa_id?: string }[];
+  emails?: { email?: string; type?: string }[];
+  urls?: { url?: string; type?: string }[];
+  addresses?: ({ type?: string } & Record<string, string | undefined>)[];
+  org?: { company?: string; department?: string; title?: string };
+  birthday?: string;
+}
+
+/** A reaction to a message of the same contact: its Waflow id or wamid; '' removes it. */
+export interface ReactionRequest {
+  message_id: string;
+  emoji: string;
+}
+
 interface InteractiveCommon {
   body: { text: string };
   header?: { type: 'text' | 'image' | 'video' | 'document' } & Record<string, unknown>;
+  footer?: { text: string };
+}
+
+/** Kinds whose only action is Meta's fixed one: a body, and a footer at most. */
+interface InteractiveBodyOnly {
+  body: { text: string };
   footer?: { text: string };
 }
 
@@ -40,26 +83,93 @@ export type InteractiveRequest =
           rows: { id: string; title: string; description?: string }[];
         }[];
       };
+    })
+  | (InteractiveCommon & {
+      type: 'cta_url';
+      action: { name: 'cta_url'; parameters: { display_text: string; url: string } };
+    })
+  | (InteractiveBodyOnly & {
+      type: 'location_request_message';
+      action: { name: 'send_location' };
+    })
+  | (InteractiveCommon & {
+      type: 'flow';
+      action: {
+        name: 'flow';
+        parameters: {
+          flow_message_version: '3';
+          flow_id?: string;
+          flow_name?: string;
+          flow_cta: string;
+          flow_token?: string;
+          mode?: 'draft' | 'published';
+          flow_action?: 'navigate' | 'data_exchange';
+          flow_action_payload?: { screen: string; data?: Record<string, unknown> };
+        };
+      };
+    })
+  | (InteractiveBodyOnly & {
+      type: 'address_message';
+      action: {
+        name: 'address_message';
+        parameters: { country: 'IN' | 'SG' } & Record<string, unknown>;
+      };
     });
 
-/** What a message says, by type, in the product API's shape. */
-export type MessageContentRequest =
+/** The message a message replies to: its Waflow id or wamid, of the same contact. */
+export interface ReplyContext {
+  message_id: string;
+}
+
+/** What a message says, by type, in the product API's shape; any type may reply to a message. */
+export type MessageContentRequest = (
   | { type: 'text'; text: string | { body: string; preview_url?: boolean } }
   | { type: 'template'; template: TemplateRequest }
   | { type: 'image'; image: MediaRequest }
   | { type: 'video'; video: MediaRequest }
   | { type: 'document'; document: MediaRequest }
   | { type: 'audio'; audio: MediaRequest }
-  | { type: 'interactive'; interactive: InteractiveRequest };
+  | { type: 'sticker'; sticker: StickerRequest }
+  | { type: 'location'; location: LocationRequest }
+  | { type: 'contacts'; contacts: ContactCardRequest[] }
+  | { type: 'reaction'; reaction: ReactionRequest }
+  | { type: 'interactive'; interactive: InteractiveRequest }
+) & { context?: ReplyContext };
 
-/** The part of Meta's message object that depends on the type: `{type, [type]: object}`. */
+/**
+ * The part of Meta's message object that depends on the type: `{type, [type]: object}`, and
+ * the message it replies to. `contacts` is an array in Meta's shape: its content is `{contacts}`.
+ */
 export interface MetaContent {
   type: string;
   content: Record<string, unknown>;
+  context?: ReplyContext;
 }
 
-/** Translates Waflow's send request (the product API's shape) into Meta's message object. */
+/** Meta's message object: `{type, [type]: ..., context?}`, as sent to `/messages`. */
+export function metaMessageBody(m: {
+  type: string;
+  content: Record<string, unknown>;
+  context?: ReplyContext | null;
+}): Record<string, unknown> {
+  return {
+    type: m.type,
+    [m.type]: m.type === 'contacts' ? m.content.contacts : m.content,
+    ...(m.context ? { context: m.context } : {}),
+  };
+}
+
+/**
+ * Translates Waflow's send request (the product API's shape) into Meta's message object.
+ * Message ids (a reaction's target, `context`) are passed through: the caller resolves them
+ * to wamids first.
+ */
 export function toMetaContent(req: MessageContentRequest, defaultLanguage = 'en'): MetaContent {
+  const meta = typeContent(req, defaultLanguage);
+  return req.context ? { ...meta, context: { message_id: req.context.message_id } } : meta;
+}
+
+function typeContent(req: MessageContentRequest, defaultLanguage: string): MetaContent {
   switch (req.type) {
     case 'text':
       return {
@@ -98,6 +208,14 @@ export function toMetaContent(req: MessageContentRequest, defaultLanguage = 'en'
         },
       };
     }
+    case 'sticker':
+      return { type: 'sticker', content: { link: req.sticker.link ?? req.sticker.url } };
+    case 'location':
+      return { type: 'location', content: { ...req.location } };
+    case 'contacts':
+      return { type: 'contacts', content: { contacts: req.contacts } };
+    case 'reaction':
+      return { type: 'reaction', content: { ...req.reaction } };
     case 'interactive':
       return { type: 'interactive', content: { ...req.interactive } };
   }

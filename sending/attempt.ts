@@ -1,5 +1,6 @@
 import { MetaApiError } from '../meta/errors';
 import type { MetaClient, SendEndpoint } from '../meta/client';
+import { metaMessageBody } from '../meta/messages';
 import { toWaId } from '../lib/phone';
 import type { StatusReason } from '../store/contract/messages';
 import type { AccountDoc, MessageDoc } from '../store/documents';
@@ -40,8 +41,7 @@ export async function attemptSend(
         ...(message.phone_number
           ? { to: toWaId(message.phone_number) }
           : { recipient: message.user_id }),
-        type: message.type,
-        [message.type]: message.content,
+        ...metaMessageBody(message),
         // Meta echoes it in the status webhooks: an answer lost on the way is found again.
         biz_opaque_callback_data: message._id,
       },

@@ -7,6 +7,7 @@ import type { Log } from '../lib/log';
 import { flushOutbox } from '../contacts/outbox';
 import { requestPhone } from '../contacts/phone';
 import { type MessageContentRequest, toMetaContent } from '../meta/messages';
+import { interactiveProblem } from '../meta/interactive';
 import { parameterMismatch } from '../meta/template-parameters';
 import { windowOpen } from '../meta/window';
 import type { Store } from '../store';
@@ -14,6 +15,7 @@ import { sendableTemplate } from '../templates/resolve';
 import type { ContactDoc, MessageDoc } from '../store/documents';
 import type { Signals } from '../store/signals';
 import type { OutcomeWaiter } from './outcome-waiter';
+import { withTargetWamids } from './reply-targets';
 import { OUTSIDE_WINDOW } from './send-errors';
 
 /**
@@ -83,7 +85,13 @@ export async function sendMessage(
   const account = await resolveAccount(store, orgId, req.whatsapp_account);
   assertConnected(account);
 
-  const { type, content } = toMetaContent(req);
+  if (req.type === 'interactive') {
+    const problem = interactiveProblem(req.interactive);
+    if (problem) throw new ValidationError(problem);
+  }
+  const { type, content, context } = toMetaContent(
+    await withTargetWamids(store, orgId, contact, req),
+  );
   if (req.type === 'template') {
     const { name, language, components } = req.template;
     const code = typeof language === 'string' ? language : language?.code;
@@ -113,6 +121,7 @@ export async function sendMessage(
         user_id: contact.user_id ?? null,
         type,
         content,
+        ...(context ? { context } : {}),
         origin: 'api',
         origin_id: null,
         request_hash: requestHash,

@@ -194,6 +194,8 @@ export interface MessageDoc {
   type: string;
   /** The message object as sent to or received from Meta. */
   content: Record<string, unknown>;
+  /** The message this one replies to (Meta's `context`), by wamid. Absent when it replies to none. */
+  context?: { message_id: string } | null;
   origin:
     | 'api'
     | 'campaign'

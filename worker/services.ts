@@ -34,7 +34,15 @@ export function startWorkerServices(deps: {
   const { config, store, signals, meta, client, log } = deps;
   const webhooks = createWebhookEngine({ config, store, client, log });
   const sandbox = sandboxFromConfig(config);
-  const automations = startAutomations({ store, signals, sandbox, temporal: client, config, log });
+  const automations = startAutomations({
+    store,
+    signals,
+    sandbox,
+    temporal: client,
+    meta,
+    config,
+    log,
+  });
   const activities = createActivities({
     config,
     store,

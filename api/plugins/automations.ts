@@ -20,6 +20,7 @@ export const automationsPlugin = fp(
       signals: app.database.signals,
       sandbox: app.sandbox,
       temporal: app.temporal,
+      meta: app.meta,
       config: app.config,
       log: app.log,
       kickSequences: () => app.sequenceStarter.kick(),
@@ -27,5 +28,5 @@ export const automationsPlugin = fp(
     app.decorate('automations', runtime.engine);
     app.addHook('onClose', () => runtime.close());
   },
-  { name: 'automations', dependencies: ['store', 'temporal', 'actions', 'sequences'] },
+  { name: 'automations', dependencies: ['store', 'temporal', 'meta', 'actions', 'sequences'] },
 );

@@ -1,6 +1,7 @@
 import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { markMessageRead } from '../../sending/mark-read';
 import { messageHistory } from '../../sending/message-history';
 import { failedSendError } from '../../sending/send-errors';
 import { sendMessage } from '../../sending/send-message';
@@ -15,6 +16,8 @@ import {
 } from '../schemas/common';
 import {
   conversationView,
+  MarkReadBody,
+  MarkReadResult,
   MessageHistoryQuery,
   MessageView,
   SendMessageBody,
@@ -35,6 +38,7 @@ function messageView(m: MessageDoc) {
     user_id: m.user_id ?? null,
     type: m.type,
     content: m.content,
+    context: m.context ?? null,
     origin: m.origin,
     status: deferred ? ('deferred' as const) : m.status,
     deferred_until: deferred?.until.toISOString() ?? null,
@@ -103,6 +107,40 @@ export const messageRoutes: FastifyPluginAsyncZod = async (app) => {
         request.headers['idempotency-key'],
       );
       return answer(reply, message);
+    },
+  );
+
+  app.post(
+    '/api/messages/:id/read',
+    {
+      schema: {
+        tags: ['messages'],
+        summary: 'Mark a received message read (blue ticks), optionally with a typing indicator',
+        params: z.object({ id: z.string().min(1).max(200).describe("Waflow's id, or the wamid") }),
+        body: MarkReadBody.nullish().describe('Optional'),
+        response: {
+          200: envelope(MarkReadResult),
+          400: ErrorSchema,
+          404: ErrorSchema,
+          503: ErrorSchema,
+          ...protectedErrors,
+        },
+      },
+    },
+    async (request) => {
+      const typing = request.body?.typing_indicator ?? false;
+      const m = await markMessageRead(
+        { store, meta: app.meta },
+        orgOf(request.principal),
+        request.params.id,
+        { typing_indicator: typing },
+      );
+      return ok({
+        id: m._id,
+        message_id: m.wamid!,
+        status: 'read' as const,
+        typing_indicator: typing,
+      });
     },
   );
 

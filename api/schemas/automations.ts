@@ -13,7 +13,7 @@ import {
 import { CampaignMessageBody } from './campaigns';
 import { checked, Id, NextCursor, Timestamp } from './common';
 import { CustomFieldKey, Label } from './contacts';
-import { Interactive, Media } from './messages';
+import { ContactCard, Interactive, Location, Media, Sticker } from './messages';
 import { DefaultCountry } from './country';
 import { Amount, Currency } from './payment-links';
 import { ScheduleBody } from './sequences';
@@ -153,6 +153,15 @@ const Message = z
     TemplateBody,
     z.strictObject({ type: z.literal('interactive'), interactive: Interactive }),
     z.strictObject({ type: z.enum(['image', 'video', 'document', 'audio']), media: MediaBody }),
+    z.strictObject({
+      type: z.literal('sticker'),
+      media: Sticker.transform((m) => ({ link: (m.link ?? m.url)! })),
+    }),
+    z.strictObject({ type: z.literal('location'), location: Location }),
+    z.strictObject({
+      type: z.literal('contacts'),
+      contacts: z.array(ContactCard).min(1).max(257),
+    }),
   ])
   .describe(placeholders);
 
@@ -253,6 +262,17 @@ const Step = z.discriminatedUnion('type', [
     name: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'an event name: letters, digits, _ . : -'),
     data: z.record(z.string(), z.unknown()).default({}).describe(placeholders),
   }),
+  z
+    .strictObject({
+      id: StepId,
+      ...Next,
+      type: z.literal('mark_read'),
+      typing_indicator: z
+        .boolean()
+        .default(false)
+        .describe('Also show a typing indicator (until the next message, or 25 seconds)'),
+    })
+    .describe("Marks the customer's latest message (the trigger, or the latest reply) read"),
   z.strictObject({ id: StepId, type: z.literal('end') }),
 ]);
 

@@ -1,6 +1,16 @@
 import { z } from 'zod';
 import { INTERACTIVE_LIMITS as LIMITS } from '../../meta/interactive';
-import type { MediaRequest, TemplateComponentRequest, TemplateRequest } from '../../meta/messages';
+import { isOneEmoji } from '../../lib/emoji';
+import type {
+  ContactCardRequest,
+  LocationRequest,
+  MediaRequest,
+  ReactionRequest,
+  StickerRequest,
+  TemplateComponentRequest,
+  TemplateRequest,
+} from '../../meta/messages';
+import type { MarkReadRequest } from '../../sending/mark-read';
 import type { MessageHistoryRequest } from '../../sending/message-history';
 import type { SendMessageRequest } from '../../sending/send-message';
 import type { MessageConversation } from '../../store/documents';
@@ -65,16 +75,26 @@ const Text = z.object({ body: z.string().min(1).max(4096), preview_url: z.boolea
 const ReplyButton = z.object({
   type: z.literal('reply'),
   reply: z.object({
-    id: z.string().min(1).max(256),
+    id: z.string().min(1).max(LIMITS.buttonId),
     title: z.string().min(1).max(LIMITS.buttonTitle),
   }),
 });
 
-const InteractiveBody = { body: z.object({ text: z.string().min(1).max(1024) }) };
+const InteractiveBody = { body: z.object({ text: z.string().min(1).max(LIMITS.body) }) };
+const Footer = { footer: z.object({ text: z.string().min(1).max(LIMITS.footer) }).optional() };
 const InteractiveExtras = {
-  header: z.looseObject({ type: z.enum(['text', 'image', 'video', 'document']) }).optional(),
-  footer: z.object({ text: z.string().max(60) }).optional(),
+  header: z
+    .looseObject({ type: z.enum(['text', 'image', 'video', 'document']) })
+    .optional()
+    .describe(`text (up to ${LIMITS.headerText} characters), or image, video or document by link`),
+  ...Footer,
 };
+
+const ListRow = z.object({
+  id: z.string().min(1).max(LIMITS.rowId),
+  title: z.string().min(1).max(LIMITS.rowTitle),
+  description: z.string().max(LIMITS.rowDescription).optional(),
+});
 
 export const Interactive = z.discriminatedUnion('type', [
   z.object({
@@ -87,23 +107,20 @@ export const Interactive = z.discriminatedUnion('type', [
   }),
   z.object({
     type: z.literal('list'),
-    ...InteractiveBody,
+    body: z.object({ text: z.string().min(1).max(LIMITS.listBody) }),
     ...InteractiveExtras,
     action: z.object({
-      button: z.string().min(1).max(20),
+      button: z.string().min(1).max(LIMITS.listButton),
       sections: z
         .array(
           z.object({
-            title: z.string().max(24).optional(),
-            rows: z
-              .array(
-                z.object({
-                  id: z.string().min(1).max(200),
-                  title: z.string().min(1).max(LIMITS.rowTitle),
-                  description: z.string().max(72).optional(),
-                }),
-              )
-              .min(1),
+            title: z
+              .string()
+              .min(1)
+              .max(LIMITS.sectionTitle)
+              .optional()
+              .describe('Required when there are several sections'),
+            rows: z.array(ListRow).min(1).max(LIMITS.rows),
           }),
         )
         .min(1)
@@ -113,7 +130,143 @@ export const Interactive = z.discriminatedUnion('type', [
         }),
     }),
   }),
+  z
+    .object({
+      type: z.literal('cta_url'),
+      ...InteractiveBody,
+      ...InteractiveExtras,
+      action: z.object({
+        name: z.literal('cta_url'),
+        parameters: z.object({
+          display_text: z.string().min(1).max(LIMITS.ctaDisplayText),
+          url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
+        }),
+      }),
+    })
+    .describe('A button that opens a URL'),
+  z
+    .object({
+      type: z.literal('location_request_message'),
+      ...InteractiveBody,
+      ...Footer,
+      action: z.object({ name: z.literal('send_location') }),
+    })
+    .describe('Asks the customer to share their location (it comes back as a location message)'),
+  z
+    .object({
+      type: z.literal('flow'),
+      ...InteractiveBody,
+      ...InteractiveExtras,
+      action: z.object({
+        name: z.literal('flow'),
+        parameters: z.object({
+          flow_message_version: z.literal('3'),
+          flow_id: z.string().min(1).optional(),
+          flow_name: z.string().min(1).optional(),
+          flow_cta: z.string().min(1).max(LIMITS.flowCta),
+          flow_token: z.string().min(1).optional(),
+          mode: z.enum(['draft', 'published']).optional(),
+          flow_action: z.enum(['navigate', 'data_exchange']).optional(),
+          flow_action_payload: z
+            .object({
+              screen: z.string().min(1),
+              data: z.record(z.string(), z.unknown()).optional(),
+            })
+            .optional(),
+        }),
+      }),
+    })
+    .describe('Opens a WhatsApp Flow: give exactly one of flow_id or flow_name'),
+  z
+    .object({
+      type: z.literal('address_message'),
+      ...InteractiveBody,
+      ...Footer,
+      action: z.object({
+        name: z.literal('address_message'),
+        parameters: z.looseObject({ country: z.enum(['IN', 'SG']) }),
+      }),
+    })
+    .describe('Asks for a delivery address (India and Singapore only)'),
 ]);
+
+export const Sticker = checked<StickerRequest>()(
+  z
+    .object({
+      url: HttpsUrl.optional(),
+      link: HttpsUrl.optional().describe('Same as url, as Meta names it'),
+    })
+    .refine((m) => m.url || m.link, { error: 'url is required' })
+    .describe('A WebP sticker (static up to 100 KB, animated up to 500 KB)'),
+);
+
+export const Location = checked<LocationRequest>()(
+  z.object({
+    latitude: z.number().min(-90).max(90),
+    longitude: z.number().min(-180).max(180),
+    name: z.string().min(1).max(1000).optional(),
+    address: z.string().min(1).max(1000).optional(),
+  }),
+);
+
+const Typed = (field: string) =>
+  z.object({
+    [field]: z.string().min(1).max(2000).optional(),
+    type: z.string().max(50).optional(),
+  });
+
+export const ContactCard = checked<ContactCardRequest>()(
+  z.object({
+    name: z.object({
+      formatted_name: z.string().trim().min(1).max(1000),
+      first_name: z.string().max(1000).optional(),
+      last_name: z.string().max(1000).optional(),
+      middle_name: z.string().max(1000).optional(),
+      suffix: z.string().max(1000).optional(),
+      prefix: z.string().max(1000).optional(),
+    }),
+    phones: z
+      .array(Typed('phone').extend({ wa_id: z.string().max(40).optional() }))
+      .max(20)
+      .optional(),
+    emails: z.array(Typed('email')).max(20).optional(),
+    urls: z.array(Typed('url')).max(20).optional(),
+    addresses: z
+      .array(z.record(z.string(), z.string().max(1000)))
+      .max(20)
+      .optional()
+      .describe('street, city, state, zip, country, country_code, type'),
+    org: z
+      .object({
+        company: z.string().max(1000).optional(),
+        department: z.string().max(1000).optional(),
+        title: z.string().max(1000).optional(),
+      })
+      .optional(),
+    birthday: z.iso.date().optional(),
+  }),
+);
+
+const MessageRef = z
+  .string()
+  .min(1)
+  .max(200)
+  .describe("A message of the same contact: Waflow's id, or its wamid");
+
+export const Reaction = checked<ReactionRequest>()(
+  z.object({
+    message_id: MessageRef,
+    emoji: z
+      .string()
+      .refine((e) => e === '' || isOneEmoji(e), { error: 'must be one emoji, or empty' })
+      .describe('One emoji; an empty string removes the reaction'),
+  }),
+);
+
+const Context = z
+  .object({ message_id: MessageRef })
+  .optional()
+  .describe('The message this one replies to (shown quoted)');
 
 const common = {
   to: z
@@ -134,6 +287,7 @@ const common = {
     .uuid()
     .optional()
     .describe('Account to send from; default account if omitted'),
+  context: Context,
 };
 
 export const SendMessageBody = checked<SendMessageRequest>()(
@@ -148,6 +302,14 @@ export const SendMessageBody = checked<SendMessageRequest>()(
     z.object({ ...common, type: z.literal('video'), video: Media }),
     z.object({ ...common, type: z.literal('document'), document: Media }),
     z.object({ ...common, type: z.literal('audio'), audio: Media }),
+    z.object({ ...common, type: z.literal('sticker'), sticker: Sticker }),
+    z.object({ ...common, type: z.literal('location'), location: Location }),
+    z.object({
+      ...common,
+      type: z.literal('contacts'),
+      contacts: z.array(ContactCard).min(1).max(257),
+    }),
+    z.object({ ...common, type: z.literal('reaction'), reaction: Reaction }),
     z.object({ ...common, type: z.literal('interactive'), interactive: Interactive }),
   ]),
 );
@@ -199,6 +361,10 @@ export const MessageView = z.object({
   user_id: z.string().nullable().describe("The customer's business-scoped user id"),
   type: z.string(),
   content: z.record(z.string(), z.unknown()),
+  context: z
+    .object({ message_id: z.string().describe('wamid') })
+    .nullable()
+    .describe('The message this one replies to'),
   origin: z.string(),
   status: z
     .enum(['queued', 'deferred', 'sent', 'delivered', 'read', 'failed'])
@@ -217,6 +383,22 @@ export const MessageView = z.object({
   pricing: PricingView,
   conversation: ConversationView,
   created_at: Timestamp,
+});
+
+export const MarkReadBody = checked<MarkReadRequest>()(
+  z.object({
+    typing_indicator: z
+      .boolean()
+      .optional()
+      .describe('Also show the customer a typing indicator (until you answer, or 25 seconds)'),
+  }),
+);
+
+export const MarkReadResult = z.object({
+  id: z.string(),
+  message_id: z.string().describe('wamid'),
+  status: z.literal('read'),
+  typing_indicator: z.boolean(),
 });
 
 export const MessageHistoryQuery = checked<MessageHistoryRequest>()(

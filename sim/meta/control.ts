@@ -48,6 +48,8 @@ export function controlRoutes(sim: MetaSimulator) {
       return reply.code(204).send();
     });
 
+    app.get('/_sim/read-receipts', async () => sim.readReceipts);
+
     app.post('/_sim/reset', async (_req, reply) => {
       sim.reset();
       return reply.code(204).send();

@@ -53,6 +53,10 @@ export const nonexistingField = (field: string, nodeType: string) =>
 export const invalidParameter = (details: string) =>
   new MetaError(400, 100, '(#100) Invalid parameter', details);
 
+/** A parameter present and of the right kind whose value Meta refuses (too long, out of range, unknown). */
+export const invalidValue = (details: string) =>
+  new MetaError(400, 131009, '(#131009) Parameter value is not valid', details);
+
 export const templateNotFound = (name: string, language: string) =>
   new MetaError(
     404,

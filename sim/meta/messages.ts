@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   invalidParameter,
+  invalidValue,
   MetaError,
   messagingLimitHit,
   notMarketingTemplate,
@@ -18,7 +19,7 @@ import { entryOf } from './request-log';
 import type { SimState } from './state';
 import { scheduleStatuses } from './statuses';
 import { checkTemplateSend } from './templates';
-import { validateSend } from './validate';
+import { isReadReceipt, validateReadReceipt, validateSend } from './validate';
 import type { WebhookDispatcher } from './webhooks';
 
 /** Ends the exchange without an answer: the client sees its connection reset. */
@@ -33,6 +34,31 @@ type Endpoint = 'messages' | 'marketing_messages';
 function recipientsOf(waId: string, body: unknown): string[] {
   const bsuid = (body as { recipient?: unknown } | null)?.recipient;
   return typeof bsuid === 'string' ? [waId, bsuid] : [waId];
+}
+
+const RECEIPT_LIMIT = 10_000;
+
+/**
+ * Meta's read receipt: `{messaging_product, status: 'read', message_id, typing_indicator?}`,
+ * answered `{success: true}`, for a message the number received only.
+ */
+function readReceipt(state: SimState, phoneNumberId: string, body: unknown) {
+  const { messageId, typingIndicator } = validateReadReceipt(body);
+  const known = state.knownMessages.get(messageId);
+  if (!known || known.phoneNumberId !== phoneNumberId || known.direction !== 'inbound') {
+    throw invalidValue(
+      `The parameter message_id names no message this number received: ${messageId}`,
+    );
+  }
+  state.readReceipts.push({
+    time: new Date(state.now()).toISOString(),
+    phone_number_id: phoneNumberId,
+    message_id: messageId,
+    recipient: known.waId,
+    typing_indicator: typingIndicator,
+  });
+  if (state.readReceipts.length > RECEIPT_LIMIT) state.readReceipts.shift();
+  return { success: true };
 }
 
 /**
@@ -56,6 +82,10 @@ export function messageRoutes(
       const number = state.number(phoneNumberId);
       if (endpoint === 'marketing_messages' && !number.marketingMessages) {
         throw notOnboardedToMarketingMessages();
+      }
+      // A read receipt is no message: no throughput, no injected failure, no send log entry.
+      if (endpoint === 'messages' && isReadReceipt(req.body)) {
+        return readReceipt(state, number.id, req.body);
       }
       const failure = state.nextFailure(number.id);
       if (failure?.kind === 'refuse') {
@@ -82,6 +112,17 @@ export function messageRoutes(
         // A user with a number is that number's user; a username-only one is their BSUID.
         if (waId) message.waId = waId;
       }
+      for (const target of message.targets) {
+        const known = state.knownMessages.get(target.wamid);
+        if (!known || known.phoneNumberId !== number.id) {
+          throw invalidValue(`The parameter ${target.path} names no message: ${target.wamid}`);
+        }
+        if (known.waId !== message.waId) {
+          throw invalidValue(
+            `The parameter ${target.path} names a message of another chat: ${target.wamid}`,
+          );
+        }
+      }
       const template = message.template
         ? checkTemplateSend(state.templatesOf(number.wabaId), message.template)
         : null;
@@ -106,6 +147,11 @@ export function messageRoutes(
 
       const wamid = newWamid(message.waId);
       if (entry) entry.wamid = wamid;
+      state.knownMessages.record(wamid, {
+        phoneNumberId: number.id,
+        waId: message.waId,
+        direction: 'outbound',
+      });
       const now = state.now();
       state.sendLog.record(
         {
@@ -116,6 +162,9 @@ export function messageRoutes(
           biz_opaque_callback_data: message.bizOpaqueCallbackData,
           answered: failure?.kind !== 'drop',
           endpoint,
+          type: message.type,
+          content: message.content,
+          context: message.context,
         },
         now,
       );

@@ -35,6 +35,9 @@ export async function createMetaSimulator(opts: MetaSimulatorOptions): Promise<M
     get webhookLog() {
       return state.webhookLog;
     },
+    get readReceipts() {
+      return state.readReceipts;
+    },
     get options() {
       return state.options;
     },
@@ -43,6 +46,7 @@ export async function createMetaSimulator(opts: MetaSimulatorOptions): Promise<M
       const { wamid, waId, userId, phone, payload } = inboundPayload(number, input, state.now());
       state.knowUser(userId, phone);
       state.recordInbound(number.id, waId);
+      state.knownMessages.record(wamid, { phoneNumberId: number.id, waId, direction: 'inbound' });
       dispatcher.track(() => dispatcher.post('message', wamid, null, payload));
       return { wamid, user_id: userId };
     },

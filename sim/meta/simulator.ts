@@ -4,6 +4,7 @@ import type { InboundInput, SystemInput } from './inbound';
 import type { PhoneNumber, QualityRating } from './state';
 import type {
   InjectedFailure,
+  ReadReceiptEntry,
   RequestLogEntry,
   RuntimeOptions,
   RuntimeOptionsPatch,
@@ -22,6 +23,8 @@ export interface MetaSimulator {
   readonly log: readonly RequestLogEntry[];
   /** Webhooks posted or attempted, oldest first (live; the newest 10,000 are kept). */
   readonly webhookLog: readonly WebhookLogEntry[];
+  /** Read receipts accepted (`status: read`), oldest first (live; the newest 10,000 are kept). */
+  readonly readReceipts: readonly ReadReceiptEntry[];
   readonly options: RuntimeOptions;
   /** A customer writes to a business number: opens the 24 h window and posts the webhook. */
   inbound(input: InboundInput): Promise<{ wamid: string; user_id: string }>;

@@ -2,6 +2,7 @@ import { tierOf } from '../../lib/messaging-tier';
 import { normalizePhone, toWaId } from '../../lib/phone';
 import type { TemplateChangeInput } from './account-events';
 import { FailureQueue } from './failure-queue';
+import { KnownMessages } from './known-messages';
 import { businessIdOf, sandboxDisplayNumber, sandboxWabaId } from './ids';
 import { mergeOptions } from './options';
 import { PairRate } from './pair-rate';
@@ -10,6 +11,7 @@ import { SlidingWindow } from './sliding-window';
 import { DEFAULT_TEMPLATES, toTemplate } from './templates';
 import type {
   InjectedFailure,
+  ReadReceiptEntry,
   RecipientFailure,
   RequestLogEntry,
   RuntimeOptions,
@@ -47,6 +49,9 @@ export class SimState {
   readonly requestLog: RequestLogEntry[] = [];
   readonly webhookLog: WebhookLogEntry[] = [];
   readonly sendLog = new SendLog();
+  readonly knownMessages = new KnownMessages();
+  /** Read receipts accepted, oldest first (the newest 10,000 are kept). */
+  readonly readReceipts: ReadReceiptEntry[] = [];
   private clockOffsetMs = 0;
   private readonly numbers = new Map<string, PhoneNumber>();
   /** phone_number_id -> the access token it was registered with, if any. */
@@ -315,6 +320,8 @@ export class SimState {
     this.requestLog.splice(0);
     this.webhookLog.splice(0);
     this.sendLog.clear();
+    this.knownMessages.clear();
+    this.readReceipts.splice(0);
     this.recentSends.clear();
     this.pairRate.clear();
     this.reached.clear();

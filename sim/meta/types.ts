@@ -209,6 +209,22 @@ export interface SendLogEntry {
   answered: boolean;
   /** The Graph edge it came through. */
   endpoint: 'messages' | 'marketing_messages';
+  /** What went out: the message type, its type's object, and the message it replies to. */
+  type: string;
+  content: unknown;
+  context: { message_id: string } | null;
+}
+
+/** A read receipt the simulator accepted (`status: read` on `/messages`). */
+export interface ReadReceiptEntry {
+  /** Simulator clock, ISO 8601. */
+  time: string;
+  phone_number_id: string;
+  /** The received message marked read. */
+  message_id: string;
+  /** The customer's wa_id (or BSUID) whose chat it is. */
+  recipient: string;
+  typing_indicator: boolean;
 }
 
 export interface SendSummary {

@@ -63,9 +63,15 @@ export type AutomationMessage =
   | TemplateMessage
   | { type: 'interactive'; interactive: Record<string, unknown> }
   | {
-      type: 'image' | 'video' | 'document' | 'audio';
+      type: 'image' | 'video' | 'document' | 'audio' | 'sticker';
       media: { link: string; caption?: string; filename?: string };
-    };
+    }
+  | {
+      type: 'location';
+      location: { latitude: number; longitude: number; name?: string; address?: string };
+    }
+  /** Contact cards in Meta's shape (`name.formatted_name` required). */
+  | { type: 'contacts'; contacts: Record<string, unknown>[] };
 
 /** How a reply is matched by a wait_for_reply branch. */
 export type ReplyMatch =
@@ -122,6 +128,11 @@ export type AutomationStep = StepBase &
     | { type: 'transfer'; agent_id: string | null; team_id: string | null; notes: string | null }
     /** An outbound webhook event `automation.event`, with `name` and `data` (placeholders filled). */
     | { type: 'emit_event'; name: string; data: Record<string, unknown> }
+    /**
+     * Meta's read receipt for the run's latest customer message (its trigger or latest reply),
+     * with the typing indicator when asked.
+     */
+    | { type: 'mark_read'; typing_indicator: boolean }
     | { type: 'end' }
   );
 

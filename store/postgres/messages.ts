@@ -19,6 +19,7 @@ export const COLUMNS = [
   'user_id',
   'type',
   'content',
+  'context',
   'origin',
   'origin_id',
   'request_hash',
@@ -31,12 +32,19 @@ export const COLUMNS = [
   'created_at',
   'updated_at',
 ];
-export const JSON_COLUMNS = ['content', 'status_history', 'error', 'pricing', 'conversation'];
+export const JSON_COLUMNS = [
+  'content',
+  'context',
+  'status_history',
+  'error',
+  'pricing',
+  'conversation',
+];
 
 /** History times come back from jsonb as text. */
 export function toMessage(row: Row): MessageDoc {
-  // Absent unless the message was ever deferred, as MongoDB stores it.
-  const { status_rank, deferred, ...rest } = row;
+  // Absent unless the message was ever deferred (or replies to one), as MongoDB stores it.
+  const { status_rank, deferred, context, ...rest } = row;
   const doc = fromRow<MessageDoc>(rest);
   const d = deferred as { until: string; reason: StatusReason } | null | undefined;
   const conversation = doc.conversation ?? null;
@@ -44,6 +52,7 @@ export function toMessage(row: Row): MessageDoc {
     ...doc,
     status_history: doc.status_history.map((h) => ({ ...h, at: new Date(h.at) })),
     ...(d ? { deferred: { ...d, until: new Date(d.until) } } : {}),
+    ...(context ? { context: context as MessageDoc['context'] } : {}),
     pricing: doc.pricing ?? null,
     conversation: conversation && {
       ...conversation,

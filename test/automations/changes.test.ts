@@ -31,6 +31,7 @@ describe.each(STORE_KINDS)('%s', (kind) => {
         signals: t.handle.signals,
         sandbox,
         temporal,
+        meta: { markRead: () => Promise.resolve() },
         config: t.config,
         log: quiet,
         // Kept for good unless a change is announced.

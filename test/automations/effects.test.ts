@@ -3,6 +3,7 @@ import { createDryEffects } from '../../automations/dry-effects';
 import { StepFailure, type EffectStep, type StepScope } from '../../automations/effects';
 import { createStepEffects, type EffectDeps } from '../../automations/step-effects';
 import { idFrom } from '../../lib/ids';
+import { MetaApiError } from '../../meta/errors';
 import { WINDOW_CLOSED } from '../../sequences/step';
 import type { Store } from '../../store/contract';
 import type { AutomationRunDoc, InboundFacts } from '../../store/contract/automations';
@@ -40,6 +41,8 @@ describe.each(STORE_KINDS)('automation step effects on %s', (kind) => {
   const published: string[] = [];
   const kicks: number[] = [];
   const links: string[] = [];
+  const receipts: { wamid: string; typing: boolean | undefined }[] = [];
+  let refuseReceipts = false;
 
   beforeAll(async () => {
     t = await openTestStore(kind);
@@ -71,6 +74,15 @@ describe.each(STORE_KINDS)('automation step effects on %s', (kind) => {
         },
       },
       kickSequences: () => void kicks.push(1),
+      meta: {
+        markRead: (_target, wamid, typing) => {
+          if (refuseReceipts) {
+            return Promise.reject(new MetaApiError(100, 'Invalid parameter', 400));
+          }
+          receipts.push({ wamid, typing });
+          return Promise.resolve();
+        },
+      },
     };
     effects = createStepEffects(deps);
     dry = createDryEffects({ store, sandbox });
@@ -540,6 +552,75 @@ describe.each(STORE_KINDS)('automation step effects on %s', (kind) => {
           data: { order: 'A-1', asked: { text: 'price' }, count: 3 },
         },
       });
+    });
+  });
+
+  describe('mark_read', () => {
+    /** The customer's message as the inbox stores it, and as runs see it. */
+    async function received(c: ContactDoc): Promise<InboundFacts> {
+      const wamid = `wamid.in-${++n}`;
+      await store.messages.insert({
+        _id: `in:${wamid}`,
+        org_id: orgId,
+        account_id: accountId,
+        contact_id: c._id,
+        direction: 'inbound',
+        phone_number: c.phone_number,
+        user_id: null,
+        type: 'text',
+        content: { body: 'price' },
+        origin: 'whatsapp',
+        origin_id: null,
+        request_hash: null,
+        wamid,
+        status: 'delivered',
+      });
+      return { ...said('price'), message_id: `in:${wamid}` };
+    }
+    const step: EffectStep = { id: 'r1', type: 'mark_read', typing_indicator: true };
+
+    it("sends the receipt for the run's latest message once, and records it read", async () => {
+      const c = await contact({ wrote: true });
+      const message = await received(c);
+      const wamid = message.message_id.slice(3);
+      const { first, second } = await twice(scope(c, { message }), step);
+      const detail = { message_id: message.message_id, typing_indicator: true };
+      expect(first).toEqual({ outcome: 'read', detail });
+      expect(second).toEqual({ outcome: 'already_read', detail });
+      expect(receipts.filter((r) => r.wamid === wamid)).toEqual([{ wamid, typing: true }]);
+      const stored = await store.messages.get(orgId, message.message_id);
+      expect(stored?.status).toBe('read');
+      expect(stored?.status_history.map((h) => h.status)).toEqual(['delivered', 'read']);
+    });
+
+    it('skips a run with no customer message, and goes on when Meta refuses the receipt', async () => {
+      const c = await contact({ wrote: true });
+      expect(await effects.run(scope(c, { message: null }), step)).toMatchObject({
+        outcome: 'skipped',
+      });
+      const message = await received(c);
+      refuseReceipts = true;
+      try {
+        expect(await effects.run(scope(c, { message }), step)).toMatchObject({
+          outcome: 'not_read',
+          detail: { reason: expect.stringContaining('Invalid parameter') },
+        });
+      } finally {
+        refuseReceipts = false;
+      }
+      expect((await store.messages.get(orgId, message.message_id))?.status).toBe('delivered');
+    });
+
+    it('previews the receipt in a dry run without sending it', async () => {
+      const c = await contact({ wrote: true });
+      const message = await received(c);
+      const before = receipts.length;
+      expect(await dry.run(scope(c, { message }), step)).toEqual({
+        outcome: 'read',
+        detail: { would: 'mark_read', message_id: message.message_id, typing_indicator: true },
+      });
+      expect(receipts).toHaveLength(before);
+      expect((await store.messages.get(orgId, message.message_id))?.status).toBe('delivered');
     });
   });
 

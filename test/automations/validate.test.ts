@@ -446,7 +446,10 @@ describe('validateAutomation', () => {
                 body: { text: 'Pick one' },
                 action: {
                   button: 'Options',
-                  sections: rows.map((r) => ({ rows: r.map(([id, title]) => ({ id, title })) })),
+                  sections: rows.map((r, i) => ({
+                    title: `Section ${i}`,
+                    rows: r.map(([id, title]) => ({ id, title })),
+                  })),
                 },
               },
             },

@@ -60,6 +60,9 @@ describe('Meta simulator: send log', () => {
       biz_opaque_callback_data: 'o-1',
       answered: true,
       endpoint: 'messages',
+      type: 'text',
+      content: { body: 'x' },
+      context: null,
     });
     expect(full.sends?.slice(-2)).toMatchObject([
       { wamid: other, answered: true },
@@ -108,6 +111,9 @@ describe('Meta simulator: send log at volume', () => {
           biz_opaque_callback_data: `m-${i % 10_000 === 1 ? 1 : i}`,
           answered: true,
           endpoint: 'messages',
+          type: 'text',
+          content: { body: 'Hi' },
+          context: null,
         },
         now,
       );

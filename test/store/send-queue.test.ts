@@ -125,6 +125,23 @@ describe.each(STORE_KINDS)('%s', (kind) => {
       }
     });
 
+    it('keeps the message a message replies to, and no context for one that replies to none', async () => {
+      const acc = newAccount();
+      const reply = message(acc, { context: { message_id: 'wamid.quoted' } });
+      const plain = message(acc);
+      const [queued] = await store.sendQueue.enqueue([reply, plain], 'transactional');
+      expect(queued!.doc.context).toEqual({ message_id: 'wamid.quoted' });
+      const claimed = await store.sendQueue.claim(acc, 'a', LONG);
+      expect(claimed.map((c) => c.message.context ?? null)).toEqual([
+        { message_id: 'wamid.quoted' },
+        null,
+      ]);
+      expect(claimed[1]!.message).not.toHaveProperty('context');
+      expect((await store.messages.byId(reply._id))?.context).toEqual({
+        message_id: 'wamid.quoted',
+      });
+    });
+
     it('is idempotent per id: a stored message is returned as stored and not queued again', async () => {
       const acc = newAccount();
       const m = message(acc);

@@ -1,5 +1,5 @@
 import { SendMessageBody } from '../../api/schemas/messages';
-import { toMetaContent } from '../../meta/messages';
+import { metaMessageBody, toMetaContent } from '../../meta/messages';
 
 const parse = (body: unknown) => SendMessageBody.parse(body);
 
@@ -69,6 +69,32 @@ describe('toMetaContent', () => {
   });
 });
 
+describe('new message types in Meta shapes', () => {
+  it("gives contacts as Meta's array, a sticker its link, and any type its context", () => {
+    const cards = [{ name: { formatted_name: 'Ravi' } }];
+    const contacts = toMetaContent(parse({ to: '+1', type: 'contacts', contacts: cards }));
+    expect(metaMessageBody(contacts)).toEqual({ type: 'contacts', contacts: cards });
+    const sticker = toMetaContent(
+      parse({
+        to: '+1',
+        type: 'sticker',
+        sticker: { url: 'https://x.test/s.webp' },
+        context: { message_id: 'wamid.q' },
+      }),
+    );
+    expect(sticker).toEqual({
+      type: 'sticker',
+      content: { link: 'https://x.test/s.webp' },
+      context: { message_id: 'wamid.q' },
+    });
+    expect(metaMessageBody(sticker)).toEqual({
+      type: 'sticker',
+      sticker: { link: 'https://x.test/s.webp' },
+      context: { message_id: 'wamid.q' },
+    });
+  });
+});
+
 describe('SendMessageBody', () => {
   const error = (body: unknown) =>
     SendMessageBody.safeParse(body).error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
@@ -118,6 +144,7 @@ describe('SendMessageBody', () => {
 
   it('names the field a type needs', () => {
     expect(error({ to: '+1', type: 'text' })?.[0]).toMatch(/^text: /);
-    expect(error({ to: '+1', type: 'sticker' })?.[0]).toMatch(/^type: /);
+    expect(error({ to: '+1', type: 'sticker' })?.[0]).toMatch(/^sticker: /);
+    expect(error({ to: '+1', type: 'poll' })?.[0]).toMatch(/^type: /);
   });
 });

@@ -71,6 +71,7 @@ describe.each(STORE_KINDS)('%s', (kind) => {
         signals: t.handle.signals,
         sandbox,
         temporal: env.client,
+        meta: { markRead: () => Promise.resolve() },
         config: { temporal: { ...t.config.temporal, taskQueue } },
         log: quiet,
       }),
