@@ -9,6 +9,7 @@ import {
   unsupportedRequest,
 } from './errors';
 import { mediaDownloadRoute, mediaNode } from './media-routes';
+import { mediaUploadRoutes } from './media-upload';
 import { messageRoutes } from './messages';
 import { bearerToken, entryOf, openEntry } from './request-log';
 import type { SimState } from './state';
@@ -94,6 +95,7 @@ export function graphRoutes(opts: {
 
     await app.register(messageRoutes(state, dispatcher, mayUse));
     await app.register(mediaDownloadRoute(state, mayUse));
+    await app.register(mediaUploadRoutes(state, mayUse));
 
     app.get<{ Params: { version: string; wabaId: string }; Querystring: TemplatePageQuery }>(
       '/:version/:wabaId/message_templates',

@@ -24,6 +24,8 @@ export interface SimMediaFile {
   failStatus: number;
   /** Downloads serve other bytes than those the sha256 describes. */
   wrongBytes: boolean;
+  /** `DELETE /{media-id}` removed it. */
+  deleted?: boolean;
 }
 
 const PATTERN_CHUNK = 64 * 1024;
@@ -71,13 +73,22 @@ export class SimMediaFiles {
   /** A file whose id has not expired; undefined otherwise. */
   get(id: string): SimMediaFile | undefined {
     const file = this.files.get(id);
-    if (!file || this.now() - file.created_at >= MEDIA_ID_TTL_MS) return undefined;
+    if (!file || file.deleted || this.now() - file.created_at >= MEDIA_ID_TTL_MS) return undefined;
     return file;
   }
 
   /** Known, expired or not: a control may still change how it is served. */
   any(id: string): SimMediaFile | undefined {
     return this.files.get(id);
+  }
+
+  /**
+   * Deletes a file (`DELETE /{media-id}`): its id and URLs stop working. It is remembered as
+   * deleted, so reading its id is refused as Meta refuses it rather than read as another node.
+   */
+  delete(id: string): void {
+    const file = this.files.get(id);
+    if (file) file.deleted = true;
   }
 
   /** Query string of a download URL valid for MEDIA_URL_TTL_MS from now. */
