@@ -597,3 +597,16 @@ export interface MediaDoc {
 }
 
 export type MediaStatus = 'pending' | 'stored' | 'failed';
+
+/**
+ * A media file uploaded to Meta for one account (outbound media): the id Meta gave it there,
+ * which Meta forgets 30 days after `uploaded_at`.
+ */
+export interface MediaUploadDoc {
+  /** `<media_id>:<account_id>` */
+  _id: string;
+  media_id: string;
+  account_id: string;
+  meta_media_id: string;
+  uploaded_at: Date;
+}

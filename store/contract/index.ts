@@ -13,6 +13,7 @@ import type { CounterRepository } from './counters';
 import type { EventRepository, OutboxRelay } from './events';
 import type { InboundWebhookRepository, MetaEventRepository } from './inbound-webhooks';
 import type { MediaRepository } from './media';
+import type { MediaUploadRepository } from './media-uploads';
 import type { MessageRepository } from './messages';
 import type {
   ApiKeyRepository,
@@ -72,6 +73,7 @@ export interface Store {
   automationRuns: AutomationRunRepository;
   automationInputs: AutomationInputRepository;
   media: MediaRepository;
+  mediaUploads: MediaUploadRepository;
 }
 
 /** An open store with its connection: what processes hold and close. */

@@ -15,6 +15,7 @@ import { eventRepository } from './events';
 import { gatewaySettingsRepository } from './gateway-settings';
 import { inboundWebhookRepository } from './inbound-webhooks';
 import { mediaRepository } from './media';
+import { mediaUploadRepository } from './media-uploads';
 import { messageRepository } from './messages';
 import { metaEventRepository } from './meta-events';
 import { organizationRepository } from './organizations';
@@ -73,5 +74,6 @@ export function createMongoStore(db: Db, encryptionKey: Buffer, accounts?: Accou
     automationRuns: automationRunRepository(db),
     automationInputs: automationInputRepository(db),
     media: mediaRepository(db),
+    mediaUploads: mediaUploadRepository(db),
   };
 }

@@ -16,6 +16,7 @@ import { eventRepository } from './events';
 import { gatewaySettingsRepository } from './gateway-settings';
 import { inboundWebhookRepository } from './inbound-webhooks';
 import { mediaRepository } from './media';
+import { mediaUploadRepository } from './media-uploads';
 import { messageRepository } from './messages';
 import { metaEventRepository } from './meta-events';
 import { organizationRepository } from './organizations';
@@ -83,5 +84,6 @@ export function createPostgresStore(
     automationRuns: automationRunRepository(pool),
     automationInputs: automationInputRepository(pool),
     media: mediaRepository(pool),
+    mediaUploads: mediaUploadRepository(pool),
   };
 }
