@@ -1,5 +1,9 @@
-/** A media message: a link to the file (Meta's name) or the same as `url`. */
+/**
+ * A media message's file: a link to it (`link`, Meta's name, or `url`), or the `id` of a file
+ * uploaded to Waflow (POST /api/media), which becomes the account's Meta id as it goes out.
+ */
 export interface MediaRequest {
+  id?: string;
   url?: string;
   link?: string;
   caption?: string;
@@ -88,11 +92,11 @@ export function toMetaContent(req: MessageContentRequest, defaultLanguage = 'en'
     case 'video':
     case 'document':
     case 'audio': {
-      const { url, link, caption, filename } = mediaOf(req);
+      const { id, url, link, caption, filename } = mediaOf(req);
       return {
         type: req.type,
         content: {
-          link: link ?? url,
+          ...(id ? { id } : { link: link ?? url }),
           ...(caption && req.type !== 'audio' ? { caption } : {}),
           ...(filename && req.type === 'document' ? { filename } : {}),
         },
