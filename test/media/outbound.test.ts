@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { provisionOrganization } from '../../scripts/provision';
 import { accountSettings } from '../../store/accounts';
+import { createTestApp } from '../support/app';
 import { createMessagingHarness, type MessagingHarness } from '../support/messaging';
 import { campaignEnds, createCampaign, importContacts } from '../support/campaigns';
 
@@ -251,3 +252,22 @@ describe.each(['postgres', 'mongo'] as const)('%s', (store) => {
     }
   });
 });
+
+it('the OpenAPI document shows POST /api/media with its multipart body', async () => {
+  const t = await createTestApp();
+  try {
+    const res = await t.app.inject({ method: 'GET', url: '/api/openapi.json' });
+    const doc = res.json<{
+      paths: Record<string, { post: { requestBody: { content: Record<string, FormDoc> } } }>;
+    }>();
+    const form = doc.paths['/api/media']!.post.requestBody.content['multipart/form-data']!;
+    expect(form.schema.properties.file).toMatchObject({ type: 'string', format: 'binary' });
+    expect(form.schema.required).toEqual(['file']);
+  } finally {
+    await t.close();
+  }
+});
+
+interface FormDoc {
+  schema: { properties: Record<string, unknown>; required: string[] };
+}
