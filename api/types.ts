@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import type { BlobStore } from '../media/blob-store';
 import type { MetaClient } from '../meta/client';
 import type { Config } from '../lib/config';
 import type { Store, StoreHandle } from '../store';
@@ -19,6 +20,7 @@ declare module 'fastify' {
     store: Store;
     temporal: Client;
     meta: MetaClient;
+    blobs: BlobStore;
   }
   interface FastifyRequest {
     principal: Principal | null;

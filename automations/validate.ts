@@ -4,6 +4,7 @@ import { MAX_DELAY_MS, parseDuration } from '../lib/duration';
 import { DomainError, ValidationError } from '../lib/errors';
 import { compileLinear } from '../lib/linear-regex';
 import { interactiveProblem } from '../meta/interactive';
+import { checkMediaRefs } from '../media/references';
 import { parameterMismatch } from '../meta/template-parameters';
 import { LINK_EXPIRY_MINUTES } from '../payments/create-link';
 import { paymentTermsProblem } from '../payments/currencies';
@@ -301,5 +302,6 @@ async function checkTemplate(
   if (mismatch) {
     throw new ValidationError(`${field}.template: ${mismatch}`, 'template_parameters_mismatch');
   }
+  await checkMediaRefs(store, orgId, 'template', { components }, `${field}.template`);
   return toCampaignMessage(message, r.template.language) as TemplateMessage;
 }

@@ -4,6 +4,7 @@ import type { Store } from '../store';
 import { sendableTemplate } from '../templates/resolve';
 import type { AccountDoc, CampaignDoc, CampaignMessage } from '../store/documents';
 import { placeholderProblems } from './message';
+import { checkMediaRefs } from '../media/references';
 import { parameterMismatch } from '../meta/template-parameters';
 import type { CampaignMessageRequest, CampaignRequest } from './request';
 
@@ -51,6 +52,7 @@ export async function preflight(
     const template = await sendableTemplate(store, orgId, account._id, name, code);
     const mismatch = parameterMismatch(template, components);
     if (mismatch) throw new ValidationError(mismatch, 'template_parameters_mismatch');
+    await checkMediaRefs(store, orgId, 'template', { components }, 'message.template');
     language = template.language;
   }
 

@@ -220,6 +220,19 @@ const EnvSchema = z.object({
         .filter(Boolean),
     ),
   SEQUENCE_START_CONCURRENCY: positiveInt.default(16),
+
+  MEDIA_STORE: z.enum(['fs', 's3']).default('fs'),
+  // Unset: `media` under DATA_DIR.
+  MEDIA_DIR: z.string().min(1).optional(),
+  MEDIA_S3_BUCKET: z.string().min(1).optional(),
+  MEDIA_S3_REGION: z.string().min(1).optional(),
+  MEDIA_S3_ENDPOINT: z.url().optional(),
+  MEDIA_S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  MEDIA_S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  MEDIA_S3_FORCE_PATH_STYLE: z.stringbool().default(false),
+  // Unset: derived from ENCRYPTION_KEY.
+  MEDIA_URL_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  MEDIA_URL_TTL_SECONDS: positiveInt.default(86_400),
 });
 
 /** Every setting's name: the README's configuration table lists each once. */
@@ -390,6 +403,7 @@ export interface Config {
       verifyToken: string;
     };
   };
+  media: MediaConfig;
   /** Where the payment gateways' APIs are: stripe-mock and the Razorpay simulator in sandbox mode. */
   payments: {
     stripeUrl: string;
@@ -404,6 +418,24 @@ export interface Config {
      */
     sharedWebhookPerMinute: number;
   };
+}
+
+/** Where media files are kept (media/blob-store.ts), and how Waflow's own media URLs are signed. */
+export interface MediaConfig {
+  store: { kind: 'fs'; dir: string } | ({ kind: 's3' } & S3MediaConfig);
+  /** The key of the HMAC that signs media URLs; they are valid `urlTtlMs` after they are made. */
+  urlSecret: Buffer;
+  urlTtlMs: number;
+}
+
+export interface S3MediaConfig {
+  bucket: string;
+  region: string;
+  /** Unset: AWS's own endpoint for the region. */
+  endpoint: string | null;
+  /** Unset: the SDK's default credential chain (environment, instance role...). */
+  credentials: { accessKeyId: string; secretAccessKey: string } | null;
+  forcePathStyle: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -548,7 +580,53 @@ export function loadConfig(env: Env = process.env): Config {
         verifyToken: derive('verify-token'),
       },
     },
+    media: mediaConfig(e, dataDir, derive),
     payments: paymentsConfig(e),
+  };
+}
+
+function mediaConfig(
+  e: z.infer<typeof EnvSchema>,
+  dataDir: string,
+  derive: (label: string) => string,
+): MediaConfig {
+  const urlSecret = Buffer.from(e.MEDIA_URL_SECRET ?? derive('media-url'));
+  const urlTtlMs = e.MEDIA_URL_TTL_SECONDS * 1000;
+  if (e.MEDIA_STORE === 'fs') {
+    return {
+      store: { kind: 'fs', dir: resolve(e.MEDIA_DIR ?? join(dataDir, 'media')) },
+      urlSecret,
+      urlTtlMs,
+    };
+  }
+  const missing: string[] = (['MEDIA_S3_BUCKET', 'MEDIA_S3_REGION'] as const).filter(
+    (name) => !e[name],
+  );
+  if (!e.MEDIA_S3_ACCESS_KEY_ID !== !e.MEDIA_S3_SECRET_ACCESS_KEY) {
+    missing.push(
+      e.MEDIA_S3_ACCESS_KEY_ID ? 'MEDIA_S3_SECRET_ACCESS_KEY' : 'MEDIA_S3_ACCESS_KEY_ID',
+    );
+  }
+  if (missing.length) {
+    throw new ConfigError(
+      `MEDIA_STORE=s3 needs ${missing.join(' and ')} (the access key id and secret go together; ` +
+        'without both, the SDK finds credentials in its usual places)',
+    );
+  }
+  return {
+    store: {
+      kind: 's3',
+      bucket: e.MEDIA_S3_BUCKET!,
+      region: e.MEDIA_S3_REGION!,
+      endpoint: e.MEDIA_S3_ENDPOINT ?? null,
+      credentials:
+        e.MEDIA_S3_ACCESS_KEY_ID && e.MEDIA_S3_SECRET_ACCESS_KEY
+          ? { accessKeyId: e.MEDIA_S3_ACCESS_KEY_ID, secretAccessKey: e.MEDIA_S3_SECRET_ACCESS_KEY }
+          : null,
+      forcePathStyle: e.MEDIA_S3_FORCE_PATH_STYLE,
+    },
+    urlSecret,
+    urlTtlMs,
   };
 }
 
@@ -602,6 +680,27 @@ export function configEnv(config: Config): Env {
     META_CONNECTIONS: String(config.send.connections),
     STRIPE_MOCK_URL: config.payments.stripeMock.url,
     RAZORPAY_SIMULATOR_URL: config.payments.razorpaySimulator.url,
+    ...mediaEnv(config.media),
+  };
+}
+
+/** The media store's settings as variables (a child process stores where its parent does). */
+function mediaEnv(media: MediaConfig): Env {
+  const s = media.store;
+  const common = {
+    MEDIA_STORE: s.kind,
+    MEDIA_URL_SECRET: media.urlSecret.toString(),
+    MEDIA_URL_TTL_SECONDS: String(media.urlTtlMs / 1000),
+  };
+  if (s.kind === 'fs') return { ...common, MEDIA_DIR: s.dir };
+  return {
+    ...common,
+    MEDIA_S3_BUCKET: s.bucket,
+    MEDIA_S3_REGION: s.region,
+    MEDIA_S3_ENDPOINT: s.endpoint ?? undefined,
+    MEDIA_S3_ACCESS_KEY_ID: s.credentials?.accessKeyId,
+    MEDIA_S3_SECRET_ACCESS_KEY: s.credentials?.secretAccessKey,
+    MEDIA_S3_FORCE_PATH_STYLE: String(s.forcePathStyle),
   };
 }
 

@@ -92,3 +92,11 @@ export function networkError(err: unknown): MetaApiError {
   const kind: MetaErrorKind = code && NEVER_SENT.has(code) ? 'retryable' : 'ambiguous';
   return new MetaApiError(0, `Could not reach Meta (${reason})`, null, null, null, kind);
 }
+
+/**
+ * Meta refused a media id a message named: it answers 100 naming the media's `id` parameter
+ * for an id it does not have (expired after 30 days, deleted, or another account's upload).
+ */
+export function mediaIdRefused(err: MetaApiError): boolean {
+  return err.code === 100 && /media attachment id|\['id'\]/i.test(err.details ?? '');
+}

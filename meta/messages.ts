@@ -1,5 +1,9 @@
-/** A media message: a link to the file (Meta's name) or the same as `url`. */
+/**
+ * A media message's file: a link to it (`link`, Meta's name, or `url`), or the `id` of a file
+ * uploaded to Waflow (POST /api/media), which becomes the account's Meta id as it goes out.
+ */
 export interface MediaRequest {
+  id?: string;
   url?: string;
   link?: string;
   caption?: string;
@@ -20,8 +24,9 @@ export interface TemplateRequest {
   components: TemplateComponentRequest[];
 }
 
-/** A sticker: a WebP file by link (no caption). */
+/** A sticker: a WebP file by link or uploaded id (no caption). */
 export interface StickerRequest {
+  id?: string;
   url?: string;
   link?: string;
 }
@@ -198,18 +203,23 @@ function typeContent(req: MessageContentRequest, defaultLanguage: string): MetaC
     case 'video':
     case 'document':
     case 'audio': {
-      const { url, link, caption, filename } = mediaOf(req);
+      const { id, url, link, caption, filename } = mediaOf(req);
       return {
         type: req.type,
         content: {
-          link: link ?? url,
+          ...(id ? { id } : { link: link ?? url }),
           ...(caption && req.type !== 'audio' ? { caption } : {}),
           ...(filename && req.type === 'document' ? { filename } : {}),
         },
       };
     }
     case 'sticker':
-      return { type: 'sticker', content: { link: req.sticker.link ?? req.sticker.url } };
+      return {
+        type: 'sticker',
+        content: req.sticker.id
+          ? { id: req.sticker.id }
+          : { link: req.sticker.link ?? req.sticker.url },
+      };
     case 'location':
       return { type: 'location', content: { ...req.location } };
     case 'contacts':

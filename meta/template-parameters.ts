@@ -67,7 +67,7 @@ export interface TemplateComponentInput {
  * component, and names the first mismatch (Meta would answer 132000 after the fact).
  */
 export function parameterMismatch(
-  template: Pick<TemplateDoc, 'name' | 'parameter_counts'>,
+  template: Pick<TemplateDoc, 'name' | 'parameter_counts'> & { header_format?: string | null },
   components: TemplateComponentInput[],
 ): string | null {
   const given = (type: string, index?: number) =>
@@ -94,5 +94,29 @@ export function parameterMismatch(
     .map((c) => Number(c.index ?? 0));
   const unknown = buttonIndexes.find((i) => i >= expected.buttons.length);
   if (unknown !== undefined) return `Template '${template.name}' has no button ${unknown}`;
+  return template.header_format ? headerMediaMismatch(template, components) : null;
+}
+
+/**
+ * A media header's parameter must be of the header's format (an IMAGE header takes an image)
+ * and give the file by `link` or by uploaded `id`.
+ */
+function headerMediaMismatch(
+  template: Pick<TemplateDoc, 'name'> & { header_format?: string | null },
+  components: TemplateComponentInput[],
+): string | null {
+  const format = template.header_format!;
+  const want = format.toLowerCase();
+  const i = components.findIndex((c) => c.type === 'header');
+  const parameter = components[i]?.parameters?.[0] as Component | undefined;
+  if (!parameter) return null;
+  const path = `components[${i}].parameters[0]`;
+  if (parameter.type !== want) {
+    return `${path}.type: template '${template.name}' has ${format === 'IMAGE' ? 'an' : 'a'} ${format} header, which takes ${want}, not ${text(parameter.type) || 'nothing'}`;
+  }
+  const media = parameter[want] as Component | undefined;
+  if (want !== 'location' && !media?.link && !media?.id) {
+    return `${path}.${want}: give the file by link or by id (an upload's, POST /api/media)`;
+  }
   return null;
 }

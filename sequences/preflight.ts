@@ -4,6 +4,7 @@ import { parseDelay } from '../lib/duration';
 import { placeholderProblems } from '../campaigns/message';
 import { toCampaignMessage } from '../campaigns/preflight';
 import { parameterMismatch } from '../meta/template-parameters';
+import { checkMediaRefs } from '../media/references';
 import type { Store } from '../store';
 import type { AccountDoc, CampaignMessage } from '../store/documents';
 import type { NewSequence, SequenceStep, TemplateMessage } from '../store/contract/sequences';
@@ -76,5 +77,6 @@ async function checked(
   const template = await sendableTemplate(store, orgId, account._id, name, code, path);
   const mismatch = parameterMismatch(template, components);
   if (mismatch) throw new ValidationError(`${path}: ${mismatch}`, 'template_parameters_mismatch');
+  await checkMediaRefs(store, orgId, 'template', { components }, `${path}.template`);
   return toCampaignMessage(m, template.language);
 }

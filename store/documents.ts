@@ -563,3 +563,52 @@ export interface PaymentEventDoc {
   attempts: number;
   last_error: string | null;
 }
+
+/**
+ * A media file Waflow keeps (media/): its bytes in the media store under `storage_key`, this
+ * record in the database. An inbound one is recorded `pending` with its message and downloaded
+ * in the background (`next_attempt_at` is when it is due, or until when a worker holds it);
+ * an outbound one is recorded once stored.
+ */
+export interface MediaDoc {
+  /** Inbound: its message's id (`in:<wamid>`), so a redelivered webhook records it once. */
+  _id: string;
+  org_id: string;
+  account_id: string;
+  direction: 'inbound' | 'outbound';
+  mime_type: string;
+  filename: string | null;
+  /** Of the bytes stored; null until they are. */
+  size: number | null;
+  /** Hex sha256 of the bytes stored; null until they are. */
+  sha256: string | null;
+  storage_key: string;
+  status: MediaStatus;
+  /** The message it came with (inbound) or went with. */
+  message_id: string | null;
+  /** Meta's id of the file: given by the webhook (inbound), or by an upload (outbound). */
+  meta_media_id: string | null;
+  /** Download attempts begun (inbound). */
+  attempts: number;
+  /** A pending download's next attempt, or the end of a worker's hold on it; else null. */
+  next_attempt_at: Date | null;
+  /** Why the last attempt failed (and, once `failed`, why it was given up). */
+  error: string | null;
+  created_at: Date;
+  stored_at: Date | null;
+}
+
+export type MediaStatus = 'pending' | 'stored' | 'failed';
+
+/**
+ * A media file uploaded to Meta for one account (outbound media): the id Meta gave it there,
+ * which Meta forgets 30 days after `uploaded_at`.
+ */
+export interface MediaUploadDoc {
+  /** `<media_id>:<account_id>` */
+  _id: string;
+  media_id: string;
+  account_id: string;
+  meta_media_id: string;
+  uploaded_at: Date;
+}

@@ -1,3 +1,4 @@
+import { mediaRefProblem, mediaRefsOf } from '../media/references';
 import { actionValuesForContacts } from '../actions/contact-values';
 import type { ActionRunDeps } from '../actions/run';
 import { idFrom } from '../lib/ids';
@@ -106,6 +107,12 @@ export async function sendWooTemplate(
     components as unknown as Parameters<typeof parameterMismatch>[1],
   );
   if (mismatch) return { reason: mismatch };
+  const mediaProblem = await mediaRefProblem(
+    store,
+    ref.orgId,
+    mediaRefsOf('template', { components }, 'template'),
+  );
+  if (mediaProblem) return { reason: mediaProblem };
   if (emptyParameters(components)) {
     return { reason: `Template '${mapping.name}' has a parameter the order gives no value for` };
   }

@@ -23,12 +23,21 @@ const HttpsUrl = z.url({ protocol: /^https$/, error: 'must be an HTTPS URL' });
 export const Media = checked<MediaRequest>()(
   z
     .object({
+      id: z
+        .string()
+        .min(1)
+        .max(100)
+        .optional()
+        .describe('The id of a file uploaded with POST /api/media, in place of a link'),
       url: HttpsUrl.optional(),
       link: HttpsUrl.optional().describe('Same as url, as Meta names it'),
       caption: z.string().max(1024).optional(),
       filename: z.string().max(240).optional(),
     })
-    .refine((m) => m.url || m.link, { error: 'url is required' }),
+    .refine((m) => m.url || m.link || m.id, {
+      error: 'url (or link, or an uploaded id) is required',
+    })
+    .refine((m) => !(m.id && (m.url || m.link)), { error: 'give either id or url, not both' }),
 );
 
 const TemplateParameter = z.looseObject({
@@ -193,10 +202,19 @@ export const Interactive = z.discriminatedUnion('type', [
 export const Sticker = checked<StickerRequest>()(
   z
     .object({
+      id: z
+        .string()
+        .min(1)
+        .max(100)
+        .optional()
+        .describe('The id of a WebP file uploaded with POST /api/media, in place of a link'),
       url: HttpsUrl.optional(),
       link: HttpsUrl.optional().describe('Same as url, as Meta names it'),
     })
-    .refine((m) => m.url || m.link, { error: 'url is required' })
+    .refine((m) => m.url || m.link || m.id, {
+      error: 'url (or link, or an uploaded id) is required',
+    })
+    .refine((m) => !(m.id && (m.url || m.link)), { error: 'give either id or url, not both' })
     .describe('A WebP sticker (static up to 100 KB, animated up to 500 KB)'),
 );
 

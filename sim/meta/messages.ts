@@ -15,6 +15,7 @@ import {
   unsupportedRequest,
 } from './errors';
 import { newWamid } from './ids';
+import { checkMediaIds } from './media-upload';
 import { entryOf } from './request-log';
 import type { SimState } from './state';
 import { scheduleStatuses } from './statuses';
@@ -104,6 +105,7 @@ export function messageRoutes(
       if (Math.random() < state.options.failureRate) throw somethingWentWrong();
 
       const message = validateSend(req.body);
+      checkMediaIds(state, number.wabaId, req.body);
       if (message.userId) {
         const waId = state.userOf(message.userId);
         if (waId === undefined) {

@@ -12,6 +12,8 @@ import type { ContactRepository, TransferRepository } from './contacts';
 import type { CounterRepository } from './counters';
 import type { EventRepository, OutboxRelay } from './events';
 import type { InboundWebhookRepository, MetaEventRepository } from './inbound-webhooks';
+import type { MediaRepository } from './media';
+import type { MediaUploadRepository } from './media-uploads';
 import type { MessageRepository } from './messages';
 import type {
   ApiKeyRepository,
@@ -70,6 +72,8 @@ export interface Store {
   automations: AutomationRepository;
   automationRuns: AutomationRunRepository;
   automationInputs: AutomationInputRepository;
+  media: MediaRepository;
+  mediaUploads: MediaUploadRepository;
 }
 
 /** An open store with its connection: what processes hold and close. */

@@ -14,6 +14,8 @@ import { counterRepository } from './counters';
 import { eventRepository } from './events';
 import { gatewaySettingsRepository } from './gateway-settings';
 import { inboundWebhookRepository } from './inbound-webhooks';
+import { mediaRepository } from './media';
+import { mediaUploadRepository } from './media-uploads';
 import { messageRepository } from './messages';
 import { metaEventRepository } from './meta-events';
 import { organizationRepository } from './organizations';
@@ -71,5 +73,7 @@ export function createMongoStore(db: Db, encryptionKey: Buffer, accounts?: Accou
     automations: automationRepository(db),
     automationRuns: automationRunRepository(db),
     automationInputs: automationInputRepository(db),
+    media: mediaRepository(db),
+    mediaUploads: mediaUploadRepository(db),
   };
 }

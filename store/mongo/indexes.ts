@@ -65,6 +65,8 @@ export const INDEXES: Record<string, IndexDescription[]> = {
     // The cleanup deletes by age.
     { key: { received_at: 1 }, name: 'received' },
   ],
+  // The inbound download queue: pending ones by when they are due.
+  media: [{ key: { status: 1, next_attempt_at: 1 }, name: 'due' }],
   webhook_endpoints: [{ key: { org_id: 1, created_at: 1 }, name: 'org_created' }],
   webhook_dispatches: [
     { key: { org_id: 1, endpoint_ids: 1, created_at: -1 }, name: 'org_endpoint_created' },

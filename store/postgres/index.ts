@@ -15,6 +15,8 @@ import { counterRepository } from './counters';
 import { eventRepository } from './events';
 import { gatewaySettingsRepository } from './gateway-settings';
 import { inboundWebhookRepository } from './inbound-webhooks';
+import { mediaRepository } from './media';
+import { mediaUploadRepository } from './media-uploads';
 import { messageRepository } from './messages';
 import { metaEventRepository } from './meta-events';
 import { organizationRepository } from './organizations';
@@ -81,5 +83,7 @@ export function createPostgresStore(
     automations: automationRepository(pool),
     automationRuns: automationRunRepository(pool),
     automationInputs: automationInputRepository(pool),
+    media: mediaRepository(pool),
+    mediaUploads: mediaUploadRepository(pool),
   };
 }

@@ -125,9 +125,11 @@ describe('Meta simulator: sending messages', () => {
   });
 
   it('accepts every message type it documents', async () => {
+    // A media id must be one the simulator has (Meta refuses others with 100).
+    const invoice = h.sim.addMedia({ mime_type: 'application/pdf', bytes: Buffer.from('%PDF') });
     const bodies = [
       { type: 'image', image: { link: 'https://cdn.example/p.jpg', caption: 'Your parcel' } },
-      { type: 'document', document: { id: '1234567890', filename: 'invoice.pdf' } },
+      { type: 'document', document: { id: invoice.id, filename: 'invoice.pdf' } },
       { type: 'audio', audio: { link: 'https://cdn.example/a.ogg' } },
       { type: 'location', location: { latitude: 12.97, longitude: 77.59, name: 'Store' } },
       { type: 'contacts', contacts: [{ name: { formatted_name: 'Ravi' } }] },

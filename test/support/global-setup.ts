@@ -6,6 +6,7 @@ import {
   binPath,
   freePort,
   startFerret,
+  startMoto,
   startStripeMock,
   startTemporal,
   waitForTemporal,
@@ -17,6 +18,7 @@ import { startThrowawayPostgres } from '../../scripts/postgres';
  * Starts a throwaway PostgreSQL cluster, a real FerretDB (the repository suite runs against
  * both stores) and a real Temporal dev server for the whole run, on free ports and in a
  * temporary folder, unless DATABASE_URL / MONGODB_URI / TEMPORAL_ADDRESS point at servers to use.
+ * Beside them, stripe-mock and an S3-compatible server (moto) for the S3 media store.
  */
 export interface TestGlobals {
   __waflowInfra?: { dir: string; started: Managed[] };
@@ -32,6 +34,7 @@ export default async function globalSetup(): Promise<void> {
   let mongoUri = config.mongo.embedded ? '' : config.mongo.uri;
   let temporalAddress = config.temporal.embedded ? '' : config.temporal.address;
   let stripeMockUrl = process.env.STRIPE_MOCK_URL ?? '';
+  let s3Url = process.env.WAFLOW_TEST_S3_URL ?? '';
 
   try {
     if (!databaseUrl) {
@@ -80,6 +83,17 @@ export default async function globalSetup(): Promise<void> {
       );
       stripeMockUrl = `http://127.0.0.1:${port}`;
     }
+    if (!s3Url) {
+      const port = await freePort();
+      started.push(
+        await startMoto({
+          bin: binPath(config.cacheDir, 'moto_server'),
+          port,
+          logFile: join(dir, 'moto.log'),
+        }),
+      );
+      s3Url = `http://127.0.0.1:${port}`;
+    }
   } catch (err) {
     // jest skips the teardown when the setup fails: stop what did start.
     for (const proc of started.reverse()) await proc.stop();
@@ -94,4 +108,5 @@ export default async function globalSetup(): Promise<void> {
   process.env.WAFLOW_TEST_TEMPORAL_ADDRESS = temporalAddress;
   process.env.WAFLOW_TEST_DIR = dir;
   process.env.WAFLOW_TEST_STRIPE_MOCK_URL = stripeMockUrl;
+  process.env.WAFLOW_TEST_S3_URL = s3Url;
 }

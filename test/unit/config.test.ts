@@ -205,6 +205,59 @@ describe('loadConfig', () => {
     }
   });
 
+  it('keeps media under DATA_DIR/media unless told to use S3, which needs its bucket and region', () => {
+    const dataDir = tempDir();
+    expect(loadConfig({ DATA_DIR: dataDir }).media.store).toEqual({
+      kind: 'fs',
+      dir: join(dataDir, 'media'),
+    });
+    expect(() => loadConfig({ DATA_DIR: dataDir, MEDIA_STORE: 's3' })).toThrow(
+      /MEDIA_STORE=s3 needs MEDIA_S3_BUCKET and MEDIA_S3_REGION/,
+    );
+    const s3 = {
+      DATA_DIR: dataDir,
+      MEDIA_STORE: 's3',
+      MEDIA_S3_BUCKET: 'b',
+      MEDIA_S3_REGION: 'eu-west-1',
+    };
+    expect(() => loadConfig({ ...s3, MEDIA_S3_ACCESS_KEY_ID: 'AKIA' })).toThrow(
+      /MEDIA_STORE=s3 needs MEDIA_S3_SECRET_ACCESS_KEY/,
+    );
+    expect(
+      loadConfig({
+        ...s3,
+        MEDIA_S3_ENDPOINT: 'http://127.0.0.1:9000',
+        MEDIA_S3_ACCESS_KEY_ID: 'AKIA',
+        MEDIA_S3_SECRET_ACCESS_KEY: 'secret',
+        MEDIA_S3_FORCE_PATH_STYLE: 'true',
+      }).media.store,
+    ).toEqual({
+      kind: 's3',
+      bucket: 'b',
+      region: 'eu-west-1',
+      endpoint: 'http://127.0.0.1:9000',
+      credentials: { accessKeyId: 'AKIA', secretAccessKey: 'secret' },
+      forcePathStyle: true,
+    });
+    expect(loadConfig(s3).media.store).toMatchObject({ credentials: null, endpoint: null });
+  });
+
+  it('signs media URLs with a key derived from the encryption key unless given one', () => {
+    const key = randomBytes(32).toString('base64');
+    const a = loadConfig({ DATA_DIR: tempDir(), ENCRYPTION_KEY: key }).media;
+    expect(
+      a.urlSecret.equals(loadConfig({ DATA_DIR: tempDir(), ENCRYPTION_KEY: key }).media.urlSecret),
+    ).toBe(true);
+    expect(a.urlTtlMs).toBe(86_400_000);
+    const secret = 'x'.repeat(32);
+    expect(
+      loadConfig({ DATA_DIR: tempDir(), MEDIA_URL_SECRET: secret }).media.urlSecret.toString(),
+    ).toBe(secret);
+    expect(() => loadConfig({ DATA_DIR: tempDir(), MEDIA_URL_SECRET: 'short' })).toThrow(
+      /MEDIA_URL_SECRET: must be at least 32 characters/,
+    );
+  });
+
   it('names each invalid variable', () => {
     const attempt = () =>
       loadConfig({

@@ -1,0 +1,55 @@
+import type { Db, UpdateFilter } from 'mongodb';
+import type { MediaRepository } from '../contract/media';
+import type { MediaDoc } from '../documents';
+import { insertNew, retryBusy } from './duplicate-key';
+
+export function mediaRepository(db: Db): MediaRepository {
+  const col = db.collection<MediaDoc>('media');
+  /** Updates a pending download still at attempt `attempt`. */
+  const settle = async (id: string, attempt: number, update: UpdateFilter<MediaDoc>) => {
+    const res = await retryBusy(() =>
+      col.updateOne({ _id: id, attempts: attempt, status: 'pending' }, update),
+    );
+    return res.modifiedCount === 1;
+  };
+  return {
+    async create(doc) {
+      await col.insertOne(doc);
+    },
+
+    createMany: (docs) => insertNew(col, docs),
+
+    get: (orgId, id) => col.findOne({ _id: id, org_id: orgId }),
+
+    // One atomic findOneAndUpdate per claim: a download is claimed by one worker at a time.
+    async claimDue(now, limit, leaseMs) {
+      const claimed: MediaDoc[] = [];
+      while (claimed.length < limit) {
+        const doc = await retryBusy(() =>
+          col.findOneAndUpdate(
+            { status: 'pending', next_attempt_at: { $lte: now } },
+            {
+              $set: { next_attempt_at: new Date(now.getTime() + leaseMs) },
+              $inc: { attempts: 1 },
+            },
+            { sort: { next_attempt_at: 1 }, returnDocument: 'after' },
+          ),
+        );
+        if (!doc) break;
+        claimed.push(doc);
+      }
+      return claimed;
+    },
+
+    markStored: (id, attempt, file, at) =>
+      settle(id, attempt, {
+        $set: { ...file, status: 'stored', stored_at: at, next_attempt_at: null, error: null },
+      }),
+
+    markRetry: (id, attempt, error, nextAttemptAt) =>
+      settle(id, attempt, { $set: { error, next_attempt_at: nextAttemptAt } }),
+
+    markFailed: (id, attempt, error) =>
+      settle(id, attempt, { $set: { status: 'failed', error, next_attempt_at: null } }),
+  };
+}
