@@ -4,11 +4,13 @@ import { InboundError, type InboundInput } from './inbound';
 import {
   AccountEvent,
   AddTemplate,
+  AddMedia,
   AdvanceClock,
   ChangeTemplate,
   ControlError,
   FailNext,
   Inbound,
+  MediaFaults,
   OptionsPatch,
   parse,
   RegisterNumber,
@@ -112,6 +114,22 @@ export function controlRoutes(sim: MetaSimulator) {
     app.post('/_sim/inbound', async (req) => {
       parse(Inbound, req.body);
       return sim.inbound(req.body as InboundInput);
+    });
+
+    /** A media file to serve; an inbound message then names it (`image: {id}`). */
+    app.post('/_sim/media', async (req, reply) => {
+      const { data, size, ...rest } = parse(AddMedia, req.body);
+      const file = sim.addMedia({
+        ...rest,
+        bytes: data ? Buffer.from(data, 'base64') : { size: size! },
+      });
+      return reply.code(201).send({ id: file.id, sha256: file.sha256, file_size: file.size });
+    });
+
+    app.post<{ Params: { id: string } }>('/_sim/media/:id/faults', async (req) => {
+      const file = sim.mediaFaults(req.params.id, parse(MediaFaults, req.body));
+      if (!file) throw new ControlError(`No media file ${req.params.id}`);
+      return { id: file.id, fail_downloads: file.failDownloads, wrong_bytes: file.wrongBytes };
     });
 
     /** A user changes number or BSUID: Meta's system message reaches the webhook. */

@@ -8,6 +8,7 @@ import {
   nonexistingField,
   unsupportedRequest,
 } from './errors';
+import { mediaDownloadRoute, mediaNode } from './media-routes';
 import { messageRoutes } from './messages';
 import { bearerToken, entryOf, openEntry } from './request-log';
 import type { SimState } from './state';
@@ -92,6 +93,7 @@ export function graphRoutes(opts: {
     });
 
     await app.register(messageRoutes(state, dispatcher, mayUse));
+    await app.register(mediaDownloadRoute(state, mayUse));
 
     app.get<{ Params: { version: string; wabaId: string }; Querystring: TemplatePageQuery }>(
       '/:version/:wabaId/message_templates',
@@ -126,6 +128,8 @@ export function graphRoutes(opts: {
       Querystring: { fields?: string };
     }>('/:version/:phoneNumberId', async (req) => {
       const { phoneNumberId } = req.params;
+      const media = mediaNode(req, state, mayUse, phoneNumberId);
+      if (media) return media;
       // Unlike a send, a read does not register the number (Meta knows only existing ones),
       // except with the sandbox token, whose numbers exist from the start as sends treat them.
       const sandbox = sameToken(bearerToken(req) ?? '', accessToken);

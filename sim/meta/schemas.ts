@@ -193,6 +193,28 @@ export const SystemMessage = z.strictObject({
   new_user_id: UserId.optional(),
 });
 
+export const AddMedia = z
+  .strictObject({
+    mime_type: z.string().regex(/^[\w.+-]+\/[\w.+-]+/, 'must be a MIME type'),
+    /** The file's bytes, base64. */
+    data: z.base64().optional(),
+    /** Or this many bytes of a pattern, made as they are served (large files). */
+    size: z
+      .number()
+      .int()
+      .min(0)
+      .max(200 * 1024 * 1024)
+      .optional(),
+    phone_number_id: z.string().min(1).optional(),
+  })
+  .refine((b) => (b.data === undefined) !== (b.size === undefined), 'give data or size');
+
+export const MediaFaults = z.strictObject({
+  fail_downloads: z.number().int().min(0).optional(),
+  status: z.number().int().min(400).max(599).optional(),
+  wrong_bytes: z.boolean().optional(),
+});
+
 export const SendsQuery = z.object({ full: z.enum(['true', 'false']).optional() });
 
 export const AdvanceClock = z.strictObject({ advanceMs: z.number().int().min(0) });

@@ -4,6 +4,7 @@ import { controlRoutes } from './control';
 import { unknownPath } from './errors';
 import { graphRoutes } from './graph';
 import { inboundPayload, systemPayload } from './inbound';
+import { withMediaFile } from './media-files';
 import { DEFAULT_OPTIONS, mergeOptions } from './options';
 import { openEntry } from './request-log';
 import { OptionsPatch, parse } from './schemas';
@@ -40,7 +41,11 @@ export async function createMetaSimulator(opts: MetaSimulatorOptions): Promise<M
     },
     async inbound(input) {
       const number = state.number(input.phone_number_id);
-      const { wamid, waId, userId, phone, payload } = inboundPayload(number, input, state.now());
+      const { wamid, waId, userId, phone, payload } = inboundPayload(
+        number,
+        withMediaFile(state.media, input),
+        state.now(),
+      );
       state.knowUser(userId, phone);
       state.recordInbound(number.id, waId);
       dispatcher.track(() => dispatcher.post('message', wamid, null, payload));
@@ -53,6 +58,15 @@ export async function createMetaSimulator(opts: MetaSimulatorOptions): Promise<M
       state.knowUser(after.userId, after.waId);
       dispatcher.track(() => dispatcher.post('message', wamid, null, payload));
       return { wamid, user_id: after.userId };
+    },
+    addMedia: (input) => state.media.add(input),
+    mediaFaults(id, faults) {
+      const file = state.media.any(id);
+      if (!file) return null;
+      if (faults.fail_downloads !== undefined) file.failDownloads = faults.fail_downloads;
+      if (faults.status !== undefined) file.failStatus = faults.status;
+      if (faults.wrong_bytes !== undefined) file.wrongBytes = faults.wrong_bytes;
+      return file;
     },
     failNext: (count, failure) => state.failNext(count, failure),
     sends: (o) => state.sendLog.summary(o?.full ?? false),

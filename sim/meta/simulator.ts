@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { TemplateChangeInput } from './account-events';
 import type { InboundInput, SystemInput } from './inbound';
+import type { MediaBytes, SimMediaFile } from './media-files';
 import type { PhoneNumber, QualityRating } from './state';
 import type {
   InjectedFailure,
@@ -24,6 +25,19 @@ export interface MetaSimulator {
   readonly options: RuntimeOptions;
   /** A customer writes to a business number: opens the 24 h window and posts the webhook. */
   inbound(input: InboundInput): Promise<{ wamid: string; user_id: string }>;
+  /**
+   * A media file the Graph API serves (`GET /{media-id}`, then its download URL); an inbound
+   * message names it by `{type, [type]: {id}}`. Without `phone_number_id`, any token reads it.
+   */
+  addMedia(input: { mime_type: string; bytes: MediaBytes; phone_number_id?: string }): SimMediaFile;
+  /**
+   * How a file's downloads go wrong: the next `fail_downloads` answer `status` (500 unless
+   * set); `wrong_bytes` serves bytes its sha256 does not describe. Null for an unknown id.
+   */
+  mediaFaults(
+    id: string,
+    faults: { fail_downloads?: number; status?: number; wrong_bytes?: boolean },
+  ): SimMediaFile | null;
   /** A user's ids change: posts Meta's `user_changed_number` / `user_changed_user_id`. */
   system(input: SystemInput): Promise<{ wamid: string; user_id: string }>;
   /**

@@ -1,4 +1,5 @@
 import { tierOf } from '../../lib/messaging-tier';
+import { SimMediaFiles } from './media-files';
 import { normalizePhone, toWaId } from '../../lib/phone';
 import type { TemplateChangeInput } from './account-events';
 import { FailureQueue } from './failure-queue';
@@ -64,6 +65,8 @@ export class SimState {
   /** Per business: each user's last business-initiated message, for its messaging limit. */
   private readonly reached = new Map<string, Map<string, number>>();
   private readonly failures = new FailureQueue();
+  /** Media files the Graph API serves (`GET /{media-id}` and their download URLs). */
+  readonly media = new SimMediaFiles(() => this.now());
 
   constructor(
     options: RuntimeOptions,

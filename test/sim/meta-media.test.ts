@@ -1,0 +1,158 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { PHONE_ID, CUSTOMER, startHarness, valueOf, TOKEN, type Harness } from './helpers';
+
+const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+describe('Meta simulator: media files', () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await startHarness();
+  });
+  afterEach(() => h.close());
+
+  const graph = (path: string, token: string | null = TOKEN) =>
+    fetch(`${h.sim.url}/v25.0/${path}`, {
+      headers: token === null ? {} : { authorization: `Bearer ${token}` },
+    });
+  const describeMedia = async (id: string) =>
+    (await (await graph(id)).json()) as {
+      url: string;
+      mime_type: string;
+      sha256: string;
+      file_size: number;
+      id: string;
+      messaging_product: string;
+    };
+
+  it('an inbound media message of each type names a file served by GET /{media-id} and its URL', async () => {
+    for (const type of ['image', 'video', 'audio', 'document', 'sticker'] as const) {
+      h.receiver.received.splice(0);
+      const bytes = randomBytes(3000);
+      const mime = {
+        image: 'image/png',
+        video: 'video/mp4',
+        audio: 'audio/ogg',
+        document: 'application/pdf',
+        sticker: 'image/webp',
+      }[type];
+      const file = h.sim.addMedia({ mime_type: mime, bytes });
+      await h.sim.inbound({
+        phone_number_id: PHONE_ID,
+        from: CUSTOMER,
+        type,
+        [type]: { id: file.id },
+      });
+      await h.sim.idle();
+      const message = valueOf(h.receiver.received[0]!).messages![0]! as Record<
+        string,
+        Record<string, string>
+      >;
+      expect(message[type]).toEqual({
+        id: file.id,
+        mime_type: mime,
+        sha256: Buffer.from(sha256(bytes), 'hex').toString('base64'),
+      });
+      const node = await describeMedia(file.id);
+      expect(node).toEqual({
+        messaging_product: 'whatsapp',
+        url: expect.stringContaining('/whatsapp_business/attachments/?mid='),
+        mime_type: mime,
+        sha256: sha256(bytes),
+        file_size: 3000,
+        id: file.id,
+      });
+      const download = await fetch(node.url, { headers: { authorization: `Bearer ${TOKEN}` } });
+      expect(download.status).toBe(200);
+      expect(download.headers.get('content-type')).toBe(mime);
+      expect(Buffer.from(await download.arrayBuffer()).equals(bytes)).toBe(true);
+    }
+  });
+
+  it('makes a file for an inbound media message that names none', async () => {
+    await h.sim.inbound({ phone_number_id: PHONE_ID, from: CUSTOMER, type: 'image' });
+    await h.sim.idle();
+    const image = (valueOf(h.receiver.received[0]!).messages![0]! as { image: { id: string } })
+      .image;
+    expect((await describeMedia(image.id)).file_size).toBe(1024);
+  });
+
+  it('downloads need the bearer token; URLs expire after 5 minutes and ids after 30 days', async () => {
+    const file = h.sim.addMedia({ mime_type: 'image/jpeg', bytes: Buffer.from('jpeg') });
+    const { url } = await describeMedia(file.id);
+    const noToken = await fetch(url);
+    expect(noToken.status).toBe(401);
+    expect(((await noToken.json()) as { error: { code: number } }).error.code).toBe(190);
+    const tampered = await fetch(url.replace(/hash=[^&]+/, 'hash=x'), {
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
+    expect(tampered.status).toBe(403);
+
+    h.clock.advance(5 * 60_000);
+    const late = await fetch(url, { headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(late.status).toBe(404);
+    expect(((await late.json()) as { error: { message: string } }).error.message).toBe(
+      'URL signature expired',
+    );
+    // A new URL works.
+    expect(
+      (
+        await fetch((await describeMedia(file.id)).url, {
+          headers: { authorization: `Bearer ${TOKEN}` },
+        })
+      ).status,
+    ).toBe(200);
+
+    h.clock.advance(30 * 86_400_000);
+    const gone = await graph(file.id);
+    expect(gone.status).toBe(400);
+    expect(
+      ((await gone.json()) as { error: { code: number; error_subcode: number } }).error,
+    ).toMatchObject({
+      code: 100,
+      error_subcode: 33,
+    });
+  });
+
+  it('fails a file’s next downloads, or serves other bytes, when told to', async () => {
+    const bytes = randomBytes(100);
+    const file = h.sim.addMedia({ mime_type: 'image/jpeg', bytes });
+    h.sim.mediaFaults(file.id, { fail_downloads: 2, status: 503 });
+    const get = async () =>
+      fetch((await describeMedia(file.id)).url, { headers: { authorization: `Bearer ${TOKEN}` } });
+    expect((await get()).status).toBe(503);
+    expect((await get()).status).toBe(503);
+    expect((await get()).status).toBe(200);
+    h.sim.mediaFaults(file.id, { wrong_bytes: true });
+    const wrong = Buffer.from(await (await get()).arrayBuffer());
+    expect(wrong.length).toBe(100);
+    expect(sha256(wrong)).not.toBe(file.sha256);
+  });
+
+  it('serves large files of generated bytes through the control route', async () => {
+    const res = await fetch(`${h.sim.url}/_sim/media`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ mime_type: 'application/pdf', size: 3 * 1024 * 1024 + 5 }),
+    });
+    expect(res.status).toBe(201);
+    const { id, sha256: hash } = (await res.json()) as { id: string; sha256: string };
+    const body = Buffer.from(
+      await (
+        await fetch((await describeMedia(id)).url, {
+          headers: { authorization: `Bearer ${TOKEN}` },
+        })
+      ).arrayBuffer(),
+    );
+    expect(body.length).toBe(3 * 1024 * 1024 + 5);
+    expect(sha256(body)).toBe(hash);
+    const bad = await fetch(`${h.sim.url}/_sim/media`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ mime_type: 'nope' }),
+    });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toEqual({
+      error: expect.stringMatching(/mime_type: must be a MIME type/),
+    });
+  });
+});
