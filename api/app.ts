@@ -11,6 +11,7 @@ import { authPlugin } from './plugins/auth';
 import { clientErrorHandler, errorsPlugin, frameworkErrors } from './plugins/errors';
 import { automationsPlugin } from './plugins/automations';
 import { inboxPlugin } from './plugins/inbox';
+import { mediaPlugin } from './plugins/media';
 import { metaPlugin } from './plugins/meta';
 import { openapiPlugin } from './plugins/openapi';
 import { paymentsPlugin } from './plugins/payments';
@@ -34,6 +35,7 @@ import { healthRoutes } from './routes/health';
 import { inboundWebhookRoutes } from './routes/inbound-webhooks';
 import { metaEventRoutes } from './routes/meta-events';
 import { integrationRoutes } from './routes/integrations';
+import { mediaRoutes } from './routes/media';
 import { messageRoutes } from './routes/messages';
 import { metricsRoutes } from './routes/metrics';
 import { organizationRoutes } from './routes/organization';
@@ -101,6 +103,7 @@ export async function buildApp(config: Config, opts: AppOptions = {}): Promise<F
     await app.register(sendingPlugin);
     await app.register(wooIntakePlugin);
     await app.register(paymentsPlugin);
+    await app.register(mediaPlugin);
 
     await app.register(healthRoutes);
     await app.register(authRoutes);
@@ -112,6 +115,7 @@ export async function buildApp(config: Config, opts: AppOptions = {}): Promise<F
     await app.register(contactBulkRoutes);
     await app.register(transferRoutes);
     await app.register(messageRoutes);
+    await app.register(mediaRoutes);
     await app.register(campaignRoutes);
     await app.register(actionRoutes);
     await app.register(sequenceRoutes);

@@ -5,6 +5,8 @@ import { startAutomations } from '../automations/runtime';
 import type { Config } from '../lib/config';
 import type { Log } from '../lib/log';
 import type { MetaClient } from '../meta/client';
+import { MediaDownloads } from '../media/downloads';
+import { openBlobStore } from '../media/open-blob-store';
 import type { Store } from '../store';
 import type { Signals } from '../store/signals';
 import { sandboxFromConfig } from '../vm/from-config';
@@ -14,14 +16,19 @@ export interface WorkerServices {
   webhooks: WebhookEngine;
   automations: AutomationEngine;
   activities: Activities;
-  /** Stops them in order: automations (their last routing), outbound webhooks, the sandbox. */
+  /** Inbound media files' downloads, from the store's queue. */
+  mediaDownloads: MediaDownloads;
+  /**
+   * Stops them in order: automations (their last routing), media downloads, outbound webhooks,
+   * the sandbox.
+   */
   close(): Promise<void>;
 }
 
 /**
  * What the worker process runs beside its Temporal workers: the webhook engine, the custom
- * actions' sandbox and the automation engine for the events it records, and every activity
- * built over them.
+ * actions' sandbox and the automation engine for the events it records, the downloads of
+ * inbound media files, and every activity built over them.
  */
 export function startWorkerServices(deps: {
   config: Config;
@@ -35,6 +42,15 @@ export function startWorkerServices(deps: {
   const webhooks = createWebhookEngine({ config, store, client, log });
   const sandbox = sandboxFromConfig(config);
   const automations = startAutomations({ store, signals, sandbox, temporal: client, config, log });
+  const blobs = openBlobStore(config.media);
+  const mediaDownloads = new MediaDownloads({
+    store,
+    blobs,
+    meta,
+    log,
+    ...config.media.download,
+  });
+  mediaDownloads.start();
   const activities = createActivities({
     config,
     store,
@@ -48,8 +64,11 @@ export function startWorkerServices(deps: {
     webhooks,
     automations: automations.engine,
     activities,
+    mediaDownloads,
     async close() {
       await automations.close();
+      await mediaDownloads.close();
+      blobs.close();
       await webhooks.close();
       await sandbox.close();
     },

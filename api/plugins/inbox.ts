@@ -3,6 +3,7 @@ import fp from 'fastify-plugin';
 import { inboundProcessor } from '../../inbound/processor';
 import { Inbox, INBOX_DEFAULTS } from '../../inbound/inbox';
 import { DEFAULT_RETRY_POLICY } from '../../inbound/retries';
+import { mediaUrls } from '../../media/signed-url';
 import { statusDeferrals } from '../../sending/status-deferrals';
 
 declare module 'fastify' {
@@ -19,6 +20,7 @@ export const inboxPlugin = fp(
       onHookError: (err) => app.log.warn({ err }, 'sequence triggers failed'),
       marketingLimit: statusDeferrals(app.temporal, app.config),
       temporal: () => app.temporal,
+      mediaUrl: mediaUrls(app.config),
     });
     const inbox = new Inbox(app.store, processor, app.log, {
       ...INBOX_DEFAULTS,
