@@ -9,6 +9,7 @@ import {
 import { inboundProcessor } from '../inbound/processor';
 import { DEFAULT_RETRY_POLICY } from '../inbound/retries';
 import type { Config } from '../lib/config';
+import { mediaUrls } from '../media/signed-url';
 import { statusDeferrals } from '../sending/status-deferrals';
 import type { Store } from '../store';
 import { sequenceTriggers } from '../sequences/inbound-triggers';
@@ -24,6 +25,8 @@ export function maintenanceActivities({
     sequences?: { optOutWords: string[] };
     inbound?: { retryDelaysMs: number[] };
     send?: Config['send'];
+    http?: Config['http'];
+    media?: Config['media'];
     temporal?: Config['temporal'];
   };
 }) {
@@ -48,6 +51,9 @@ export function maintenanceActivities({
         }
       : {}),
     temporal: () => Context.current().client,
+    ...(config.http && config.media
+      ? { mediaUrl: mediaUrls({ http: config.http, media: config.media }) }
+      : {}),
   });
   const logger = {
     warn(meta: object, msg: string) {

@@ -36,6 +36,7 @@ import { inboundWebhookRoutes } from './routes/inbound-webhooks';
 import { metaEventRoutes } from './routes/meta-events';
 import { integrationRoutes } from './routes/integrations';
 import { mediaRoutes } from './routes/media';
+import { messageMediaRoutes } from './routes/message-media';
 import { messageRoutes } from './routes/messages';
 import { metricsRoutes } from './routes/metrics';
 import { organizationRoutes } from './routes/organization';
@@ -116,6 +117,7 @@ export async function buildApp(config: Config, opts: AppOptions = {}): Promise<F
     await app.register(transferRoutes);
     await app.register(messageRoutes);
     await app.register(mediaRoutes);
+    await app.register(messageMediaRoutes);
     await app.register(campaignRoutes);
     await app.register(actionRoutes);
     await app.register(sequenceRoutes);

@@ -13,6 +13,7 @@ import {
   type MetaStatus,
   type MetaWebhook,
 } from '../meta/webhook-payload';
+import { inboundMedia } from '../media/inbound-media';
 import { statusConversation, statusPricing } from './pricing';
 
 const STATUSES = new Set<MessageStatus>(['sent', 'delivered', 'read', 'failed']);
@@ -41,6 +42,11 @@ export interface InboundHooks {
     retryMs: number;
     onDeferred: (deferred: (DeferredSent & { wamid: string })[]) => Promise<void>;
   };
+  /**
+   * Waflow's signed URL of an inbound message's file (media/signed-url.ts), put in its content
+   * and event; without it they carry a null URL.
+   */
+  mediaUrl?: (orgId: string, messageId: string) => string;
   /** Pauses the campaigns of a template that can no longer be sent (account-fields.ts). */
   temporal?: AccountFieldDeps['temporal'];
   /** Leaves out the events nothing reads (statuses no webhook endpoint subscribes to). */
@@ -104,16 +110,24 @@ export function inboundProcessor(store: Store, hooks: InboundHooks = {}) {
           at: m.type === 'system' ? null : at,
         });
     const type = m.type;
-    const content =
+    const given =
       (m[type] as Record<string, unknown> | undefined) ??
       Object.fromEntries(
         Object.entries(m).filter(
           ([k]) => !['id', 'from', 'from_user_id', 'timestamp', 'type'].includes(k),
         ),
       );
+    const messageId = `in:${m.id}`;
+    // Its file is downloaded in the background (media/downloads.ts): the message never waits.
+    const media = inboundMedia(
+      { orgId: account.org_id, accountId: account._id, messageId, type },
+      given,
+      hooks.mediaUrl?.(account.org_id, messageId) ?? null,
+    );
+    const content = media ? { ...given, media: media.view } : given;
     const { created } = await store.messages.insert(
       {
-        _id: `in:${m.id}`,
+        _id: messageId,
         org_id: account.org_id,
         account_id: account._id,
         contact_id: contact._id,
@@ -130,6 +144,7 @@ export function inboundProcessor(store: Store, hooks: InboundHooks = {}) {
       },
       at,
     );
+    if (media) await store.media.createMany([media.doc]);
     // Hooks see each customer message once, however often Meta delivers it.
     if (created && m.type !== 'system') fresh.add(`message.incoming:${m.id}`);
     return eventDoc(account.org_id, {

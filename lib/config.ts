@@ -233,6 +233,8 @@ const EnvSchema = z.object({
   // Unset: derived from ENCRYPTION_KEY.
   MEDIA_URL_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   MEDIA_URL_TTL_SECONDS: positiveInt.default(86_400),
+  MEDIA_DOWNLOAD_CONCURRENCY: positiveInt.default(16),
+  MEDIA_DOWNLOAD_RETRY_SCHEDULE: durations('10s,1m,5m,30m,2h'),
 });
 
 /** Every setting's name: the README's configuration table lists each once. */
@@ -426,6 +428,8 @@ export interface MediaConfig {
   /** The key of the HMAC that signs media URLs; they are valid `urlTtlMs` after they are made. */
   urlSecret: Buffer;
   urlTtlMs: number;
+  /** Inbound files: downloads a worker runs at once, and the waits before each retry. */
+  download: { concurrency: number; retryDelaysMs: number[] };
 }
 
 export interface S3MediaConfig {
@@ -592,11 +596,16 @@ function mediaConfig(
 ): MediaConfig {
   const urlSecret = Buffer.from(e.MEDIA_URL_SECRET ?? derive('media-url'));
   const urlTtlMs = e.MEDIA_URL_TTL_SECONDS * 1000;
+  const download = {
+    concurrency: e.MEDIA_DOWNLOAD_CONCURRENCY,
+    retryDelaysMs: e.MEDIA_DOWNLOAD_RETRY_SCHEDULE,
+  };
   if (e.MEDIA_STORE === 'fs') {
     return {
       store: { kind: 'fs', dir: resolve(e.MEDIA_DIR ?? join(dataDir, 'media')) },
       urlSecret,
       urlTtlMs,
+      download,
     };
   }
   const missing: string[] = (['MEDIA_S3_BUCKET', 'MEDIA_S3_REGION'] as const).filter(
@@ -627,6 +636,7 @@ function mediaConfig(
     },
     urlSecret,
     urlTtlMs,
+    download,
   };
 }
 
@@ -691,6 +701,10 @@ function mediaEnv(media: MediaConfig): Env {
     MEDIA_STORE: s.kind,
     MEDIA_URL_SECRET: media.urlSecret.toString(),
     MEDIA_URL_TTL_SECONDS: String(media.urlTtlMs / 1000),
+    MEDIA_DOWNLOAD_CONCURRENCY: String(media.download.concurrency),
+    MEDIA_DOWNLOAD_RETRY_SCHEDULE: media.download.retryDelaysMs
+      .map((ms) => `${ms / 1000}s`)
+      .join(','),
   };
   if (s.kind === 'fs') return { ...common, MEDIA_DIR: s.dir };
   return {

@@ -259,8 +259,64 @@ export function createMetaClient(opts: {
       return owner?.id ? { id: owner.id, name: owner.name ?? null } : null;
     },
 
+    /**
+     * Meta's description of a media file (`GET /{media-id}`): its download URL, good for 5
+     * minutes, and what the file should be.
+     */
+    async getMedia(target: MetaTarget, mediaId: string): Promise<MetaMedia> {
+      const res = await call<{
+        url?: string;
+        mime_type?: string;
+        sha256?: string;
+        file_size?: number | string;
+      }>(target, 'GET', encodeURIComponent(mediaId));
+      if (!res.url) throw new MetaApiError(0, `Meta described media ${mediaId} without a URL`, 200);
+      const size = Number(res.file_size);
+      return {
+        url: res.url,
+        mimeType: res.mime_type ?? null,
+        sha256: res.sha256 ?? null,
+        fileSize: Number.isFinite(size) ? size : null,
+      };
+    },
+
+    /**
+     * Starts the download of a media URL with the account's token; the body streams (the
+     * caller consumes or discards it). A non-2xx answer is a MetaApiError.
+     */
+    async downloadMedia(target: MetaTarget, url: string) {
+      let res;
+      try {
+        res = await request(url, {
+          dispatcher,
+          headers: { authorization: `Bearer ${target.accessToken}` },
+        });
+      } catch (err) {
+        throw networkError(err);
+      }
+      if (res.statusCode >= 300) {
+        const parsed = (await res.body.json().catch(() => ({}))) as GraphError;
+        const e = parsed.error;
+        throw new MetaApiError(
+          e?.code ?? 0,
+          e?.message ?? `Meta answered ${res.statusCode} to the download`,
+          res.statusCode,
+        );
+      }
+      return { body: res.body, contentType: res.headers['content-type'] };
+    },
+
     close: () => dispatcher.close(),
   };
+}
+
+/** A media file as Meta describes it. */
+export interface MetaMedia {
+  url: string;
+  mimeType: string | null;
+  /** Hex. */
+  sha256: string | null;
+  fileSize: number | null;
 }
 
 export type MetaClient = ReturnType<typeof createMetaClient>;

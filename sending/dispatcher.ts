@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { BlobStore } from '../media/blob-store';
-import { openBlobStore } from '../media/open-blob-store';
 import { MediaResolver } from '../media/outbound-media';
 import type { MetaClient } from '../meta/client';
 import type { Config } from '../lib/config';
@@ -28,8 +27,8 @@ export interface DispatcherDeps {
   log: { warn(obj: object, msg: string): void };
   /** Leaves out the events nothing reads (see webhooks/event-filter.ts); all recorded without. */
   eventFilter?: (events: EventDoc[]) => Promise<EventDoc[]>;
-  /** Where outbound media files are read from to upload them; absent, the configured store. */
-  blobs?: BlobStore;
+  /** Where outbound media files are read from to upload them (closed by its owner). */
+  blobs: BlobStore;
 }
 
 /**
@@ -45,7 +44,6 @@ export class Dispatcher {
   /** `<account>:<name>:<language>` -> category: one lookup per template a while, not per send. */
   private readonly categories = new TtlCache<string, string | null>(ACCOUNT_CACHE_MS);
   private readonly settler: Settler;
-  private readonly blobs: BlobStore;
   private readonly media: MediaResolver;
   private timer: NodeJS.Timeout | null = null;
   private unsubscribe: (() => Promise<void>) | null = null;
@@ -53,8 +51,7 @@ export class Dispatcher {
 
   constructor(private readonly deps: DispatcherDeps) {
     this.settler = new Settler(deps.store, deps.signals, this.owner, deps.log, deps.eventFilter);
-    this.blobs = deps.blobs ?? openBlobStore(deps.config.media);
-    this.media = new MediaResolver({ store: deps.store, blobs: this.blobs, meta: deps.meta });
+    this.media = new MediaResolver({ store: deps.store, blobs: deps.blobs, meta: deps.meta });
   }
 
   async start(): Promise<void> {
@@ -70,7 +67,6 @@ export class Dispatcher {
     await this.unsubscribe?.();
     for (const lane of this.lanes.values()) lane.stop();
     await Promise.all(this.running);
-    if (!this.deps.blobs) this.blobs.close();
   }
 
   private async poll(): Promise<void> {

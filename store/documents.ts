@@ -586,6 +586,8 @@ export interface MediaDoc {
   status: MediaStatus;
   /** The message it came with (inbound) or went with. */
   message_id: string | null;
+  /** That message's type (`image`, `document`...): Meta's size limit depends on it. */
+  message_type?: string | null;
   /** Meta's id of the file: given by the webhook (inbound), or by an upload (outbound). */
   meta_media_id: string | null;
   /** Download attempts begun (inbound). */

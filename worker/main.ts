@@ -56,6 +56,7 @@ async function main() {
       counters,
       log,
       eventFilter: subscribedOnly(webhooks.directory),
+      blobs: services.blobs,
     });
     await dispatcher.start();
     try {

@@ -3,6 +3,7 @@ import fp from 'fastify-plugin';
 import { inboundProcessor } from '../../inbound/processor';
 import { Inbox, INBOX_DEFAULTS } from '../../inbound/inbox';
 import { DEFAULT_RETRY_POLICY } from '../../inbound/retries';
+import { mediaUrls } from '../../media/signed-url';
 import { statusDeferrals } from '../../sending/status-deferrals';
 import { subscribedOnly } from '../../webhooks/event-filter';
 
@@ -21,6 +22,7 @@ export const inboxPlugin = fp(
       marketingLimit: statusDeferrals(app.temporal, app.config),
       temporal: () => app.temporal,
       eventFilter: subscribedOnly(app.webhooks.directory),
+      mediaUrl: mediaUrls(app.config),
     });
     const inbox = new Inbox(app.store, processor, app.log, {
       ...INBOX_DEFAULTS,

@@ -29,7 +29,9 @@ export interface SimMediaFile {
 }
 
 const PATTERN_CHUNK = 64 * 1024;
-const pattern = (n: number) => Buffer.alloc(n, 'waflow-media-');
+// Never written to, so one buffer serves every chunk of every generated file.
+const PATTERN = Buffer.alloc(PATTERN_CHUNK, 'waflow-media-');
+const pattern = (n: number) => PATTERN.subarray(0, n);
 
 function chunksOf(bytes: MediaBytes): Iterable<Buffer> {
   if (Buffer.isBuffer(bytes)) return [bytes];

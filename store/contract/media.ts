@@ -15,7 +15,8 @@ export interface MediaRepository {
   claimDue(now: Date, limit: number, leaseMs: number): Promise<MediaDoc[]>;
   /**
    * The outcome of attempt number `attempt` (the claim's): ignored once another attempt has
-   * begun, or the download has ended. Returns whether it was applied.
+   * begun, or the download has ended. Returns whether it was applied. A stored file's size and
+   * sha256 also go into its message's `content.media`.
    */
   markStored(
     id: string,

@@ -5,6 +5,7 @@ import { insertNew, retryBusy } from './duplicate-key';
 
 export function mediaRepository(db: Db): MediaRepository {
   const col = db.collection<MediaDoc>('media');
+  const messages = db.collection<{ _id: string }>('messages');
   /** Updates a pending download still at attempt `attempt`. */
   const settle = async (id: string, attempt: number, update: UpdateFilter<MediaDoc>) => {
     const res = await retryBusy(() =>
@@ -41,10 +42,26 @@ export function mediaRepository(db: Db): MediaRepository {
       return claimed;
     },
 
-    markStored: (id, attempt, file, at) =>
-      settle(id, attempt, {
-        $set: { ...file, status: 'stored', stored_at: at, next_attempt_at: null, error: null },
-      }),
+    async markStored(id, attempt, file, at) {
+      const doc = await retryBusy(() =>
+        col.findOneAndUpdate(
+          { _id: id, attempts: attempt, status: 'pending' },
+          {
+            $set: { ...file, status: 'stored', stored_at: at, next_attempt_at: null, error: null },
+          },
+        ),
+      );
+      if (!doc) return false;
+      if (doc.message_id) {
+        await retryBusy(() =>
+          messages.updateOne(
+            { _id: doc.message_id!, 'content.media': { $exists: true } },
+            { $set: { 'content.media.size': file.size, 'content.media.sha256': file.sha256 } },
+          ),
+        );
+      }
+      return true;
+    },
 
     markRetry: (id, attempt, error, nextAttemptAt) =>
       settle(id, attempt, { $set: { error, next_attempt_at: nextAttemptAt } }),

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { MediaRepository } from '../contract/media';
 import type { MediaDoc } from '../documents';
-import { insertNew, insertValues, many, one } from './db';
+import { insertNew, insertValues, many, one, transaction } from './db';
 
 const COLUMNS = [
   'id',
@@ -15,6 +15,7 @@ const COLUMNS = [
   'storage_key',
   'status',
   'message_id',
+  'message_type',
   'meta_media_id',
   'attempts',
   'next_attempt_at',
@@ -54,14 +55,28 @@ export function mediaRepository(pool: pg.Pool): MediaRepository {
         [now, new Date(now.getTime() + leaseMs), limit],
       ),
 
+    // The record and its message's `content.media` together.
     markStored: (id, attempt, file, at) =>
-      settle(
-        id,
-        attempt,
-        `status = 'stored', size = $3, sha256 = $4, mime_type = $5, stored_at = $6,
-         next_attempt_at = NULL, error = NULL`,
-        [file.size, file.sha256, file.mime_type, at],
-      ),
+      transaction(pool, async (client) => {
+        const res = await client.query<{ message_id: string | null }>(
+          `UPDATE media SET status = 'stored', size = $3, sha256 = $4, mime_type = $5,
+             stored_at = $6, next_attempt_at = NULL, error = NULL
+           WHERE id = $1 AND attempts = $2 AND status = 'pending'
+           RETURNING message_id`,
+          [id, attempt, file.size, file.sha256, file.mime_type, at],
+        );
+        const messageId = res.rows[0]?.message_id;
+        if (messageId === undefined) return false;
+        if (messageId !== null) {
+          await client.query(
+            `UPDATE messages SET content = jsonb_set(jsonb_set(content, '{media,size}',
+               to_jsonb($2::bigint)), '{media,sha256}', to_jsonb($3::text))
+             WHERE id = $1 AND content ? 'media'`,
+            [messageId, file.size, file.sha256],
+          );
+        }
+        return true;
+      }),
 
     markRetry: (id, attempt, error, nextAttemptAt) =>
       settle(id, attempt, 'error = $3, next_attempt_at = $4', [error, nextAttemptAt]),

@@ -1,6 +1,7 @@
 import type { Config } from '../../lib/config';
 import { createMetaClient } from '../../meta/client';
 import { CounterBuffer } from '../../metrics/counter-buffer';
+import { openBlobStore } from '../../media/open-blob-store';
 import { Dispatcher } from '../../sending/dispatcher';
 import { temporalRetryReporter } from '../../sending/retries';
 import { openStore } from '../../store';
@@ -14,6 +15,7 @@ export async function startDispatcher(h: MessagingHarness, config: Config = h.co
   const database = await openStore(config);
   const meta = createMetaClient({ apiVersion: config.meta.apiVersion, connections: 64 });
   const counters = new CounterBuffer(database.store.counters);
+  const blobs = openBlobStore(config.media);
   const dispatcher = new Dispatcher({
     config,
     store: database.store,
@@ -26,6 +28,7 @@ export async function startDispatcher(h: MessagingHarness, config: Config = h.co
     ),
     counters,
     log: { warn() {} },
+    blobs,
   });
   await dispatcher.start();
   return {
@@ -34,6 +37,7 @@ export async function startDispatcher(h: MessagingHarness, config: Config = h.co
       await dispatcher.close();
       await counters.close();
       await meta.close();
+      blobs.close();
       await database.close();
     },
   };

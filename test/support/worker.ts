@@ -7,6 +7,7 @@ import { Dispatcher } from '../../sending/dispatcher';
 import { temporalRetryReporter } from '../../sending/retries';
 import type { AutomationEngine } from '../../automations/engine';
 import type { WebhookEngine } from '../../webhooks/engine';
+import type { MediaDownloads } from '../../media/downloads';
 import { startWorkerServices } from '../../worker/services';
 import { createWorker } from '../../worker/worker';
 
@@ -21,6 +22,8 @@ export interface TestWorker {
   /** Its automation engine: it reads the enabled automations at most once per 5 s. */
   automations: AutomationEngine;
   dispatcher: Dispatcher;
+  /** Its inbound media downloads (`idle()` waits for those due). */
+  mediaDownloads: MediaDownloads;
   /** Stops it; again, waits for the first stop. */
   stop(): Promise<void>;
 }
@@ -57,6 +60,7 @@ export async function startTestWorker(config: Config, database: StoreHandle): Pr
     retries,
     counters,
     log: quiet,
+    blobs: services.blobs,
   });
   await dispatcher.start();
   let stopping: Promise<void> | undefined;
@@ -66,6 +70,7 @@ export async function startTestWorker(config: Config, database: StoreHandle): Pr
     webhooks,
     automations: services.automations,
     dispatcher,
+    mediaDownloads: services.mediaDownloads,
     stop() {
       stopping ??= stop();
       return stopping;

@@ -1,0 +1,64 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { ForbiddenError } from '../lib/errors';
+
+export interface MediaUrlSettings {
+  /** The API's external URL. */
+  publicUrl: string;
+  secret: Buffer;
+  ttlMs: number;
+}
+
+/** Where a message's file is fetched without an API key: `/api/media/signed/:orgId/:messageId`. */
+export const SIGNED_MEDIA_PATH = '/api/media/signed';
+
+const signature = (secret: Buffer, orgId: string, messageId: string, expires: number) =>
+  createHmac('sha256', secret).update(`media:${orgId}:${messageId}:${expires}`).digest('base64url');
+
+/** A message's file URL, good until `ttlMs` from `now`. */
+export function signedMediaUrl(
+  s: MediaUrlSettings,
+  orgId: string,
+  messageId: string,
+  now = Date.now(),
+): string {
+  const expires = Math.floor((now + s.ttlMs) / 1000);
+  const query = new URLSearchParams({
+    expires: String(expires),
+    signature: signature(s.secret, orgId, messageId, expires),
+  });
+  return `${s.publicUrl.replace(/\/$/, '')}${SIGNED_MEDIA_PATH}/${orgId}/${encodeURIComponent(messageId)}?${query.toString()}`;
+}
+
+/** Throws a 403 naming what is wrong unless the signature is the message's and unexpired. */
+export function checkMediaSignature(
+  secret: Buffer,
+  orgId: string,
+  messageId: string,
+  q: { expires: number; signature: string },
+  now = Date.now(),
+): void {
+  const expected = Buffer.from(signature(secret, orgId, messageId, q.expires));
+  const given = Buffer.from(q.signature);
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+    throw new ForbiddenError('The media URL’s signature is not valid', 'media_url_invalid');
+  }
+  if (now >= q.expires * 1000) {
+    throw new ForbiddenError(
+      'The media URL has expired: fetch the file with an API key at GET /api/messages/:id/media',
+      'media_url_expired',
+    );
+  }
+}
+
+/** The signed URL maker of a configuration: the API's and the worker's make the same URLs. */
+export function mediaUrls(config: {
+  http: { publicUrl: string };
+  media: { urlSecret: Buffer; urlTtlMs: number };
+}): (orgId: string, messageId: string) => string {
+  const settings = {
+    publicUrl: config.http.publicUrl,
+    secret: config.media.urlSecret,
+    ttlMs: config.media.urlTtlMs,
+  };
+  return (orgId, messageId) => signedMediaUrl(settings, orgId, messageId);
+}
