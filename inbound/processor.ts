@@ -47,6 +47,8 @@ export interface InboundHooks {
    * and event; without it they carry a null URL.
    */
   mediaUrl?: (orgId: string, messageId: string) => string;
+  /** New inbound files wait for their download: the worker is woken rather than left to poll. */
+  onMediaQueued?: () => void;
   /** Pauses the campaigns of a template that can no longer be sent (account-fields.ts). */
   temporal?: AccountFieldDeps['temporal'];
   /** Leaves out the events nothing reads (statuses no webhook endpoint subscribes to). */
@@ -321,6 +323,13 @@ export function inboundProcessor(store: Store, hooks: InboundHooks = {}) {
     });
     const all = [...events.values()];
     await store.events.recordMany(hooks.eventFilter ? await hooks.eventFilter(all) : all);
+    const mediaQueued = incoming.value.some(
+      (e) =>
+        e !== SENDERLESS &&
+        fresh.has(e._id) &&
+        (e.data.content as { media?: unknown } | undefined)?.media !== undefined,
+    );
+    if (mediaQueued) hooks.onMediaQueued?.();
     if (hooks.onMessages) {
       const messages = incoming.value
         .filter((e): e is EventDoc => e !== SENDERLESS && fresh.has(e._id))

@@ -234,6 +234,7 @@ const EnvSchema = z.object({
   MEDIA_URL_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   MEDIA_URL_TTL_SECONDS: positiveInt.default(86_400),
   MEDIA_DOWNLOAD_CONCURRENCY: positiveInt.default(16),
+  MEDIA_DOWNLOAD_POLL_MS: positiveInt.default(1000),
   MEDIA_DOWNLOAD_RETRY_SCHEDULE: durations('10s,1m,5m,30m,2h'),
 });
 
@@ -429,7 +430,7 @@ export interface MediaConfig {
   urlSecret: Buffer;
   urlTtlMs: number;
   /** Inbound files: downloads a worker runs at once, and the waits before each retry. */
-  download: { concurrency: number; retryDelaysMs: number[] };
+  download: { concurrency: number; retryDelaysMs: number[]; pollMs: number };
 }
 
 export interface S3MediaConfig {
@@ -599,6 +600,7 @@ function mediaConfig(
   const download = {
     concurrency: e.MEDIA_DOWNLOAD_CONCURRENCY,
     retryDelaysMs: e.MEDIA_DOWNLOAD_RETRY_SCHEDULE,
+    pollMs: e.MEDIA_DOWNLOAD_POLL_MS,
   };
   if (e.MEDIA_STORE === 'fs') {
     return {
@@ -702,6 +704,7 @@ function mediaEnv(media: MediaConfig): Env {
     MEDIA_URL_SECRET: media.urlSecret.toString(),
     MEDIA_URL_TTL_SECONDS: String(media.urlTtlMs / 1000),
     MEDIA_DOWNLOAD_CONCURRENCY: String(media.download.concurrency),
+    MEDIA_DOWNLOAD_POLL_MS: String(media.download.pollMs),
     MEDIA_DOWNLOAD_RETRY_SCHEDULE: media.download.retryDelaysMs
       .map((ms) => `${ms / 1000}s`)
       .join(','),

@@ -1,13 +1,12 @@
 import type { Log } from '../lib/log';
 import type { MetaClient } from '../meta/client';
 import type { Store } from '../store';
+import type { Signals } from '../store/signals';
 import type { BlobStore } from './blob-store';
 import { downloadInboundMedia } from './download';
 
 /** How long a claimed download is held: past it, another worker takes it (a 100 MB file fits). */
 const LEASE_MS = 10 * 60_000;
-/** How often an idle queue is looked at. */
-const POLL_MS = 200;
 
 export interface MediaDownloadOptions {
   store: Store;
@@ -16,7 +15,10 @@ export interface MediaDownloadOptions {
   log: Log;
   concurrency: number;
   retryDelaysMs: number[];
-  pollMs?: number;
+  /** How often the queue is looked at when no signal came. */
+  pollMs: number;
+  /** `media_queued` from the API wakes the queue at once; the poll finds what a signal missed. */
+  signals?: Signals;
 }
 
 /**
@@ -31,10 +33,18 @@ export class MediaDownloads {
   private timer: NodeJS.Timeout | null = null;
   private polling: Promise<void> | null = null;
   private readonly inFlight = new Set<Promise<void>>();
+  private unsubscribe: Promise<() => Promise<void>> | null = null;
 
   constructor(private readonly o: MediaDownloadOptions) {}
 
   start(): void {
+    this.unsubscribe =
+      this.o.signals
+        ?.subscribe('media_queued', () => void this.poke())
+        .catch((err: unknown) => {
+          this.o.log.warn({ err }, 'media downloads: not woken by signals, polling only');
+          return async () => undefined;
+        }) ?? null;
     this.schedule(0);
   }
 
@@ -58,6 +68,9 @@ export class MediaDownloads {
   async close(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    await (
+      await this.unsubscribe
+    )?.();
     await this.polling;
     await Promise.allSettled([...this.inFlight]);
   }
@@ -67,7 +80,7 @@ export class MediaDownloads {
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timer = null;
-      void this.poke().finally(() => this.schedule(this.o.pollMs ?? POLL_MS));
+      void this.poke().finally(() => this.schedule(this.o.pollMs));
     }, ms);
   }
 

@@ -13,8 +13,11 @@ export interface Signals {
   close(): Promise<void>;
 }
 
-/** `automations_changed`: an organization's automations changed (payload: its id). */
-export type SignalChannel = 'send_queued' | 'send_settled' | 'automations_changed';
+/**
+ * `automations_changed`: an organization's automations changed (payload: its id).
+ * `media_queued`: inbound files wait for their download (no payload).
+ */
+export type SignalChannel = 'send_queued' | 'send_settled' | 'automations_changed' | 'media_queued';
 
 /** Signals within one process: for a store that has no notifications of its own. */
 export function inProcessSignals(): Signals {

@@ -56,6 +56,7 @@ export function startWorkerServices(deps: {
   const blobs = openBlobStore(config.media);
   const mediaDownloads = new MediaDownloads({
     store,
+    signals,
     blobs,
     meta,
     log,

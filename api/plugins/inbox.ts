@@ -23,6 +23,10 @@ export const inboxPlugin = fp(
       temporal: () => app.temporal,
       eventFilter: subscribedOnly(app.webhooks.directory),
       mediaUrl: mediaUrls(app.config),
+      onMediaQueued: () =>
+        void app.database.signals
+          .publish('media_queued', '')
+          .catch((err: unknown) => app.log.warn({ err }, 'media downloads not signalled')),
     });
     const inbox = new Inbox(app.store, processor, app.log, {
       ...INBOX_DEFAULTS,
