@@ -28,6 +28,7 @@ store. Every server runs in its own process. Prints the rate of files stored, p5
 webhook to the file stored, and the API's and the worker's resident memory at start and end.`;
 
 const SIM_CALL_TIMEOUT_MS = 10_000;
+const RSS_SAMPLE_MS = 5_000;
 /** How long the files still downloading at the end of the load may take. */
 const DRAIN_MS = 120_000;
 
@@ -78,6 +79,9 @@ async function main(argv: string[], resources: Resources): Promise<number> {
   await sim.configure({ webhookUrl: `${loopbackUrl(api.port)}/api/webhooks/meta` });
   const rss = () => ({ api: rssBytes(api.pid), worker: rssBytes(worker.pid) });
   const atStart = rss();
+  // Every few seconds while files come and go: flat once warm, or growing with their number.
+  const samples: ReturnType<typeof rss>[] = [];
+  const sampler = setInterval(() => samples.push(rss()), RSS_SAMPLE_MS);
 
   console.log(
     `${rate} images/s of ${size} bytes for ${duration} s, ${store}, filesystem media store, ` +
@@ -130,6 +134,7 @@ async function main(argv: string[], resources: Resources): Promise<number> {
     pending = still;
     if (pending.length) await new Promise((r) => setTimeout(r, 250));
   }
+  clearInterval(sampler);
   const atEnd = rss();
   latencies.sort((a, b) => a - b);
   const stored = latencies.length;
@@ -147,8 +152,14 @@ async function main(argv: string[], resources: Resources): Promise<number> {
   console.log(
     `failed      ${failed.length}, still pending ${pending.length}, errors ${failures.length}`,
   );
+  const series = (of: 'api' | 'worker') =>
+    samples.map((s) => mb(s[of]).replace(' MB', '')).join(' ');
   console.log(`api RSS     ${mb(atStart.api)} at start, ${mb(atEnd.api)} at end`);
   console.log(`worker RSS  ${mb(atStart.worker)} at start, ${mb(atEnd.worker)} at end`);
+  console.log(`RSS every ${RSS_SAMPLE_MS / 1000} s (MB): api ${series('api')}`);
+  console.log(
+    `${' '.repeat(`RSS every ${RSS_SAMPLE_MS / 1000} s (MB): `.length)}worker ${series('worker')}`,
+  );
   for (const f of [...failures, ...failed].slice(0, 5)) console.log(`  ${f}`);
   const broken = failures.length + failed.length + pending.length > 0;
   if (broken) console.log(`\nWorker log (last lines):\n${tail(worker.log)}`);
