@@ -15,6 +15,19 @@ const mediaView = ({ media }: UploadedMedia) => ({
   created_at: media.created_at.toISOString(),
 });
 
+/** The multipart parser's own complaints (no boundary, a cut-off body) are the client's. */
+function malformed(err: unknown): unknown {
+  if (err instanceof DomainError || !(err instanceof Error)) return err;
+  const status = (err as { statusCode?: unknown }).statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return new DomainError(`Invalid multipart body: ${err.message}`, status);
+  }
+  if (/^(Multipart|Unexpected end of form|Malformed part header)/.test(err.message)) {
+    return new ValidationError(`Invalid multipart body: ${err.message}`);
+  }
+  return err;
+}
+
 export const mediaRoutes: FastifyPluginAsyncZod = async (app) => {
   const { store, blobs, meta } = app;
 
@@ -49,19 +62,23 @@ export const mediaRoutes: FastifyPluginAsyncZod = async (app) => {
       }
       const fields: Record<string, string> = {};
       let uploaded: UploadedMedia | null = null;
-      for await (const part of req.parts()) {
-        if (part.type === 'field') {
-          fields[part.fieldname] = String(part.value);
-        } else if (part.fieldname !== 'file' || uploaded) {
-          part.file.resume();
-        } else {
-          uploaded = await uploadMedia({ store, blobs, meta }, orgId, {
-            stream: part.file,
-            mimeType: fields.type ?? part.mimetype,
-            filename: part.filename || null,
-            whatsapp_account: fields.whatsapp_account,
-          });
+      try {
+        for await (const part of req.parts()) {
+          if (part.type === 'field') {
+            fields[part.fieldname] = String(part.value);
+          } else if (part.fieldname !== 'file' || uploaded) {
+            part.file.resume();
+          } else {
+            uploaded = await uploadMedia({ store, blobs, meta }, orgId, {
+              stream: part.file,
+              mimeType: fields.type ?? part.mimetype,
+              filename: part.filename || null,
+              whatsapp_account: fields.whatsapp_account,
+            });
+          }
         }
+      } catch (err) {
+        throw malformed(err);
       }
       if (!uploaded) throw new ValidationError('file: required (a multipart part named file)');
       return reply.code(201).send(ok(mediaView(uploaded)));
