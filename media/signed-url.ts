@@ -51,14 +51,32 @@ export function checkMediaSignature(
 }
 
 /** The signed URL maker of a configuration: the API's and the worker's make the same URLs. */
-export function mediaUrls(config: {
-  http: { publicUrl: string };
-  media: { urlSecret: Buffer; urlTtlMs: number };
-}): (orgId: string, messageId: string) => string {
+export function mediaUrls(
+  config: {
+    http: { publicUrl: string };
+    media: { urlSecret: Buffer; urlTtlMs: number };
+  },
+  now: () => number = Date.now,
+): (orgId: string, messageId: string) => string {
   const settings = {
     publicUrl: config.http.publicUrl,
     secret: config.media.urlSecret,
     ttlMs: config.media.urlTtlMs,
   };
-  return (orgId, messageId) => signedMediaUrl(settings, orgId, messageId);
+  return (orgId, messageId) => signedMediaUrl(settings, orgId, messageId, now());
+}
+
+/**
+ * A received message's content as shown now: the URL of its file signed afresh, good for the
+ * whole lifetime from this read (the one stored was signed on arrival and may have expired).
+ * The stored content is left as it is.
+ */
+export function withFreshMediaUrl(
+  content: Record<string, unknown>,
+  url: () => string,
+): Record<string, unknown> {
+  const media = content.media;
+  if (typeof media !== 'object' || media === null || Array.isArray(media)) return content;
+  if (typeof (media as { url?: unknown }).url !== 'string') return content;
+  return { ...content, media: { ...media, url: url() } };
 }
