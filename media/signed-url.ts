@@ -80,3 +80,29 @@ export function withFreshMediaUrl(
   if (typeof (media as { url?: unknown }).url !== 'string') return content;
   return { ...content, media: { ...media, url: url() } };
 }
+
+/**
+ * A `message.incoming` webhook body (`{event, timestamp, data}`) with its file's URL signed
+ * afresh, so an attempt made hours after the event was recorded carries a URL that works. The
+ * event's `message_id` is Meta's; the file is the one of Waflow's message `in:<message_id>`.
+ */
+export function withFreshEventMediaUrl(
+  body: string,
+  orgId: string,
+  mediaUrl: (orgId: string, messageId: string) => string,
+): string {
+  if (!body.includes('"media"')) return body;
+  const parsed = JSON.parse(body) as { data?: { message_id?: unknown; content?: unknown } };
+  const data = parsed.data;
+  const content = data?.content;
+  if (typeof data?.message_id !== 'string' || typeof content !== 'object' || content === null) {
+    return body;
+  }
+  const messageId = `in:${data.message_id}`;
+  const fresh = withFreshMediaUrl(content as Record<string, unknown>, () =>
+    mediaUrl(orgId, messageId),
+  );
+  return fresh === content
+    ? body
+    : JSON.stringify({ ...parsed, data: { ...data, content: fresh } });
+}
