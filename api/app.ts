@@ -52,7 +52,7 @@ import { paymentWebhookRoutes } from './routes/webhooks-payments';
 import './types';
 
 export interface AppOptions {
-  /** Clock for the rate limiter (tests). */
+  /** Clock for the rate limiter and for signing media URLs (tests). */
   now?: () => number;
   logger?: boolean;
   /** Where the log goes instead of stdout (tests). */
@@ -115,7 +115,7 @@ export async function buildApp(config: Config, opts: AppOptions = {}): Promise<F
     await app.register(contactRoutes);
     await app.register(contactBulkRoutes);
     await app.register(transferRoutes);
-    await app.register(messageRoutes);
+    await app.register(messageRoutes, { now: opts.now });
     await app.register(mediaRoutes);
     await app.register(messageMediaRoutes);
     await app.register(campaignRoutes);

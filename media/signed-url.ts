@@ -51,14 +51,58 @@ export function checkMediaSignature(
 }
 
 /** The signed URL maker of a configuration: the API's and the worker's make the same URLs. */
-export function mediaUrls(config: {
-  http: { publicUrl: string };
-  media: { urlSecret: Buffer; urlTtlMs: number };
-}): (orgId: string, messageId: string) => string {
+export function mediaUrls(
+  config: {
+    http: { publicUrl: string };
+    media: { urlSecret: Buffer; urlTtlMs: number };
+  },
+  now: () => number = Date.now,
+): (orgId: string, messageId: string) => string {
   const settings = {
     publicUrl: config.http.publicUrl,
     secret: config.media.urlSecret,
     ttlMs: config.media.urlTtlMs,
   };
-  return (orgId, messageId) => signedMediaUrl(settings, orgId, messageId);
+  return (orgId, messageId) => signedMediaUrl(settings, orgId, messageId, now());
+}
+
+/**
+ * A received message's content as shown now: the URL of its file signed afresh, good for the
+ * whole lifetime from this read (the one stored was signed on arrival and may have expired).
+ * The stored content is left as it is.
+ */
+export function withFreshMediaUrl(
+  content: Record<string, unknown>,
+  url: () => string,
+): Record<string, unknown> {
+  const media = content.media;
+  if (typeof media !== 'object' || media === null || Array.isArray(media)) return content;
+  if (typeof (media as { url?: unknown }).url !== 'string') return content;
+  return { ...content, media: { ...media, url: url() } };
+}
+
+/**
+ * A `message.incoming` webhook body (`{event, timestamp, data}`) with its file's URL signed
+ * afresh, so an attempt made hours after the event was recorded carries a URL that works. The
+ * event's `message_id` is Meta's; the file is the one of Waflow's message `in:<message_id>`.
+ */
+export function withFreshEventMediaUrl(
+  body: string,
+  orgId: string,
+  mediaUrl: (orgId: string, messageId: string) => string,
+): string {
+  if (!body.includes('"media"')) return body;
+  const parsed = JSON.parse(body) as { data?: { message_id?: unknown; content?: unknown } };
+  const data = parsed.data;
+  const content = data?.content;
+  if (typeof data?.message_id !== 'string' || typeof content !== 'object' || content === null) {
+    return body;
+  }
+  const messageId = `in:${data.message_id}`;
+  const fresh = withFreshMediaUrl(content as Record<string, unknown>, () =>
+    mediaUrl(orgId, messageId),
+  );
+  return fresh === content
+    ? body
+    : JSON.stringify({ ...parsed, data: { ...data, content: fresh } });
 }

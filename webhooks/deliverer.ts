@@ -1,3 +1,4 @@
+import { withFreshEventMediaUrl } from '../media/signed-url';
 import type { Store } from '../store';
 import type { WebhookAttemptDoc } from '../store/documents';
 import type { WebhookAttemptResult } from '../workflows/contracts/webhook-delivery';
@@ -62,6 +63,11 @@ export function createDeliverer(deps: {
   circuit?: { failures: number };
   /** Told of every attempt this deliverer settles (metrics). */
   onReport?: (report: AttemptReport) => void;
+  /**
+   * Signs a received file's URL: each attempt of a `message.incoming` event carries one signed
+   * as it is made, not the one signed when the event was recorded, which may have expired.
+   */
+  mediaUrl?: (orgId: string, messageId: string) => string;
 }) {
   const now = deps.now ?? Date.now;
   const { store, directory, http } = deps;
@@ -96,18 +102,24 @@ export function createDeliverer(deps: {
   const isOpen = (endpoint: LiveEndpoint) =>
     endpoint.failingSince !== null || opening.has(endpoint.id);
 
+  const bodyOf = (t: DeliveryTarget) =>
+    deps.mediaUrl && t.eventType === 'message.incoming'
+      ? withFreshEventMediaUrl(t.body, t.orgId, deps.mediaUrl)
+      : t.body;
+
   /** One POST, and the fields its attempt record takes from it. */
   async function post(endpoint: LiveEndpoint, t: DeliveryTarget) {
+    const body = bodyOf(t);
     const headers = webhookHeaders(
       endpoint.secret,
       { id: t.eventId, type: t.eventType },
-      t.body,
+      body,
       Math.floor(now() / 1000),
     );
     let res: WebhookResponse | null = null;
     let error: string | null;
     try {
-      res = await http.post(endpoint.url, t.body, headers);
+      res = await http.post(endpoint.url, body, headers);
       error = res.status >= 200 && res.status < 300 ? null : failureOf(res);
     } catch (err) {
       error = err instanceof Error ? err.message : String(err);

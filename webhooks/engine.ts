@@ -4,6 +4,7 @@ import {
   type Client,
 } from '@temporalio/client';
 import type { Config } from '../lib/config';
+import { mediaUrls } from '../media/signed-url';
 import { CounterBuffer } from '../metrics/counter-buffer';
 import { METRICS } from '../metrics/names';
 import type { Store } from '../store';
@@ -112,6 +113,7 @@ export function createWebhookEngine(deps: {
     directory,
     http,
     circuit: { failures: config.webhooks.circuit.failures },
+    mediaUrl: mediaUrls(config),
     onReport: ({ record }) =>
       counters.inc(METRICS.webhookDeliveries.name, {
         org_id: record.org_id,

@@ -64,26 +64,25 @@ export function mergeWooSettings(
   };
 }
 
-/** Placeholders naming nothing, each as `<where>: unknown placeholder {{x}}`. */
-export function settingsProblems(settings: WooStoreSettings): string[] {
-  const problems: string[] = [];
+/** The store's mappings, each with where it is in the settings (`status_templates.shipped`). */
+export function settingsMappings(settings: WooStoreSettings): [string, WooTemplateMapping][] {
+  const mappings: [string, WooTemplateMapping][] = [];
   for (const [status, mapping] of Object.entries(settings.status_templates)) {
-    if (mapping)
-      problems.push(...problemsOf(mapping).map((p) => `status_templates.${status}: ${p}`));
+    if (mapping) mappings.push([`status_templates.${status}`, mapping]);
   }
-  problems.push(
-    ...problemsOf(settings.pending_reminder.template).map((p) => `pending_reminder.template: ${p}`),
-  );
-  return problems;
+  mappings.push(['pending_reminder.template', settings.pending_reminder.template]);
+  return mappings;
 }
 
-const problemsOf = (m: WooTemplateMapping) => mappingProblems(m, m.action_id ? ['action'] : []);
+/** Placeholders naming nothing, each as `<where>: unknown placeholder {{x}}`. */
+export function settingsProblems(settings: WooStoreSettings): string[] {
+  return settingsMappings(settings).flatMap(([where, m]) =>
+    mappingProblems(m, m.action_id ? ['action'] : []).map((p) => `${where}: ${p}`),
+  );
+}
 
 /** The actions the store's mappings name, to check they exist. */
 export function settingsActions(settings: WooStoreSettings): string[] {
-  const mappings = [
-    ...Object.values(settings.status_templates),
-    settings.pending_reminder.template,
-  ];
-  return [...new Set(mappings.flatMap((m) => (m?.action_id ? [m.action_id] : [])))];
+  const ids = settingsMappings(settings).flatMap(([, m]) => (m.action_id ? [m.action_id] : []));
+  return [...new Set(ids)];
 }

@@ -1,10 +1,12 @@
 import { NotFoundError, ValidationError } from '../lib/errors';
+import { mediaRefProblem, mediaRefsOf } from '../media/references';
 import type { Store } from '../store';
 import type { WooStoreDoc, WooStoreSettings } from '../store/contract/woocommerce';
 import {
   defaultWooSettings,
   mergeWooSettings,
   settingsActions,
+  settingsMappings,
   settingsProblems,
   type WooSettingsInput,
 } from './settings';
@@ -46,7 +48,10 @@ export async function findWooStore(
   return doc;
 }
 
-/** The settings the request makes of `current`; refuses unknown placeholders and accounts. */
+/**
+ * The settings the request makes of `current`; refuses unknown placeholders, actions and
+ * accounts, and uploaded media ids that are not the organization's files of the header's kind.
+ */
 async function settingsFrom(
   store: Store,
   orgId: string,
@@ -60,6 +65,14 @@ async function settingsFrom(
     if (!(await store.actions.get(orgId, actionId))) {
       throw new NotFoundError(`Action '${actionId}' not found`);
     }
+  }
+  for (const [where, mapping] of settingsMappings(settings)) {
+    // An id made of placeholders is known only once an order fills it in.
+    const refs = mediaRefsOf('template', { components: mapping.components }, where).filter(
+      (ref) => !ref.id.includes('{{'),
+    );
+    const mediaProblem = await mediaRefProblem(store, orgId, refs);
+    if (mediaProblem) throw new ValidationError(mediaProblem, 'invalid_media');
   }
   if (req.whatsapp_account && !(await store.accounts.get(orgId, req.whatsapp_account))) {
     throw new NotFoundError(`WhatsApp account '${req.whatsapp_account}' not found`);

@@ -1,6 +1,7 @@
 import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { mediaUrls, withFreshMediaUrl } from '../../media/signed-url';
 import { markMessageRead } from '../../sending/mark-read';
 import { messageHistory } from '../../sending/message-history';
 import { failedSendError } from '../../sending/send-errors';
@@ -26,7 +27,9 @@ import {
 import { nextCursor } from '../time-cursor';
 import { orgOf } from '../types';
 
-function messageView(m: MessageDoc) {
+type MediaUrl = (orgId: string, messageId: string) => string;
+
+function messageView(m: MessageDoc, mediaUrl: MediaUrl) {
   const deferred = m.status === 'queued' ? (m.deferred ?? null) : null;
   return {
     id: m._id,
@@ -37,7 +40,10 @@ function messageView(m: MessageDoc) {
     phone_number: m.phone_number,
     user_id: m.user_id ?? null,
     type: m.type,
-    content: m.content,
+    content:
+      m.direction === 'inbound'
+        ? withFreshMediaUrl(m.content, () => mediaUrl(m.org_id, m._id))
+        : m.content,
     context: m.context ?? null,
     origin: m.origin,
     status: deferred ? ('deferred' as const) : m.status,
@@ -71,8 +77,10 @@ function answer(reply: FastifyReply, m: MessageDoc) {
     .send(ok({ message_id: null, id: m._id, status: 'queued' as const, language_used }));
 }
 
-export const messageRoutes: FastifyPluginAsyncZod = async (app) => {
+/** `now`: the clock media URLs are signed by (tests). */
+export const messageRoutes: FastifyPluginAsyncZod<{ now?: () => number }> = async (app, opts) => {
   const { store, sendOutcomes } = app;
+  const mediaUrl = mediaUrls(app.config, opts.now);
 
   app.post(
     '/api/messages/send',
@@ -168,7 +176,7 @@ export const messageRoutes: FastifyPluginAsyncZod = async (app) => {
       const q = request.query;
       const docs = await messageHistory({ store }, orgOf(request.principal), q);
       return ok({
-        messages: docs.map(messageView),
+        messages: docs.map((m) => messageView(m, mediaUrl)),
         next_cursor: nextCursor(docs, q.limit),
       });
     },

@@ -1,20 +1,24 @@
+import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { createHash, randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import type { Env } from '../../lib/config';
+import { s3Client } from '../../media/s3-blob-store';
 import { provisionOrganization } from '../../scripts/provision';
 import { accountSettings } from '../../store/accounts';
 import { createTestApp } from '../support/app';
+import { uploadMedia } from '../support/media';
 import { createMessagingHarness, type MessagingHarness } from '../support/messaging';
 import { campaignEnds, createCampaign, importContacts } from '../support/campaigns';
+import { testS3Env } from '../support/s3';
 
-/** Outbound media end to end: the API, a real worker and the Meta simulator, on each store. */
+/**
+ * Outbound media end to end: the API, a real worker and the Meta simulator, on each store, with
+ * the files in a folder and in an S3-compatible bucket.
+ */
 jest.setTimeout(240_000);
 
 const DAY = 86_400_000;
 
-interface UploadAnswer {
-  data: { id: string } & Record<string, unknown>;
-  message: string;
-}
 interface SentBody {
   image?: unknown;
   sticker?: unknown;
@@ -22,34 +26,30 @@ interface SentBody {
 }
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
-describe.each(['postgres', 'mongo'] as const)('%s', (store) => {
+const setups: [string, () => Promise<Env>][] = [
+  ['postgres, files in a folder', async () => ({ WAFLOW_STORE: 'postgres' })],
+  ['mongo, files in a folder', async () => ({ WAFLOW_STORE: 'mongo' })],
+  ['postgres, files in S3', async () => ({ WAFLOW_STORE: 'postgres', ...(await testS3Env()) })],
+];
+
+describe.each(setups)('%s', (setup, env) => {
   let h: MessagingHarness;
   let base: string;
 
   beforeAll(async () => {
-    h = await createMessagingHarness({ env: { WAFLOW_STORE: store, SEND_POLL_MS: '100' } });
+    h = await createMessagingHarness({ env: { ...(await env()), SEND_POLL_MS: '100' } });
     base = `http://127.0.0.1:${(h.app.server.address() as AddressInfo).port}`;
     const sync = await h.call({ method: 'POST', url: '/api/templates/sync', payload: {} });
     expect(sync.statusCode).toBe(200);
   });
   afterAll(() => h?.close());
 
-  const upload = async (
+  const upload = (
     bytes: Buffer,
     type = 'image/png',
     fields: Record<string, string> = {},
     apiKey = h.org.api_key.key,
-  ) => {
-    const form = new FormData();
-    for (const [k, v] of Object.entries(fields)) form.append(k, v);
-    form.append('file', new Blob([new Uint8Array(bytes)], { type }), 'photo.png');
-    const res = await fetch(`${base}/api/media`, {
-      method: 'POST',
-      headers: { 'x-api-key': apiKey },
-      body: form,
-    });
-    return { status: res.status, body: (await res.json()) as UploadAnswer };
-  };
+  ) => uploadMedia(h.app, apiKey, bytes, type, fields);
   const uploadedId = async (bytes = randomBytes(1000)) => {
     const res = await upload(bytes);
     expect(res.status).toBe(201);
@@ -95,6 +95,20 @@ describe.each(['postgres', 'mongo'] as const)('%s', (store) => {
     const chunks: Buffer[] = [];
     for await (const c of file!.stream) chunks.push(c as Buffer);
     expect(Buffer.concat(chunks)).toEqual(bytes);
+    const where = h.config.media.store;
+    expect(where.kind).toBe(setup.endsWith('S3') ? 's3' : 'fs');
+    if (where.kind === 's3') {
+      // In the bucket itself, as the file store keeps it.
+      const client = s3Client(where);
+      try {
+        const head = await client.send(
+          new HeadObjectCommand({ Bucket: where.bucket, Key: media!.storage_key }),
+        );
+        expect(head.ContentLength).toBe(4096);
+      } finally {
+        client.destroy();
+      }
+    }
     const uploaded = await h.app.store.mediaUploads.get(data.id, h.account._id);
     expect(uploaded?.meta_media_id).toBe(media!.meta_media_id);
     // Meta has it: GET /{media-id} describes the same bytes.
@@ -259,11 +273,11 @@ describe.each(['postgres', 'mongo'] as const)('%s', (store) => {
   it('a campaign with an image header uploads it once and sends every recipient the same Meta id', async () => {
     const id = await uploadedId();
     const metaId = (await h.app.store.mediaUploads.get(id, h.account._id))!.meta_media_id;
-    const phones = await importContacts(h, 8, `media-${store}`, '771');
+    const phones = await importContacts(h, 8, 'spring-images', '771');
     const uploads = uploadsSeen();
     const campaign = await createCampaign(h, {
       name: 'Spring images',
-      audience: { tags: [`media-${store}`] },
+      audience: { tags: ['spring-images'] },
       mode: 'anytime',
       message: { type: 'template', template: trackOrder({ id }) },
     });

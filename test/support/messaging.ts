@@ -1,7 +1,7 @@
 import { subscribeToStatuses } from './status-events';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import type { AddressInfo } from 'node:net';
-import { buildApp } from '../../api/app';
+import { buildApp, type AppOptions } from '../../api/app';
 import type { Config, Env } from '../../lib/config';
 import { freePort } from '../../scripts/infra';
 import { provisionOrganization, type Provisioned } from '../../scripts/provision';
@@ -31,7 +31,7 @@ export interface MessagingHarness {
  * real worker: the same paths as production, with the simulator in Meta's place.
  */
 export async function createMessagingHarness(
-  opts: { env?: Env; sim?: Partial<MetaSimulatorOptions> } = {},
+  opts: { env?: Env; sim?: Partial<MetaSimulatorOptions>; app?: AppOptions } = {},
 ): Promise<MessagingHarness> {
   const simPort = await freePort();
   const config = testConfig({
@@ -52,7 +52,7 @@ export async function createMessagingHarness(
     statusWebhooks: { delayMs: 5, readRate: 1 },
     ...opts.sim,
   });
-  const app = await buildApp(config, { logger: false });
+  const app = await buildApp(config, { logger: false, ...opts.app });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const { port } = app.server.address() as AddressInfo;
   sim.setOptions({ webhookUrl: `http://127.0.0.1:${port}/api/webhooks/meta` });
