@@ -22,7 +22,7 @@ function malformed(err: unknown): unknown {
   if (typeof status === 'number' && status >= 400 && status < 500) {
     return new DomainError(`Invalid multipart body: ${err.message}`, status);
   }
-  if (/^(Multipart|Unexpected end of form|Malformed part header)/.test(err.message)) {
+  if (/^(Multipart:|Unexpected end of|Malformed part header)/.test(err.message)) {
     return new ValidationError(`Invalid multipart body: ${err.message}`);
   }
   return err;

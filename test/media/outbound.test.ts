@@ -120,7 +120,7 @@ describe.each(setups)('%s', (setup, env) => {
     expect(node.sha256).toBe(sha256(bytes));
   });
 
-  it('refuses a type WhatsApp does not take (415), a file past its limit (413, naming it), no file (400), an unknown account (404)', async () => {
+  it('refuses a type WhatsApp does not take (415), a file past its limit (413, naming it), no file or a malformed body (400), an unknown account (404)', async () => {
     const before = uploadsSeen();
     const gif = await upload(randomBytes(10), 'image/gif');
     expect(gif.status).toBe(415);
@@ -141,6 +141,22 @@ describe.each(setups)('%s', (setup, env) => {
       whatsapp_account: '00000000-0000-4000-8000-000000000000',
     });
     expect(account.status).toBe(404);
+    const noBoundary = await h.call({
+      method: 'POST',
+      url: '/api/media',
+      headers: { 'content-type': 'multipart/form-data' },
+      payload: 'file',
+    });
+    expect(noBoundary.statusCode).toBe(400);
+    expect(noBoundary.json().message).toMatch(/^Invalid multipart body: .*[Bb]oundary/);
+    const cutOff = await h.call({
+      method: 'POST',
+      url: '/api/media',
+      headers: { 'content-type': 'multipart/form-data; boundary=x' },
+      payload: '--x\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\n',
+    });
+    expect(cutOff.statusCode).toBe(400);
+    expect(cutOff.json().message).toMatch(/^Invalid multipart body/);
     expect(uploadsSeen()).toBe(before);
   });
 
