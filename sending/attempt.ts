@@ -115,7 +115,9 @@ function attemptOf(err: unknown): Attempt {
   if (err.code === MARKETING_LIMIT) return { kind: 'deferred', reason };
   switch (err.kind) {
     case 'fatal':
-      return { kind: 'failed', reason, mediaRefused: mediaIdRefused(err) };
+      return mediaIdRefused(err)
+        ? { kind: 'failed', reason, mediaRefused: true }
+        : { kind: 'failed', reason };
     case 'disconnected':
       return { kind: 'disconnected', reason };
     case 'retryable':
