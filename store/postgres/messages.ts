@@ -105,8 +105,8 @@ const APPLY_STATUSES = `
   WITH input AS (
     SELECT u.*, CASE u.status WHEN 'sent' THEN 1 WHEN 'delivered' THEN 2 WHEN 'read' THEN 3
                   ELSE 4 END AS rank
-    FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (org_id text, wamid text, message_id text,
-      status text, at text, error jsonb, pricing jsonb, conversation jsonb))
+    FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[],
+                $7::jsonb[], $8::jsonb[])
       WITH ORDINALITY AS u(org_id, wamid, message_id, status, at, error, pricing, conversation, ord)
   ), matched AS (
     SELECT i.*, COALESCE(w.id, b.id) AS id, w.id IS NULL AS by_id,
@@ -182,21 +182,15 @@ async function applyStatuses(pool: pg.Pool, updates: StatusUpdate[]) {
   const res = await pool.query({
     name: 'apply-statuses',
     text: APPLY_STATUSES,
-    // One JSON text for the whole batch: serialized natively, where arrays of JSON strings
-    // would be escaped element by element.
     values: [
-      JSON.stringify(
-        updates.map((u) => ({
-          org_id: u.orgId,
-          wamid: u.wamid,
-          message_id: u.messageId,
-          status: u.status,
-          at: u.at.toISOString(),
-          error: u.error,
-          pricing: u.pricing,
-          conversation: u.conversation,
-        })),
-      ),
+      updates.map((u) => u.orgId),
+      updates.map((u) => u.wamid),
+      updates.map((u) => u.messageId),
+      updates.map((u) => u.status),
+      updates.map((u) => u.at.toISOString()),
+      updates.map((u) => (u.error ? json(u.error) : null)),
+      updates.map((u) => (u.pricing ? json(u.pricing) : null)),
+      updates.map((u) => (u.conversation ? json(u.conversation) : null)),
     ],
   });
   for (const { ords, id, ...rest } of res.rows as (Omit<StatusTarget, '_id'> & {
