@@ -20,24 +20,32 @@ import { UserId } from './user-id';
 
 const HttpsUrl = z.url({ protocol: /^https$/, error: 'must be an HTTPS URL' });
 
+/** A file by HTTPS link, or by the id of an upload (POST /api/media): one of the two. */
+const linkOrId = {
+  id: z
+    .string()
+    .min(1)
+    .max(100)
+    .optional()
+    .describe('The id of a file uploaded with POST /api/media, in place of a link'),
+  url: HttpsUrl.optional(),
+  link: HttpsUrl.optional().describe('Same as url, as Meta names it'),
+};
+type Source = { id?: string; url?: string; link?: string };
+const hasSource = (m: Source) => Boolean(m.url || m.link || m.id);
+const oneSource = (m: Source) => !(m.id && (m.url || m.link));
+const SOURCE_REQUIRED = { error: 'url (or link, or an uploaded id) is required' };
+const ONE_SOURCE = { error: 'give either id or url, not both' };
+
 export const Media = checked<MediaRequest>()(
   z
     .object({
-      id: z
-        .string()
-        .min(1)
-        .max(100)
-        .optional()
-        .describe('The id of a file uploaded with POST /api/media, in place of a link'),
-      url: HttpsUrl.optional(),
-      link: HttpsUrl.optional().describe('Same as url, as Meta names it'),
+      ...linkOrId,
       caption: z.string().max(1024).optional(),
       filename: z.string().max(240).optional(),
     })
-    .refine((m) => m.url || m.link || m.id, {
-      error: 'url (or link, or an uploaded id) is required',
-    })
-    .refine((m) => !(m.id && (m.url || m.link)), { error: 'give either id or url, not both' }),
+    .refine(hasSource, SOURCE_REQUIRED)
+    .refine(oneSource, ONE_SOURCE),
 );
 
 const TemplateParameter = z.looseObject({
@@ -201,20 +209,9 @@ export const Interactive = z.discriminatedUnion('type', [
 
 export const Sticker = checked<StickerRequest>()(
   z
-    .object({
-      id: z
-        .string()
-        .min(1)
-        .max(100)
-        .optional()
-        .describe('The id of a WebP file uploaded with POST /api/media, in place of a link'),
-      url: HttpsUrl.optional(),
-      link: HttpsUrl.optional().describe('Same as url, as Meta names it'),
-    })
-    .refine((m) => m.url || m.link || m.id, {
-      error: 'url (or link, or an uploaded id) is required',
-    })
-    .refine((m) => !(m.id && (m.url || m.link)), { error: 'give either id or url, not both' })
+    .object(linkOrId)
+    .refine(hasSource, SOURCE_REQUIRED)
+    .refine(oneSource, ONE_SOURCE)
     .describe('A WebP sticker (static up to 100 KB, animated up to 500 KB)'),
 );
 
