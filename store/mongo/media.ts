@@ -43,24 +43,25 @@ export function mediaRepository(db: Db): MediaRepository {
     },
 
     async markStored(id, attempt, file, at) {
-      const doc = await retryBusy(() =>
-        col.findOneAndUpdate(
-          { _id: id, attempts: attempt, status: 'pending' },
-          {
-            $set: { ...file, status: 'stored', stored_at: at, next_attempt_at: null, error: null },
-          },
-        ),
-      );
-      if (!doc) return false;
-      if (doc.message_id) {
+      const claim = { _id: id, attempts: attempt, status: 'pending' as const };
+      const current = await col.findOne(claim);
+      if (!current) return false;
+      // The message first: with no transaction, a record marked stored always has its
+      // message's size (a stale claim writes the same values: the bytes were checked).
+      if (current.message_id) {
         await retryBusy(() =>
           messages.updateOne(
-            { _id: doc.message_id!, 'content.media': { $exists: true } },
+            { _id: current.message_id!, 'content.media': { $exists: true } },
             { $set: { 'content.media.size': file.size, 'content.media.sha256': file.sha256 } },
           ),
         );
       }
-      return true;
+      const doc = await retryBusy(() =>
+        col.findOneAndUpdate(claim, {
+          $set: { ...file, status: 'stored', stored_at: at, next_attempt_at: null, error: null },
+        }),
+      );
+      return doc !== null;
     },
 
     markRetry: (id, attempt, error, nextAttemptAt) =>
