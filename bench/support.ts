@@ -235,8 +235,6 @@ export interface Probe {
   inboundWebhooks(): Promise<{ stored: number; processed: number }>;
   /** How many webhooks failed processing, and the errors of the first `limit`. */
   inboundFailures(limit: number): Promise<{ count: number; errors: string[] }>;
-  /** How many webhooks each insert stored: the inbox stamps one received_at per insert. */
-  inboundBatchSizes(): Promise<number[]>;
 }
 
 export interface Infrastructure {
@@ -371,12 +369,6 @@ function postgresProbe(resources: Resources, url: string, schema: string): Probe
       );
       return { count: found[0]?.count ?? 0, errors: found.map((r) => r.last_error) };
     },
-    async inboundBatchSizes() {
-      const groups = await rows<{ n: number }>(
-        'SELECT count(*)::int AS n FROM inbound_webhooks GROUP BY received_at',
-      );
-      return groups.map((g) => g.n);
-    },
   };
 }
 
@@ -401,12 +393,6 @@ async function mongoProbe(resources: Resources, uri: string, dbName: string): Pr
       const docs = await inbound.find(failed).limit(limit).toArray();
       const count = docs.length ? await inbound.countDocuments(failed) : 0;
       return { count, errors: docs.map((d) => d.last_error!) };
-    },
-    async inboundBatchSizes() {
-      const groups = await inbound
-        .aggregate<{ n: number }>([{ $group: { _id: '$received_at', n: { $sum: 1 } } }])
-        .toArray();
-      return groups.map((g) => g.n);
     },
   };
 }
