@@ -29,8 +29,8 @@ lock_hash="$(sha256sum package-lock.json | cut -d' ' -f1) node$(waflow_node_majo
 stamp=node_modules/.waflow-lock-sha256
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_hash" ]; then
   log "installing npm dependencies"
-  # Not `npm ci`: the lock records only the platform builds the registry served, and
-  # `npm ci` rejects a lock without every optional platform package; install follows the lock.
+  # Not `npm ci`, which starts over from an empty node_modules: install follows the lock and
+  # keeps what is already installed.
   npm install --no-audit --no-fund --loglevel=error
   # Install leaves installed packages alone: addons built under another Node are rebuilt.
   if [ -f "$stamp" ] && [ "$(cut -d' ' -f2 "$stamp")" != "node$(waflow_node_major)" ]; then
