@@ -93,14 +93,12 @@ const sentTo = (numbers: string[]) => acceptedPerPhone(numbers).size;
 
 async function importContacts(numbers: string[], tag: string) {
   for (let from = 0; from < numbers.length; from += 1_000) {
-    const contacts = numbers
-      .slice(from, from + 1_000)
-      .map((phone_number, i) => ({
-        phone_number,
-        name: `Customer ${from + i}`,
-        tags: [tag],
-        opted_in: true,
-      }));
+    const contacts = numbers.slice(from, from + 1_000).map((phone_number, i) => ({
+      phone_number,
+      name: `Customer ${from + i}`,
+      tags: [tag],
+      opted_in: true,
+    }));
     await api('POST', '/api/contacts/bulk', { contacts });
   }
 }
