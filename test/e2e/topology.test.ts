@@ -202,7 +202,7 @@ describe('the production topology', () => {
     await waitUntil(
       '1,000 campaign messages',
       async () => sentTo(campaignPhones) >= 1_000,
-      120_000,
+      300_000,
     );
     await Promise.all([topo.kill(topo.workers[0]!), topo.kill(topo.apis[1]!)]);
     await sleep(2_000);
@@ -212,14 +212,14 @@ describe('the production topology', () => {
     await waitUntil(
       '2,000 campaign messages',
       async () => sentTo(campaignPhones) >= 2_000,
-      120_000,
+      300_000,
     );
     await topo.temporal.restart();
 
     await waitUntil(
       '3,000 campaign messages',
       async () => sentTo(campaignPhones) >= 3_000,
-      120_000,
+      300_000,
     );
     const paused = topo.pausePostgres();
     const sentBefore = sentTo(campaignPhones);

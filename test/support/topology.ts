@@ -1,5 +1,5 @@
 import { WORKER_ENV, WORKER_NODE_FLAGS } from '../../worker/process';
-import { chmodSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { configEnv, type Config, type Env } from '../../lib/config';
@@ -58,6 +58,8 @@ export async function startTopology(o: TopologyOptions = {}): Promise<Topology> 
   const stops: (() => Promise<void>)[] = [];
   const close = async () => {
     for (const stop of stops.splice(0).reverse()) await stop().catch(() => {});
+    // The logs stay, to read after a failure; the cluster is the bulk.
+    rmSync(join(dir, 'postgres'), { recursive: true, force: true });
   };
   try {
     const base = testConfig();
