@@ -39,7 +39,7 @@ describe.each(STORE_KINDS)('%s', (kind) => {
       const claims = await Promise.all(
         Array.from({ length: 12 }, (_, i) => (i % 2 ? other : t).store.rateWindows.claim(w, 8, 0)),
       );
-      const given = claims.filter((c) => c !== null).sort((a, b) => a! - b!);
+      const given = claims.filter((c) => c !== null).sort((a, b) => a - b);
       expect(given).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
       expect(claims.filter((c) => c === null)).toHaveLength(4);
     });
