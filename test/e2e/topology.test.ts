@@ -6,6 +6,7 @@ import { openStore, type StoreHandle } from '../../store';
 import { accountSettings } from '../../store/accounts';
 import { campaignBody } from '../support/campaigns';
 import { STRIPE_KEYS } from '../support/payments';
+import { expectLimitAcross } from '../support/rate-limit';
 import { waitUntil } from '../support/send-queue';
 import { startTopology, type Topology } from '../support/topology';
 import { wooDelivery, wooOrder } from '../support/woocommerce';
@@ -256,5 +257,11 @@ describe('the production topology', () => {
     }
   });
 
-  // The rate limit across the two API processes is tested here too, on the same topology.
+  it("holds a key's rate limit across the two API processes", async () => {
+    const { key } = await database.store.apiKeys.create(org.organization.id, {
+      name: 'replicas',
+      rateLimit: { per_minute: 40, per_second: 1000 },
+    });
+    await expectLimitAcross(topo.apiUrls(), key, 40);
+  });
 });
