@@ -9,8 +9,12 @@ import fp from 'fastify-plugin';
 export const temporalPlugin = fp(
   (app: FastifyInstance) => {
     const { address, namespace } = app.config.temporal;
+    const interceptors = app.config.observability.otlpEndpoint
+      ? // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when on
+        (require('../tracing') as typeof import('../tracing')).tracingClientInterceptors()
+      : undefined;
     const connection = Connection.lazy({ address });
-    app.decorate('temporal', new Client({ connection, namespace }));
+    app.decorate('temporal', new Client({ connection, namespace, interceptors }));
     app.addHook('onClose', () => connection.close());
   },
   { name: 'temporal' },

@@ -38,6 +38,7 @@ export async function createKillableStack(throughput: number, env: Env = {}) {
           ...WORKER_ENV,
           LOG_LEVEL: 'silent',
           TEMPORAL_SCHEDULES: 'false',
+          WORKER_PORT: '0',
         },
         stdio: 'ignore',
       });
