@@ -9,9 +9,8 @@ import { startTracing } from '../lib/tracing';
 import type { WorkerTracingOptions } from './worker';
 
 /** The workflow side's interceptors, which the traced workflow bundle is built with. */
-export const WORKFLOW_TRACING_MODULE = require.resolve(
-  '@temporalio/interceptors-opentelemetry/lib/workflow-interceptors',
-);
+export const WORKFLOW_TRACING_MODULE =
+  require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors');
 
 export interface WorkerTracing extends WorkerTracingOptions {
   /** Activity spans, continuing the workflow's trace from the activity's headers. */
