@@ -51,6 +51,7 @@ import { wooWebhookRoutes } from './routes/webhooks-woocommerce';
 import { wooStoreRoutes } from './routes/woocommerce-stores';
 import { paymentWebhookRoutes } from './routes/webhooks-payments';
 import './types';
+import type * as ApiTracing from './tracing';
 
 export interface AppOptions {
   /** Clock for the rate limiter and for signing media URLs (tests). */
@@ -94,7 +95,7 @@ export async function buildApp(config: Config, opts: AppOptions = {}): Promise<F
     // OpenTelemetry SDK is never loaded.
     if (config.observability.otlpEndpoint) {
       // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when on
-      const tracing = require('./tracing') as typeof import('./tracing');
+      const tracing = require('./tracing') as typeof ApiTracing;
       await tracing.registerTracing(app);
     }
     await app.register(errorsPlugin);

@@ -15,13 +15,14 @@ import { startWorkerServices } from './services';
 import { installTemporalRuntime } from './temporal-runtime';
 import type { WorkerTracing } from './tracing';
 import { createWorker } from './worker';
+import type * as WorkerTracingModule from './tracing';
 
 /** Tracing when OTEL_EXPORTER_OTLP_ENDPOINT is set; without it the SDK is never loaded. */
 function workerTracing(config: Config): WorkerTracing | undefined {
   const { otlpEndpoint, serviceName } = config.observability;
   if (!otlpEndpoint) return undefined;
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when on
-  const { startWorkerTracing } = require('./tracing') as typeof import('./tracing');
+  const { startWorkerTracing } = require('./tracing') as typeof WorkerTracingModule;
   return startWorkerTracing(otlpEndpoint, serviceName ?? 'waflow-worker');
 }
 
