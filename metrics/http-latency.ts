@@ -1,4 +1,4 @@
-import { Histogram, Registry, type LabelValues } from 'prom-client';
+import { Histogram, Registry } from 'prom-client';
 
 type Label = 'method' | 'route' | 'status_code';
 
@@ -18,17 +18,8 @@ export class HttpLatency {
     buckets: BUCKETS,
     registers: [this.registry],
   });
-  /** Each label set's series, so a request costs a map lookup rather than prom-client's hashing. */
-  private readonly series = new Map<string, { observe(seconds: number): void }>();
 
   observe(method: string, route: string, statusCode: number, seconds: number): void {
-    const key = `${method} ${statusCode} ${route}`;
-    let series = this.series.get(key);
-    if (!series) {
-      const labels: LabelValues<Label> = { method, route, status_code: statusCode };
-      series = this.histogram.labels(labels);
-      this.series.set(key, series);
-    }
-    series.observe(seconds);
+    this.histogram.observe({ method, route, status_code: statusCode }, seconds);
   }
 }

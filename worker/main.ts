@@ -81,7 +81,15 @@ async function main(config: Config, log: Logger) {
       port,
       token: config.metrics.token,
       running: () => worker.getState() === 'RUNNING',
-      metrics: async () => (await processMetrics().metrics()) + (await temporalMetrics.metrics()),
+      metrics: async () => {
+        const own = await processMetrics().metrics();
+        // Without the SDK's figures the process's own are still worth a scrape.
+        const temporal = await temporalMetrics.metrics().catch((err: unknown) => {
+          log.warn({ err }, "the Temporal SDK's metrics could not be read");
+          return '';
+        });
+        return own + temporal;
+      },
       log,
     });
     log.info({ host, port: http.port }, 'worker serving /health and /metrics');
