@@ -3,11 +3,13 @@
 # One image for both Waflow processes:
 #   api     node dist/api/server.js   (default command)
 #   worker  node --no-node-snapshot --max-old-space-size=384 dist/worker/main.js
+#   migrate node dist/scripts/cli.js db:migrate
 #
 # Debian (glibc), not Alpine: the Temporal worker's native core bridge ships glibc builds only.
 # Production configuration comes from the environment (see lib/config.ts); ENCRYPTION_KEY,
-# DATABASE_URL (or WAFLOW_STORE=mongo with MONGODB_URI) and TEMPORAL_ADDRESS are required there.
-# docker-compose.yml wires a full stack.
+# METRICS_TOKEN, DATABASE_URL (or WAFLOW_STORE=mongo with MONGODB_URI) and TEMPORAL_ADDRESS are
+# required there, each secret also as NAME_FILE (a Docker secret). docker-compose.yml wires a
+# full stack.
 
 ARG NODE_IMAGE=node:24-bookworm-slim
 
@@ -21,9 +23,9 @@ RUN apt-get update \
   && rm -rf /var/lib/apt/lists/*
 
 COPY package.json package-lock.json ./
-# Not `npm ci`: the lock records only the platform builds the registry served, and `npm ci`
-# rejects a lock without every optional platform package; install follows the lock.
-RUN npm install --no-audit --no-fund
+# Exactly the lock: it records every platform's optional builds (esbuild, swc...), so it
+# installs on amd64 and arm64 alike.
+RUN npm ci --no-audit --no-fund
 
 COPY . .
 # tsc to dist/ (with the PostgreSQL migrations), then the prebundled workflow code
@@ -48,9 +50,10 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 
 USER node
-EXPOSE 3000
+# The API; the worker's health and metrics (WORKER_PORT).
+EXPOSE 3000 3001
 
-# Liveness of the API (/api/health). The worker serves no HTTP: compose disables this there.
+# Liveness of the API (/api/health). Compose gives the worker its own probe (/health on 3001).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/api/health', { signal: AbortSignal.timeout(4000) }).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 

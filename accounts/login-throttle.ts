@@ -1,4 +1,5 @@
 import { RateLimitedError } from '../lib/errors';
+import type { LoginFailureRepository } from '../store/contract/login-failures';
 
 export interface LoginThrottleLimits {
   /** Failed logins for one email within the window, after which its logins are refused. */
@@ -6,60 +7,45 @@ export interface LoginThrottleLimits {
   windowMs: number;
 }
 
-interface Failures {
-  since: number;
-  count: number;
-}
-
 /**
  * Failed logins counted per email, whatever address they come from: a password guessed from
- * many addresses is still slowed down. In-process, like the rate limiter: with several API
- * replicas each counts its own share.
+ * many addresses is still slowed down. Each failure is stored, so every API process counts
+ * them all; a failure is rare enough for a write each.
  */
 export class LoginThrottle {
-  private readonly failures = new Map<string, Failures>();
-  private lastSweep: number;
+  private lastPurge: number;
 
   constructor(
+    private readonly failures: LoginFailureRepository,
     private readonly limits: LoginThrottleLimits,
     private readonly now: () => number = Date.now,
   ) {
-    this.lastSweep = now();
+    this.lastPurge = now();
   }
 
-  /** Refuses while the email has had too many failures: the right password too. */
-  check(email: string): void {
+  /**
+   * Refuses while the email has had too many failures within the window: the right password
+   * too, until enough of them are older than the window.
+   */
+  async check(email: string): Promise<void> {
     const t = this.now();
-    this.sweep(t);
-    const f = this.current(email, t);
-    if (f && f.count >= this.limits.maxFailures) {
-      throw new RateLimitedError(
-        Math.max(1, Math.ceil((f.since + this.limits.windowMs - t) / 1000)),
-      );
+    const { maxFailures, windowMs } = this.limits;
+    const recent = await this.failures.listSince(email, new Date(t - windowMs));
+    if (recent.length < maxFailures) return;
+    const freesAt = recent[recent.length - maxFailures]!.getTime() + windowMs;
+    throw new RateLimitedError(Math.max(1, Math.ceil((freesAt - t) / 1000)));
+  }
+
+  async failed(email: string): Promise<void> {
+    const t = this.now();
+    await this.failures.add(email, new Date(t));
+    if (t - this.lastPurge >= this.limits.windowMs) {
+      this.lastPurge = t;
+      await this.failures.purgeBefore(new Date(t - this.limits.windowMs));
     }
   }
 
-  failed(email: string): void {
-    const t = this.now();
-    const f = this.current(email, t);
-    if (f) f.count++;
-    else this.failures.set(email, { since: t, count: 1 });
-  }
-
-  succeeded(email: string): void {
-    this.failures.delete(email);
-  }
-
-  private current(email: string, t: number): Failures | undefined {
-    const f = this.failures.get(email);
-    return f && t - f.since < this.limits.windowMs ? f : undefined;
-  }
-
-  private sweep(t: number): void {
-    if (t - this.lastSweep < this.limits.windowMs) return;
-    this.lastSweep = t;
-    for (const [email, f] of this.failures) {
-      if (t - f.since >= this.limits.windowMs) this.failures.delete(email);
-    }
+  succeeded(email: string): Promise<void> {
+    return this.failures.clear(email);
   }
 }

@@ -25,15 +25,15 @@ export async function login(
   req: LoginRequest,
 ): Promise<{ user: UserDoc; session: SessionDoc; token: string }> {
   const email = normalizeEmail(req.email);
-  throttle.check(email);
+  await throttle.check(email);
   const user = await store.users.findByEmail(email);
   // Verify against a dummy hash when there is no such user, so timing does not tell.
   const valid = await verifyPassword(req.password, user?.password_hash ?? DUMMY_PASSWORD_HASH);
   if (!user || !valid) {
-    throttle.failed(email);
+    await throttle.failed(email);
     throw new UnauthorizedError('Invalid email or password');
   }
-  throttle.succeeded(email);
+  await throttle.succeeded(email);
   const { doc, token } = await store.sessions.create(user.org_id, user._id, sessionTtlMs);
   return { user, session: doc, token };
 }

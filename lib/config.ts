@@ -99,6 +99,8 @@ const EnvSchema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
     .optional(),
+  // Goes into DATABASE_URL, which then carries none: one password file serves every service.
+  DATABASE_PASSWORD: z.string().min(1).optional(),
   DATABASE_SCHEMA: z
     .string()
     .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier')
@@ -200,6 +202,10 @@ const EnvSchema = z.object({
     .optional(),
   METRICS_FLUSH_INTERVAL_MS: positiveInt.default(5_000),
 
+  // The worker's own HTTP server (GET /health, GET /metrics); docker-compose.yml sets them.
+  WORKER_HOST: z.string().min(1).optional(),
+  WORKER_PORT: port.optional(),
+
   ACTIONS_ISOLATION: z.enum(['process', 'inline']).default('process'),
   ACTIONS_TIMEOUT_MS: z.coerce.number().int().min(10).max(60_000).default(5_000),
   ACTIONS_MEMORY_MB: z.coerce.number().int().min(8).max(1_024).default(10),
@@ -246,6 +252,27 @@ const EnvSchema = z.object({
 
 /** Every setting's name: the README's configuration table lists each once. */
 export const SETTING_NAMES: readonly string[] = Object.keys(EnvSchema.shape);
+
+/**
+ * Settings that hold a secret (or a URL that may carry one): each can also be given as
+ * `NAME_FILE`, the path of a file holding it (Docker and Kubernetes secrets).
+ */
+export const SECRET_SETTINGS = [
+  'ENCRYPTION_KEY',
+  'METRICS_TOKEN',
+  'DATABASE_URL',
+  'DATABASE_PASSWORD',
+  'MONGODB_URI',
+  'MEDIA_URL_SECRET',
+  'MEDIA_S3_ACCESS_KEY_ID',
+  'MEDIA_S3_SECRET_ACCESS_KEY',
+] as const satisfies readonly (keyof typeof EnvSchema.shape)[];
+
+/** Every variable loadConfig reads: the settings and the secrets' `_FILE` forms. */
+export const KNOWN_VARIABLES: readonly string[] = [
+  ...SETTING_NAMES,
+  ...SECRET_SETTINGS.map((name) => `${name}_FILE`),
+];
 
 export type Env = Record<string, string | undefined>;
 
@@ -460,8 +487,9 @@ export interface S3MediaConfig {
 
 export class ConfigError extends Error {}
 
-export function loadConfig(env: Env = process.env): Config {
-  refuseRenamed(env);
+export function loadConfig(givenEnv: Env = process.env): Config {
+  refuseRenamed(givenEnv);
+  const env = readSecretFiles(givenEnv);
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
@@ -496,7 +524,7 @@ export function loadConfig(env: Env = process.env): Config {
     store: e.WAFLOW_STORE ?? (e.MONGODB_URI && !e.DATABASE_URL ? 'mongo' : 'postgres'),
     postgres: {
       url:
-        e.DATABASE_URL ??
+        databaseUrl(e) ??
         `postgres://waflow:${derive('postgres-password')}@127.0.0.1:${e.POSTGRES_PORT}/waflow`,
       schema: e.DATABASE_SCHEMA,
       embedded: e.DATABASE_URL === undefined,
@@ -681,7 +709,7 @@ function paymentsConfig(e: z.infer<typeof EnvSchema>): Config['payments'] {
 
 /** The variables a child process needs to reach the same servers with the same key. */
 export function configEnv(config: Config): Env {
-  return {
+  const env: Env = {
     ...process.env,
     NODE_ENV: config.env,
     DATA_DIR: config.dataDir,
@@ -714,6 +742,11 @@ export function configEnv(config: Config): Env {
     RAZORPAY_SIMULATOR_URL: config.payments.razorpaySimulator.url,
     ...mediaEnv(config.media),
   };
+  // The values are passed as read; the password is in DATABASE_URL.
+  for (const name of SECRET_SETTINGS) if (env[name] !== undefined) delete env[`${name}_FILE`];
+  delete env.DATABASE_PASSWORD;
+  delete env.DATABASE_PASSWORD_FILE;
+  return env;
 }
 
 /** The media store's settings as variables (a child process stores where its parent does). */
@@ -750,6 +783,44 @@ const RENAMED: Record<string, string> = {
     'WEBHOOK_RETRY_DELAYS_MS is replaced by WEBHOOK_RETRY_SCHEDULE, durations with a unit: ' +
     '10000,60000,300000 is 10s,60s,5m',
 };
+
+/**
+ * The secrets given as files (`NAME_FILE=/run/secrets/name`) read into their settings, the
+ * file's trailing newline dropped (`echo` and editors add one).
+ */
+function readSecretFiles(env: Env): Env {
+  const resolved: Env = { ...env };
+  for (const name of SECRET_SETTINGS) {
+    const path = env[`${name}_FILE`];
+    if (path === undefined) continue;
+    if (env[name] !== undefined) {
+      throw new ConfigError(`${name} and ${name}_FILE are both set: give one of them`);
+    }
+    try {
+      resolved[name] = readFileSync(path, 'utf8').replace(/\r?\n$/, '');
+    } catch (err) {
+      const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+      throw new ConfigError(`${name}_FILE: cannot read ${path} (${reason})`);
+    }
+  }
+  return resolved;
+}
+
+/** DATABASE_URL with DATABASE_PASSWORD put in; null when unset (the embedded server). */
+function databaseUrl(e: z.infer<typeof EnvSchema>): string | null {
+  if (e.DATABASE_PASSWORD === undefined) return e.DATABASE_URL ?? null;
+  if (e.DATABASE_URL === undefined) {
+    throw new ConfigError('DATABASE_PASSWORD needs DATABASE_URL, the server it is the password of');
+  }
+  const url = new URL(e.DATABASE_URL);
+  if (url.password) {
+    throw new ConfigError(
+      'DATABASE_URL has a password and DATABASE_PASSWORD is set: give the password once',
+    );
+  }
+  url.password = encodeURIComponent(e.DATABASE_PASSWORD);
+  return url.toString();
+}
 
 function refuseRenamed(env: Env) {
   const found = Object.keys(RENAMED).filter((name) => env[name] !== undefined);

@@ -17,6 +17,7 @@ import {
   type Managed,
 } from './infra';
 import { startPostgres } from './postgres';
+import { startTemporalServer } from './temporal-server';
 import { provisionOrganization } from './provision';
 import { syncSandboxTemplates } from './sandbox-templates';
 import { createSupervisor } from './supervisor';
@@ -31,11 +32,24 @@ interface DevCredentials {
 const say = (msg: string) => console.log(`\x1b[36m[waflow]\x1b[0m ${msg}`);
 
 /**
+ * `--topology`: production's topology without Docker. The real Temporal server on the
+ * PostgreSQL server (instead of the CLI's dev server), two API processes (PORT and PORT + 2)
+ * and two workers (health on PORT + 1 and PORT + 3).
+ */
+const USAGE = 'Usage: npm start [-- --topology]';
+
+/**
  * Starts the whole stack for development: embedded Temporal and the store's database server
  * (PostgreSQL, or FerretDB for the MongoDB store) unless their addresses are configured, the
  * worker and the API; Ctrl-C stops all of them.
  */
 async function main() {
+  const args = process.argv.slice(2);
+  if (args.some((a) => a !== '--topology')) {
+    console.error(`Unknown argument ${args.find((a) => a !== '--topology')}\n${USAGE}`);
+    process.exit(2);
+  }
+  const topology = args.includes('--topology');
   const config = loadConfig();
   mkdirSync(config.dataDir, { recursive: true });
   const children: Managed[] = [];
@@ -63,7 +77,7 @@ async function main() {
   };
 
   try {
-    await startInfrastructure(config, watch);
+    await startInfrastructure(config, watch, topology);
     const credentials = await ensureDevCredentials(config);
     const env = configEnv(config);
     // Waflow's own processes come back after a crash; the servers they need stop everything.
@@ -87,9 +101,25 @@ async function main() {
         node('razorpay-simulator', 'sim/razorpay/main.js'),
       );
     }
-    node('worker', 'worker/main.js', WORKER_NODE_FLAGS, WORKER_ENV);
+    const port = config.http.port;
+    node('worker', 'worker/main.js', WORKER_NODE_FLAGS, {
+      ...WORKER_ENV,
+      ...(topology && { WORKER_PORT: String(port + 1) }),
+    });
     const api = node('api', 'api/server.js');
-    await waitForPort('127.0.0.1', config.http.port, api);
+    // The first API migrates the store before the others open it.
+    await waitForPort('127.0.0.1', port, api);
+    if (topology) {
+      node('worker-2', 'worker/main.js', WORKER_NODE_FLAGS, {
+        ...WORKER_ENV,
+        WORKER_PORT: String(port + 3),
+      });
+      const second = node('api-2', 'api/server.js', undefined, {
+        PORT: String(port + 2),
+        PUBLIC_URL: config.http.publicUrl,
+      });
+      await waitForPort('127.0.0.1', port + 2, second);
+    }
     if (config.sandbox) {
       // The sandbox account's templates are there before the first send, not an hour later.
       try {
@@ -99,17 +129,22 @@ async function main() {
         say(`sandbox templates not synced yet: ${(err as Error).message}`);
       }
     }
-    printBanner(config, credentials);
+    printBanner(config, credentials, topology);
   } catch (err) {
     console.error(err instanceof Error ? err.message : err);
     await stopAll(1);
   }
 }
 
-async function startInfrastructure(config: Config, watch: (m: Managed) => Managed) {
+async function startInfrastructure(
+  config: Config,
+  watch: (m: Managed) => Managed,
+  topology: boolean,
+) {
   const logs = join(config.dataDir, 'logs');
   mkdirSync(logs, { recursive: true });
-  if (config.store === 'postgres' && config.postgres.embedded) {
+  // The topology's Temporal server keeps its data on PostgreSQL, whichever the store.
+  if ((config.store === 'postgres' || topology) && config.postgres.embedded) {
     const url = new URL(config.postgres.url);
     const dataDir = join(config.dataDir, 'postgres');
     say(`starting PostgreSQL on 127.0.0.1:${config.postgres.port} (data in ${dataDir})`);
@@ -136,7 +171,19 @@ async function startInfrastructure(config: Config, watch: (m: Managed) => Manage
       }),
     );
   }
-  if (config.temporal.embedded) {
+  if (config.temporal.embedded && topology) {
+    say(`starting the Temporal server on 127.0.0.1:${config.temporal.port} (data on PostgreSQL)`);
+    watch(
+      await startTemporalServer({
+        cacheDir: config.cacheDir,
+        dir: join(config.dataDir, 'temporal-server'),
+        postgresUrl: config.postgres.url,
+        namespace: config.temporal.namespace,
+        port: config.temporal.port,
+        logFile: join(logs, 'temporal-server.log'),
+      }),
+    );
+  } else if (config.temporal.embedded) {
     say(`starting Temporal on 127.0.0.1:${config.temporal.port}, UI on ${config.temporal.uiPort}`);
     watch(
       await startTemporal({
@@ -225,15 +272,23 @@ function redact(address: string): string {
   return address.replace(/\/\/([^:/@]+):[^@/]*@/, '//$1:***@');
 }
 
-function printBanner(config: Config, c: DevCredentials) {
+function printBanner(config: Config, c: DevCredentials, topology: boolean) {
   const url = config.http.publicUrl;
+  const port = config.http.port;
   const lines = [
     '',
-    'Waflow is running.',
+    topology ? 'Waflow is running in the production topology.' : 'Waflow is running.',
     `  API            ${url}/api`,
+    topology ? `  API processes  127.0.0.1:${port} and 127.0.0.1:${port + 2}` : '',
+    topology ? `  Workers        2, health on ports ${port + 1} and ${port + 3}` : '',
     `  API docs       ${url}/docs`,
     `  Store          ${storeLine(config)}`,
-    config.temporal.embedded ? `  Temporal UI    http://localhost:${config.temporal.uiPort}` : '',
+    config.temporal.embedded && topology
+      ? `  Temporal       server on 127.0.0.1:${config.temporal.port}, data in PostgreSQL databases temporal and temporal_visibility`
+      : '',
+    config.temporal.embedded && !topology
+      ? `  Temporal UI    http://localhost:${config.temporal.uiPort}`
+      : '',
     config.sandbox ? `  Meta simulator ${config.meta.simulator.url}` : '',
     config.sandbox ? `  Razorpay sim   ${config.payments.razorpaySimulator.url}` : '',
     config.sandbox ? `  stripe-mock    ${config.payments.stripeMock.url}` : '',

@@ -12,7 +12,14 @@ export interface Managed {
 
 export function binPath(
   cacheDir: string,
-  name: 'temporal' | 'ferretdb' | 'st' | 'stripe-mock' | 'moto_server',
+  name:
+    | 'temporal'
+    | 'temporal-server'
+    | 'temporal-sql-tool'
+    | 'ferretdb'
+    | 'st'
+    | 'stripe-mock'
+    | 'moto_server',
 ): string {
   const path = join(cacheDir, 'bin', name);
   if (!existsSync(path)) {

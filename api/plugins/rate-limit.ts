@@ -6,6 +6,8 @@ import { RateLimiter } from '../rate-limiter';
 
 declare module 'fastify' {
   interface FastifyInstance {
+    /** Every limit of the API, shared with its other processes through the store. */
+    rateLimiter: RateLimiter;
     /** Failed logins per email, besides the limit per client address. */
     loginThrottle: LoginThrottle;
   }
@@ -14,8 +16,16 @@ declare module 'fastify' {
 /** Per API key (or user, or client address when unauthenticated); headers on every answer. */
 export const rateLimitPlugin = fp(
   (app: FastifyInstance, opts: { now?: () => number }) => {
-    const limiter = new RateLimiter(opts.now);
-    app.decorate('loginThrottle', new LoginThrottle(app.config.auth.loginFailures, opts.now));
+    const limiter = new RateLimiter(app.store.rateWindows, {
+      now: opts.now,
+      onStoreError: (err) =>
+        app.log.warn({ err }, 'rate limits: the store did not answer; counting in this process'),
+    });
+    app.decorate('rateLimiter', limiter);
+    app.decorate(
+      'loginThrottle',
+      new LoginThrottle(app.store.loginFailures, app.config.auth.loginFailures, opts.now),
+    );
     const defaults = app.config.rateLimit;
 
     app.addHook('onRequest', async (request, reply) => {
@@ -26,7 +36,8 @@ export const rateLimitPlugin = fp(
         : p.kind === 'api_key'
           ? `key:${p.keyId}`
           : `user:${p.userId}`;
-      const decision = limiter.hit(id, p?.kind === 'api_key' ? p.rateLimit : defaults);
+      const hit = limiter.hit(id, p?.kind === 'api_key' ? p.rateLimit : defaults);
+      const decision = hit instanceof Promise ? await hit : hit;
       void reply.headers({
         'x-ratelimit-limit': decision.limit,
         'x-ratelimit-remaining': decision.remaining,

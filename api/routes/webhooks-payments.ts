@@ -5,7 +5,6 @@ import { RateLimitedError } from '../../lib/errors';
 import { GATEWAY_NAMES } from '../../payments/gateways';
 import { receiveGatewayWebhook } from '../../payments/receive-webhook';
 import type { PaymentGateway } from '../../store/documents';
-import { RateLimiter } from '../rate-limiter';
 import { envelope, ErrorSchema, ok } from '../schemas/common';
 
 const open = { public: true, rateLimit: false };
@@ -41,10 +40,12 @@ export const paymentWebhookRoutes: FastifyPluginAsyncZod = async (app) => {
 
   const deps = { secrets: app.gatewaySecrets, inbox: app.paymentEvents };
   const bodyLimit = app.config.http.webhookBodyLimit;
-  const shared = new RateLimiter();
   const perMinute = app.config.payments.sharedWebhookPerMinute;
   const limitShared = async (request: { ip: string }) => {
-    const decision = shared.hit(request.ip, { perMinute, perSecond: perMinute });
+    const decision = await app.rateLimiter.hit(`payment-webhook-ip:${request.ip}`, {
+      perMinute,
+      perSecond: perMinute,
+    });
     if (!decision.allowed) throw new RateLimitedError(decision.retryAfter);
   };
   /** `orgId` null: the shared URL, where every organization's secret is tried. */

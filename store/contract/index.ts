@@ -12,6 +12,7 @@ import type { ContactRepository, TransferRepository } from './contacts';
 import type { CounterRepository } from './counters';
 import type { EventRepository, OutboxRelay } from './events';
 import type { InboundWebhookRepository, MetaEventRepository } from './inbound-webhooks';
+import type { LoginFailureRepository } from './login-failures';
 import type { MediaRepository } from './media';
 import type { MediaUploadRepository } from './media-uploads';
 import type { MessageRepository } from './messages';
@@ -26,6 +27,7 @@ import type {
   PaymentEventRepository,
   PaymentLinkRepository,
 } from './payments';
+import type { RateWindowRepository } from './rate-windows';
 import type { SendLaneRepository, SendQueueRepository } from './send-queue';
 import type { SequenceRepository, SubscriptionRepository } from './sequences';
 import type {
@@ -59,6 +61,8 @@ export interface Store {
   sendQueue: SendQueueRepository;
   sendLanes: SendLaneRepository;
   counters: CounterRepository;
+  rateWindows: RateWindowRepository;
+  loginFailures: LoginFailureRepository;
   campaigns: CampaignRepository;
   wooStores: WooStoreRepository;
   wooDeliveries: WooDeliveryRepository;

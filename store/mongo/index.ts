@@ -14,6 +14,7 @@ import { counterRepository } from './counters';
 import { eventRepository } from './events';
 import { gatewaySettingsRepository } from './gateway-settings';
 import { inboundWebhookRepository } from './inbound-webhooks';
+import { loginFailureRepository } from './login-failures';
 import { mediaRepository } from './media';
 import { mediaUploadRepository } from './media-uploads';
 import { messageRepository } from './messages';
@@ -21,6 +22,7 @@ import { metaEventRepository } from './meta-events';
 import { organizationRepository } from './organizations';
 import { paymentEventRepository } from './payment-events';
 import { paymentLinkRepository } from './payment-links';
+import { rateWindowRepository } from './rate-windows';
 import { outboxRelay } from './outbox';
 import { sendLaneRepository } from './send-lanes';
 import { sendQueueRepository } from './send-queue';
@@ -60,6 +62,8 @@ export function createMongoStore(db: Db, encryptionKey: Buffer, accounts?: Accou
     sendQueue: sendQueueRepository(db, feed),
     sendLanes: sendLaneRepository(db),
     counters: counterRepository(db),
+    rateWindows: rateWindowRepository(db),
+    loginFailures: loginFailureRepository(db),
     campaigns: campaignRepository(db),
     wooStores: wooStoreRepository(db, encryptionKey),
     wooDeliveries: wooDeliveryRepository(db),

@@ -143,6 +143,14 @@ export const INDEXES: Record<string, IndexDescription[]> = {
     },
     { key: { 'dispatch.held': 1, 'dispatch.not_before': 1 }, name: 'dispatch_due' },
   ],
+  rate_window_blocks: [
+    { key: { window: 1, block: -1 }, name: 'window_block' },
+    { key: { ends_at: 1 }, name: 'ends_at' },
+  ],
+  login_failures: [
+    { key: { email: 1, at: 1 }, name: 'email_at' },
+    { key: { at: 1 }, name: 'at' },
+  ],
 };
 
 export async function ensureIndexes(db: Db): Promise<void> {

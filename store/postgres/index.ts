@@ -15,6 +15,7 @@ import { counterRepository } from './counters';
 import { eventRepository } from './events';
 import { gatewaySettingsRepository } from './gateway-settings';
 import { inboundWebhookRepository } from './inbound-webhooks';
+import { loginFailureRepository } from './login-failures';
 import { mediaRepository } from './media';
 import { mediaUploadRepository } from './media-uploads';
 import { messageRepository } from './messages';
@@ -22,6 +23,7 @@ import { metaEventRepository } from './meta-events';
 import { organizationRepository } from './organizations';
 import { paymentEventRepository } from './payment-events';
 import { paymentLinkRepository } from './payment-links';
+import { rateWindowRepository } from './rate-windows';
 import { sendLaneRepository } from './send-lanes';
 import { sendQueueRepository } from './send-queue';
 import { subscriptionRepository } from './sequence-subscriptions';
@@ -70,6 +72,8 @@ export function createPostgresStore(
     sendQueue: sendQueueRepository(pool, feed),
     sendLanes: sendLaneRepository(pool),
     counters: counterRepository(pool),
+    rateWindows: rateWindowRepository(pool),
+    loginFailures: loginFailureRepository(pool),
     campaigns: campaignRepository(pool),
     wooStores: wooStoreRepository(pool, encryptionKey),
     wooDeliveries: wooDeliveryRepository(pool),

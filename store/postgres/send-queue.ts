@@ -33,30 +33,25 @@ const ENTRY_COLUMNS = [
   'created_at',
 ];
 
-function toEntry(row: Row): SendQueueEntry {
+/** An entry from its columns, named as in the table or (in a claim's rows) prefixed `q_`. */
+function toEntry(row: Row, prefix = ''): SendQueueEntry {
   return {
-    message_id: row.message_id as string,
-    account_id: row.account_id as string,
-    class: CLASS_OF[row.priority as number]!,
-    not_before: row.not_before as Date,
-    owner: row.owner as string | null,
-    lease_until: row.lease_until as Date | null,
-    claims: row.claims as number,
-    held: row.held as boolean,
-    retrying: row.retrying as boolean,
-    created_at: row.created_at as Date,
+    message_id: row[`${prefix}message_id`] as string,
+    account_id: row[`${prefix}account_id`] as string,
+    class: CLASS_OF[row[`${prefix}priority`] as number]!,
+    not_before: row[`${prefix}not_before`] as Date,
+    owner: row[`${prefix}owner`] as string | null,
+    lease_until: row[`${prefix}lease_until`] as Date | null,
+    claims: row[`${prefix}claims`] as number,
+    held: row[`${prefix}held`] as boolean,
+    retrying: row[`${prefix}retrying`] as boolean,
+    created_at: row[`${prefix}created_at`] as Date,
   };
 }
 
 /** A claimed row: the entry's columns prefixed `q_`, then the message's. */
 function toClaimed(row: Row): ClaimedSend {
-  const entry: Row = {};
-  const message: Row = {};
-  for (const [key, value] of Object.entries(row)) {
-    if (key.startsWith('q_')) entry[key.slice(2)] = value;
-    else message[key] = value;
-  }
-  return { message: toMessage(message), entry: toEntry(entry) };
+  return { message: toMessage(row), entry: toEntry(row, 'q_') };
 }
 
 const CLAIM = `

@@ -21,7 +21,7 @@ interface Ports {
  * The start command's process, with its own data folder and ports, on the store the tests run
  * on (WAFLOW_TEST_STORE, PostgreSQL by default), embedded like every other server.
  */
-function startStack(dataDir: string, ports: Ports) {
+function startStack(dataDir: string, ports: Ports, args: string[] = []) {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     DATA_DIR: dataDir,
@@ -38,7 +38,10 @@ function startStack(dataDir: string, ports: Ports) {
   ])
     delete env[name];
   for (const [name, port] of Object.entries(ports)) env[name] = String(port);
-  const child = spawn(process.execPath, [DEV_ENTRY], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [DEV_ENTRY, ...args], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr.on('data', (d: Buffer) => (output += d.toString()));
@@ -178,6 +181,38 @@ describe('the start command', () => {
       expect(child.exitCode).toBeNull();
     } finally {
       expect(await stop(child)).toBe(0);
+    }
+  });
+
+  it('runs the production topology with --topology: the Temporal server, two APIs, two workers', async () => {
+    const topologyDir = mkdtempSync(join(tmpdir(), 'waflow-dev-topology-'));
+    const { child, banner } = startStack(topologyDir, ports, ['--topology']);
+    try {
+      const printed = await banner;
+      expect(printed).toContain('Waflow is running in the production topology.');
+      expect(printed).toContain(`Temporal       server on 127.0.0.1:${ports.TEMPORAL_PORT}`);
+      const key = apiKeyIn(printed);
+      for (const port of [ports.PORT, ports.PORT + 2]) {
+        const res = await fetch(`http://127.0.0.1:${port}/api/ready`, {
+          headers: { 'x-api-key': key! },
+        });
+        expect(await res.json()).toEqual({
+          data: { database: 'ok', temporal: 'ok' },
+          status: 'success',
+        });
+      }
+      const children = execFileSync('pgrep', ['-P', String(child.pid), '-a'], {
+        encoding: 'utf8',
+      });
+      expect(children.match(/worker\/main\.js/g)).toHaveLength(2);
+      expect(children.match(/api\/server\.js/g)).toHaveLength(2);
+      expect(children).toContain('temporal-server');
+      expect(children).not.toContain('start-dev');
+    } finally {
+      expect(await stop(child)).toBe(0);
+    }
+    for (const port of [ports.PORT, ports.PORT + 2, ports.TEMPORAL_PORT]) {
+      expect(await portOpen(port)).toBe(false);
     }
   });
 });

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadConfig } from '../../lib/config';
+import { ConfigError, configEnv, loadConfig, SECRET_SETTINGS } from '../../lib/config';
 
 const tempDir = () => mkdtempSync(join(tmpdir(), 'waflow-config-'));
 /** What production needs besides the encryption key. */
@@ -271,5 +271,118 @@ describe('loadConfig', () => {
     expect(attempt).toThrow(/ENCRYPTION_KEY: must be 32 bytes/);
     expect(attempt).toThrow(/MONGODB_URI: must be a mongodb:\/\/ URI/);
     expect(attempt).toThrow(/DATABASE_URL: must be a postgres:\/\/ URL/);
+  });
+});
+
+describe('secrets given as files (NAME_FILE)', () => {
+  /** A file holding `content` in a folder of its own. */
+  const secretFile = (content: string) => {
+    const path = join(tempDir(), 'secret');
+    writeFileSync(path, content, { mode: 0o600 });
+    return path;
+  };
+
+  it('reads each secret setting from its file, without the trailing newline', () => {
+    const key = randomBytes(32).toString('base64');
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      ENCRYPTION_KEY_FILE: secretFile(`${key}\n`),
+      METRICS_TOKEN_FILE: secretFile('scrape-token\r\n'),
+      DATABASE_URL_FILE: secretFile('postgres://waflow:pw@db.internal:5432/waflow\n'),
+      MONGODB_URI_FILE: secretFile('mongodb://db.internal:27017/'),
+      MEDIA_URL_SECRET_FILE: secretFile(`${'m'.repeat(32)}\n`),
+    });
+    expect(config.encryptionKey.toString('base64')).toBe(key);
+    expect(config.metrics.token).toBe('scrape-token');
+    expect(config.postgres).toMatchObject({
+      embedded: false,
+      url: 'postgres://waflow:pw@db.internal:5432/waflow',
+    });
+    expect(config.mongo.uri).toBe('mongodb://db.internal:27017/');
+    expect(config.media.urlSecret.toString()).toBe('m'.repeat(32));
+  });
+
+  it('reads the S3 credentials from files', () => {
+    const config = loadConfig({
+      DATA_DIR: tempDir(),
+      MEDIA_STORE: 's3',
+      MEDIA_S3_BUCKET: 'b',
+      MEDIA_S3_REGION: 'eu-west-1',
+      MEDIA_S3_ACCESS_KEY_ID_FILE: secretFile('AKIA\n'),
+      MEDIA_S3_SECRET_ACCESS_KEY_FILE: secretFile('s3cret\n'),
+    });
+    expect(config.media.store).toMatchObject({
+      credentials: { accessKeyId: 'AKIA', secretAccessKey: 's3cret' },
+    });
+  });
+
+  it('validates a value read from a file as it would the variable', () => {
+    expect(() =>
+      loadConfig({ DATA_DIR: tempDir(), ENCRYPTION_KEY_FILE: secretFile('short\n') }),
+    ).toThrow(/ENCRYPTION_KEY: must be 32 bytes/);
+  });
+
+  it('refuses a secret given both as NAME and as NAME_FILE', () => {
+    for (const name of SECRET_SETTINGS) {
+      expect(() =>
+        loadConfig({ DATA_DIR: tempDir(), [name]: 'x', [`${name}_FILE`]: secretFile('x') }),
+      ).toThrow(new ConfigError(`${name} and ${name}_FILE are both set: give one of them`));
+    }
+  });
+
+  it('names the variable and the path of a file it cannot read', () => {
+    const missing = join(tempDir(), 'no-such-file');
+    expect(() => loadConfig({ DATA_DIR: tempDir(), METRICS_TOKEN_FILE: missing })).toThrow(
+      new ConfigError(`METRICS_TOKEN_FILE: cannot read ${missing} (ENOENT)`),
+    );
+    const folder = tempDir();
+    expect(() => loadConfig({ DATA_DIR: tempDir(), DATABASE_URL_FILE: folder })).toThrow(
+      new ConfigError(`DATABASE_URL_FILE: cannot read ${folder} (EISDIR)`),
+    );
+  });
+
+  it('puts DATABASE_PASSWORD into DATABASE_URL, encoded, and refuses a second password', () => {
+    const password = 'p@ss/w:rd%?#';
+    const config = loadConfig({
+      DATA_DIR: tempDir(),
+      DATABASE_URL: 'postgres://waflow@postgresql:5432/waflow',
+      DATABASE_PASSWORD_FILE: secretFile(`${password}\n`),
+    });
+    const url = new URL(config.postgres.url);
+    expect(decodeURIComponent(url.password)).toBe(password);
+    expect([url.username, url.host, url.pathname]).toEqual([
+      'waflow',
+      'postgresql:5432',
+      '/waflow',
+    ]);
+    expect(() =>
+      loadConfig({
+        DATA_DIR: tempDir(),
+        DATABASE_URL: 'postgres://waflow:pw@postgresql:5432/waflow',
+        DATABASE_PASSWORD: 'other',
+      }),
+    ).toThrow(/DATABASE_URL has a password and DATABASE_PASSWORD is set/);
+    expect(() => loadConfig({ DATA_DIR: tempDir(), DATABASE_PASSWORD: 'pw' })).toThrow(
+      /DATABASE_PASSWORD needs DATABASE_URL/,
+    );
+  });
+
+  it('passes the values read to child processes, not the files again', () => {
+    const key = randomBytes(32).toString('base64');
+    const saved = { ...process.env };
+    try {
+      process.env.ENCRYPTION_KEY_FILE = secretFile(key);
+      process.env.DATABASE_PASSWORD_FILE = secretFile('pw');
+      process.env.DATABASE_URL = 'postgres://waflow@db.internal:5432/waflow';
+      const parent = loadConfig({ ...process.env, DATA_DIR: tempDir() });
+      const childEnv = configEnv(parent);
+      expect(childEnv.ENCRYPTION_KEY_FILE).toBeUndefined();
+      expect(childEnv.DATABASE_PASSWORD_FILE).toBeUndefined();
+      const child = loadConfig(childEnv);
+      expect(child.encryptionKey.equals(parent.encryptionKey)).toBe(true);
+      expect(child.postgres.url).toBe('postgres://waflow:pw@db.internal:5432/waflow');
+    } finally {
+      process.env = saved;
+    }
   });
 });
