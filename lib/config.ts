@@ -202,10 +202,6 @@ const EnvSchema = z.object({
     .optional(),
   METRICS_FLUSH_INTERVAL_MS: positiveInt.default(5_000),
 
-  // The worker's own HTTP server (GET /health, GET /metrics); docker-compose.yml sets them.
-  WORKER_HOST: z.string().min(1).optional(),
-  WORKER_PORT: port.optional(),
-
   ACTIONS_ISOLATION: z.enum(['process', 'inline']).default('process'),
   ACTIONS_TIMEOUT_MS: z.coerce.number().int().min(10).max(60_000).default(5_000),
   ACTIONS_MEMORY_MB: z.coerce.number().int().min(8).max(1_024).default(10),
