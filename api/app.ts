@@ -10,6 +10,7 @@ import { actionsPlugin } from './plugins/actions';
 import { authPlugin } from './plugins/auth';
 import { clientErrorHandler, errorsPlugin, frameworkErrors } from './plugins/errors';
 import { automationsPlugin } from './plugins/automations';
+import { httpMetricsPlugin } from './plugins/http-metrics';
 import { inboxPlugin } from './plugins/inbox';
 import { mediaPlugin } from './plugins/media';
 import { metaPlugin } from './plugins/meta';
@@ -50,6 +51,7 @@ import { wooWebhookRoutes } from './routes/webhooks-woocommerce';
 import { wooStoreRoutes } from './routes/woocommerce-stores';
 import { paymentWebhookRoutes } from './routes/webhooks-payments';
 import './types';
+import type * as ApiTracing from './tracing';
 
 export interface AppOptions {
   /** Clock for the rate limiter and for signing media URLs (tests). */
@@ -89,7 +91,15 @@ export async function buildApp(config: Config, opts: AppOptions = {}): Promise<F
   app.decorate('config', config);
 
   try {
+    // Before every route, so that each request gets its span. Without an endpoint the
+    // OpenTelemetry SDK is never loaded.
+    if (config.observability.otlpEndpoint) {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when on
+      const tracing = require('./tracing') as typeof ApiTracing;
+      await tracing.registerTracing(app);
+    }
     await app.register(errorsPlugin);
+    await app.register(httpMetricsPlugin);
     await app.register(storePlugin);
     await app.register(temporalPlugin);
     await app.register(metaPlugin);

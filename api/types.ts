@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { BlobStore } from '../media/blob-store';
 import type { MetaClient } from '../meta/client';
+import type { HttpLatency } from '../metrics/http-latency';
 import type { Config } from '../lib/config';
 import type { Store, StoreHandle } from '../store';
 
@@ -21,6 +22,7 @@ declare module 'fastify' {
     temporal: Client;
     meta: MetaClient;
     blobs: BlobStore;
+    httpLatency: HttpLatency;
   }
   interface FastifyRequest {
     principal: Principal | null;

@@ -670,7 +670,8 @@ export function launchWorker(resources: Resources, env: Env, dir: string, nodeOp
       process.execPath,
       [...WORKER_NODE_FLAGS, join(__dirname, '..', 'worker', 'main.js')],
       {
-        env: { ...env, ...WORKER_ENV, NODE_OPTIONS: nodeOptions },
+        // Any free port for /health and /metrics: a benchmark may run more than one worker.
+        env: { WORKER_PORT: '0', ...env, ...WORKER_ENV, NODE_OPTIONS: nodeOptions },
         cwd: dir,
         logFile: log,
       },

@@ -202,10 +202,6 @@ const EnvSchema = z.object({
     .optional(),
   METRICS_FLUSH_INTERVAL_MS: positiveInt.default(5_000),
 
-  // The worker's own HTTP server (GET /health, GET /metrics); docker-compose.yml sets them.
-  WORKER_HOST: z.string().min(1).optional(),
-  WORKER_PORT: port.optional(),
-
   ACTIONS_ISOLATION: z.enum(['process', 'inline']).default('process'),
   ACTIONS_TIMEOUT_MS: z.coerce.number().int().min(10).max(60_000).default(5_000),
   ACTIONS_MEMORY_MB: z.coerce.number().int().min(8).max(1_024).default(10),
@@ -242,6 +238,12 @@ const EnvSchema = z.object({
   MEDIA_DOWNLOAD_CONCURRENCY: positiveInt.default(16),
   MEDIA_DOWNLOAD_POLL_MS: positiveInt.default(1000),
   MEDIA_DOWNLOAD_RETRY_SCHEDULE: durations('10s,1m,5m,30m,2h'),
+
+  // Observability: the worker's /health and /metrics server, and OpenTelemetry tracing.
+  WORKER_HOST: z.string().min(1).default('127.0.0.1'),
+  WORKER_PORT: port.default(3001),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
+  OTEL_SERVICE_NAME: z.string().min(1).optional(),
 });
 
 /** Every setting's name: the README's configuration table lists each once. */
@@ -434,6 +436,15 @@ export interface Config {
     };
   };
   media: MediaConfig;
+  /** Observability: the worker's HTTP server (/health, /metrics) and OpenTelemetry tracing. */
+  observability: {
+    /** Where the worker serves /health and /metrics; port 0 is any free one. */
+    worker: { host: string; port: number };
+    /** The OTLP/HTTP base URL spans are sent to; null: tracing is off. */
+    otlpEndpoint: string | null;
+    /** null: each process's own name (waflow-api, waflow-worker). */
+    serviceName: string | null;
+  };
   /** Where the payment gateways' APIs are: stripe-mock and the Razorpay simulator in sandbox mode. */
   payments: {
     stripeUrl: string;
@@ -614,6 +625,11 @@ export function loadConfig(givenEnv: Env = process.env): Config {
       },
     },
     media: mediaConfig(e, dataDir, derive),
+    observability: {
+      worker: { host: e.WORKER_HOST, port: e.WORKER_PORT },
+      otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT?.replace(/\/$/, '') ?? null,
+      serviceName: e.OTEL_SERVICE_NAME ?? null,
+    },
     payments: paymentsConfig(e),
   };
 }

@@ -1,11 +1,13 @@
 import type { Config } from '../lib/config';
+import type { Log } from '../lib/log';
 import { createSandbox } from '.';
 import type { Sandbox } from './types';
 
-/** The sandbox as configured (ACTIONS_* settings). */
-export function sandboxFromConfig(config: Config): Sandbox {
+/** The sandbox as configured (ACTIONS_* settings); its warnings go to `log` when given. */
+export function sandboxFromConfig(config: Config, log?: Log): Sandbox {
   const a = config.actions;
   return createSandbox({
+    log: log && ((message) => log.warn({}, message)),
     isolation: a.isolation,
     limits: {
       timeoutMs: a.timeoutMs,

@@ -43,7 +43,7 @@ export function startWorkerServices(deps: {
 }): WorkerServices {
   const { config, store, signals, meta, client, log } = deps;
   const webhooks = createWebhookEngine({ config, store, client, log });
-  const sandbox = sandboxFromConfig(config);
+  const sandbox = sandboxFromConfig(config, log);
   const automations = startAutomations({
     store,
     signals,

@@ -1,11 +1,25 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { bundleWorkflowCode, Worker, type NativeConnection } from '@temporalio/worker';
+import {
+  bundleWorkflowCode,
+  Worker,
+  type NativeConnection,
+  type WorkerOptions,
+} from '@temporalio/worker';
 import type { Activities } from '../activities';
 import { webhookTaskQueue } from '../workflows/contracts/webhook-delivery';
 
 /** Built by `npm run build`; without it (tests, ts sources) the worker bundles at start. */
 export const WORKFLOW_BUNDLE_PATH = join(__dirname, '..', 'workflow-bundle.js');
+/** The same with OpenTelemetry's workflow interceptors, for a worker that traces. */
+export const TRACED_WORKFLOW_BUNDLE_PATH = join(__dirname, '..', 'workflow-bundle-traced.js');
+
+/** What tracing adds to the workers: the workflow interceptors' module and the SDK's options. */
+export interface WorkerTracingOptions {
+  workflowModule: string;
+  interceptors: NonNullable<WorkerOptions['interceptors']>;
+  sinks: NonNullable<WorkerOptions['sinks']>;
+}
 
 /**
  * The worker for the task queue and, beside it, one for outbound webhooks' workflows (their
@@ -25,10 +39,17 @@ export async function createWorker(opts: {
    * grows with the heap limit.
    */
   maxCachedWorkflows?: number;
+  /** Unset: no tracing, and the bundle without its interceptors. */
+  tracing?: WorkerTracingOptions;
 }): Promise<Worker> {
-  const workflowBundle = existsSync(WORKFLOW_BUNDLE_PATH)
-    ? { codePath: WORKFLOW_BUNDLE_PATH }
-    : await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows') });
+  const { tracing } = opts;
+  const bundlePath = tracing ? TRACED_WORKFLOW_BUNDLE_PATH : WORKFLOW_BUNDLE_PATH;
+  const workflowBundle = existsSync(bundlePath)
+    ? { codePath: bundlePath }
+    : await bundleWorkflowCode({
+        workflowsPath: require.resolve('../workflows'),
+        workflowInterceptorModules: tracing ? [tracing.workflowModule] : undefined,
+      });
   const create = (taskQueue: string) =>
     Worker.create({
       connection: opts.connection,
@@ -37,6 +58,8 @@ export async function createWorker(opts: {
       activities: opts.activities,
       workflowBundle,
       maxCachedWorkflows: opts.maxCachedWorkflows,
+      interceptors: tracing?.interceptors,
+      sinks: tracing?.sinks,
     });
   const [main, webhooks] = await Promise.all([
     create(opts.taskQueue),

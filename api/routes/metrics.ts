@@ -1,17 +1,11 @@
-import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { safeEqual } from '../../lib/crypto';
+import { METRICS_TOKEN_HINT, metricsAllowed } from '../../lib/bearer';
 import { UnauthorizedError } from '../../lib/errors';
 import { collectMetrics } from '../../metrics/collect';
+import { processMetrics } from '../../metrics/process-metrics';
 import { EXPOSITION_CONTENT_TYPE, exposition } from '../../metrics/prometheus';
 import { ErrorSchema } from '../schemas/common';
-
-/** The token of `Authorization: Bearer <token>`, or null. */
-function bearerOf(request: FastifyRequest): string | null {
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '');
-  return match?.[1] ?? null;
-}
 
 /**
  * Prometheus' scrape target, outside /api like every exporter's: no API key and no rate limit
@@ -29,7 +23,9 @@ export const metricsRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: 'Prometheus metrics (text exposition format 0.0.4)',
         description:
           'Counters of every process (messages sent, Meta errors, webhook deliveries) and gauges ' +
-          'read at scrape time (send queue depth, send rate, inbound webhook lag). When the ' +
+          'read at scrape time (send queue depth, send rate, inbound webhook lag); then this ' +
+          "process's own metrics (CPU, memory, event loop, GC) and its HTTP request latency " +
+          'histogram (`http_request_duration_seconds`, by method, route and status). When the ' +
           'server sets METRICS_TOKEN, send it as `Authorization: Bearer <token>`.',
         security: [],
         response: {
@@ -42,14 +38,15 @@ export const metricsRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      if (token !== null) {
-        const given = bearerOf(request);
-        if (given === null || !safeEqual(given, token)) {
-          throw new UnauthorizedError('Send the metrics token as Authorization: Bearer <token>');
-        }
+      if (!metricsAllowed(request.headers.authorization, token)) {
+        throw new UnauthorizedError(METRICS_TOKEN_HINT);
       }
-      const text = exposition(await collectMetrics(app.store));
-      return reply.type(EXPOSITION_CONTENT_TYPE).send(text);
+      const [waflow, own, http] = await Promise.all([
+        collectMetrics(app.store).then(exposition),
+        processMetrics().metrics(),
+        app.httpLatency.registry.metrics(),
+      ]);
+      return reply.type(EXPOSITION_CONTENT_TYPE).send(waflow + own + http);
     },
   );
 };

@@ -14,6 +14,7 @@ interface Ports {
   TEMPORAL_PORT: number;
   TEMPORAL_UI_PORT: number;
   META_SIMULATOR_PORT: number;
+  WORKER_PORT: number;
 }
 
 /**
@@ -99,6 +100,7 @@ describe('the start command', () => {
       TEMPORAL_PORT: await freePort(),
       TEMPORAL_UI_PORT: await freePort(),
       META_SIMULATOR_PORT: await freePort(),
+      WORKER_PORT: await freePort(),
     };
   });
 

@@ -30,7 +30,8 @@ export async function createKillableStack(throughput: number, env: Env = {}) {
   const children: ChildProcess[] = [];
   return {
     h,
-    startWorker(): ChildProcess {
+    /** A worker process; with `stdio: 'pipe'`, its output is read from the child's streams. */
+    startWorker(opts: { env?: Env; stdio?: 'ignore' | 'pipe' } = {}): ChildProcess {
       const child = spawn(process.execPath, [...WORKER_NODE_FLAGS, WORKER_ENTRY], {
         // The schedules belong to the namespace: other suites on this server keep theirs.
         env: {
@@ -38,8 +39,10 @@ export async function createKillableStack(throughput: number, env: Env = {}) {
           ...WORKER_ENV,
           LOG_LEVEL: 'silent',
           TEMPORAL_SCHEDULES: 'false',
+          WORKER_PORT: '0',
+          ...opts.env,
         },
-        stdio: 'ignore',
+        stdio: opts.stdio ?? 'ignore',
       });
       children.push(child);
       return child;
