@@ -94,8 +94,9 @@ export async function startTopology(o: TopologyOptions = {}): Promise<Topology> 
     });
     stops.push(() => sim.close());
 
-    // LOG_LEVEL is not part of the config the children inherit; request logs cost CPU here.
-    const env = { ...configEnv(config), LOG_LEVEL: o.env?.LOG_LEVEL ?? 'warn' };
+    // What configEnv leaves out (the rate limits, LOG_LEVEL) reaches the children as given;
+    // request logs cost CPU here.
+    const env = { ...configEnv(config), ...o.env, LOG_LEVEL: o.env?.LOG_LEVEL ?? 'warn' };
     const replica = (
       name: string,
       script: string,
