@@ -1,4 +1,6 @@
+import { mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
@@ -34,6 +36,7 @@ import {
   startInfrastructure,
   tail,
   UsageError,
+  type Infrastructure,
   type Resources,
   launchWorker,
   waflowCpu,
@@ -89,7 +92,7 @@ const PROCESSES = ['api', 'worker', 'simulator', 'postgres', 'temporal', 'bench'
 const FINISHED = new Set(['completed', 'cancelled', 'failed']);
 const MB = 1024 * 1024;
 
-interface Setting {
+export interface Setting {
   name: string;
   cap: number;
   statuses: boolean;
@@ -97,7 +100,7 @@ interface Setting {
   digit: number;
 }
 
-const SETTINGS: Setting[] = [
+export const SETTINGS: Setting[] = [
   { name: '80/s', cap: DEFAULT_THROUGHPUT, statuses: true, digit: 1 },
   { name: '1000/s', cap: 1_000, statuses: true, digit: 2 },
   { name: '1000/s-q', cap: 1_000, statuses: false, digit: 3 },
@@ -215,7 +218,7 @@ async function seedContacts(b: Bench, s: Setting, count: number): Promise<string
 }
 
 /** A number on the simulator with its own cap, an account of the organization. */
-async function number(b: Bench, s: Setting): Promise<AccountDoc> {
+export async function number(b: Bench, s: Setting): Promise<AccountDoc> {
   const sim = b.config.meta.simulator;
   const phoneNumberId = `96${s.digit}${String(s.cap).padStart(12, '0')}`;
   const account = await b.store.accounts.create(b.orgId, {
@@ -489,7 +492,7 @@ async function refusals(b: Bench, account: AccountDoc, lastSendAt: number): Prom
   return n;
 }
 
-interface SettingFigures {
+export interface SettingFigures {
   setting: Setting;
   campaignId: string;
   status: string;
@@ -509,7 +512,7 @@ interface SettingFigures {
 }
 
 /** Seeds the recipients, runs the campaign to its end and reads every figure off it. */
-async function runSetting(
+export async function runSetting(
   b: Bench,
   s: Setting,
   account: AccountDoc,
@@ -573,7 +576,7 @@ async function runSetting(
 
 const INDENT = ' '.repeat(10);
 
-function printSetting(f: SettingFigures) {
+export function printSetting(f: SettingFigures) {
   const { sends: x, counts: c, setting: s, history: h } = f;
   const lines = [
     `${f.status} (seen ${fixed(f.wallMs / 1000, 1)} s after the POST): counts total ` +
@@ -723,7 +726,7 @@ async function temporalClient(resources: Resources, config: Config): Promise<Cli
   return new Client({ connection, namespace: config.temporal.namespace });
 }
 
-async function provision(store: Store, config: Config) {
+export async function provision(store: Store, config: Config) {
   const p = await provisionOrganization(store, { name: 'bench' }, accountSettings(config).sandbox);
   const orgId = p.organization.id;
   // High enough that the limiter does all its bookkeeping but never refuses a request.
@@ -735,7 +738,7 @@ async function provision(store: Store, config: Config) {
 }
 
 /** Every account's templates, synced by the worker: a campaign names an approved one. */
-async function syncTemplates(b: Bench, workerExited: Promise<string>) {
+export async function syncTemplates(b: Bench, workerExited: Promise<string>) {
   const result = await Promise.race([
     api<TemplateSyncResult>(b, 'POST', '/api/templates/sync', {}),
     workerExited.then((why) => Promise.reject(new Error(why))),
@@ -746,15 +749,25 @@ async function syncTemplates(b: Bench, workerExited: Promise<string>) {
   }
 }
 
-/** Every server in its own process, the organization and its numbers with synced templates. */
-async function setUp(resources: Resources, o: Options) {
-  const simUrl = loopbackUrl(await freePort());
-  const { env, config, tmp, servers, temporalMetricsUrl } = await startInfrastructure(resources, {
-    temporal: true,
-    store: 'postgres',
-    env: { SANDBOX_MODE: 'true', META_SIMULATOR_URL: simUrl, LOG_LEVEL: 'warn' },
-    profile: o.profile,
-  });
+/** The configuration a campaign's infrastructure starts with: the simulator it will run on. */
+export const campaignEnv = async () => ({
+  SANDBOX_MODE: 'true',
+  META_SIMULATOR_URL: loopbackUrl(await freePort()),
+  LOG_LEVEL: 'warn',
+});
+
+/**
+ * On `infra` (started with `campaignEnv`): the Meta simulator, the API and `workers` workers,
+ * each in its own process, and the organization.
+ */
+export async function setUp(
+  resources: Resources,
+  o: Pick<Options, 'drainMs' | 'workerNodeOptions' | 'profile'>,
+  infra: Infrastructure,
+  workers = 1,
+) {
+  const { env, config, tmp, servers, temporalMetricsUrl } = infra;
+  const simUrl = config.meta.simulator.url;
   const { accessToken, appSecret } = config.meta.simulator;
   const simProcess = await forkServer<{ port: number }>(
     resources,
@@ -768,11 +781,20 @@ async function setUp(resources: Resources, o: Options) {
   resources.add(() => database.close());
   const { store } = database;
   const { orgId, key } = await provision(store, config);
-  const worker = launchWorker(
-    resources,
-    { ...configEnv(config), LOG_LEVEL: env.LOG_LEVEL },
-    tmp,
-    o.workerNodeOptions,
+  // Each worker after the first logs in a folder of its own.
+  const folder = (i: number) => {
+    if (!i) return tmp;
+    const dir = join(tmp, `worker-${i + 1}`);
+    mkdirSync(dir);
+    return dir;
+  };
+  const [worker, ...others] = Array.from({ length: workers }, (_, i) =>
+    launchWorker(
+      resources,
+      { ...configEnv(config), LOG_LEVEL: env.LOG_LEVEL },
+      folder(i),
+      o.workerNodeOptions,
+    ),
   );
   const apiProcess = await forkServer<{ port: number }>(
     resources,
@@ -784,7 +806,7 @@ async function setUp(resources: Resources, o: Options) {
   const apiUrl = loopbackUrl(apiProcess.port);
   const sim = simControl(simUrl, SIM_CALL_TIMEOUT_MS);
   await sim.configure({ webhookUrl: `${apiUrl}/api/webhooks/meta` });
-  const rss = new RssPeaks({ worker: worker.pid, api: apiProcess.pid }, RSS_SAMPLE_MS);
+  const rss = new RssPeaks({ worker: worker!.pid, api: apiProcess.pid }, RSS_SAMPLE_MS);
   resources.add(async () => rss.stop());
   const b: Bench = {
     config,
@@ -794,7 +816,8 @@ async function setUp(resources: Resources, o: Options) {
     temporal: await temporalClient(resources, config),
     meter: new CpuMeter({
       ...servers,
-      worker: worker.pid,
+      worker: worker!.pid,
+      ...Object.fromEntries(others.map((w, i) => [`worker ${i + 2}`, w.pid])),
       api: apiProcess.pid,
       simulator: simProcess.pid,
       bench: process.pid,
@@ -806,12 +829,18 @@ async function setUp(resources: Resources, o: Options) {
     drainMs: o.drainMs,
     profiler: o.profile ? await PhaseProfiler.create(sql, temporalMetricsUrl) : null,
   };
-  return { b, worker };
+  return { b, worker: worker! };
 }
 
 async function main(argv: string[], resources: Resources): Promise<number> {
   const o = options(argv);
-  const { b, worker } = await setUp(resources, o);
+  const infra = await startInfrastructure(resources, {
+    temporal: true,
+    store: 'postgres',
+    env: await campaignEnv(),
+    profile: o.profile,
+  });
+  const { b, worker } = await setUp(resources, o, infra);
   const accounts = await Promise.all(o.settings.map((s) => number(b, s)));
   await syncTemplates(b, worker.exited);
   console.log(
@@ -832,4 +861,4 @@ async function main(argv: string[], resources: Resources): Promise<number> {
   return failed ? 1 : 0;
 }
 
-benchEntry(USAGE, main);
+if (require.main === module) benchEntry(USAGE, main);

@@ -8,8 +8,8 @@ import { mapLimit } from '../lib/concurrency';
 import { loadConfig } from '../lib/config';
 import { binPath, freePort, startStripeMock } from '../scripts/infra';
 import { provisionOrganization } from '../scripts/provision';
-import { createRazorpaySimulator } from '../sim/razorpay';
-import { openStore } from '../store';
+import { createRazorpaySimulator, type RazorpaySimulator } from '../sim/razorpay';
+import { openStore, type Store } from '../store';
 import { accountSettings } from '../store/accounts';
 import { paymentLinkWorkflowId } from '../workflows/contracts/payment-link';
 import { benchEntry, type SimRequest } from './servers';
@@ -24,6 +24,7 @@ import {
   startInfrastructure,
   storeKind,
   launchWorker,
+  type Resources,
 } from './support';
 
 const USAGE = `Usage: node dist/bench/payments.js [--duration <s>] [--connections <n>] [--links <n>]
@@ -43,60 +44,30 @@ const STRIPE_SECRET = 'whsec_benchbenchbenchbench';
 const RAZORPAY_SECRET = 'razorpay-bench-webhook-secret';
 const HISTORY_SAMPLE = 20;
 
-async function main(argv: string[], resources: Parameters<Parameters<typeof benchEntry>[1]>[1]) {
-  const flags = parseFlags(argv, {
-    duration: '10',
-    connections: '50',
-    links: '10000',
-    store: 'postgres',
-  });
-  const duration = positiveInt(flags.duration, '--duration');
-  const connections = positiveInt(flags.connections, '--connections');
-  const links = positiveInt(flags.links, '--links');
-  const infra = await startInfrastructure(resources, {
-    temporal: true,
-    store: storeKind(flags.store),
-  });
-
-  const [simPort, razorpayPort, stripePort] = await Promise.all([
-    freePort(),
-    freePort(),
-    freePort(),
-  ]);
-  Object.assign(infra.env, {
-    SANDBOX_MODE: 'true',
-    META_SIMULATOR_URL: loopbackUrl(simPort),
-    RAZORPAY_SIMULATOR_URL: loopbackUrl(razorpayPort),
-    STRIPE_MOCK_URL: loopbackUrl(stripePort),
-    RATE_LIMIT_PER_SECOND: '1000000',
-    RATE_LIMIT_PER_MINUTE: '100000000',
-  });
-  const config = loadConfig(infra.env);
+/**
+ * stripe-mock and the Razorpay simulator on free loopback ports, with the configuration that
+ * points Waflow at them.
+ */
+export async function startGatewaySimulators(resources: Resources, cacheDir: string, dir: string) {
+  const [razorpayPort, stripePort] = await Promise.all([freePort(), freePort()]);
   resources.managed(
     await startStripeMock({
-      bin: binPath(config.cacheDir, 'stripe-mock'),
+      bin: binPath(cacheDir, 'stripe-mock'),
       port: stripePort,
-      logFile: join(infra.tmp, 'stripe-mock.log'),
+      logFile: join(dir, 'stripe-mock.log'),
     }),
   );
   const razorpay = await createRazorpaySimulator({ port: razorpayPort, webhookUrl: null });
   resources.add(() => razorpay.close());
-  const script = join(__dirname, 'payments.js');
-  await forkServer<{ port: number }>(resources, 'Meta simulator', script, ['serve', 'simulator'], {
-    port: simPort,
-    accessToken: config.meta.simulator.accessToken,
-    appSecret: config.meta.simulator.appSecret,
-  } satisfies SimRequest);
+  const env = {
+    RAZORPAY_SIMULATOR_URL: loopbackUrl(razorpayPort),
+    STRIPE_MOCK_URL: loopbackUrl(stripePort),
+  };
+  return { env, razorpay };
+}
 
-  const database = await openStore(config);
-  resources.add(() => database.close());
-  const { store } = database;
-  const org = await provisionOrganization(
-    store,
-    { name: 'bench' },
-    accountSettings(config).sandbox,
-  );
-  const orgId = org.organization.id;
+/** The organization's test keys of both gateways, known to the Razorpay simulator. */
+export async function configureGateways(store: Store, orgId: string, razorpay: RazorpaySimulator) {
   const razorpayKeys = {
     key_id: 'rzp_test_bench0001',
     key_secret: 'benchsecret',
@@ -114,6 +85,91 @@ async function main(argv: string[], resources: Parameters<Parameters<typeof benc
     },
     'test',
   );
+}
+
+/** Creates `count` payment links through the API, half Razorpay and half Stripe: their ids. */
+export function createLinks(apiUrl: string, apiKey: string, count: number): Promise<string[]> {
+  return mapLimit(
+    Array.from({ length: count }, (_, i) => i),
+    32,
+    async (i) => {
+      const res = await fetch(`${apiUrl}/api/payment-links`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': apiKey },
+        body: JSON.stringify({
+          phone_number: `+9190000${String(i).padStart(5, '0')}`,
+          amount: 49_900 + i,
+          currency: i % 2 ? 'USD' : 'INR',
+          description: `Order #${i}`,
+        }),
+      });
+      if (res.status !== 201) throw new Error(`create: ${res.status} ${await res.text()}`);
+      return ((await res.json()) as { data: { id: string } }).data.id;
+    },
+  );
+}
+
+/**
+ * Waits until every link has queued its message (its workflow then waits on its timers), or
+ * until `deadline`: how many had.
+ */
+export async function untilSent(
+  store: Store,
+  orgId: string,
+  ids: string[],
+  deadline: number,
+  pollMs = 2_000,
+): Promise<number> {
+  for (;;) {
+    const rows = await mapLimit(ids, 16, (id) => store.paymentLinks.get(orgId, id));
+    const waiting = rows.filter((l) => l?.link_message_id).length;
+    if (waiting === ids.length || Date.now() > deadline) return waiting;
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
+}
+
+async function main(argv: string[], resources: Resources) {
+  const flags = parseFlags(argv, {
+    duration: '10',
+    connections: '50',
+    links: '10000',
+    store: 'postgres',
+  });
+  const duration = positiveInt(flags.duration, '--duration');
+  const connections = positiveInt(flags.connections, '--connections');
+  const links = positiveInt(flags.links, '--links');
+  const infra = await startInfrastructure(resources, {
+    temporal: true,
+    store: storeKind(flags.store),
+  });
+
+  const gateways = await startGatewaySimulators(resources, infra.config.cacheDir, infra.tmp);
+  const simPort = await freePort();
+  Object.assign(infra.env, {
+    SANDBOX_MODE: 'true',
+    META_SIMULATOR_URL: loopbackUrl(simPort),
+    ...gateways.env,
+    RATE_LIMIT_PER_SECOND: '1000000',
+    RATE_LIMIT_PER_MINUTE: '100000000',
+  });
+  const config = loadConfig(infra.env);
+  const script = join(__dirname, 'payments.js');
+  await forkServer<{ port: number }>(resources, 'Meta simulator', script, ['serve', 'simulator'], {
+    port: simPort,
+    accessToken: config.meta.simulator.accessToken,
+    appSecret: config.meta.simulator.appSecret,
+  } satisfies SimRequest);
+
+  const database = await openStore(config);
+  resources.add(() => database.close());
+  const { store } = database;
+  const org = await provisionOrganization(
+    store,
+    { name: 'bench' },
+    accountSettings(config).sandbox,
+  );
+  const orgId = org.organization.id;
+  await configureGateways(store, orgId, gateways.razorpay);
 
   const api = await forkServer<{ port: number }>(resources, 'API', script, ['serve', 'api'], {
     env: infra.env,
@@ -194,32 +250,9 @@ async function main(argv: string[], resources: Parameters<Parameters<typeof benc
   // 2. Open links waiting on their timers.
   const rssBefore = rssBytes(worker.pid);
   const started = Date.now();
-  const ids = await mapLimit(
-    Array.from({ length: links }, (_, i) => i),
-    32,
-    async (i) => {
-      const res = await fetch(`${base}/api/payment-links`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-api-key': org.api_key.key },
-        body: JSON.stringify({
-          phone_number: `+9190000${String(i).padStart(5, '0')}`,
-          amount: 49_900 + i,
-          currency: i % 2 ? 'USD' : 'INR',
-          description: `Order #${i}`,
-        }),
-      });
-      if (res.status !== 201) throw new Error(`create: ${res.status} ${await res.text()}`);
-      return ((await res.json()) as { data: { id: string } }).data.id;
-    },
-  );
+  const ids = await createLinks(base, org.api_key.key, links);
   const createdMs = Date.now() - started;
-  let waiting = 0;
-  for (;;) {
-    const rows = await mapLimit(ids, 16, (id) => store.paymentLinks.get(orgId, id));
-    waiting = rows.filter((l) => l?.link_message_id).length;
-    if (waiting === ids.length || Date.now() - started > 30 * 60_000) break;
-    await new Promise((r) => setTimeout(r, 2_000));
-  }
+  const waiting = await untilSent(store, orgId, ids, started + 30 * 60_000);
   const waitingMs = Date.now() - started;
   const rssAfter = rssBytes(worker.pid);
 
@@ -254,4 +287,4 @@ async function main(argv: string[], resources: Parameters<Parameters<typeof benc
   return 0;
 }
 
-benchEntry(USAGE, main);
+if (require.main === module) benchEntry(USAGE, main);

@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
+import type pg from 'pg';
 import { configEnv } from '../lib/config';
 import { freePort } from '../scripts/infra';
 import { provisionOrganization } from '../scripts/provision';
@@ -65,7 +66,13 @@ function options(argv: string[]) {
   return { subscribers, timeoutMs: positiveInt(values.timeout, '--timeout') * 1000 };
 }
 
-async function call<T>(url: string, key: string, method: string, path: string, body?: unknown) {
+export async function call<T>(
+  url: string,
+  key: string,
+  method: string,
+  path: string,
+  body?: unknown,
+) {
   const res = await fetch(`${url}${path}`, {
     method,
     headers: {
@@ -96,6 +103,71 @@ const template = {
     ],
   },
 };
+
+/** `count` opted-in contacts of the organization, written by the database in one statement. */
+export async function seedSubscribers(sql: pg.Pool, orgId: string, count: number) {
+  const { rows } = await sql.query<{ id: string }>(
+    `INSERT INTO contacts (id, org_id, phone_number, name, email, tags, stage, custom_fields,
+                           opted_in, last_inbound_at, source, created_at, updated_at)
+     SELECT md5('bench-sequence:' || n)::uuid::text, $1, '+1667' || lpad(n::text, 7, '0'),
+            'Customer ' || n, NULL, ARRAY['bench'], NULL,
+            jsonb_build_object('order', 'ORD-' || n), true, NULL, 'bulk', now(), now()
+       FROM generate_series(1, $2::int) AS n
+     RETURNING id`,
+    [orgId, count],
+  );
+  return rows;
+}
+
+/** A 5-step drip sequence, a template a day. */
+export function dripSequence(apiUrl: string, key: string) {
+  return call<{ id: string }>(apiUrl, key, 'POST', '/api/sequences', {
+    name: 'Bench drip',
+    steps: Array.from({ length: 5 }, () => ({ delay: '1d', type: 'anytime', message: template })),
+  });
+}
+
+/** Subscribes the contacts in one call; the API starts their workflows in the background. */
+export function subscribe(
+  apiUrl: string,
+  key: string,
+  sequenceId: string,
+  contacts: { id: string }[],
+) {
+  return call<{ subscribed: number }>(
+    apiUrl,
+    key,
+    'POST',
+    `/api/sequences/${sequenceId}/subscribers`,
+    {
+      contact_ids: contacts.map((c) => c.id),
+    },
+  );
+}
+
+/**
+ * Waits until `subscribed` subscriptions of the sequence run, or `timeoutMs` after `posted`:
+ * how many run, and when all did after `posted` (NaN if not all).
+ */
+export async function untilRunning(
+  sql: pg.Pool,
+  sequenceId: string,
+  subscribed: number,
+  posted: number,
+  timeoutMs: number,
+) {
+  for (;;) {
+    const { rows: r } = await sql.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM sequence_subscriptions
+       WHERE sequence_id = $1 AND state = 'active'`,
+      [sequenceId],
+    );
+    const running = r[0]!.n;
+    if (running >= subscribed) return { running, allMs: Date.now() - posted };
+    if (Date.now() - posted > timeoutMs) return { running, allMs: NaN };
+    await sleep(250);
+  }
+}
 
 async function main(argv: string[], resources: Resources): Promise<number> {
   const o = options(argv);
@@ -143,22 +215,8 @@ async function main(argv: string[], resources: Resources): Promise<number> {
   });
 
   await call(apiUrl, key, 'POST', '/api/templates/sync', {});
-  await sql.query(
-    `INSERT INTO contacts (id, org_id, phone_number, name, email, tags, stage, custom_fields,
-                           opted_in, last_inbound_at, source, created_at, updated_at)
-     SELECT md5('bench-sequence:' || n)::uuid::text, $1, '+1667' || lpad(n::text, 7, '0'),
-            'Customer ' || n, NULL, ARRAY['bench'], NULL,
-            jsonb_build_object('order', 'ORD-' || n), true, NULL, 'bulk', now(), now()
-       FROM generate_series(1, $2::int) AS n`,
-    [orgId, o.subscribers],
-  );
-  const { rows } = await sql.query<{ id: string }>('SELECT id FROM contacts WHERE org_id = $1', [
-    orgId,
-  ]);
-  const seq = await call<{ id: string }>(apiUrl, key, 'POST', '/api/sequences', {
-    name: 'Bench drip',
-    steps: Array.from({ length: 5 }, () => ({ delay: '1d', type: 'anytime', message: template })),
-  });
+  const rows = await seedSubscribers(sql, orgId, o.subscribers);
+  const seq = await dripSequence(apiUrl, key);
   await sleep(2_000);
   const rssBefore = rssBytes(worker.pid) ?? NaN;
   const temporalPid = typeof servers.temporal === 'number' ? servers.temporal : undefined;
@@ -166,30 +224,15 @@ async function main(argv: string[], resources: Resources): Promise<number> {
 
   const before = readCpu(meter);
   const posted = Date.now();
-  const result = await call<{ subscribed: number }>(
-    apiUrl,
-    key,
-    'POST',
-    `/api/sequences/${seq.id}/subscribers`,
-    { contact_ids: rows.map((r) => r.id) },
-  );
+  const result = await subscribe(apiUrl, key, seq.id, rows);
   const answeredMs = Date.now() - posted;
-  let running = 0;
-  let allMs = NaN;
-  for (;;) {
-    const { rows: r } = await sql.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM sequence_subscriptions
-       WHERE sequence_id = $1 AND state = 'active'`,
-      [seq.id],
-    );
-    running = r[0]!.n;
-    if (running >= result.subscribed) {
-      allMs = Date.now() - posted;
-      break;
-    }
-    if (Date.now() - posted > o.timeoutMs) break;
-    await sleep(250);
-  }
+  const { running, allMs } = await untilRunning(
+    sql,
+    seq.id,
+    result.subscribed,
+    posted,
+    o.timeoutMs,
+  );
   const cpu = CpuMeter.diff(before, readCpu(meter));
   await sleep(SETTLE_MS);
   const rssAfter = rssBytes(worker.pid) ?? NaN;
@@ -245,4 +288,4 @@ async function main(argv: string[], resources: Resources): Promise<number> {
   return 0;
 }
 
-benchEntry(USAGE, main);
+if (require.main === module) benchEntry(USAGE, main);

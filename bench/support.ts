@@ -262,6 +262,10 @@ export async function startInfrastructure(
     env?: Env;
     /** PostgreSQL with pg_stat_statements, and the Temporal server's metrics (bench/profile.ts). */
     profile?: boolean;
+    /** A PostgreSQL server already running, to use as DATABASE_URL would name one. */
+    postgresUrl?: string;
+    /** A Temporal server already running, used instead of starting a dev server. */
+    temporalAddress?: string;
   },
 ): Promise<Infrastructure> {
   const tmp = resources.tmpDir('waflow-bench-');
@@ -274,7 +278,7 @@ export async function startInfrastructure(
     DATA_DIR: tmp,
     WAFLOW_STORE: opts.store,
     // Without `temporal` nothing listens here: the API's Temporal connection is lazy.
-    TEMPORAL_ADDRESS: `127.0.0.1:${temporalPort}`,
+    TEMPORAL_ADDRESS: opts.temporalAddress ?? `127.0.0.1:${temporalPort}`,
     ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     // The benchmarks' keys are given limits that never throttle them.
     API_KEY_MAX_RATE_PER_MINUTE: '100000000',
@@ -286,7 +290,7 @@ export async function startInfrastructure(
   const servers: Record<string, Metered> = {};
   let probe: Probe;
   if (opts.store === 'postgres') {
-    let url = process.env.DATABASE_URL;
+    let url = opts.postgresUrl ?? process.env.DATABASE_URL;
     if (!url) {
       const postgres = await startThrowawayPostgres({
         cacheDir,
@@ -682,7 +686,7 @@ export function launchWorker(resources: Resources, env: Env, dir: string, nodeOp
       resolve(`The worker exited (${signal ?? code}):\n${tail(log)}`),
     ),
   );
-  return { pid: worker.child.pid!, log, exited };
+  return { pid: worker.child.pid!, log, exited, stop: () => worker.stop() };
 }
 
 /**

@@ -91,19 +91,20 @@ function orderBody(id: number): string {
   });
 }
 
-function signedBodies(secret: string, count: number): Signed[] {
+export function signedBodies(secret: string, count: number): Signed[] {
   return Array.from({ length: count }, (_, i) => {
     const body = orderBody(100_000 + i);
     return { body, signature: wooSignature(secret, body), deliveryId: randomUUID() };
   });
 }
 
-async function measure(
+/** Posts deliveries from `pool` for `limit.duration` seconds, or `limit.amount` of them. */
+export async function measure(
   url: string,
   pool: Signed[],
   cursor: { n: number },
   connections: number,
-  duration: number,
+  limit: { duration: number } | { amount: number },
 ) {
   let wrong = 0;
   let duplicates = 0;
@@ -112,7 +113,7 @@ async function measure(
     url,
     method: 'POST',
     connections,
-    duration,
+    ...limit,
     headers: {
       'content-type': 'application/json',
       'x-wc-webhook-topic': 'order.updated',
@@ -155,6 +156,35 @@ async function pendingCount(store: Store): Promise<number> {
   return (await store.wooDeliveries.pending(0, 1_000_000)).length;
 }
 
+/**
+ * Waits until no stored delivery waits for its hand-off, or `timeoutMs` passed: how many
+ * waited at first, how many are left, and when the last poll was.
+ */
+export async function drainHandOffs(store: Store, timeoutMs: number, pollMs = DRAIN_POLL_MS) {
+  const start = Date.now();
+  let left = await pendingCount(store);
+  const atStart = left;
+  while (left > 0 && Date.now() - start < timeoutMs) {
+    await new Promise((r) => setTimeout(r, pollMs));
+    left = await pendingCount(store);
+  }
+  return { atStart, left, at: Date.now() };
+}
+
+/** A WooCommerce store of the organization, with the default settings: its id and secret. */
+export async function wooShop(store: Store, orgId: string) {
+  const { store: shop, secret } = await store.wooStores.create(orgId, {
+    name: 'Sale day',
+    site_url: 'https://shop.example',
+    settings: defaultWooSettings(),
+  });
+  return { id: shop._id, secret };
+}
+
+/** Where a store's deliveries are posted. */
+export const wooUrl = (apiUrl: string, storeId: string) =>
+  `${apiUrl}/api/webhooks/woocommerce/${storeId}`;
+
 async function main(argv: string[], resources: Resources): Promise<number> {
   const flags = parseFlags(argv, {
     duration: '10',
@@ -177,16 +207,12 @@ async function main(argv: string[], resources: Resources): Promise<number> {
   resources.add(() => database.close());
   const { store } = database;
   const org = await store.organizations.create('bench');
-  const { store: shop, secret } = await store.wooStores.create(org._id, {
-    name: 'Sale day',
-    site_url: 'https://shop.example',
-    settings: defaultWooSettings(),
-  });
-  const pool = signedBodies(secret, bodies);
+  const shop = await wooShop(store, org._id);
+  const pool = signedBodies(shop.secret, bodies);
   const api = await forkServer<{ port: number }>(resources, 'API', __filename, ['serve', 'api'], {
     env,
   });
-  const url = `${loopbackUrl(api.port)}/api/webhooks/woocommerce/${shop._id}`;
+  const url = wooUrl(loopbackUrl(api.port), shop.id);
   const meter = new CpuMeter({ api: api.pid, ...servers, 'load gen': process.pid });
 
   console.log(
@@ -196,9 +222,9 @@ async function main(argv: string[], resources: Resources): Promise<number> {
       `${WARMUP_SECONDS} s warm-up; hand-off to Temporal runs in the API meanwhile.\n`,
   );
   const cursor = { n: 0 };
-  await measure(url, pool, cursor, connections, WARMUP_SECONDS);
+  await measure(url, pool, cursor, connections, { duration: WARMUP_SECONDS });
   const before = meter.read();
-  const run = await measure(url, pool, cursor, connections, duration);
+  const run = await measure(url, pool, cursor, connections, { duration });
   const cpu = CpuMeter.diff(before, meter.read());
   const f: Figures = run.figures;
   console.log(row(['', 'acks/s', 'p50 ms', 'p99 ms', 'non-2xx', 'errors'], 10));
@@ -213,14 +239,9 @@ async function main(argv: string[], resources: Resources): Promise<number> {
   );
 
   const drainStart = Date.now();
-  let left = await pendingCount(store);
-  const leftAtEnd = left;
-  while (left > 0 && Date.now() - drainStart < drainTimeout * 1000) {
-    await new Promise((r) => setTimeout(r, DRAIN_POLL_MS));
-    left = await pendingCount(store);
-  }
+  const { atStart: leftAtEnd, left, at } = await drainHandOffs(store, drainTimeout * 1000);
   const stored = Math.min(cursor.n, bodies);
-  const drainSeconds = (Date.now() - drainStart) / 1000;
+  const drainSeconds = (at - drainStart) / 1000;
   console.log(
     `Hand-off: ${leftAtEnd} of ${stored} stored deliveries were waiting when the load stopped; ` +
       `${leftAtEnd - left} handed off in the next ${drainSeconds.toFixed(1)} s ` +
@@ -236,4 +257,4 @@ async function main(argv: string[], resources: Resources): Promise<number> {
   return run.wrong || f.non2xx || f.errors ? 1 : 0;
 }
 
-benchEntry(USAGE, main);
+if (require.main === module) benchEntry(USAGE, main);
