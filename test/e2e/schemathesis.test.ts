@@ -53,8 +53,10 @@ it('finds no server error in any operation', async () => {
     'examples,coverage,fuzzing,stateful',
     '--max-examples',
     '10',
+    // One: with two threads, Python 3.11's ast module (which Hypothesis uses to describe its
+    // filters) can fail its recursion-depth check, a crash of the tool and not a finding.
     '--workers',
-    '2',
+    '1',
     '--seed',
     '1',
   ]);
