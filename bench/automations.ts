@@ -24,7 +24,9 @@ import { simControl, type SimControl } from './sim-control';
 import {
   CpuMeter,
   cpuPerMessage,
+  fixed,
   forkServer,
+  grouped,
   launchWorkerAndApi,
   loopbackUrl,
   openLoop,
@@ -93,9 +95,6 @@ const PROCESSES = ['api', 'worker', 'postgres', 'temporal', 'simulator'];
 const LOAD_GEN = 'load gen';
 const MB = 1024 * 1024;
 const SLICES = 4;
-
-const fixed = (x: number, digits = 0) => (Number.isFinite(x) ? x.toFixed(digits) : '-');
-const grouped = (x: number) => (Number.isFinite(x) ? Math.round(x).toLocaleString('en') : '-');
 
 /** Contact i's number: valid (exchange 300 and up), one per contact. */
 const phoneOf = (i: number) => `+1415${String(3_000_000 + i)}`;

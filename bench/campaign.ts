@@ -22,26 +22,28 @@ import type { TemplateSyncResult } from '../workflows/contracts/template-sync';
 import { PhaseProfiler } from './profile';
 import { benchEntry, type SimRequest } from './servers';
 import {
-  cpuPerMessage,
-  readCpu,
-  sum,
-  type CpuFigures,
   CpuMeter,
+  cpuPerMessage,
+  fixed,
   forkServer,
+  grouped,
+  launchWorker,
   loopbackUrl,
   positiveInt,
+  readCpu,
   row,
   RssPeaks,
   sqlPool,
   startInfrastructure,
+  sum,
   tail,
   UsageError,
-  type Infrastructure,
-  type Resources,
-  launchWorker,
-  waflowCpu,
   WAFLOW_CPU_GOAL_MS,
   WAFLOW_PROCESSES,
+  waflowCpu,
+  type CpuFigures,
+  type Infrastructure,
+  type Resources,
 } from './support';
 
 const USAGE = `Usage: node dist/bench/campaign.js [--recipients <n>] [--big] [--drain-timeout <s>]
@@ -132,8 +134,6 @@ interface Bench {
 }
 
 const mean = (values: number[]) => (values.length ? sum(values) / values.length : NaN);
-const fixed = (x: number, digits = 0) => (Number.isFinite(x) ? x.toFixed(digits) : '-');
-const grouped = (x: number) => (Number.isFinite(x) ? Math.round(x).toLocaleString('en') : '-');
 const megabytes = (bytes: number | undefined) => (bytes === undefined ? NaN : bytes / MB);
 
 function options(argv: string[]): Options {

@@ -20,28 +20,30 @@ import { benchEntry, type SimRequest } from './servers';
 import { simControl, type SimControl } from './sim-control';
 import { statusesDrained, webhookFigures, type WebhookFigures } from './statuses';
 import {
-  cpuPerMessage,
-  readCpu,
-  sum,
-  type CpuFigures,
   CpuMeter,
+  cpuPerMessage,
+  fixed,
   forkServer,
+  grouped,
+  launchWorkerAndApi,
   loopbackUrl,
+  openLoop,
   parseFlags,
+  percentile,
   positiveInt,
+  readCpu,
   row,
   sqlPool,
   startInfrastructure,
+  sum,
   tail,
-  type Probe,
-  type Resources,
-  launchWorkerAndApi,
-  openLoop,
-  percentile,
   UsageError,
-  waflowCpu,
   WAFLOW_CPU_GOAL_MS,
   WAFLOW_PROCESSES,
+  waflowCpu,
+  type CpuFigures,
+  type Probe,
+  type Resources,
 } from './support';
 
 const USAGE = `Usage: node dist/bench/send.js [--duration <s>] [--rate <n>] [--drain-timeout <s>]
@@ -535,9 +537,6 @@ async function syncTemplates(apiUrl: string, key: string, workerExited: Promise<
   const body = await res.text();
   if (res.status !== 200) throw new Error(`Template sync answered ${res.status}: ${body}`);
 }
-
-const fixed = (x: number, digits = 0) => (Number.isFinite(x) ? x.toFixed(digits) : '-');
-const grouped = (x: number) => (Number.isFinite(x) ? Math.round(x).toLocaleString('en') : '-');
 
 /** Per phase: its name, its CPU figures, and the messages a second its caps allow. */
 type CpuRow = [name: string, cpu: CpuFigures, capRate: number];

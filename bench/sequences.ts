@@ -12,7 +12,10 @@ import { sequenceWorkflowId } from '../workflows/contracts/sequence';
 import { benchEntry, type SimRequest } from './servers';
 import {
   CpuMeter,
+  fixed,
   forkServer,
+  grouped,
+  launchWorker,
   loopbackUrl,
   positiveInt,
   readCpu,
@@ -23,7 +26,6 @@ import {
   tail,
   UsageError,
   type Resources,
-  launchWorker,
 } from './support';
 
 const USAGE = `Usage: node dist/bench/sequences.js [--subscribers <n>] [--timeout <s>]
@@ -42,9 +44,6 @@ const HISTORY_SAMPLE = 50;
 /** Let the worker settle (its sticky caches, the GC) before reading its RSS. */
 const SETTLE_MS = 10_000;
 const MB = 1024 * 1024;
-
-const fixed = (x: number, digits = 0) => (Number.isFinite(x) ? x.toFixed(digits) : '-');
-const grouped = (x: number) => Math.round(x).toLocaleString('en');
 
 function options(argv: string[]) {
   let values;

@@ -91,6 +91,12 @@ export function summarize(rounds: Figures[]): Figures {
 }
 
 /** A table row: the first cell left-aligned in `first` columns, the others right in `width`. */
+/** A figure with `digits` decimals; '-' when there is none. */
+export const fixed = (x: number, digits = 0) => (Number.isFinite(x) ? x.toFixed(digits) : '-');
+/** A whole figure with thousands separators; '-' when there is none. */
+export const grouped = (x: number) =>
+  Number.isFinite(x) ? Math.round(x).toLocaleString('en') : '-';
+
 export const row = (cells: (string | number)[], first = 8, width = 10) =>
   cells.map((c, i) => (i === 0 ? String(c).padEnd(first) : String(c).padStart(width))).join('');
 

