@@ -66,8 +66,12 @@ async function main() {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => void stopAll(0));
   }
-  const watch = (proc: Managed) => {
+  const own = (proc: Managed) => {
     children.push(proc);
+    return proc;
+  };
+  const watch = (proc: Managed) => {
+    own(proc);
     proc.child.once('exit', (code, signal) => {
       if (stopping) return;
       say(`${proc.name} exited (${signal ?? code}); stopping the rest`);
@@ -77,7 +81,7 @@ async function main() {
   };
 
   try {
-    await startInfrastructure(config, watch, topology);
+    await startInfrastructure(config, { watch, own }, topology);
     const credentials = await ensureDevCredentials(config);
     const env = configEnv(config);
     // Waflow's own processes come back after a crash; the servers they need stop everything.
@@ -102,6 +106,11 @@ async function main() {
       );
     }
     const port = config.http.port;
+    if (topology) {
+      await assertPortFree('127.0.0.1', port + 1, "the first worker's health and metrics");
+      await assertPortFree('127.0.0.1', port + 2, 'the second API process');
+      await assertPortFree('127.0.0.1', port + 3, "the second worker's health and metrics");
+    }
     node('worker', 'worker/main.js', WORKER_NODE_FLAGS, {
       ...WORKER_ENV,
       ...(topology && { WORKER_PORT: String(port + 1) }),
@@ -138,7 +147,8 @@ async function main() {
 
 async function startInfrastructure(
   config: Config,
-  watch: (m: Managed) => Managed,
+  /** `watch` stops everything when the server exits; `own` only stops it at the end. */
+  { watch, own }: { watch: (m: Managed) => Managed; own: (m: Managed) => Managed },
   topology: boolean,
 ) {
   const logs = join(config.dataDir, 'logs');
@@ -173,7 +183,8 @@ async function startInfrastructure(
   }
   if (config.temporal.embedded && topology) {
     say(`starting the Temporal server on 127.0.0.1:${config.temporal.port} (data on PostgreSQL)`);
-    watch(
+    // Not watched: as in production, it is started again when it exits by itself.
+    own(
       await startTemporalServer({
         cacheDir: config.cacheDir,
         dir: join(config.dataDir, 'temporal-server'),
@@ -181,6 +192,7 @@ async function startInfrastructure(
         namespace: config.temporal.namespace,
         port: config.temporal.port,
         logFile: join(logs, 'temporal-server.log'),
+        onExit: say,
       }),
     );
   } else if (config.temporal.embedded) {

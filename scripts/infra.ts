@@ -39,6 +39,25 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** Bindable on loopback now. */
+function bindable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
+}
+
+/** The first of `count` consecutive free ports (the topology's run of PORT to PORT + 3). */
+export async function freePortRun(count: number): Promise<number> {
+  for (;;) {
+    const first = await freePort();
+    let free = first + count <= 65_536;
+    for (let p = first + 1; free && p < first + count; p++) free = await bindable(p);
+    if (free) return first;
+  }
+}
+
 function portOpen(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect({ host, port });

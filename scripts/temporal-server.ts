@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { msToTs } from '@temporalio/common/lib/time';
 import pg from 'pg';
 import {
@@ -32,6 +33,8 @@ export interface TemporalServerOptions {
   logFile?: string;
   /** The two databases it creates on that server. */
   databases?: { main: string; visibility: string };
+  /** Told when the server exits by itself, before it is started again. */
+  onExit?: (reason: string) => void;
 }
 
 export interface TemporalServer extends Managed {
@@ -109,7 +112,32 @@ export async function startTemporalServer(o: TemporalServerOptions): Promise<Tem
     await waitForTemporal(address, o.namespace);
     await waitForServices(address, o.namespace, running);
   };
+  // As compose's `restart: unless-stopped`: a server that exits by itself is started again. It
+  // does exit, fatally, when its database stops answering while its worker service starts.
+  let stopped = false;
+  let restarting: Promise<void> | null = null;
+  const supervise = () => {
+    const current = proc;
+    current.child.once('exit', (code, signal) => {
+      if (stopped || current !== proc) return;
+      o.onExit?.(`the Temporal server exited (${signal ?? code}); starting it again`);
+      restarting = (async () => {
+        while (!stopped) {
+          await sleep(1_000);
+          try {
+            await start();
+            supervise();
+            return;
+          } catch (err) {
+            o.onExit?.(`the Temporal server did not start again: ${(err as Error).message}`);
+            await proc.stop();
+          }
+        }
+      })().finally(() => (restarting = null));
+    });
+  };
   await start();
+  supervise();
   return {
     name: 'temporal-server',
     address,
@@ -117,10 +145,18 @@ export async function startTemporalServer(o: TemporalServerOptions): Promise<Tem
     get child() {
       return proc.child;
     },
-    stop: () => proc.stop(),
-    async restart() {
+    async stop() {
+      stopped = true;
+      await restarting;
       await proc.stop();
+    },
+    async restart() {
+      stopped = true;
+      await restarting;
+      await proc.stop();
+      stopped = false;
       await start();
+      supervise();
     },
   };
 }

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../../scripts/infra';
+import { freePort, freePortRun } from '../../scripts/infra';
 
 const DEV_ENTRY = join(__dirname, '..', '..', 'dist', 'scripts', 'dev.js');
 
@@ -94,7 +94,8 @@ describe('the start command', () => {
   // another test's server; the data directory is what the second start reuses.
   beforeEach(async () => {
     ports = {
-      PORT: await freePort(),
+      // The topology also takes PORT + 1 to PORT + 3.
+      PORT: await freePortRun(4),
       POSTGRES_PORT: await freePort(),
       MONGODB_PORT: await freePort(),
       TEMPORAL_PORT: await freePort(),
