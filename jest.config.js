@@ -22,5 +22,9 @@ module.exports = {
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   testTimeout: 60_000,
+  // Suites run in a worker that is replaced once it holds this much after a suite: in one
+  // process for the whole run, what each suite leaves behind added up to a heap whose
+  // collections took both cores.
+  workerIdleMemoryLimit: '1GB',
   reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
 };
