@@ -376,7 +376,7 @@ async function registerNamespace(
       await connection?.close();
     }
     if (Date.now() > deadline) throw new Error(`The Temporal server at ${address} never answered`);
-    await new Promise((r) => setTimeout(r, 250));
+    await sleep(250);
   }
 }
 
@@ -409,7 +409,7 @@ async function waitForServices(
         return;
       } catch (err) {
         if (Date.now() > deadline) throw err;
-        await new Promise((r) => setTimeout(r, 250));
+        await sleep(250);
       }
     }
   } finally {
