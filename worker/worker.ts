@@ -41,9 +41,12 @@ export async function createWorker(opts: {
   maxCachedWorkflows?: number;
   /** Unset: no tracing, and the bundle without its interceptors. */
   tracing?: WorkerTracingOptions;
+  /** A bundle already built (tests build one for the whole run); unset: the build's. */
+  workflowBundlePath?: string;
 }): Promise<Worker> {
   const { tracing } = opts;
-  const bundlePath = tracing ? TRACED_WORKFLOW_BUNDLE_PATH : WORKFLOW_BUNDLE_PATH;
+  const bundlePath =
+    opts.workflowBundlePath ?? (tracing ? TRACED_WORKFLOW_BUNDLE_PATH : WORKFLOW_BUNDLE_PATH);
   const workflowBundle = existsSync(bundlePath)
     ? { codePath: bundlePath }
     : await bundleWorkflowCode({

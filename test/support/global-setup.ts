@@ -13,12 +13,14 @@ import {
   type Managed,
 } from '../../scripts/infra';
 import { startThrowawayPostgres } from '../../scripts/postgres';
+import { writeTestWorkflowBundle } from './workflow-bundle';
 
 /**
  * Starts a throwaway PostgreSQL cluster, a real FerretDB (the repository suite runs against
  * both stores) and a real Temporal dev server for the whole run, on free ports and in a
  * temporary folder, unless DATABASE_URL / MONGODB_URI / TEMPORAL_ADDRESS point at servers to use.
- * Beside them, stripe-mock and an S3-compatible server (moto) for the S3 media store.
+ * Beside them, stripe-mock and an S3-compatible server (moto) for the S3 media store, and
+ * the workflows bundled once for every suite's workers.
  */
 export interface TestGlobals {
   __waflowInfra?: { dir: string; started: Managed[] };
@@ -35,6 +37,7 @@ export default async function globalSetup(): Promise<void> {
   let temporalAddress = config.temporal.embedded ? '' : config.temporal.address;
   let stripeMockUrl = process.env.STRIPE_MOCK_URL ?? '';
   let s3Url = process.env.WAFLOW_TEST_S3_URL ?? '';
+  let workflowBundle = '';
 
   try {
     if (!databaseUrl) {
@@ -94,6 +97,7 @@ export default async function globalSetup(): Promise<void> {
       );
       s3Url = `http://127.0.0.1:${port}`;
     }
+    workflowBundle = await writeTestWorkflowBundle(dir);
   } catch (err) {
     // jest skips the teardown when the setup fails: stop what did start.
     for (const proc of started.reverse()) await proc.stop();
@@ -109,4 +113,5 @@ export default async function globalSetup(): Promise<void> {
   process.env.WAFLOW_TEST_DIR = dir;
   process.env.WAFLOW_TEST_STRIPE_MOCK_URL = stripeMockUrl;
   process.env.WAFLOW_TEST_S3_URL = s3Url;
+  process.env.WAFLOW_TEST_WORKFLOW_BUNDLE = workflowBundle;
 }

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
+import { Worker, type WorkerOptions } from '@temporalio/worker';
 import { loadConfig } from '../../lib/config';
 
 /**
@@ -38,11 +38,11 @@ export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> 
   }
 }
 
-export interface TimeSkippingWorkerOptions {
-  taskQueue: string;
-  workflowsPath: string;
-  activities: object;
-}
+/** The workflows as a path to bundle or, for `workflows/`, the run's bundle (testWorkflowBundle). */
+export type TimeSkippingWorkerOptions = Pick<
+  WorkerOptions,
+  'taskQueue' | 'workflowsPath' | 'workflowBundle' | 'activities'
+>;
 
 /**
  * Gives the test file a time-skipping env with a worker running on it: started in `beforeAll`,

@@ -10,6 +10,7 @@ import type { WebhookEngine } from '../../webhooks/engine';
 import type { MediaDownloads } from '../../media/downloads';
 import { startWorkerServices } from '../../worker/services';
 import { createWorker } from '../../worker/worker';
+import { testWorkflowBundle } from './workflow-bundle';
 
 export interface TestWorker {
   client: Client;
@@ -48,6 +49,7 @@ export async function startTestWorker(config: Config, database: StoreHandle): Pr
     namespace,
     taskQueue,
     activities,
+    workflowBundlePath: testWorkflowBundle().codePath,
   });
   const running = worker.run();
   const { counters } = webhooks;

@@ -9,6 +9,7 @@ import {
 } from '../../workflows/contracts/woo-order';
 import type { wooOrderWorkflow } from '../../workflows/woo-order';
 import { useTimeSkippingWorker } from '../support/time-skipping';
+import { testWorkflowBundle } from '../support/workflow-bundle';
 
 /**
  * The order workflow's rules on the time-skipping server: which statuses send, in what order,
@@ -71,7 +72,7 @@ const activities: Partial<WooActivities> = {
 
 const temporal = useTimeSkippingWorker({
   taskQueue,
-  workflowsPath: require.resolve('../../workflows'),
+  workflowBundle: testWorkflowBundle(),
   activities,
 });
 

@@ -19,6 +19,7 @@ import { automationWorkflowId } from '../../workflows/contracts/automation';
 import { openTestStore, STORE_KINDS, type TestStore } from '../support/store';
 import { createTimeSkippingEnv } from '../support/time-skipping';
 import { createSandbox } from '../../vm';
+import { testWorkflowBundle } from '../support/workflow-bundle';
 
 /**
  * Automations on the time-skipping server with their real activities and effects on a real
@@ -81,7 +82,7 @@ describe.each(STORE_KINDS)('%s', (kind) => {
     worker = await Worker.create({
       connection: env.nativeConnection,
       taskQueue,
-      workflowsPath: require.resolve('../../workflows'),
+      workflowBundle: testWorkflowBundle(),
       activities: automationActivities({ store, config: t.config, automations: engine }),
     });
     running = worker.run();

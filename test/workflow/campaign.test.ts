@@ -11,6 +11,7 @@ import {
 } from '../../workflows/contracts/campaign';
 import type { campaignWorkflow } from '../../workflows/campaign';
 import { useTimeSkippingWorker } from '../support/time-skipping';
+import { testWorkflowBundle } from '../support/workflow-bundle';
 
 /**
  * The campaign workflow's own logic on the time-skipping server: when it starts, what pause,
@@ -96,7 +97,7 @@ const activities: Partial<CampaignActivities> = {
 
 const temporal = useTimeSkippingWorker({
   taskQueue,
-  workflowsPath: require.resolve('../../workflows'),
+  workflowBundle: testWorkflowBundle(),
   activities,
 });
 

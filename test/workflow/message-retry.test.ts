@@ -8,6 +8,7 @@ import {
   sendReportSignal,
 } from '../../workflows/contracts/message-retry';
 import { useTimeSkippingWorker } from '../support/time-skipping';
+import { testWorkflowBundle } from '../support/workflow-bundle';
 
 const taskQueue = 'message-retry';
 const calls: { name: string; at: number }[] = [];
@@ -29,7 +30,7 @@ const activities: MessageActivities = {
 
 const temporal = useTimeSkippingWorker({
   taskQueue,
-  workflowsPath: require.resolve('../../workflows'),
+  workflowBundle: testWorkflowBundle(),
   activities,
 });
 

@@ -9,6 +9,7 @@ import {
 } from '../../workflows/contracts/payment-link';
 import type { paymentLinkWorkflow } from '../../workflows/payment-link';
 import { useTimeSkippingWorker } from '../support/time-skipping';
+import { testWorkflowBundle } from '../support/workflow-bundle';
 
 /**
  * The payment link workflow's own logic on the time-skipping server: every branch between the
@@ -68,7 +69,7 @@ const activities: Partial<PaymentActivities> = {
 
 const temporal = useTimeSkippingWorker({
   taskQueue,
-  workflowsPath: require.resolve('../../workflows'),
+  workflowBundle: testWorkflowBundle(),
   activities,
 });
 

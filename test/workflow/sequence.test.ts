@@ -15,6 +15,7 @@ import { sequenceInput, step, textStep } from '../support/sequences';
 import { openTestStore, type StoreKind, type TestStore } from '../support/store';
 import { createTimeSkippingEnv } from '../support/time-skipping';
 import { createSandbox } from '../../vm';
+import { testWorkflowBundle } from '../support/workflow-bundle';
 
 /**
  * Subscriptions' workflows on the time-skipping server with their real activities on a real
@@ -44,7 +45,7 @@ beforeAll(async () => {
   worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue,
-    workflowsPath: require.resolve('../../workflows'),
+    workflowBundle: testWorkflowBundle(),
     activities: sequenceActivities({ store, signals: t.handle.signals, config, sandbox }),
   });
   running = worker.run();

@@ -7,6 +7,7 @@ import { createWorker } from '../../worker/worker';
 import { type TemplateSyncResult, templateSyncIds } from '../../workflows/contracts/template-sync';
 import { createTestApp, type TestApp } from '../support/app';
 import { startTemplateServer, type TemplateServer } from '../support/template-server';
+import { testWorkflowBundle } from '../support/workflow-bundle';
 
 let meta: TemplateServer;
 let t: TestApp;
@@ -30,6 +31,7 @@ beforeAll(async () => {
     connection: nativeConnection,
     namespace,
     taskQueue,
+    workflowBundlePath: testWorkflowBundle().codePath,
     activities: createActivities({
       config: t.app.config,
       store: t.app.store,

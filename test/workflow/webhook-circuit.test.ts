@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, Worker } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import { webhookActivities } from '../../activities/webhooks';
 import { deliveryView } from '../../api/schemas/webhook-endpoints';
 import { openStore, type Store, type StoreHandle } from '../../store';
@@ -22,6 +22,7 @@ import { testConfig } from '../support/config';
 import { createTimeSkippingEnv } from '../support/time-skipping';
 import { protoMs } from '../support/webhook-fixtures';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver';
+import { testWorkflowBundle } from '../support/workflow-bundle';
 
 jest.setTimeout(120_000);
 
@@ -52,12 +53,10 @@ let unsubscribe: () => void;
 
 beforeAll(async () => {
   const config = testConfig();
-  let bundle;
-  [env, database, receiver, bundle] = await Promise.all([
+  [env, database, receiver] = await Promise.all([
     createTimeSkippingEnv(),
     openStore(config),
     startWebhookReceiver(),
-    bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows') }),
   ]);
   store = database.store;
   http = createWebhookHttp({ allowHttp: true, allowedNetworks: ['127.0.0.1/32'] });
@@ -80,7 +79,7 @@ beforeAll(async () => {
   worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue,
-    workflowBundle: bundle,
+    workflowBundle: testWorkflowBundle(),
     activities: webhookActivities({ store, deliverer, dispatcher }),
   });
   running = worker.run();

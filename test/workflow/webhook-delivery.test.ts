@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowIdReusePolicy, type WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import { Webhook } from 'standardwebhooks';
 import { webhookActivities } from '../../activities/webhooks';
 import { openStore, type Store, type StoreHandle } from '../../store';
@@ -31,6 +31,7 @@ import {
   waitForTimers,
 } from '../support/webhook-fixtures';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver';
+import { testWorkflowBundle } from '../support/workflow-bundle';
 
 jest.setTimeout(60_000);
 
@@ -43,7 +44,6 @@ let database: StoreHandle;
 let store: Store;
 let http: WebhookHttp;
 let receiver: WebhookReceiver;
-let bundle: WorkflowBundleWithSourceMap;
 let activities: ReturnType<typeof webhookActivities>;
 let dispatcher: WebhookDispatcher;
 let startDelivery: ReturnType<typeof workflowStarter>;
@@ -56,7 +56,7 @@ async function startWorker(): Promise<void> {
   worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue,
-    workflowBundle: bundle,
+    workflowBundle: testWorkflowBundle(),
     activities,
     // The test server keeps sending a stopped worker's workflow tasks to its sticky queue and
     // never times them out (a real server falls back to the normal queue within seconds), so the
@@ -69,12 +69,10 @@ async function startWorker(): Promise<void> {
 
 beforeAll(async () => {
   const config = testConfig();
-  [env, database, receiver, bundle] = await Promise.all([
+  [env, database, receiver] = await Promise.all([
     createTimeSkippingEnv(),
     openStore(config),
     startWebhookReceiver(),
-    // Bundled once for both workers of the crash test.
-    bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows') }),
   ]);
   store = database.store;
   http = createWebhookHttp({ allowHttp: true, allowedNetworks: ['127.0.0.1/32'] });
@@ -496,7 +494,7 @@ describe('webhook delivery workflow on the time-skipping server', () => {
     const configured = await Worker.create({
       connection: env.nativeConnection,
       taskQueue: webhookTaskQueue(config.temporal.taskQueue),
-      workflowBundle: bundle,
+      workflowBundle: testWorkflowBundle(),
       activities: webhookActivities({
         store,
         deliverer: engine.deliverer,
