@@ -58,12 +58,12 @@ describe('Settler', () => {
     releaseAll();
     await Promise.all(bc);
     await tick();
-    // The last write held two: the next waits while more come (in steps of 3 ms).
+    // The last write held two: the next waits while more come (in steps of 6 ms).
     expect(writes).toHaveLength(2);
     const e = settler.settle(sent('e'));
-    await jest.advanceTimersByTimeAsync(3);
+    await jest.advanceTimersByTimeAsync(6);
     expect(writes).toHaveLength(2);
-    await jest.advanceTimersByTimeAsync(3);
+    await jest.advanceTimersByTimeAsync(6);
     expect(writes).toEqual([['a'], ['b', 'c'], ['d', 'e']]);
     releaseAll();
     await Promise.all([d, e]);
