@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Client, Connection } from '@temporalio/client';
 import type pg from 'pg';
 import { Agent, request } from 'undici';
 import type { Config } from '../lib/config';
@@ -15,6 +16,7 @@ import { accountSettings, DEFAULT_THROUGHPUT } from '../store/accounts';
 import type { NewMessage } from '../store/contract/messages';
 import type { AccountDoc } from '../store/documents';
 import type { Signals } from '../store/signals';
+import { MESSAGE_RETRY_WORKFLOW } from '../workflows/contracts/message-retry';
 import { PhaseProfiler } from './profile';
 import { benchEntry, type SimRequest } from './servers';
 import { simControl, type SimControl } from './sim-control';
@@ -27,6 +29,7 @@ import {
   grouped,
   launchWorkerAndApi,
   loopbackUrl,
+  median,
   openLoop,
   parseFlags,
   percentile,
@@ -61,6 +64,9 @@ this load generator. Phases of --duration seconds (default 20), one after the ot
   big0  1 number capped at 1,000/s, the same way, for at most 10 s: its send path alone
   big   another such number, with the simulator posting every message's sent, delivered
         and read status webhooks to the API (3,000 a second)
+  over  3 more such numbers at once, with their status webhooks, for at most 10 s of their caps:
+        more than 2 cores can do, so the pace must level off at what the CPU allows, no send
+        time out into a retry, and every message go out within the drain
 Then checks that the simulator accepted every message exactly once (exit 1 if not). The store is
 PostgreSQL (embedded unless DATABASE_URL is set); --drain-timeout (default 60) bounds each wait
 for the queue and the statuses to drain. --only runs the named phases alone. --profile writes the
@@ -68,13 +74,14 @@ API's, the worker's and the simulator's CPU profiles (node --cpu-prof) into the 
 \`node dist/bench/cpu-profile.js <folder>\`, and prints each phase's PostgreSQL statements by
 time (pg_stat_statements) and the Temporal server's requests by operation.`;
 
-const PHASES = ['api', 'api/2', 'bulk', 'big0', 'big'] as const;
+const PHASES = ['api', 'api/2', 'bulk', 'big0', 'big', 'over'] as const;
 type Phase = (typeof PHASES)[number];
 
 const API_CAP = DEFAULT_THROUGHPUT;
 const BULK_NUMBERS = 5;
 const BULK_CAP = DEFAULT_THROUGHPUT;
 const BIG_CAP = 1_000;
+const OVER_NUMBERS = 3;
 const RATE_GOAL = 0.9;
 const P99_GOAL_MS = 50;
 /** Before the API phase's measured window, at the same rate: JIT, pools, the lane started. */
@@ -355,6 +362,8 @@ interface BulkFigures {
   cpu: CpuFigures;
   /** The steady window and last send of the first number, for the status figures. */
   window: { from: number; to: number };
+  /** When the simulator accepted each of the phase's sends (epoch ms). */
+  times: number[];
 }
 
 async function bulkPhase(
@@ -388,6 +397,7 @@ async function bulkPhase(
     left,
     cpu: cpuPerMessage(PROCESSES, cpu, Math.max(1, sends.length), wallMs),
     window: { from: first.from, to: first.to },
+    times: accounts.flatMap((a) => timesOf(sends, a.phone_number_id)),
   };
 }
 
@@ -452,9 +462,9 @@ async function statusFigures(
   };
 }
 
-/** The big number, with Meta's status webhooks for every message posted to the API. */
-async function bigPhase(b: Bench, account: AccountDoc, seconds: number) {
-  await b.sim.configure({
+/** Meta's sent, delivered and read webhooks for every message, posted to the API. */
+const statusWebhooksOn = (b: Bench) =>
+  b.sim.configure({
     statusWebhooks: {
       enabled: true,
       delayMs: STATUS_DELAY_MS,
@@ -464,6 +474,10 @@ async function bigPhase(b: Bench, account: AccountDoc, seconds: number) {
       reorderRate: 0,
     },
   });
+
+/** The big number, with Meta's status webhooks for every message posted to the API. */
+async function bigPhase(b: Bench, account: AccountDoc, seconds: number) {
+  await statusWebhooksOn(b);
   let drained = false;
   const before = await b.sim.webhookStats();
   // The CPU figures count every message's statuses, not just those in by the last send.
@@ -473,6 +487,67 @@ async function bigPhase(b: Bench, account: AccountDoc, seconds: number) {
   const total = big.numbers[0]!.total;
   const statuses = await statusFigures(b, account, big.window, total, drained, before);
   return { ...big, statuses };
+}
+
+interface OverFigures extends BulkFigures {
+  /** The numbers' sends together, per second of the steady window. */
+  perSecond: { median: number; min: number; max: number };
+  /** The steady window's second half's rate ÷ its first half's: below 1, the pace sagged. */
+  halves: number;
+  /** Message retry workflows started during the phase: a send that timed out starts one. */
+  retries: number;
+  statusesDrained: boolean;
+}
+
+/** Sends a second, all numbers together, over the window from their first to last second. */
+function perSecondTotals(times: number[]): number[] {
+  const sorted = [...times].sort((a, b) => a - b);
+  if (sorted.length < 2) return [];
+  const from = sorted[0]! + STEADY_SKIP_MS;
+  const seconds = Math.floor((sorted[sorted.length - 1]! - from) / 1000);
+  const counts = new Array<number>(Math.max(0, seconds)).fill(0);
+  for (const t of sorted) {
+    const i = Math.floor((t - from) / 1000);
+    if (i >= 0 && i < counts.length) counts[i]!++;
+  }
+  return counts;
+}
+
+async function retryWorkflowsSince(config: Config, since: Date): Promise<number> {
+  const connection = await Connection.connect({ address: config.temporal.address });
+  try {
+    const client = new Client({ connection, namespace: config.temporal.namespace });
+    const { count } = await client.workflow.count(
+      `WorkflowType = '${MESSAGE_RETRY_WORKFLOW}' AND StartTime >= '${since.toISOString()}'`,
+    );
+    return count;
+  } finally {
+    await connection.close();
+  }
+}
+
+/** Several 1,000/s numbers with their statuses at once: more than the machine can do. */
+async function overPhase(b: Bench, accounts: AccountDoc[], seconds: number): Promise<OverFigures> {
+  await statusWebhooksOn(b);
+  const startedAt = new Date();
+  let drained = false;
+  const f = await bulkPhase(b, accounts, BIG_CAP, seconds, async () => {
+    drained = await statusesDrained(b.sim, pendingWebhooks(b), b.drainMs);
+  });
+  const counts = perSecondTotals(f.times);
+  const half = Math.floor(counts.length / 2);
+  const mean = (xs: number[]) => sum(xs) / Math.max(1, xs.length);
+  return {
+    ...f,
+    perSecond: {
+      median: median(counts),
+      min: counts.length ? Math.min(...counts) : 0,
+      max: counts.length ? Math.max(...counts) : 0,
+    },
+    halves: mean(counts.slice(half)) / mean(counts.slice(0, half)),
+    retries: await retryWorkflowsSince(b.config, startedAt),
+    statusesDrained: drained,
+  };
 }
 
 /** Meta's 130429 answers by account, from the counters the worker stores. */
@@ -600,6 +675,18 @@ function printStatuses(s: StatusFigures) {
   );
 }
 
+function printOver(f: OverFigures, refused: Map<string, number>) {
+  printBulk('over', f, refused);
+  const { median: mid, min, max } = f.perSecond;
+  console.log(
+    `      all ${OVER_NUMBERS} numbers together: ${grouped(sum(f.numbers.map((n) => n.rate)))}/s ` +
+      `steady (offered ${grouped(OVER_NUMBERS * BIG_CAP)}/s), per second median ${grouped(mid)}, ` +
+      `min ${grouped(min)}, max ${grouped(max)}; the window's second half ÷ its first ` +
+      `${fixed(f.halves, 3)}; ${f.retries} retry workflows started; statuses ` +
+      (f.statusesDrained ? 'drained' : 'NOT DRAINED within the timeout'),
+  );
+}
+
 interface Results {
   api?: ApiFigures;
   calm?: ApiFigures;
@@ -607,6 +694,7 @@ interface Results {
   /** Another 1,000/s number, without status webhooks: its send path alone. */
   quiet?: BulkFigures;
   big?: BulkFigures & { statuses: StatusFigures };
+  over?: OverFigures;
   /** Meta's 130429 answers to the API phases' number. */
   apiRefused: number;
   ledger: ReturnType<Ledger['figures']>;
@@ -693,6 +781,27 @@ function summaryRows(r: Results): SummaryRow[] {
         s.acknowledgedPerSecond >= 0.99 * s.postedPerSecond,
       ],
       ['big: last status after last send (s)', fixed(s.lagMs / 1000, 2), '-', null],
+    );
+  }
+  if (r.over) {
+    const o = r.over;
+    const total = sum(o.numbers.map((n) => n.rate));
+    rows.push(
+      [
+        `over ${OVER_NUMBERS}x${BIG_CAP}/s with statuses: messages/s`,
+        `${grouped(total)} (machine ${fixed(o.cpu.machineBusy * 100)}% busy)`,
+        '-',
+        null,
+      ],
+      [
+        'over: second half ÷ first half of the window',
+        fixed(o.halves, 3),
+        '>= 0.9',
+        o.halves >= 0.9,
+      ],
+      ['over: retry workflows started', String(o.retries), '0', o.retries === 0],
+      leftRow('over', o),
+      ['over: statuses drained', o.statusesDrained ? 'yes' : 'no', 'yes', o.statusesDrained],
     );
   }
   const { duplicated, lost, expected } = r.ledger;
@@ -815,12 +924,14 @@ async function setUp(resources: Resources, o: Options) {
   };
   const bulkAccounts = await numbers(b, orgId, BULK_NUMBERS, BULK_CAP, '1');
   const [quietAccount, bigAccount] = await numbers(b, orgId, 2, BIG_CAP, '2');
+  const overAccounts = await numbers(b, orgId, OVER_NUMBERS, BIG_CAP, '3');
   return {
     b,
     account,
     bulkAccounts,
     quietAccount: quietAccount!,
     bigAccount: bigAccount!,
+    overAccounts,
     workerLog: worker.log,
   };
 }
@@ -864,7 +975,11 @@ async function runPhases(s: Setup, o: Options): Promise<Results> {
   }
   if (want('big'))
     r.big = await profiled(b, 'big', () => bigPhase(b, s.bigAccount, o.duration), accepted);
-  const last = [r.big, r.quiet, r.bulk].find((f) => f)?.window.to ?? Date.now();
+  if (want('over')) {
+    const run = () => overPhase(b, s.overAccounts, short);
+    r.over = await profiled(b, 'over', run, accepted);
+  }
+  const last = [r.over, r.big, r.quiet, r.bulk].find((f) => f)?.window.to ?? Date.now();
   const refused = await refusals(b, last);
   if (r.bulk) printBulk('bulk', r.bulk, refused);
   if (r.quiet) printBulk('big0', r.quiet, refused);
@@ -872,6 +987,7 @@ async function runPhases(s: Setup, o: Options): Promise<Results> {
     printBulk('big', r.big, refused);
     printStatuses(r.big.statuses);
   }
+  if (r.over) printOver(r.over, refused);
   r.apiRefused = refused.get(account._id) ?? 0;
   if (r.api || r.calm) console.log(`api   130429 answers in both api phases: ${r.apiRefused}`);
   r.ledger = b.ledger.figures();
@@ -883,8 +999,8 @@ async function main(argv: string[], resources: Resources): Promise<number> {
   const setup = await setUp(resources, o);
   console.log(
     `Template ${TEMPLATE} (${BODY_PARAMETERS.length} body parameters), a new recipient per ` +
-      `message; ${o.duration} s per phase (api/2 and big0: ${Math.min(o.duration, CALM_SECONDS)} ` +
-      `s) on ${availableParallelism()} cores; status webhooks only in the big phase.\n`,
+      `message; ${o.duration} s per phase (api/2, big0 and over: ${Math.min(o.duration, CALM_SECONDS)} ` +
+      `s) on ${availableParallelism()} cores; status webhooks only in the big and over phases.\n`,
   );
   const r = await runPhases(setup, o);
   const rows: CpuRow[] = [];
@@ -893,6 +1009,7 @@ async function main(argv: string[], resources: Resources): Promise<number> {
   if (r.bulk) rows.push(['bulk', r.bulk.cpu, BULK_NUMBERS * BULK_CAP]);
   if (r.quiet) rows.push(['big0', r.quiet.cpu, BIG_CAP]);
   if (r.big) rows.push(['big', r.big.cpu, BIG_CAP]);
+  if (r.over) rows.push(['over', r.over.cpu, OVER_NUMBERS * BIG_CAP]);
   printCpu(rows);
   printLedger(r.ledger);
   printSummary(r, ['node dist/bench/send.js', ...argv].join(' '));
