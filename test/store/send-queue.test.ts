@@ -717,6 +717,21 @@ describe('postgres send queue', () => {
     expect(new Set(all)).toEqual(new Set(given.map((m) => m._id)));
   });
 
+  it('plans each execution of a statement with its parameters, not a plan cached when the tables were small', async () => {
+    // A cached generic plan names the parameter ($1); a plan made for the execution, its value.
+    const pool = createPool(t.config.postgres.url, t.config.postgres.schema, 1);
+    try {
+      await pool.query('PREPARE by_ids(text[]) AS SELECT id FROM messages WHERE id = ANY($1)');
+      for (let i = 0; i < 6; i++) await pool.query(`EXECUTE by_ids('{"m-${i}"}')`);
+      const res = await pool.query<{ 'QUERY PLAN': string }>(`EXPLAIN EXECUTE by_ids('{"m-9"}')`);
+      const plan = res.rows.map((r) => r['QUERY PLAN']).join('\n');
+      expect(plan).toContain('m-9');
+      expect(plan).not.toContain('$1');
+    } finally {
+      await pool.end();
+    }
+  });
+
   it('writes each message with its entry or neither', async () => {
     const refused = newAccount();
     const pool = createPool(t.config.postgres.url, t.config.postgres.schema, 1);
