@@ -1,7 +1,5 @@
-import { writeFile } from 'node:fs/promises';
-import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { WORKFLOW_TRACING_MODULE } from './tracing';
-import { TRACED_WORKFLOW_BUNDLE_PATH, WORKFLOW_BUNDLE_PATH } from './worker';
+import { TRACED_WORKFLOW_BUNDLE_PATH, WORKFLOW_BUNDLE_PATH, writeWorkflowBundle } from './worker';
 
 /**
  * Prebundles the workflows so the worker starts without running webpack: once plain, once
@@ -14,13 +12,8 @@ async function main() {
     { path: TRACED_WORKFLOW_BUNDLE_PATH, modules: [WORKFLOW_TRACING_MODULE] },
   ];
   for (const { path, modules } of bundles) {
-    const { code } = await bundleWorkflowCode({
-      workflowsPath: require.resolve('../workflows'),
-      workflowInterceptorModules: modules,
-      logger: new DefaultLogger('WARN'),
-    });
-    await writeFile(path, code);
-    console.log(`workflow bundle written to ${path} (${(code.length / 1024).toFixed(0)} KiB)`);
+    const bytes = await writeWorkflowBundle(path, modules);
+    console.log(`workflow bundle written to ${path} (${(bytes / 1024).toFixed(0)} KiB)`);
   }
 }
 

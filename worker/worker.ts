@@ -1,7 +1,9 @@
 import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   bundleWorkflowCode,
+  DefaultLogger,
   Worker,
   type NativeConnection,
   type WorkerOptions,
@@ -9,10 +11,24 @@ import {
 import type { Activities } from '../activities';
 import { webhookTaskQueue } from '../workflows/contracts/webhook-delivery';
 
-/** Built by `npm run build`; without it (tests, ts sources) the worker bundles at start. */
+/** Built by `npm run build`; without it (ts sources) the worker bundles at start. */
 export const WORKFLOW_BUNDLE_PATH = join(__dirname, '..', 'workflow-bundle.js');
 /** The same with OpenTelemetry's workflow interceptors, for a worker that traces. */
 export const TRACED_WORKFLOW_BUNDLE_PATH = join(__dirname, '..', 'workflow-bundle-traced.js');
+
+/** Bundles `workflows/` (with these interceptor modules) into a file; its size in bytes. */
+export async function writeWorkflowBundle(
+  path: string,
+  interceptorModules: string[] = [],
+): Promise<number> {
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: require.resolve('../workflows'),
+    workflowInterceptorModules: interceptorModules,
+    logger: new DefaultLogger('WARN'),
+  });
+  await writeFile(path, code);
+  return code.length;
+}
 
 /** What tracing adds to the workers: the workflow interceptors' module and the SDK's options. */
 export interface WorkerTracingOptions {

@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
+import { writeWorkflowBundle } from '../../worker/worker';
 
 /**
  * The workflows are bundled once for the whole run, by the global setup, into the run's
@@ -10,11 +9,7 @@ import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
  */
 export async function writeTestWorkflowBundle(dir: string): Promise<string> {
   const path = join(dir, 'workflow-bundle.js');
-  const { code } = await bundleWorkflowCode({
-    workflowsPath: require.resolve('../../workflows'),
-    logger: new DefaultLogger('WARN'),
-  });
-  await writeFile(path, code);
+  await writeWorkflowBundle(path);
   return path;
 }
 
