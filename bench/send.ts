@@ -385,19 +385,20 @@ async function bulkPhase(
   const wallMs = performance.now() - started;
   const sends = await b.sim.takeSends();
   b.ledger.see(sends);
-  const numbers = accounts.map((a) => {
-    const times = timesOf(sends, a.phone_number_id);
+  const timesByNumber = accounts.map((a) => timesOf(sends, a.phone_number_id));
+  const numbers = accounts.map((a, i) => {
+    const times = timesByNumber[i]!;
     const { rate } = steadyRate(times);
     return { accountId: a._id, total: times.length, rate, cap, maxPerSecond: maxPerSecond(times) };
   });
-  const first = steadyRate(timesOf(sends, accounts[0]!.phone_number_id));
+  const first = steadyRate(timesByNumber[0]!);
   return {
     numbers,
     enqueuedPerSecond,
     left,
     cpu: cpuPerMessage(PROCESSES, cpu, Math.max(1, sends.length), wallMs),
     window: { from: first.from, to: first.to },
-    times: accounts.flatMap((a) => timesOf(sends, a.phone_number_id)),
+    times: timesByNumber.flat(),
   };
 }
 
