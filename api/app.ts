@@ -8,6 +8,7 @@ import type { Config } from '../lib/config';
 import { logSerializers } from './log-serializers';
 import { actionsPlugin } from './plugins/actions';
 import { authPlugin } from './plugins/auth';
+import { closingPlugin } from './plugins/closing';
 import { clientErrorHandler, errorsPlugin, frameworkErrors } from './plugins/errors';
 import { automationsPlugin } from './plugins/automations';
 import { httpMetricsPlugin } from './plugins/http-metrics';
@@ -98,6 +99,7 @@ export async function buildApp(config: Config, opts: AppOptions = {}): Promise<F
       const tracing = require('./tracing') as typeof ApiTracing;
       await tracing.registerTracing(app);
     }
+    await app.register(closingPlugin);
     await app.register(errorsPlugin);
     await app.register(httpMetricsPlugin);
     await app.register(storePlugin);
