@@ -5,7 +5,7 @@ import type {
   AutomationVersionDoc,
 } from '../contract/automations';
 import { automationVersionDoc, editedAutomation, newAutomation } from '../automations';
-import { retryBusy } from './duplicate-key';
+import { retryBusy, upsertRacing } from './duplicate-key';
 
 /**
  * An absent field stays absent (a step's `next` absent is not `next: null`), as in
@@ -48,7 +48,7 @@ export function automationRepository(db: Db): AutomationRepository {
         if (!current) return null;
         const next = editedAutomation(current, input);
         const version = automationVersionDoc(next);
-        const written = await retryBusy(() =>
+        const written = await upsertRacing(() =>
           versions.updateOne({ _id: version._id }, { $setOnInsert: version }, { upsert: true }),
         );
         // Another edit may have won the version: read it again and go on from there.

@@ -1,6 +1,7 @@
 import {
   MongoBulkWriteError,
   MongoServerError,
+  type AnyBulkWriteOperation,
   type Collection,
   type Document,
   type OptionalUnlessRequiredId,
@@ -16,6 +17,10 @@ export function isDuplicateKey(err: unknown): boolean {
     (err.code === 11000 || err.message.includes('UNIQUE constraint failed'))
   );
 }
+
+/** One write of a bulk write refused by a unique index (see isDuplicateKey). */
+const isDuplicateWrite = (e: { code?: number; errmsg?: string }) =>
+  e.code === 11000 || !!e.errmsg?.includes('UNIQUE constraint failed');
 
 /** FerretDB's SQLite backend refuses a write while another holds its lock; it passes soon. */
 const isBusy = (err: unknown) =>
@@ -67,4 +72,37 @@ export async function insertNew<T extends { _id: string }>(
 ): Promise<Set<string>> {
   const refused = await insertManyNew(col, docs);
   return new Set(docs.filter((_, i) => !refused.has(i)).map((d) => d._id));
+}
+
+/**
+ * Runs an upsert again when it raced another's insert of the same `_id` and was refused as a
+ * duplicate: MongoDB runs such an upsert again itself, FerretDB answers the error. Run again, it
+ * finds the document and updates it.
+ */
+export async function upsertRacing<T>(write: () => Promise<T>): Promise<T> {
+  try {
+    return await retryBusy(write);
+  } catch (err) {
+    if (!isDuplicateKey(err)) throw err;
+    return retryBusy(write);
+  }
+}
+
+/** Upserts unordered; those refused as duplicates (see upsertRacing) are written again. */
+export async function bulkUpsert<T extends Document>(
+  col: Collection<T>,
+  ops: AnyBulkWriteOperation<T>[],
+): Promise<void> {
+  try {
+    await retryBusy(() => col.bulkWrite(ops, { ordered: false }));
+  } catch (err) {
+    const refused = err instanceof MongoBulkWriteError ? [err.writeErrors].flat() : [];
+    if (!refused.length || !refused.every(isDuplicateWrite)) throw err;
+    await retryBusy(() =>
+      col.bulkWrite(
+        refused.map((e) => ops[e.index]!),
+        { ordered: false },
+      ),
+    );
+  }
 }

@@ -2,7 +2,7 @@ import type { Db } from 'mongodb';
 import type { GatewaySettingsRepository } from '../contract/payments';
 import type { GatewaySettingsDoc } from '../documents';
 import { gatewaySettingsId, openKeys, sealKeys } from '../gateway-settings';
-import { retryBusy } from './duplicate-key';
+import { upsertRacing } from './duplicate-key';
 
 export function gatewaySettingsRepository(
   db: Db,
@@ -12,7 +12,7 @@ export function gatewaySettingsRepository(
   return {
     async put(orgId, gateway, keys, mode) {
       const now = new Date();
-      const doc = await retryBusy(() =>
+      const doc = await upsertRacing(() =>
         col.findOneAndUpdate(
           { _id: gatewaySettingsId(orgId, gateway) },
           {

@@ -1,7 +1,7 @@
 import type { Db } from 'mongodb';
 import { mediaUploadId, type MediaUploadRepository } from '../contract/media-uploads';
 import type { MediaUploadDoc } from '../documents';
-import { retryBusy } from './duplicate-key';
+import { upsertRacing } from './duplicate-key';
 
 export function mediaUploadRepository(db: Db): MediaUploadRepository {
   const col = db.collection<MediaUploadDoc>('media_uploads');
@@ -10,7 +10,7 @@ export function mediaUploadRepository(db: Db): MediaUploadRepository {
 
     async record(upload) {
       const doc = { _id: mediaUploadId(upload.media_id, upload.account_id), ...upload };
-      await retryBusy(() => col.replaceOne({ _id: doc._id }, doc, { upsert: true }));
+      await upsertRacing(() => col.replaceOne({ _id: doc._id }, doc, { upsert: true }));
       return doc;
     },
   };

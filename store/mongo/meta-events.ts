@@ -1,6 +1,7 @@
 import type { Db, Filter } from 'mongodb';
 import type { MetaEventRepository } from '../contract/inbound-webhooks';
 import type { MetaEventDoc } from '../documents';
+import { bulkUpsert } from './duplicate-key';
 
 /** The value is stored as JSON text: Meta's values may nest arrays, which FerretDB cannot store. */
 type StoredMetaEvent = Omit<MetaEventDoc, 'value'> & { value_json: string };
@@ -12,7 +13,8 @@ export function metaEventRepository(db: Db): MetaEventRepository {
   return {
     async record(docs) {
       for (let i = 0; i < docs.length; i += BULK_CHUNK) {
-        await col.bulkWrite(
+        await bulkUpsert(
+          col,
           docs.slice(i, i + BULK_CHUNK).map(({ _id, value, org_ids, state, reason, ...rest }) => ({
             updateOne: {
               filter: { _id },
@@ -23,7 +25,6 @@ export function metaEventRepository(db: Db): MetaEventRepository {
               upsert: true,
             },
           })),
-          { ordered: false },
         );
       }
     },

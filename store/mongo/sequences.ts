@@ -2,7 +2,7 @@ import type { Db, Filter } from 'mongodb';
 import type { SequenceDoc, SequenceRepository, SequenceVersionDoc } from '../contract/sequences';
 import { definitionOf, newSequence, versionDoc } from '../sequences';
 import type { SubscriptionDoc } from '../contract/sequences';
-import { retryBusy } from './duplicate-key';
+import { retryBusy, upsertRacing } from './duplicate-key';
 
 /**
  * Without multi-document transactions a version is written before the sequence that names it:
@@ -46,18 +46,20 @@ export function sequenceRepository(db: Db): SequenceRepository {
           version: current.version + 1,
           updated_at: new Date(),
         };
-        await retryBusy(() =>
-          versions.updateOne(
-            { _id: versionDoc(next)._id },
-            { $setOnInsert: versionDoc(next, next.updated_at) },
-            { upsert: true },
-          ),
+        const version = versionDoc(next, next.updated_at);
+        const written = await upsertRacing(() =>
+          versions.updateOne({ _id: version._id }, { $setOnInsert: version }, { upsert: true }),
         );
         // Another edit may have won the version: read it again and go on from there.
         const res = await retryBusy(() =>
           sequences.replaceOne({ _id: id, org_id: orgId, version: current.version }, next),
         );
-        if (res.modifiedCount === 1) return next;
+        if (res.modifiedCount !== 1) continue;
+        // The version was there already, written by an edit that lost: it must hold this one.
+        if (!written.upsertedCount) {
+          await retryBusy(() => versions.replaceOne({ _id: version._id }, version));
+        }
+        return next;
       }
     },
 

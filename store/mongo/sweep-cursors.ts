@@ -1,4 +1,5 @@
 import type { Db } from 'mongodb';
+import { upsertRacing } from './duplicate-key';
 
 /**
  * Where a sweep stopped: one document per sweep, by name, in `webhook_recovery` (the
@@ -11,7 +12,10 @@ export function sweepCursor(db: Db, name: string) {
       return (await cursors.findOne({ _id: name }))?.through ?? null;
     },
     async set(through: Date): Promise<void> {
-      await cursors.updateOne({ _id: name }, { $set: { through } }, { upsert: true });
+      // Two sweeps may write a cursor's first position at once.
+      await upsertRacing(() =>
+        cursors.updateOne({ _id: name }, { $set: { through } }, { upsert: true }),
+      );
     },
   };
 }

@@ -2,6 +2,7 @@ import type { Db, Filter } from 'mongodb';
 import type { TemplateRepository } from '../contract/accounts';
 import type { TemplateDoc } from '../documents';
 import { pickTemplate } from '../templates';
+import { bulkUpsert } from './duplicate-key';
 
 /**
  * Components are stored as JSON text: Meta's shapes nest arrays (`example.body_text` is a
@@ -32,7 +33,8 @@ export function templateRepository(db: Db): TemplateRepository {
   return {
     async upsert(docs) {
       for (let i = 0; i < docs.length; i += BULK_CHUNK) {
-        await col.bulkWrite(
+        await bulkUpsert(
+          col,
           docs
             .slice(i, i + BULK_CHUNK)
             .map(toStored)
@@ -47,7 +49,6 @@ export function templateRepository(db: Db): TemplateRepository {
                 upsert: true,
               },
             })),
-          { ordered: false },
         );
       }
     },

@@ -161,6 +161,7 @@ describe.each(STORE_KINDS)('%s', (kind) => {
     await h.app.automations.idle();
     expect(await runsOf(id)).toEqual([]);
 
+    // The recovery runs in the worker process the test before left running.
     const connection = await Connection.connect({ address: h.config.temporal.address });
     const client = new Client({ connection, namespace: h.config.temporal.namespace });
     const recover = (n: number) =>
