@@ -40,6 +40,7 @@ async function stoppedListening(app: FastifyInstance) {
   while (app.server.listening) await new Promise((resolve) => setTimeout(resolve, 5));
 }
 
+/** The app on loopback, with two routes that hold their answer until released. */
 async function listening() {
   const app = await buildApp(testConfig(), { logger: false });
   let arrived = () => {};
@@ -62,26 +63,29 @@ async function listening() {
   return { app, port: (app.server.address() as AddressInfo).port, arrival, release };
 }
 
-it('answers a request in flight, asking its client to close, and closes without waiting', async () => {
+/**
+ * Calls `path` and, once the app is answering it, closes the app and lets the answer end. The
+ * close resolves only when every connection is ended.
+ */
+async function closeWhileAnswering(path: string) {
   const { app, port, arrival, release } = await listening();
-  const answer = get(agent, port, '/test/slow');
+  const answer = get(agent, port, path);
   await arrival;
   const closed = app.close();
   await stoppedListening(app);
   release();
-  expect(await answer).toEqual({ connection: 'close', body: '{"answered":true}' });
-  await closed;
+  return { answer: await answer, closed };
+}
+
+it('answers a request in flight, asking its client to close, and closes without waiting', async () => {
+  const { answer, closed } = await closeWhileAnswering('/test/slow');
+  expect(answer).toEqual({ connection: 'close', body: '{"answered":true}' });
   await closed;
 });
 
 it('ends a connection whose answer began before closing once the answer is done', async () => {
-  const { app, port, arrival, release } = await listening();
-  const answer = get(agent, port, '/test/stream');
-  await arrival;
-  const closed = app.close();
-  await stoppedListening(app);
-  release();
+  const { answer, closed } = await closeWhileAnswering('/test/stream');
   // Its headers went out before the close: they promised to keep the connection alive.
-  expect(await answer).toEqual({ connection: 'keep-alive', body: 'first last' });
+  expect(answer).toEqual({ connection: 'keep-alive', body: 'first last' });
   await closed;
 });
