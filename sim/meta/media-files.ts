@@ -8,7 +8,13 @@ export const MEDIA_URL_TTL_MS = 5 * 60_000;
 export const MEDIA_ID_TTL_MS = 30 * 86_400_000;
 
 /** A file's bytes: given, or `size` bytes of a pattern made as they are read (large files). */
-export type MediaBytes = Buffer | { size: number };
+export type MediaBytes =
+  | Buffer
+  | {
+      size: number;
+      /** Told the bytes served so far as each chunk of a download goes out. */
+      onServe?: (sent: number) => void;
+    };
 
 export interface SimMediaFile {
   id: string;
@@ -115,10 +121,16 @@ export class SimMediaFiles {
 
   /** The bytes a download serves: the file's, or others of the same size when told to lie. */
   stream(file: SimMediaFile): Readable {
-    if (!file.wrongBytes) return Readable.from(chunksOf(file.bytes));
+    const { bytes, wrongBytes } = file;
+    const onServe = Buffer.isBuffer(bytes) ? undefined : bytes.onServe;
     return Readable.from(
       (function* () {
-        for (const chunk of chunksOf(file.bytes)) yield Buffer.alloc(chunk.length, 0x5a);
+        let sent = 0;
+        for (const chunk of chunksOf(bytes)) {
+          yield wrongBytes ? Buffer.alloc(chunk.length, 0x5a) : chunk;
+          sent += chunk.length;
+          onServe?.(sent);
+        }
       })(),
     );
   }
