@@ -28,19 +28,23 @@ export function binPath(
   return path;
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
+/**
+ * A port free on loopback now, for a server started next. Drawn from 20000-32767, below the
+ * kernel's ephemeral range (32768 up on Linux, 49152 up elsewhere): a port the kernel picks for
+ * `listen(0)` is one it may also give an outgoing connection's socket before the server binds
+ * it, which then fails with EADDRINUSE. Also below 32768, which some servers need (Temporal
+ * keeps its membership ports in a smallint column).
+ */
+export async function freePort(): Promise<number> {
+  for (let tries = 0; tries < 1_000; tries++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_768);
+    if (await bindable(port)) return port;
+  }
+  throw new Error('No free port on 127.0.0.1 between 20000 and 32767');
 }
 
 /** Bindable on loopback now. */
-function bindable(port: number): Promise<boolean> {
+export function bindable(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const srv = createServer();
     srv.once('error', () => resolve(false));

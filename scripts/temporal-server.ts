@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { msToTs } from '@temporalio/common/lib/time';
@@ -8,6 +7,7 @@ import pg from 'pg';
 import {
   assertPortFree,
   binPath,
+  bindable,
   freePort,
   launch,
   waitForPort,
@@ -235,7 +235,7 @@ async function pickPorts(file: string, frontend?: number): Promise<TemporalServe
       ports.worker,
       ...Object.values(ports.membership),
     ];
-    if ((await Promise.all(all.map(canListen))).every(Boolean)) return ports;
+    if ((await Promise.all(all.map(bindable))).every(Boolean)) return ports;
   }
   const ports = {
     frontend: frontend ?? (await freePort()),
@@ -244,33 +244,15 @@ async function pickPorts(file: string, frontend?: number): Promise<TemporalServe
     matching: await freePort(),
     worker: await freePort(),
     membership: {
-      frontend: await membershipPort(),
-      history: await membershipPort(),
-      matching: await membershipPort(),
-      worker: await membershipPort(),
+      // Stored in a smallint column: freePort's are below 32768.
+      frontend: await freePort(),
+      history: await freePort(),
+      matching: await freePort(),
+      worker: await freePort(),
     },
   };
   writeFileSync(file, JSON.stringify(ports));
   return ports;
-}
-
-/**
- * The server stores membership ports in a smallint column, so they must be below 32768, where
- * the kernel's ephemeral range (freePort's) seldom is: a free one is drawn from 20000-32767.
- */
-async function membershipPort(): Promise<number> {
-  for (;;) {
-    const port = 20_000 + Math.floor(Math.random() * 12_768);
-    if (await canListen(port)) return port;
-  }
-}
-
-function canListen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const srv = createServer();
-    srv.once('error', () => resolve(false));
-    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
-  });
 }
 
 /**
