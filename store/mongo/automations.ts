@@ -5,7 +5,8 @@ import type {
   AutomationVersionDoc,
 } from '../contract/automations';
 import { automationVersionDoc, editedAutomation, newAutomation } from '../automations';
-import { retryBusy, upsertRacing } from './duplicate-key';
+import { retryBusy } from './duplicate-key';
+import { updateVersioned } from './versioned';
 
 /**
  * An absent field stays absent (a step's `next` absent is not `next: null`), as in
@@ -15,7 +16,8 @@ export const KEEP_ABSENT = { ignoreUndefined: true } as const;
 
 /**
  * Without multi-document transactions a version is written before the automation that names
- * it: a crash in between leaves an unused version, never an automation whose version is missing.
+ * it: a crash in between leaves an unused version, never an automation whose version is missing
+ * (see updateVersioned).
  */
 export function automationRepository(db: Db): AutomationRepository {
   const automations = db.collection<AutomationDoc>('automations', KEEP_ABSENT);
@@ -42,27 +44,11 @@ export function automationRepository(db: Db): AutomationRepository {
       return automations.find(filter).sort({ created_at: -1, _id: -1 }).limit(limit).toArray();
     },
 
-    async update(orgId, id, input) {
-      for (;;) {
-        const current = await automations.findOne({ _id: id, org_id: orgId });
-        if (!current) return null;
+    update: (orgId, id, input) =>
+      updateVersioned(automations, versions, { orgId, id }, (current) => {
         const next = editedAutomation(current, input);
-        const version = automationVersionDoc(next);
-        const written = await upsertRacing(() =>
-          versions.updateOne({ _id: version._id }, { $setOnInsert: version }, { upsert: true }),
-        );
-        // Another edit may have won the version: read it again and go on from there.
-        const res = await retryBusy(() =>
-          automations.replaceOne({ _id: id, org_id: orgId, version: current.version }, next),
-        );
-        if (res.modifiedCount !== 1) continue;
-        // The version was there already, written by an edit that lost: it must hold this one.
-        if (!written.upsertedCount) {
-          await retryBusy(() => versions.replaceOne({ _id: version._id }, version));
-        }
-        return next;
-      }
-    },
+        return { next, version: automationVersionDoc(next) };
+      }),
 
     async delete(orgId, id) {
       const res = await retryBusy(() => automations.deleteOne({ _id: id, org_id: orgId }));

@@ -53,7 +53,7 @@ export async function insertManyNew<T extends Document>(
   } catch (err) {
     if (err instanceof MongoBulkWriteError) {
       const errors = [err.writeErrors].flat();
-      if (errors.length && errors.every((e) => e.code === 11000)) {
+      if (errors.length && errors.every(isDuplicateWrite)) {
         return new Set(errors.map((e) => e.index));
       }
     }

@@ -2,11 +2,13 @@ import type { Db, Filter } from 'mongodb';
 import type { SequenceDoc, SequenceRepository, SequenceVersionDoc } from '../contract/sequences';
 import { definitionOf, newSequence, versionDoc } from '../sequences';
 import type { SubscriptionDoc } from '../contract/sequences';
-import { retryBusy, upsertRacing } from './duplicate-key';
+import { retryBusy } from './duplicate-key';
+import { updateVersioned } from './versioned';
 
 /**
  * Without multi-document transactions a version is written before the sequence that names it:
- * a crash in between leaves an unused version, never a sequence whose version is missing.
+ * a crash in between leaves an unused version, never a sequence whose version is missing (see
+ * updateVersioned).
  */
 export function sequenceRepository(db: Db): SequenceRepository {
   const sequences = db.collection<SequenceDoc>('sequences');
@@ -34,10 +36,8 @@ export function sequenceRepository(db: Db): SequenceRepository {
       return sequences.find(filter).sort({ created_at: -1, _id: -1 }).limit(limit).toArray();
     },
 
-    async update(orgId, id, input) {
-      for (;;) {
-        const current = await sequences.findOne({ _id: id, org_id: orgId });
-        if (!current) return null;
+    update: (orgId, id, input) =>
+      updateVersioned(sequences, versions, { orgId, id }, (current) => {
         const next: SequenceDoc = {
           ...current,
           name: input.name,
@@ -46,22 +46,8 @@ export function sequenceRepository(db: Db): SequenceRepository {
           version: current.version + 1,
           updated_at: new Date(),
         };
-        const version = versionDoc(next, next.updated_at);
-        const written = await upsertRacing(() =>
-          versions.updateOne({ _id: version._id }, { $setOnInsert: version }, { upsert: true }),
-        );
-        // Another edit may have won the version: read it again and go on from there.
-        const res = await retryBusy(() =>
-          sequences.replaceOne({ _id: id, org_id: orgId, version: current.version }, next),
-        );
-        if (res.modifiedCount !== 1) continue;
-        // The version was there already, written by an edit that lost: it must hold this one.
-        if (!written.upsertedCount) {
-          await retryBusy(() => versions.replaceOne({ _id: version._id }, version));
-        }
-        return next;
-      }
-    },
+        return { next, version: versionDoc(next, next.updated_at) };
+      }),
 
     async delete(orgId, id) {
       const res = await retryBusy(() => sequences.deleteOne({ _id: id, org_id: orgId }));
