@@ -16,16 +16,20 @@ export const WORKFLOW_BUNDLE_PATH = join(__dirname, '..', 'workflow-bundle.js');
 /** The same with OpenTelemetry's workflow interceptors, for a worker that traces. */
 export const TRACED_WORKFLOW_BUNDLE_PATH = join(__dirname, '..', 'workflow-bundle-traced.js');
 
+/** Bundles `workflows/` with these interceptor modules (webpack: a second or more of CPU). */
+const bundleWorkflows = (interceptorModules: string[] = []) =>
+  bundleWorkflowCode({
+    workflowsPath: require.resolve('../workflows'),
+    workflowInterceptorModules: interceptorModules,
+    logger: new DefaultLogger('WARN'),
+  });
+
 /** Bundles `workflows/` (with these interceptor modules) into a file; its size in bytes. */
 export async function writeWorkflowBundle(
   path: string,
   interceptorModules: string[] = [],
 ): Promise<number> {
-  const { code } = await bundleWorkflowCode({
-    workflowsPath: require.resolve('../workflows'),
-    workflowInterceptorModules: interceptorModules,
-    logger: new DefaultLogger('WARN'),
-  });
+  const { code } = await bundleWorkflows(interceptorModules);
   await writeFile(path, code);
   return code.length;
 }
@@ -65,10 +69,7 @@ export async function createWorker(opts: {
     opts.workflowBundlePath ?? (tracing ? TRACED_WORKFLOW_BUNDLE_PATH : WORKFLOW_BUNDLE_PATH);
   const workflowBundle = existsSync(bundlePath)
     ? { codePath: bundlePath }
-    : await bundleWorkflowCode({
-        workflowsPath: require.resolve('../workflows'),
-        workflowInterceptorModules: tracing ? [tracing.workflowModule] : undefined,
-      });
+    : await bundleWorkflows(tracing ? [tracing.workflowModule] : []);
   const create = (taskQueue: string) =>
     Worker.create({
       connection: opts.connection,
